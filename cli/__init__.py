@@ -1,0 +1,1 @@
+"""The mgkinetics command line: a thin click layer over the library."""

@@ -1,0 +1,93 @@
+"""`mgkinetics fit` and `mgkinetics laws`: parse options, make one library call, write output."""
+
+from __future__ import annotations
+
+import click
+
+from .options import FORMAT, parse_pairs, write_output
+
+__all__ = ["fit", "laws"]
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--law", required=True, help="Rate law name (see `mgkinetics laws`).")
+@click.option("--x", "x_col", help="Substrate column (found by name when omitted).")
+@click.option("--y", "y_col", help="Rate column (found by name or unit when omitted).")
+@click.option("--inhibitor", help="Inhibitor column, for inhibition laws.")
+@click.option("--enzyme", help="Enzyme column, or a constant with its unit (e.g. 2nM).")
+@click.option("--column", "column_pairs", multiple=True, metavar="INPUT=COLUMN",
+              help="Column for any other law input (e.g. atp_total=ATP_mM).")
+@click.option("--group", "groups", multiple=True, help="Fit each value of this column separately.")
+@click.option("--weights", default="none", show_default=True,
+              help="none, relative (1/y^2), poisson (1/y) or sd:COLUMN (absolute SD).")
+@click.option("--fix", "fix_pairs", multiple=True, metavar="P=V",
+              help="Hold a parameter fixed (value in the fitted unit, or with a unit: km=500uM).")
+@click.option("--init", "init_pairs", multiple=True, metavar="P=V", help="Starting value of a parameter.")
+@click.option("--units", "unit_pairs", multiple=True, metavar="P=UNIT",
+              help="Report a parameter in another unit (e.g. km=uM, kcat=1/min).")
+@click.option("--input-unit", "input_unit_pairs", multiple=True, metavar="COLUMN=UNIT",
+              help="Unit of a column whose name has no unit suffix (e.g. S=mM, v=uM/min).")
+@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
+def fit(file, law, x_col, y_col, inhibitor, enzyme, column_pairs, groups, weights, fix_pairs,
+        init_pairs, unit_pairs, input_unit_pairs, fmt, out):
+    """Fit a rate law to the initial rates in FILE (CSV)."""
+    from mgkinetics import fitting, report
+
+    from .main import UserError
+
+    result = fitting.fit(
+        file,
+        law,
+        x=x_col,
+        y=y_col,
+        inhibitor=inhibitor,
+        enzyme=enzyme,
+        columns=parse_pairs(column_pairs, "--column"),
+        group=list(groups) or None,
+        weights=weights,
+        fix=parse_pairs(fix_pairs, "--fix"),
+        init=parse_pairs(init_pairs, "--init"),
+        input_units=parse_pairs(input_unit_pairs, "--input-unit") or None,
+    )
+    units = parse_pairs(unit_pairs, "--units")
+    if units:
+        result = result.in_units(**units)
+    writer = {"text": report.fits_to_text, "json": report.fits_to_json, "csv": report.fits_to_csv}[fmt]
+    write_output(writer(result), out)
+    failed = [f for f in report.as_collection(result) if not f.success]
+    if failed:
+        names = "; ".join(
+            (", ".join(f"{k}={v}" for k, v in f.group.items()) or f.law.name) + f": {f.message}"
+            for f in failed
+        )
+        raise UserError(f"{file}: {len(failed)} fit(s) did not converge ({names}); results above "
+                        "are the last iterate. Try --init with better starting values")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def laws(fmt):
+    """List the registered rate laws with their formulas and parameters."""
+    from mgkinetics import registry, report
+
+    all_laws = registry.list_laws()
+    if fmt == "json":
+        import json
+
+        data = {
+            law.name: {
+                "formula": law.formula,
+                "description": law.description,
+                "inputs": [i.name for i in law.inputs],
+                "parameters": {p.name: {"unit": p.unit, "min": p.min if p.min > -1e308 else None,
+                                        "max": p.max if p.max < 1e308 else None, "vary": p.vary,
+                                        "description": p.description} for p in law.params},
+                "derived": [d.name for d in law.derived],
+            }
+            for law in all_laws
+        }
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.laws_to_text(all_laws), nl=False)

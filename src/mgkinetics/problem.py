@@ -1,0 +1,349 @@
+"""From a dataset and a rate law to fit problems: columns, units, groups and row accounting.
+
+This is where a table's columns are matched to a law's inputs, every input is converted to the
+unit the law is evaluated in, rows that cannot be used are excluded *with their reason*, and rows
+are split into groups. The result, a :class:`FitProblem`, is plain numpy: the lmfit path and the
+batched engine both start from it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DataFormatError, FitError, Problem, UnitError
+from .io import Dataset, read_csv
+from .registry import RateLaw, get_law
+from .results import Exclusion
+from .units import Unit, convert, parse_quantity
+from .weighting import WeightScheme, parse_weights
+
+__all__ = ["FitProblem", "as_dataset", "build_problems", "RATE_ALIASES"]
+
+#: Column stems taken for the rate when none is named.
+RATE_ALIASES = ("rate", "v", "v0", "vi", "velocity", "initial_rate", "y")
+
+
+@dataclass(frozen=True)
+class FitProblem:
+    """One group's data, ready to fit: numpy arrays in the units the law is evaluated in."""
+
+    law: RateLaw
+    inputs: Mapping[str, np.ndarray]
+    rate: np.ndarray
+    weights: np.ndarray
+    scheme: WeightScheme
+    input_units: Mapping[str, Unit]
+    rate_unit: Unit
+    columns: Mapping[str, str]
+    lines: np.ndarray
+    excluded: tuple[Exclusion, ...]
+    group: Mapping[str, str] = field(default_factory=dict)
+    source: str = ""
+    conditions: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        """Number of rows used."""
+        return int(self.rate.size)
+
+
+def as_dataset(data, *, input_units: Mapping[str, str] | None = None) -> Dataset:
+    """Accept a path, a :class:`Dataset` or a pandas DataFrame (never modified)."""
+    if isinstance(data, Dataset):
+        return data
+    if isinstance(data, (str, Path)):
+        return read_csv(data, input_units=input_units)
+    if hasattr(data, "columns") or isinstance(data, Mapping):
+        if input_units:
+            from .units import column_suffix
+
+            cols = list(data.columns) if hasattr(data, "columns") else list(data)
+            mapping = {c: f"{c}_{column_suffix(input_units[c])}" for c in cols if c in input_units}
+            data = data.rename(columns=mapping) if hasattr(data, "rename") else {
+                mapping.get(k, k): v for k, v in data.items()
+            }
+        return Dataset.from_frame(data)
+    raise TypeError(f"cannot read data from {type(data).__name__}; give a path, Dataset or DataFrame")
+
+
+def _header_problem(ds: Dataset, column: str | None, message: str) -> DataFormatError:
+    return DataFormatError(ds.source, [Problem(1, column, message)])
+
+
+def _find_column(ds: Dataset, name: str) -> str | None:
+    if name in ds.columns:
+        return name
+    lowered = {c.lower(): c for c in ds.columns}
+    return lowered.get(name.lower())
+
+
+def _did_you_mean(ds: Dataset, name: str) -> str:
+    close = difflib.get_close_matches(name, list(ds.columns), n=1, cutoff=0.6)
+    if not close:
+        close = difflib.get_close_matches(name.lower(), [c.lower() for c in ds.columns], n=1, cutoff=0.6)
+        close = [c for c in ds.columns if c.lower() == close[0]] if close else []
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _found(ds: Dataset) -> str:
+    return ", ".join(f"'{c}'" for c in ds.columns)
+
+
+_OPTION = {"substrate": "--x", "inhibitor": "--inhibitor", "enzyme": "--enzyme"}
+
+
+def _option_for(input_name: str) -> str:
+    return _OPTION.get(input_name, f"--column {input_name}=COLUMN")
+
+
+def _stem(ds: Dataset, column: str) -> str:
+    from .units import parse_column
+
+    return parse_column(column)[0].lower()
+
+
+def _resolve_input(ds: Dataset, law: RateLaw, spec, given: str | None, taken: set[str]):
+    """Return ('column', name) or ('constant', (value, unit))."""
+    if given is not None:
+        col = _find_column(ds, given)
+        if col is not None:
+            return "column", col
+        if spec.kind in ("enzyme", "concentration"):
+            try:
+                return "constant", parse_quantity(given)
+            except UnitError:
+                pass
+        raise _header_problem(
+            ds, None, f"no column '{given}' for the {spec.description or spec.name}; "
+            f"found {_found(ds)}{_did_you_mean(ds, given)}"
+        )
+    numeric = [c for c in ds.columns if ds.units.get(c) is not None and c not in taken]
+    by_alias = [c for c in numeric if _stem(ds, c) in spec.aliases]
+    if len(by_alias) == 1:
+        return "column", by_alias[0]
+    if spec.kind == "enzyme":
+        meta = ds.metadata.get("enzyme_concentration")
+        if isinstance(meta, str):
+            return "constant", parse_quantity(meta)
+        raise _header_problem(
+            ds, None, f"law '{law.name}' needs the enzyme concentration: give --enzyme 2nM (a value "
+            "with its unit) or --enzyme COLUMN, or add a column such as 'enzyme_nM'"
+        )
+    candidates = by_alias or [c for c in numeric if ds.units[c].kind == "concentration"]
+    if len(candidates) == 1 and (by_alias or len(law.inputs) == 1 or
+                                 sum(1 for i in law.inputs if i.kind == "concentration") == 1):
+        return "column", candidates[0]
+    unsuffixed = [c for c in ds.columns if ds.units.get(c) is None and _stem(ds, c) in spec.aliases]
+    if unsuffixed:
+        raise _header_problem(
+            ds, unsuffixed[0], "has no unit suffix; rename it with its unit, e.g. "
+            f"'{unsuffixed[0]}_mM' (concentrations: _M, _mM, _uM, _nM)"
+        )
+    what = "several candidates: " + ", ".join(f"'{c}'" for c in candidates) if candidates else (
+        f"none found among {_found(ds)}"
+    )
+    raise _header_problem(
+        ds, None, f"cannot tell which column is the {spec.description or spec.name} of law "
+        f"'{law.name}' ({what}); name it with {_option_for(spec.name)}"
+    )
+
+
+def _resolve_rate(ds: Dataset, given: str | None, exclude: set[str]) -> str:
+    if given is not None:
+        col = _find_column(ds, given)
+        if col is None:
+            raise _header_problem(ds, None, f"no rate column '{given}'; found {_found(ds)}{_did_you_mean(ds, given)}")
+        return col
+    rates = [c for c in ds.columns if c not in exclude and ds.units.get(c) is not None
+             and ds.units[c].kind in ("rate", "frequency")]
+    named = [c for c in rates if _stem(ds, c) in RATE_ALIASES]
+    if len(named) == 1:
+        return named[0]
+    if len(rates) == 1:
+        return rates[0]
+    if not rates:
+        unsuffixed = [c for c in ds.columns if ds.units.get(c) is None and _stem(ds, c) in RATE_ALIASES]
+        if unsuffixed:
+            raise _header_problem(
+                ds, unsuffixed[0], "has no unit suffix; rename it with the rate's unit, e.g. "
+                f"'{unsuffixed[0]}_uM_per_s' or '{unsuffixed[0]}_mM_per_min'"
+            )
+        raise _header_problem(
+            ds, None, f"no rate column (a name ending in a rate unit such as _uM_per_s) among {_found(ds)}"
+        )
+    raise _header_problem(
+        ds, None, "several rate columns (" + ", ".join(f"'{c}'" for c in rates) + "); choose one with --y"
+    )
+
+
+def _check_unit(ds: Dataset, column: str, expected: tuple[str, ...], role: str) -> Unit:
+    unit = ds.units.get(column)
+    if unit is None:
+        raise _header_problem(
+            ds, column, f"has no unit suffix but is used as the {role}; rename it with its unit "
+            "(e.g. _mM for a concentration, _uM_per_s for a rate)"
+        )
+    if unit.kind not in expected:
+        raise _header_problem(ds, column, f"is a {unit.kind} ({unit}) but the {role} must be a {' or '.join(expected)}")
+    return unit
+
+
+def build_problems(
+    data,
+    law: str | RateLaw,
+    *,
+    columns: Mapping[str, str] | None = None,
+    rate: str | None = None,
+    group: str | list[str] | tuple[str, ...] | None = None,
+    weights: str | WeightScheme | None = "none",
+    input_units: Mapping[str, str] | None = None,
+) -> tuple[list[FitProblem], tuple[Exclusion, ...], Dataset]:
+    """Turn a table into one :class:`FitProblem` per group.
+
+    Parameters
+    ----------
+    data : path, Dataset or DataFrame
+    law : str or RateLaw
+    columns : mapping, optional
+        Law input name → column name, or a quantity such as ``"2nM"`` for a constant input.
+    rate : str, optional
+        The rate column; found by name or unit when omitted.
+    group : str or sequence of str, optional
+        Column(s) whose values split the rows into separate fits.
+    weights : str or WeightScheme
+        See :mod:`mgkinetics.weighting`.
+    input_units : mapping, optional
+        Units of columns without a unit suffix.
+
+    Returns
+    -------
+    problems : list of FitProblem
+    unassigned : tuple of Exclusion
+        Rows that no group could take (empty group cell).
+    dataset : Dataset
+    """
+    ds = as_dataset(data, input_units=input_units)
+    law = get_law(law)
+    scheme = parse_weights(weights)
+    columns = dict(columns or {})
+    unknown = [k for k in columns if k not in law.input_names]
+    if unknown:
+        raise FitError(
+            f"law '{law.name}' has no input '{unknown[0]}'; its inputs are {', '.join(law.input_names)}"
+        )
+    sd_col = None
+    if scheme.kind == "sd":
+        sd_col = _find_column(ds, scheme.column)
+        if sd_col is None:
+            raise _header_problem(
+                ds, None, f"no SD column '{scheme.column}' for weights; found {_found(ds)}"
+                f"{_did_you_mean(ds, scheme.column)}"
+            )
+    groups = [group] if isinstance(group, str) else list(group or [])
+    for g in groups:
+        if _find_column(ds, g) is None:
+            raise _header_problem(ds, None, f"no group column '{g}'; found {_found(ds)}{_did_you_mean(ds, g)}")
+    groups = [_find_column(ds, g) for g in groups]
+
+    taken: set[str] = set(groups) | ({sd_col} if sd_col else set())
+    resolved = {}
+    for spec in law.inputs:
+        kind, what = _resolve_input(ds, law, spec, columns.get(spec.name), taken)
+        resolved[spec.name] = (kind, what)
+        if kind == "column":
+            taken.add(what)
+    rate_col = _resolve_rate(ds, rate, taken)
+    rate_unit = _check_unit(ds, rate_col, ("rate", "frequency"), "rate")
+
+    n_rows = len(ds)
+    arrays: dict[str, np.ndarray] = {}
+    units: dict[str, Unit] = {}
+    used_columns: dict[str, str] = {}
+    for spec in law.inputs:
+        kind, what = resolved[spec.name]
+        expected = ("concentration",)
+        if kind == "column":
+            unit = _check_unit(ds, what, expected, spec.description or spec.name)
+            values = np.array(ds.values[what], dtype=float)
+            used_columns[spec.name] = what
+        else:
+            value, unit = what
+            if unit.kind not in expected:
+                raise FitError(f"{spec.name} must be a concentration, got {value:g} {unit}")
+            values = np.full(n_rows, value)
+            used_columns[spec.name] = f"{value:g} {unit}"
+        if spec.kind == "enzyme":
+            if rate_unit.kind != "rate":
+                raise FitError(
+                    f"law '{law.name}' needs rates in concentration per time to give kcat; "
+                    f"'{rate_col}' is in {rate_unit}"
+                )
+            target = Unit(rate_unit.conc, 1)
+            values = convert(values, unit, target)
+            unit = target
+        arrays[spec.name] = values
+        units[spec.name] = unit
+    if law.shared_unit_inputs:
+        first = law.shared_unit_inputs[0]
+        for name in law.shared_unit_inputs[1:]:
+            arrays[name] = convert(arrays[name], units[name], units[first])
+            units[name] = units[first]
+    used_columns["rate"] = rate_col
+    y = np.array(ds.values[rate_col], dtype=float)
+    sd = None
+    if sd_col:
+        _check_unit(ds, sd_col, (rate_unit.kind,), "SD of the rate")
+        sd = convert(np.array(ds.values[sd_col], dtype=float), ds.units[sd_col], rate_unit)
+    w, weight_reasons = scheme.weights(np.nan_to_num(y, nan=1.0), sd)
+
+    reasons: list[str | None] = [None] * n_rows
+    for i in range(n_rows):
+        empty = [c for c in list(used_columns.values()) if c in ds.values and ds.is_numeric(c)
+                 and np.isnan(ds.values[c][i])]
+        if sd_col and np.isnan(ds.values[sd_col][i]):
+            empty.append(sd_col)
+        if empty:
+            reasons[i] = "empty " + ", ".join(f"'{c}'" for c in dict.fromkeys(empty))
+        elif weight_reasons[i]:
+            reasons[i] = weight_reasons[i]
+
+    unassigned: list[Exclusion] = []
+    keys: list[tuple[str, ...] | None] = []
+    for i in range(n_rows):
+        key = tuple(str(ds.values[g][i]) for g in groups)
+        if any(k == "" for k in key):
+            empty = [g for g, k in zip(groups, key) if k == ""]
+            unassigned.append(Exclusion(int(ds.lines[i]), f"group column '{empty[0]}' is empty"))
+            keys.append(None)
+        else:
+            keys.append(key)
+    order = list(dict.fromkeys(k for k in keys if k is not None))
+    problems = []
+    for key in order:
+        members = np.array([k == key for k in keys])
+        ok = members & np.array([r is None for r in reasons])
+        excluded = tuple(
+            Exclusion(int(ds.lines[i]), reasons[i]) for i in np.flatnonzero(members) if reasons[i]
+        )
+        problems.append(
+            FitProblem(
+                law=law,
+                inputs={k: v[ok] for k, v in arrays.items()},
+                rate=y[ok],
+                weights=w[ok],
+                scheme=scheme,
+                input_units=units,
+                rate_unit=rate_unit,
+                columns=used_columns,
+                lines=ds.lines[ok],
+                excluded=excluded,
+                group=dict(zip(groups, key)),
+                source=ds.source,
+            )
+        )
+    return problems, tuple(unassigned), ds
