@@ -193,6 +193,46 @@ def _check_unit(ds: Dataset, column: str, expected: tuple[str, ...], role: str) 
     return unit
 
 
+def _row_reasons(ds: Dataset, used_columns: Mapping[str, str], sd_col: str | None,
+                 weight_reasons: list[str | None]) -> list[str | None]:
+    """Why each row cannot be used (None when it can): empty cells first, then weights."""
+    cols = [c for c in dict.fromkeys(list(used_columns.values()) + ([sd_col] if sd_col else []))
+            if c in ds.values and ds.is_numeric(c)]
+    empty = np.column_stack([np.isnan(ds.values[c]) for c in cols]) if cols else np.zeros((len(ds), 0), bool)
+    reasons: list[str | None] = list(weight_reasons)
+    for i in np.flatnonzero(empty.any(axis=1)):
+        reasons[i] = "empty " + ", ".join(f"'{c}'" for c, e in zip(cols, empty[i]) if e)
+    return reasons
+
+
+def _group_keys(ds: Dataset, groups: list[str]) -> tuple[np.ndarray, list[Exclusion]]:
+    """An integer group id per row (-1 for rows with an empty group cell) and their exclusions."""
+    n = len(ds)
+    if not groups:
+        return np.zeros(n, dtype=int), []
+    stacked = np.column_stack([ds.values[g].astype(str) for g in groups])
+    blank = stacked == ""
+    joined = np.array(["\x1f".join(row) for row in stacked]) if n else np.array([], dtype=str)
+    _, ids = np.unique(joined, return_inverse=True)
+    ids = ids.astype(int)
+    unassigned = []
+    for i in np.flatnonzero(blank.any(axis=1)):
+        empty = [g for g, b in zip(groups, blank[i]) if b]
+        unassigned.append(Exclusion(int(ds.lines[i]), f"group column '{empty[0]}' is empty"))
+        ids[i] = -1
+    return ids, unassigned
+
+
+def _group_labels(ds: Dataset, groups: list[str]) -> dict[int, dict[str, str]]:
+    """Group id -> {column: value}, matching :func:`_group_keys`."""
+    if not groups:
+        return {0: {}}
+    stacked = np.column_stack([ds.values[g].astype(str) for g in groups])
+    joined = np.array(["\x1f".join(row) for row in stacked]) if len(ds) else np.array([], dtype=str)
+    uniq, first = np.unique(joined, return_index=True)
+    return {k: dict(zip(groups, stacked[first[k]])) for k in range(uniq.size)}
+
+
 def build_problems(
     data,
     law: str | RateLaw,
@@ -301,34 +341,19 @@ def build_problems(
         sd = convert(np.array(ds.values[sd_col], dtype=float), ds.units[sd_col], rate_unit)
     w, weight_reasons = scheme.weights(np.nan_to_num(y, nan=1.0), sd)
 
-    reasons: list[str | None] = [None] * n_rows
-    for i in range(n_rows):
-        empty = [c for c in list(used_columns.values()) if c in ds.values and ds.is_numeric(c)
-                 and np.isnan(ds.values[c][i])]
-        if sd_col and np.isnan(ds.values[sd_col][i]):
-            empty.append(sd_col)
-        if empty:
-            reasons[i] = "empty " + ", ".join(f"'{c}'" for c in dict.fromkeys(empty))
-        elif weight_reasons[i]:
-            reasons[i] = weight_reasons[i]
-
-    unassigned: list[Exclusion] = []
-    keys: list[tuple[str, ...] | None] = []
-    for i in range(n_rows):
-        key = tuple(str(ds.values[g][i]) for g in groups)
-        if any(k == "" for k in key):
-            empty = [g for g, k in zip(groups, key) if k == ""]
-            unassigned.append(Exclusion(int(ds.lines[i]), f"group column '{empty[0]}' is empty"))
-            keys.append(None)
-        else:
-            keys.append(key)
-    order = list(dict.fromkeys(k for k in keys if k is not None))
+    reasons = _row_reasons(ds, used_columns, sd_col, weight_reasons)
+    keys, unassigned = _group_keys(ds, groups)
     problems = []
-    for key in order:
-        members = np.array([k == key for k in keys])
-        ok = members & np.array([r is None for r in reasons])
+    order = np.unique(keys[keys >= 0]) if keys.size else np.array([], dtype=int)
+    # groups in order of first appearance in the file
+    first_seen = {int(k): int(np.flatnonzero(keys == k)[0]) for k in order}
+    group_labels = _group_labels(ds, groups)
+    usable = np.array([r is None for r in reasons], dtype=bool)
+    for key in sorted(first_seen, key=first_seen.get):
+        members = keys == key
+        ok = members & usable
         excluded = tuple(
-            Exclusion(int(ds.lines[i]), reasons[i]) for i in np.flatnonzero(members) if reasons[i]
+            Exclusion(int(ds.lines[i]), reasons[i]) for i in np.flatnonzero(members & ~usable)
         )
         problems.append(
             FitProblem(
@@ -342,7 +367,7 @@ def build_problems(
                 columns=used_columns,
                 lines=ds.lines[ok],
                 excluded=excluded,
-                group=dict(zip(groups, key)),
+                group=group_labels[key],
                 source=ds.source,
             )
         )
