@@ -1,0 +1,217 @@
+"""``mgkinetics speciate``: free Mg, free nucleotides and complexes from totals.
+
+Thin layer over :mod:`mgkinetics.speciation`; numpy, pandas and the library are imported
+inside the command so that ``mgkinetics --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import re
+
+import click
+
+__all__ = ["speciate", "parse_concentration"]
+
+# mM per unit; the concentration subset of mgkinetics.units, kept local so the command
+# parses its options without importing numpy.
+_TO_MM = {"M": 1e3, "mM": 1.0, "uM": 1e-3, "µM": 1e-3, "μM": 1e-3, "nM": 1e-6}
+_QTY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµμ]+)\s*$")
+_COLUMN = re.compile(r"^(?P<sp>[A-Za-z0-9]+)_(?P<kind>total|free)_(?P<unit>M|mM|uM|µM|μM|nM)$")
+_CONDITION_COLUMNS = ("ph", "temperature_C", "ionic_strength_M")
+
+
+def parse_concentration(text: str) -> float:
+    """'2mM' -> 2.0 (mM); units M, mM, uM, µM, nM.
+
+    Examples
+    --------
+    >>> parse_concentration("250 uM")
+    0.25
+    """
+    match = _QTY.match(text)
+    if not match or match.group(2) not in _TO_MM:
+        raise click.BadParameter(
+            f"'{text}' is not a concentration; write a number and a unit among "
+            f"{', '.join(_TO_MM)}, e.g. 2mM")
+    return float(match.group(1)) * _TO_MM[match.group(2)]
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in values:
+        name, sep, qty = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"'{item}' should look like NAME=QUANTITY, e.g. Mg=2mM",
+                                     param_hint=option)
+        try:
+            out[_canonical(name.strip())] = parse_concentration(qty)
+        except click.BadParameter as exc:
+            raise click.BadParameter(exc.message, param_hint=option) from None
+    return out
+
+
+def _canonical(name: str) -> str:
+    """Case-insensitive species and complex names ('mg' -> 'Mg', 'mgatp' -> 'MgATP')."""
+    from mgkinetics.constants import DEFAULT_TABLE
+    from mgkinetics.speciation import KNOWN_LIGANDS, KNOWN_METALS
+
+    known = [*KNOWN_METALS, *KNOWN_LIGANDS, *DEFAULT_TABLE.complexes]
+    lookup = {k.lower(): k for k in known}
+    return lookup.get(name.lower(), name)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _write(text: str, out: str | None) -> None:
+    if out:
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+def _single(totals, free, kw, fmt, out):
+    import json
+
+    from mgkinetics.speciation import speciate as run
+    from mgkinetics.speciation import speciate_from_free
+
+    if free:
+        if len(free) != 1:
+            raise click.UsageError("--free takes one metal, e.g. --free Mg=1mM")
+        (metal, value), = free.items()
+        if metal in totals:
+            raise click.UsageError(f"give either --total {metal}=... or --free {metal}=..., "
+                                   "not both")
+        result = speciate_from_free(value, totals, metal=metal, **kw)
+        data = result.to_dict()
+        data["species"][f"{metal}_total_to_add"] = {
+            "value": float(result.totals[metal]), "unit": "mM"}
+    else:
+        if not totals:
+            raise click.UsageError("give totals (--total Mg=2mM --total ATP=1mM) or a CSV file")
+        data = run(totals, **kw).to_dict()
+    if fmt == "json":
+        _write(json.dumps(data, indent=2, ensure_ascii=False) + "\n", out)
+    elif fmt == "csv":
+        lines = ["species,value,unit"]
+        lines += [f"{k},{_fmt(v['value'])},{v['unit']}" for k, v in data["species"].items()]
+        _write("\n".join(lines) + "\n", out)
+    else:
+        c = data["conditions"]
+        lines = [f"Conditions: pH {c['ph']:g}, {c['temperature_C']:g} °C, "
+                 f"I = {c['ionic_strength_M']:g} M", "Apparent dissociation constants:"]
+        lines += [f"  {k:<8} {_fmt(v['kd']):>10} {v['unit']:<3} {v['source']}"
+                  for k, v in data["constants"].items()]
+        lines.append("Species:")
+        lines += [f"  {k:<18} {_fmt(v['value']):>10} {v['unit']}"
+                  for k, v in data["species"].items()]
+        _write("\n".join(lines) + "\n", out)
+
+
+def _read_table(path: str):
+    """Species columns (mM) and per-row conditions from a CSV; every bad cell reported."""
+    import numpy as np
+    import pandas as pd
+
+    from mgkinetics.errors import DataFormatError, Problem
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    problems: list[Problem] = []
+    totals, free, cond = {}, {}, {}
+    for col in frame.columns:
+        match = _COLUMN.match(col)
+        if match is None and col not in _CONDITION_COLUMNS:
+            continue  # other columns pass through untouched
+        values = np.full(len(frame), np.nan)
+        for i, cell in enumerate(frame[col]):
+            try:
+                values[i] = float(cell)
+            except ValueError:
+                problems.append(Problem(i + 2, col, f"'{cell}' is not a number"))
+                continue
+            if match is not None and values[i] < 0:
+                problems.append(Problem(i + 2, col, f"{cell} is negative; concentrations "
+                                                     "must be >= 0"))
+        if match is None:
+            cond[col] = values
+            continue
+        target = totals if match["kind"] == "total" else free
+        target[_canonical(match["sp"])] = values * _TO_MM[match["unit"]]
+    if problems:
+        raise DataFormatError(path, sorted(problems, key=lambda p: (p.line, p.column)))
+    if not totals and not free:
+        raise DataFormatError(path, [Problem(1, None, "no species columns; name them like "
+                                             "atp_total_mM, mg_total_uM (or mg_free_mM)")])
+    return frame, totals, free, cond
+
+
+def _table(path, kw, out):
+    import pandas as pd
+
+    from mgkinetics.speciation import speciate as run
+    from mgkinetics.speciation import speciate_from_free
+
+    frame, totals, free, cond = _read_table(path)
+    kw = {**kw, **{"ph": cond.get("ph", kw["ph"]),
+                   "temperature_C": cond.get("temperature_C", kw["temperature_C"]),
+                   "ionic_strength_M": cond.get("ionic_strength_M", kw["ionic_strength_M"])}}
+    if free:
+        if len(free) != 1:
+            raise click.UsageError(f"{path}: only one *_free_* column (one metal) is allowed")
+        (metal, value), = free.items()
+        result = speciate_from_free(value, totals, metal=metal, **kw)
+    else:
+        result = run(totals, **kw)
+    new = {f"{n.lower()}_free_mM": v for n, v in result.free.items()}
+    new.update({f"{n.lower()}_mM": v for n, v in result.complexes.items()})
+    if free:
+        new[f"{metal.lower()}_total_to_add_mM"] = result.totals[metal]
+    extra = pd.DataFrame({k: v for k, v in new.items() if k not in frame.columns})
+    merged = pd.concat([frame.reset_index(drop=True), extra], axis=1)
+    _write(merged.to_csv(index=False, float_format="%.6g", lineterminator="\n"), out)
+
+
+@click.command("speciate")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--total", "totals", multiple=True, metavar="NAME=QTY",
+              help="Total concentration, e.g. Mg=2mM, ATP=1mM (repeatable).")
+@click.option("--free", "free", multiple=True, metavar="NAME=QTY",
+              help="Wanted free metal, e.g. Mg=1mM; reports the total to add.")
+@click.option("--ph", type=float, default=7.5, show_default=True)
+@click.option("--temperature", "temperature_C", type=float, default=25.0, show_default=True,
+              help="Temperature in °C.")
+@click.option("--ionic-strength", "ionic_strength_M", type=float, default=0.15,
+              show_default=True, help="Ionic strength in M (0-0.5).")
+@click.option("--kd", "kds", multiple=True, metavar="NAME=QTY",
+              help="Override or add an apparent Kd, e.g. MgATP=0.05mM, CaEDTA=0.1nM.")
+@click.option("--include", multiple=True, metavar="COMPLEX",
+              help="Switch on an optional complex, e.g. Mg2ATP.")
+@click.option("--constants", "constants_file", type=click.Path(exists=True, dir_okay=False),
+              help="JSON or CSV file of user constants (see mgkinetics.constants.load_table).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
+              show_default=True, help="Output format (a FILE always gives CSV).")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True),
+              help="Write here instead of stdout.")
+def speciate(file, totals, free, ph, temperature_C, ionic_strength_M, kds, include,
+             constants_file, fmt, out):
+    """Speciate Mg (and other metals) with ATP, ADP, AMP, PEP and user ligands.
+
+    Either give totals on the command line, or a CSV FILE whose columns carry units
+    (atp_total_mM, mg_total_uM, optional ph, temperature_C, ionic_strength_M per row);
+    species columns (mg_free_mM, mgatp_mM, atp_free_mM, ...) are added to every row.
+    """
+    kw = dict(ph=ph, temperature_C=temperature_C, ionic_strength_M=ionic_strength_M,
+              kd_mM=_pairs(kds, "--kd") or None, include=tuple(include))
+    if constants_file:
+        from mgkinetics.constants import load_table
+
+        kw["table"] = load_table(constants_file)
+    if file:
+        if totals or free:
+            raise click.UsageError("give either a FILE or --total/--free options, not both")
+        _table(file, kw, out)
+    else:
+        _single(_pairs(totals, "--total"), _pairs(free, "--free"), kw, fmt, out)
