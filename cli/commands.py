@@ -28,10 +28,19 @@ __all__ = ["fit", "laws"]
               help="Report a parameter in another unit (e.g. km=uM, kcat=1/min).")
 @click.option("--input-unit", "input_unit_pairs", multiple=True, metavar="COLUMN=UNIT",
               help="Unit of a column whose name has no unit suffix (e.g. S=mM, v=uM/min).")
+@click.option("--ci", "ci_method", type=click.Choice(["asymptotic", "profile", "bootstrap"]),
+              default="asymptotic", show_default=True, help="How confidence intervals are computed.")
+@click.option("--bootstrap", "n_bootstrap", type=click.IntRange(10), default=1000, show_default=True,
+              help="Bootstrap replicates (with --ci bootstrap).")
+@click.option("--bootstrap-kind", type=click.Choice(["case", "residual"]), default="case", show_default=True)
+@click.option("--seed", type=int, default=None, help="Random seed: the same seed gives the same bootstrap.")
+@click.option("--outliers", type=click.Choice(["flag", "exclude"]), default="flag", show_default=True,
+              help="Outliers (ROUT-like, Q=1%) are always listed; 'exclude' also refits without them.")
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
 def fit(file, law, x_col, y_col, inhibitor, enzyme, column_pairs, groups, weights, fix_pairs,
-        init_pairs, unit_pairs, input_unit_pairs, fmt, out):
+        init_pairs, unit_pairs, input_unit_pairs, ci_method, n_bootstrap, bootstrap_kind, seed, outliers,
+        fmt, out):
     """Fit a rate law to the initial rates in FILE (CSV)."""
     from mgkinetics import fitting, report
 
@@ -50,6 +59,12 @@ def fit(file, law, x_col, y_col, inhibitor, enzyme, column_pairs, groups, weight
         fix=parse_pairs(fix_pairs, "--fix"),
         init=parse_pairs(init_pairs, "--init"),
         input_units=parse_pairs(input_unit_pairs, "--input-unit") or None,
+        ci=ci_method,
+        n_bootstrap=n_bootstrap,
+        seed=seed,
+        bootstrap_kind=bootstrap_kind,
+        outliers=outliers,
+        progress=_progress_bar() if ci_method == "bootstrap" else None,
     )
     units = parse_pairs(unit_pairs, "--units")
     if units:
@@ -64,6 +79,26 @@ def fit(file, law, x_col, y_col, inhibitor, enzyme, column_pairs, groups, weight
         )
         raise UserError(f"{file}: {len(failed)} fit(s) did not converge ({names}); results above "
                         "are the last iterate. Try --init with better starting values")
+
+
+def _progress_bar():
+    """A ``progress(done, total)`` callback drawing a bootstrap progress bar on stderr."""
+    state = {}
+
+    def progress(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            stream = click.get_text_stream("stderr")
+            bar = state["bar"] = click.progressbar(length=total, label="bootstrap", file=stream)
+            bar.__enter__()
+            state["done"] = 0
+        bar.update(done - state["done"])
+        state["done"] = done
+        if done >= total:
+            bar.__exit__(None, None, None)
+            state.clear()
+
+    return progress
 
 
 @click.command()

@@ -19,6 +19,11 @@ COMMANDS = {
     "fit": "commands:fit",
     "laws": "commands:laws",
     "speciate": "speciate:speciate",
+    "datasets": "datasets:datasets",
+    "report": "report:report",
+    "batch": "batch:batch",
+    "compare": "compare:compare",
+    "select": "select:select",
 }
 
 VERSION = "0.1.0"

@@ -12,28 +12,28 @@ import click
 
 __all__ = ["speciate", "parse_concentration"]
 
-# mM per unit; the concentration subset of mgkinetics.units, kept local so the command
-# parses its options without importing numpy.
-_TO_MM = {"M": 1e3, "mM": 1.0, "uM": 1e-3, "µM": 1e-3, "μM": 1e-3, "nM": 1e-6}
-_QTY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµμ]+)\s*$")
+# Species columns of a speciation table: NAME_total_UNIT or NAME_free_UNIT.
 _COLUMN = re.compile(r"^(?P<sp>[A-Za-z0-9]+)_(?P<kind>total|free)_(?P<unit>M|mM|uM|µM|μM|nM)$")
 _CONDITION_COLUMNS = ("ph", "temperature_C", "ionic_strength_M")
 
 
 def parse_concentration(text: str) -> float:
-    """'2mM' -> 2.0 (mM); units M, mM, uM, µM, nM.
+    """'2mM' -> 2.0 (mM), through the library's one unit parser.
 
     Examples
     --------
     >>> parse_concentration("250 uM")
     0.25
     """
-    match = _QTY.match(text)
-    if not match or match.group(2) not in _TO_MM:
-        raise click.BadParameter(
-            f"'{text}' is not a concentration; write a number and a unit among "
-            f"{', '.join(_TO_MM)}, e.g. 2mM")
-    return float(match.group(1)) * _TO_MM[match.group(2)]
+    from mgkinetics.errors import UnitError
+    from mgkinetics.units import convert, parse_quantity
+
+    try:
+        value, unit = parse_quantity(text)
+        return float(convert(value, unit, "mM"))
+    except UnitError as exc:
+        raise click.BadParameter(f"'{text}' is not a concentration ({exc}); write a number and a "
+                                 "unit such as 2mM or 250uM") from None
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, float]:
@@ -112,40 +112,25 @@ def _single(totals, free, kw, fmt, out):
 
 
 def _read_table(path: str):
-    """Species columns (mM) and per-row conditions from a CSV; every bad cell reported."""
-    import numpy as np
-    import pandas as pd
-
+    """The validated table (every bad cell reported by :func:`mgkinetics.read_csv`), its species
+    columns in mM, and its per-row condition columns."""
     from mgkinetics.errors import DataFormatError, Problem
+    from mgkinetics.io import read_csv
+    from mgkinetics.units import convert
 
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    problems: list[Problem] = []
+    data = read_csv(path)
     totals, free, cond = {}, {}, {}
-    for col in frame.columns:
+    for col in data.columns:
         match = _COLUMN.match(col)
-        if match is None and col not in _CONDITION_COLUMNS:
-            continue  # other columns pass through untouched
-        values = np.full(len(frame), np.nan)
-        for i, cell in enumerate(frame[col]):
-            try:
-                values[i] = float(cell)
-            except ValueError:
-                problems.append(Problem(i + 2, col, f"'{cell}' is not a number"))
-                continue
-            if match is not None and values[i] < 0:
-                problems.append(Problem(i + 2, col, f"{cell} is negative; concentrations "
-                                                     "must be >= 0"))
-        if match is None:
-            cond[col] = values
-            continue
-        target = totals if match["kind"] == "total" else free
-        target[_canonical(match["sp"])] = values * _TO_MM[match["unit"]]
-    if problems:
-        raise DataFormatError(path, sorted(problems, key=lambda p: (p.line, p.column)))
+        if match is not None:
+            target = totals if match["kind"] == "total" else free
+            target[_canonical(match["sp"])] = convert(data.values[col], data.units[col], "mM")
+        elif col.lower() in {c.lower() for c in _CONDITION_COLUMNS} and data.is_numeric(col):
+            cond[next(c for c in _CONDITION_COLUMNS if c.lower() == col.lower())] = data.values[col]
     if not totals and not free:
         raise DataFormatError(path, [Problem(1, None, "no species columns; name them like "
                                              "atp_total_mM, mg_total_uM (or mg_free_mM)")])
-    return frame, totals, free, cond
+    return data.to_frame().drop(columns="line"), totals, free, cond
 
 
 def _table(path, kw, out):

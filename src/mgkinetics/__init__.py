@@ -1,7 +1,11 @@
 """mgkinetics: enzyme kinetics fitting built around Mg-ATP speciation.
 
-The public API, re-exported here; no logic lives in this module.
+The public API, re-exported here; no logic lives in this module. The heavier entry points
+(batch engine, comparisons, global fits, speciation) are imported on first use, so
+``import mgkinetics`` stays cheap.
 """
+
+import importlib
 
 from .errors import (
     DataFormatError,
@@ -40,6 +44,16 @@ __all__ = [
     "UnitError",
     "convert",
     "fit",
+    "fit_many",
+    "BatchResult",
+    "compare",
+    "Comparison",
+    "fit_global",
+    "fit_shared",
+    "GlobalFitResult",
+    "speciate",
+    "apparent_kd",
+    "fit_many",
     "get_law",
     "list_laws",
     "parse_quantity",
@@ -47,3 +61,25 @@ __all__ = [
     "read_csv",
     "register",
 ]
+
+#: name -> module that defines it, imported on first access (PEP 562).
+_LAZY = {
+    "fit_many": "batch",
+    "BatchResult": "batch",
+    "compare": "compare",
+    "Comparison": "compare",
+    "fit_global": "globalfit",
+    "fit_shared": "globalfit",
+    "GlobalFitResult": "globalfit",
+    "speciate": "speciation",
+    "apparent_kd": "constants",
+}
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mgkinetics' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

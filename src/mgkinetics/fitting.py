@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
@@ -19,7 +20,7 @@ from .errors import FitError
 from .problem import FitProblem, build_problems
 from .registry import RateLaw
 from .results import Estimate, FitCollection, FitResult, RowAccount, Statistics
-from .units import DIMENSIONLESS, Unit, convert, parse_quantity, parse_unit
+from .units import DIMENSIONLESS, UNSPECIFIED, Unit, convert, parse_quantity, parse_unit
 
 __all__ = ["fit", "fit_problem", "parameter_units", "LEASTSQ_TOLERANCES"]
 
@@ -37,6 +38,8 @@ def parameter_units(law: RateLaw, input_units: Mapping[str, Unit], rate_unit: Un
             out[p.name] = Unit(None, 0, rate_unit.time, -1) if rate_unit.time else DIMENSIONLESS
         elif p.unit == "1":
             out[p.name] = DIMENSIONLESS
+        elif p.unit == "unspecified":
+            out[p.name] = UNSPECIFIED
         else:
             out[p.name] = input_units[p.unit]
     return out
@@ -101,14 +104,28 @@ def _information_criteria(n: int, k: int, rss: float, scale_covar: bool) -> tupl
     return aicc, bic
 
 
-def fit_problem(
+def fit_problem(problem: FitProblem, **options) -> FitResult:
+    """Fit one :class:`FitProblem` with lmfit; see :func:`_fit_problem` for the options.
+
+    Floating-point warnings are silenced for the whole fit: trial steps that overflow are
+    expected, non-finite model values are handled explicitly, and a user should see results and
+    warnings in the result, not numpy's RuntimeWarnings.
+    """
+    with np.errstate(all="ignore"):
+        return _fit_problem(problem, **options)
+
+
+def _fit_problem(
     problem: FitProblem,
     *,
     fix: Mapping[str, float | str] | None = None,
     init: Mapping[str, float | str] | None = None,
     ci_level: float = 0.95,
+    diagnostics: bool = True,
 ) -> FitResult:
     """Fit one :class:`FitProblem` with lmfit.
+
+    ``diagnostics=False`` skips :func:`mgkinetics.diagnostics.diagnose` (internal refits).
 
     Raises
     ------
@@ -129,13 +146,16 @@ def fit_problem(
     x0 = problem.inputs[first] if problem.n else np.array([])
     if problem.n == 0:
         raise FitError(f"{where}: no usable rows (all {len(problem.excluded)} excluded); see the exclusions")
-    if not np.any(x0 > 0):
+    if not np.any(x0 > 0) and not law.units_optional:
         raise FitError(f"{where}: every {first} concentration is zero; a rate law needs non-zero {first}")
 
     guess = {}
+    defaults = {p.name: float(p.default(problem.conditions, punits[p.name]))
+                for p in law.params if p.default is not None and problem.conditions}
     if law.guess is not None:
         try:
-            guess = law.guess(problem.inputs, problem.rate)
+            guess = (law.guess(problem.inputs, problem.rate, defaults) if law.guess_takes_defaults
+                     else law.guess(problem.inputs, problem.rate))
         except (ValueError, FloatingPointError, ZeroDivisionError, IndexError):
             guess = {}
     starts: dict[str, float] = {}
@@ -146,6 +166,8 @@ def fit_problem(
             continue
         if p.name in init:
             value = _value_in(punits[p.name], init[p.name], p.name)
+        elif p.default is not None and (not p.vary or p.name not in guess):
+            value = float(p.default(problem.conditions, punits[p.name]))
         elif p.name in guess and guess[p.name] is not None and np.isfinite(guess[p.name]):
             value = float(guess[p.name])
         else:
@@ -178,17 +200,27 @@ def fit_problem(
     for p in law.params:
         par = params[p.name]
         par.set(value=starts[p.name], min=p.min, max=p.max, vary=p.name in varying)
-    lm = model.fit(
-        problem.rate,
-        params,
-        weights=problem.weights,
-        scale_covar=problem.scheme.scale_covar,
-        method="leastsq",
-        fit_kws=dict(LEASTSQ_TOLERANCES),
-        nan_policy="omit",
-        **problem.inputs,
+    try:
+        lm = model.fit(
+            problem.rate,
+            params,
+            weights=problem.weights,
+            scale_covar=problem.scheme.scale_covar,
+            method="leastsq",
+            fit_kws=dict(LEASTSQ_TOLERANCES),
+            nan_policy="omit",
+            **problem.inputs,
+        )
+        lm_best = [{name: float(lm.params[name].value) for name in law.param_names}]
+    except (ValueError, OverflowError) as exc:  # non-finite mid-fit, or a start beyond float range
+        lm, lm_best, lm_error = None, [], str(exc)
+    # Robust sequence (mgkinetics.solver): lmfit's answer and scipy TRF from the same starts,
+    # each polished on an accurate Jacobian; the lowest RSS wins.
+    from .solver import solve
+
+    best, _, solved, solver_message = solve(
+        law, problem.inputs, problem.rate, problem.weights, starts, varying, candidates=lm_best
     )
-    best = {name: float(lm.params[name].value) for name in law.param_names}
     fitted = np.asarray(law.evaluate(problem.inputs, best), dtype=float)
     wres = problem.weights * (problem.rate - fitted)
     rss = float(np.sum(wres**2))
@@ -235,6 +267,7 @@ def fit_problem(
                     f"{p.unit} ({top:.4g} {punits[p.name]}): it is poorly determined; measure at "
                     "higher concentrations"
                 )
+    warnings += identifiability_warnings(estimates, varying, cov)
     derived = _derived(law, estimates, varying, cov, q, method, ci_level)
 
     ss_tot_w = problem.weights**2
@@ -243,11 +276,11 @@ def fit_problem(
     r2 = 1.0 - rss / ss_tot if ss_tot > 0 else math.nan
     aicc, bic = _information_criteria(n, k, rss, problem.scheme.scale_covar)
     stats = Statistics(n=n, dof=dof, rss=rss, redchi=redchi, r2=r2, aicc=aicc, bic=bic, n_params=k)
-    success = bool(lm.success) and all(np.isfinite(v) for v in best.values())
-    message = str(lm.message)
+    success = solved and all(np.isfinite(v) for v in best.values())
+    message = (str(lm.message) if lm is not None else f"lmfit failed ({lm_error})") + "; " + solver_message
     if not success:
         warnings.append(f"the fit did not converge: {message}")
-    return FitResult(
+    result = FitResult(
         law=law,
         group=problem.group,
         parameters=estimates,
@@ -267,7 +300,38 @@ def fit_problem(
         data={**problem.inputs, "rate": problem.rate, "weights": problem.weights},
         source=problem.source,
         lmfit_result=lm,
+        conditions=problem.conditions,
     )
+    if diagnostics and success:
+        from .diagnostics import diagnose
+
+        result = replace(result, diagnostics=diagnose(result, problem))
+    return result
+
+
+def identifiability_warnings(estimates: Mapping[str, Estimate], varying: list[str], cov) -> list[str]:
+    """Warnings for parameters these data do not determine.
+
+    A relative standard error above 100 % means the 95 % interval spans zero and more; a
+    correlation beyond ±0.999 means two parameters trade off along a ridge (Kd and KM of a series
+    at constant free Mg²⁺, say), so only a combination of them is determined.
+    """
+    out = []
+    for name in varying:
+        e = estimates[name]
+        if e.stderr is not None and e.value != 0 and e.stderr / abs(e.value) > 1.0:
+            out.append(f"{name} is not determined by these data (relative standard error "
+                       f"{100 * e.stderr / abs(e.value):.0f} %); fix it or add data that constrain it")
+    if cov is not None and len(varying) > 1:
+        sd = np.sqrt(np.diag(cov))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            corr = cov / np.outer(sd, sd)
+        for i in range(len(varying)):
+            for j in range(i + 1, len(varying)):
+                if np.isfinite(corr[i, j]) and abs(corr[i, j]) > 0.999:
+                    out.append(f"{varying[i]} and {varying[j]} are correlated {corr[i, j]:+.4f}: these data "
+                               "determine only a combination of them")
+    return out
 
 
 def _derived(law, estimates, varying, cov, q, method, ci_level) -> dict[str, Estimate]:
@@ -310,6 +374,12 @@ def fit(
     init: Mapping[str, float | str] | None = None,
     input_units: Mapping[str, str] | None = None,
     ci_level: float = 0.95,
+    ci: str = "asymptotic",
+    n_bootstrap: int = 1000,
+    seed: int | None = None,
+    bootstrap_kind: str = "case",
+    outliers: str = "flag",
+    progress=None,
 ) -> FitResult | FitCollection:
     """Fit a registered rate law to a table of initial rates.
 
@@ -338,6 +408,15 @@ def fit(
         Units for columns without a unit suffix.
     ci_level : float
         Coverage of the reported confidence intervals.
+    ci : {"asymptotic", "profile", "bootstrap"}
+        How intervals are computed (:func:`mgkinetics.intervals.apply_intervals`).
+    n_bootstrap, seed, bootstrap_kind
+        Bootstrap replicates, random seed (reproducible) and ``"case"`` or ``"residual"``.
+    outliers : {"flag", "exclude"}
+        Outliers found by the ROUT-like rule (:mod:`mgkinetics.diagnostics`) are always listed;
+        ``"exclude"`` also refits without them, listing them among the excluded rows.
+    progress : callable, optional
+        ``progress(done, total)`` during the bootstrap.
 
     Returns
     -------
@@ -365,12 +444,37 @@ def fit(
             cols[name] = value
     from .registry import get_law
 
-    law = get_law(law)
+    # An expression law's parameters are the names given starting or fixed values.
+    law = get_law(law, params=tuple(dict.fromkeys([*(init or {}), *(fix or {})])) or None)
+    if law.units_optional and "substrate" in cols and "substrate" not in law.input_names:
+        if len(law.input_names) != 1:
+            raise FitError(f"--x is ambiguous for an expression with inputs {', '.join(law.input_names)}; "
+                           "name each with --column INPUT=COLUMN")
+        cols[law.input_names[0]] = cols.pop("substrate")
     cols = {k: v for k, v in cols.items() if k in law.input_names or k not in ("inhibitor", "enzyme")}
     problems, unassigned, ds = build_problems(
         data, law, columns=cols, rate=y, group=group, weights=weights, input_units=input_units
     )
-    results = tuple(fit_problem(p, fix=fix, init=init, ci_level=ci_level) for p in problems)
+    if outliers not in ("flag", "exclude"):
+        raise FitError(f"unknown outliers choice '{outliers}'; use flag or exclude")
+    results = []
+    for p in problems:
+        res = fit_problem(p, fix=fix, init=init, ci_level=ci_level)
+        if outliers == "exclude":
+            from .diagnostics import without_outliers
+
+            cleaned = without_outliers(p, res)
+            if cleaned is not None:
+                p = cleaned
+                res = fit_problem(p, fix=fix, init=init, ci_level=ci_level)
+        if ci != "asymptotic":
+            from .intervals import apply_intervals
+
+            res = apply_intervals(res, p, method=ci, fix=fix, init=init, n_bootstrap=n_bootstrap,
+                                  seed=seed, bootstrap_kind=bootstrap_kind, ci_level=ci_level,
+                                  progress=progress)
+        results.append(res)
+    results = tuple(results)
     if group is None:
         return results[0]
     return FitCollection(results, unassigned, source=ds.source)

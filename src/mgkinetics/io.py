@@ -23,6 +23,7 @@ import csv
 import io as _io
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,7 +117,17 @@ class Dataset:
         return _build(source, header, rows, dict(metadata or {}))
 
 
+#: What a CSV cell may hold as a number: ASCII decimal, optional exponent, or inf/nan words (which
+#: are then reported as not finite). Python's float() alone would also take '1_000' and non-ASCII
+#: digits such as '٣', which no spreadsheet reads as numbers.
+_NUMBER_RE = re.compile(
+    r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?(?:inf|infinity|nan)", re.IGNORECASE
+)
+
+
 def _parse_number(text: str) -> float | None:
+    if not _NUMBER_RE.fullmatch(text):
+        return None
     try:
         return float(text)
     except ValueError:
@@ -199,6 +210,8 @@ def _build(
                 problems.append(Problem(line, name, f"{text} is negative; concentrations must be >= 0"))
             data[name].append(value)
     if problems:
+        # file order (DataFormatError's contract): ragged rows are found in a first pass
+        problems.sort(key=lambda p: -1 if p.line is None else p.line)
         raise DataFormatError(source, problems)
     values = {}
     for i, name in enumerate(names):

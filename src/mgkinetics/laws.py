@@ -118,9 +118,4 @@ BUILTIN_LAWS = (
 for _law in BUILTIN_LAWS:
     register(_law)
 
-try:  # the Mg-ATP laws need the speciation engine
-    from . import mg_laws  # noqa: F401
-except ImportError as exc:  # pragma: no cover - only while speciation is being built
-    if "mg_laws" not in str(exc) and "speciation" not in str(exc):
-        raise
-
+from . import mg_laws  # noqa: E402,F401  (registers the Mg-ATP laws)

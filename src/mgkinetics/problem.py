@@ -9,6 +9,7 @@ batched engine both start from it.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +20,8 @@ from .errors import DataFormatError, FitError, Problem, UnitError
 from .io import Dataset, read_csv
 from .registry import RateLaw, get_law
 from .results import Exclusion
-from .units import Unit, convert, parse_quantity
-from .weighting import WeightScheme, parse_weights
+from .units import UNSPECIFIED, Unit, convert, parse_quantity
+from .weighting import WeightScheme, parse_weights, replicate_levels
 
 __all__ = ["FitProblem", "as_dataset", "build_problems", "RATE_ALIASES"]
 
@@ -122,6 +123,11 @@ def _resolve_input(ds: Dataset, law: RateLaw, spec, given: str | None, taken: se
             ds, None, f"no column '{given}' for the {spec.description or spec.name}; "
             f"found {_found(ds)}{_did_you_mean(ds, given)}"
         )
+    if law.units_optional:  # user expressions name their columns directly, suffix or not
+        named = [c for c in ds.columns
+                 if c not in taken and (c == spec.name or _stem(ds, c) == spec.name.lower())]
+        if len(named) == 1:
+            return "column", named[0]
     numeric = [c for c in ds.columns if ds.units.get(c) is not None and c not in taken]
     by_alias = [c for c in numeric if _stem(ds, c) in spec.aliases]
     if len(by_alias) == 1:
@@ -181,8 +187,11 @@ def _resolve_rate(ds: Dataset, given: str | None, exclude: set[str]) -> str:
     )
 
 
-def _check_unit(ds: Dataset, column: str, expected: tuple[str, ...], role: str) -> Unit:
+def _check_unit(ds: Dataset, column: str, expected: tuple[str, ...], role: str,
+                optional: bool = False) -> Unit:
     unit = ds.units.get(column)
+    if optional:  # expression laws: any unit, or none (reported as "unspecified")
+        return UNSPECIFIED if unit is None else unit
     if unit is None:
         raise _header_problem(
             ds, column, f"has no unit suffix but is used as the {role}; rename it with its unit "
@@ -191,6 +200,25 @@ def _check_unit(ds: Dataset, column: str, expected: tuple[str, ...], role: str) 
     if unit.kind not in expected:
         raise _header_problem(ds, column, f"is a {unit.kind} ({unit}) but the {role} must be a {' or '.join(expected)}")
     return unit
+
+
+def _numeric(ds: Dataset, column: str) -> np.ndarray:
+    """A column as floats; unsuffixed (text) columns are parsed here, naming every bad cell."""
+    values = ds.values[column]
+    if ds.is_numeric(column):
+        return np.array(values, dtype=float)
+    out = np.full(values.size, np.nan)
+    problems = []
+    for i, text in enumerate(values):
+        if str(text).strip() == "":
+            continue
+        try:
+            out[i] = float(text)
+        except ValueError:
+            problems.append(Problem(int(ds.lines[i]), column, f"'{text}' is not a number"))
+    if problems:
+        raise DataFormatError(ds.source, problems)
+    return out
 
 
 def _row_reasons(ds: Dataset, used_columns: Mapping[str, str], sd_col: str | None,
@@ -233,6 +261,40 @@ def _group_labels(ds: Dataset, groups: list[str]) -> dict[int, dict[str, str]]:
     return {k: dict(zip(groups, stacked[first[k]])) for k in range(uniq.size)}
 
 
+#: Conditions used when neither columns, options nor metadata give them (science.md §5).
+DEFAULT_CONDITIONS = {"ph": 7.5, "temperature_C": 25.0, "ionic_strength_M": 0.15}
+_CONDITION_STEMS = {"ph": ("ph",), "temperature_C": ("temperature_c", "temperature"),
+                    "ionic_strength_M": ("ionic_strength", "ionic_strength_m", "i")}
+
+
+def _conditions(ds: Dataset, options: Mapping[str, float] | None) -> tuple[dict[str, np.ndarray], str]:
+    """Per-row pH, temperature (°C) and ionic strength (M), and where they came from."""
+    n = len(ds)
+    meta = ds.metadata.get("conditions", {}) if isinstance(ds.metadata.get("conditions"), Mapping) else {}
+    options = dict(options or {})
+    rows: dict[str, np.ndarray] = {}
+    sources = []
+    for name, stems in _CONDITION_STEMS.items():
+        col = next((c for c in ds.columns if c.lower() in stems or (
+            ds.units.get(c) is not None and _stem(ds, c) in stems and ds.units[c].kind == "concentration")), None)
+        if col is not None and ds.is_numeric(col):
+            values = np.array(ds.values[col], dtype=float)
+            if ds.units.get(col) is not None:  # ionic strength given in mM, say
+                values = convert(values, ds.units[col], "M")
+            rows[name] = values
+            sources.append(f"{name} from column '{col}'")
+        elif options.get(name) is not None:
+            rows[name] = np.full(n, float(options[name]))
+            sources.append(f"{name} from option")
+        elif name in meta:
+            rows[name] = np.full(n, float(meta[name]))
+            sources.append(f"{name} from metadata")
+        else:
+            rows[name] = np.full(n, DEFAULT_CONDITIONS[name])
+            sources.append(f"{name} default")
+    return rows, "; ".join(sources)
+
+
 def build_problems(
     data,
     law: str | RateLaw,
@@ -242,6 +304,7 @@ def build_problems(
     group: str | list[str] | tuple[str, ...] | None = None,
     weights: str | WeightScheme | None = "none",
     input_units: Mapping[str, str] | None = None,
+    conditions: Mapping[str, float] | None = None,
 ) -> tuple[list[FitProblem], tuple[Exclusion, ...], Dataset]:
     """Turn a table into one :class:`FitProblem` per group.
 
@@ -259,6 +322,10 @@ def build_problems(
         See :mod:`mgkinetics.weighting`.
     input_units : mapping, optional
         Units of columns without a unit suffix.
+    conditions : mapping, optional
+        ``ph``, ``temperature_C``, ``ionic_strength_M`` for laws that use them, where the data
+        have no such columns (columns win, then these options, then the metadata's
+        ``conditions``, then the defaults pH 7.5, 25 °C, 0.15 M, which the result reports).
 
     Returns
     -------
@@ -292,24 +359,36 @@ def build_problems(
 
     taken: set[str] = set(groups) | ({sd_col} if sd_col else set())
     resolved = {}
-    for spec in law.inputs:
+    for spec in law.data_inputs:
+        if spec.optional and columns.get(spec.name) is None:
+            numeric = [c for c in ds.columns if ds.units.get(c) is not None and c not in taken]
+            hits = [c for c in numeric if _stem(ds, c) in spec.aliases]
+            if len(hits) != 1:
+                resolved[spec.name] = ("absent", None)
+                continue
         kind, what = _resolve_input(ds, law, spec, columns.get(spec.name), taken)
         resolved[spec.name] = (kind, what)
         if kind == "column":
             taken.add(what)
+    if rate is None and law.units_optional:  # an unsuffixed 'y'/'rate' column is fine here
+        rate = next((c for c in ds.columns if c not in taken and _stem(ds, c) in RATE_ALIASES), None)
     rate_col = _resolve_rate(ds, rate, taken)
-    rate_unit = _check_unit(ds, rate_col, ("rate", "frequency"), "rate")
+    rate_unit = _check_unit(ds, rate_col, ("rate", "frequency"), "rate", law.units_optional)
 
     n_rows = len(ds)
     arrays: dict[str, np.ndarray] = {}
     units: dict[str, Unit] = {}
     used_columns: dict[str, str] = {}
-    for spec in law.inputs:
+    absent = []
+    for spec in law.data_inputs:
         kind, what = resolved[spec.name]
         expected = ("concentration",)
+        if kind == "absent":
+            absent.append(spec.name)
+            continue
         if kind == "column":
-            unit = _check_unit(ds, what, expected, spec.description or spec.name)
-            values = np.array(ds.values[what], dtype=float)
+            unit = _check_unit(ds, what, expected, spec.description or spec.name, law.units_optional)
+            values = _numeric(ds, what)
             used_columns[spec.name] = what
         else:
             value, unit = what
@@ -331,17 +410,33 @@ def build_problems(
     if law.shared_unit_inputs:
         first = law.shared_unit_inputs[0]
         for name in law.shared_unit_inputs[1:]:
-            arrays[name] = convert(arrays[name], units[name], units[first])
-            units[name] = units[first]
+            if name in arrays:
+                arrays[name] = convert(arrays[name], units[name], units[first])
+                units[name] = units[first]
+    for name in absent:  # an optional input not in the data: zero, in the shared unit
+        arrays[name] = np.zeros(n_rows)
+        units[name] = units[law.shared_unit_inputs[0]] if law.shared_unit_inputs else units[law.inputs[0].name]
+        used_columns[name] = "absent (0)"
+    cond_rows, cond_source = _conditions(ds, conditions) if law.uses_conditions else ({}, "")
     used_columns["rate"] = rate_col
-    y = np.array(ds.values[rate_col], dtype=float)
+    y = _numeric(ds, rate_col)
     sd = None
     if sd_col:
         _check_unit(ds, sd_col, (rate_unit.kind,), "SD of the rate")
         sd = convert(np.array(ds.values[sd_col], dtype=float), ds.units[sd_col], rate_unit)
-    w, weight_reasons = scheme.weights(np.nan_to_num(y, nan=1.0), sd)
+    levels = replicate_levels(arrays, y) if scheme.kind.startswith("replicates") else None
+    w, weight_reasons = scheme.weights(np.nan_to_num(y, nan=1.0), sd, levels)
 
     reasons = _row_reasons(ds, used_columns, sd_col, weight_reasons)
+    for name, values in cond_rows.items():
+        for i in np.flatnonzero(np.isnan(values)):
+            reasons[i] = reasons[i] or f"empty condition '{name}'"
+    if law.units_optional:  # unsuffixed columns are text in the Dataset: mark their empty cells here
+        for name, col in used_columns.items():
+            arr = y if name == "rate" else arrays.get(name)
+            if arr is not None and col in ds.values and not ds.is_numeric(col):
+                for i in np.flatnonzero(np.isnan(arr)):
+                    reasons[i] = reasons[i] or f"empty '{col}'"
     keys, unassigned = _group_keys(ds, groups)
     problems = []
     order = np.unique(keys[keys >= 0]) if keys.size else np.array([], dtype=int)
@@ -355,10 +450,20 @@ def build_problems(
         excluded = tuple(
             Exclusion(int(ds.lines[i]), reasons[i]) for i in np.flatnonzero(members & ~usable)
         )
+        inputs = {k: v[ok] for k, v in arrays.items()}
+        conds: dict = {}
+        if law.uses_conditions:
+            rows = {k: v[ok] for k, v in cond_rows.items()}
+            ref = {k: (float(v[0]) if v.size else math.nan) for k, v in rows.items()}
+            varies = any(v.size and np.ptp(v) > 0 for v in rows.values())
+            conds = {**ref, "source": cond_source, "varies": bool(varies)}
+            if law.prepare is not None and rows["ph"].size:
+                shared = law.shared_unit_inputs[0] if law.shared_unit_inputs else law.inputs[0].name
+                inputs.update(law.prepare(inputs, {**rows, "reference": ref}, units[shared]))
         problems.append(
             FitProblem(
                 law=law,
-                inputs={k: v[ok] for k, v in arrays.items()},
+                inputs=inputs,
                 rate=y[ok],
                 weights=w[ok],
                 scheme=scheme,
@@ -369,6 +474,7 @@ def build_problems(
                 excluded=excluded,
                 group=group_labels[key],
                 source=ds.source,
+                conditions=conds,
             )
         )
     return problems, tuple(unassigned), ds

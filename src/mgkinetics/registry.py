@@ -19,7 +19,7 @@ from .errors import LawError
 __all__ = ["InputSpec", "ParamSpec", "DerivedSpec", "RateLaw", "register", "get_law", "list_laws"]
 
 #: Parameter unit roles besides an input name: the rate's unit, its reciprocal time, none.
-UNIT_ROLES = ("rate", "1/time", "1")
+UNIT_ROLES = ("rate", "1/time", "1", "unspecified")
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,12 @@ class InputSpec:
     name : str
         The function argument (``substrate``, ``inhibitor``, ``enzyme``, ``atp_total`` ...).
     kind : str
-        ``"concentration"`` or ``"enzyme"`` (a concentration converted to the rate's unit so
-        that kcat comes out in reciprocal time).
+        ``"concentration"``, ``"enzyme"`` (a concentration converted to the rate's unit so
+        that kcat comes out in reciprocal time) or ``"auxiliary"`` (not a column: computed per
+        row by the law's ``prepare`` hook, e.g. a Kd at the row's pH and temperature).
+    optional : bool
+        A concentration input that may be absent from the data (then zero everywhere), such as
+        ADP or PEP in a Mg-ATP law.
     aliases : tuple of str
         Column stems (name without unit suffix, case-insensitive) that are taken for this input
         when the user does not name a column.
@@ -44,6 +48,7 @@ class InputSpec:
     kind: str = "concentration"
     aliases: tuple[str, ...] = ()
     description: str = ""
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,10 @@ class ParamSpec:
         Whether the parameter is fitted by default.
     description : str
         What the parameter means, for `mgkinetics laws` and reports.
+    default : callable, optional
+        ``default(conditions, unit) -> value``: the starting (or, for ``vary=False``, fixed)
+        value from the experimental conditions, such as a tabulated Kd at the data's pH,
+        temperature and ionic strength, expressed in the parameter's unit.
     """
 
     name: str
@@ -71,6 +80,7 @@ class ParamSpec:
     max: float = np.inf
     vary: bool = True
     description: str = ""
+    default: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,17 @@ class RateLaw:
         keep their own units, and parameters that refer to them report those units.
     derived : tuple of DerivedSpec
         Quantities reported beside the parameters.
+    prepare : callable, optional
+        ``prepare(inputs, conditions, unit) -> {name: array}`` fills the auxiliary inputs of
+        one fit's rows from the column inputs (in ``unit``, the shared concentration unit) and
+        the per-row conditions (``ph``, ``temperature_C``, ``ionic_strength_M`` arrays, and
+        ``reference``: the conditions the parameters refer to).
+    uses_conditions : bool
+        Whether the law reads pH, temperature and ionic strength (from columns, options or
+        metadata), so the fit reports them.
+    units_optional : bool
+        Whether columns may lack unit suffixes (user expressions); their values are used as they
+        are and reported in the unit ``unspecified``.
     """
 
     name: str
@@ -127,6 +148,9 @@ class RateLaw:
     description: str = ""
     shared_unit_inputs: tuple[str, ...] = ()
     derived: tuple[DerivedSpec, ...] = field(default=())
+    units_optional: bool = False
+    prepare: Callable | None = None
+    uses_conditions: bool = False
 
     def __post_init__(self) -> None:
         sig = inspect.signature(self.func)
@@ -155,6 +179,16 @@ class RateLaw:
     def input_names(self) -> tuple[str, ...]:
         """Names of the inputs, in call order."""
         return tuple(i.name for i in self.inputs)
+
+    @property
+    def guess_takes_defaults(self) -> bool:
+        """Whether the guess rule takes a third argument: the parameters' condition defaults."""
+        return self.guess is not None and len(inspect.signature(self.guess).parameters) >= 3
+
+    @property
+    def data_inputs(self) -> tuple[InputSpec, ...]:
+        """The inputs taken from columns or options (not the auxiliary ones)."""
+        return tuple(i for i in self.inputs if i.kind != "auxiliary")
 
     @property
     def param_names(self) -> tuple[str, ...]:
@@ -199,8 +233,11 @@ def _load_builtin() -> None:
     from . import laws  # noqa: F401
 
 
-def get_law(name: str | RateLaw) -> RateLaw:
+def get_law(name: str | RateLaw, *, params: tuple[str, ...] | None = None) -> RateLaw:
     """Look a law up by name (a RateLaw passes through).
+
+    A name starting with ``expr:`` is a user equation (:mod:`mgkinetics.expression`); ``params``
+    then names its parameters (the other names in it are data columns).
 
     Raises
     ------
@@ -209,6 +246,10 @@ def get_law(name: str | RateLaw) -> RateLaw:
     """
     if isinstance(name, RateLaw):
         return name
+    if isinstance(name, str) and name.lstrip().startswith("expr:"):
+        from .expression import expression_law
+
+        return expression_law(name, params=params)
     _load_builtin()
     try:
         return _REGISTRY[name]

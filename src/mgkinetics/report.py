@@ -112,6 +112,15 @@ def fit_to_text(f: FitResult) -> str:
         lines.append(f"    line {e.line}: {e.reason}")
     for w in f.warnings:
         lines.append(f"  warning: {w}")
+    for table in (f.parameters, f.derived):
+        lines += [f"  note on {e.name}: {e.note}" for e in table.values() if e.note]
+    diag = f.diagnostics or {}
+    for p in diag.get("outliers", {}).get("points", []):
+        lines.append(f"  possible outlier: line {p['line']} (robust t = {p['robust_t']:.3g}, "
+                     f"p = {p['p_value']:.2g}; ROUT-like, Q = 1%; --outliers exclude to refit without it)")
+    hint = diag.get("weighting", {}).get("hint")
+    if hint:
+        lines.append(f"  hint: {hint}")
     return "\n".join(lines) + "\n"
 
 

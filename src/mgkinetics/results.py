@@ -155,6 +155,21 @@ class RowAccount:
         return {"used": len(self.used), "excluded": [e.to_dict() for e in self.excluded]}
 
 
+def _plain(obj):
+    """Mappings, tuples and numpy scalars as JSON-ready builtins (non-finite floats -> None)."""
+    if isinstance(obj, Mapping):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return _finite_or_none(obj)
+    return obj
+
+
 def _readonly(mapping) -> Mapping:
     return MappingProxyType(dict(mapping))
 
@@ -198,6 +213,11 @@ class FitResult:
         The inputs, rates and weights used (read-only arrays), for plots and refits.
     lmfit_result : lmfit.model.ModelResult or None
         The underlying lmfit result, as an escape hatch.
+    conditions : Mapping
+        pH, temperature_C, ionic_strength_M the parameters refer to, where they came from and
+        whether they vary between rows ({} for laws that do not use conditions).
+    diagnostics : Mapping
+        Residual diagnostics (:func:`mgkinetics.diagnostics.diagnose`); {} when not run.
     """
 
     law: Any
@@ -219,9 +239,18 @@ class FitResult:
     data: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
     source: str = ""
     lmfit_result: Any = field(default=None, repr=False, compare=False)
+    diagnostics: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    conditions: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for name in ("group", "parameters", "derived", "input_units", "columns", "data"):
+        arrays = {}
+        for key, arr in self.data.items():  # frozen means frozen: the arrays too
+            arr = np.array(arr, dtype=float)
+            arr.setflags(write=False)
+            arrays[key] = arr
+        object.__setattr__(self, "data", arrays)
+        for name in ("group", "parameters", "derived", "input_units", "columns", "data", "diagnostics",
+                     "conditions"):
             object.__setattr__(self, name, _readonly(getattr(self, name)))
         if self.covariance is not None:
             cov = np.array(self.covariance, dtype=float)
@@ -285,6 +314,8 @@ class FitResult:
             "weighting": self.weighting,
             "scale_covar": bool(self.scale_covar),
             "columns": dict(self.columns),
+            **({"conditions": dict(self.conditions)} if self.conditions else {}),
+            **({"diagnostics": _plain(self.diagnostics)} if self.diagnostics else {}),
         }
 
     def to_frame(self):

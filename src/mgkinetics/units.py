@@ -19,6 +19,7 @@ from .errors import UnitError
 __all__ = [
     "Unit",
     "DIMENSIONLESS",
+    "UNSPECIFIED",
     "parse_unit",
     "parse_column",
     "parse_quantity",
@@ -146,6 +147,23 @@ class Unit:
 
 
 DIMENSIONLESS = Unit()
+
+
+@dataclass(frozen=True)
+class _Unspecified(Unit):
+    """A unit nobody declared (user expressions on unsuffixed columns): converts only to itself."""
+
+    @property
+    def label(self) -> str:
+        return "unspecified"
+
+    @property
+    def kind(self) -> str:
+        return "unspecified"
+
+
+#: The unit of quantities whose unit is not known (expression laws); labelled ``unspecified``.
+UNSPECIFIED: Unit = _Unspecified()
 
 _LABEL_RE = re.compile(
     rf"^\s*(?:(?P<conc>{_CONC})\s*(?:/\s*(?P<ctime>{_TIME}))?"

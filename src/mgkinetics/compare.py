@@ -1,0 +1,335 @@
+"""Variant comparison: wild type against mutants, as Prism's Compare tab does, scripted.
+
+Each variant is fitted separately with its own enzyme concentration. Ratios of kcat, KM and
+kcat/KM come with 95% confidence intervals from the log-scale delta method (the two fits are
+independent; the kcat–KM correlation within a fit enters kcat/KM). ΔΔG‡ = RT·ln(k_ref/k_var) is
+reported in kcal/mol at the data's temperature. For each parameter, a fit with that parameter
+shared between the reference and each variant is compared with the separate fits by the
+extra-sum-of-squares F test and ΔAICc.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import FitError
+from .fitting import fit_problem
+from .globalfit import GlobalFitResult, fit_global, label_of
+from .problem import build_problems
+from .results import FitResult
+
+__all__ = ["Ratio", "SharingTest", "Comparison", "compare", "ratio", "ddg_kcal"]
+
+#: Gas constant in kcal/(mol·K) (CODATA 2018 R = 8.314462618 J/(mol·K) / 4184 J/kcal).
+R_KCAL = 8.314462618 / 4184.0
+#: Temperature used when the data do not state one, in °C.
+DEFAULT_TEMPERATURE_C = 25.0
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """variant / reference for one quantity, with its confidence interval."""
+
+    name: str
+    value: float
+    stderr_log: float | None
+    ci_low: float | None
+    ci_high: float | None
+    ci_level: float = 0.95
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"value": self.value, "ci_low": self.ci_low, "ci_high": self.ci_high,
+                "stderr_log": self.stderr_log}
+
+
+@dataclass(frozen=True)
+class DeltaG:
+    """ΔΔG‡ = RT·ln(k_ref / k_variant), kcal/mol."""
+
+    name: str
+    value: float
+    stderr: float | None
+    ci_low: float | None
+    ci_high: float | None
+    temperature_C: float
+    unit: str = "kcal/mol"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"value": self.value, "stderr": self.stderr, "ci_low": self.ci_low,
+                "ci_high": self.ci_high, "unit": self.unit, "temperature_C": self.temperature_C}
+
+
+@dataclass(frozen=True)
+class SharingTest:
+    """Is one parameter the same in reference and variant? Shared vs separate fits."""
+
+    parameter: str
+    variant: str
+    f: float
+    p: float
+    df_num: int
+    df_den: int
+    delta_aicc: float
+    shared_value: float | None
+    preferred: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {"parameter": self.parameter, "variant": self.variant, "f": _nan_none(self.f),
+                "p": _nan_none(self.p), "df": [self.df_num, self.df_den],
+                "delta_aicc": _nan_none(self.delta_aicc), "shared_value": self.shared_value,
+                "preferred": self.preferred}
+
+
+def _nan_none(x):
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The comparison of variants of one law.
+
+    Attributes
+    ----------
+    reference : str
+    fits : Mapping[str, FitResult]
+        Separate fit of each variant (reference first).
+    ratios : Mapping[str, Mapping[str, Ratio]]
+        variant -> quantity (kcat, km, kcat_over_km, vmax ...) -> ratio variant/reference.
+    ddg : Mapping[str, Mapping[str, DeltaG]]
+        variant -> basis (kcat, kcat_over_km) -> ΔΔG‡.
+    tests : tuple of SharingTest
+    shared_fit : GlobalFitResult or None
+        The fit with the user's ``shared`` parameters, when any were asked for.
+    """
+
+    reference: str
+    by: str
+    fits: Mapping[str, FitResult]
+    ratios: Mapping[str, Mapping[str, Ratio]]
+    ddg: Mapping[str, Mapping[str, DeltaG]]
+    tests: tuple[SharingTest, ...]
+    shared_fit: GlobalFitResult | None = field(default=None, repr=False)
+    temperature_C: float = DEFAULT_TEMPERATURE_C
+    temperature_source: str = "default"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract of `mgkinetics compare`."""
+        variants = [v for v in self.fits if v != self.reference]
+        one = variants[0] if len(variants) == 1 else None
+        out: dict[str, Any] = {
+            "reference": self.reference,
+            "by": self.by,
+            "variants": {k: f.to_dict() for k, f in self.fits.items()},
+            "temperature_C": self.temperature_C,
+            "temperature_source": self.temperature_source,
+        }
+        if one is not None:
+            out["ratios"] = {k: r.to_dict() for k, r in self.ratios[one].items()}
+            out["ddg"] = {k: d.to_dict() for k, d in self.ddg[one].items()}
+        else:
+            out["ratios"] = {v: {k: r.to_dict() for k, r in rs.items()} for v, rs in self.ratios.items()}
+            out["ddg"] = {v: {k: d.to_dict() for k, d in ds.items()} for v, ds in self.ddg.items()}
+        out["tests"] = [t.to_dict() for t in self.tests]
+        if self.shared_fit is not None:
+            out["shared_fit"] = self.shared_fit.to_dict()
+        return out
+
+
+def ratio(num, num_se, den, den_se, *, dof: int | None = None, level: float = 0.95, cov: float = 0.0,
+          name: str = "") -> Ratio:
+    """num/den with a log-scale delta-method CI (positive quantities).
+
+    ``cov`` is the covariance of num and den (0 for independent fits).
+
+    Examples
+    --------
+    >>> r = ratio(2.0, 0.2, 1.0, 0.1, dof=None)
+    >>> round(r.value, 3), round(r.ci_low, 3), round(r.ci_high, 3)
+    (2.0, 1.523, 2.626)
+    """
+    from scipy import stats
+
+    value = num / den
+    if num_se is None or den_se is None or num <= 0 or den <= 0:
+        return Ratio(name, value, None, None, None, level)
+    var = (num_se / num) ** 2 + (den_se / den) ** 2 - 2 * cov / (num * den)
+    se = math.sqrt(max(var, 0.0))
+    q = stats.t.ppf(0.5 + level / 2, dof) if dof else stats.norm.ppf(0.5 + level / 2)
+    return Ratio(name, value, se, value * math.exp(-q * se), value * math.exp(q * se), level)
+
+
+def ddg_kcal(r: Ratio, temperature_C: float, name: str = "") -> DeltaG:
+    """ΔΔG‡ = RT·ln(ref/variant) = −RT·ln(r) for r = variant/reference, with CI from r's CI."""
+    rt = R_KCAL * (temperature_C + 273.15)
+    value = -rt * math.log(r.value) if r.value > 0 else math.nan
+    se = rt * r.stderr_log if r.stderr_log is not None else None
+    low = -rt * math.log(r.ci_high) if r.ci_high else None
+    high = -rt * math.log(r.ci_low) if r.ci_low else None
+    return DeltaG(name, value, se, low, high, temperature_C)
+
+
+def _temperature(ds, problems) -> tuple[float, str]:
+    for col in ds.columns:
+        if col.lower() == "temperature_c":
+            vals = np.unique(ds.values[col][~np.isnan(ds.values[col])])
+            if vals.size == 1:
+                return float(vals[0]), f"column '{col}'"
+            if vals.size > 1:
+                raise FitError(f"{ds.source}: column '{col}' holds several temperatures; ΔΔG‡ needs one")
+    cond = ds.metadata.get("conditions", {}) if isinstance(ds.metadata, Mapping) else {}
+    if isinstance(cond, Mapping) and "temperature_C" in cond:
+        return float(cond["temperature_C"]), "metadata"
+    return DEFAULT_TEMPERATURE_C, "default (25 °C; the data state no temperature)"
+
+
+
+
+def compare(
+    data,
+    law: str,
+    *,
+    by: str = "variant",
+    reference: str | None = None,
+    shared: Sequence[str] = (),
+    test: Sequence[str] | None = None,
+    ci_level: float = 0.95,
+    **fit_options,
+) -> Comparison:
+    """Compare variants (wild type vs mutants) of one rate law.
+
+    Parameters
+    ----------
+    data : path, Dataset, DataFrame, or a list of them
+        Rows of every variant, with a ``by`` column naming the variant. Several files are
+        read and fitted as one table (they must share the columns).
+    law : str
+    by : str
+        The column naming the variant.
+    reference : str, optional
+        The variant the others are compared with (default: the first in the data).
+    shared : sequence of str
+        Parameters to share in an additional joint fit (reported as ``shared_fit``).
+    test : sequence of str, optional
+        Parameters for the shared-vs-separate tests (default: every fitted parameter).
+    **fit_options
+        ``x``, ``y``, ``enzyme``, ``columns``, ``weights``, ``fix``, ``init``, ``input_units``.
+
+    Returns
+    -------
+    Comparison
+    """
+    from .problem import as_dataset
+
+    fix = fit_options.pop("fix", None)
+    init = fit_options.pop("init", None)
+    columns = dict(fit_options.pop("columns", None) or {})
+    for key, name in (("x", "substrate"), ("inhibitor", "inhibitor"), ("enzyme", "enzyme")):
+        if fit_options.get(key) is not None:
+            columns[name] = fit_options.pop(key)
+        else:
+            fit_options.pop(key, None)
+    ds = as_dataset(_merge(data), input_units=fit_options.pop("input_units", None))
+    problems, _unassigned, ds = build_problems(
+        ds, law, columns=columns, rate=fit_options.pop("y", None), group=by,
+        weights=fit_options.pop("weights", "none"),
+    )
+    if fit_options:
+        raise TypeError(f"unexpected options: {', '.join(fit_options)}")
+    labels = [label_of(p, i) for i, p in enumerate(problems)]
+    if len(problems) < 2:
+        raise FitError(f"{ds.source}: column '{by}' has {len(problems)} variant(s); a comparison needs two or more")
+    reference = reference if reference is not None else labels[0]
+    if reference not in labels:
+        raise FitError(f"reference '{reference}' is not a value of column '{by}'; found {', '.join(labels)}")
+    order = [reference] + [lab for lab in labels if lab != reference]
+    by_label = dict(zip(labels, problems))
+    fits = {lab: fit_problem(by_label[lab], fix=fix, init=init, ci_level=ci_level) for lab in order}
+    temperature, t_source = _temperature(ds, problems)
+
+    ref = fits[reference]
+    ratios: dict[str, dict[str, Ratio]] = {}
+    ddgs: dict[str, dict[str, DeltaG]] = {}
+    for lab in order[1:]:
+        var = fits[lab]
+        rs = {}
+        for table in ("parameters", "derived"):
+            for name, e_ref in getattr(ref, table).items():
+                e_var = getattr(var, table)[name]
+                if e_ref.fixed and e_var.fixed:
+                    continue
+                ref_v = e_ref.to(e_var.unit) if e_ref.unit.dimension == e_var.unit.dimension else e_ref
+                rs[name] = ratio(e_var.value, e_var.stderr, ref_v.value, ref_v.stderr,
+                                 dof=min(ref.statistics.dof, var.statistics.dof) or None,
+                                 level=ci_level, name=name)
+        ratios[lab] = rs
+        ddgs[lab] = {k: ddg_kcal(rs[k], temperature, k) for k in ("kcat", "kcat_over_km", "kcat_over_km_mgatp") if k in rs}
+
+    tested = list(test) if test is not None else [n for n in ref.parameters if not ref.parameters[n].fixed]
+    tests = []
+    for lab in order[1:]:
+        pair = [by_label[reference], by_label[lab]]
+        separate = fit_global(pair, [], fix=fix, init=init, labels=[reference, lab], ci_level=ci_level)
+        for name in tested:
+            try:
+                joint = fit_global(pair, [name], fix=fix, init=init, labels=[reference, lab], ci_level=ci_level)
+            except FitError:
+                continue
+            tests.append(_sharing_test(name, lab, separate, joint))
+    shared_fit = None
+    if shared:
+        shared_fit = fit_global([by_label[lab] for lab in order], list(shared), fix=fix, init=init,
+                                labels=order, ci_level=ci_level)
+    return Comparison(reference=reference, by=by, fits=fits, ratios=ratios, ddg=ddgs, tests=tuple(tests),
+                      shared_fit=shared_fit, temperature_C=temperature, temperature_source=t_source)
+
+
+def _sharing_test(name: str, variant: str, separate: GlobalFitResult, joint: GlobalFitResult) -> SharingTest:
+    """Extra-sum-of-squares F test and ΔAICc (shared minus separate; negative favours sharing)."""
+    from scipy import stats
+
+    s1, s2 = separate.statistics, joint.statistics
+    df_num = s2.dof - s1.dof
+    if df_num > 0 and s1.dof > 0 and s1.rss > 0:
+        f = ((s2.rss - s1.rss) / df_num) / (s1.rss / s1.dof)
+        p = float(stats.f.sf(f, df_num, s1.dof))
+    else:
+        f, p = math.nan, math.nan
+    delta = s2.aicc - s1.aicc
+    preferred = "shared" if (math.isfinite(p) and p >= 0.05) else "separate"
+    shared_value = joint.parameters[name].value if name in joint.parameters else None
+    return SharingTest(name, variant, float(f), float(p), int(df_num), int(s1.dof), float(delta),
+                       shared_value, preferred)
+
+
+def _merge(data):
+    """A list of files/tables becomes one Dataset; a single one passes through."""
+    if not isinstance(data, (list, tuple)):
+        return data
+    from .io import Dataset
+    from .problem import as_dataset
+
+    sets = [as_dataset(d) for d in data]
+    if len(sets) == 1:
+        return sets[0]
+    columns = sets[0].columns
+    for s in sets[1:]:
+        if set(s.columns) != set(columns):
+            from .errors import DataFormatError, Problem
+
+            raise DataFormatError(s.source, [Problem(1, None, f"has columns {', '.join(s.columns)} but "
+                                                     f"{sets[0].source} has {', '.join(columns)}; files "
+                                                     "compared together need the same columns")])
+    values = {c: np.concatenate([s.values[c] for s in sets]) for c in columns}
+    # Lines stay per file; the source names every file so messages stay traceable.
+    lines = np.concatenate([s.lines for s in sets])
+    meta = dict(sets[0].metadata)
+    return Dataset(source=" + ".join(s.source for s in sets), columns=columns, units=sets[0].units,
+                   values=values, lines=lines, metadata=meta)
