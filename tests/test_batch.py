@@ -1,0 +1,228 @@
+"""The batched engine: agreement with the lmfit path, bad curves, row accounting, dask, CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mgkinetics as mgk
+from mgkinetics import batch, fitting, problem
+
+REL = 1e-6
+
+
+def curves(n_curves, *, seed=0, law="michaelis_menten", sd=False, enzyme=False):
+    """Long-format MM curves, 8–12 points, 5 % noise; optional SD and per-row enzyme columns."""
+    rng = np.random.default_rng(seed)
+    npts = rng.integers(8, 13, n_curves)
+    cid = np.repeat(np.arange(n_curves), npts)
+    km = rng.uniform(0.5, 5.0, n_curves)[cid]
+    top = rng.uniform(1.0, 100.0, n_curves)[cid]
+    frac = np.concatenate([np.linspace(0, 1, k) for k in npts])
+    s = km * np.exp(np.log(0.2) + frac * np.log(50)) * rng.uniform(0.9, 1.1, cid.size)
+    e = rng.choice([0.5, 1.0, 2.0], cid.size) if enzyme else np.ones(cid.size)
+    v = top * e * s / (km + s) * (1 + 0.05 * rng.standard_normal(cid.size))
+    data = {"curve": np.char.add("c", cid.astype(str)), "s_mM": s, "rate_uM_per_s": v}
+    if sd:
+        data["sd_uM_per_s"] = 0.05 * np.abs(v) + 0.01
+    if enzyme:
+        data["enzyme_nM"] = e * 1000.0  # 0.5–2 uM, given in nM: converted to the rate's unit
+    return pd.DataFrame(data)
+
+
+def reference(frame, law, **kw):
+    problems, _, _ = problem.build_problems(frame, law, group="curve", weights=kw.pop("weights", "none"),
+                                            columns=kw.pop("columns", None))
+    return {p.group["curve"]: fitting.fit_problem(p, **kw) for p in problems}
+
+
+def assert_agree(res, ref, *, min_checked):
+    checked = 0
+    for i, label in enumerate(res.curves):
+        r = ref[label]
+        if r.warnings or res.warnings[i]:
+            continue  # flagged curves (at a bound ...) are compared by flag only
+        assert res.success[i]
+        for j, name in enumerate(r.law.param_names):
+            e = r.parameters[name]
+            assert res.values[i, j] == pytest.approx(e.value, rel=REL)
+            if e.stderr is not None:
+                assert res.stderr[i, j] == pytest.approx(e.stderr, rel=REL)
+                assert res.ci_low[i, j] == pytest.approx(e.ci_low, rel=REL)
+            else:
+                assert np.isnan(res.stderr[i, j])
+        st = r.statistics
+        assert res.n[i] == st.n and res.dof[i] == st.dof
+        for attr in ("rss", "redchi", "r2", "aicc", "bic"):
+            assert getattr(res, attr)[i] == pytest.approx(getattr(st, attr), rel=REL, abs=1e-12)
+        checked += 1
+    assert checked >= min_checked
+
+
+@pytest.mark.parametrize("weights", ["none", "relative", "sd:sd_uM_per_s"])
+def test_agrees_with_fit_problem(weights):
+    frame = curves(60, seed=1, sd=True)
+    res = mgk.fit_many(frame, "michaelis_menten", curve="curve", weights=weights)
+    assert_agree(res, reference(frame, "michaelis_menten", weights=weights), min_checked=52)
+
+
+def test_agrees_kcat_law_with_per_row_enzyme():
+    frame = curves(60, seed=2, enzyme=True)
+    res = mgk.fit_many(frame, "michaelis_menten_kcat", curve="curve", enzyme="enzyme_nM")
+    ref = reference(frame, "michaelis_menten_kcat", columns={"enzyme": "enzyme_nM"})
+    assert_agree(res, ref, min_checked=52)
+    assert "kcat_over_km" in res.names and res.units["kcat"] == "1/s"
+    i = 0
+    d = ref[res.curves[i]].derived["kcat_over_km"]
+    j = res.names.index("kcat_over_km")
+    assert res.values[i, j] == pytest.approx(d.value, rel=REL)
+    assert res.stderr[i, j] == pytest.approx(d.stderr, rel=REL)
+
+
+def test_generic_law_and_fix():
+    """A law without the analytic fast path (complex-step Jacobian), and a fixed parameter."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for c in range(25):
+        s = np.geomspace(0.1, 50, 10)
+        v = 20 * s / (2 + s * (1 + s / 30)) * (1 + 0.03 * rng.standard_normal(10))
+        rows += [(f"k{c}", a, b) for a, b in zip(s, v, strict=False)]
+    frame = pd.DataFrame(rows, columns=["curve", "s_mM", "rate_uM_per_s"])
+    res = mgk.fit_many(frame, "substrate_inhibition", curve="curve")
+    assert_agree(res, reference(frame, "substrate_inhibition"), min_checked=20)
+    fixed = mgk.fit_many(frame, "substrate_inhibition", curve="curve", fix={"ksi": "30mM"})
+    assert_agree(fixed, reference(frame, "substrate_inhibition", fix={"ksi": "30mM"}), min_checked=20)
+    assert np.all(fixed.values[:, 2] == 30.0) and np.all(np.isnan(fixed.stderr[:, 2]))
+    assert fixed.fixed == ("ksi",)
+
+
+def test_bad_curves_are_flagged_and_rows_accounted():
+    good = curves(3, seed=4)
+    bad = pd.DataFrame({
+        "curve": ["few", "few", "zero", "zero", "zero", "nan", "nan", "nan", "nan", ""],
+        "s_mM": [1.0, 2.0, 0.0, 0.0, 0.0, 1.0, np.nan, 2.0, 3.0, 1.0],
+        "rate_uM_per_s": [1.0, 2.0, 1.0, 1.0, 1.0, np.nan, 1.0, np.nan, np.nan, 1.0],
+    })
+    frame = pd.concat([good, bad], ignore_index=True)
+    res = mgk.fit_many(frame, "michaelis_menten", curve="curve")
+    by = dict(zip(res.curves, range(len(res)), strict=False))
+    assert list(res.curves[:3]) == list(dict.fromkeys(good["curve"]))  # file order
+    assert res.success[:3].all()
+    assert not res.success[by["few"]]
+    assert "2 usable points for 2 fitted parameters" in res.warnings[by["few"]][0]
+    assert not res.success[by["zero"]]
+    assert "every substrate concentration is zero" in res.warnings[by["zero"]][0]
+    assert not res.success[by["nan"]] and "no usable rows (all 4 excluded)" in res.warnings[by["nan"]][0]
+    assert np.isnan(res.values[by["nan"]]).all()
+    # every input row is used, excluded with a reason, or unassigned
+    assert int(res.n.sum()) + len(res.excluded) + len(res.unassigned) == len(frame)
+    reasons = {e.line: e.reason for c, e in res.excluded if c == "nan"}
+    assert reasons[len(good) + 2 + 6] == "empty 's_mM'"
+    assert res.unassigned[0].line == len(frame) + 1
+    ex = res.exclusions_frame()
+    assert list(ex.columns) == ["curve", "line", "reason"] and len(ex) == 5
+
+
+def test_to_frame_columns_and_csv(tmp_path):
+    res = mgk.fit_many(curves(5), "michaelis_menten", curve="curve")
+    frame = res.to_frame()
+    expected = ["curve"]
+    for p in ("vmax", "km"):
+        expected += [p, f"{p}_stderr", f"{p}_ci_low", f"{p}_ci_high"]
+    expected += ["n", "dof", "rss", "redchi", "r2", "aicc", "bic", "success", "warnings"]
+    assert list(frame.columns) == expected
+    path = tmp_path / "out.csv"
+    res.to_csv(path)
+    back = pd.read_csv(path)
+    assert list(back.columns) == expected and len(back) == 5
+    with pytest.raises(AttributeError):
+        res.law = "x"  # frozen
+    with pytest.raises(ValueError):
+        res.values[0, 0] = 1.0  # read-only arrays
+
+
+def test_parquet(tmp_path):
+    pytest.importorskip("pyarrow")
+    res = mgk.fit_many(curves(5), "michaelis_menten", curve="curve")
+    res.write(tmp_path / "out.parquet")
+    back = pd.read_parquet(tmp_path / "out.parquet")
+    assert list(back.columns) == res.columns
+
+
+def test_bootstrap_fits():
+    frame = curves(1, seed=5)
+    (p,), _, _ = problem.build_problems(frame, "michaelis_menten")
+    best = fitting.fit_problem(p).values
+    for kind in ("case", "residual"):
+        a = batch.bootstrap_fits(p, best, n=300, seed=7, kind=kind)
+        b = batch.bootstrap_fits(p, best, n=300, seed=7, kind=kind)
+        assert a.shape == (300, 2)
+        np.testing.assert_array_equal(a, b)
+        ok = np.isfinite(a).all(axis=1)
+        assert ok.mean() > 0.9
+        lo, hi = np.percentile(a[ok, 1], [2.5, 97.5])
+        assert lo < best["km"] < hi
+    bc = batch.bootstrap_curve(frame, "michaelis_menten", n=200, seed=1)
+    assert bc.ci["km"][0] < bc.best["km"] < bc.ci["km"][1]
+    assert bc.best["km"] == pytest.approx(best["km"], rel=REL)
+
+
+def test_dask_engine_identical():
+    distributed = pytest.importorskip("dask.distributed")
+    frame = curves(60, seed=6)
+    ref = mgk.fit_many(frame, "michaelis_menten", curve="curve", chunk_size=16)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        res = mgk.fit_many(frame, "michaelis_menten", curve="curve", engine="dask",
+                           scheduler=cluster.scheduler_address, chunk_size=16)
+    np.testing.assert_array_equal(res.values, ref.values)
+    np.testing.assert_array_equal(res.stderr, ref.stderr)
+    np.testing.assert_array_equal(res.success, ref.success)
+    assert res.engine == "dask"
+
+
+def test_numpy_engine_does_not_import_dask():
+    code = ("import sys, mgkinetics as mgk, pandas as pd;"
+            "mgk.fit_many({'curve': ['a'] * 4, 's_mM': [1., 2, 4, 8], 'rate_uM_per_s': [1., 1.6, 2.2, 2.7]},"
+            "'michaelis_menten', curve='curve');"
+            "print('dask' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_cli_batch(tmp_path):
+    from click.testing import CliRunner
+    from mgkinetics_cli.main import cli
+
+    path = tmp_path / "curves.csv"
+    curves(4).to_csv(path, index=False)
+    out = tmp_path / "fits.csv"
+    r = CliRunner().invoke(cli, ["batch", str(path), "--law", "michaelis_menten", "--curve", "curve",
+                                 "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    back = pd.read_csv(out)
+    assert list(back.columns)[:3] == ["curve", "vmax", "vmax_stderr"] and len(back) == 4
+    r = CliRunner().invoke(cli, ["batch", str(path), "--law", "michaelis_menten", "--curve", "nope"])
+    assert r.exit_code == 2 and "no curve column 'nope'" in r.output
+
+
+def test_help_stays_light():
+    code = ("import sys; from click.testing import CliRunner; from mgkinetics_cli.main import cli;"
+            "r = CliRunner().invoke(cli, ['--help']); assert 'batch' in r.output, r.output;"
+            "print(sorted(m for m in ('numpy', 'pandas', 'lmfit') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_information_criteria_match_fitting():
+    n = np.array([3, 4, 5, 10, 12, 0])
+    rss = np.array([0.5, 1.0, 0.0, 2.0, 3.5, 1.0])
+    for scale in (True, False):
+        aicc, bic = batch._information_criteria_many(n, 2, rss, scale, np.ones(6, bool))
+        for i in range(6):
+            ref = fitting._information_criteria(int(n[i]), 2, float(rss[i]), scale)
+            np.testing.assert_allclose([aicc[i], bic[i]], ref, rtol=1e-14)
