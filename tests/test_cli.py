@@ -1,0 +1,235 @@
+"""The `mgkinetics` command line through click's CliRunner (and one subprocess for start-up).
+
+Contract: results on stdout in text/json/csv; user errors as "Error: ..." on stderr, exit code 2,
+naming the line and column, no traceback unless --debug.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from mgkinetics_cli.main import cli
+
+S = np.array([0.5, 1, 2, 4, 8, 16.0])
+MM_CSV = "s_mM,rate_uM_per_s\n" + "".join(f"{s},{float(10 * s / (2 + s))!r}\n" for s in S)
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def assert_user_error(result, *fragments):
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert result.stderr.startswith("Error:"), result.stderr
+    assert "Traceback" not in result.output and "Traceback" not in result.stderr
+    assert result.stdout == ""
+    for frag in fragments:
+        assert frag in result.stderr, (frag, result.stderr)
+
+
+def test_help_and_version():
+    res = run("--help")
+    assert res.exit_code == 0 and "fit" in res.stdout and "laws" in res.stdout
+    res = run("--version")
+    assert res.exit_code == 0
+    import mgkinetics
+
+    assert mgkinetics.__version__ in res.stdout
+    assert run("fit", "--help").exit_code == 0
+
+
+def test_fit_text(write_csv):
+    res = run("fit", write_csv(MM_CSV), "--law", "michaelis_menten")
+    assert res.exit_code == 0, res.output
+    assert "michaelis_menten fit of" in res.stdout
+    assert "vmax" in res.stdout and "uM/s" in res.stdout and "converged: yes" in res.stdout
+    line = next(ln for ln in res.stdout.splitlines() if ln.strip().startswith("km"))
+    assert line.split()[1] == "2" and line.split()[-1] == "mM"  # 5 significant digits of KM = 2 mM
+
+
+def test_fit_json(write_csv):
+    res = run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--format", "json")
+    assert res.exit_code == 0, res.output
+    (fit,) = json.loads(res.stdout)["fits"]
+    assert fit["law"] == "michaelis_menten" and fit["success"] is True
+    assert fit["parameters"]["km"]["value"] == pytest.approx(2.0, rel=1e-7)
+    assert fit["parameters"]["km"]["unit"] == "mM"
+    assert fit["parameters"]["vmax"]["unit"] == "uM/s"
+    assert fit["statistics"]["n"] == 6 and fit["rows"] == {"used": 6, "excluded": []}
+
+
+def test_fit_csv(write_csv):
+    res = run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--format", "csv")
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert [r["name"] for r in rows] == ["vmax", "km"]
+    assert float(rows[1]["value"]) == pytest.approx(2.0, rel=1e-7)
+    assert rows[1]["unit"] == "mM" and rows[0]["kind"] == "parameter"
+
+
+def test_fit_out_file(write_csv, tmp_path):
+    out = tmp_path / "result.json"
+    res = run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--format", "json", "--out", out)
+    assert res.exit_code == 0 and res.stdout == ""
+    vmax = json.loads(out.read_text())["fits"][0]["parameters"]["vmax"]
+    assert vmax["value"] == pytest.approx(10, rel=1e-7)
+
+
+def test_fit_units_option(write_csv):
+    res = run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--format", "json",
+              "--units", "km=uM", "--units", "vmax=nM/min")
+    assert res.exit_code == 0, res.output
+    p = json.loads(res.stdout)["fits"][0]["parameters"]
+    assert p["km"]["unit"] == "uM" and p["km"]["value"] == pytest.approx(2000.0, rel=1e-7)
+    assert p["vmax"]["unit"] == "nM/min" and p["vmax"]["value"] == pytest.approx(10 * 1e3 * 60, rel=1e-7)
+
+
+def test_fit_group(write_csv):
+    text = "variant,s_mM,rate_uM_per_s\n" + "".join(
+        f"{v},{s},{float(vmax * s / (km + s))!r}\n"
+        for v, vmax, km in (("WT", 10, 2), ("MUT", 5, 4)) for s in S)
+    res = run("fit", write_csv(text), "--law", "michaelis_menten", "--group", "variant", "--format", "json")
+    assert res.exit_code == 0, res.output
+    fits = json.loads(res.stdout)["fits"]
+    assert [f["group"] for f in fits] == [{"variant": "WT"}, {"variant": "MUT"}]
+    assert fits[1]["parameters"]["km"]["value"] == pytest.approx(4.0, rel=1e-7)
+
+
+def test_fit_fix_and_init(write_csv):
+    res = run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--fix", "km=2000uM",
+              "--init", "vmax=5", "--format", "json")
+    assert res.exit_code == 0, res.output
+    p = json.loads(res.stdout)["fits"][0]["parameters"]
+    assert p["km"]["fixed"] is True and p["km"]["value"] == pytest.approx(2.0, rel=1e-12)
+
+
+def test_laws_text_and_json():
+    import mgkinetics as mgk
+
+    res = run("laws")
+    assert res.exit_code == 0
+    for law in mgk.list_laws():
+        assert f"{law.name}:" in res.stdout
+    res = run("laws", "--format", "json")
+    data = json.loads(res.stdout)
+    assert set(data) == {law.name for law in mgk.list_laws()}
+    mm = data["michaelis_menten"]
+    assert mm["inputs"] == ["substrate"]
+    assert mm["parameters"]["km"]["unit"] == "substrate" and mm["parameters"]["km"]["min"] == 0.0
+    assert data["michaelis_menten_kcat"]["derived"] == ["kcat_over_km"]
+
+
+# --- malformed files: one test per kind --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content, fragments",
+    [
+        ("s_mM,rate_uM_per_s\n1,2\n2,n/a\n", ["line 3", "column 'rate_uM_per_s'", "'n/a' is not a number"]),
+        ("s_mM,rate_uM_per_s\n1,2\n-2,3\n", ["line 3", "column 's_mM'", "negative"]),
+        ("s_mM,rate_uM_per_s\n1,2\n2,3,4\n", ["line 3", "has 3 fields but the header has 2"]),
+        ("s_mM,rate_uM_per_s\n1,2\n2\n", ["line 3", "has 1 fields"]),
+        ("s_mM,rate_uM_per_s\n1,inf\n", ["line 2", "column 'rate_uM_per_s'", "not a finite number"]),
+        ("s_mM,s_mM,rate_uM_per_s\n1,1,2\n", ["line 1", "column 's_mM'", "appears twice"]),
+        ("# note\ns_mM,rate_uM_per_s\n1,2\n2,x\n", ["line 4", "column 'rate_uM_per_s'"]),
+    ],
+    ids=["text-cell", "negative", "too-many", "too-few", "inf", "duplicate", "comment-shift"],
+)
+def test_malformed_cells(write_csv, content, fragments):
+    assert_user_error(run("fit", write_csv(content), "--law", "michaelis_menten"), *fragments)
+
+
+def test_empty_file(write_csv):
+    assert_user_error(run("fit", write_csv(""), "--law", "michaelis_menten"), "empty")
+
+
+def test_header_only(write_csv):
+    assert_user_error(run("fit", write_csv("s_mM,rate_uM_per_s\n"), "--law", "michaelis_menten"),
+                      "no data rows")
+
+
+def test_non_utf8(write_csv):
+    path = write_csv(b"s_mM,rate_uM_per_s\n1,2\n\xff,3\n")
+    assert_user_error(run("fit", path, "--law", "michaelis_menten"),
+                      "line 3", "UTF-8")
+
+
+def test_missing_file(tmp_path):
+    assert_user_error(run("fit", tmp_path / "nope.csv", "--law", "michaelis_menten"), "not found")
+
+
+def test_missing_unit_suffix_on_rate(write_csv):
+    assert_user_error(run("fit", write_csv("s_mM,rate\n1,2\n2,3\n3,4\n"), "--law", "michaelis_menten"),
+                      "line 1", "column 'rate'", "no unit suffix")
+
+
+def test_missing_unit_suffix_on_substrate(write_csv):
+    assert_user_error(run("fit", write_csv("S,rate_uM_per_s\n1,2\n2,3\n3,4\n"), "--law", "michaelis_menten"),
+                      "line 1", "column 'S'", "no unit suffix")
+
+
+def test_misspelled_column_option(write_csv):
+    assert_user_error(run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--x", "s_mm2"),
+                      "line 1", "no column 's_mm2'", "did you mean 's_mM'")
+
+
+def test_misspelled_rate_option(write_csv):
+    assert_user_error(run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--y", "rate_uM_per_sec"),
+                      "line 1", "no rate column 'rate_uM_per_sec'", "did you mean 'rate_uM_per_s'")
+
+
+def test_wrong_column_kind(write_csv):
+    """A rate column given as the substrate: the problem names the column and both kinds."""
+    assert_user_error(run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--x", "rate_uM_per_s",
+                          "--y", "rate_uM_per_s"), "column 'rate_uM_per_s'", "is a rate")
+
+
+def test_unknown_law(write_csv):
+    assert_user_error(run("fit", write_csv(MM_CSV), "--law", "michaelis"), "unknown law 'michaelis'")
+
+
+def test_fit_error_too_few_points(write_csv):
+    assert_user_error(run("fit", write_csv("s_mM,rate_uM_per_s\n1,2\n2,3\n"), "--law", "michaelis_menten"),
+                      "2 usable points")
+
+
+def test_bad_pair_option(write_csv):
+    res = run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--fix", "km")
+    assert res.exit_code == 2 and "not NAME=VALUE" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_debug_shows_traceback(write_csv):
+    res = CliRunner().invoke(cli, ["--debug", "fit", str(write_csv("s_mM,rate_uM_per_s\n1,x\n")),
+                                   "--law", "michaelis_menten"])
+    assert res.exit_code != 0
+    from mgkinetics.errors import DataFormatError
+
+    assert isinstance(res.exception, DataFormatError)
+    assert res.exc_info is not None and res.exc_info[2] is not None  # the traceback is kept
+
+
+def test_debug_traceback_printed_subprocess(write_csv):
+    path = write_csv("s_mM,rate_uM_per_s\n1,x\n")
+    cmd = [sys.executable, "-m", "mgkinetics_cli.main", "--debug", "fit", str(path),
+           "--law", "michaelis_menten"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "Traceback" in proc.stderr and "DataFormatError" in proc.stderr
+    proc = subprocess.run([c for c in cmd if c != "--debug"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stderr.startswith("Error:") and "Traceback" not in proc.stderr
+
+
+def test_startup_imports_no_heavy_modules():
+    """The start-up contract: importing the CLI entry point pulls in none of the heavy libraries."""
+    code = ("import sys, mgkinetics_cli.main; "
+            "print(','.join(m for m in ('numpy', 'pandas', 'lmfit', 'matplotlib') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "", f"heavy modules imported at start-up: {proc.stdout.strip()}"
