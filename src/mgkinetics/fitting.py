@@ -211,9 +211,10 @@ def _fit_problem(
             nan_policy="omit",
             **problem.inputs,
         )
-        lm_best = [{name: float(lm.params[name].value) for name in law.param_names}]
-    except (ValueError, OverflowError) as exc:  # non-finite mid-fit, or a start beyond float range
-        lm, lm_best, lm_error = None, [], str(exc)
+        lm_best = [("lmfit leastsq", {name: float(lm.params[name].value) for name in law.param_names},
+                    bool(lm.success), str(lm.message))]
+    except (ValueError, OverflowError):  # non-finite mid-fit, or a start beyond float range
+        lm, lm_best = None, []
     # Robust sequence (mgkinetics.solver): lmfit's answer and scipy TRF from the same starts,
     # each polished on an accurate Jacobian; the lowest RSS wins.
     from .solver import solve
@@ -277,7 +278,7 @@ def _fit_problem(
     aicc, bic = _information_criteria(n, k, rss, problem.scheme.scale_covar)
     stats = Statistics(n=n, dof=dof, rss=rss, redchi=redchi, r2=r2, aicc=aicc, bic=bic, n_params=k)
     success = solved and all(np.isfinite(v) for v in best.values())
-    message = (str(lm.message) if lm is not None else f"lmfit failed ({lm_error})") + "; " + solver_message
+    message = solver_message
     if not success:
         warnings.append(f"the fit did not converge: {message}")
     result = FitResult(

@@ -104,7 +104,7 @@ def polish(r, theta: np.ndarray, lower: np.ndarray, upper: np.ndarray, *, max_it
 
 def solve(law, inputs: Mapping[str, np.ndarray], rate: np.ndarray, weights: np.ndarray,
           starts: Mapping[str, float], varying: Sequence[str], *,
-          candidates: Sequence[Mapping[str, float]] = (), use_trf: bool = True,
+          candidates: Sequence[tuple[str, Mapping[str, float], bool, str]] = (), use_trf: bool = True,
           ) -> tuple[dict[str, float], float, bool, str]:
     """Run the sequence and return ``(values, rss, success, message)``.
 
@@ -117,8 +117,15 @@ def solve(law, inputs: Mapping[str, np.ndarray], rate: np.ndarray, weights: np.n
         Starting value of every parameter (fixed ones at their fixed values).
     varying : sequence of str
         Parameters to fit.
-    candidates : sequence of mappings
-        Solutions already found (e.g. by lmfit) to be polished and compared.
+    candidates : sequence of (label, values, converged, message)
+        Solutions already found (e.g. by lmfit) to be polished and compared, with whether their
+        solver reported convergence and its message.
+
+    Returns
+    -------
+    values, rss, success, message
+        ``success`` and ``message`` are those of the solver whose (polished) solution won, so a
+        fit whose best solver did not converge is reported as not converged.
     use_trf : bool
         Whether to add scipy's TRF solve from ``starts``.
     """
@@ -134,28 +141,28 @@ def solve(law, inputs: Mapping[str, np.ndarray], rate: np.ndarray, weights: np.n
     if not varying:
         res = r(x0)
         return dict(starts), float(res @ res), True, "no parameters varied"
-    tries: list[tuple[str, np.ndarray]] = []
-    for cand in candidates:
+    tries: list[tuple[str, np.ndarray, bool, str]] = []
+    for label, cand, converged, message in candidates:
         theta = np.array([cand[n] for n in varying], dtype=float)
         if np.all(np.isfinite(theta)):
-            tries.append(("lmfit leastsq", theta))
+            tries.append((label, theta, bool(converged), str(message)))
     if use_trf or not tries:
         try:
             sol = least_squares(r, np.clip(x0, lower, upper), method="trf", x_scale="jac", jac="3-point",
                                 bounds=(lower, upper), xtol=1e-15, ftol=1e-15, gtol=1e-15,
                                 max_nfev=200 * (len(varying) + 1) ** 2)
-            tries.append(("scipy trf", sol.x))
+            tries.append(("scipy trf", sol.x, bool(sol.status > 0), str(sol.message)))
         except (ValueError, np.linalg.LinAlgError):
             pass
     best = None
-    for label, theta in tries:
+    for label, theta, converged, message in tries:
         theta, rss = polish(r, theta, lower, upper)
         if np.isfinite(rss) and (best is None or rss < best[2]):
-            best = (label, theta, rss)
+            best = (label, theta, rss, converged, message)
     if best is None:
         return dict(starts), float("nan"), False, "no solver found a finite solution"
-    label, theta, rss = best
+    label, theta, rss, converged, message = best
     values = dict(fixed)
     values.update(zip(varying, (float(t) for t in theta), strict=False))
-    ok = rss < _BIG and np.all(np.isfinite(theta))
-    return values, rss, bool(ok), f"best of lmfit leastsq and scipy trf ({label}), polished"
+    ok = converged and rss < _BIG and bool(np.all(np.isfinite(theta)))
+    return values, rss, ok, f"{message} ({label}, polished)"
