@@ -10,7 +10,7 @@ __all__ = ["fit", "laws"]
 
 
 @click.command()
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--law", required=True, help="Rate law name (see `mgkinetics laws`).")
 @click.option("--x", "x_col", help="Substrate column (found by name when omitted).")
 @click.option("--y", "y_col", help="Rate column (found by name or unit when omitted).")
@@ -36,17 +36,35 @@ __all__ = ["fit", "laws"]
 @click.option("--seed", type=int, default=None, help="Random seed: the same seed gives the same bootstrap.")
 @click.option("--outliers", type=click.Choice(["flag", "exclude"]), default="flag", show_default=True,
               help="Outliers (ROUT-like, Q=1%) are always listed; 'exclude' also refits without them.")
+@click.option("--shared", default="",
+              help="Comma-separated parameters shared by all files/groups in one joint fit (e.g. kd_mgatp,kcat,km).")
+@click.option("--ph", type=float, help="pH, for laws that use conditions (default: column, metadata, or 7.5).")
+@click.option("--temperature", "temperature_C", type=float, help="Temperature in °C (default 25).")
+@click.option("--ionic-strength", "ionic_strength_M", type=float, help="Ionic strength in M (default 0.15).")
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
-def fit(file, law, x_col, y_col, inhibitor, enzyme, column_pairs, groups, weights, fix_pairs,
+def fit(files, law, x_col, y_col, inhibitor, enzyme, column_pairs, groups, weights, fix_pairs,
         init_pairs, unit_pairs, input_unit_pairs, ci_method, n_bootstrap, bootstrap_kind, seed, outliers,
-        fmt, out):
-    """Fit a rate law to the initial rates in FILE (CSV)."""
+        shared, ph, temperature_C, ionic_strength_M, fmt, out):
+    """Fit a rate law to the initial rates in FILES (CSV).
+
+    Each file (and each --group) is fitted separately, unless --shared names parameters to share:
+    then all of them are fitted together in one global fit.
+    """
     from mgkinetics import fitting, report
 
     from .main import UserError
 
-    result = fitting.fit(
+    conditions = {k: v for k, v in (("ph", ph), ("temperature_C", temperature_C),
+                                    ("ionic_strength_M", ionic_strength_M)) if v is not None}
+    shared_names = [p.strip() for p in shared.split(",") if p.strip()]
+    if shared_names:
+        _fit_shared(files, law, shared_names, x_col=x_col, y_col=y_col, inhibitor=inhibitor, enzyme=enzyme,
+                    column_pairs=column_pairs, groups=groups, weights=weights, fix_pairs=fix_pairs,
+                    init_pairs=init_pairs, input_unit_pairs=input_unit_pairs, conditions=conditions,
+                    fmt=fmt, out=out)
+        return
+    results = [_fit_one(
         file,
         law,
         x=x_col,
@@ -65,7 +83,9 @@ def fit(file, law, x_col, y_col, inhibitor, enzyme, column_pairs, groups, weight
         bootstrap_kind=bootstrap_kind,
         outliers=outliers,
         progress=_progress_bar() if ci_method == "bootstrap" else None,
-    )
+        conditions=conditions or None,
+    ) for file in files]
+    result = report.merge_collections(results)
     units = parse_pairs(unit_pairs, "--units")
     if units:
         result = result.in_units(**units)
@@ -77,7 +97,7 @@ def fit(file, law, x_col, y_col, inhibitor, enzyme, column_pairs, groups, weight
             (", ".join(f"{k}={v}" for k, v in f.group.items()) or f.law.name) + f": {f.message}"
             for f in failed
         )
-        raise UserError(f"{file}: {len(failed)} fit(s) did not converge ({names}); results above "
+        raise UserError(f"{', '.join(files)}: {len(failed)} fit(s) did not converge ({names}); results above "
                         "are the last iterate. Try --init with better starting values")
 
 
@@ -99,6 +119,35 @@ def _progress_bar():
             state.clear()
 
     return progress
+
+
+def _fit_one(file, law, **options):
+    from mgkinetics import fitting
+
+    return fitting.fit(file, law, **options)
+
+
+def _fit_shared(files, law, shared, *, x_col, y_col, inhibitor, enzyme, column_pairs, groups, weights,
+                fix_pairs, init_pairs, input_unit_pairs, conditions, fmt, out):
+    """One global fit over every file and group, the named parameters shared."""
+    from mgkinetics import globalfit, report
+
+    from .main import UserError
+
+    if fmt == "csv":
+        raise UserError("--shared writes text or json; use --format json for a machine-readable result")
+    columns = parse_pairs(column_pairs, "--column")
+    if inhibitor:
+        columns["inhibitor"] = inhibitor
+    result = globalfit.fit_shared(
+        list(files), law, shared, group=list(groups) or None, x=x_col, y=y_col, enzyme=enzyme,
+        columns=columns, weights=weights, fix=parse_pairs(fix_pairs, "--fix"),
+        init=parse_pairs(init_pairs, "--init"),
+        input_units=parse_pairs(input_unit_pairs, "--input-unit") or None, conditions=conditions or None,
+    )
+    write_output(report.global_to_json(result) if fmt == "json" else report.global_to_text(result), out)
+    if not result.success:
+        raise UserError(f"the global fit did not converge: {result.message}")
 
 
 @click.command()

@@ -46,7 +46,6 @@ __all__ = [
     "fit",
     "fit_many",
     "BatchResult",
-    "compare",
     "Comparison",
     "fit_global",
     "fit_shared",
@@ -66,8 +65,7 @@ __all__ = [
 _LAZY = {
     "fit_many": "batch",
     "BatchResult": "batch",
-    "compare": "compare",
-    "Comparison": "compare",
+    "Comparison": "compare",  # the function stays mgkinetics.compare.compare: the module has that name
     "fit_global": "globalfit",
     "fit_shared": "globalfit",
     "GlobalFitResult": "globalfit",

@@ -53,6 +53,10 @@ class Problem:
         return f"{prefix}: {self.message}" if prefix else self.message
 
 
+#: Problems listed in a DataFormatError's message; all of them stay in ``.problems``.
+MAX_LISTED = 50
+
+
 class DataFormatError(MgKineticsError, ValueError):
     """An input file or table is malformed; ``problems`` lists every problem found.
 
@@ -69,7 +73,10 @@ class DataFormatError(MgKineticsError, ValueError):
         self.problems = list(problems)
         n = len(self.problems)
         head = f"{self.source}: {n} problem{'s' if n != 1 else ''}"
-        super().__init__("\n  ".join([head] + [str(p) for p in self.problems]))
+        shown = [str(p) for p in self.problems[:MAX_LISTED]]
+        if n > MAX_LISTED:  # a systematic fault (wrong separator, say) must not flood the terminal
+            shown.append(f"... and {n - MAX_LISTED} more (fix the ones above first; all are in .problems)")
+        super().__init__("\n  ".join([head] + shown))
 
 
 class UnitError(MgKineticsError, ValueError):

@@ -374,6 +374,7 @@ def fit(
     fix: Mapping[str, float | str] | None = None,
     init: Mapping[str, float | str] | None = None,
     input_units: Mapping[str, str] | None = None,
+    conditions: Mapping[str, float] | None = None,
     ci_level: float = 0.95,
     ci: str = "asymptotic",
     n_bootstrap: int = 1000,
@@ -407,6 +408,9 @@ def fit(
         with a unit (``{"km": "500uM"}``).
     input_units : mapping, optional
         Units for columns without a unit suffix.
+    conditions : mapping, optional
+        ``ph``, ``temperature_C``, ``ionic_strength_M`` for laws that use them (Mg-ATP laws),
+        where the data have no such columns; see :func:`mgkinetics.problem.build_problems`.
     ci_level : float
         Coverage of the reported confidence intervals.
     ci : {"asymptotic", "profile", "bootstrap"}
@@ -454,7 +458,8 @@ def fit(
         cols[law.input_names[0]] = cols.pop("substrate")
     cols = {k: v for k, v in cols.items() if k in law.input_names or k not in ("inhibitor", "enzyme")}
     problems, unassigned, ds = build_problems(
-        data, law, columns=cols, rate=y, group=group, weights=weights, input_units=input_units
+        data, law, columns=cols, rate=y, group=group, weights=weights, input_units=input_units,
+        conditions=conditions,
     )
     if outliers not in ("flag", "exclude"):
         raise FitError(f"unknown outliers choice '{outliers}'; use flag or exclude")

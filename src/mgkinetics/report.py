@@ -15,7 +15,10 @@ from collections.abc import Iterable
 
 from .results import Estimate, FitCollection, FitResult
 
-__all__ = ["fmt", "fits_to_json", "fits_to_csv", "fits_to_text", "laws_to_text", "as_collection"]
+__all__ = [
+    "merge_collections",
+    "global_to_text",
+    "global_to_json","fmt", "fits_to_json", "fits_to_csv", "fits_to_text", "laws_to_text", "as_collection"]
 
 
 def fmt(x: float | None, digits: int = 5) -> str:
@@ -54,15 +57,17 @@ def fits_to_csv(result: FitResult | FitCollection) -> str:
     """One row per parameter and derived quantity of every fit, group columns first."""
     coll = as_collection(result)
     group_cols = list(dict.fromkeys(k for f in coll for k in f.group))
+    several = len({f.source for f in coll}) > 1  # several files: say which row came from which
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(group_cols + list(CSV_FIELDS) + ["success", "n", "rss", "aicc"])
+    writer.writerow((["source"] if several else []) + group_cols + list(CSV_FIELDS)
+                    + ["success", "n", "rss", "aicc"])
     for f in coll:
         tables: Iterable[tuple[str, dict[str, Estimate]]] = (("parameter", f.parameters), ("derived", f.derived))
         for kind, table in tables:
             for e in table.values():
                 writer.writerow(
-                    [f.group.get(g, "") for g in group_cols]
+                    ([f.source] if several else []) + [f.group.get(g, "") for g in group_cols]
                     + [f.law.name, kind, e.name, _num(e.value), _num(e.stderr), _num(e.ci_low),
                        _num(e.ci_high), e.unit.label, str(e.fixed).lower(), e.ci_method,
                        str(f.success).lower(), f.statistics.n, _num(f.statistics.rss),
@@ -153,3 +158,44 @@ def laws_to_text(laws) -> str:
             lines.append("  derived: " + ", ".join(f"{d.name} [{d.unit}]" for d in law.derived))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def merge_collections(results) -> FitCollection:
+    """Several fits or collections (one per file) as one collection, in order."""
+    fits: list[FitResult] = []
+    unassigned = []
+    for r in results:
+        coll = as_collection(r)
+        fits.extend(coll.fits)
+        unassigned.extend(coll.unassigned)
+    sources = " + ".join(dict.fromkeys(as_collection(r).source for r in results))
+    return FitCollection(tuple(fits), tuple(unassigned), source=sources)
+
+
+def global_to_json(result) -> str:
+    """A :class:`~mgkinetics.globalfit.GlobalFitResult` as indented JSON."""
+    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def global_to_text(result) -> str:
+    """A global fit: shared and per-set parameters, joint statistics, each set's rows."""
+    lines = [f"global fit of {len(result.parts)} data sets, shared: {', '.join(result.shared) or 'none'}"]
+    law_names = sorted({p.law.name for p in result.parts})
+    lines.append(f"  law{'s' if len(law_names) > 1 else ''}: {', '.join(law_names)}")
+    level = next(iter(result.parameters.values())).ci_level if result.parameters else 0.95
+    rows = [["parameter", "value", "std. error", f"{level:.0%} CI", "unit"]]
+    for e in result.parameters.values():
+        rows.append([e.name, fmt(e.value), fmt(e.stderr), _ci(e), e.unit.label])
+    lines += _table(rows)
+    s = result.statistics
+    lines.append(f"  n = {s.n}, dof = {s.dof}, RSS = {fmt(s.rss)}, reduced chi2 = {fmt(s.redchi)}, "
+                 f"R2 = {fmt(s.r2, 6)}, AICc = {fmt(s.aicc)}, BIC = {fmt(s.bic)}")
+    lines.append(f"  converged: {'yes' if result.success else 'NO'} ({result.message})")
+    for label, part in zip(result.labels, result.parts):
+        lines.append(f"  {label}: {len(part.rows.used)} rows used, {len(part.rows.excluded)} excluded "
+                     f"({part.source})")
+        for e in part.rows.excluded:
+            lines.append(f"    line {e.line}: {e.reason}")
+    for w in result.warnings:
+        lines.append(f"  warning: {w}")
+    return "\n".join(lines) + "\n"

@@ -303,6 +303,7 @@ class FitResult:
         """The JSON contract of one fit (see `mgkinetics fit --format json`)."""
         return {
             "group": dict(self.group),
+            "source": self.source,
             "law": self.law.name,
             "parameters": {k: e.to_dict() for k, e in self.parameters.items()},
             "derived": {k: e.to_dict() for k, e in self.derived.items()},
