@@ -27,7 +27,7 @@ def mg_species(atp_total, mg_total, adp_total, amp_total, pep_total, kd_mgatp_ro
                kd_mgpep):
     """(MgATP, free Mg, free ATP, free AMP) from totals, by the exact mass balance.
 
-    Free AMP is AMP_T / (1 + m/Kd(MgAMP)): AMP binds one Mg²⁺ (science.md §2, eq. 2).
+    Non-positive Kds give NaN everywhere (see the comment in the body). Free AMP is AMP_T / (1 + m/Kd(MgAMP)): AMP binds one Mg²⁺ (science.md §2, eq. 2).
 
     Examples
     --------
@@ -35,6 +35,12 @@ def mg_species(atp_total, mg_total, adp_total, amp_total, pep_total, kd_mgatp_ro
     >>> round(float(mgatp + atp), 12), round(float(mgatp + m), 12)
     (1.0, 2.0)
     """
+    kds = [np.asarray(k, dtype=float) for k in (kd_mgatp_row, kd_mgadp, kd_mgamp, kd_mgpep)]
+    if any(np.any(~(k > 0)) for k in kds):
+        # A trial step of a fit can propose Kd <= 0; answer NaN (the solvers treat it as a huge
+        # residual and back off) rather than raise from the middle of an optimisation.
+        nan = np.full(np.broadcast(atp_total, mg_total, *kds).shape, np.nan)
+        return nan, nan, nan, nan
     mgatp, mg_free, atp_free = mgatp_from_totals(
         atp_total, mg_total, adp_total=adp_total, amp_total=amp_total, pep_total=pep_total,
         kd_mgatp=kd_mgatp_row, kd_mgadp=kd_mgadp, kd_mgamp=kd_mgamp, kd_mgpep=kd_mgpep,
