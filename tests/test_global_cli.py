@@ -141,3 +141,18 @@ def test_shared_rejects_csv_format(mg_files):
                                       "--format", "csv"])
     assert result.exit_code == 2
     assert "Error:" in result.output
+
+
+def test_unidentifiable_fit_is_reported_not_hidden(mg_files):
+    """Kd and KM of a series at constant free Mg trade off exactly (the MgATP fraction is the same
+    in every row), so freeing Kd cannot converge: the result says so, the output is still written,
+    and the CLI exits 2."""
+    result = CliRunner().invoke(cli, ["fit", mg_files[0], "--law", "mgatp_mm", "--init", "kd_mgatp=0.1",
+                                      "--format", "json"])
+    assert result.exit_code == 2
+    payload = result.output[: result.output.index("Error:")] if "Error:" in result.output else result.output
+    fit = json.loads(payload)["fits"][0]
+    assert fit["success"] is False
+    assert any("did not converge" in w for w in fit["warnings"])
+    assert any("correlated" in w for w in fit["warnings"])
+    assert "did not converge" in result.output[result.output.index("Error:"):]

@@ -199,7 +199,7 @@ def diagnose(result, problem) -> dict:
                           "systematic deviation")
     out["runs"] = runs
     normality: dict = {}
-    if n >= 3 and np.ptp(wres) > 0:
+    if n >= 3 and np.ptp(wres) > 1e-12 * max(float(np.max(np.abs(wres))), 1e-300):  # not all equal
         w, p = stats.shapiro(wres)
         normality["shapiro_wilk"] = {"W": float(w), "p_value": float(p)}
     if n >= 20:

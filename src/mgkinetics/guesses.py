@@ -7,6 +7,7 @@ fitting machinery, so they are reused by the lmfit path and the batched engine a
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -43,7 +44,9 @@ def hyperbola(s: np.ndarray, v: np.ndarray) -> tuple[float, float]:
     if vmax_fallback <= 0:
         vmax_fallback = 1.0
     if np.count_nonzero(ok) >= 2 and np.ptp(s[ok]) > 0:
-        slope, intercept = np.polyfit(s[ok], s[ok] / v[ok], 1)
+        with warnings.catch_warnings():  # an ill-conditioned line only means a poorer start
+            warnings.simplefilter("ignore", np.exceptions.RankWarning)
+            slope, intercept = np.polyfit(s[ok], s[ok] / v[ok], 1)
         if slope > 0 and intercept > 0:
             return float(1.0 / slope), float(intercept / slope)
     return vmax_fallback, km_fallback
