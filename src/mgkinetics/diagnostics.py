@@ -26,6 +26,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -200,7 +201,9 @@ def diagnose(result, problem) -> dict:
     out["runs"] = runs
     normality: dict = {}
     if n >= 3 and np.ptp(wres) > 1e-12 * max(float(np.max(np.abs(wres))), 1e-300):  # not all equal
-        w, p = stats.shapiro(wres)
+        with warnings.catch_warnings():  # scipy's near-constant-data warning: the p value says enough
+            warnings.simplefilter("ignore", UserWarning)
+            w, p = stats.shapiro(wres)
         normality["shapiro_wilk"] = {"W": float(w), "p_value": float(p)}
     if n >= 20:
         k2, p = stats.normaltest(wres)

@@ -213,7 +213,10 @@ def _fit_problem(
         )
         lm_best = [("lmfit leastsq", {name: float(lm.params[name].value) for name in law.param_names},
                     bool(lm.success), str(lm.message))]
-    except (ValueError, OverflowError):  # non-finite mid-fit, or a start beyond float range
+    except (ValueError, OverflowError, TypeError):
+        # Non-finite model values mid-fit ('omit' then shrinks the residual, and MINPACK raises
+        # TypeError once it is shorter than the parameter vector), or a start beyond float range:
+        # the scipy TRF solve below still runs from the same starting values.
         lm, lm_best = None, []
     # Robust sequence (mgkinetics.solver): lmfit's answer and scipy TRF from the same starts,
     # each polished on an accurate Jacobian; the lowest RSS wins.
