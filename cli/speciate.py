@@ -10,6 +10,8 @@ import re
 
 import click
 
+from .options import parse_pairs
+
 __all__ = ["speciate", "parse_concentration"]
 
 # Species columns of a speciation table: NAME_total_UNIT or NAME_free_UNIT.
@@ -37,14 +39,11 @@ def parse_concentration(text: str) -> float:
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, float]:
+    """``("Mg=2mM",)`` -> ``{"Mg": 2.0}`` (mM), species names canonicalised."""
     out: dict[str, float] = {}
-    for item in values:
-        name, sep, qty = item.partition("=")
-        if not sep or not name.strip():
-            raise click.BadParameter(f"'{item}' should look like NAME=QUANTITY, e.g. Mg=2mM",
-                                     param_hint=option)
+    for name, qty in parse_pairs(values, option, form="NAME=QUANTITY", example="Mg=2mM").items():
         try:
-            out[_canonical(name.strip())] = parse_concentration(qty)
+            out[_canonical(name)] = parse_concentration(qty)
         except click.BadParameter as exc:
             raise click.BadParameter(exc.message, param_hint=option) from None
     return out

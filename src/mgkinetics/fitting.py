@@ -66,22 +66,27 @@ def _model(law: RateLaw):
 
 
 def _jacobian(law: RateLaw, inputs, values: dict, names: list[str], weights) -> np.ndarray:
-    """Weighted Jacobian of the model by central differences with one Richardson step."""
-    base = dict(values)
-    cols = []
-    for name in names:
-        x0 = base[name]
-        h = 1e-4 * max(abs(x0), 1e-12)
+    """Weighted Jacobian of the model over ``names`` (central differences + Richardson step)."""
+    from .solver import richardson_jacobian
 
-        def f(step, name=name, x0=x0):
-            trial = dict(base)
-            trial[name] = x0 + step
-            return np.asarray(law.evaluate(inputs, trial), dtype=float)
+    def weighted_model(theta: np.ndarray) -> np.ndarray:
+        trial = dict(values)
+        trial.update(zip(names, (float(t) for t in theta)))
+        return weights * np.asarray(law.evaluate(inputs, trial), dtype=float)
 
-        d1 = (f(h) - f(-h)) / (2 * h)
-        d2 = (f(h / 2) - f(-h / 2)) / h
-        cols.append(weights * (d2 + (d2 - d1) / 3.0))
-    return np.column_stack(cols) if cols else np.zeros((weights.size, 0))
+    if not names:
+        return np.zeros((weights.size, 0))
+    return richardson_jacobian(weighted_model, np.array([values[n] for n in names], dtype=float))
+
+
+def weighted_r2(rate: np.ndarray, weights: np.ndarray, rss: float) -> float:
+    """R² = 1 − RSS_w / Σ w²(y − ȳ_w)², ȳ_w the w²-weighted mean (the unweighted R² when w = 1)."""
+    w2 = np.asarray(weights, dtype=float) ** 2
+    if rate.size == 0 or not np.sum(w2) > 0:
+        return math.nan
+    ybar = float(np.sum(w2 * rate) / np.sum(w2))
+    ss_tot = float(np.sum(w2 * (rate - ybar) ** 2))
+    return 1.0 - rss / ss_tot if ss_tot > 0 else math.nan
 
 
 def _quantile(scale_covar: bool, dof: int, level: float = 0.95) -> float:
@@ -234,13 +239,11 @@ def _fit_problem(
     warnings: list[str] = []
     cov = None
     if k:
+        from .solver import covariance
+
         jac = _jacobian(law, problem.inputs, best, varying, problem.weights)
-        try:
-            jtj_inv = np.linalg.inv(jac.T @ jac)
-            if not np.all(np.isfinite(jtj_inv)) or np.any(np.diag(jtj_inv) < 0):
-                raise np.linalg.LinAlgError
-            cov = jtj_inv * (redchi if problem.scheme.scale_covar else 1.0)
-        except np.linalg.LinAlgError:
+        cov = covariance(jac, redchi if problem.scheme.scale_covar else 1.0)
+        if cov is None:
             warnings.append("standard errors could not be estimated: the parameters are not all "
                             "determined by these data (singular covariance)")
     q = _quantile(problem.scheme.scale_covar, dof, ci_level)
@@ -274,10 +277,7 @@ def _fit_problem(
     warnings += identifiability_warnings(estimates, varying, cov)
     derived = _derived(law, estimates, varying, cov, q, method, ci_level)
 
-    ss_tot_w = problem.weights**2
-    ybar = float(np.sum(ss_tot_w * problem.rate) / np.sum(ss_tot_w)) if n else math.nan
-    ss_tot = float(np.sum(ss_tot_w * (problem.rate - ybar) ** 2))
-    r2 = 1.0 - rss / ss_tot if ss_tot > 0 else math.nan
+    r2 = weighted_r2(problem.rate, problem.weights, rss)
     aicc, bic = _information_criteria(n, k, rss, problem.scheme.scale_covar)
     stats = Statistics(n=n, dof=dof, rss=rss, redchi=redchi, r2=r2, aicc=aicc, bic=bic, n_params=k)
     success = solved and all(np.isfinite(v) for v in best.values())

@@ -29,6 +29,7 @@ from .fitting import (
     _value_in,
     fit_problem,
     parameter_units,
+    weighted_r2,
 )
 from .problem import FitProblem
 from .results import Estimate, FitResult, RowAccount, Statistics
@@ -259,26 +260,16 @@ def fit_global(
     cov = None
     warnings: list[str] = []
     if k:
-        cols = []
-        for key in varying:
-            x0 = best[key]
-            h = 1e-4 * max(abs(x0), 1e-12)
+        from .solver import covariance, richardson_jacobian
 
-            def f(step, key=key, x0=x0):
-                trial = dict(best)
-                trial[key] = x0 + step
-                return residual_at(trial)
+        def stacked(theta: np.ndarray) -> np.ndarray:
+            trial = dict(best)
+            trial.update(zip(varying, (float(t) for t in theta)))
+            return residual_at(trial)
 
-            d1 = (f(h) - f(-h)) / (2 * h)
-            d2 = (f(h / 2) - f(-h / 2)) / h
-            cols.append(d2 + (d2 - d1) / 3.0)
-        jac = np.column_stack(cols)
-        try:
-            inv = np.linalg.inv(jac.T @ jac)
-            if not np.all(np.isfinite(inv)) or np.any(np.diag(inv) < 0):
-                raise np.linalg.LinAlgError
-            cov = inv * (redchi if scale_covar else 1.0)
-        except np.linalg.LinAlgError:
+        jac = richardson_jacobian(stacked, np.array([best[key] for key in varying], dtype=float))
+        cov = covariance(jac, redchi if scale_covar else 1.0)
+        if cov is None:
             warnings.append("standard errors could not be estimated (singular covariance)")
     q = _quantile(scale_covar, dof, ci_level)
     method = "asymptotic-t" if scale_covar else "asymptotic-z"
@@ -301,12 +292,9 @@ def fit_global(
 
     warnings += identifiability_warnings(estimates, varying, cov)
     aicc, bic = _information_criteria(n_total, k, rss, scale_covar)
-    ss_w = np.concatenate([p.weights for p in problems]) ** 2
-    y = np.concatenate([p.rate for p in problems])
-    ybar = float(np.sum(ss_w * y) / np.sum(ss_w))
-    ss_tot = float(np.sum(ss_w * (y - ybar) ** 2))
-    stats = Statistics(n=n_total, dof=dof, rss=rss, redchi=redchi,
-                       r2=1 - rss / ss_tot if ss_tot > 0 else math.nan, aicc=aicc, bic=bic, n_params=k)
+    r2 = weighted_r2(np.concatenate([p.rate for p in problems]), np.concatenate([p.weights for p in problems]),
+                     rss)
+    stats = Statistics(n=n_total, dof=dof, rss=rss, redchi=redchi, r2=r2, aicc=aicc, bic=bic, n_params=k)
     success = bool(lm.success)
     message = str(lm.message)
     if not success:

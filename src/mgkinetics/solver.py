@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["residuals", "richardson_jacobian", "polish", "solve"]
+__all__ = ["residuals", "richardson_jacobian", "covariance", "polish", "solve"]
 
 _BIG = 1e100  # residual given to non-finite model values: huge, yet its square stays finite
 
@@ -58,6 +58,20 @@ def richardson_jacobian(r, theta: np.ndarray, rel_step: float = 1e-4) -> np.ndar
         d2 = (f(h / 2) - f(-h / 2)) / h
         cols.append(d2 + (d2 - d1) / 3.0)
     return np.column_stack(cols) if cols else np.zeros((r(theta).size, 0))
+
+
+def covariance(jac: np.ndarray, scale: float = 1.0) -> np.ndarray | None:
+    """``inv(JᵀJ)·scale``, or None when JᵀJ is singular or gives a non-physical variance.
+
+    ``scale`` is the reduced χ² when σ is estimated from the residuals, 1 for absolute σ.
+    """
+    try:
+        inv = np.linalg.inv(jac.T @ jac)
+    except np.linalg.LinAlgError:
+        return None
+    if not np.all(np.isfinite(inv)) or np.any(np.diag(inv) < 0):
+        return None
+    return inv * scale
 
 
 def polish(r, theta: np.ndarray, lower: np.ndarray, upper: np.ndarray, *, max_iter: int = 60
