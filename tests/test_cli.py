@@ -202,7 +202,7 @@ def test_fit_error_too_few_points(write_csv):
 
 def test_bad_pair_option(write_csv):
     res = run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--fix", "km")
-    assert res.exit_code == 2 and "not NAME=VALUE" in res.stderr and "Traceback" not in res.stderr
+    assert res.exit_code == 2 and "should look like NAME=VALUE" in res.stderr and "Traceback" not in res.stderr
 
 
 def test_debug_shows_traceback(write_csv):
