@@ -226,3 +226,53 @@ def test_information_criteria_match_fitting():
         for i in range(6):
             ref = fitting._information_criteria(int(n[i]), 2, float(rss[i]), scale)
             np.testing.assert_allclose([aicc[i], bic[i]], ref, rtol=1e-14)
+
+
+def test_hyperbola_fast_path_matches_general_solver_and_hands_over_hard_curves():
+    """The variable-projection path agrees with the general LM; curves it cannot settle go there."""
+    from mgkinetics import batch_engine, ratelaws
+
+    rng = np.random.default_rng(11)
+    m, L = 200, 10
+    s = np.geomspace(0.2, 20, L)[None, :] * rng.uniform(0.9, 1.1, (m, L))
+    km = rng.uniform(0.5, 5, m)[:, None]
+    vmax = rng.uniform(1, 100, m)[:, None]
+    y = vmax * s / (km + s) * (1 + 0.05 * rng.standard_normal((m, L)))
+    y[0] = 0.3 * s[0]  # a straight line: KM runs off to infinity
+    y[1] = -y[1]  # negative rates: the best Vmax is not positive
+    w = np.ones_like(y)
+    w[2, -3:] = 0.0  # padding
+    P0 = np.column_stack([vmax[:, 0] * 1.3, km[:, 0] * 0.7])
+    model = batch_engine.BatchModel(ratelaws.michaelis_menten, ("vmax", "km"))
+    lo, hi = np.zeros(2), np.full(2, np.inf)
+    fast = batch_engine.solve(model, (s,), y, w, P0, [0, 1], lo, hi)
+    general = batch_engine.solve(model, (s,), y, w, P0, [0, 1], lo, hi, _general=True)
+    A, K, done, _ = batch_engine.solve_hyperbola((s,), y, w, P0[:, 1])
+    assert not done[0] and not done[1] and done[2:].all()
+    np.testing.assert_array_equal(fast.P[:2], general.P[:2])  # handed over, same answer
+    ok = general.converged
+    np.testing.assert_allclose(fast.P[ok], general.P[ok], rtol=1e-7)
+    np.testing.assert_allclose(fast.cost[ok], general.cost[ok], rtol=1e-10)
+    assert fast.converged[2:].all()
+
+
+def test_curve_ids_numeric_padded_and_interleaved():
+    frame = curves(12, seed=8)
+    ref = mgk.fit_many(frame, "michaelis_menten", curve="curve")
+    as_int = frame.assign(curve=frame["curve"].str[1:].astype(int))
+    res = mgk.fit_many(as_int, "michaelis_menten", curve="curve")
+    assert list(res.curves) == [c[1:] for c in ref.curves]
+    np.testing.assert_array_equal(res.values, ref.values)
+    padded = frame.assign(curve=[c + " " * (i % 2) for i, c in enumerate(frame["curve"])])
+    res = mgk.fit_many(padded, "michaelis_menten", curve="curve")
+    assert list(res.curves) == list(ref.curves)
+    np.testing.assert_array_equal(res.values, ref.values)
+    shuffled = frame.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    res = mgk.fit_many(shuffled, "michaelis_menten", curve="curve")
+    assert list(res.curves) == list(dict.fromkeys(shuffled["curve"]))
+    by = {c: i for i, c in enumerate(ref.curves)}
+    order = [by[c] for c in res.curves]
+    np.testing.assert_allclose(res.values, ref.values[order], rtol=1e-9)
+    np.testing.assert_allclose(res.stderr, ref.stderr[order], rtol=1e-7)
+    plain = mgk.fit_many({k: frame[k].to_numpy() for k in frame.columns}, "michaelis_menten", curve="curve")
+    np.testing.assert_array_equal(plain.values, ref.values)

@@ -16,6 +16,7 @@ as one immutable :class:`BatchResult`. A curve that cannot be fitted never stops
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,6 +207,10 @@ class BatchResult:
 def _dataset(data, input_units):
     """:func:`problem.as_dataset`, with a vectorised path for clean numeric frames.
 
+    Returns ``(dataset, factors)``; ``factors`` maps each text column of the fast path to
+    ``(codes, labels)`` (row → index into the distinct stripped labels), so curves are grouped
+    without sorting or comparing strings row by row.
+
     ``Dataset.from_frame`` turns every cell into text so that it can name bad cells; for a frame of
     a million rows that costs seconds and hundreds of MB. When every unit column is already
     numeric, finite and (for concentrations) non-negative, the Dataset is built from the arrays
@@ -216,49 +221,84 @@ def _dataset(data, input_units):
     if input_units or isinstance(data, (str, Path, Dataset)) or not (
         hasattr(data, "columns") or isinstance(data, Mapping)
     ):
-        return as_dataset(data, input_units=input_units)
+        return as_dataset(data, input_units=input_units), {}
     names = [str(c) for c in (data.columns if hasattr(data, "columns") else data)]
     keys = list(data.columns) if hasattr(data, "columns") else list(data)
     if len({n.strip().lower() for n in names}) != len(names) or any(not n.strip() for n in names):
-        return as_dataset(data)
-    values, units = {}, {}
+        return as_dataset(data), {}
+    values, units, factors = {}, {}, {}
     n_rows = None
     for key, name in zip(keys, names, strict=False):
-        arr = np.asarray(data[key])
-        if arr.ndim != 1 or (n_rows is not None and arr.size != n_rows):
-            return as_dataset(data)
-        n_rows = arr.size
         kind, unit = _column_kind(name)
         if kind != "text":
-            if arr.dtype.kind not in "fiu":
-                return as_dataset(data)
-            a = arr.astype(float)
+            arr = np.asarray(data[key])
+            if arr.ndim != 1 or (n_rows is not None and arr.size != n_rows) or arr.dtype.kind not in "fiu":
+                return as_dataset(data), {}
+            a = np.ascontiguousarray(arr, dtype=float)
             if np.isinf(a).any() or (kind == "concentration" and np.any(a < 0)):
-                return as_dataset(data)
-            values[name] = a
+                return as_dataset(data), {}
+            values[name] = a if a is not arr else a.copy()
         else:
-            if arr.dtype.kind not in "iuUSb":
-                if arr.dtype.kind != "O":
-                    return as_dataset(data)
-                col = data[key]
-                if hasattr(col, "isna"):  # pandas: strings, and no missing cell
-                    if col.isna().any() or not all(isinstance(v, str) for v in col.iloc[:100]):
-                        return as_dataset(data)
-                    if str(col.dtype) == "object" and col.map(type).ne(str).any():
-                        return as_dataset(data)
-                elif not all(isinstance(v, str) for v in arr):
-                    return as_dataset(data)
-            values[name] = np.char.strip(arr.astype(str))
+            fac = _text_factors(data[key])
+            if fac is None or (n_rows is not None and fac[0].size != n_rows):
+                return as_dataset(data), {}
+            codes, labels = fac
+            values[name] = labels[codes]
+            factors[name.strip()] = fac
+        n_rows = values[name].size
         units[name] = unit
     if not n_rows:
-        return as_dataset(data)
-    return Dataset(source="<DataFrame>", columns=tuple(n.strip() for n in names),
-                   units={n.strip(): u for n, u in units.items()},
-                   values={n.strip(): v for n, v in values.items()}, lines=np.arange(n_rows) + 2)
+        return as_dataset(data), {}
+    ds = Dataset(source="<DataFrame>", columns=tuple(n.strip() for n in names),
+                 units={n.strip(): u for n, u in units.items()},
+                 values={n.strip(): v for n, v in values.items()}, lines=np.arange(n_rows) + 2)
+    return ds, factors
 
 
-def _curve_keys(ds, column: str) -> tuple[np.ndarray, list]:
+def _text_factors(col) -> tuple[np.ndarray, np.ndarray] | None:
+    """(codes, labels) of a text or integer column: ``labels[codes]`` is the stripped text of each
+    row; labels are distinct. None when the column needs the careful path (missing cells,
+    non-string objects, floats)."""
+    if hasattr(col, "isna") and hasattr(col, "dtype") and getattr(col, "ndim", 1) == 1:  # pandas
+        import pandas as pd
+
+        dt = col.dtype
+        is_string = isinstance(dt, pd.StringDtype)
+        is_object = not is_string and getattr(dt, "kind", "") == "O"
+        if col.isna().any():  # empty cells (also of nullable integer columns): careful path
+            return None
+        if is_object and col.map(type).ne(str).any():
+            return None
+        if not (is_string or is_object) and getattr(dt, "kind", "") not in "iuUSb":
+            return None
+        codes, uniq = pd.factorize(col, sort=False)
+        codes = np.asarray(codes, dtype=np.intp)
+        if codes.size and codes.min() < 0:
+            return None
+        labels = np.asarray(uniq, dtype=object).astype(str) if len(uniq) else np.array([], dtype=str)
+    else:
+        arr = np.asarray(col)
+        if arr.ndim != 1:
+            return None
+        if arr.dtype.kind not in "iuUSb":
+            if arr.dtype.kind != "O" or not all(isinstance(v, str) for v in arr):
+                return None
+        labels, codes = np.unique(arr, return_inverse=True)
+        labels, codes = labels.astype(str), codes.ravel().astype(np.intp)
+    stripped = np.char.strip(labels)
+    if labels.size and not np.array_equal(stripped, labels):
+        labels, remap = np.unique(stripped, return_inverse=True)  # " a" and "a" are one curve
+        codes = remap.ravel()[codes]
+    return codes, labels
+
+
+def _curve_keys(ds, column: str, factors=None) -> tuple[np.ndarray, list]:
     """``problem._group_keys`` for one column without joining strings row by row."""
+    if factors and column in factors:
+        codes, labels = factors[column]
+        if not np.any(labels == ""):
+            return codes, []
+        return _group_keys(ds, [column])
     vals = np.asarray(ds.values[column]).astype(str)
     _, ids = np.unique(vals, return_inverse=True)
     ids = ids.astype(int).ravel()
@@ -286,7 +326,7 @@ class _Prepared:
     source: str
 
 
-def _prepare(ds, law: RateLaw, curve: str, columns, rate, weights) -> _Prepared:
+def _prepare(ds, law: RateLaw, curve: str, columns, rate, weights, factors=None) -> _Prepared:
     scheme = parse_weights(weights)
     unknown = [k for k in columns if k not in law.input_names]
     if unknown:
@@ -351,8 +391,10 @@ def _prepare(ds, law: RateLaw, curve: str, columns, rate, weights) -> _Prepared:
         sd = convert(np.array(ds.values[sd_col], dtype=float), ds.units[sd_col], rate_unit)
     w, weight_reasons = scheme.weights(np.nan_to_num(y, nan=1.0), sd)
     reasons = _row_reasons(ds, used, sd_col, weight_reasons)
-    keys, unassigned = _curve_keys(ds, curve_col)
-    labels = np.asarray(ds.values[curve_col]).astype(str)
+    keys, unassigned = _curve_keys(ds, curve_col, factors)
+    labels = np.asarray(ds.values[curve_col])
+    if labels.dtype.kind != "U":
+        labels = labels.astype(str)
     return _Prepared(law, scheme, arrays, units, rate_unit, y, np.asarray(w, float), reasons, keys,
                      unassigned, np.asarray(ds.lines), labels, curve_col, ds.source)
 
@@ -374,11 +416,6 @@ def hanes_woolf(s: np.ndarray, v: np.ndarray, valid: np.ndarray) -> tuple[np.nda
         vmax_fb = 1.1 * np.max(absv, axis=1)
         vmax_fb = np.where(np.isneginf(vmax_fb), np.nan, vmax_fb)
         vmax_fb = np.where(vmax_fb <= 0, 1.0, vmax_fb)
-        pos = np.where(valid & (s > 0), s, np.nan)
-        has_pos = np.any(valid & (s > 0), axis=1)
-        km_fb = np.ones(s.shape[0])
-        if has_pos.any():
-            km_fb[has_pos] = np.nanmedian(pos[has_pos], axis=1)
         c = ok.sum(axis=1)
         okf = ok.astype(float)
         t = np.where(ok, s / v, 0.0)
@@ -394,7 +431,11 @@ def hanes_woolf(s: np.ndarray, v: np.ndarray, valid: np.ndarray) -> tuple[np.nda
         span = np.max(np.where(ok, s, -np.inf), axis=1) - np.min(np.where(ok, s, np.inf), axis=1)
         good = (c >= 2) & (span > 0) & (slope > 0) & (intercept > 0)
         vmax = np.where(good, 1.0 / slope, vmax_fb)
-        km = np.where(good, intercept / slope, km_fb)
+        km = np.where(good, intercept / slope, 1.0)
+        # fallback KM: median of the positive concentrations (only where the regression fails)
+        need = np.flatnonzero(~good & np.any(valid & (s > 0), axis=1))
+        if need.size:
+            km[need] = np.nanmedian(np.where(valid[need] & (s[need] > 0), s[need], np.nan), axis=1)
     return vmax, km
 
 
@@ -509,23 +550,49 @@ def _pad(idx: np.ndarray, L: int, starts: np.ndarray, counts: np.ndarray):
 # fit_many
 
 
-def _messages_for_failures(law, setup, n_used, n_excl, has_pos, missing) -> list[str]:
+def _first_appearance(keys: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """(number of groups, rank of each key value in order of first appearance, first row of each
+    group) for non-negative integer keys; O(n) when the keys are already numbered in order of first
+    appearance (as ``pandas.factorize`` numbers them), a sort otherwise."""
+    if keys.size == 0:
+        return 0, np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    top = np.maximum.accumulate(keys)
+    rise = np.flatnonzero(np.diff(top) > 0) + 1
+    if keys[0] == 0 and np.all(top[rise] - top[rise - 1] == 1):
+        first = np.concatenate([[0], rise])
+        return first.size, np.arange(first.size), first
+    uniq, first = np.unique(keys, return_index=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.zeros(int(uniq.max()) + 1, dtype=int)
+    rank[uniq[order]] = np.arange(uniq.size)
+    return uniq.size, rank, first[order]
+
+
+def _usable(reasons: list) -> np.ndarray:
+    """Rows without a reason to be left out."""
+    n = len(reasons)
+    if reasons.count(None) == n:
+        return np.ones(n, dtype=bool)
+    return np.fromiter((r is None for r in reasons), dtype=bool, count=n)
+
+
+def _messages_for_failures(law, setup, n_used, n_excl, has_pos, missing) -> np.ndarray:
+    """Why each curve cannot be fitted ("" when it can), as an object array."""
     first = law.inputs[0].name
     k = len(setup.varying)
-    out = []
-    for i in range(n_used.size):
+    out = np.full(n_used.size, "", dtype=object)
+    fail = (n_used == 0) | ~has_pos | (missing != "") | (n_used < k + 1)
+    for i in np.flatnonzero(fail):
         if n_used[i] == 0:
-            out.append(f"no usable rows (all {n_excl[i]} excluded); see the exclusions")
+            out[i] = f"no usable rows (all {n_excl[i]} excluded); see the exclusions"
         elif not has_pos[i]:
-            out.append(f"every {first} concentration is zero; a rate law needs non-zero {first}")
+            out[i] = f"every {first} concentration is zero; a rate law needs non-zero {first}"
         elif missing[i]:
-            out.append(f"parameter '{missing[i]}' has no starting value; give --init {missing[i]}=VALUE")
-        elif n_used[i] < k + 1:
-            n = int(n_used[i])
-            out.append(f"{n} usable point{'s' if n != 1 else ''} for {k} fitted parameters; "
-                       f"a fit needs at least {k + 1} (parameters + 1)")
+            out[i] = f"parameter '{missing[i]}' has no starting value; give --init {missing[i]}=VALUE"
         else:
-            out.append("")
+            n = int(n_used[i])
+            out[i] = (f"{n} usable point{'s' if n != 1 else ''} for {k} fitted parameters; "
+                      f"a fit needs at least {k + 1} (parameters + 1)")
     return out
 
 
@@ -588,61 +655,67 @@ def fit_many(
     for name, value in (("substrate", x), ("inhibitor", inhibitor), ("enzyme", enzyme)):
         if value is not None and name in law.input_names:
             cols[name] = value
-    ds = _dataset(data, input_units)
-    prep = _prepare(ds, law, curve, cols, y, weights)
+    ds, factors = _dataset(data, input_units)
+    prep = _prepare(ds, law, curve, cols, y, weights, factors)
     punits = parameter_units(law, prep.units, prep.rate_unit)
     setup = _setup(law, punits, fix, init)
-    len(setup.varying)
     vary_idx = [law.param_names.index(p) for p in setup.varying]
 
     # curves in order of first appearance; usable rows sorted by curve
     keys = prep.keys
     assigned = np.flatnonzero(keys >= 0)
-    uniq, first = np.unique(keys[assigned], return_index=True)
-    order = np.argsort(assigned[first], kind="stable")
-    G = uniq.size
-    rank = np.empty(int(uniq.max()) + 1 if G else 0, dtype=int)
-    rank[uniq[order]] = np.arange(G)
-    curve_labels = prep.labels[assigned[first][order]]
-    reasons_arr = np.empty(len(prep.reasons), dtype=object)
-    reasons_arr[:] = prep.reasons
-    usable = np.equal(reasons_arr, None)
-    rows = np.flatnonzero(usable & (keys >= 0))
+    G, rank, first_rows = _first_appearance(keys[assigned])
+    first_rows = assigned[first_rows]
+    curve_labels = prep.labels[first_rows]
+    usable = _usable(prep.reasons)
+    ok_rows = keys >= 0
+    rows = np.flatnonzero(usable & ok_rows)
     pos_of_row = rank[keys[rows]] if rows.size else np.array([], dtype=int)
-    srt = np.argsort(pos_of_row, kind="stable")
-    rows = rows[srt]
-    curve_of = pos_of_row[srt]
+    if pos_of_row.size > 1 and np.any(pos_of_row[1:] < pos_of_row[:-1]):  # rows not grouped by curve
+        srt = np.argsort(pos_of_row, kind="stable")
+        rows = rows[srt]
+        pos_of_row = pos_of_row[srt]
+    curve_of = pos_of_row
     n_used = np.bincount(curve_of, minlength=G)
-    starts = np.concatenate([[0], np.cumsum(n_used)[:-1]]).astype(int) if G else np.array([], int)
-    bad_rows = np.flatnonzero(~usable & (keys >= 0))
+    starts = np.zeros(G, dtype=int)
+    np.cumsum(n_used[:-1], out=starts[1:])
+    bad_rows = np.flatnonzero(~usable & ok_rows)
     n_excl = np.bincount(rank[keys[bad_rows]], minlength=G) if bad_rows.size else np.zeros(G, int)
     first_in = law.inputs[0].name
-    x_sorted = prep.arrays[first_in][rows]
-    has_pos = np.bincount(curve_of, weights=(x_sorted > 0).astype(float), minlength=G) > 0
-
     arrays_sorted = {name: a[rows] for name, a in prep.arrays.items()}
     y_sorted, w_sorted = prep.y[rows], prep.w[rows]
+    has_pos = np.bincount(curve_of, weights=arrays_sorted[first_in] > 0, minlength=G) > 0
 
-    # starting values, block by block
+    # starting values, block by block (the padded blocks are kept for the solve)
     P0_all = np.full((G, len(law.params)), np.nan)
     missing = np.full(G, "", dtype=object)
-    precheck = (n_used > 0) & has_pos
-    plan_guess = _bucket_plan(n_used, np.flatnonzero(precheck), max(chunk_size, 1))
-    for L, idx in plan_guess:
+    precheck = np.flatnonzero((n_used > 0) & has_pos)
+    blocks = []
+    for L, idx in _bucket_plan(n_used, precheck, max(chunk_size, 1)):
         pos, valid = _pad(idx, L, starts, n_used)
         ins = {name: a[pos] for name, a in arrays_sorted.items()}
-        g = _vector_guess(law, ins, y_sorted[pos], valid)
+        yb = y_sorted[pos]
+        g = _vector_guess(law, ins, yb, valid)
         if g is None:
-            g = _loop_guess(law, ins, y_sorted[pos], n_used[idx])
+            g = _loop_guess(law, ins, yb, n_used[idx])
         P0_all[idx], missing[idx] = _starts(law, setup, g, idx.size)
+        blocks.append((idx, ins, yb, pos, valid))
     reasons = _messages_for_failures(law, setup, n_used, n_excl, has_pos, missing)
-    todo = np.flatnonzero(np.array([r == "" for r in reasons], dtype=bool)) if G else np.array([], int)
+    failed = reasons != ""
+    todo = np.flatnonzero(~failed)
 
     chunks = []
-    for L, idx in _bucket_plan(n_used, todo, max(chunk_size, 1)):
-        pos, valid = _pad(idx, L, starts, n_used)
-        ins = tuple(arrays_sorted[name][pos] for name in law.input_names)
-        chunks.append(_eng.Chunk(idx, ins, y_sorted[pos], np.where(valid, w_sorted[pos], 0.0), P0_all[idx]))
+    if np.array_equal(todo, precheck):
+        for idx, ins, yb, pos, valid in blocks:
+            chunks.append(_eng.Chunk(idx, tuple(ins[name] for name in law.input_names), yb,
+                                     np.where(valid, w_sorted[pos], 0.0), P0_all[idx]))
+    else:
+        for L, idx in _bucket_plan(n_used, todo, max(chunk_size, 1)):
+            pos, valid = _pad(idx, L, starts, n_used)
+            ins = tuple(arrays_sorted[name][pos] for name in law.input_names)
+            chunks.append(_eng.Chunk(idx, ins, y_sorted[pos], np.where(valid, w_sorted[pos], 0.0),
+                                     P0_all[idx]))
+    del blocks
     lo = np.array([p.min for p in law.params])
     hi = np.array([p.max for p in law.params])
     if engine == "dask" and chunks:
@@ -653,7 +726,7 @@ def fit_many(
         fits = [engine_fit(law, c, vary_idx, lo, hi) for c in chunks]
 
     return _assemble(law, prep, setup, punits, curve_labels, n_used, n_excl, reasons, fits,
-                     curve_of, ci_level, engine, arrays_sorted, P0_all, bad_rows)
+                     starts, ci_level, engine, arrays_sorted, P0_all, bad_rows)
 
 
 def engine_fit(law: RateLaw, chunk, vary_idx, lo, hi):
@@ -677,7 +750,7 @@ def _information_criteria_many(n, k, rss, scale, fitted):
     return aicc, bic
 
 
-def _assemble(law, prep, setup, punits, labels, n_used, n_excl, reasons, fits, curve_of,
+def _assemble(law, prep, setup, punits, labels, n_used, n_excl, reasons, fits, starts,
               ci_level, engine_name, arrays_sorted, P0, excluded_rows) -> BatchResult:
     G = labels.size
     K = len(law.params)
@@ -719,7 +792,9 @@ def _assemble(law, prep, setup, punits, labels, n_used, n_excl, reasons, fits, c
     success = fitted & converged & np.all(np.isfinite(values), axis=1)
 
     # warnings, as fit_problem words them
-    warns: list[list[str]] = [[r] if r else [] for r in reasons]
+    warns: dict[int, list[str]] = defaultdict(list)  # only curves with warnings get a list
+    for i in np.flatnonzero(reasons != ""):
+        warns[i].append(reasons[i])
     for i in np.flatnonzero(fitted & singular):
         warns[i].append("standard errors could not be estimated: the parameters are not all "
                         "determined by these data (singular covariance)")
@@ -740,7 +815,9 @@ def _assemble(law, prep, setup, punits, labels, n_used, n_excl, reasons, fits, c
         if p.unit in law.input_names and p.name in ("km", "k_half"):
             if p.unit not in top_cache:
                 top = np.full(G, -np.inf)
-                np.maximum.at(top, curve_of, arrays_sorted[p.unit])
+                nz = np.flatnonzero(n_used > 0)  # rows are sorted by curve
+                if nz.size:
+                    top[nz] = np.maximum.reduceat(arrays_sorted[p.unit], starts[nz])
                 top_cache[p.unit] = top
             top = top_cache[p.unit]
             with np.errstate(invalid="ignore"):
@@ -780,6 +857,10 @@ def _assemble(law, prep, setup, punits, labels, n_used, n_excl, reasons, fits, c
         cols_hi.append((val + q * dse)[:, None])
         names.append(d.name)
         units[d.name] = target.label
+    warning_list: list[tuple[str, ...]] = [()] * G
+    for i, w in warns.items():
+        warning_list[i] = tuple(w)
+    warning_tuples = tuple(warning_list)
     excluded = tuple(
         (str(prep.labels[i]), Exclusion(int(prep.lines[i]), prep.reasons[i])) for i in excluded_rows
     )
@@ -788,7 +869,7 @@ def _assemble(law, prep, setup, punits, labels, n_used, n_excl, reasons, fits, c
         values=np.hstack(cols_v), stderr=np.hstack(cols_se), ci_low=np.hstack(cols_lo),
         ci_high=np.hstack(cols_hi), units=units, fixed=tuple(setup.fixed), n=n, dof=dof, rss=rss,
         redchi=redchi, r2=r2, aicc=aicc, bic=bic, success=success,
-        warnings=tuple(tuple(w) for w in warns), excluded=excluded, unassigned=tuple(prep.unassigned),
+        warnings=warning_tuples, excluded=excluded, unassigned=tuple(prep.unassigned),
         weighting=prep.scheme.label, ci_level=ci_level, source=prep.source, engine=engine_name,
     )
 
