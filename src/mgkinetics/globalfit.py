@@ -113,6 +113,35 @@ class GlobalFitResult:
         }
 
 
+def _trf_fallback(residual_at, best, starts, varying, specs, budget, success, message):
+    """scipy's bounded trust-region solver from the same starts; kept only if it does better."""
+    from scipy.optimize import least_squares
+
+    lower = np.array([specs[k].min for k in varying])
+    upper = np.array([specs[k].max for k in varying])
+    x0 = np.array([starts[k] for k in varying], dtype=float)
+    x0 = np.clip(x0, np.where(np.isfinite(lower), lower + 1e-12 * np.abs(x0), lower),
+                 np.where(np.isfinite(upper), upper - 1e-12 * np.abs(x0), upper))
+
+    def r(theta):
+        trial = dict(best)
+        trial.update(zip(varying, (float(t) for t in theta)))
+        out = residual_at(trial)
+        return np.where(np.isfinite(out), out, 1e100)
+
+    current = residual_at(best)
+    rss_now = float(current @ current) if np.all(np.isfinite(current)) else np.inf
+    try:
+        sol = least_squares(r, x0, bounds=(lower, upper), method="trf", x_scale="jac", max_nfev=budget)
+    except (ValueError, np.linalg.LinAlgError):
+        return best, success, message
+    if np.all(np.isfinite(sol.x)) and 2 * sol.cost < rss_now:
+        improved = dict(best)
+        improved.update(zip(varying, (float(t) for t in sol.x)))
+        return improved, bool(sol.status > 0), f"{sol.message} (scipy trf after: {message})"
+    return best, success, message
+
+
 def fit_global(
     problems: Sequence[FitProblem],
     shared: Sequence[str] = (),
@@ -245,12 +274,23 @@ def fit_global(
             parts.append(p.weights * (model - p.rate))
         return np.concatenate(parts)
 
-    minimizer = lmfit.Minimizer(residual, params, nan_policy="omit", scale_covar=scale_covar)
-    lm = minimizer.minimize(method="leastsq", **LEASTSQ_TOLERANCES)
-    best = {key: float(lm.params[safe[key]].value) for key in starts}
-
     def residual_at(values: dict[str, float]) -> np.ndarray:
         return residual({safe[k]: v for k, v in values.items()})
+
+    # A budget of evaluations: a shared-parameter hypothesis the data reject (one kcat for a
+    # 180-fold pair, say) can send LM wandering for MINPACK's default 2000·(k+1) evaluations.
+    budget = 200 * (len(varying) + 1)
+    minimizer = lmfit.Minimizer(residual, params, nan_policy="omit", scale_covar=scale_covar)
+    with np.errstate(all="ignore"):
+        try:
+            lm = minimizer.minimize(method="leastsq", max_nfev=budget, **LEASTSQ_TOLERANCES)
+            best = {key: float(lm.params[safe[key]].value) for key in starts}
+            success, message = bool(lm.success), str(lm.message)
+        except (ValueError, OverflowError, TypeError):  # non-finite model values mid-fit
+            lm, best, success, message = None, dict(starts), False, "lmfit leastsq failed"
+        if not success and varying:
+            best, success, message = _trf_fallback(residual_at, best, starts, varying, specs, budget,
+                                                   success, message)
 
     r0 = residual_at(best)
     rss = float(r0 @ r0)
@@ -295,8 +335,7 @@ def fit_global(
     r2 = weighted_r2(np.concatenate([p.rate for p in problems]), np.concatenate([p.weights for p in problems]),
                      rss)
     stats = Statistics(n=n_total, dof=dof, rss=rss, redchi=redchi, r2=r2, aicc=aicc, bic=bic, n_params=k)
-    success = bool(lm.success)
-    message = str(lm.message)
+
     if not success:
         warnings.append(f"the global fit did not converge: {message}")
 
