@@ -276,3 +276,24 @@ def test_curve_ids_numeric_padded_and_interleaved():
     np.testing.assert_allclose(res.stderr, ref.stderr[order], rtol=1e-7)
     plain = mgk.fit_many({k: frame[k].to_numpy() for k in frame.columns}, "michaelis_menten", curve="curve")
     np.testing.assert_array_equal(plain.values, ref.values)
+
+
+def test_jacobian_kind_depends_on_which_parameters_vary():
+    """A law whose function casts one parameter to float (speciation casts Kd) is complex-safe in
+    kcat and KM but not in Kd: the complex step verified with Kd fixed must not be reused when Kd
+    is fitted (its derivative would silently be zero)."""
+    import numpy as np
+
+    from mgkinetics import batch_engine
+    from mgkinetics.registry import get_law
+
+    law = get_law("mgatp_mm")
+    model = batch_engine.BatchModel(law.func, law.param_names)
+    n = 12
+    atp = np.geomspace(0.01, 1, n)[None, :]
+    ones = np.ones_like(atp)
+    zeros = np.zeros_like(atp)
+    inputs = [atp, 2 * ones, 2e-3 * ones, zeros, zeros, zeros, ones, 0.71 * ones, 16.2 * ones, 5.5 * ones]
+    P = np.array([[330.0, 0.06, 0.067]])
+    assert batch_engine._jacobian_kind(model, inputs, P, [0, 1]) == "complex"
+    assert batch_engine._jacobian_kind(model, inputs, P, [0, 1, 2]) == "central"

@@ -24,6 +24,8 @@ This module imports only numpy; it never sees units, files or the registry's cat
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -74,10 +76,15 @@ def _analytic_mm(model: BatchModel, inputs, P, idx):
 def _complex_step(model: BatchModel, inputs, P, idx):
     h = 1e-30
     out = []
-    for j in idx:
-        Pc = P.astype(complex)
-        Pc[:, j] += 1j * h
-        out.append(np.imag(model.evaluate(inputs, Pc)) / h)
+    # Fixed parameters travel as complex with zero imaginary part; a law that casts one to float
+    # (speciation does, for Kd) warns although nothing is lost. A varied parameter cast that way
+    # would lose its step, which _jacobian_kind's check against central differences detects.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        for j in idx:
+            Pc = P.astype(complex)
+            Pc[:, j] += 1j * h
+            out.append(np.imag(model.evaluate(inputs, Pc)) / h)
     return out
 
 
@@ -93,7 +100,7 @@ def _central(model: BatchModel, inputs, P, idx):
     return out
 
 
-_JAC_KIND: dict[Callable, str] = {}
+_JAC_KIND: dict[tuple, str] = {}
 
 
 def _jacobian_kind(model: BatchModel, inputs, P, idx) -> str:
@@ -101,7 +108,8 @@ def _jacobian_kind(model: BatchModel, inputs, P, idx) -> str:
     if model.func in (ratelaws.michaelis_menten, ratelaws.michaelis_menten_kcat) and \
             model.param_names in (("vmax", "km"), ("kcat", "km")):
         return "analytic"
-    kind = _JAC_KIND.get(model.func)
+    key = (model.func, tuple(int(j) for j in idx))  # safe for some parameters need not mean all
+    kind = _JAC_KIND.get(key)
     if kind is None:
         sub = slice(0, min(64, P.shape[0]))
         probe_in = [np.asarray(x)[sub] for x in inputs]
@@ -116,7 +124,7 @@ def _jacobian_kind(model: BatchModel, inputs, P, idx) -> str:
             kind = "complex" if agree else "central"
         except (TypeError, ValueError):
             kind = "central"
-        _JAC_KIND[model.func] = kind
+        _JAC_KIND[key] = kind
     return kind
 
 
