@@ -156,3 +156,28 @@ def test_unidentifiable_fit_is_reported_not_hidden(mg_files):
     assert any("did not converge" in w for w in fit["warnings"])
     assert any("correlated" in w for w in fit["warnings"])
     assert "did not converge" in result.output[result.output.index("Error:"):]
+
+
+def test_compare_files_without_variant_column_and_bootstrap(tmp_path):
+    """Two files, no 'state' column: each file is a variant named by its stem. Bootstrap CIs
+    of the ratio are reproducible with --seed and bracket the point estimate."""
+    lines = PUROMYCIN.strip().splitlines()
+    header = "conc_mM,rate_uM_per_min"
+    treated = [",".join(r.split(",")[:2]) for r in lines[1:] if r.endswith("untreated") is False]
+    untreated = [",".join(r.split(",")[:2]) for r in lines[1:] if r.endswith(",untreated")]
+    (tmp_path / "treated.csv").write_text("\n".join([header, *treated]) + "\n")
+    (tmp_path / "untreated.csv").write_text("\n".join([header, *untreated]) + "\n")
+    args = ["compare", str(tmp_path / "treated.csv"), str(tmp_path / "untreated.csv"), "--law",
+            "michaelis_menten", "--by", "state", "--test", "km", "--ci", "bootstrap", "--bootstrap", "400",
+            "--seed", "7", "--format", "json"]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    data = json.loads(first.output)
+    assert data["reference"] == "treated" and set(data["variants"]) == {"treated", "untreated"}
+    ratio = data["ratios"]["vmax"]
+    assert ratio["ci_method"].startswith("bootstrap-case")
+    assert ratio["ci_low"] < ratio["value"] < ratio["ci_high"]
+    # same published separate fits as with one file
+    assert data["variants"]["untreated"]["parameters"]["km"]["value"] == pytest.approx(0.04771, rel=5e-4)
+    again = CliRunner().invoke(cli, args)
+    assert json.loads(again.output)["ratios"] == data["ratios"]

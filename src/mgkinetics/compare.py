@@ -41,11 +41,12 @@ class Ratio:
     ci_low: float | None
     ci_high: float | None
     ci_level: float = 0.95
+    ci_method: str = "delta-log"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         return {"value": self.value, "ci_low": self.ci_low, "ci_high": self.ci_high,
-                "stderr_log": self.stderr_log}
+                "stderr_log": self.stderr_log, "ci_method": self.ci_method}
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,13 @@ class DeltaG:
     ci_high: float | None
     temperature_C: float
     unit: str = "kcal/mol"
+    ci_method: str = "delta-log"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
         return {"value": self.value, "stderr": self.stderr, "ci_low": self.ci_low,
-                "ci_high": self.ci_high, "unit": self.unit, "temperature_C": self.temperature_C}
+                "ci_high": self.ci_high, "unit": self.unit, "temperature_C": self.temperature_C,
+                "ci_method": self.ci_method}
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,10 @@ def compare(
     shared: Sequence[str] = (),
     test: Sequence[str] | None = None,
     ci_level: float = 0.95,
+    ci: str = "asymptotic",
+    n_bootstrap: int = 1000,
+    seed: int | None = None,
+    bootstrap_kind: str = "case",
     **fit_options,
 ) -> Comparison:
     """Compare variants (wild type vs mutants) of one rate law.
@@ -219,6 +226,10 @@ def compare(
         Parameters to share in an additional joint fit (reported as ``shared_fit``).
     test : sequence of str, optional
         Parameters for the shared-vs-separate tests (default: every fitted parameter).
+    ci : {"asymptotic", "bootstrap"}
+        Intervals of ratios and ΔΔG‡: the log-scale delta method from each fit's covariance, or
+        percentiles of ratios of independent bootstrap refits of each variant
+        (``n_bootstrap`` resamples, ``bootstrap_kind`` "case" or "residual", ``seed``).
     **fit_options
         ``x``, ``y``, ``enzyme``, ``columns``, ``weights``, ``fix``, ``init``, ``input_units``.
 
@@ -236,7 +247,9 @@ def compare(
             columns[name] = fit_options.pop(key)
         else:
             fit_options.pop(key, None)
-    ds = as_dataset(_merge(data), input_units=fit_options.pop("input_units", None))
+    if ci not in ("asymptotic", "bootstrap"):
+        raise FitError(f"unknown ci '{ci}' for a comparison; use asymptotic or bootstrap")
+    ds = as_dataset(_merge(data, by=by), input_units=fit_options.pop("input_units", None))
     problems, _unassigned, ds = build_problems(
         ds, law, columns=columns, rate=fit_options.pop("y", None), group=by,
         weights=fit_options.pop("weights", "none"),
@@ -269,8 +282,14 @@ def compare(
                 rs[name] = ratio(e_var.value, e_var.stderr, ref_v.value, ref_v.stderr,
                                  dof=min(ref.statistics.dof, var.statistics.dof) or None,
                                  level=ci_level, name=name)
+        ddgs[lab] = {k: ddg_kcal(rs[k], temperature, k) for k in ("kcat", "kcat_over_km", "kcat_over_km_mgatp")
+                     if k in rs}
+        if ci == "bootstrap":
+            rs, ddgs[lab] = _bootstrap_intervals(
+                by_label[reference], ref, by_label[lab], var, rs, ddgs[lab], temperature, fix=fix,
+                n=n_bootstrap, seed=seed, kind=bootstrap_kind, level=ci_level,
+            )
         ratios[lab] = rs
-        ddgs[lab] = {k: ddg_kcal(rs[k], temperature, k) for k in ("kcat", "kcat_over_km", "kcat_over_km_mgatp") if k in rs}
 
     tested = list(test) if test is not None else [n for n in ref.parameters if not ref.parameters[n].fixed]
     tests = []
@@ -291,6 +310,54 @@ def compare(
                       shared_fit=shared_fit, temperature_C=temperature, temperature_source=t_source)
 
 
+def _samples(problem, result, *, fix, n, seed, kind) -> dict[str, np.ndarray]:
+    """Bootstrap refits of one variant: parameter and derived samples in the fit's units."""
+    from .batch import bootstrap_fits
+    from .units import convert
+
+    draws = bootstrap_fits(problem, result.values, n=n, seed=seed, kind=kind, fix=fix,
+                           vary=list(result.covariance_names) or None)
+    out = {name: draws[:, i] for i, name in enumerate(problem.law.param_names)}
+    for d in problem.law.derived:
+        num, den = result.parameters[d.numerator], result.parameters[d.denominator]
+        factor = convert(1.0, num.unit / den.unit, result.derived[d.name].unit)
+        out[d.name] = out[d.numerator] / out[d.denominator] * factor
+    return out
+
+
+def _bootstrap_intervals(ref_problem, ref, var_problem, var, ratios, ddgs, temperature, *, fix, n, seed, kind,
+                         level):
+    """Percentile intervals of variant/reference ratios (and ΔΔG‡) from independent resamples."""
+    from dataclasses import replace
+
+    from .units import convert
+
+    ref_s = _samples(ref_problem, ref, fix=fix, n=n, seed=seed, kind=kind)
+    var_s = _samples(var_problem, var, fix=fix, n=n, seed=None if seed is None else seed + 1, kind=kind)
+    rt = R_KCAL * (temperature + 273.15)
+    lo_q, hi_q = 50 * (1 - level), 50 * (1 + level)
+    new_ratios, new_ddg = {}, {}
+    for name, r in ratios.items():
+        table = "parameters" if name in var.parameters else "derived"
+        e_var, e_ref = getattr(var, table)[name], getattr(ref, table)[name]
+        factor = convert(1.0, e_ref.unit, e_var.unit) if e_ref.unit.dimension == e_var.unit.dimension else 1.0
+        samples = var_s[name] / (ref_s[name] * factor)
+        samples = samples[np.isfinite(samples) & (samples > 0)]
+        if samples.size < 0.9 * n:  # too many failed refits for a trustworthy percentile
+            new_ratios[name] = replace(r, ci_low=None, ci_high=None, ci_method="bootstrap (failed)")
+            continue
+        low, high = np.percentile(samples, [lo_q, hi_q])
+        new_ratios[name] = replace(r, ci_low=float(low), ci_high=float(high),
+                                   stderr_log=float(np.std(np.log(samples), ddof=1)),
+                                   ci_method=f"bootstrap-{kind} percentile, n={samples.size}")
+        if name in ddgs:
+            g = -rt * np.log(samples)
+            g_low, g_high = np.percentile(g, [lo_q, hi_q])
+            new_ddg[name] = replace(ddgs[name], stderr=float(np.std(g, ddof=1)), ci_low=float(g_low),
+                                    ci_high=float(g_high), ci_method=new_ratios[name].ci_method)
+    return new_ratios, {**ddgs, **new_ddg}
+
+
 def _sharing_test(name: str, variant: str, separate: GlobalFitResult, joint: GlobalFitResult) -> SharingTest:
     """Extra-sum-of-squares F test and ΔAICc (shared minus separate; negative favours sharing)."""
     from scipy import stats
@@ -309,16 +376,30 @@ def _sharing_test(name: str, variant: str, separate: GlobalFitResult, joint: Glo
                        shared_value, preferred)
 
 
-def _merge(data):
-    """A list of files/tables becomes one Dataset; a single one passes through."""
+def _merge(data, *, by: str = "variant"):
+    """A list of files/tables becomes one Dataset; a single one passes through.
+
+    Files that have no ``by`` column each become one variant, named by the file's stem (so
+    ``compare wt.csv d84a.csv`` compares 'wt' with 'd84a').
+    """
     if not isinstance(data, (list, tuple)):
         return data
+    from pathlib import Path
+
     from .io import Dataset
     from .problem import as_dataset
 
     sets = [as_dataset(d) for d in data]
     if len(sets) == 1:
         return sets[0]
+    if all(by.lower() not in {c.lower() for c in s.columns} for s in sets):
+        labelled = []
+        for s in sets:
+            label = Path(s.source).stem
+            labelled.append(Dataset(source=s.source, columns=s.columns + (by,), units={**s.units, by: None},
+                                    values={**s.values, by: np.full(len(s), label)}, lines=s.lines,
+                                    metadata=s.metadata))
+        sets = labelled
     columns = sets[0].columns
     for s in sets[1:]:
         if set(s.columns) != set(columns):
