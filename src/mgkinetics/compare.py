@@ -156,7 +156,7 @@ def ratio(num, num_se, den, den_se, *, dof: int | None = None, level: float = 0.
     --------
     >>> r = ratio(2.0, 0.2, 1.0, 0.1, dof=None)
     >>> round(r.value, 3), round(r.ci_low, 3), round(r.ci_high, 3)
-    (2.0, 1.523, 2.626)
+    (2.0, 1.516, 2.639)
     """
     from scipy import stats
 

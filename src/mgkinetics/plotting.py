@@ -34,6 +34,7 @@ def confidence_band(
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Fitted curve and its pointwise confidence band at ``inputs`` (the fit's input units).
 
+    A thin adapter over :func:`mgkinetics.bands.bands` (delta method from the fit's covariance).
     Returns ``(y, low, high)``; ``low``/``high`` are None without a covariance.
 
     Examples
@@ -45,34 +46,13 @@ def confidence_band(
     >>> bool(np.all(lo < y) and np.all(y < hi))
     True
     """
-    from scipy import stats
+    from .bands import bands
 
     arrays = {k: np.asarray(v, dtype=float) for k, v in inputs.items()}
-    base = dict(result.values)
-    y = np.asarray(result.law.evaluate(arrays, base), dtype=float)
-    names, cov = result.covariance_names, result.covariance
-    if cov is None or not names:
-        return y, None, None
-    grads = []
-    for n in names:
-        h = 1e-6 * max(abs(base[n]), 1e-12)
-        up, down = dict(base), dict(base)
-        up[n] += h
-        down[n] -= h
-        grads.append(
-            (np.asarray(result.law.evaluate(arrays, up)) - np.asarray(result.law.evaluate(arrays, down)))
-            / (2 * h)
-        )
-    g = np.column_stack(grads)
-    var = np.einsum("ij,jk,ik->i", g, np.asarray(cov), g)
-    dof = result.statistics.dof
-    q = (
-        stats.t.ppf(0.5 + level / 2, dof)
-        if result.scale_covar and dof > 0
-        else stats.norm.ppf(0.5 + level / 2)
-    )
-    half = q * np.sqrt(np.clip(var, 0.0, None))
-    return y, y - half, y + half
+    if result.covariance is None or not result.covariance_names:
+        return np.asarray(result.law.evaluate(arrays, dict(result.values)), dtype=float), None, None
+    b = bands(result, level=level, **arrays)
+    return b["fit"], b["conf_low"], b["conf_high"]
 
 
 def save_figure(fig: Any, path: str | Path) -> Path:

@@ -281,6 +281,21 @@ def parse_quantity(text: str) -> tuple[float, Unit]:
     return float(number), parse_unit(unit_text)
 
 
+#: Decimal exponent of each concentration unit, so that mM -> uM is exactly 1000 (1e-3/1e-6 is not).
+_CONC_EXPONENT = {"M": 0, "mM": -3, "uM": -6, "nM": -9, "pM": -12}
+
+
+def _factor(src: Unit, dst: Unit) -> float:
+    """Multiplier from ``src`` to ``dst`` (same dimension): powers of ten as integers, then time."""
+    exponent = 0
+    if src.conc_power:
+        exponent += _CONC_EXPONENT[src.conc] * src.conc_power - _CONC_EXPONENT[dst.conc] * dst.conc_power
+    factor = 10.0**exponent
+    if src.time_power:
+        factor *= (TIME_FACTORS_S[src.time] / TIME_FACTORS_S[dst.time]) ** src.time_power
+    return factor
+
+
 def convert(value, from_unit: Unit | str, to_unit: Unit | str):
     """Convert a value (scalar or array) between units of the same dimension.
 
@@ -300,7 +315,7 @@ def convert(value, from_unit: Unit | str, to_unit: Unit | str):
     dst = parse_unit(to_unit) if isinstance(to_unit, str) else to_unit
     if src.dimension != dst.dimension:
         raise UnitError(f"cannot convert {src.kind} ({src}) to {dst.kind} ({dst})")
-    factor = src.factor_si / dst.factor_si
+    factor = _factor(src, dst)
     if isinstance(value, (int, float)):
         return float(value) * factor
     return np.asarray(value, dtype=float) * factor
