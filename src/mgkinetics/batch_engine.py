@@ -25,7 +25,6 @@ This module imports only numpy; it never sees units, files or the registry's cat
 from __future__ import annotations
 
 import warnings
-
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
