@@ -16,75 +16,164 @@ __all__ = ["fit", "laws"]
 @click.option("--y", "y_col", help="Rate column (found by name or unit when omitted).")
 @click.option("--inhibitor", help="Inhibitor column, for inhibition laws.")
 @click.option("--enzyme", help="Enzyme column, or a constant with its unit (e.g. 2nM).")
-@click.option("--column", "column_pairs", multiple=True, metavar="INPUT=COLUMN",
-              help="Column for any other law input (e.g. atp_total=ATP_mM).")
+@click.option(
+    "--column",
+    "column_pairs",
+    multiple=True,
+    metavar="INPUT=COLUMN",
+    help="Column for any other law input (e.g. atp_total=ATP_mM).",
+)
 @click.option("--group", "groups", multiple=True, help="Fit each value of this column separately.")
-@click.option("--weights", default="none", show_default=True,
-              help="none, relative (1/y^2), poisson (1/y) or sd:COLUMN (absolute SD).")
-@click.option("--fix", "fix_pairs", multiple=True, metavar="P=V",
-              help="Hold a parameter fixed (value in the fitted unit, or with a unit: km=500uM).")
+@click.option(
+    "--weights",
+    default="none",
+    show_default=True,
+    help="none, relative (1/y^2), poisson (1/y) or sd:COLUMN (absolute SD).",
+)
+@click.option(
+    "--fix",
+    "fix_pairs",
+    multiple=True,
+    metavar="P=V",
+    help="Hold a parameter fixed (value in the fitted unit, or with a unit: km=500uM).",
+)
 @click.option("--init", "init_pairs", multiple=True, metavar="P=V", help="Starting value of a parameter.")
-@click.option("--units", "unit_pairs", multiple=True, metavar="P=UNIT",
-              help="Report a parameter in another unit (e.g. km=uM, kcat=1/min).")
-@click.option("--input-unit", "input_unit_pairs", multiple=True, metavar="COLUMN=UNIT",
-              help="Unit of a column whose name has no unit suffix (e.g. S=mM, v=uM/min).")
-@click.option("--ci", "ci_method", type=click.Choice(["asymptotic", "profile", "bootstrap"]),
-              default="asymptotic", show_default=True, help="How confidence intervals are computed.")
-@click.option("--bootstrap", "n_bootstrap", type=click.IntRange(10), default=1000, show_default=True,
-              help="Bootstrap replicates (with --ci bootstrap).")
+@click.option(
+    "--units",
+    "unit_pairs",
+    multiple=True,
+    metavar="P=UNIT",
+    help="Report a parameter in another unit (e.g. km=uM, kcat=1/min).",
+)
+@click.option(
+    "--input-unit",
+    "input_unit_pairs",
+    multiple=True,
+    metavar="COLUMN=UNIT",
+    help="Unit of a column whose name has no unit suffix (e.g. S=mM, v=uM/min).",
+)
+@click.option(
+    "--ci",
+    "ci_method",
+    type=click.Choice(["asymptotic", "profile", "bootstrap"]),
+    default="asymptotic",
+    show_default=True,
+    help="How confidence intervals are computed.",
+)
+@click.option(
+    "--bootstrap",
+    "n_bootstrap",
+    type=click.IntRange(10),
+    default=1000,
+    show_default=True,
+    help="Bootstrap replicates (with --ci bootstrap).",
+)
 @click.option("--bootstrap-kind", type=click.Choice(["case", "residual"]), default="case", show_default=True)
 @click.option("--seed", type=int, default=None, help="Random seed: the same seed gives the same bootstrap.")
-@click.option("--outliers", type=click.Choice(["flag", "exclude"]), default="flag", show_default=True,
-              help="Outliers (ROUT-like, Q=1%) are always listed; 'exclude' also refits without them.")
-@click.option("--shared", default="",
-              help="Comma-separated parameters shared by all files/groups in one joint fit (e.g. kd_mgatp,kcat,km).")
-@click.option("--ph", type=float, help="pH, for laws that use conditions (default: column, metadata, or 7.5).")
+@click.option(
+    "--outliers",
+    type=click.Choice(["flag", "exclude"]),
+    default="flag",
+    show_default=True,
+    help="Outliers (ROUT-like, Q=1%) are always listed; 'exclude' also refits without them.",
+)
+@click.option(
+    "--shared",
+    default="",
+    help="Comma-separated parameters shared by all files/groups in one joint fit (e.g. kd_mgatp,kcat,km).",
+)
+@click.option(
+    "--ph", type=float, help="pH, for laws that use conditions (default: column, metadata, or 7.5)."
+)
 @click.option("--temperature", "temperature_C", type=float, help="Temperature in °C (default 25).")
 @click.option("--ionic-strength", "ionic_strength_M", type=float, help="Ionic strength in M (default 0.15).")
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
-def fit(files, law, x_col, y_col, inhibitor, enzyme, column_pairs, groups, weights, fix_pairs,
-        init_pairs, unit_pairs, input_unit_pairs, ci_method, n_bootstrap, bootstrap_kind, seed, outliers,
-        shared, ph, temperature_C, ionic_strength_M, fmt, out):
+def fit(
+    files,
+    law,
+    x_col,
+    y_col,
+    inhibitor,
+    enzyme,
+    column_pairs,
+    groups,
+    weights,
+    fix_pairs,
+    init_pairs,
+    unit_pairs,
+    input_unit_pairs,
+    ci_method,
+    n_bootstrap,
+    bootstrap_kind,
+    seed,
+    outliers,
+    shared,
+    ph,
+    temperature_C,
+    ionic_strength_M,
+    fmt,
+    out,
+):
     """Fit a rate law to the initial rates in FILES (CSV).
 
     Each file (and each --group) is fitted separately, unless --shared names parameters to share:
     then all of them are fitted together in one global fit.
     """
-    from mgkinetics import fitting, report
+    from mgkinetics import report
 
     from .main import UserError
 
-    conditions = {k: v for k, v in (("ph", ph), ("temperature_C", temperature_C),
-                                    ("ionic_strength_M", ionic_strength_M)) if v is not None}
+    conditions = {
+        k: v
+        for k, v in (("ph", ph), ("temperature_C", temperature_C), ("ionic_strength_M", ionic_strength_M))
+        if v is not None
+    }
     shared_names = [p.strip() for p in shared.split(",") if p.strip()]
     if shared_names:
-        _fit_shared(files, law, shared_names, x_col=x_col, y_col=y_col, inhibitor=inhibitor, enzyme=enzyme,
-                    column_pairs=column_pairs, groups=groups, weights=weights, fix_pairs=fix_pairs,
-                    init_pairs=init_pairs, input_unit_pairs=input_unit_pairs, conditions=conditions,
-                    fmt=fmt, out=out)
+        _fit_shared(
+            files,
+            law,
+            shared_names,
+            x_col=x_col,
+            y_col=y_col,
+            inhibitor=inhibitor,
+            enzyme=enzyme,
+            column_pairs=column_pairs,
+            groups=groups,
+            weights=weights,
+            fix_pairs=fix_pairs,
+            init_pairs=init_pairs,
+            input_unit_pairs=input_unit_pairs,
+            conditions=conditions,
+            fmt=fmt,
+            out=out,
+        )
         return
-    results = [_fit_one(
-        file,
-        law,
-        x=x_col,
-        y=y_col,
-        inhibitor=inhibitor,
-        enzyme=enzyme,
-        columns=parse_pairs(column_pairs, "--column"),
-        group=list(groups) or None,
-        weights=weights,
-        fix=parse_pairs(fix_pairs, "--fix"),
-        init=parse_pairs(init_pairs, "--init"),
-        input_units=parse_pairs(input_unit_pairs, "--input-unit") or None,
-        ci=ci_method,
-        n_bootstrap=n_bootstrap,
-        seed=seed,
-        bootstrap_kind=bootstrap_kind,
-        outliers=outliers,
-        progress=_progress_bar() if ci_method == "bootstrap" else None,
-        conditions=conditions or None,
-    ) for file in files]
+    results = [
+        _fit_one(
+            file,
+            law,
+            x=x_col,
+            y=y_col,
+            inhibitor=inhibitor,
+            enzyme=enzyme,
+            columns=parse_pairs(column_pairs, "--column"),
+            group=list(groups) or None,
+            weights=weights,
+            fix=parse_pairs(fix_pairs, "--fix"),
+            init=parse_pairs(init_pairs, "--init"),
+            input_units=parse_pairs(input_unit_pairs, "--input-unit") or None,
+            ci=ci_method,
+            n_bootstrap=n_bootstrap,
+            seed=seed,
+            bootstrap_kind=bootstrap_kind,
+            outliers=outliers,
+            progress=_progress_bar() if ci_method == "bootstrap" else None,
+            conditions=conditions or None,
+        )
+        for file in files
+    ]
     result = report.merge_collections(results)
     units = parse_pairs(unit_pairs, "--units")
     if units:
@@ -97,8 +186,10 @@ def fit(files, law, x_col, y_col, inhibitor, enzyme, column_pairs, groups, weigh
             (", ".join(f"{k}={v}" for k, v in f.group.items()) or f.law.name) + f": {f.message}"
             for f in failed
         )
-        raise UserError(f"{', '.join(files)}: {len(failed)} fit(s) did not converge ({names}); results above "
-                        "are the last iterate. Try --init with better starting values")
+        raise UserError(
+            f"{', '.join(files)}: {len(failed)} fit(s) did not converge ({names}); results above "
+            "are the last iterate. Try --init with better starting values"
+        )
 
 
 def _progress_bar():
@@ -127,8 +218,25 @@ def _fit_one(file, law, **options):
     return fitting.fit(file, law, **options)
 
 
-def _fit_shared(files, law, shared, *, x_col, y_col, inhibitor, enzyme, column_pairs, groups, weights,
-                fix_pairs, init_pairs, input_unit_pairs, conditions, fmt, out):
+def _fit_shared(
+    files,
+    law,
+    shared,
+    *,
+    x_col,
+    y_col,
+    inhibitor,
+    enzyme,
+    column_pairs,
+    groups,
+    weights,
+    fix_pairs,
+    init_pairs,
+    input_unit_pairs,
+    conditions,
+    fmt,
+    out,
+):
     """One global fit over every file and group, the named parameters shared."""
     from mgkinetics import globalfit, report
 
@@ -140,10 +248,19 @@ def _fit_shared(files, law, shared, *, x_col, y_col, inhibitor, enzyme, column_p
     if inhibitor:
         columns["inhibitor"] = inhibitor
     result = globalfit.fit_shared(
-        list(files), law, shared, group=list(groups) or None, x=x_col, y=y_col, enzyme=enzyme,
-        columns=columns, weights=weights, fix=parse_pairs(fix_pairs, "--fix"),
+        list(files),
+        law,
+        shared,
+        group=list(groups) or None,
+        x=x_col,
+        y=y_col,
+        enzyme=enzyme,
+        columns=columns,
+        weights=weights,
+        fix=parse_pairs(fix_pairs, "--fix"),
         init=parse_pairs(init_pairs, "--init"),
-        input_units=parse_pairs(input_unit_pairs, "--input-unit") or None, conditions=conditions or None,
+        input_units=parse_pairs(input_unit_pairs, "--input-unit") or None,
+        conditions=conditions or None,
     )
     write_output(report.global_to_json(result) if fmt == "json" else report.global_to_text(result), out)
     if not result.success:
@@ -165,9 +282,16 @@ def laws(fmt):
                 "formula": law.formula,
                 "description": law.description,
                 "inputs": [i.name for i in law.inputs],
-                "parameters": {p.name: {"unit": p.unit, "min": p.min if p.min > -1e308 else None,
-                                        "max": p.max if p.max < 1e308 else None, "vary": p.vary,
-                                        "description": p.description} for p in law.params},
+                "parameters": {
+                    p.name: {
+                        "unit": p.unit,
+                        "min": p.min if p.min > -1e308 else None,
+                        "max": p.max if p.max < 1e308 else None,
+                        "vary": p.vary,
+                        "description": p.description,
+                    }
+                    for p in law.params
+                },
                 "derived": [d.name for d in law.derived],
             }
             for law in all_laws

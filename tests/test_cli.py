@@ -83,8 +83,18 @@ def test_fit_out_file(write_csv, tmp_path):
 
 
 def test_fit_units_option(write_csv):
-    res = run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--format", "json",
-              "--units", "km=uM", "--units", "vmax=nM/min")
+    res = run(
+        "fit",
+        write_csv(MM_CSV),
+        "--law",
+        "michaelis_menten",
+        "--format",
+        "json",
+        "--units",
+        "km=uM",
+        "--units",
+        "vmax=nM/min",
+    )
     assert res.exit_code == 0, res.output
     p = json.loads(res.stdout)["fits"][0]["parameters"]
     assert p["km"]["unit"] == "uM" and p["km"]["value"] == pytest.approx(2000.0, rel=1e-7)
@@ -94,7 +104,9 @@ def test_fit_units_option(write_csv):
 def test_fit_group(write_csv):
     text = "variant,s_mM,rate_uM_per_s\n" + "".join(
         f"{v},{s},{float(vmax * s / (km + s))!r}\n"
-        for v, vmax, km in (("WT", 10, 2), ("MUT", 5, 4)) for s in S)
+        for v, vmax, km in (("WT", 10, 2), ("MUT", 5, 4))
+        for s in S
+    )
     res = run("fit", write_csv(text), "--law", "michaelis_menten", "--group", "variant", "--format", "json")
     assert res.exit_code == 0, res.output
     fits = json.loads(res.stdout)["fits"]
@@ -103,8 +115,18 @@ def test_fit_group(write_csv):
 
 
 def test_fit_fix_and_init(write_csv):
-    res = run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--fix", "km=2000uM",
-              "--init", "vmax=5", "--format", "json")
+    res = run(
+        "fit",
+        write_csv(MM_CSV),
+        "--law",
+        "michaelis_menten",
+        "--fix",
+        "km=2000uM",
+        "--init",
+        "vmax=5",
+        "--format",
+        "json",
+    )
     assert res.exit_code == 0, res.output
     p = json.loads(res.stdout)["fits"][0]["parameters"]
     assert p["km"]["fixed"] is True and p["km"]["value"] == pytest.approx(2.0, rel=1e-12)
@@ -151,14 +173,14 @@ def test_empty_file(write_csv):
 
 
 def test_header_only(write_csv):
-    assert_user_error(run("fit", write_csv("s_mM,rate_uM_per_s\n"), "--law", "michaelis_menten"),
-                      "no data rows")
+    assert_user_error(
+        run("fit", write_csv("s_mM,rate_uM_per_s\n"), "--law", "michaelis_menten"), "no data rows"
+    )
 
 
 def test_non_utf8(write_csv):
     path = write_csv(b"s_mM,rate_uM_per_s\n1,2\n\xff,3\n")
-    assert_user_error(run("fit", path, "--law", "michaelis_menten"),
-                      "line 3", "UTF-8")
+    assert_user_error(run("fit", path, "--law", "michaelis_menten"), "line 3", "UTF-8")
 
 
 def test_missing_file(tmp_path):
@@ -166,29 +188,57 @@ def test_missing_file(tmp_path):
 
 
 def test_missing_unit_suffix_on_rate(write_csv):
-    assert_user_error(run("fit", write_csv("s_mM,rate\n1,2\n2,3\n3,4\n"), "--law", "michaelis_menten"),
-                      "line 1", "column 'rate'", "no unit suffix")
+    assert_user_error(
+        run("fit", write_csv("s_mM,rate\n1,2\n2,3\n3,4\n"), "--law", "michaelis_menten"),
+        "line 1",
+        "column 'rate'",
+        "no unit suffix",
+    )
 
 
 def test_missing_unit_suffix_on_substrate(write_csv):
-    assert_user_error(run("fit", write_csv("S,rate_uM_per_s\n1,2\n2,3\n3,4\n"), "--law", "michaelis_menten"),
-                      "line 1", "column 'S'", "no unit suffix")
+    assert_user_error(
+        run("fit", write_csv("S,rate_uM_per_s\n1,2\n2,3\n3,4\n"), "--law", "michaelis_menten"),
+        "line 1",
+        "column 'S'",
+        "no unit suffix",
+    )
 
 
 def test_misspelled_column_option(write_csv):
-    assert_user_error(run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--x", "s_mm2"),
-                      "line 1", "no column 's_mm2'", "did you mean 's_mM'")
+    assert_user_error(
+        run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--x", "s_mm2"),
+        "line 1",
+        "no column 's_mm2'",
+        "did you mean 's_mM'",
+    )
 
 
 def test_misspelled_rate_option(write_csv):
-    assert_user_error(run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--y", "rate_uM_per_sec"),
-                      "line 1", "no rate column 'rate_uM_per_sec'", "did you mean 'rate_uM_per_s'")
+    assert_user_error(
+        run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--y", "rate_uM_per_sec"),
+        "line 1",
+        "no rate column 'rate_uM_per_sec'",
+        "did you mean 'rate_uM_per_s'",
+    )
 
 
 def test_wrong_column_kind(write_csv):
     """A rate column given as the substrate: the problem names the column and both kinds."""
-    assert_user_error(run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--x", "rate_uM_per_s",
-                          "--y", "rate_uM_per_s"), "column 'rate_uM_per_s'", "is a rate")
+    assert_user_error(
+        run(
+            "fit",
+            write_csv(MM_CSV),
+            "--law",
+            "michaelis_menten",
+            "--x",
+            "rate_uM_per_s",
+            "--y",
+            "rate_uM_per_s",
+        ),
+        "column 'rate_uM_per_s'",
+        "is a rate",
+    )
 
 
 def test_unknown_law(write_csv):
@@ -196,18 +246,23 @@ def test_unknown_law(write_csv):
 
 
 def test_fit_error_too_few_points(write_csv):
-    assert_user_error(run("fit", write_csv("s_mM,rate_uM_per_s\n1,2\n2,3\n"), "--law", "michaelis_menten"),
-                      "2 usable points")
+    assert_user_error(
+        run("fit", write_csv("s_mM,rate_uM_per_s\n1,2\n2,3\n"), "--law", "michaelis_menten"),
+        "2 usable points",
+    )
 
 
 def test_bad_pair_option(write_csv):
     res = run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--fix", "km")
-    assert res.exit_code == 2 and "should look like NAME=VALUE" in res.stderr and "Traceback" not in res.stderr
+    assert (
+        res.exit_code == 2 and "should look like NAME=VALUE" in res.stderr and "Traceback" not in res.stderr
+    )
 
 
 def test_debug_shows_traceback(write_csv):
-    res = CliRunner().invoke(cli, ["--debug", "fit", str(write_csv("s_mM,rate_uM_per_s\n1,x\n")),
-                                   "--law", "michaelis_menten"])
+    res = CliRunner().invoke(
+        cli, ["--debug", "fit", str(write_csv("s_mM,rate_uM_per_s\n1,x\n")), "--law", "michaelis_menten"]
+    )
     assert res.exit_code != 0
     from mgkinetics.errors import DataFormatError
 
@@ -217,8 +272,16 @@ def test_debug_shows_traceback(write_csv):
 
 def test_debug_traceback_printed_subprocess(write_csv):
     path = write_csv("s_mM,rate_uM_per_s\n1,x\n")
-    cmd = [sys.executable, "-m", "mgkinetics_cli.main", "--debug", "fit", str(path),
-           "--law", "michaelis_menten"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "mgkinetics_cli.main",
+        "--debug",
+        "fit",
+        str(path),
+        "--law",
+        "michaelis_menten",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0
     assert "Traceback" in proc.stderr and "DataFormatError" in proc.stderr
@@ -228,8 +291,10 @@ def test_debug_traceback_printed_subprocess(write_csv):
 
 def test_startup_imports_no_heavy_modules():
     """The start-up contract: importing the CLI entry point pulls in none of the heavy libraries."""
-    code = ("import sys, mgkinetics_cli.main; "
-            "print(','.join(m for m in ('numpy', 'pandas', 'lmfit', 'matplotlib') if m in sys.modules))")
+    code = (
+        "import sys, mgkinetics_cli.main; "
+        "print(','.join(m for m in ('numpy', 'pandas', 'lmfit', 'matplotlib') if m in sys.modules))"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "", f"heavy modules imported at start-up: {proc.stdout.strip()}"

@@ -16,11 +16,11 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from mgkinetics_cli.main import cli
 
 from mgkinetics.constants import apparent_kd
 from mgkinetics.mg_ratelaws import mgatp_mm
 from mgkinetics.speciation import total_metal_for_free
-from mgkinetics_cli.main import cli
 
 PUROMYCIN = """conc_mM,rate_uM_per_min,state
 0.02,76,treated
@@ -54,8 +54,24 @@ KCAT, KM, KD = 330.0, 0.06, 0.0672
 def _simulate(atp, mg, rng):
     zeros, ones = np.zeros_like(atp), np.ones_like(atp)
     # enzyme 2 nM = 2e-6 mM; rate in mM/s -> uM/s
-    v = mgatp_mm(atp, mg, 2e-6 * ones, zeros, zeros, zeros, ones, 0.71 * ones, 16.2 * ones, 5.5 * ones,
-                 kcat=KCAT, km=KM, kd_mgatp=KD) * 1e3
+    v = (
+        mgatp_mm(
+            atp,
+            mg,
+            2e-6 * ones,
+            zeros,
+            zeros,
+            zeros,
+            ones,
+            0.71 * ones,
+            16.2 * ones,
+            5.5 * ones,
+            kcat=KCAT,
+            km=KM,
+            kd_mgatp=KD,
+        )
+        * 1e3
+    )
     return v * (1 + 0.04 * rng.standard_normal(v.size))
 
 
@@ -78,8 +94,21 @@ def mg_files(tmp_path):
 
 
 def test_shared_kd_global_fit_recovers_truth(mg_files):
-    result = CliRunner().invoke(cli, ["fit", *mg_files, "--law", "mgatp_mm", "--shared", "kd_mgatp,kcat,km",
-                                      "--init", "kd_mgatp=0.1", "--format", "json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "fit",
+            *mg_files,
+            "--law",
+            "mgatp_mm",
+            "--shared",
+            "kd_mgatp,kcat,km",
+            "--init",
+            "kd_mgatp=0.1",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     params = data["parameters"]
@@ -91,8 +120,23 @@ def test_shared_kd_global_fit_recovers_truth(mg_files):
 
 
 def test_conditions_options_set_the_fixed_kd(mg_files):
-    result = CliRunner().invoke(cli, ["fit", mg_files[0], "--law", "mgatp_mm", "--ph", "7.0",
-                                      "--temperature", "37", "--ionic-strength", "0.1", "--format", "json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "fit",
+            mg_files[0],
+            "--law",
+            "mgatp_mm",
+            "--ph",
+            "7.0",
+            "--temperature",
+            "37",
+            "--ionic-strength",
+            "0.1",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     fit = json.loads(result.output)["fits"][0]
     expected = apparent_kd("MgATP", ph=7.0, temperature_C=37.0, ionic_strength_M=0.1)
@@ -112,8 +156,23 @@ def test_several_files_fitted_separately_csv_names_source(mg_files):
 def test_compare_reproduces_puromycin(tmp_path):
     path = tmp_path / "puromycin.csv"
     path.write_text(PUROMYCIN)
-    result = CliRunner().invoke(cli, ["compare", str(path), "--law", "michaelis_menten", "--by", "state",
-                                      "--reference", "treated", "--shared", "km", "--format", "json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "compare",
+            str(path),
+            "--law",
+            "michaelis_menten",
+            "--by",
+            "state",
+            "--reference",
+            "treated",
+            "--shared",
+            "km",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     treated = data["variants"]["treated"]["parameters"]
@@ -137,8 +196,9 @@ def test_compare_reproduces_puromycin(tmp_path):
 
 
 def test_shared_rejects_csv_format(mg_files):
-    result = CliRunner().invoke(cli, ["fit", *mg_files, "--law", "mgatp_mm", "--shared", "kcat",
-                                      "--format", "csv"])
+    result = CliRunner().invoke(
+        cli, ["fit", *mg_files, "--law", "mgatp_mm", "--shared", "kcat", "--format", "csv"]
+    )
     assert result.exit_code == 2
     assert "Error:" in result.output
 
@@ -147,15 +207,16 @@ def test_unidentifiable_fit_is_reported_not_hidden(mg_files):
     """Kd and KM of a series at constant free Mg trade off exactly (the MgATP fraction is the same
     in every row), so freeing Kd cannot converge: the result says so, the output is still written,
     and the CLI exits 2."""
-    result = CliRunner().invoke(cli, ["fit", mg_files[0], "--law", "mgatp_mm", "--init", "kd_mgatp=0.1",
-                                      "--format", "json"])
+    result = CliRunner().invoke(
+        cli, ["fit", mg_files[0], "--law", "mgatp_mm", "--init", "kd_mgatp=0.1", "--format", "json"]
+    )
     assert result.exit_code == 2
     payload = result.output[: result.output.index("Error:")] if "Error:" in result.output else result.output
     fit = json.loads(payload)["fits"][0]
     assert fit["success"] is False
     assert any("did not converge" in w for w in fit["warnings"])
     assert any("correlated" in w for w in fit["warnings"])
-    assert "did not converge" in result.output[result.output.index("Error:"):]
+    assert "did not converge" in result.output[result.output.index("Error:") :]
 
 
 def test_compare_files_without_variant_column_and_bootstrap(tmp_path):
@@ -167,9 +228,25 @@ def test_compare_files_without_variant_column_and_bootstrap(tmp_path):
     untreated = [",".join(r.split(",")[:2]) for r in lines[1:] if r.endswith(",untreated")]
     (tmp_path / "treated.csv").write_text("\n".join([header, *treated]) + "\n")
     (tmp_path / "untreated.csv").write_text("\n".join([header, *untreated]) + "\n")
-    args = ["compare", str(tmp_path / "treated.csv"), str(tmp_path / "untreated.csv"), "--law",
-            "michaelis_menten", "--by", "state", "--test", "km", "--ci", "bootstrap", "--bootstrap", "400",
-            "--seed", "7", "--format", "json"]
+    args = [
+        "compare",
+        str(tmp_path / "treated.csv"),
+        str(tmp_path / "untreated.csv"),
+        "--law",
+        "michaelis_menten",
+        "--by",
+        "state",
+        "--test",
+        "km",
+        "--ci",
+        "bootstrap",
+        "--bootstrap",
+        "400",
+        "--seed",
+        "7",
+        "--format",
+        "json",
+    ]
     first = CliRunner().invoke(cli, args)
     assert first.exit_code == 0, first.output
     data = json.loads(first.output)

@@ -45,8 +45,13 @@ class Ratio:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {"value": self.value, "ci_low": self.ci_low, "ci_high": self.ci_high,
-                "stderr_log": self.stderr_log, "ci_method": self.ci_method}
+        return {
+            "value": self.value,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "stderr_log": self.stderr_log,
+            "ci_method": self.ci_method,
+        }
 
 
 @dataclass(frozen=True)
@@ -64,9 +69,15 @@ class DeltaG:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {"value": self.value, "stderr": self.stderr, "ci_low": self.ci_low,
-                "ci_high": self.ci_high, "unit": self.unit, "temperature_C": self.temperature_C,
-                "ci_method": self.ci_method}
+        return {
+            "value": self.value,
+            "stderr": self.stderr,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "unit": self.unit,
+            "temperature_C": self.temperature_C,
+            "ci_method": self.ci_method,
+        }
 
 
 @dataclass(frozen=True)
@@ -85,10 +96,16 @@ class SharingTest:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
-        return {"parameter": self.parameter, "variant": self.variant, "f": _nan_none(self.f),
-                "p": _nan_none(self.p), "df": [self.df_num, self.df_den],
-                "delta_aicc": _nan_none(self.delta_aicc), "shared_value": self.shared_value,
-                "preferred": self.preferred}
+        return {
+            "parameter": self.parameter,
+            "variant": self.variant,
+            "f": _nan_none(self.f),
+            "p": _nan_none(self.p),
+            "df": [self.df_num, self.df_den],
+            "delta_aicc": _nan_none(self.delta_aicc),
+            "shared_value": self.shared_value,
+            "preferred": self.preferred,
+        }
 
 
 def _nan_none(x):
@@ -146,8 +163,9 @@ class Comparison:
         return out
 
 
-def ratio(num, num_se, den, den_se, *, dof: int | None = None, level: float = 0.95, cov: float = 0.0,
-          name: str = "") -> Ratio:
+def ratio(
+    num, num_se, den, den_se, *, dof: int | None = None, level: float = 0.95, cov: float = 0.0, name: str = ""
+) -> Ratio:
     """num/den with a log-scale delta-method CI (positive quantities).
 
     ``cov`` is the covariance of num and den (0 for independent fits).
@@ -191,8 +209,6 @@ def _temperature(ds, problems) -> tuple[float, str]:
     if isinstance(cond, Mapping) and "temperature_C" in cond:
         return float(cond["temperature_C"]), "metadata"
     return DEFAULT_TEMPERATURE_C, "default (25 °C; the data state no temperature)"
-
-
 
 
 def compare(
@@ -251,14 +267,20 @@ def compare(
         raise FitError(f"unknown ci '{ci}' for a comparison; use asymptotic or bootstrap")
     ds = as_dataset(_merge(data, by=by), input_units=fit_options.pop("input_units", None))
     problems, _unassigned, ds = build_problems(
-        ds, law, columns=columns, rate=fit_options.pop("y", None), group=by,
+        ds,
+        law,
+        columns=columns,
+        rate=fit_options.pop("y", None),
+        group=by,
         weights=fit_options.pop("weights", "none"),
     )
     if fit_options:
         raise TypeError(f"unexpected options: {', '.join(fit_options)}")
     labels = [label_of(p, i) for i, p in enumerate(problems)]
     if len(problems) < 2:
-        raise FitError(f"{ds.source}: column '{by}' has {len(problems)} variant(s); a comparison needs two or more")
+        raise FitError(
+            f"{ds.source}: column '{by}' has {len(problems)} variant(s); a comparison needs two or more"
+        )
     reference = reference if reference is not None else labels[0]
     if reference not in labels:
         raise FitError(f"reference '{reference}' is not a value of column '{by}'; found {', '.join(labels)}")
@@ -279,15 +301,34 @@ def compare(
                 if e_ref.fixed and e_var.fixed:
                     continue
                 ref_v = e_ref.to(e_var.unit) if e_ref.unit.dimension == e_var.unit.dimension else e_ref
-                rs[name] = ratio(e_var.value, e_var.stderr, ref_v.value, ref_v.stderr,
-                                 dof=min(ref.statistics.dof, var.statistics.dof) or None,
-                                 level=ci_level, name=name)
-        ddgs[lab] = {k: ddg_kcal(rs[k], temperature, k) for k in ("kcat", "kcat_over_km", "kcat_over_km_mgatp")
-                     if k in rs}
+                rs[name] = ratio(
+                    e_var.value,
+                    e_var.stderr,
+                    ref_v.value,
+                    ref_v.stderr,
+                    dof=min(ref.statistics.dof, var.statistics.dof) or None,
+                    level=ci_level,
+                    name=name,
+                )
+        ddgs[lab] = {
+            k: ddg_kcal(rs[k], temperature, k)
+            for k in ("kcat", "kcat_over_km", "kcat_over_km_mgatp")
+            if k in rs
+        }
         if ci == "bootstrap":
             rs, ddgs[lab] = _bootstrap_intervals(
-                by_label[reference], ref, by_label[lab], var, rs, ddgs[lab], temperature, fix=fix,
-                n=n_bootstrap, seed=seed, kind=bootstrap_kind, level=ci_level,
+                by_label[reference],
+                ref,
+                by_label[lab],
+                var,
+                rs,
+                ddgs[lab],
+                temperature,
+                fix=fix,
+                n=n_bootstrap,
+                seed=seed,
+                kind=bootstrap_kind,
+                level=ci_level,
             )
         ratios[lab] = rs
 
@@ -298,16 +339,33 @@ def compare(
         separate = fit_global(pair, [], fix=fix, init=init, labels=[reference, lab], ci_level=ci_level)
         for name in tested:
             try:
-                joint = fit_global(pair, [name], fix=fix, init=init, labels=[reference, lab], ci_level=ci_level)
+                joint = fit_global(
+                    pair, [name], fix=fix, init=init, labels=[reference, lab], ci_level=ci_level
+                )
             except FitError:
                 continue
             tests.append(_sharing_test(name, lab, separate, joint))
     shared_fit = None
     if shared:
-        shared_fit = fit_global([by_label[lab] for lab in order], list(shared), fix=fix, init=init,
-                                labels=order, ci_level=ci_level)
-    return Comparison(reference=reference, by=by, fits=fits, ratios=ratios, ddg=ddgs, tests=tuple(tests),
-                      shared_fit=shared_fit, temperature_C=temperature, temperature_source=t_source)
+        shared_fit = fit_global(
+            [by_label[lab] for lab in order],
+            list(shared),
+            fix=fix,
+            init=init,
+            labels=order,
+            ci_level=ci_level,
+        )
+    return Comparison(
+        reference=reference,
+        by=by,
+        fits=fits,
+        ratios=ratios,
+        ddg=ddgs,
+        tests=tuple(tests),
+        shared_fit=shared_fit,
+        temperature_C=temperature,
+        temperature_source=t_source,
+    )
 
 
 def _samples(problem, result, *, fix, n, seed, kind) -> dict[str, np.ndarray]:
@@ -315,8 +373,9 @@ def _samples(problem, result, *, fix, n, seed, kind) -> dict[str, np.ndarray]:
     from .batch import bootstrap_fits
     from .units import convert
 
-    draws = bootstrap_fits(problem, result.values, n=n, seed=seed, kind=kind, fix=fix,
-                           vary=list(result.covariance_names) or None)
+    draws = bootstrap_fits(
+        problem, result.values, n=n, seed=seed, kind=kind, fix=fix, vary=list(result.covariance_names) or None
+    )
     out = {name: draws[:, i] for i, name in enumerate(problem.law.param_names)}
     for d in problem.law.derived:
         num, den = result.parameters[d.numerator], result.parameters[d.denominator]
@@ -325,8 +384,9 @@ def _samples(problem, result, *, fix, n, seed, kind) -> dict[str, np.ndarray]:
     return out
 
 
-def _bootstrap_intervals(ref_problem, ref, var_problem, var, ratios, ddgs, temperature, *, fix, n, seed, kind,
-                         level):
+def _bootstrap_intervals(
+    ref_problem, ref, var_problem, var, ratios, ddgs, temperature, *, fix, n, seed, kind, level
+):
     """Percentile intervals of variant/reference ratios (and ΔΔG‡) from independent resamples."""
     from dataclasses import replace
 
@@ -347,14 +407,23 @@ def _bootstrap_intervals(ref_problem, ref, var_problem, var, ratios, ddgs, tempe
             new_ratios[name] = replace(r, ci_low=None, ci_high=None, ci_method="bootstrap (failed)")
             continue
         low, high = np.percentile(samples, [lo_q, hi_q])
-        new_ratios[name] = replace(r, ci_low=float(low), ci_high=float(high),
-                                   stderr_log=float(np.std(np.log(samples), ddof=1)),
-                                   ci_method=f"bootstrap-{kind} percentile, n={samples.size}")
+        new_ratios[name] = replace(
+            r,
+            ci_low=float(low),
+            ci_high=float(high),
+            stderr_log=float(np.std(np.log(samples), ddof=1)),
+            ci_method=f"bootstrap-{kind} percentile, n={samples.size}",
+        )
         if name in ddgs:
             g = -rt * np.log(samples)
             g_low, g_high = np.percentile(g, [lo_q, hi_q])
-            new_ddg[name] = replace(ddgs[name], stderr=float(np.std(g, ddof=1)), ci_low=float(g_low),
-                                    ci_high=float(g_high), ci_method=new_ratios[name].ci_method)
+            new_ddg[name] = replace(
+                ddgs[name],
+                stderr=float(np.std(g, ddof=1)),
+                ci_low=float(g_low),
+                ci_high=float(g_high),
+                ci_method=new_ratios[name].ci_method,
+            )
     return new_ratios, {**ddgs, **new_ddg}
 
 
@@ -372,8 +441,9 @@ def _sharing_test(name: str, variant: str, separate: GlobalFitResult, joint: Glo
     delta = s2.aicc - s1.aicc
     preferred = "shared" if (math.isfinite(p) and p >= 0.05) else "separate"
     shared_value = joint.parameters[name].value if name in joint.parameters else None
-    return SharingTest(name, variant, float(f), float(p), int(df_num), int(s1.dof), float(delta),
-                       shared_value, preferred)
+    return SharingTest(
+        name, variant, float(f), float(p), int(df_num), int(s1.dof), float(delta), shared_value, preferred
+    )
 
 
 def _merge(data, *, by: str = "variant"):
@@ -396,21 +466,43 @@ def _merge(data, *, by: str = "variant"):
         labelled = []
         for s in sets:
             label = Path(s.source).stem
-            labelled.append(Dataset(source=s.source, columns=s.columns + (by,), units={**s.units, by: None},
-                                    values={**s.values, by: np.full(len(s), label)}, lines=s.lines,
-                                    metadata=s.metadata))
+            labelled.append(
+                Dataset(
+                    source=s.source,
+                    columns=s.columns + (by,),
+                    units={**s.units, by: None},
+                    values={**s.values, by: np.full(len(s), label)},
+                    lines=s.lines,
+                    metadata=s.metadata,
+                )
+            )
         sets = labelled
     columns = sets[0].columns
     for s in sets[1:]:
         if set(s.columns) != set(columns):
             from .errors import DataFormatError, Problem
 
-            raise DataFormatError(s.source, [Problem(1, None, f"has columns {', '.join(s.columns)} but "
-                                                     f"{sets[0].source} has {', '.join(columns)}; files "
-                                                     "compared together need the same columns")])
+            raise DataFormatError(
+                s.source,
+                [
+                    Problem(
+                        1,
+                        None,
+                        f"has columns {', '.join(s.columns)} but "
+                        f"{sets[0].source} has {', '.join(columns)}; files "
+                        "compared together need the same columns",
+                    )
+                ],
+            )
     values = {c: np.concatenate([s.values[c] for s in sets]) for c in columns}
     # Lines stay per file; the source names every file so messages stay traceable.
     lines = np.concatenate([s.lines for s in sets])
     meta = dict(sets[0].metadata)
-    return Dataset(source=" + ".join(s.source for s in sets), columns=columns, units=sets[0].units,
-                   values=values, lines=lines, metadata=meta)
+    return Dataset(
+        source=" + ".join(s.source for s in sets),
+        columns=columns,
+        units=sets[0].units,
+        values=values,
+        lines=lines,
+        metadata=meta,
+    )

@@ -155,12 +155,18 @@ def _fit_problem(
         raise FitError(f"{where}: every {first} concentration is zero; a rate law needs non-zero {first}")
 
     guess = {}
-    defaults = {p.name: float(p.default(problem.conditions, punits[p.name]))
-                for p in law.params if p.default is not None and problem.conditions}
+    defaults = {
+        p.name: float(p.default(problem.conditions, punits[p.name]))
+        for p in law.params
+        if p.default is not None and problem.conditions
+    }
     if law.guess is not None:
         try:
-            guess = (law.guess(problem.inputs, problem.rate, defaults) if law.guess_takes_defaults
-                     else law.guess(problem.inputs, problem.rate))
+            guess = (
+                law.guess(problem.inputs, problem.rate, defaults)
+                if law.guess_takes_defaults
+                else law.guess(problem.inputs, problem.rate)
+            )
         except (ValueError, FloatingPointError, ZeroDivisionError, IndexError):
             guess = {}
     starts: dict[str, float] = {}
@@ -176,9 +182,7 @@ def _fit_problem(
         elif p.name in guess and guess[p.name] is not None and np.isfinite(guess[p.name]):
             value = float(guess[p.name])
         else:
-            raise FitError(
-                f"{where}: parameter '{p.name}' has no starting value; give --init {p.name}=VALUE"
-            )
+            raise FitError(f"{where}: parameter '{p.name}' has no starting value; give --init {p.name}=VALUE")
         # Start strictly inside the bounds, or lmfit's bound transformation stalls at the edge.
         lo, hi = p.min, p.max
         if value <= lo or value >= hi:
@@ -216,8 +220,14 @@ def _fit_problem(
             nan_policy="omit",
             **problem.inputs,
         )
-        lm_best = [("lmfit leastsq", {name: float(lm.params[name].value) for name in law.param_names},
-                    bool(lm.success), str(lm.message))]
+        lm_best = [
+            (
+                "lmfit leastsq",
+                {name: float(lm.params[name].value) for name in law.param_names},
+                bool(lm.success),
+                str(lm.message),
+            )
+        ]
     except (ValueError, OverflowError, TypeError):
         # Non-finite model values mid-fit ('omit' then shrinks the residual, and MINPACK raises
         # TypeError once it is shorter than the parameter vector), or a start beyond float range:
@@ -244,8 +254,10 @@ def _fit_problem(
         jac = _jacobian(law, problem.inputs, best, varying, problem.weights)
         cov = covariance(jac, redchi if problem.scheme.scale_covar else 1.0)
         if cov is None:
-            warnings.append("standard errors could not be estimated: the parameters are not all "
-                            "determined by these data (singular covariance)")
+            warnings.append(
+                "standard errors could not be estimated: the parameters are not all "
+                "determined by these data (singular covariance)"
+            )
     q = _quantile(problem.scheme.scale_covar, dof, ci_level)
     method = "asymptotic-t" if problem.scheme.scale_covar else "asymptotic-z"
     estimates: dict[str, Estimate] = {}
@@ -257,14 +269,25 @@ def _fit_problem(
         else:
             se = low = high = None
         estimates[p.name] = Estimate(
-            p.name, value, se, low, high, punits[p.name], fixed=p.name not in varying,
-            ci_method=method, ci_level=ci_level,
+            p.name,
+            value,
+            se,
+            low,
+            high,
+            punits[p.name],
+            fixed=p.name not in varying,
+            ci_method=method,
+            ci_level=ci_level,
         )
         if p.name in varying:
             for bound, side in ((p.min, "lower"), (p.max, "upper")):
-                if np.isfinite(bound) and abs(value - bound) <= 1e-6 * max(abs(value), abs(bound), abs(starts[p.name])):
-                    warnings.append(f"{p.name} = {value:.6g} {punits[p.name]} sits at its {side} bound "
-                                    f"({bound:g}); its estimate and error are not reliable")
+                if np.isfinite(bound) and abs(value - bound) <= 1e-6 * max(
+                    abs(value), abs(bound), abs(starts[p.name])
+                ):
+                    warnings.append(
+                        f"{p.name} = {value:.6g} {punits[p.name]} sits at its {side} bound "
+                        f"({bound:g}); its estimate and error are not reliable"
+                    )
     for p in law.params:
         if p.unit in law.input_names and p.name in ("km", "k_half") and p.name in varying:
             top = float(np.max(problem.inputs[p.unit])) if n else math.nan
@@ -324,8 +347,10 @@ def identifiability_warnings(estimates: Mapping[str, Estimate], varying: list[st
     for name in varying:
         e = estimates[name]
         if e.stderr is not None and e.value != 0 and e.stderr / abs(e.value) > 1.0:
-            out.append(f"{name} is not determined by these data (relative standard error "
-                       f"{100 * e.stderr / abs(e.value):.0f} %); fix it or add data that constrain it")
+            out.append(
+                f"{name} is not determined by these data (relative standard error "
+                f"{100 * e.stderr / abs(e.value):.0f} %); fix it or add data that constrain it"
+            )
     if cov is not None and len(varying) > 1:
         sd = np.sqrt(np.diag(cov))
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -333,8 +358,10 @@ def identifiability_warnings(estimates: Mapping[str, Estimate], varying: list[st
         for i in range(len(varying)):
             for j in range(i + 1, len(varying)):
                 if np.isfinite(corr[i, j]) and abs(corr[i, j]) > 0.999:
-                    out.append(f"{varying[i]} and {varying[j]} are correlated {corr[i, j]:+.4f}: these data "
-                               "determine only a combination of them")
+                    out.append(
+                        f"{varying[i]} and {varying[j]} are correlated {corr[i, j]:+.4f}: these data "
+                        "determine only a combination of them"
+                    )
     return out
 
 
@@ -358,8 +385,17 @@ def _derived(law, estimates, varying, cov, q, method, ci_level) -> dict[str, Est
         fixed = not any(n in varying for n in grads)
         low = value - q * se if se is not None and not fixed else None
         high = value + q * se if se is not None and not fixed else None
-        out[d.name] = Estimate(d.name, value, None if fixed else se, low, high, target,
-                               fixed=fixed, ci_method=method, ci_level=ci_level)
+        out[d.name] = Estimate(
+            d.name,
+            value,
+            None if fixed else se,
+            low,
+            high,
+            target,
+            fixed=fixed,
+            ci_method=method,
+            ci_level=ci_level,
+        )
     return out
 
 
@@ -456,12 +492,20 @@ def fit(
     law = get_law(law, params=tuple(dict.fromkeys([*(init or {}), *(fix or {})])) or None)
     if law.units_optional and "substrate" in cols and "substrate" not in law.input_names:
         if len(law.input_names) != 1:
-            raise FitError(f"--x is ambiguous for an expression with inputs {', '.join(law.input_names)}; "
-                           "name each with --column INPUT=COLUMN")
+            raise FitError(
+                f"--x is ambiguous for an expression with inputs {', '.join(law.input_names)}; "
+                "name each with --column INPUT=COLUMN"
+            )
         cols[law.input_names[0]] = cols.pop("substrate")
     cols = {k: v for k, v in cols.items() if k in law.input_names or k not in ("inhibitor", "enzyme")}
     problems, unassigned, ds = build_problems(
-        data, law, columns=cols, rate=y, group=group, weights=weights, input_units=input_units,
+        data,
+        law,
+        columns=cols,
+        rate=y,
+        group=group,
+        weights=weights,
+        input_units=input_units,
         conditions=conditions,
     )
     if outliers not in ("flag", "exclude"):
@@ -479,9 +523,18 @@ def fit(
         if ci != "asymptotic":
             from .intervals import apply_intervals
 
-            res = apply_intervals(res, p, method=ci, fix=fix, init=init, n_bootstrap=n_bootstrap,
-                                  seed=seed, bootstrap_kind=bootstrap_kind, ci_level=ci_level,
-                                  progress=progress)
+            res = apply_intervals(
+                res,
+                p,
+                method=ci,
+                fix=fix,
+                init=init,
+                n_bootstrap=n_bootstrap,
+                seed=seed,
+                bootstrap_kind=bootstrap_kind,
+                ci_level=ci_level,
+                progress=progress,
+            )
         results.append(res)
     results = tuple(results)
     if group is None:

@@ -120,8 +120,11 @@ def _trf_fallback(residual_at, best, starts, varying, specs, budget, success, me
     lower = np.array([specs[k].min for k in varying])
     upper = np.array([specs[k].max for k in varying])
     x0 = np.array([starts[k] for k in varying], dtype=float)
-    x0 = np.clip(x0, np.where(np.isfinite(lower), lower + 1e-12 * np.abs(x0), lower),
-                 np.where(np.isfinite(upper), upper - 1e-12 * np.abs(x0), upper))
+    x0 = np.clip(
+        x0,
+        np.where(np.isfinite(lower), lower + 1e-12 * np.abs(x0), lower),
+        np.where(np.isfinite(upper), upper - 1e-12 * np.abs(x0), upper),
+    )
 
     def r(theta):
         trial = dict(best)
@@ -262,7 +265,9 @@ def fit_global(
 
     n_total = sum(p.n for p in problems)
     if n_total < len(varying) + 1:
-        raise FitError(f"{n_total} points for {len(varying)} fitted parameters; need at least {len(varying) + 1}")
+        raise FitError(
+            f"{n_total} points for {len(varying)} fitted parameters; need at least {len(varying) + 1}"
+        )
 
     def values_for(pv, i) -> dict[str, float]:
         return {name: float(pv[safe[key]]) for name, key in keys[i].items()}
@@ -289,8 +294,9 @@ def fit_global(
         except (ValueError, OverflowError, TypeError):  # non-finite model values mid-fit
             lm, best, success, message = None, dict(starts), False, "lmfit leastsq failed"
         if not success and varying:
-            best, success, message = _trf_fallback(residual_at, best, starts, varying, specs, budget,
-                                                   success, message)
+            best, success, message = _trf_fallback(
+                residual_at, best, starts, varying, specs, budget, success, message
+            )
 
     r0 = residual_at(best)
     rss = float(r0 @ r0)
@@ -321,8 +327,17 @@ def fit_global(
             low, high = value - q * se, value + q * se
         else:
             se = low = high = None
-        estimates[key] = Estimate(key, value, se, low, high, units[key], fixed=key not in varying,
-                                  ci_method=method, ci_level=ci_level)
+        estimates[key] = Estimate(
+            key,
+            value,
+            se,
+            low,
+            high,
+            units[key],
+            fixed=key not in varying,
+            ci_method=method,
+            ci_level=ci_level,
+        )
         spec = specs[key]
         if key in varying:
             for bound, side in ((spec.min, "lower"), (spec.max, "upper")):
@@ -332,15 +347,16 @@ def fit_global(
 
     warnings += identifiability_warnings(estimates, varying, cov)
     aicc, bic = _information_criteria(n_total, k, rss, scale_covar)
-    r2 = weighted_r2(np.concatenate([p.rate for p in problems]), np.concatenate([p.weights for p in problems]),
-                     rss)
+    r2 = weighted_r2(
+        np.concatenate([p.rate for p in problems]), np.concatenate([p.weights for p in problems]), rss
+    )
     stats = Statistics(n=n_total, dof=dof, rss=rss, redchi=redchi, r2=r2, aicc=aicc, bic=bic, n_params=k)
 
     if not success:
         warnings.append(f"the global fit did not converge: {message}")
 
     parts = []
-    for i, (p, label) in enumerate(zip(problems, labels)):
+    for i, p in enumerate(problems):
         local = {}
         for name, key in keys[i].items():
             local[name] = replace(estimates[key], name=name)
@@ -353,25 +369,53 @@ def fit_global(
         from .fitting import _derived
 
         inv_keys = {key: name for name, key in keys[i].items()}
-        derived = _derived(p.law, local, [inv_keys[key] for key in local_varying], local_cov, q, method, ci_level)
-        part_stats = Statistics(n=p.n, dof=p.n - len(local_varying), rss=part_rss,
-                                redchi=part_rss / (p.n - len(local_varying)) if p.n > len(local_varying) else math.nan,
-                                r2=math.nan, aicc=math.nan, bic=math.nan, n_params=len(local_varying))
+        derived = _derived(
+            p.law, local, [inv_keys[key] for key in local_varying], local_cov, q, method, ci_level
+        )
+        part_stats = Statistics(
+            n=p.n,
+            dof=p.n - len(local_varying),
+            rss=part_rss,
+            redchi=part_rss / (p.n - len(local_varying)) if p.n > len(local_varying) else math.nan,
+            r2=math.nan,
+            aicc=math.nan,
+            bic=math.nan,
+            n_params=len(local_varying),
+        )
         parts.append(
             FitResult(
-                law=p.law, group=p.group, parameters=local, derived=derived, statistics=part_stats,
-                success=success, message=message, warnings=tuple(warnings),
+                law=p.law,
+                group=p.group,
+                parameters=local,
+                derived=derived,
+                statistics=part_stats,
+                success=success,
+                message=message,
+                warnings=tuple(warnings),
                 rows=RowAccount(tuple(int(x) for x in p.lines), p.excluded),
-                input_units=p.input_units, rate_unit=p.rate_unit, columns=p.columns,
-                weighting=p.scheme.label, scale_covar=p.scheme.scale_covar, covariance=local_cov,
+                input_units=p.input_units,
+                rate_unit=p.rate_unit,
+                columns=p.columns,
+                weighting=p.scheme.label,
+                scale_covar=p.scheme.scale_covar,
+                covariance=local_cov,
                 covariance_names=tuple(inv_keys[key] for key in local_varying),
-                data={**p.inputs, "rate": p.rate, "weights": p.weights}, source=p.source,
+                data={**p.inputs, "rate": p.rate, "weights": p.weights},
+                source=p.source,
             )
         )
     return GlobalFitResult(
-        parts=tuple(parts), labels=labels, shared=shared, parameters=estimates, statistics=stats,
-        success=success, message=message, warnings=tuple(warnings), covariance=cov,
-        covariance_names=tuple(varying), lmfit_result=lm,
+        parts=tuple(parts),
+        labels=labels,
+        shared=shared,
+        parameters=estimates,
+        statistics=stats,
+        success=success,
+        message=message,
+        warnings=tuple(warnings),
+        covariance=cov,
+        covariance_names=tuple(varying),
+        lmfit_result=lm,
     )
 
 
@@ -425,8 +469,16 @@ def fit_shared(
     problems: list[FitProblem] = []
     labels: list[str] = []
     for n, item in enumerate(items):
-        probs, _, ds = build_problems(item, law, columns=cols, rate=y, group=group, weights=weights,
-                                      input_units=input_units, conditions=conditions)
+        probs, _, ds = build_problems(
+            item,
+            law,
+            columns=cols,
+            rate=y,
+            group=group,
+            weights=weights,
+            input_units=input_units,
+            conditions=conditions,
+        )
         stem = Path(ds.source).stem if isinstance(item, (str, Path)) else f"set{n + 1}"
         for i, p in enumerate(probs):
             labels.append(stem if not p.group else f"{stem}:{label_of(p, i)}")

@@ -45,8 +45,12 @@ AUX = tuple(
 
 def _kd_mM(name: str, conditions: Mapping) -> np.ndarray:
     return np.asarray(
-        apparent_kd(name, ph=conditions["ph"], temperature_C=conditions["temperature_C"],
-                    ionic_strength_M=conditions["ionic_strength_M"]),
+        apparent_kd(
+            name,
+            ph=conditions["ph"],
+            temperature_C=conditions["temperature_C"],
+            ionic_strength_M=conditions["ionic_strength_M"],
+        ),
         dtype=float,
     )
 
@@ -72,8 +76,15 @@ def kd_mgatp_default(conditions: Mapping, unit: Unit) -> float:
 
 def _mgatp(inputs: Mapping[str, np.ndarray], kd_mgatp: float) -> np.ndarray:
     mgatp, *_ = mg_ratelaws.mg_species(
-        inputs["atp_total"], inputs["mg_total"], inputs["adp_total"], inputs["amp_total"], inputs["pep_total"],
-        kd_mgatp * inputs["kd_factor"], inputs["kd_mgadp"], inputs["kd_mgamp"], inputs["kd_mgpep"],
+        inputs["atp_total"],
+        inputs["mg_total"],
+        inputs["adp_total"],
+        inputs["amp_total"],
+        inputs["pep_total"],
+        kd_mgatp * inputs["kd_factor"],
+        inputs["kd_mgadp"],
+        inputs["kd_mgamp"],
+        inputs["kd_mgpep"],
     )
     return np.asarray(mgatp, dtype=float)
 
@@ -86,8 +97,19 @@ def guess_mgatp(inputs: Mapping[str, np.ndarray], rate: np.ndarray, defaults: Ma
     with np.errstate(divide="ignore", invalid="ignore"):
         turnover = np.where(enzyme > 0, rate / enzyme, np.nan)
     kcat, km = guesses.hyperbola(s, turnover)
-    mg_scale = float(np.median(inputs["mg_total"][inputs["mg_total"] > 0])) if np.any(inputs["mg_total"] > 0) else 1.0
-    return {"kcat": kcat, "km": km, "kd_mgatp": kd, "ki_atp": km, "kact_mg": 0.1 * mg_scale, "ki_mg": 10 * mg_scale}
+    mg_scale = (
+        float(np.median(inputs["mg_total"][inputs["mg_total"] > 0]))
+        if np.any(inputs["mg_total"] > 0)
+        else 1.0
+    )
+    return {
+        "kcat": kcat,
+        "km": km,
+        "kd_mgatp": kd,
+        "ki_atp": km,
+        "kact_mg": 0.1 * mg_scale,
+        "ki_mg": 10 * mg_scale,
+    }
 
 
 def guess_bibi(inputs: Mapping[str, np.ndarray], rate: np.ndarray, defaults: Mapping[str, float]) -> dict:
@@ -101,13 +123,25 @@ def guess_bibi(inputs: Mapping[str, np.ndarray], rate: np.ndarray, defaults: Map
     kcat_a, km_a = guesses.hyperbola(a, turnover)
     kcat_b, km_b = guesses.hyperbola(b, turnover)
     kcat = 1.5 * max(kcat_a, kcat_b)
-    return {"kcat": kcat, "km_mgatp": km_a, "km_amp": km_b, "kia_mgatp": km_a,
-            "ki_amp": max(10 * km_b, float(np.max(b)) if b.size else 1.0), "kd_mgatp": kd}
+    return {
+        "kcat": kcat,
+        "km_mgatp": km_a,
+        "km_amp": km_b,
+        "kia_mgatp": km_a,
+        "ki_amp": max(10 * km_b, float(np.max(b)) if b.size else 1.0),
+        "kd_mgatp": kd,
+    }
 
 
 KCAT = ParamSpec("kcat", "1/time", min=0.0, description="turnover number")
-KD_MGATP = ParamSpec("kd_mgatp", "atp_total", min=0.0, vary=False, default=kd_mgatp_default,
-                     description="apparent Kd of MgATP at the reference conditions (table value unless fitted)")
+KD_MGATP = ParamSpec(
+    "kd_mgatp",
+    "atp_total",
+    min=0.0,
+    vary=False,
+    default=kd_mgatp_default,
+    description="apparent Kd of MgATP at the reference conditions (table value unless fitted)",
+)
 KCAT_OVER_KM = DerivedSpec("kcat_over_km", "kcat", "km", "1/(M*s)", description="specificity constant")
 _SPECIATED = ("atp_total", "mg_total", "adp_total", "amp_total", "pep_total")
 _COMMON = dict(shared_unit_inputs=_SPECIATED, prepare=prepare_mg, uses_conditions=True)
@@ -116,35 +150,62 @@ _KM = ParamSpec("km", "atp_total", min=0.0, description="Michaelis constant for 
 
 MG_LAWS = (
     RateLaw(
-        "mgatp_mm", mg_ratelaws.mgatp_mm, inputs=_MM_INPUTS, params=(KCAT, _KM, KD_MGATP),
+        "mgatp_mm",
+        mg_ratelaws.mgatp_mm,
+        inputs=_MM_INPUTS,
+        params=(KCAT, _KM, KD_MGATP),
         formula="v = kcat·[E]·[MgATP] / (KM + [MgATP]), [MgATP] from total ATP and Mg (speciated)",
-        guess=guess_mgatp, description="Michaelis–Menten on MgATP computed from total ATP and total Mg",
-        derived=(KCAT_OVER_KM,), **_COMMON,
+        guess=guess_mgatp,
+        description="Michaelis–Menten on MgATP computed from total ATP and total Mg",
+        derived=(KCAT_OVER_KM,),
+        **_COMMON,
     ),
     RateLaw(
-        "mgatp_mm_atp_inhibition", mg_ratelaws.mgatp_mm_atp_inhibition, inputs=_MM_INPUTS,
-        params=(KCAT, _KM, ParamSpec("ki_atp", "atp_total", min=0.0, description="Ki of free ATP4-"), KD_MGATP),
+        "mgatp_mm_atp_inhibition",
+        mg_ratelaws.mgatp_mm_atp_inhibition,
+        inputs=_MM_INPUTS,
+        params=(
+            KCAT,
+            _KM,
+            ParamSpec("ki_atp", "atp_total", min=0.0, description="Ki of free ATP4-"),
+            KD_MGATP,
+        ),
         formula="v = kcat·[E]·[MgATP] / (KM·(1 + [ATP]free/Ki) + [MgATP])",
-        guess=guess_mgatp, description="MgATP Michaelis–Menten, free ATP as competitive inhibitor",
-        derived=(KCAT_OVER_KM,), **_COMMON,
+        guess=guess_mgatp,
+        description="MgATP Michaelis–Menten, free ATP as competitive inhibitor",
+        derived=(KCAT_OVER_KM,),
+        **_COMMON,
     ),
     RateLaw(
-        "mgatp_mm_mg_activation", mg_ratelaws.mgatp_mm_mg_activation, inputs=_MM_INPUTS,
-        params=(KCAT, _KM, ParamSpec("kact_mg", "atp_total", min=0.0, description="activation constant of free Mg2+"),
-                KD_MGATP),
+        "mgatp_mm_mg_activation",
+        mg_ratelaws.mgatp_mm_mg_activation,
+        inputs=_MM_INPUTS,
+        params=(
+            KCAT,
+            _KM,
+            ParamSpec("kact_mg", "atp_total", min=0.0, description="activation constant of free Mg2+"),
+            KD_MGATP,
+        ),
         formula="v = kcat·[E]·[MgATP] / (KM + [MgATP]) · m / (Kact + m), m = free Mg2+",
-        guess=guess_mgatp, description="MgATP Michaelis–Menten, free Mg2+ as activator",
-        derived=(KCAT_OVER_KM,), **_COMMON,
+        guess=guess_mgatp,
+        description="MgATP Michaelis–Menten, free Mg2+ as activator",
+        derived=(KCAT_OVER_KM,),
+        **_COMMON,
     ),
     RateLaw(
-        "mgatp_mm_mg_inhibition", mg_ratelaws.mgatp_mm_mg_inhibition, inputs=_MM_INPUTS,
+        "mgatp_mm_mg_inhibition",
+        mg_ratelaws.mgatp_mm_mg_inhibition,
+        inputs=_MM_INPUTS,
         params=(KCAT, _KM, ParamSpec("ki_mg", "atp_total", min=0.0, description="Ki of free Mg2+"), KD_MGATP),
         formula="v = kcat·[E]·[MgATP] / ((KM + [MgATP])·(1 + m/Ki)), m = free Mg2+",
-        guess=guess_mgatp, description="MgATP Michaelis–Menten, free Mg2+ as inhibitor",
-        derived=(KCAT_OVER_KM,), **_COMMON,
+        guess=guess_mgatp,
+        description="MgATP Michaelis–Menten, free Mg2+ as inhibitor",
+        derived=(KCAT_OVER_KM,),
+        **_COMMON,
     ),
     RateLaw(
-        "ak_random_bibi", mg_ratelaws.ak_random_bibi,
+        "ak_random_bibi",
+        mg_ratelaws.ak_random_bibi,
         inputs=(ATP_TOTAL, AMP_TOTAL, MG_TOTAL, ENZYME, ADP_TOTAL, PEP_TOTAL, *AUX),
         params=(
             KCAT,
@@ -157,8 +218,15 @@ MG_LAWS = (
         formula="v = kcat·[E]·A·B / (K_iA·K_B + K_B·A + K_A·B·(1 + B/K_iB) + A·B), A = MgATP, B = free AMP",
         guess=guess_bibi,
         description="adenylate kinase, rapid-equilibrium random bi-bi with AMP substrate inhibition",
-        derived=(DerivedSpec("kcat_over_km_mgatp", "kcat", "km_mgatp", "1/(M*s)",
-                             description="specificity constant for MgATP"),),
+        derived=(
+            DerivedSpec(
+                "kcat_over_km_mgatp",
+                "kcat",
+                "km_mgatp",
+                "1/(M*s)",
+                description="specificity constant for MgATP",
+            ),
+        ),
         **_COMMON,
     ),
 )

@@ -65,9 +65,11 @@ def as_dataset(data, *, input_units: Mapping[str, str] | None = None) -> Dataset
 
             cols = list(data.columns) if hasattr(data, "columns") else list(data)
             mapping = {c: f"{c}_{column_suffix(input_units[c])}" for c in cols if c in input_units}
-            data = data.rename(columns=mapping) if hasattr(data, "rename") else {
-                mapping.get(k, k): v for k, v in data.items()
-            }
+            data = (
+                data.rename(columns=mapping)
+                if hasattr(data, "rename")
+                else {mapping.get(k, k): v for k, v in data.items()}
+            )
         return Dataset.from_frame(data)
     raise TypeError(f"cannot read data from {type(data).__name__}; give a path, Dataset or DataFrame")
 
@@ -120,12 +122,15 @@ def _resolve_input(ds: Dataset, law: RateLaw, spec, given: str | None, taken: se
             except UnitError:
                 pass
         raise _header_problem(
-            ds, None, f"no column '{given}' for the {spec.description or spec.name}; "
-            f"found {_found(ds)}{_did_you_mean(ds, given)}"
+            ds,
+            None,
+            f"no column '{given}' for the {spec.description or spec.name}; "
+            f"found {_found(ds)}{_did_you_mean(ds, given)}",
         )
     if law.units_optional:  # user expressions name their columns directly, suffix or not
-        named = [c for c in ds.columns
-                 if c not in taken and (c == spec.name or _stem(ds, c) == spec.name.lower())]
+        named = [
+            c for c in ds.columns if c not in taken and (c == spec.name or _stem(ds, c) == spec.name.lower())
+        ]
         if len(named) == 1:
             return "column", named[0]
     numeric = [c for c in ds.columns if ds.units.get(c) is not None and c not in taken]
@@ -137,25 +142,34 @@ def _resolve_input(ds: Dataset, law: RateLaw, spec, given: str | None, taken: se
         if isinstance(meta, str):
             return "constant", parse_quantity(meta)
         raise _header_problem(
-            ds, None, f"law '{law.name}' needs the enzyme concentration: give --enzyme 2nM (a value "
-            "with its unit) or --enzyme COLUMN, or add a column such as 'enzyme_nM'"
+            ds,
+            None,
+            f"law '{law.name}' needs the enzyme concentration: give --enzyme 2nM (a value "
+            "with its unit) or --enzyme COLUMN, or add a column such as 'enzyme_nM'",
         )
     candidates = by_alias or [c for c in numeric if ds.units[c].kind == "concentration"]
-    if len(candidates) == 1 and (by_alias or len(law.inputs) == 1 or
-                                 sum(1 for i in law.inputs if i.kind == "concentration") == 1):
+    if len(candidates) == 1 and (
+        by_alias or len(law.inputs) == 1 or sum(1 for i in law.inputs if i.kind == "concentration") == 1
+    ):
         return "column", candidates[0]
     unsuffixed = [c for c in ds.columns if ds.units.get(c) is None and _stem(ds, c) in spec.aliases]
     if unsuffixed:
         raise _header_problem(
-            ds, unsuffixed[0], "has no unit suffix; rename it with its unit, e.g. "
-            f"'{unsuffixed[0]}_mM' (concentrations: _M, _mM, _uM, _nM)"
+            ds,
+            unsuffixed[0],
+            "has no unit suffix; rename it with its unit, e.g. "
+            f"'{unsuffixed[0]}_mM' (concentrations: _M, _mM, _uM, _nM)",
         )
-    what = "several candidates: " + ", ".join(f"'{c}'" for c in candidates) if candidates else (
-        f"none found among {_found(ds)}"
+    what = (
+        "several candidates: " + ", ".join(f"'{c}'" for c in candidates)
+        if candidates
+        else (f"none found among {_found(ds)}")
     )
     raise _header_problem(
-        ds, None, f"cannot tell which column is the {spec.description or spec.name} of law "
-        f"'{law.name}' ({what}); name it with {_option_for(spec.name)}"
+        ds,
+        None,
+        f"cannot tell which column is the {spec.description or spec.name} of law "
+        f"'{law.name}' ({what}); name it with {_option_for(spec.name)}",
     )
 
 
@@ -163,10 +177,15 @@ def _resolve_rate(ds: Dataset, given: str | None, exclude: set[str]) -> str:
     if given is not None:
         col = _find_column(ds, given)
         if col is None:
-            raise _header_problem(ds, None, f"no rate column '{given}'; found {_found(ds)}{_did_you_mean(ds, given)}")
+            raise _header_problem(
+                ds, None, f"no rate column '{given}'; found {_found(ds)}{_did_you_mean(ds, given)}"
+            )
         return col
-    rates = [c for c in ds.columns if c not in exclude and ds.units.get(c) is not None
-             and ds.units[c].kind in ("rate", "frequency")]
+    rates = [
+        c
+        for c in ds.columns
+        if c not in exclude and ds.units.get(c) is not None and ds.units[c].kind in ("rate", "frequency")
+    ]
     named = [c for c in rates if _stem(ds, c) in RATE_ALIASES]
     if len(named) == 1:
         return named[0]
@@ -176,8 +195,10 @@ def _resolve_rate(ds: Dataset, given: str | None, exclude: set[str]) -> str:
         unsuffixed = [c for c in ds.columns if ds.units.get(c) is None and _stem(ds, c) in RATE_ALIASES]
         if unsuffixed:
             raise _header_problem(
-                ds, unsuffixed[0], "has no unit suffix; rename it with the rate's unit, e.g. "
-                f"'{unsuffixed[0]}_uM_per_s' or '{unsuffixed[0]}_mM_per_min'"
+                ds,
+                unsuffixed[0],
+                "has no unit suffix; rename it with the rate's unit, e.g. "
+                f"'{unsuffixed[0]}_uM_per_s' or '{unsuffixed[0]}_mM_per_min'",
             )
         raise _header_problem(
             ds, None, f"no rate column (a name ending in a rate unit such as _uM_per_s) among {_found(ds)}"
@@ -187,18 +208,23 @@ def _resolve_rate(ds: Dataset, given: str | None, exclude: set[str]) -> str:
     )
 
 
-def _check_unit(ds: Dataset, column: str, expected: tuple[str, ...], role: str,
-                optional: bool = False) -> Unit:
+def _check_unit(
+    ds: Dataset, column: str, expected: tuple[str, ...], role: str, optional: bool = False
+) -> Unit:
     unit = ds.units.get(column)
     if optional:  # expression laws: any unit, or none (reported as "unspecified")
         return UNSPECIFIED if unit is None else unit
     if unit is None:
         raise _header_problem(
-            ds, column, f"has no unit suffix but is used as the {role}; rename it with its unit "
-            "(e.g. _mM for a concentration, _uM_per_s for a rate)"
+            ds,
+            column,
+            f"has no unit suffix but is used as the {role}; rename it with its unit "
+            "(e.g. _mM for a concentration, _uM_per_s for a rate)",
         )
     if unit.kind not in expected:
-        raise _header_problem(ds, column, f"is a {unit.kind} ({unit}) but the {role} must be a {' or '.join(expected)}")
+        raise _header_problem(
+            ds, column, f"is a {unit.kind} ({unit}) but the {role} must be a {' or '.join(expected)}"
+        )
     return unit
 
 
@@ -221,11 +247,15 @@ def _numeric(ds: Dataset, column: str) -> np.ndarray:
     return out
 
 
-def _row_reasons(ds: Dataset, used_columns: Mapping[str, str], sd_col: str | None,
-                 weight_reasons: list[str | None]) -> list[str | None]:
+def _row_reasons(
+    ds: Dataset, used_columns: Mapping[str, str], sd_col: str | None, weight_reasons: list[str | None]
+) -> list[str | None]:
     """Why each row cannot be used (None when it can): empty cells first, then weights."""
-    cols = [c for c in dict.fromkeys(list(used_columns.values()) + ([sd_col] if sd_col else []))
-            if c in ds.values and ds.is_numeric(c)]
+    cols = [
+        c
+        for c in dict.fromkeys(list(used_columns.values()) + ([sd_col] if sd_col else []))
+        if c in ds.values and ds.is_numeric(c)
+    ]
     empty = np.column_stack([np.isnan(ds.values[c]) for c in cols]) if cols else np.zeros((len(ds), 0), bool)
     reasons: list[str | None] = list(weight_reasons)
     for i in np.flatnonzero(empty.any(axis=1)):
@@ -263,8 +293,11 @@ def _group_labels(ds: Dataset, groups: list[str]) -> dict[int, dict[str, str]]:
 
 #: Conditions used when neither columns, options nor metadata give them (science.md §5).
 DEFAULT_CONDITIONS = {"ph": 7.5, "temperature_C": 25.0, "ionic_strength_M": 0.15}
-_CONDITION_STEMS = {"ph": ("ph",), "temperature_C": ("temperature_c", "temperature"),
-                    "ionic_strength_M": ("ionic_strength", "ionic_strength_m", "i")}
+_CONDITION_STEMS = {
+    "ph": ("ph",),
+    "temperature_C": ("temperature_c", "temperature"),
+    "ionic_strength_M": ("ionic_strength", "ionic_strength_m", "i"),
+}
 
 
 def _conditions(ds: Dataset, options: Mapping[str, float] | None) -> tuple[dict[str, np.ndarray], str]:
@@ -275,8 +308,19 @@ def _conditions(ds: Dataset, options: Mapping[str, float] | None) -> tuple[dict[
     rows: dict[str, np.ndarray] = {}
     sources = []
     for name, stems in _CONDITION_STEMS.items():
-        col = next((c for c in ds.columns if c.lower() in stems or (
-            ds.units.get(c) is not None and _stem(ds, c) in stems and ds.units[c].kind == "concentration")), None)
+        col = next(
+            (
+                c
+                for c in ds.columns
+                if c.lower() in stems
+                or (
+                    ds.units.get(c) is not None
+                    and _stem(ds, c) in stems
+                    and ds.units[c].kind == "concentration"
+                )
+            ),
+            None,
+        )
         if col is not None and ds.is_numeric(col):
             values = np.array(ds.values[col], dtype=float)
             if ds.units.get(col) is not None:  # ionic strength given in mM, say
@@ -348,13 +392,17 @@ def build_problems(
         sd_col = _find_column(ds, scheme.column)
         if sd_col is None:
             raise _header_problem(
-                ds, None, f"no SD column '{scheme.column}' for weights; found {_found(ds)}"
-                f"{_did_you_mean(ds, scheme.column)}"
+                ds,
+                None,
+                f"no SD column '{scheme.column}' for weights; found {_found(ds)}"
+                f"{_did_you_mean(ds, scheme.column)}",
             )
     groups = [group] if isinstance(group, str) else list(group or [])
     for g in groups:
         if _find_column(ds, g) is None:
-            raise _header_problem(ds, None, f"no group column '{g}'; found {_found(ds)}{_did_you_mean(ds, g)}")
+            raise _header_problem(
+                ds, None, f"no group column '{g}'; found {_found(ds)}{_did_you_mean(ds, g)}"
+            )
     groups = [_find_column(ds, g) for g in groups]
 
     taken: set[str] = set(groups) | ({sd_col} if sd_col else set())
@@ -415,7 +463,9 @@ def build_problems(
                 units[name] = units[first]
     for name in absent:  # an optional input not in the data: zero, in the shared unit
         arrays[name] = np.zeros(n_rows)
-        units[name] = units[law.shared_unit_inputs[0]] if law.shared_unit_inputs else units[law.inputs[0].name]
+        units[name] = (
+            units[law.shared_unit_inputs[0]] if law.shared_unit_inputs else units[law.inputs[0].name]
+        )
         used_columns[name] = "absent (0)"
     cond_rows, cond_source = _conditions(ds, conditions) if law.uses_conditions else ({}, "")
     used_columns["rate"] = rate_col
@@ -447,9 +497,7 @@ def build_problems(
     for key in sorted(first_seen, key=first_seen.get):
         members = keys == key
         ok = members & usable
-        excluded = tuple(
-            Exclusion(int(ds.lines[i]), reasons[i]) for i in np.flatnonzero(members & ~usable)
-        )
+        excluded = tuple(Exclusion(int(ds.lines[i]), reasons[i]) for i in np.flatnonzero(members & ~usable))
         inputs = {k: v[ok] for k, v in arrays.items()}
         conds: dict = {}
         if law.uses_conditions:

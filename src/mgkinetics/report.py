@@ -18,7 +18,14 @@ from .results import Estimate, FitCollection, FitResult
 __all__ = [
     "merge_collections",
     "global_to_text",
-    "global_to_json","fmt", "fits_to_json", "fits_to_csv", "fits_to_text", "laws_to_text", "as_collection"]
+    "global_to_json",
+    "fmt",
+    "fits_to_json",
+    "fits_to_csv",
+    "fits_to_text",
+    "laws_to_text",
+    "as_collection",
+]
 
 
 def fmt(x: float | None, digits: int = 5) -> str:
@@ -60,18 +67,35 @@ def fits_to_csv(result: FitResult | FitCollection) -> str:
     several = len({f.source for f in coll}) > 1  # several files: say which row came from which
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow((["source"] if several else []) + group_cols + list(CSV_FIELDS)
-                    + ["success", "n", "rss", "aicc"])
+    writer.writerow(
+        (["source"] if several else []) + group_cols + list(CSV_FIELDS) + ["success", "n", "rss", "aicc"]
+    )
     for f in coll:
-        tables: Iterable[tuple[str, dict[str, Estimate]]] = (("parameter", f.parameters), ("derived", f.derived))
+        tables: Iterable[tuple[str, dict[str, Estimate]]] = (
+            ("parameter", f.parameters),
+            ("derived", f.derived),
+        )
         for kind, table in tables:
             for e in table.values():
                 writer.writerow(
-                    ([f.source] if several else []) + [f.group.get(g, "") for g in group_cols]
-                    + [f.law.name, kind, e.name, _num(e.value), _num(e.stderr), _num(e.ci_low),
-                       _num(e.ci_high), e.unit.label, str(e.fixed).lower(), e.ci_method,
-                       str(f.success).lower(), f.statistics.n, _num(f.statistics.rss),
-                       _num(f.statistics.aicc)]
+                    ([f.source] if several else [])
+                    + [f.group.get(g, "") for g in group_cols]
+                    + [
+                        f.law.name,
+                        kind,
+                        e.name,
+                        _num(e.value),
+                        _num(e.stderr),
+                        _num(e.ci_low),
+                        _num(e.ci_high),
+                        e.unit.label,
+                        str(e.fixed).lower(),
+                        e.ci_method,
+                        str(f.success).lower(),
+                        f.statistics.n,
+                        _num(f.statistics.rss),
+                        _num(f.statistics.aicc),
+                    ]
                 )
     return out.getvalue()
 
@@ -121,8 +145,10 @@ def fit_to_text(f: FitResult) -> str:
         lines += [f"  note on {e.name}: {e.note}" for e in table.values() if e.note]
     diag = f.diagnostics or {}
     for p in diag.get("outliers", {}).get("points", []):
-        lines.append(f"  possible outlier: line {p['line']} (robust t = {p['robust_t']:.3g}, "
-                     f"p = {p['p_value']:.2g}; ROUT-like, Q = 1%; --outliers exclude to refit without it)")
+        lines.append(
+            f"  possible outlier: line {p['line']} (robust t = {p['robust_t']:.3g}, "
+            f"p = {p['p_value']:.2g}; ROUT-like, Q = 1%; --outliers exclude to refit without it)"
+        )
     hint = diag.get("weighting", {}).get("hint")
     if hint:
         lines.append(f"  hint: {hint}")
@@ -188,12 +214,15 @@ def global_to_text(result) -> str:
         rows.append([e.name, fmt(e.value), fmt(e.stderr), _ci(e), e.unit.label])
     lines += _table(rows)
     s = result.statistics
-    lines.append(f"  n = {s.n}, dof = {s.dof}, RSS = {fmt(s.rss)}, reduced chi2 = {fmt(s.redchi)}, "
-                 f"R2 = {fmt(s.r2, 6)}, AICc = {fmt(s.aicc)}, BIC = {fmt(s.bic)}")
+    lines.append(
+        f"  n = {s.n}, dof = {s.dof}, RSS = {fmt(s.rss)}, reduced chi2 = {fmt(s.redchi)}, "
+        f"R2 = {fmt(s.r2, 6)}, AICc = {fmt(s.aicc)}, BIC = {fmt(s.bic)}"
+    )
     lines.append(f"  converged: {'yes' if result.success else 'NO'} ({result.message})")
     for label, part in zip(result.labels, result.parts):
-        lines.append(f"  {label}: {len(part.rows.used)} rows used, {len(part.rows.excluded)} excluded "
-                     f"({part.source})")
+        lines.append(
+            f"  {label}: {len(part.rows.used)} rows used, {len(part.rows.excluded)} excluded ({part.source})"
+        )
         for e in part.rows.excluded:
             lines.append(f"    line {e.line}: {e.reason}")
     for w in result.warnings:
