@@ -28,7 +28,7 @@ __all__ = ["fit", "laws"]
     "--weights",
     default="none",
     show_default=True,
-    help="none, relative (1/y^2), poisson (1/y) or sd:COLUMN (absolute SD).",
+    help="none, relative (1/y^2), poisson (1/y), replicates (SD of replicates) or sd:COLUMN (absolute SD).",
 )
 @click.option(
     "--fix",

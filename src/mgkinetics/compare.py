@@ -21,7 +21,7 @@ from .errors import FitError
 from .fitting import fit_problem
 from .globalfit import GlobalFitResult, fit_global, label_of
 from .problem import build_problems
-from .results import FitResult
+from .results import FitResult, Statistics
 
 __all__ = ["Ratio", "SharingTest", "Comparison", "compare", "ratio", "ddg_kcal"]
 
@@ -336,7 +336,7 @@ def compare(
     tests = []
     for lab in order[1:]:
         pair = [by_label[reference], by_label[lab]]
-        separate = fit_global(pair, [], fix=fix, init=init, labels=[reference, lab], ci_level=ci_level)
+        separate = _pooled_statistics(fits[reference], fits[lab])
         for name in tested:
             try:
                 joint = fit_global(
@@ -427,11 +427,26 @@ def _bootstrap_intervals(
     return new_ratios, {**ddgs, **new_ddg}
 
 
-def _sharing_test(name: str, variant: str, separate: GlobalFitResult, joint: GlobalFitResult) -> SharingTest:
+def _pooled_statistics(a: FitResult, b: FitResult) -> Statistics:
+    """The separate-parameters model of two data sets, from their own fits: nothing is shared, so
+    the joint least-squares problem splits and its RSS, n and parameter count are the sums (no
+    refit needed). AICc/BIC are recomputed for the pooled n, as the shared model's are."""
+    from .fitting import _information_criteria
+
+    n = a.statistics.n + b.statistics.n
+    k = a.statistics.n_params + b.statistics.n_params
+    rss = a.statistics.rss + b.statistics.rss
+    aicc, bic = _information_criteria(n, k, rss, a.scale_covar)
+    dof = n - k
+    return Statistics(n=n, dof=dof, rss=rss, redchi=rss / dof if dof > 0 else math.nan, r2=math.nan,
+                      aicc=aicc, bic=bic, n_params=k)
+
+
+def _sharing_test(name: str, variant: str, separate: Statistics, joint: GlobalFitResult) -> SharingTest:
     """Extra-sum-of-squares F test and ΔAICc (shared minus separate; negative favours sharing)."""
     from scipy import stats
 
-    s1, s2 = separate.statistics, joint.statistics
+    s1, s2 = separate, joint.statistics
     df_num = s2.dof - s1.dof
     if df_num > 0 and s1.dof > 0 and s1.rss > 0:
         f = ((s2.rss - s1.rss) / df_num) / (s1.rss / s1.dof)
