@@ -20,7 +20,8 @@ __all__ = ["batch"]
 @click.option("--column", "column_pairs", multiple=True, metavar="INPUT=COLUMN",
               help="Column for any other law input (e.g. atp_total=ATP_mM).")
 @click.option("--weights", default="none", show_default=True,
-              help="none, relative (1/y^2), poisson (1/y), replicates (SD of replicates) or sd:COLUMN (absolute SD).")
+              help="none, relative (1/y^2), poisson (1/y), replicates (SD of replicates) "
+                   "or sd:COLUMN (absolute SD).")
 @click.option("--fix", "fix_pairs", multiple=True, metavar="P=V",
               help="Hold a parameter fixed in every curve.")
 @click.option("--init", "init_pairs", multiple=True, metavar="P=V", help="Starting value for every curve.")

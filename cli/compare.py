@@ -25,7 +25,9 @@ __all__ = ["compare"]
 @click.option(
     "--column", "column_pairs", multiple=True, metavar="INPUT=COLUMN", help="Column for another input."
 )
-@click.option("--weights", default="none", show_default=True, help="none, relative, poisson, replicates or sd:COLUMN.")
+@click.option(
+    "--weights", default="none", show_default=True, help="none, relative, poisson, replicates or sd:COLUMN."
+)
 @click.option("--fix", "fix_pairs", multiple=True, metavar="P=V", help="Hold a parameter fixed.")
 @click.option("--init", "init_pairs", multiple=True, metavar="P=V", help="Starting value of a parameter.")
 @click.option(
