@@ -298,3 +298,11 @@ def test_startup_imports_no_heavy_modules():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "", f"heavy modules imported at start-up: {proc.stdout.strip()}"
+
+
+def test_every_column_problem_reported_at_once(write_csv):
+    """Two unsuffixed columns: both are named in one run (not one per attempt)."""
+    res = run("fit", write_csv("substrate,rate\n1,2\n2,3\n4,5\n"), "--law", "michaelis_menten")
+    assert res.exit_code == 2
+    assert "2 problems" in res.stderr
+    assert "column 'substrate'" in res.stderr and "column 'rate'" in res.stderr

@@ -170,7 +170,8 @@ def _build(
             )
         seen.setdefault(name.lower(), idx)
     if not rows:
-        problems.append(Problem(None, None, "no data rows after the header"))
+        problems.append(Problem(header_line, None, "no data rows after the header; add the measurements "
+                                "below it, one row each"))
     kinds = [_column_kind(n) for n in names]
     width = len(names)
     numeric = {i for i, (k, _) in enumerate(kinds) if k != "text"}
@@ -290,7 +291,8 @@ def read_csv(path: str | Path, *, input_units: Mapping[str, str] | None = None) 
         ) from None
     if not text.strip():
         raise DataFormatError(
-            source, [Problem(None, None, "the file is empty; expected a header line and data rows")]
+            source, [Problem(1, None, "the file is empty; expected a header line naming the columns "
+                             "(e.g. s_mM,rate_uM_per_s) and data rows")]
         )
     delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter)
@@ -311,7 +313,8 @@ def read_csv(path: str | Path, *, input_units: Mapping[str, str] | None = None) 
     except csv.Error as exc:
         raise DataFormatError(source, [Problem(reader.line_num, None, f"is not valid CSV: {exc}")]) from None
     if header is None:
-        raise DataFormatError(source, [Problem(None, None, "no header line; only comments or blanks")])
+        raise DataFormatError(source, [Problem(1, None, "no header line, only comments or blank lines; "
+                                               "the first other line must name the columns")])
     if input_units:
         renamed = []
         for name in header:

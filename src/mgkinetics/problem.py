@@ -407,6 +407,7 @@ def build_problems(
 
     taken: set[str] = set(groups) | ({sd_col} if sd_col else set())
     resolved = {}
+    column_problems: list[Problem] = []
     for spec in law.data_inputs:
         if spec.optional and columns.get(spec.name) is None:
             numeric = [c for c in ds.columns if ds.units.get(c) is not None and c not in taken]
@@ -414,14 +415,27 @@ def build_problems(
             if len(hits) != 1:
                 resolved[spec.name] = ("absent", None)
                 continue
-        kind, what = _resolve_input(ds, law, spec, columns.get(spec.name), taken)
+        # Collect every column problem (each input, then the rate) before raising, so one run
+        # of the command names them all.
+        try:
+            kind, what = _resolve_input(ds, law, spec, columns.get(spec.name), taken)
+            if kind == "column":
+                _check_unit(ds, what, ("concentration",), spec.description or spec.name, law.units_optional)
+        except DataFormatError as exc:
+            column_problems.extend(exc.problems)
+            continue
         resolved[spec.name] = (kind, what)
         if kind == "column":
             taken.add(what)
     if rate is None and law.units_optional:  # an unsuffixed 'y'/'rate' column is fine here
         rate = next((c for c in ds.columns if c not in taken and _stem(ds, c) in RATE_ALIASES), None)
-    rate_col = _resolve_rate(ds, rate, taken)
-    rate_unit = _check_unit(ds, rate_col, ("rate", "frequency"), "rate", law.units_optional)
+    try:
+        rate_col = _resolve_rate(ds, rate, taken)
+        rate_unit = _check_unit(ds, rate_col, ("rate", "frequency"), "rate", law.units_optional)
+    except DataFormatError as exc:
+        column_problems.extend(exc.problems)
+    if column_problems:
+        raise DataFormatError(ds.source, column_problems)
 
     n_rows = len(ds)
     arrays: dict[str, np.ndarray] = {}
