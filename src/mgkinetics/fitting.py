@@ -22,7 +22,7 @@ from .registry import RateLaw
 from .results import Estimate, FitCollection, FitResult, RowAccount, Statistics
 from .units import DIMENSIONLESS, UNSPECIFIED, Unit, convert, parse_quantity, parse_unit
 
-__all__ = ["fit", "fit_problem", "parameter_units", "LEASTSQ_TOLERANCES"]
+__all__ = ["fit", "fit_problem", "result_for", "parameter_units", "weighted_r2", "LEASTSQ_TOLERANCES"]
 
 #: MINPACK tolerances: tight, so certified problems converge to their last digits.
 LEASTSQ_TOLERANCES = {"xtol": 1e-13, "ftol": 1e-13, "gtol": 0.0}
@@ -307,33 +307,44 @@ def _fit_problem(
     message = solver_message
     if not success:
         warnings.append(f"the fit did not converge: {message}")
-    result = FitResult(
-        law=law,
-        group=problem.group,
+    result = result_for(
+        problem,
         parameters=estimates,
         derived=derived,
         statistics=stats,
         success=success,
         message=message,
         warnings=tuple(warnings),
-        rows=RowAccount(tuple(int(x) for x in problem.lines), problem.excluded),
-        input_units=problem.input_units,
-        rate_unit=problem.rate_unit,
-        columns=problem.columns,
-        weighting=problem.scheme.label,
-        scale_covar=problem.scheme.scale_covar,
         covariance=cov,
         covariance_names=tuple(varying),
-        data={**problem.inputs, "rate": problem.rate, "weights": problem.weights},
-        source=problem.source,
         lmfit_result=lm,
-        conditions=problem.conditions,
     )
     if diagnostics and success:
         from .diagnostics import diagnose
 
         result = replace(result, diagnostics=diagnose(result, problem))
     return result
+
+
+def result_for(problem: FitProblem, **fitted) -> FitResult:
+    """A :class:`FitResult` that carries the problem's own facts (law, group, row accounting,
+    units, columns, weighting, data, conditions) plus what a solver found (``fitted``: parameters,
+    derived, statistics, success, message, warnings, covariance ...). Single fits and the parts of
+    a global fit are built here alike."""
+    return FitResult(
+        law=problem.law,
+        group=problem.group,
+        rows=RowAccount(tuple(int(x) for x in problem.lines), problem.excluded),
+        input_units=problem.input_units,
+        rate_unit=problem.rate_unit,
+        columns=problem.columns,
+        weighting=problem.scheme.label,
+        scale_covar=problem.scheme.scale_covar,
+        data={**problem.inputs, "rate": problem.rate, "weights": problem.weights},
+        source=problem.source,
+        conditions=problem.conditions,
+        **fitted,
+    )
 
 
 def identifiability_warnings(estimates: Mapping[str, Estimate], varying: list[str], cov) -> list[str]:

@@ -29,10 +29,11 @@ from .fitting import (
     _value_in,
     fit_problem,
     parameter_units,
+    result_for,
     weighted_r2,
 )
 from .problem import FitProblem
-from .results import Estimate, FitResult, RowAccount, Statistics
+from .results import Estimate, FitResult, Statistics
 
 __all__ = ["GlobalFitResult", "fit_global", "label_of"]
 
@@ -383,25 +384,16 @@ def fit_global(
             n_params=len(local_varying),
         )
         parts.append(
-            FitResult(
-                law=p.law,
-                group=p.group,
+            result_for(
+                p,
                 parameters=local,
                 derived=derived,
                 statistics=part_stats,
                 success=success,
                 message=message,
                 warnings=tuple(warnings),
-                rows=RowAccount(tuple(int(x) for x in p.lines), p.excluded),
-                input_units=p.input_units,
-                rate_unit=p.rate_unit,
-                columns=p.columns,
-                weighting=p.scheme.label,
-                scale_covar=p.scheme.scale_covar,
                 covariance=local_cov,
                 covariance_names=tuple(inv_keys[key] for key in local_varying),
-                data={**p.inputs, "rate": p.rate, "weights": p.weights},
-                source=p.source,
             )
         )
     return GlobalFitResult(
