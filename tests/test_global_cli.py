@@ -258,3 +258,15 @@ def test_compare_files_without_variant_column_and_bootstrap(tmp_path):
     assert data["variants"]["untreated"]["parameters"]["km"]["value"] == pytest.approx(0.04771, rel=5e-4)
     again = CliRunner().invoke(cli, args)
     assert json.loads(again.output)["ratios"] == data["ratios"]
+
+
+def test_compare_accounts_for_rows_without_variant(tmp_path):
+    path = tmp_path / "puromycin.csv"
+    path.write_text(PUROMYCIN + "0.5,100,\n")  # line 25: no state
+    result = CliRunner().invoke(cli, ["compare", str(path), "--law", "michaelis_menten", "--by", "state",
+                                      "--test", "km", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["unassigned_rows"] == [{"line": 25, "reason": "group column 'state' is empty"}]
+    used = sum(v["rows"]["used"] for v in data["variants"].values())
+    assert used + len(data["unassigned_rows"]) == 24  # every data row accounted for

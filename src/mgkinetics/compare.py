@@ -128,6 +128,8 @@ class Comparison:
     tests : tuple of SharingTest
     shared_fit : GlobalFitResult or None
         The fit with the user's ``shared`` parameters, when any were asked for.
+    unassigned : tuple of Exclusion
+        Rows with an empty variant cell, which no fit could take.
     """
 
     reference: str
@@ -139,6 +141,7 @@ class Comparison:
     shared_fit: GlobalFitResult | None = field(default=None, repr=False)
     temperature_C: float = DEFAULT_TEMPERATURE_C
     temperature_source: str = "default"
+    unassigned: tuple = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract of `mgkinetics compare`."""
@@ -158,6 +161,8 @@ class Comparison:
             out["ratios"] = {v: {k: r.to_dict() for k, r in rs.items()} for v, rs in self.ratios.items()}
             out["ddg"] = {v: {k: d.to_dict() for k, d in ds.items()} for v, ds in self.ddg.items()}
         out["tests"] = [t.to_dict() for t in self.tests]
+        if self.unassigned:
+            out["unassigned_rows"] = [e.to_dict() for e in self.unassigned]
         if self.shared_fit is not None:
             out["shared_fit"] = self.shared_fit.to_dict()
         return out
@@ -266,7 +271,7 @@ def compare(
     if ci not in ("asymptotic", "bootstrap"):
         raise FitError(f"unknown ci '{ci}' for a comparison; use asymptotic or bootstrap")
     ds = as_dataset(_merge(data, by=by), input_units=fit_options.pop("input_units", None))
-    problems, _unassigned, ds = build_problems(
+    problems, unassigned, ds = build_problems(
         ds,
         law,
         columns=columns,
@@ -365,6 +370,7 @@ def compare(
         shared_fit=shared_fit,
         temperature_C=temperature,
         temperature_source=t_source,
+        unassigned=tuple(unassigned),
     )
 
 

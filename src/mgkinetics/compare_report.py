@@ -44,4 +44,7 @@ def to_text(comparison: Comparison) -> str:
             lines.append(f"  {name:<24} {fmt(e.value):>12} ± {fmt(e.stderr, 4):<10} {e.unit.label}")
         s = g.statistics
         lines.append(f"  n = {s.n}, dof = {s.dof}, RSS = {fmt(s.rss)}, AICc = {fmt(s.aicc)}")
+    if c.unassigned:
+        lines.append(f"rows in no variant (empty '{c.by}'):")
+        lines += [f"  line {e.line}: {e.reason}" for e in c.unassigned]
     return "\n".join(parts) + "\n" + "\n".join(lines) + "\n"
