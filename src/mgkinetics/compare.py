@@ -247,10 +247,12 @@ def compare(
         Parameters to share in an additional joint fit (reported as ``shared_fit``).
     test : sequence of str, optional
         Parameters for the shared-vs-separate tests (default: every fitted parameter).
-    ci : {"asymptotic", "bootstrap"}
-        Intervals of ratios and ΔΔG‡: the log-scale delta method from each fit's covariance, or
-        percentiles of ratios of independent bootstrap refits of each variant
-        (``n_bootstrap`` resamples, ``bootstrap_kind`` "case" or "residual", ``seed``).
+    ci : {"asymptotic", "profile", "bootstrap"}
+        Intervals of ratios and ΔΔG‡: the log-scale delta method from each fit's covariance;
+        profile likelihood of the ratio (:mod:`mgkinetics.ratio_profile`; ratios of derived
+        quantities such as kcat/KM keep the delta method and say so); or percentiles of ratios
+        of independent bootstrap refits of each variant (``n_bootstrap`` resamples,
+        ``bootstrap_kind`` "case" or "residual", ``seed``).
     **fit_options
         ``x``, ``y``, ``enzyme``, ``columns``, ``weights``, ``fix``, ``init``, ``input_units``.
 
@@ -268,8 +270,8 @@ def compare(
             columns[name] = fit_options.pop(key)
         else:
             fit_options.pop(key, None)
-    if ci not in ("asymptotic", "bootstrap"):
-        raise FitError(f"unknown ci '{ci}' for a comparison; use asymptotic or bootstrap")
+    if ci not in ("asymptotic", "profile", "bootstrap"):
+        raise FitError(f"unknown ci '{ci}' for a comparison; use asymptotic, profile or bootstrap")
     ds = as_dataset(_merge(data, by=by), input_units=fit_options.pop("input_units", None))
     problems, unassigned, ds = build_problems(
         ds,
@@ -320,6 +322,9 @@ def compare(
             for k in ("kcat", "kcat_over_km", "kcat_over_km_mgatp")
             if k in rs
         }
+        if ci == "profile":
+            rs, ddgs[lab] = _profile_intervals(by_label[reference], ref, by_label[lab], var, rs, ddgs[lab],
+                                               temperature, level=ci_level)
         if ci == "bootstrap":
             rs, ddgs[lab] = _bootstrap_intervals(
                 by_label[reference],
@@ -372,6 +377,30 @@ def compare(
         temperature_source=t_source,
         unassigned=tuple(unassigned),
     )
+
+
+def _profile_intervals(ref_problem, ref, var_problem, var, ratios, ddgs, temperature, *, level):
+    """Profile-likelihood intervals of parameter ratios; ΔΔG‡ = −RT·ln r maps them monotonically."""
+    from dataclasses import replace
+
+    from .ratio_profile import profile_ratio
+
+    rt = R_KCAL * (temperature + 273.15)
+    new_ratios, new_ddg = dict(ratios), dict(ddgs)
+    for name, r in ratios.items():
+        if name not in var.parameters or var.parameters[name].fixed or ref.parameters[name].fixed:
+            new_ratios[name] = replace(r, ci_method="delta-log (no profile for derived ratios)")
+            continue
+        if ref.parameters[name].unit != var.parameters[name].unit:
+            new_ratios[name] = replace(r, ci_method="delta-log (units differ between data sets)")
+            continue
+        low, high, note = profile_ratio(name, ref_problem, ref, var_problem, var, level=level)
+        method = "profile" + (f" ({note})" if note else "")
+        new_ratios[name] = replace(r, ci_low=low, ci_high=high, ci_method=method)
+        if name in ddgs:
+            new_ddg[name] = replace(ddgs[name], ci_low=-rt * math.log(high) if high else None,
+                                    ci_high=-rt * math.log(low) if low else None, ci_method=method)
+    return new_ratios, new_ddg
 
 
 def _samples(problem, result, *, fix, n, seed, kind) -> dict[str, np.ndarray]:
