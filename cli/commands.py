@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import FORMAT, parse_pairs, write_output
+from .options import data_kwargs, data_options, output_options, parse_pairs, write_output
 
 __all__ = ["fit", "laws"]
 
@@ -12,45 +12,14 @@ __all__ = ["fit", "laws"]
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--law", required=True, help="Rate law name (see `mgkinetics laws`).")
-@click.option("--x", "x_col", help="Substrate column (found by name when omitted).")
-@click.option("--y", "y_col", help="Rate column (found by name or unit when omitted).")
-@click.option("--inhibitor", help="Inhibitor column, for inhibition laws.")
-@click.option("--enzyme", help="Enzyme column, or a constant with its unit (e.g. 2nM).")
-@click.option(
-    "--column",
-    "column_pairs",
-    multiple=True,
-    metavar="INPUT=COLUMN",
-    help="Column for any other law input (e.g. atp_total=ATP_mM).",
-)
+@data_options()
 @click.option("--group", "groups", multiple=True, help="Fit each value of this column separately.")
-@click.option(
-    "--weights",
-    default="none",
-    show_default=True,
-    help="none, relative (1/y^2), poisson (1/y), replicates (SD of replicates) or sd:COLUMN (absolute SD).",
-)
-@click.option(
-    "--fix",
-    "fix_pairs",
-    multiple=True,
-    metavar="P=V",
-    help="Hold a parameter fixed (value in the fitted unit, or with a unit: km=500uM).",
-)
-@click.option("--init", "init_pairs", multiple=True, metavar="P=V", help="Starting value of a parameter.")
 @click.option(
     "--units",
     "unit_pairs",
     multiple=True,
     metavar="P=UNIT",
     help="Report a parameter in another unit (e.g. km=uM, kcat=1/min).",
-)
-@click.option(
-    "--input-unit",
-    "input_unit_pairs",
-    multiple=True,
-    metavar="COLUMN=UNIT",
-    help="Unit of a column whose name has no unit suffix (e.g. S=mM, v=uM/min).",
 )
 @click.option(
     "--ci",
@@ -87,22 +56,12 @@ __all__ = ["fit", "laws"]
 )
 @click.option("--temperature", "temperature_C", type=float, help="Temperature in °C (default 25).")
 @click.option("--ionic-strength", "ionic_strength_M", type=float, help="Ionic strength in M (default 0.15).")
-@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
+@output_options("text", "json", "csv")
 def fit(
     files,
     law,
-    x_col,
-    y_col,
-    inhibitor,
-    enzyme,
-    column_pairs,
     groups,
-    weights,
-    fix_pairs,
-    init_pairs,
     unit_pairs,
-    input_unit_pairs,
     ci_method,
     n_bootstrap,
     bootstrap_kind,
@@ -114,6 +73,7 @@ def fit(
     ionic_strength_M,
     fmt,
     out,
+    **data,
 ):
     """Fit a rate law to the initial rates in FILES (CSV).
 
@@ -131,39 +91,14 @@ def fit(
     }
     shared_names = [p.strip() for p in shared.split(",") if p.strip()]
     if shared_names:
-        _fit_shared(
-            files,
-            law,
-            shared_names,
-            x_col=x_col,
-            y_col=y_col,
-            inhibitor=inhibitor,
-            enzyme=enzyme,
-            column_pairs=column_pairs,
-            groups=groups,
-            weights=weights,
-            fix_pairs=fix_pairs,
-            init_pairs=init_pairs,
-            input_unit_pairs=input_unit_pairs,
-            conditions=conditions,
-            fmt=fmt,
-            out=out,
-        )
+        _fit_shared(files, law, shared_names, data, groups=groups, conditions=conditions, fmt=fmt, out=out)
         return
     results = [
         _fit_one(
             file,
             law,
-            x=x_col,
-            y=y_col,
-            inhibitor=inhibitor,
-            enzyme=enzyme,
-            columns=parse_pairs(column_pairs, "--column"),
+            **data_kwargs(data),  # fresh dicts for each file, as the library may keep them
             group=list(groups) or None,
-            weights=weights,
-            fix=parse_pairs(fix_pairs, "--fix"),
-            init=parse_pairs(init_pairs, "--init"),
-            input_units=parse_pairs(input_unit_pairs, "--input-unit") or None,
             ci=ci_method,
             n_bootstrap=n_bootstrap,
             seed=seed,
@@ -218,49 +153,21 @@ def _fit_one(file, law, **options):
     return fitting.fit(file, law, **options)
 
 
-def _fit_shared(
-    files,
-    law,
-    shared,
-    *,
-    x_col,
-    y_col,
-    inhibitor,
-    enzyme,
-    column_pairs,
-    groups,
-    weights,
-    fix_pairs,
-    init_pairs,
-    input_unit_pairs,
-    conditions,
-    fmt,
-    out,
-):
-    """One global fit over every file and group, the named parameters shared."""
+def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out):
+    """One global fit over every file and group, the named parameters shared (``data``: the
+    `data_options` values; the inhibitor column is passed as ``columns["inhibitor"]``)."""
     from mgkinetics import globalfit, report
 
     from .main import UserError
 
     if fmt == "csv":
         raise UserError("--shared writes text or json; use --format json for a machine-readable result")
-    columns = parse_pairs(column_pairs, "--column")
+    options = data_kwargs(data)
+    inhibitor = options.pop("inhibitor")
     if inhibitor:
-        columns["inhibitor"] = inhibitor
+        options["columns"]["inhibitor"] = inhibitor
     result = globalfit.fit_shared(
-        list(files),
-        law,
-        shared,
-        group=list(groups) or None,
-        x=x_col,
-        y=y_col,
-        enzyme=enzyme,
-        columns=columns,
-        weights=weights,
-        fix=parse_pairs(fix_pairs, "--fix"),
-        init=parse_pairs(init_pairs, "--init"),
-        input_units=parse_pairs(input_unit_pairs, "--input-unit") or None,
-        conditions=conditions or None,
+        list(files), law, shared, group=list(groups) or None, conditions=conditions or None, **options
     )
     write_output(report.global_to_json(result) if fmt == "json" else report.global_to_text(result), out)
     if not result.success:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import parse_pairs, write_output
+from .options import data_kwargs, data_options, output_options, write_output
 
 __all__ = ["compare"]
 
@@ -18,32 +18,14 @@ __all__ = ["compare"]
 @click.option(
     "--test", "tested", default="", help="Comma-separated parameters to test (default: all fitted)."
 )
-@click.option("--x", "x_col", help="Substrate column.")
-@click.option("--y", "y_col", help="Rate column.")
-@click.option("--inhibitor", help="Inhibitor column.")
-@click.option("--enzyme", help="Enzyme column, or a constant with its unit (e.g. 2nM).")
-@click.option(
-    "--column", "column_pairs", multiple=True, metavar="INPUT=COLUMN", help="Column for another input."
-)
-@click.option(
-    "--weights", default="none", show_default=True, help="none, relative, poisson, replicates or sd:COLUMN."
-)
-@click.option("--fix", "fix_pairs", multiple=True, metavar="P=V", help="Hold a parameter fixed.")
-@click.option("--init", "init_pairs", multiple=True, metavar="P=V", help="Starting value of a parameter.")
-@click.option(
-    "--input-unit",
-    "input_unit_pairs",
-    multiple=True,
-    metavar="COLUMN=UNIT",
-    help="Unit of a column whose name has no unit suffix.",
-)
+@data_options()
 @click.option(
     "--ci",
     "ci_method",
-    type=click.Choice(["asymptotic", "bootstrap"]),
+    type=click.Choice(["asymptotic", "profile", "bootstrap"]),
     default="asymptotic",
     show_default=True,
-    help="Intervals of ratios and ddG‡: log-scale delta method or bootstrap.",
+    help="Intervals of ratios and ddG‡: log-scale delta method, profile likelihood or bootstrap.",
 )
 @click.option(
     "--bootstrap",
@@ -55,8 +37,7 @@ __all__ = ["compare"]
 )
 @click.option("--bootstrap-kind", type=click.Choice(["case", "residual"]), default="case", show_default=True)
 @click.option("--seed", type=int, default=None, help="Random seed: the same seed gives the same intervals.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
+@output_options("text", "json")
 def compare(
     files,
     law,
@@ -64,21 +45,13 @@ def compare(
     reference,
     shared,
     tested,
-    x_col,
-    y_col,
-    inhibitor,
-    enzyme,
-    column_pairs,
-    weights,
-    fix_pairs,
-    init_pairs,
-    input_unit_pairs,
     ci_method,
     n_bootstrap,
     bootstrap_kind,
     seed,
     fmt,
     out,
+    **data,
 ):
     """Compare variants (e.g. WT vs a mutant) in FILES: ratios, ΔΔG‡, shared-parameter tests.
 
@@ -97,15 +70,7 @@ def compare(
         reference=reference,
         shared=split,
         test=test,
-        x=x_col,
-        y=y_col,
-        inhibitor=inhibitor,
-        enzyme=enzyme,
-        columns=parse_pairs(column_pairs, "--column"),
-        weights=weights,
-        fix=parse_pairs(fix_pairs, "--fix"),
-        init=parse_pairs(init_pairs, "--init"),
-        input_units=parse_pairs(input_unit_pairs, "--input-unit") or None,
+        **data_kwargs(data),
         ci=ci_method,
         n_bootstrap=n_bootstrap,
         bootstrap_kind=bootstrap_kind,

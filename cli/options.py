@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-__all__ = ["parse_pairs", "write_output", "FORMAT"]
+__all__ = ["parse_pairs", "write_output", "data_options", "data_kwargs", "output_options", "FORMAT"]
 
 FORMAT = click.Choice(["text", "json", "csv"])
 
@@ -19,6 +19,89 @@ def parse_pairs(values: tuple[str, ...], option: str, *, form: str = "NAME=VALUE
             raise click.BadParameter(f"'{item}' should look like {form}, e.g. {example}", param_hint=option)
         out[name.strip()] = value.strip()
     return out
+
+
+# The data-column options of fit, compare, batch and select, in --help order:
+# (flag, python parameter name, option keywords).
+_PAIRS = {"multiple": True}
+_DATA_OPTIONS = (
+    ("--x", "x_col", {"help": "Substrate column (found by name when omitted)."}),
+    ("--y", "y_col", {"help": "Rate column (found by name or unit when omitted)."}),
+    ("--inhibitor", "inhibitor", {"help": "Inhibitor column, for inhibition laws."}),
+    ("--enzyme", "enzyme", {"help": "Enzyme column, or a constant with its unit (e.g. 2nM)."}),
+    ("--column", "column_pairs", {**_PAIRS, "metavar": "INPUT=COLUMN",
+                                  "help": "Column for any other law input (e.g. atp_total=ATP_mM)."}),
+    ("--weights", "weights", {"default": "none", "show_default": True,
+                              "help": "none, relative (1/y^2), poisson (1/y), replicates (SD of replicates), "
+                                      "replicates:pooled or sd:COLUMN (absolute SD)."}),
+    ("--fix", "fix_pairs", {**_PAIRS, "metavar": "P=V",
+                            "help": "Hold a parameter fixed (value in the fitted unit, or with a unit: "
+                                    "km=500uM)."}),
+    ("--init", "init_pairs", {**_PAIRS, "metavar": "P=V",
+                              "help": "Starting value of a parameter."}),
+    ("--input-unit", "input_unit_pairs", {**_PAIRS, "metavar": "COLUMN=UNIT",
+                                          "help": "Unit of a column whose name has no unit suffix "
+                                                  "(e.g. S=mM, v=uM/min)."}),
+)
+
+
+def data_options(*, column: bool = True, input_unit: bool = True):
+    """Decorator adding the data-column options (--x ... --input-unit) to a command.
+
+    The command receives them as ``x_col, y_col, inhibitor, enzyme, column_pairs, weights,
+    fix_pairs, init_pairs, input_unit_pairs``; turn those into library keywords with `data_kwargs`.
+    ``column=False`` / ``input_unit=False`` leave out ``--column`` / ``--input-unit``.
+    """
+    skip = {flag for flag, keep in (("--column", column), ("--input-unit", input_unit)) if not keep}
+    chosen = [option for option in _DATA_OPTIONS if option[0] not in skip]
+
+    def decorate(f):
+        for flag, name, kw in reversed(chosen):  # decorators apply bottom-up
+            f = click.option(flag, name, **kw)(f)
+        return f
+
+    return decorate
+
+
+#: python parameter -> (library keyword, option named in errors) for the NAME=VALUE options,
+#: in the order they are parsed (so the first bad option is the one reported).
+_PAIR_KEYWORDS = {
+    "column_pairs": ("columns", "--column"),
+    "fix_pairs": ("fix", "--fix"),
+    "init_pairs": ("init", "--init"),
+    "input_unit_pairs": ("input_units", "--input-unit"),
+}
+_PLAIN_KEYWORDS = {
+    "x_col": "x", "y_col": "y", "inhibitor": "inhibitor", "enzyme": "enzyme", "weights": "weights",
+}
+
+
+def data_kwargs(values: dict) -> dict:
+    """The click values of `data_options` -> the library's ``x=, y=, inhibitor=, enzyme=, columns=,
+    weights=, fix=, init=, input_units=`` keywords (only those whose option the command has).
+
+    NAME=VALUE lists become dicts (click.BadParameter naming the option when malformed);
+    ``input_units`` is None when empty, the other dicts may be empty.
+    """
+    out = {kw: values[name] for name, kw in _PLAIN_KEYWORDS.items() if name in values}
+    for name, (kw, option) in _PAIR_KEYWORDS.items():
+        if name in values:
+            out[kw] = parse_pairs(values[name], option)
+    if "input_units" in out:
+        out["input_units"] = out["input_units"] or None
+    return out
+
+
+def output_options(*formats: str):
+    """Decorator adding ``--format`` (parameter ``fmt``; the first format is the default) and ``--out``."""
+    out_help = "Write here instead of stdout" + (" (required for parquet)." if "parquet" in formats else ".")
+
+    def decorate(f):
+        f = click.option("--out", type=click.Path(dir_okay=False, writable=True), help=out_help)(f)
+        return click.option("--format", "fmt", type=click.Choice(list(formats)),
+                            default=formats[0], show_default=True)(f)
+
+    return decorate
 
 
 def write_output(text: str, out: str | None) -> None:
