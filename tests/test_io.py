@@ -344,3 +344,17 @@ def test_random_content_fit_only_raises_mgkinetics_errors(tmp_path, content):
         assert str(exc)
     else:
         assert set(res.parameters) == {"vmax", "km"}
+
+
+def test_semicolon_separated_file_is_read(write_csv):
+    """Spreadsheets in decimal-comma locales save 'CSV' with semicolons; the header tells."""
+    ds = mgk.read_csv(write_csv("s_mM;rate_uM_per_s\n0.5;2\n1;3.3\n"))
+    assert ds.columns == ("s_mM", "rate_uM_per_s")
+    np.testing.assert_array_equal(ds.values["rate_uM_per_s"], [2.0, 3.3])
+
+
+def test_decimal_comma_is_named(write_csv):
+    with pytest.raises(DataFormatError) as exc:
+        mgk.read_csv(write_csv("s_mM;rate_uM_per_s\n0,5;2\n"))
+    assert problems_of(exc) == [(2, "s_mM")]
+    assert "decimal comma" in exc.value.problems[0].message

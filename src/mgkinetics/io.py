@@ -202,6 +202,8 @@ def _build(
             kind, unit = kinds[i]
             if value is None or not math.isfinite(value):
                 what = "is not a number" if value is None else "is not a finite number"
+                if value is None and re.fullmatch(r"[-+]?\d+,\d+", text):
+                    what += " (a decimal comma? write 0.5, not 0,5)"
                 problems.append(
                     Problem(line, name, f"'{text}' {what}; leave the cell empty to mark a missing value")
                 )
@@ -240,6 +242,20 @@ def _sidecar(path: Path) -> dict:
                     str(candidate), [Problem(None, None, f"metadata is not valid JSON: {exc}")]
                 ) from None
     return {}
+
+
+def _delimiter(text: str, path: Path) -> str:
+    """Comma, unless the file is .tsv/.tab or its header line has no comma but semicolons (as
+    spreadsheets in decimal-comma locales save CSV) or tabs."""
+    if path.suffix.lower() in (".tsv", ".tab"):
+        return "\t"
+    header = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
+    if "," not in header:
+        if ";" in header:
+            return ";"
+        if "\t" in header:
+            return "\t"
+    return ","
 
 
 def read_csv(path: str | Path, *, input_units: Mapping[str, str] | None = None) -> Dataset:
@@ -294,7 +310,7 @@ def read_csv(path: str | Path, *, input_units: Mapping[str, str] | None = None) 
             source, [Problem(1, None, "the file is empty; expected a header line naming the columns "
                              "(e.g. s_mM,rate_uM_per_s) and data rows")]
         )
-    delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    delimiter = _delimiter(text, path)
     reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
