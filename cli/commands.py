@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import data_kwargs, data_options, output_options, parse_pairs, write_output
+from .options import data_kwargs, data_options, interval_options, output_options, parse_pairs, write_output
 
 __all__ = ["fit", "laws"]
 
@@ -21,24 +21,7 @@ __all__ = ["fit", "laws"]
     metavar="P=UNIT",
     help="Report a parameter in another unit (e.g. km=uM, kcat=1/min).",
 )
-@click.option(
-    "--ci",
-    "ci_method",
-    type=click.Choice(["asymptotic", "profile", "bootstrap"]),
-    default="asymptotic",
-    show_default=True,
-    help="How confidence intervals are computed.",
-)
-@click.option(
-    "--bootstrap",
-    "n_bootstrap",
-    type=click.IntRange(10),
-    default=1000,
-    show_default=True,
-    help="Bootstrap replicates (with --ci bootstrap).",
-)
-@click.option("--bootstrap-kind", type=click.Choice(["case", "residual"]), default="case", show_default=True)
-@click.option("--seed", type=int, default=None, help="Random seed: the same seed gives the same bootstrap.")
+@interval_options(what="parameters", min_bootstrap=10)
 @click.option(
     "--outliers",
     type=click.Choice(["flag", "exclude"]),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import data_kwargs, data_options, output_options, write_output
+from .options import data_kwargs, data_options, interval_options, output_options, write_output
 
 __all__ = ["compare"]
 
@@ -19,24 +19,7 @@ __all__ = ["compare"]
     "--test", "tested", default="", help="Comma-separated parameters to test (default: all fitted)."
 )
 @data_options()
-@click.option(
-    "--ci",
-    "ci_method",
-    type=click.Choice(["asymptotic", "profile", "bootstrap"]),
-    default="asymptotic",
-    show_default=True,
-    help="Intervals of ratios and ddG‡: log-scale delta method, profile likelihood or bootstrap.",
-)
-@click.option(
-    "--bootstrap",
-    "n_bootstrap",
-    type=click.IntRange(100),
-    default=1000,
-    show_default=True,
-    help="Bootstrap resamples per variant (with --ci bootstrap).",
-)
-@click.option("--bootstrap-kind", type=click.Choice(["case", "residual"]), default="case", show_default=True)
-@click.option("--seed", type=int, default=None, help="Random seed: the same seed gives the same intervals.")
+@interval_options(what="ratios and ddG‡", min_bootstrap=100)
 @output_options("text", "json")
 def compare(
     files,

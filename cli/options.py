@@ -111,3 +111,27 @@ def write_output(text: str, out: str | None) -> None:
             fh.write(text)
     else:
         click.echo(text, nl=False)
+
+
+def interval_options(*, what: str, min_bootstrap: int):
+    """``--ci``, ``--bootstrap``, ``--bootstrap-kind`` and ``--seed`` (parameters ci_method,
+    n_bootstrap, bootstrap_kind, seed), for the intervals of ``what``."""
+    options = [
+        click.option("--ci", "ci_method", type=click.Choice(["asymptotic", "profile", "bootstrap"]),
+                     default="asymptotic", show_default=True,
+                     help=f"Intervals of {what}: asymptotic (delta method), profile likelihood "
+                          "or bootstrap."),
+        click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min_bootstrap), default=1000,
+                     show_default=True, help="Bootstrap resamples (with --ci bootstrap)."),
+        click.option("--bootstrap-kind", type=click.Choice(["case", "residual"]), default="case",
+                     show_default=True, help="Resample rows (case) or residuals."),
+        click.option("--seed", type=int, default=None,
+                     help="Random seed: the same seed gives the same intervals."),
+    ]
+
+    def decorate(f):
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return decorate
