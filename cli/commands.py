@@ -138,7 +138,7 @@ def _fit_one(file, law, **options):
 
 def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out):
     """One global fit over every file and group, the named parameters shared (``data``: the
-    `data_options` values; the inhibitor column is passed as ``columns["inhibitor"]``)."""
+    `data_options` values)."""
     from mgkinetics import globalfit, report
 
     from .main import UserError
@@ -146,9 +146,6 @@ def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out):
     if fmt == "csv":
         raise UserError("--shared writes text or json; use --format json for a machine-readable result")
     options = data_kwargs(data)
-    inhibitor = options.pop("inhibitor")
-    if inhibitor:
-        options["columns"]["inhibitor"] = inhibitor
     result = globalfit.fit_shared(
         list(files), law, shared, group=list(groups) or None, conditions=conditions or None, **options
     )

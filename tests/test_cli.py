@@ -306,3 +306,10 @@ def test_every_column_problem_reported_at_once(write_csv):
     assert res.exit_code == 2
     assert "2 problems" in res.stderr
     assert "column 'substrate'" in res.stderr and "column 'rate'" in res.stderr
+
+
+def test_enzyme_for_a_law_without_enzyme_is_an_error_not_ignored(write_csv):
+    """--enzyme with the Vmax-form law used to be dropped silently; a user who gives [E] expects kcat."""
+    res = run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--enzyme", "2nM")
+    assert res.exit_code == 2
+    assert "has no input 'enzyme'" in res.stderr and "michaelis_menten_kcat" in res.stderr

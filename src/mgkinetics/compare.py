@@ -20,7 +20,7 @@ import numpy as np
 from .errors import FitError
 from .fitting import fit_problem
 from .globalfit import GlobalFitResult, fit_global, label_of
-from .problem import build_problems
+from .problem import build_problems, input_columns
 from .results import FitResult, Statistics
 
 __all__ = ["Ratio", "SharingTest", "Comparison", "compare", "ratio", "ddg_kcal"]
@@ -264,12 +264,11 @@ def compare(
 
     fix = fit_options.pop("fix", None)
     init = fit_options.pop("init", None)
-    columns = dict(fit_options.pop("columns", None) or {})
-    for key, name in (("x", "substrate"), ("inhibitor", "inhibitor"), ("enzyme", "enzyme")):
-        if fit_options.get(key) is not None:
-            columns[name] = fit_options.pop(key)
-        else:
-            fit_options.pop(key, None)
+    from .registry import get_law
+
+    law = get_law(law)
+    columns = input_columns(law, fit_options.pop("columns", None), x=fit_options.pop("x", None),
+                            inhibitor=fit_options.pop("inhibitor", None), enzyme=fit_options.pop("enzyme", None))
     if ci not in ("asymptotic", "profile", "bootstrap"):
         raise FitError(f"unknown ci '{ci}' for a comparison; use asymptotic, profile or bootstrap")
     ds = as_dataset(_merge(data, by=by), input_units=fit_options.pop("input_units", None))

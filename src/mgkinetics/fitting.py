@@ -17,7 +17,7 @@ from functools import cache
 import numpy as np
 
 from .errors import FitError
-from .problem import FitProblem, build_problems
+from .problem import FitProblem, build_problems, input_columns
 from .registry import RateLaw
 from .results import Estimate, FitCollection, FitResult, RowAccount, Statistics
 from .units import DIMENSIONLESS, UNSPECIFIED, Unit, convert, parse_quantity, parse_unit
@@ -493,22 +493,11 @@ def fit(
     >>> round(res.parameters["km"].value, 6), res.parameters["km"].unit.label
     (2.0, 'mM')
     """
-    cols = dict(columns or {})
-    for name, value in (("substrate", x), ("inhibitor", inhibitor), ("enzyme", enzyme)):
-        if value is not None:
-            cols[name] = value
     from .registry import get_law
 
     # An expression law's parameters are the names given starting or fixed values.
     law = get_law(law, params=tuple(dict.fromkeys([*(init or {}), *(fix or {})])) or None)
-    if law.units_optional and "substrate" in cols and "substrate" not in law.input_names:
-        if len(law.input_names) != 1:
-            raise FitError(
-                f"--x is ambiguous for an expression with inputs {', '.join(law.input_names)}; "
-                "name each with --column INPUT=COLUMN"
-            )
-        cols[law.input_names[0]] = cols.pop("substrate")
-    cols = {k: v for k, v in cols.items() if k in law.input_names or k not in ("inhibitor", "enzyme")}
+    cols = input_columns(law, columns, x=x, inhibitor=inhibitor, enzyme=enzyme)
     problems, unassigned, ds = build_problems(
         data,
         law,

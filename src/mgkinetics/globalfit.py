@@ -419,6 +419,7 @@ def fit_shared(
     group: str | Sequence[str] | None = None,
     x: str | None = None,
     y: str | None = None,
+    inhibitor: str | None = None,
     enzyme: str | None = None,
     columns: Mapping[str, str] | None = None,
     weights: str = "none",
@@ -450,14 +451,13 @@ def fit_shared(
     """
     from pathlib import Path
 
-    from .problem import build_problems
+    from .problem import build_problems, input_columns
 
     items = list(data) if isinstance(data, (list, tuple)) else [data]
-    cols = dict(columns or {})
-    if x is not None:
-        cols["substrate"] = x
-    if enzyme is not None:
-        cols["enzyme"] = enzyme
+    from .registry import get_law
+
+    law = get_law(law)
+    cols = input_columns(law, columns, x=x, inhibitor=inhibitor, enzyme=enzyme)
     problems: list[FitProblem] = []
     labels: list[str] = []
     for n, item in enumerate(items):

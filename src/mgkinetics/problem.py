@@ -23,7 +23,7 @@ from .results import Exclusion
 from .units import UNSPECIFIED, Unit, convert, parse_quantity
 from .weighting import WeightScheme, parse_weights, replicate_levels
 
-__all__ = ["FitProblem", "as_dataset", "build_problems", "RATE_ALIASES"]
+__all__ = ["FitProblem", "as_dataset", "build_problems", "input_columns", "RATE_ALIASES"]
 
 #: Column stems taken for the rate when none is named.
 RATE_ALIASES = ("rate", "v", "v0", "vi", "velocity", "initial_rate", "y")
@@ -72,6 +72,44 @@ def as_dataset(data, *, input_units: Mapping[str, str] | None = None) -> Dataset
             )
         return Dataset.from_frame(data)
     raise TypeError(f"cannot read data from {type(data).__name__}; give a path, Dataset or DataFrame")
+
+
+def input_columns(
+    law: RateLaw,
+    columns: Mapping[str, str] | None = None,
+    *,
+    x: str | None = None,
+    inhibitor: str | None = None,
+    enzyme: str | None = None,
+) -> dict[str, str]:
+    """Law input -> column (or quantity) from ``columns`` and the --x/--inhibitor/--enzyme shortcuts.
+
+    ``x`` names the substrate, or the one input of a single-input expression law. A shortcut for an
+    input the law does not have is an error (``--enzyme`` with the Vmax-form law, say), not ignored.
+
+    Raises
+    ------
+    FitError
+        Naming the law's inputs.
+    """
+    cols = dict(columns or {})
+    if x is not None:
+        target = "substrate"
+        if "substrate" not in law.input_names and law.units_optional:
+            if len(law.input_names) != 1:
+                raise FitError(f"--x is ambiguous for an expression with inputs {', '.join(law.input_names)}; "
+                               "name each with --column INPUT=COLUMN")
+            target = law.input_names[0]
+        cols[target] = x
+    for name, value in (("inhibitor", inhibitor), ("enzyme", enzyme)):
+        if value is not None:
+            cols[name] = value
+    unknown = [k for k in cols if k not in law.input_names]
+    if unknown:
+        hint = " (michaelis_menten_kcat and the Mg laws take an enzyme)" if "enzyme" in unknown else ""
+        raise FitError(f"law '{law.name}' has no input '{unknown[0]}'{hint}; its inputs are "
+                       f"{', '.join(i.name for i in law.data_inputs)}")
+    return cols
 
 
 def _header_problem(ds: Dataset, column: str | None, message: str) -> DataFormatError:
