@@ -267,8 +267,8 @@ def compare(
     from .registry import get_law
 
     law = get_law(law)
-    columns = input_columns(law, fit_options.pop("columns", None), x=fit_options.pop("x", None),
-                            inhibitor=fit_options.pop("inhibitor", None), enzyme=fit_options.pop("enzyme", None))
+    shortcuts = {k: fit_options.pop(k, None) for k in ("x", "inhibitor", "enzyme")}
+    columns = input_columns(law, fit_options.pop("columns", None), **shortcuts)
     if ci not in ("asymptotic", "profile", "bootstrap"):
         raise FitError(f"unknown ci '{ci}' for a comparison; use asymptotic, profile or bootstrap")
     ds = as_dataset(_merge(data, by=by), input_units=fit_options.pop("input_units", None))

@@ -97,7 +97,8 @@ def input_columns(
         target = "substrate"
         if "substrate" not in law.input_names and law.units_optional:
             if len(law.input_names) != 1:
-                raise FitError(f"--x is ambiguous for an expression with inputs {', '.join(law.input_names)}; "
+                inputs = ", ".join(law.input_names)
+                raise FitError(f"--x is ambiguous for an expression with inputs {inputs}; "
                                "name each with --column INPUT=COLUMN")
             target = law.input_names[0]
         cols[target] = x
