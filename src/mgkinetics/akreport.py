@@ -29,10 +29,10 @@ import numpy as np
 
 from . import akdesign
 from .compare import R_KCAL, compare, ddg_kcal, ratio
-from .compare import _merge as merge_datasets
+from .errors import DataFormatError, Problem
 from .fitting import fit, fit_problem
 from .globalfit import fit_global
-from .io import read_csv
+from .io import concat, read_csv
 from .problem import build_problems
 
 __all__ = [
@@ -132,6 +132,16 @@ def _temperature(path: Path) -> float:
     return float(read_csv(path).metadata.get("conditions", {}).get("temperature_C", 25.0))
 
 
+def _variant_problems(data, law: str) -> list:
+    """One problem per variant; a row that names no variant is an error, not a silent omission."""
+    problems, unassigned, ds = build_problems(data, law, group="variant", weights=WEIGHTS)
+    if unassigned:
+        raise DataFormatError(ds.source, [Problem(e.line, "variant", f"{e.reason}; every row of an AK "
+                                                  "dataset must name its variant (WT, D84A, ...)")
+                                          for e in unassigned])
+    return problems
+
+
 def fit_bibi_joint(paths: Mapping[str, Path]) -> dict[str, Any]:
     """``ak_random_bibi`` on all designs of each variant at once, Kd(MgATP) free.
 
@@ -139,8 +149,8 @@ def fit_bibi_joint(paths: Mapping[str, Path]) -> dict[str, Any]:
     shared; done as one stacked problem because a single design alone (the MgATP series at constant
     free Mg, say) does not determine Kd, and fit_global starts from per-design fits.
     """
-    ds = merge_datasets([paths[n] for n in DATASETS])
-    problems, _, _ = build_problems(ds, "ak_random_bibi", group="variant", weights=WEIGHTS)
+    ds = concat([read_csv(paths[n]) for n in DATASETS])
+    problems = _variant_problems(ds, "ak_random_bibi")
     kd0 = akdesign.true_kd_mgatp_mM()  # start at the table value: a fitted Kd needs a start
     return {p.group["variant"]: fit_problem(p, init={"kd_mgatp": kd0}) for p in problems}
 
@@ -163,8 +173,8 @@ def fit_mg_titration(atp_series: Path, titration: Path) -> dict[str, Any]:
     it determines Kd on its own too. (The constant-free-Mg series does not: its MgATP fraction is
     constant, and :func:`~mgkinetics.globalfit.fit_global` starts from each set's own fit.)
     """
-    sat, _, _ = build_problems(atp_series, "mgatp_mm", group="variant", weights=WEIGHTS)
-    tit, _, _ = build_problems(titration, "mgatp_mm", group="variant", weights=WEIGHTS)
+    sat = _variant_problems(atp_series, "mgatp_mm")
+    tit = _variant_problems(titration, "mgatp_mm")
     by = {p.group["variant"]: p for p in sat}
     return {
         p.group["variant"]: fit_global(

@@ -20,6 +20,7 @@ import numpy as np
 from .errors import FitError
 from .fitting import fit_problem
 from .globalfit import GlobalFitResult, fit_global, label_of
+from .io import concat
 from .problem import build_problems, input_columns
 from .results import FitResult, Statistics
 
@@ -271,7 +272,9 @@ def compare(
     columns = input_columns(law, fit_options.pop("columns", None), **shortcuts)
     if ci not in ("asymptotic", "profile", "bootstrap"):
         raise FitError(f"unknown ci '{ci}' for a comparison; use asymptotic, profile or bootstrap")
-    ds = as_dataset(_merge(data, by=by), input_units=fit_options.pop("input_units", None))
+    input_units = fit_options.pop("input_units", None)
+    items = list(data) if isinstance(data, (list, tuple)) else [data]
+    ds = concat([as_dataset(d, input_units=input_units) for d in items], label=by)
     problems, unassigned, ds = build_problems(
         ds,
         law,
@@ -492,66 +495,4 @@ def _sharing_test(name: str, variant: str, separate: Statistics, joint: GlobalFi
     shared_value = joint.parameters[name].value if name in joint.parameters else None
     return SharingTest(
         name, variant, float(f), float(p), int(df_num), int(s1.dof), float(delta), shared_value, preferred
-    )
-
-
-def _merge(data, *, by: str = "variant"):
-    """A list of files/tables becomes one Dataset; a single one passes through.
-
-    Files that have no ``by`` column each become one variant, named by the file's stem (so
-    ``compare wt.csv d84a.csv`` compares 'wt' with 'd84a').
-    """
-    if not isinstance(data, (list, tuple)):
-        return data
-    from pathlib import Path
-
-    from .io import Dataset
-    from .problem import as_dataset
-
-    sets = [as_dataset(d) for d in data]
-    if len(sets) == 1:
-        return sets[0]
-    if all(by.lower() not in {c.lower() for c in s.columns} for s in sets):
-        labelled = []
-        for s in sets:
-            label = Path(s.source).stem
-            labelled.append(
-                Dataset(
-                    source=s.source,
-                    columns=s.columns + (by,),
-                    units={**s.units, by: None},
-                    values={**s.values, by: np.full(len(s), label)},
-                    lines=s.lines,
-                    metadata=s.metadata,
-                )
-            )
-        sets = labelled
-    columns = sets[0].columns
-    for s in sets[1:]:
-        if set(s.columns) != set(columns):
-            from .errors import DataFormatError, Problem
-
-            raise DataFormatError(
-                s.source,
-                [
-                    Problem(
-                        1,
-                        None,
-                        f"has columns {', '.join(s.columns)} but "
-                        f"{sets[0].source} has {', '.join(columns)}; files "
-                        "compared together need the same columns",
-                    )
-                ],
-            )
-    values = {c: np.concatenate([s.values[c] for s in sets]) for c in columns}
-    # Lines stay per file; the source names every file so messages stay traceable.
-    lines = np.concatenate([s.lines for s in sets])
-    meta = dict(sets[0].metadata)
-    return Dataset(
-        source=" + ".join(s.source for s in sets),
-        columns=columns,
-        units=sets[0].units,
-        values=values,
-        lines=lines,
-        metadata=meta,
     )

@@ -35,7 +35,7 @@ import numpy as np
 from .errors import DataFormatError, Problem
 from .units import Unit, column_suffix, parse_column
 
-__all__ = ["Dataset", "read_csv", "CONDITION_COLUMNS"]
+__all__ = ["Dataset", "read_csv", "concat", "CONDITION_COLUMNS"]
 
 #: Numeric columns without a unit suffix, and the unit they are in.
 CONDITION_COLUMNS: dict[str, str] = {"ph": "pH", "temperature_c": "°C", "temperature_k": "K"}
@@ -341,3 +341,46 @@ def read_csv(path: str | Path, *, input_units: Mapping[str, str] | None = None) 
                 renamed.append(name)
         header = renamed
     return _build(source, header, rows, _sidecar(path), header_line=header_line)
+
+
+def concat(datasets: list[Dataset], *, label: str | None = None) -> Dataset:
+    """Several validated tables with the same columns as one (a single one passes through).
+
+    Parameters
+    ----------
+    datasets : list of Dataset
+    label : str, optional
+        A column that identifies each table's rows. When no table has it, it is added, holding
+        each table's file stem (so ``compare wt.csv d84a.csv`` compares 'wt' with 'd84a').
+
+    Line numbers stay those of each row's own file; ``source`` names every file.
+
+    Raises
+    ------
+    DataFormatError
+        If the tables' columns differ.
+    """
+    if len(datasets) == 1:
+        return datasets[0]
+    sets = list(datasets)
+    if label is not None and all(label.lower() not in {c.lower() for c in d.columns} for d in sets):
+        sets = [
+            Dataset(source=d.source, columns=d.columns + (label,), units={**d.units, label: None},
+                    values={**d.values, label: np.full(len(d), Path(d.source).stem)}, lines=d.lines,
+                    metadata=d.metadata)
+            for d in sets
+        ]
+    columns = sets[0].columns
+    for d in sets[1:]:
+        if set(d.columns) != set(columns):
+            raise DataFormatError(d.source, [Problem(
+                1, None, f"has columns {', '.join(d.columns)} but {sets[0].source} has {', '.join(columns)}; "
+                "files analysed together need the same columns")])
+    return Dataset(
+        source=" + ".join(d.source for d in sets),
+        columns=columns,
+        units=sets[0].units,
+        values={c: np.concatenate([d.values[c] for d in sets]) for c in columns},
+        lines=np.concatenate([d.lines for d in sets]),
+        metadata=dict(sets[0].metadata),
+    )
