@@ -72,3 +72,29 @@ def test_cli_report_prints_headline(tmp_path):
     assert out.exit_code == 0, out.output
     assert HEADLINE.match(out.output.strip())
     assert (tmp_path / "report.md").is_file()
+
+
+def test_report_rejects_rows_without_variant(tmp_path):
+    """A user's data directory with a row that names no variant gets a DataFormatError naming the
+    line, not a report that silently left the row out."""
+    import shutil
+
+    import mgkinetics as mgk
+    from mgkinetics import akreport
+
+    for path in akreport.dataset_paths().values():
+        shutil.copy(path, tmp_path / path.name)
+        meta = path.with_suffix(".meta.json")
+        if meta.exists():
+            shutil.copy(meta, tmp_path / meta.name)
+    grid = tmp_path / "ak_bibi_grid.csv"
+    lines = grid.read_text().splitlines()
+    header = next(i for i, ln in enumerate(lines) if not ln.startswith("#"))
+    cols = lines[header].split(",")
+    row = lines[header + 1].split(",")
+    row[cols.index("variant")] = ""
+    lines.append(",".join(row))
+    grid.write_text("\n".join(lines) + "\n")
+    with pytest.raises(mgk.DataFormatError) as exc:
+        akreport.build_report(tmp_path, out_dir=None, figures=False)
+    assert [(p.line, p.column) for p in exc.value.problems] == [(len(lines), "variant")]

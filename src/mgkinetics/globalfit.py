@@ -33,7 +33,7 @@ from .fitting import (
     weighted_r2,
 )
 from .problem import FitProblem
-from .results import Estimate, FitResult, Statistics
+from .results import Estimate, Exclusion, FitResult, Statistics
 
 __all__ = ["GlobalFitResult", "fit_global", "label_of"]
 
@@ -70,6 +70,8 @@ class GlobalFitResult:
     message : str
     covariance : numpy.ndarray or None
         Over ``covariance_names`` (keys of ``parameters`` that were fitted).
+    unassigned : tuple of Exclusion
+        Input rows no data set could take (an empty group cell), so that none goes unreported.
     """
 
     parts: tuple[FitResult, ...]
@@ -83,6 +85,7 @@ class GlobalFitResult:
     covariance: np.ndarray | None = field(default=None, repr=False, compare=False)
     covariance_names: tuple[str, ...] = ()
     lmfit_result: Any = field(default=None, repr=False, compare=False)
+    unassigned: tuple[Exclusion, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
@@ -111,6 +114,7 @@ class GlobalFitResult:
             "message": self.message,
             "warnings": list(self.warnings),
             "parts": {label: part.to_dict() for label, part in zip(self.labels, self.parts)},
+            **({"unassigned_rows": [e.to_dict() for e in self.unassigned]} if self.unassigned else {}),
         }
 
 
@@ -460,8 +464,9 @@ def fit_shared(
     cols = input_columns(law, columns, x=x, inhibitor=inhibitor, enzyme=enzyme)
     problems: list[FitProblem] = []
     labels: list[str] = []
+    unassigned: list[Exclusion] = []
     for n, item in enumerate(items):
-        probs, _, ds = build_problems(
+        probs, lost, ds = build_problems(
             item,
             law,
             columns=cols,
@@ -472,10 +477,12 @@ def fit_shared(
             conditions=conditions,
         )
         stem = Path(ds.source).stem if isinstance(item, (str, Path)) else f"set{n + 1}"
+        unassigned.extend(lost)
         for i, p in enumerate(probs):
             labels.append(stem if not p.group else f"{stem}:{label_of(p, i)}")
             problems.append(p)
-    return fit_global(problems, shared, fix=fix, init=init, labels=labels, ci_level=ci_level)
+    result = fit_global(problems, shared, fix=fix, init=init, labels=labels, ci_level=ci_level)
+    return replace(result, unassigned=tuple(unassigned)) if unassigned else result
 
 
 __all__ += ["fit_shared"]

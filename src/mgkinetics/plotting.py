@@ -123,23 +123,23 @@ def _design_figure(
     return save_figure(fig, out)
 
 
-def _fixed_ratio_figure(naive: Any, mgmm: Any, csv: Path, out: Path) -> Path:
+def _fixed_ratio_figure(naive: Any, mgmm: Any, out: Path) -> Path:
     from . import akdesign
-    from .problem import build_problems
 
     plt = _pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
-    probs, _, _ = build_problems(csv, "mgatp_mm", group="variant", weights="relative")
-    for ax, p in zip(axes, sorted(probs, key=lambda q: q.group["variant"] != "WT")):
-        v = p.group["variant"]
-        x = p.inputs["atp_total"]
+    # mgatp_mm was fitted to this design alone: its results carry the rows they used
+    for ax, res in zip(axes, sorted(mgmm, key=lambda r: r.group["variant"] != "WT")):
+        v, data = res.group["variant"], res.data
+        x = data["atp_total"]
         xs = np.geomspace(x.min(), x.max(), 120)
-        inputs = akdesign.law_inputs(akdesign.totals_for("ak_fixed_ratio", xs), float(p.inputs["enzyme"][0]))
-        ax.plot(x, p.rate, "o", ms=3, color=COLORS.get(v, "k"), alpha=0.7, label=f"{v} data (1:1 Mg:ATP)")
-        y, lo, hi = confidence_band(mgmm[v], inputs)
+        inputs = akdesign.law_inputs(akdesign.totals_for("ak_fixed_ratio", xs), float(data["enzyme"][0]))
+        ax.plot(x, data["rate"], "o", ms=3, color=COLORS.get(v, "k"), alpha=0.7,
+                label=f"{v} data (1:1 Mg:ATP)")
+        y, lo, hi = confidence_band(res, inputs)
         ax.plot(xs, y, "-", color=COLORS.get(v, "k"), label="mgatp_mm (speciated)")
         ax.fill_between(xs, lo, hi, color=COLORS.get(v, "k"), alpha=0.2, lw=0)
-        yn = naive[v].predict(substrate=xs, enzyme=np.full_like(xs, float(p.inputs["enzyme"][0])))
+        yn = naive[v].predict(substrate=xs, enzyme=np.full_like(xs, float(data["enzyme"][0])))
         ax.plot(xs, yn, "--", color="0.3", label="MM on total ATP (naive)")
         ax.set_xscale("log")
         ax.set_xlabel("total ATP = total Mg (mM)")
@@ -203,7 +203,7 @@ def report_figures(fits: Mapping[str, Any], paths: Mapping[str, Path], out_dir: 
             "ak_random_bibi",
             out / "mg_titration.png",
         ),
-        _fixed_ratio_figure(*fits["fixed_ratio"], paths["ak_fixed_ratio"], out / "fixed_ratio.png"),
+        _fixed_ratio_figure(*fits["fixed_ratio"], out / "fixed_ratio.png"),
         _ratio_figure(fits["comparison"], out / "wt_vs_d84a.png"),
     ]
     fig = plot_vs_total_mg(

@@ -227,4 +227,7 @@ def global_to_text(result) -> str:
             lines.append(f"    line {e.line}: {e.reason}")
     for w in result.warnings:
         lines.append(f"  warning: {w}")
+    if result.unassigned:
+        lines.append("  rows in no data set (empty group cell):")
+        lines += [f"    line {e.line}: {e.reason}" for e in result.unassigned]
     return "\n".join(lines) + "\n"
