@@ -428,6 +428,11 @@ def build_report(
         "comparison": compare_variants(paths["ak_bibi_grid"]),
     }
     line, numbers = headline(fits["bibi"], temperature)
+    # The truth the data were simulated from (the published kcats), and what it implies.
+    true_wt, true_mut = truth["WT"]["kcat"], truth["D84A"]["kcat"]
+    numbers = {**numbers, "true_kcat_wt": true_wt, "true_kcat_d84a": true_mut,
+               "true_fold": true_wt / true_mut,
+               "true_ddg_kcal": numbers["rt_kcal"] * math.log(true_wt / true_mut)}
     tables = _tables(fits, truth, temperature)
     files: list[Path] = []
     figure_names: list[str] = []
