@@ -349,11 +349,11 @@ def compare(
     for lab in order[1:]:
         pair = [by_label[reference], by_label[lab]]
         separate = _pooled_statistics(fits[reference], fits[lab])
+        starts = {reference: fits[reference].values, lab: fits[lab].values}  # no refits for starts
         for name in tested:
             try:
-                joint = fit_global(
-                    pair, [name], fix=fix, init=init, labels=[reference, lab], ci_level=ci_level
-                )
+                joint = fit_global(pair, [name], fix=fix, init=init, labels=[reference, lab],
+                                   starts=starts, ci_level=ci_level)
             except FitError:
                 continue
             tests.append(_sharing_test(name, lab, separate, joint))
@@ -366,6 +366,7 @@ def compare(
             init=init,
             labels=order,
             ci_level=ci_level,
+            starts={lab: fits[lab].values for lab in order},
         )
     return Comparison(
         reference=reference,

@@ -158,6 +158,7 @@ def fit_global(
     init: Mapping[str, float | str] | None = None,
     labels: Sequence[str] | None = None,
     ci_level: float = 0.95,
+    starts: Mapping[str, Mapping[str, float]] | None = None,
 ) -> GlobalFitResult:
     """Fit several data sets at once with some parameters shared.
 
@@ -172,6 +173,9 @@ def fit_global(
     labels : sequence of str, optional
         Data-set labels (default: group values).
     ci_level : float
+    starts : mapping, optional
+        label -> parameter values of a fit the caller already made of that data set (its
+        separate fit, say), used as starting values instead of fitting the set again.
 
     Returns
     -------
@@ -230,8 +234,11 @@ def fit_global(
                         break
         keys.append(mapping)
         try:
-            single = fit_problem(p, fix=local_fix, init=local_init, ci_level=ci_level)
-            values = single.values
+            if starts is not None and label in starts:  # the caller's own fit of this set
+                values = dict(starts[label])
+            else:  # a plain fit for starting values: no diagnostics, they would be discarded
+                values = fit_problem(p, fix=local_fix, init=local_init, ci_level=ci_level,
+                                     diagnostics=False).values
         except FitError:
             if not shared:
                 raise
