@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-__all__ = ["parse_pairs", "write_output", "data_options", "data_kwargs", "output_options", "FORMAT"]
+__all__ = ["parse_pairs", "write_output", "data_options", "data_kwargs", "output_options"]
 
-FORMAT = click.Choice(["text", "json", "csv"])
 
 
 def parse_pairs(values: tuple[str, ...], option: str, *, form: str = "NAME=VALUE",
