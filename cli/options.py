@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-__all__ = ["parse_pairs", "write_output", "data_options", "data_kwargs", "output_options"]
+__all__ = ["parse_pairs", "write_output", "data_options", "data_kwargs", "output_options", "interval_options"]
 
 
 
