@@ -1,0 +1,1 @@
+"""The data model and every reader: tables, spreadsheets, plate-reader exports, layouts, EnzymeML."""
