@@ -17,7 +17,7 @@ import pandas as pd
 
 from ...errors import DataFormatError, Problem
 from ...units import TIME_FACTORS_S
-from .common import TRACE_COLUMNS
+from .common import TRACE_COLUMNS, SkippedCell
 
 __all__ = [
     "PLATE_SHAPES",
@@ -33,6 +33,7 @@ __all__ = [
     "classify_cell",
     "time_unit_from_header",
     "build_frame",
+    "CellCollector",
 ]
 
 #: Plate size -> (rows, columns).
@@ -355,3 +356,108 @@ def _check_duplicates(frame: pd.DataFrame, line_of: list[int | None], source: st
             )
         )
     raise DataFormatError(source, problems)
+
+
+class CellCollector:
+    """Collects a parser's cells one by one and sorts them into readings, skipped cells and problems.
+
+    A number becomes a row; a known non-reading token (``OVRFLW``, ``NaN`` ...) a
+    :class:`SkippedCell`; any other text a :class:`~mgkinetics.errors.Problem`. An empty cell is a
+    skipped cell too, except when its well is empty in every read of that plate and wavelength:
+    such a well was not measured and is listed once in :meth:`unmeasured` instead.
+
+    Examples
+    --------
+    >>> c = CellCollector("x.txt")
+    >>> c.add(plate=1, well="A1", time_s=0.0, wavelength_nm=340, temperature_C=None, text="0.5", line=3)
+    >>> c.add(plate=1, well="A2", time_s=0.0, wavelength_nm=340, temperature_C=None, text="OVRFLW", line=3)
+    >>> c.add(plate=1, well="A3", time_s=0.0, wavelength_nm=340, temperature_C=None, text="", line=3)
+    >>> frame, skipped = c.finish()
+    >>> len(frame), [s.reason for s in skipped], c.unmeasured()
+    (1, ['overflow (OVRFLW)'], {(1, 340): ['A3']})
+    """
+
+    def __init__(self, source: str):
+        self.source = source
+        self.problems: list[Problem] = []
+        self._rows: dict[str, list] = {k: [] for k in (*TRACE_COLUMNS, "line")}
+        self._skipped: list[SkippedCell] = []  # every cell that is not a reading, in file order
+        self._seen: set[tuple[int, str, int | None]] = set()
+        self._unmeasured: dict[tuple[int, int | None], list[str]] = {}
+
+    def problem(self, line: int | None, column: str | None, message: str) -> None:
+        """Record a format problem (raised by :meth:`finish` with all the others)."""
+        self.problems.append(Problem(line, column, message))
+
+    def add(
+        self,
+        *,
+        plate: int,
+        well: str,
+        time_s: float | None,
+        wavelength_nm: int | None,
+        temperature_C: float | None,
+        text: object,
+        line: int | None,
+        column: str | None = None,
+    ) -> None:
+        """Sort one cell (its stored text or value) into a reading, a skipped cell or a problem."""
+        value, reason = classify_cell(text)
+        if value is not None:
+            for key, v in zip(
+                (*TRACE_COLUMNS, "line"), (plate, well, time_s, wavelength_nm, temperature_C, value, line)
+            ):
+                self._rows[key].append(v)
+            self._seen.add((plate, well, wavelength_nm))
+            return
+        cell = SkippedCell(
+            plate, well, time_s, wavelength_nm, "" if text is None else str(text).strip(), str(reason)
+        )
+        if reason == "empty":
+            self._skipped.append(cell)
+        elif str(reason).startswith("not a number"):
+            self.problem(
+                line,
+                column,
+                f"well {well}: {reason}; expected a reading, an empty cell or an "
+                f"overflow mark such as OVRFLW",
+            )
+        else:
+            self._seen.add((plate, well, wavelength_nm))
+            self._skipped.append(cell)
+
+    def unmeasured(self) -> dict[tuple[int, int | None], list[str]]:
+        """(plate, wavelength) -> wells that are empty in every read (after :meth:`finish`)."""
+        return {k: list(v) for k, v in self._unmeasured.items()}
+
+    def finish(self) -> tuple[pd.DataFrame, list[SkippedCell]]:
+        """The traces frame (checked by :func:`build_frame`) and every skipped cell, in file order.
+
+        Raises
+        ------
+        DataFormatError
+            With every problem recorded, or found by :func:`build_frame`.
+        """
+        if self.problems:
+            raise DataFormatError(self.source, self.problems)
+        self._unmeasured = {}
+        skipped = []
+        for cell in self._skipped:
+            if cell.reason != "empty" or (cell.plate, cell.well, cell.wavelength_nm) in self._seen:
+                skipped.append(cell)
+                continue
+            wells = self._unmeasured.setdefault((cell.plate, cell.wavelength_nm), [])
+            if cell.well not in wells:
+                wells.append(cell.well)
+        rows = self._rows
+        frame = build_frame(
+            plate=rows["plate"],
+            well=rows["well"],
+            time_s=rows["time_s"],
+            wavelength_nm=rows["wavelength_nm"],
+            temperature_C=rows["temperature_C"],
+            signal=rows["signal"],
+            source=self.source,
+            lines=rows["line"],
+        )
+        return frame, skipped
