@@ -57,6 +57,7 @@ NON_READING_TOKENS: dict[str, str] = {
     "range?": "out of range (Range?)",
     "invalid": "invalid reading (Invalid)",
     "error": "reader error (Error)",
+    "path?": "PathCheck failed (Path?)",
     "-": "no reading (-)",
     "n/a": "no reading (n/a)",
     "na": "no reading (NA)",
@@ -199,6 +200,8 @@ def classify_cell(text: object) -> tuple[float | None, str | None]:
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return float(text), None
     s = str(text).strip()
+    if len(s) >= 2 and s[0] == s[-1] == '"':  # some exporters quote cells ("NaN")
+        s = s[1:-1].strip()
     if not s:
         return None, "empty"
     value = parse_number(s)
@@ -425,6 +428,10 @@ class CellCollector:
         else:
             self._seen.add((plate, well, wavelength_nm))
             self._skipped.append(cell)
+
+    def plates_with_cells(self) -> set[int]:
+        """Plates that have at least one cell so far (reading, skipped or empty)."""
+        return set(self._rows["plate"]) | {cell.plate for cell in self._skipped}
 
     def unmeasured(self) -> dict[tuple[int, int | None], list[str]]:
         """(plate, wavelength) -> wells that are empty in every read (after :meth:`finish`)."""
