@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,10 +22,8 @@ __all__ = [
     "PLATE_SHAPES",
     "NON_READING_TOKENS",
     "decode_bytes",
-    "read_text",
     "normalise_well",
     "well_position",
-    "plate_wells_for",
     "well_name",
     "hms_to_seconds",
     "parse_number",
@@ -37,30 +34,22 @@ __all__ = [
 ]
 
 #: Plate size -> (rows, columns).
-PLATE_SHAPES: dict[int, tuple[int, int]] = {
-    6: (2, 3),
-    12: (3, 4),
-    24: (4, 6),
-    48: (6, 8),
-    96: (8, 12),
-    384: (16, 24),
-}
+PLATE_SHAPES: dict[int, tuple[int, int]] = {6: (2, 3), 12: (3, 4), 24: (4, 6), 48: (6, 8), 96: (8, 12)}
+PLATE_SHAPES[384] = (16, 24)
 
 #: Cell texts that mean "the reader produced no number here", lower-cased, with the reason reported.
 NON_READING_TOKENS: dict[str, str] = {
-    "nan": "no reading (NaN)",
-    "ovrflw": "overflow (OVRFLW)",
-    "overflow": "overflow (OVERFLOW)",
-    "over": "overflow (OVER)",
-    "#sat": "saturated (#SAT)",
-    "sat": "saturated (SAT)",
-    "range?": "out of range (Range?)",
-    "invalid": "invalid reading (Invalid)",
-    "error": "reader error (Error)",
-    "path?": "PathCheck failed (Path?)",
-    "-": "no reading (-)",
-    "n/a": "no reading (n/a)",
-    "na": "no reading (NA)",
+    token.lower(): f"{reason} ({token})"
+    for reason, tokens in (
+        ("no reading", "NaN - n/a NA"),
+        ("overflow", "OVRFLW OVERFLOW OVER"),
+        ("saturated", "#SAT SAT"),
+        ("out of range", "Range?"),
+        ("invalid reading", "Invalid"),
+        ("reader error", "Error"),
+        ("PathCheck failed", "Path?"),
+    )
+    for token in tokens.split()
 }
 
 _WELL_RE = re.compile(r"^\s*([A-Pa-p])\s*0*([1-9][0-9]?)\s*$")
@@ -102,12 +91,6 @@ def decode_bytes(raw: bytes) -> tuple[str, str]:
         return raw.decode("latin-1"), "latin-1"
 
 
-def read_text(path: str | Path) -> tuple[list[str], str]:
-    """The lines of a text export (any line ending) and the encoding they were decoded with."""
-    text, encoding = decode_bytes(Path(path).read_bytes())
-    return text.splitlines(), encoding
-
-
 def normalise_well(text: object) -> str | None:
     """``'A01'``, ``'a1'``, ``'A 1'`` -> ``'A1'``; None when not a well name (rows A-P, columns 1-24).
 
@@ -132,14 +115,6 @@ def well_position(well: str) -> tuple[int, int]:
 def well_name(row_index: int, column: int) -> str:
     """The well at a row index (from 0) and column number (from 1): ``(1, 3)`` -> ``'B3'``."""
     return f"{chr(ord('A') + row_index)}{column}"
-
-
-def plate_wells_for(wells: Sequence[str]) -> int:
-    """The smallest of 96 and 384 wells that holds every (normalised) well name given."""
-    rows, cols = PLATE_SHAPES[96]
-    if all(well_position(w)[0] < rows and well_position(w)[1] <= cols for w in wells):
-        return 96
-    return 384
 
 
 def hms_to_seconds(text: object) -> float | None:
@@ -216,20 +191,13 @@ def classify_cell(text: object) -> tuple[float | None, str | None]:
 
 
 _TIME_UNIT_WORDS = {
-    "s": "s",
-    "sec": "s",
-    "secs": "s",
-    "second": "s",
-    "seconds": "s",
-    "min": "min",
-    "mins": "min",
-    "minute": "min",
-    "minutes": "min",
-    "h": "h",
-    "hr": "h",
-    "hrs": "h",
-    "hour": "h",
-    "hours": "h",
+    word: unit
+    for unit, words in (
+        ("s", "s sec secs second seconds"),
+        ("min", "min mins minute minutes"),
+        ("h", "h hr hrs hour hours"),
+    )
+    for word in words.split()
 }
 _TIME_HEADER_RE = re.compile(
     r"^\s*(?:time|t)\s*(?:[\[(]\s*(?P<b>[A-Za-z]+)\s*[\])]|_(?P<s>[A-Za-z]+)|\s+(?P<w>[A-Za-z]+))?\s*$",
@@ -307,16 +275,14 @@ def build_frame(
     line_of = list(lines) if lines is not None else [None] * n
     problems: list[Problem] = []
     for i in range(n):
+        bad = []
         if normalise_well(well[i]) != well[i]:
-            problems.append(
-                Problem(line_of[i], None, f"'{well[i]}' is not a well name (A1..P24, no padding)")
-            )
+            bad.append(f"'{well[i]}' is not a well name (A1..P24, no padding)")
         if not isinstance(plate[i], (int, np.integer)) or plate[i] < 1:
-            problems.append(Problem(line_of[i], None, f"plate '{plate[i]}' must be an integer from 1"))
+            bad.append(f"plate '{plate[i]}' must be an integer from 1")
         if signal[i] is None or not math.isfinite(signal[i]):
-            problems.append(
-                Problem(line_of[i], None, f"well {well[i]}: signal {signal[i]!r} is not a number")
-            )
+            bad.append(f"well {well[i]}: signal {signal[i]!r} is not a number")
+        problems += [Problem(line_of[i], None, message) for message in bad]
     if problems:
         raise DataFormatError(source, problems)
     frame = pd.DataFrame(

@@ -19,7 +19,7 @@ as the file states them (the reader's elapsed time); endpoint reads get time 0.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ...errors import DataFormatError, Problem
@@ -60,9 +60,9 @@ class _Header:
     read_type: str
     read_mode: str
     data_type: str
-    reads: int | None
+    reads_declared: int | None
     interval_s: float | None
-    wavelengths: list[int | None]
+    wavelengths_nm: list[int | None]
     plate_wells: int
 
 
@@ -94,18 +94,7 @@ def read(path: Path, *, sheet: str | None = None) -> PlateRead:
         if header is None:
             continue
         plate = len(plates) + 1
-        plates.append(
-            {
-                "plate": plate,
-                "name": header.name,
-                "layout": header.layout,
-                "read_type": header.read_type,
-                "read_mode": header.read_mode,
-                "reads_declared": header.reads,
-                "interval_s": header.interval_s,
-                "wavelengths_nm": header.wavelengths,
-            }
-        )
+        plates.append({"plate": plate, **asdict(header)})
         reader = _read_time_format if header.layout == "TimeFormat" else _read_plate_format
         reduced = reader(block, header, plate, cells)
         if not any(p == plate for p in cells.plates_with_cells()):
@@ -228,9 +217,9 @@ def _parse_header(block: _Block, cells: CellCollector) -> _Header | None:
         read_type=read_type,
         read_mode=read_mode,
         data_type=data_type,
-        reads=int(reads) if reads is not None else None,
+        reads_declared=int(reads) if reads is not None else None,
         interval_s=interval if read_type == "Kinetic" else None,
-        wavelengths=wavelengths or [None],
+        wavelengths_nm=wavelengths or [None],
         plate_wells=plate_wells,
     )
 
@@ -298,7 +287,7 @@ def _read_time_format(block: _Block, header: _Header, plate: int, cells: CellCol
     if bad:
         cells.problem(line0, None, f"column header has names that are not wells: {', '.join(bad[:5])}")
         return None
-    n_wl = len(header.wavelengths)
+    n_wl = len(header.wavelengths_nm)
     per_wl = len(wells) // n_wl
     side_by_side = (
         n_wl > 1 and len(wells) % n_wl == 0 and [w for _, w in wells[:per_wl]] * n_wl == [w for _, w in wells]
@@ -333,7 +322,7 @@ def _read_time_format(block: _Block, header: _Header, plate: int, cells: CellCol
                 plate=plate,
                 well=well,
                 time_s=time_s,
-                wavelength_nm=header.wavelengths[wl_index],
+                wavelength_nm=header.wavelengths_nm[wl_index],
                 temperature_C=temperature,
                 text=_field(fields, i),
                 line=number,
@@ -361,11 +350,11 @@ def _plate_columns(
             cells.problem(line, None, f"column header cell '{text}' is not a plate column number")
             return []
         out.append((i, k, int(text)))
-    if k + 1 != len(header.wavelengths):
+    if k + 1 != len(header.wavelengths_nm):
         cells.problem(
             line,
             None,
-            f"{len(header.wavelengths)} wavelengths declared but the grid has {k + 1} column groups",
+            f"{len(header.wavelengths_nm)} wavelengths declared but the grid has {k + 1} column groups",
         )
         return []
     return out
@@ -399,7 +388,7 @@ def _read_plate_format(block: _Block, header: _Header, plate: int, cells: CellCo
                     plate=plate,
                     well=well,
                     time_s=time_s,
-                    wavelength_nm=header.wavelengths[k],
+                    wavelength_nm=header.wavelengths_nm[k],
                     temperature_C=temperature,
                     text=_field(fields, i),
                     line=number,
