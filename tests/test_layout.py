@@ -171,3 +171,21 @@ def test_read_layout_384_plate_accepts_a13(tmp_path):
     with pytest.raises(DataFormatError, match="A13' is not on a 96-well plate"):
         read_layout(path)
     assert read_layout(path, plate_wells=384)["well"].tolist() == ["A13", "P24"]
+
+
+def test_read_layout_xlsx_sheet(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "notes"
+    ws = book.create_sheet("layout")
+    for row in (["Well", "AMP (uM)", "role"], ["C03", 50, "standard"], ["C4", 0, "Blank"]):
+        ws.append(row)
+    path = tmp_path / "layout.xlsx"
+    book.save(path)
+    layout = read_layout(path, sheet="layout")
+    assert layout.to_dict("list") == {
+        "well": ["C3", "C4"],
+        "role": ["standard", "blank"],
+        "amp_uM": [50.0, 0.0],
+    }
+    with pytest.raises(DataFormatError, match="no sheet 'plate'; sheets: notes, layout"):
+        read_layout(path, sheet="plate")

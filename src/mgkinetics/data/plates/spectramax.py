@@ -306,12 +306,14 @@ def _read_time_format(block: _Block, header: _Header, plate: int, cells: CellCol
         assignment = [(item, None) for item in reads]
     elif len(groups) == n_wl:
         assignment = [(item, k) for k, g in enumerate(groups) for item in g]
+    elif header.reads_declared and len(reads) == n_wl * header.reads_declared:  # groups split oddly
+        assignment = [(item, i // header.reads_declared) for i, item in enumerate(reads)]
     else:
         cells.problem(
             line0,
             None,
-            f"{n_wl} wavelengths declared but the reads form {len(groups)} groups of lines; "
-            "expected one group per wavelength",
+            f"{n_wl} wavelengths declared but the reads form {len(groups)} groups "
+            f"of {len(reads)} lines; expected one group (or {header.reads_declared} lines) per wavelength",
         )
         return reduced
     for (number, fields), k in assignment:
