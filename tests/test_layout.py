@@ -189,3 +189,20 @@ def test_read_layout_xlsx_sheet(tmp_path):
     }
     with pytest.raises(DataFormatError, match="no sheet 'plate'; sheets: notes, layout"):
         read_layout(path, sheet="plate")
+
+
+def test_read_layout_with_a_plate_column_keys_on_plate_and_well(tmp_path):
+    path = tmp_path / "layout.csv"
+    path.write_text("plate,well,ATP (mM)\n1,A1,1\n2,A1,2\n")
+    layout = read_layout(path)
+    assert layout.to_dict("list") == {
+        "plate": [1, 2],
+        "well": ["A1", "A1"],
+        "role": ["sample"] * 2,
+        "atp_mM": [1.0, 2.0],
+    }
+    path.write_text("plate,well,ATP (mM)\n1,A1,1\n1,A01,2\nx,B1,1\n")
+    with pytest.raises(DataFormatError) as exc:
+        read_layout(path)
+    assert "line 3, column 'well': plate 1, well A1 is listed twice (first at line 2)" in problems_text(exc)
+    assert "line 4, column 'plate': plate 'x' is not a plate number" in problems_text(exc)
