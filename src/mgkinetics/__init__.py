@@ -58,6 +58,8 @@ __all__ = [
     "parse_quantity",
     "parse_unit",
     "read_csv",
+    "read_layout",
+    "read_traces",
     "register",
 ]
 
@@ -72,6 +74,8 @@ _LAZY = {
     "GlobalFitResult": "fitting.globalfit",
     "speciate": "speciation.species",
     "apparent_kd": "speciation.constants",
+    "read_traces": "data.plates",
+    "read_layout": "data.layout",
 }
 
 
