@@ -1,0 +1,182 @@
+"""EnzymeML v2 JSON out: fits (and their initial-rate rows) or read EnzymeML data, schema-valid.
+
+The document holds what EnzymeML v2 has fields for: species, one measurement per initial-rate row
+(mapping in :mod:`mgkinetics.report.enzymeml_parts`), the law as a ``rateLaw`` equation and each
+parameter's value, unit, standard error, start and bounds. The schema allows no extra keys, so the
+rest of a fit -- confidence intervals with their method and level, covariance, weighting,
+goodness of fit, conditions (ionic strength ...), derived quantities, status and warnings -- goes
+to a sidecar ``DOC.stats.json`` that the document's ``description`` names, keyed by the
+document's parameter and measurement ids.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mgkinetics.errors import MgKineticsError
+from mgkinetics.fitting.results import FitCollection, FitResult
+from mgkinetics.report.enzymeml_parts import (
+    data_equations,
+    data_measurements,
+    data_parameters,
+    data_species,
+    fit_equation,
+    fit_measurements,
+    fit_parameters,
+    fit_species,
+    group_label,
+    parameter_id,
+)
+
+__all__ = ["to_enzymeml", "enzymeml_stats", "write_enzymeml", "stats_path", "write_text_atomic"]
+
+SIDECAR_FORMAT = "mgkinetics EnzymeML statistics sidecar"
+
+
+def _fits(results) -> list[FitResult]:
+    if results is None:
+        return []
+    if isinstance(results, FitResult):
+        return [results]
+    if isinstance(results, FitCollection):
+        return list(results.fits)
+    fits = []
+    for r in results:
+        fits.extend(_fits(r))
+    return fits
+
+
+def stats_path(path: str | Path) -> Path:
+    """The sidecar of ``DOC.json``: ``DOC.stats.json`` beside it."""
+    path = Path(path)
+    return path.with_name(path.stem + ".stats.json")
+
+
+def _measurements_of(fits: list[FitResult]) -> list[list[dict]]:
+    out, number = [], 1
+    for fit in fits:
+        out.append(fit_measurements(fit, number))
+        number += len(fit.rows.used)
+    return out
+
+
+def to_enzymeml(results=None, *, data=None, name: str = "mgkinetics", stats_file: str | None = None) -> dict:
+    """An EnzymeML v2 document (a dict ready for ``json.dump``) of fits or of read EnzymeML data.
+
+    Parameters
+    ----------
+    results : FitResult, FitCollection or list of them, optional
+        Fits to export: their rows become measurements, their law an equation, their parameters
+        EnzymeML parameters with unit, stderr and bounds.
+    data : EnzymeMLData, optional
+        Data read by :func:`mgkinetics.data.enzymeml.read_enzymeml`, exported as it was read
+        (species, time courses in their own units, parameters, equations) when ``results`` is None.
+    name : str
+        The document's name.
+    stats_file : str, optional
+        Name of the statistics sidecar, cited in ``description``.
+
+    Returns
+    -------
+    dict
+        Valid against the EnzymeML v2 JSON schema (with its ``version`` pattern repaired).
+    """
+    fits = _fits(results)
+    if not fits and data is None:
+        raise MgKineticsError("nothing to export: give fit results or EnzymeML data")
+    doc: dict[str, Any] = {"name": name, "version": "2.0", "creators": [], "vessels": []}
+    if fits:
+        many = len(fits) > 1
+        small, proteins = fit_species(fits)
+        measurements = [m for ms in _measurements_of(fits) for m in ms]
+        equations = list({fit.law.name: fit_equation(fit) for fit in fits}.values())
+        parameters = [p for fit in fits for p in fit_parameters(fit, many=many)]
+        text = (f"Initial rates and fits by mgkinetics ({', '.join(sorted({f.law.name for f in fits}))}). "
+                "Each measurement is one row of the fitted table; the rate is the one-point series of "
+                "species 'product' (data_unit a rate).")
+        doc.update(small_molecules=small, proteins=proteins, complexes=[], measurements=measurements,
+                   equations=equations, parameters=parameters)
+    else:
+        small, proteins, complexes = data_species(data)
+        doc.update(small_molecules=small, proteins=proteins, complexes=complexes,
+                   measurements=data_measurements(data), equations=data_equations(data),
+                   parameters=data_parameters(data))
+        text = f"Measurements of {Path(data.source).name} ('{data.name}') as read by mgkinetics."
+    if stats_file:
+        text += (f" Statistics EnzymeML v2 has no field for (confidence intervals with their method, "
+                 f"covariance, weighting, conditions such as ionic strength, fit status and warnings) are in "
+                 f"the sidecar file {stats_file}.")
+    doc["description"] = text
+    return doc
+
+
+def _fit_stats(fit: FitResult, measurement_ids: list[str], *, many: bool) -> dict:
+    ids = {n: parameter_id(fit, n, many=many) for n in fit.parameters}
+    body = fit.to_dict()
+    body["parameters"] = {ids[n]: {"name": n, **v} for n, v in body["parameters"].items()}
+    cov = None
+    if fit.covariance is not None:
+        cov = {"parameters": [ids.get(n, n) for n in fit.covariance_names],
+               "matrix": [[float(x) for x in row] for row in fit.covariance]}
+    return {"group": group_label(fit), "measurement_ids": measurement_ids, "rows_used_lines": list(fit.rows.used),
+            "rate_unit": fit.rate_unit.label, "weights": [float(w) for w in fit.data.get("weights", [])],
+            **body, "covariance": cov}
+
+
+def enzymeml_stats(results, *, document: str = "") -> dict:
+    """What the EnzymeML document cannot hold, per fit, keyed by the document's ids (see the module)."""
+    fits = _fits(results)
+    many = len(fits) > 1
+    blocks = _measurements_of(fits)
+    return {"format": SIDECAR_FORMAT, "format_version": 1, "document": document,
+            "fits": [_fit_stats(f, [m["id"] for m in ms], many=many) for f, ms in zip(fits, blocks)]}
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder, then rename."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_enzymeml(path: str | Path, results=None, *, data=None, name: str = "mgkinetics") -> tuple[Path, Path | None]:
+    """Write the EnzymeML document (and, for fits, its ``DOC.stats.json`` sidecar), each atomically.
+
+    Returns ``(document path, sidecar path or None)``. See :func:`to_enzymeml` for the arguments.
+
+    Examples
+    --------
+    >>> import json, os, tempfile, numpy as np, mgkinetics as mgk
+    >>> s = np.array([0.5, 1, 2, 4, 8, 16.0])
+    >>> res = mgk.fit({"s_mM": s, "rate_uM_per_s": 10 * s / (2 + s)}, "michaelis_menten")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     doc, stats = write_enzymeml(os.path.join(d, "mm.json"), res)
+    ...     out = json.load(open(doc))
+    >>> len(out["measurements"]), [p["id"] for p in out["parameters"]], stats.name
+    (6, ['vmax', 'km'], 'mm.stats.json')
+    """
+    path = Path(path)
+    fits = _fits(results)
+    sidecar = stats_path(path) if fits else None
+    doc = to_enzymeml(results, data=data, name=name, stats_file=sidecar.name if sidecar else None)
+    text = _dumps(doc)
+    if sidecar is not None:
+        write_text_atomic(sidecar, _dumps(enzymeml_stats(results, document=path.name)))
+    write_text_atomic(path, text)
+    return path, sidecar
