@@ -24,6 +24,7 @@ COMMANDS = {
     "batch": "batch:batch",
     "compare": "compare:compare",
     "select": "select:select",
+    "enzymeml": "enzymeml:enzymeml",
 }
 
 VERSION = "0.1.0"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-__all__ = ["parse_pairs", "write_output", "data_options", "data_kwargs", "output_options", "interval_options"]
+__all__ = ["parse_pairs", "write_output", "write_enzymeml_output", "data_options", "data_kwargs", "output_options", "interval_options"]
 
 
 
@@ -93,7 +93,9 @@ def data_kwargs(values: dict) -> dict:
 
 def output_options(*formats: str):
     """Decorator adding ``--format`` (parameter ``fmt``; the first format is the default) and ``--out``."""
-    out_help = "Write here instead of stdout" + (" (required for parquet)." if "parquet" in formats else ".")
+    needs_file = [f for f in formats if f in ("parquet", "enzymeml")]
+    out_help = "Write here instead of stdout" + (f" (required for {' and '.join(needs_file)})." if needs_file
+                                                 else ".")
 
     def decorate(f):
         f = click.option("--out", type=click.Path(dir_okay=False, writable=True), help=out_help)(f)
@@ -110,6 +112,16 @@ def write_output(text: str, out: str | None) -> None:
             fh.write(text)
     else:
         click.echo(text, nl=False)
+
+
+def write_enzymeml_output(results, out: str | None, *, name: str, extra=None) -> None:
+    """``--format enzymeml``: the EnzymeML v2 document at --out (required) and its DOC.stats.json sidecar."""
+    if not out:
+        raise click.UsageError("--format enzymeml writes a document and its .stats.json sidecar; give --out DOC.json")
+    from mgkinetics.report.enzymeml import write_enzymeml
+
+    doc, stats = write_enzymeml(out, results, name=name, extra=extra)
+    click.echo(f"wrote {doc}" + (f" and {stats}" if stats else ""), err=True)
 
 
 def interval_options(*, what: str, min_bootstrap: int):

@@ -12,6 +12,7 @@ document's parameter and measurement ids.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -127,13 +128,33 @@ def _fit_stats(fit: FitResult, measurement_ids: list[str], *, many: bool) -> dic
             **body, "covariance": cov}
 
 
-def enzymeml_stats(results, *, document: str = "") -> dict:
-    """What the EnzymeML document cannot hold, per fit, keyed by the document's ids (see the module)."""
+def _json_ready(obj: Any) -> Any:
+    """Mappings, sequences and numpy scalars as JSON builtins; NaN and infinities become null."""
+    if isinstance(obj, dict) or hasattr(obj, "items"):
+        return {str(k): _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)) or hasattr(obj, "tolist"):
+        items = obj.tolist() if hasattr(obj, "tolist") else obj
+        return [_json_ready(v) for v in items] if isinstance(items, list) else _json_ready(items)
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, (int, float)):
+        return obj if math.isfinite(obj) else None
+    return str(obj)
+
+
+def enzymeml_stats(results, *, document: str = "", extra: dict | None = None) -> dict:
+    """What the EnzymeML document cannot hold, per fit, keyed by the document's ids (see the module).
+
+    ``extra`` (a comparison's or global fit's JSON form, say) is stored under ``"extra"``.
+    """
     fits = _fits(results)
     many = len(fits) > 1
     blocks = _measurements_of(fits)
-    return {"format": SIDECAR_FORMAT, "format_version": 1, "document": document,
-            "fits": [_fit_stats(f, [m["id"] for m in ms], many=many) for f, ms in zip(fits, blocks)]}
+    out = {"format": SIDECAR_FORMAT, "format_version": 1, "document": document,
+           "fits": [_fit_stats(f, [m["id"] for m in ms], many=many) for f, ms in zip(fits, blocks)]}
+    if extra:
+        out["extra"] = extra
+    return _json_ready(out)
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
@@ -143,6 +164,9 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a written file gets the usual mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -155,10 +179,12 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def write_enzymeml(path: str | Path, results=None, *, data=None, name: str = "mgkinetics") -> tuple[Path, Path | None]:
+def write_enzymeml(path: str | Path, results=None, *, data=None, name: str = "mgkinetics",
+                   extra: dict | None = None) -> tuple[Path, Path | None]:
     """Write the EnzymeML document (and, for fits, its ``DOC.stats.json`` sidecar), each atomically.
 
-    Returns ``(document path, sidecar path or None)``. See :func:`to_enzymeml` for the arguments.
+    Returns ``(document path, sidecar path or None)``. See :func:`to_enzymeml` for the arguments;
+    ``extra`` goes to the sidecar (:func:`enzymeml_stats`).
 
     Examples
     --------
@@ -177,6 +203,6 @@ def write_enzymeml(path: str | Path, results=None, *, data=None, name: str = "mg
     doc = to_enzymeml(results, data=data, name=name, stats_file=sidecar.name if sidecar else None)
     text = _dumps(doc)
     if sidecar is not None:
-        write_text_atomic(sidecar, _dumps(enzymeml_stats(results, document=path.name)))
+        write_text_atomic(sidecar, _dumps(enzymeml_stats(results, document=path.name, extra=extra)))
     write_text_atomic(path, text)
     return path, sidecar
