@@ -162,8 +162,12 @@ def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out):
         list(files), law, shared, group=list(groups) or None, conditions=conditions or None, **options
     )
     if fmt == "enzymeml":
-        write_enzymeml_output(list(result.parts), out, name=f"mgkinetics global fit: {law}",
-                              extra={"shared_parameters": list(result.shared), "global_fit": result.to_dict()})
+        write_enzymeml_output(
+            list(result.parts),
+            out,
+            name=f"mgkinetics global fit: {law}",
+            extra={"shared_parameters": list(result.shared), "global_fit": result.to_dict()},
+        )
     else:
         write_output(report.global_to_json(result) if fmt == "json" else report.global_to_text(result), out)
     if not result.success:

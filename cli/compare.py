@@ -67,8 +67,12 @@ def compare(
         seed=seed,
     )
     if fmt == "enzymeml":
-        write_enzymeml_output(list(result.fits.values()), out, name=f"mgkinetics compare: {law} by {by}",
-                              extra={"comparison": result.to_dict()})
+        write_enzymeml_output(
+            list(result.fits.values()),
+            out,
+            name=f"mgkinetics compare: {law} by {by}",
+            extra={"comparison": result.to_dict()},
+        )
         return
     text = compare_report.to_json(result) if fmt == "json" else compare_report.to_text(result)
     write_output(text, out)

@@ -11,8 +11,11 @@ __all__ = ["enzymeml"]
 
 @click.command()
 @click.argument("document", type=click.Path(dir_okay=False))
-@click.option("--out", type=click.Path(dir_okay=False, writable=True),
-              help="CSV file to write (atomically); stdout when omitted.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True),
+    help="CSV file to write (atomically); stdout when omitted.",
+)
 def enzymeml(document: str, out: str | None) -> None:
     """Read the EnzymeML v2 DOCUMENT (JSON) into a CSV table, one row per data point.
 
@@ -37,6 +40,8 @@ def enzymeml(document: str, out: str | None) -> None:
         write_text_atomic(out, text)
     else:
         click.echo(text, nl=False)
-    click.echo(f"{data.source}: {len(data.measurements)} measurements, {data.n_points} data points "
-               f"({data.n_null} null), {len(data.warnings)} kinds of deviation"
-               + (f" -> {out}" if out else ""), err=True)
+    click.echo(
+        f"{data.source}: {len(data.measurements)} measurements, {data.n_points} data points "
+        f"({data.n_null} null), {len(data.warnings)} kinds of deviation" + (f" -> {out}" if out else ""),
+        err=True,
+    )

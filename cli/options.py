@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-__all__ = ["parse_pairs", "write_output", "write_enzymeml_output", "data_options", "data_kwargs", "output_options", "interval_options"]
+__all__ = ["parse_pairs", "write_output", "write_enzymeml_output", "data_options", "data_kwargs",
+           "output_options", "interval_options"]
 
 
 
@@ -117,7 +118,9 @@ def write_output(text: str, out: str | None) -> None:
 def write_enzymeml_output(results, out: str | None, *, name: str, extra=None) -> None:
     """``--format enzymeml``: the EnzymeML v2 document at --out (required) and its DOC.stats.json sidecar."""
     if not out:
-        raise click.UsageError("--format enzymeml writes a document and its .stats.json sidecar; give --out DOC.json")
+        raise click.UsageError(
+            "--format enzymeml writes a document and its .stats.json sidecar; give --out DOC.json"
+        )
     from mgkinetics.report.enzymeml import write_enzymeml
 
     doc, stats = write_enzymeml(out, results, name=name, extra=extra)

@@ -24,9 +24,15 @@ __all__ = ["report"]
     "DOC.json file).",
 )
 @click.option("--no-figures", is_flag=True, help="Skip the PNG figures (faster).")
-@click.option("--format", "fmt", type=click.Choice(["markdown", "enzymeml"]), default="markdown",
-              show_default=True, help="enzymeml: the headline ak_random_bibi fits as an EnzymeML v2 document "
-              "(+ DOC.stats.json) instead of the Markdown report.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "enzymeml"]),
+    default="markdown",
+    show_default=True,
+    help="enzymeml: the headline ak_random_bibi fits as an EnzymeML v2 document "
+    "(+ DOC.stats.json) instead of the Markdown report.",
+)
 def report(data_dir: str | None, out_dir: str, no_figures: bool, fmt: str) -> None:
     """Fit the AK datasets (WT vs D84A), write a Markdown report, print the kcat headline."""
     from pathlib import Path
@@ -37,8 +43,9 @@ def report(data_dir: str | None, out_dir: str, no_figures: bool, fmt: str) -> No
 
     if fmt == "enzymeml":
         if not out_dir.endswith(".json"):
-            raise UserError("--format enzymeml writes one JSON document and its .stats.json sidecar; "
-                            "give --out DOC.json")
+            raise UserError(
+                "--format enzymeml writes one JSON document and its .stats.json sidecar; give --out DOC.json"
+            )
         from .options import write_enzymeml_output
 
         result = build_report(data_dir, None, figures=False)

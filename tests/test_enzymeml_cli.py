@@ -11,9 +11,9 @@ from types import SimpleNamespace
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from mgkinetics_cli.main import cli
 
 import mgkinetics as mgk
-from mgkinetics_cli.main import cli
 
 DATA = Path(__file__).parent / "data" / "enzymeml"
 AK = Path(__file__).resolve().parents[1] / "datasets" / "ak_mgatp_saturation.csv"
@@ -63,14 +63,31 @@ def test_enzymeml_bad_document_is_an_error_without_traceback(tmp_path):
     bad.write_text("{not json", encoding="utf-8")
     res = _runner().invoke(cli, ["enzymeml", str(bad), "--out", str(tmp_path / "x.csv")])
     assert res.exit_code == 2
-    assert res.stderr.startswith("Error: ") and "not valid JSON" in res.stderr and "Traceback" not in res.stderr
+    assert (
+        res.stderr.startswith("Error: ") and "not valid JSON" in res.stderr and "Traceback" not in res.stderr
+    )
     assert not (tmp_path / "x.csv").exists()
 
 
 def test_fit_format_enzymeml(tmp_path, validator):
     out = tmp_path / "fit.json"
-    res = _runner().invoke(cli, ["fit", str(AK), "--law", "mgatp_mm", "--enzyme", "enzyme_nM", "--group",
-                                 "variant", "--format", "enzymeml", "--out", str(out)])
+    res = _runner().invoke(
+        cli,
+        [
+            "fit",
+            str(AK),
+            "--law",
+            "mgatp_mm",
+            "--enzyme",
+            "enzyme_nM",
+            "--group",
+            "variant",
+            "--format",
+            "enzymeml",
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.stderr
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert list(validator.iter_errors(doc)) == []
@@ -79,15 +96,29 @@ def test_fit_format_enzymeml(tmp_path, validator):
 
 
 def test_fit_format_enzymeml_needs_out():
-    res = _runner().invoke(cli, ["fit", str(AK), "--law", "mgatp_mm", "--enzyme", "enzyme_nM",
-                                 "--format", "enzymeml"])
+    res = _runner().invoke(
+        cli, ["fit", str(AK), "--law", "mgatp_mm", "--enzyme", "enzyme_nM", "--format", "enzymeml"]
+    )
     assert res.exit_code == 2 and "give --out DOC.json" in res.stderr
 
 
 def test_compare_format_enzymeml(tmp_path, validator):
     out = tmp_path / "cmp.json"
-    res = _runner().invoke(cli, ["compare", str(AK), "--law", "mgatp_mm", "--enzyme", "enzyme_nM",
-                                 "--format", "enzymeml", "--out", str(out)])
+    res = _runner().invoke(
+        cli,
+        [
+            "compare",
+            str(AK),
+            "--law",
+            "mgatp_mm",
+            "--enzyme",
+            "enzyme_nM",
+            "--format",
+            "enzymeml",
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.stderr
     assert list(validator.iter_errors(json.loads(out.read_text(encoding="utf-8")))) == []
     side = json.loads((tmp_path / "cmp.stats.json").read_text(encoding="utf-8"))
@@ -101,7 +132,9 @@ def test_report_format_enzymeml(tmp_path, monkeypatch, validator):
 
     def fake_build_report(data_dir, out_dir, *, figures=True):
         calls.append((data_dir, out_dir, figures))
-        return SimpleNamespace(headline="kcat: headline", fits={"bibi": {"WT": fit["WT"], "D84A": fit["D84A"]}})
+        return SimpleNamespace(
+            headline="kcat: headline", fits={"bibi": {"WT": fit["WT"], "D84A": fit["D84A"]}}
+        )
 
     monkeypatch.setattr("mgkinetics.ak.report.build_report", fake_build_report)
     out = tmp_path / "ak.json"

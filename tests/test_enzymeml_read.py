@@ -148,11 +148,22 @@ def test_synthetic_units_nulls_and_conditions(synth):
 
 def test_synthetic_records(synth):
     kcat, km = synth.parameters
-    assert (kcat.id, kcat.value, kcat.unit, kcat.stderr, kcat.lower_bound, kcat.upper_bound, kcat.initial_value,
-            kcat.fit) == ("kcat", 330.0, "1/s", 5.0, 0.0, 1000.0, 100.0, True)
+    assert (
+        kcat.id,
+        kcat.value,
+        kcat.unit,
+        kcat.stderr,
+        kcat.lower_bound,
+        kcat.upper_bound,
+        kcat.initial_value,
+        kcat.fit,
+    ) == ("kcat", 330.0, "1/s", 5.0, 0.0, 1000.0, 100.0, True)
     assert (km.value, km.unit, km.stderr) == (0.1, "mM", 0.01)
     species = {s.id: s for s in synth.species}
-    assert species["mgatp"].kind == "complex" and list(species["mgatp"].identifiers["participants"]) == ["mg", "atp"]
+    assert species["mgatp"].kind == "complex" and list(species["mgatp"].identifiers["participants"]) == [
+        "mg",
+        "atp",
+    ]
     assert species["ak"].identifiers["ecnumber"] == "2.7.4.3"
     assert species["atp"].identifiers["inchikey"] == "ZKHQWZAMYRWXGA-KQYNXXCUSA-N"
     assert synth.equations[0].equation == "kcat * ak * atp / (km + atp)"
@@ -161,8 +172,14 @@ def test_synthetic_records(synth):
 
 def test_synthetic_warnings(synth):
     counts = synth.warning_counts()
-    assert counts == {"jsonld_keys": 3, "null_field": 5, "null_value": 1, "no_temperature_unit": 1,
-                      "no_time_unit": 1, "unit_mdmodels_time": 1}
+    assert counts == {
+        "jsonld_keys": 3,
+        "null_field": 5,
+        "null_value": 1,
+        "no_temperature_unit": 1,
+        "no_time_unit": 1,
+        "unit_mdmodels_time": 1,
+    }
     w = next(w for w in synth.warnings if w.code == "no_time_unit")
     assert w.paths == ("measurements[1].species_data[0].time_unit",)
     assert "not converted" in w.assumed or "unconverted" in w.assumed
@@ -197,10 +214,13 @@ def test_not_json_names_the_line(tmp_path):
     assert info.value.problems[0].line == 2 and "not valid JSON" in info.value.problems[0].message
 
 
-@pytest.mark.parametrize("doc, text", [
-    ([1, 2], "top level is a JSON list"),
-    ({"title": "a table", "rows": []}, "not an EnzymeML document"),
-])
+@pytest.mark.parametrize(
+    "doc, text",
+    [
+        ([1, 2], "top level is a JSON list"),
+        ({"title": "a table", "rows": []}, "not an EnzymeML document"),
+    ],
+)
 def test_not_enzymeml(tmp_path, doc, text):
     with pytest.raises(DataFormatError) as info:
         read_enzymeml(_write(tmp_path, doc))

@@ -40,11 +40,36 @@ def test_repaired_schema_accepts_versions_and_the_raw_document_still_fails(valid
     assert validator.is_valid({"name": "x", "version": "2.0", "creators": [], "vessels": []})
     assert not validator.is_valid({"name": "x", "version": "2", "creators": [], "vessels": []})
     raw = json.loads((DATA / "enz.json").read_text(encoding="utf-8"))
-    assert len(_errors(validator, raw)) == 987  # as the shared README counts (its schema copy, pattern moot here)
+    assert (
+        len(_errors(validator, raw)) == 987
+    )  # as the shared README counts (its schema copy, pattern moot here)
 
 
-@pytest.mark.parametrize("label", ["M", "mM", "uM", "nM", "pM", "uM/s", "mM/min", "nM/h", "1/s", "1/min",
-                                   "1/(M*s)", "1/(uM*min)", "1/mM", "1", "s", "min", "h", "d", "C", "K"])
+@pytest.mark.parametrize(
+    "label",
+    [
+        "M",
+        "mM",
+        "uM",
+        "nM",
+        "pM",
+        "uM/s",
+        "mM/min",
+        "nM/h",
+        "1/s",
+        "1/min",
+        "1/(M*s)",
+        "1/(uM*min)",
+        "1/mM",
+        "1",
+        "s",
+        "min",
+        "h",
+        "d",
+        "C",
+        "K",
+    ],
+)
 def test_unit_definitions_read_back_to_the_same_label(label):
     unit, notes = read_unit(unit_definition(label))
     assert unit.label == label and notes == []
@@ -52,12 +77,20 @@ def test_unit_definitions_read_back_to_the_same_label(label):
 
 def test_base_units_follow_sbml_rules():
     # 1e-3 mol / (10 l) is 1e-4 M: no mgkinetics label, the name wins and the mismatch is reported
-    unit, notes = read_unit({"name": "mmol / l", "base_units": [
-        {"kind": "mole", "exponent": 1, "scale": -3}, {"kind": "litre", "exponent": -1, "scale": 1}]})
+    unit, notes = read_unit(
+        {
+            "name": "mmol / l",
+            "base_units": [
+                {"kind": "mole", "exponent": 1, "scale": -3},
+                {"kind": "litre", "exponent": -1, "scale": 1},
+            ],
+        }
+    )
     assert unit.label == "mM" and [n[0] for n in notes] == ["unit_base_mismatch"]
     # mol / m^3 = mM (1 m^3 = 1000 l); a name that disagrees in dimension loses to the base units
-    unit, notes = read_unit({"name": "s", "base_units": [
-        {"kind": "mole", "exponent": 1}, {"kind": "metre", "exponent": -3}]})
+    unit, notes = read_unit(
+        {"name": "s", "base_units": [{"kind": "mole", "exponent": 1}, {"kind": "metre", "exponent": -3}]}
+    )
     assert unit.label == "mM" and notes[0][0] == "unit_base_mismatch"
 
 
@@ -107,11 +140,15 @@ def test_fit_export_reads_back_to_the_fitted_rows(ak_fits, exported):
     expected = np.concatenate([f.data["rate"] for f in ak_fits])
     assert rates["value"].tolist() == expected.tolist()
     assert set(rates["data_unit"]) == {ak_fits[0].rate_unit.label}
-    for name, col in (("atp_total", "init_atp_total_mM"), ("mg_total", "init_mg_total_mM"),
-                      ("enzyme", "init_enzyme_uM")):
+    for name, col in (
+        ("atp_total", "init_atp_total_mM"),
+        ("mg_total", "init_mg_total_mM"),
+        ("enzyme", "init_enzyme_uM"),
+    ):
         assert rates[col].tolist() == np.concatenate([f.data[name] for f in ak_fits]).tolist()
-    assert rates["group_id"].tolist() == [f"variant={f.group['variant']}" for f in ak_fits
-                                          for _ in f.rows.used]
+    assert rates["group_id"].tolist() == [
+        f"variant={f.group['variant']}" for f in ak_fits for _ in f.rows.used
+    ]
     assert set(rates["ph"]) == {7.5} and set(rates["temperature_C"]) == {25.0}
     by_id = {p.id: p for p in back.parameters}
     wt = ak_fits["WT"].parameters["km"]
@@ -154,8 +191,20 @@ def test_real_document_round_trip(validator, tmp_path):
     assert _errors(validator, doc) == []
     second = read_enzymeml(doc_path)
     assert second.n_points == first.n_points == 12708
-    cols = ["measurement_id", "species_id", "point", "time", "value", "data_unit", "data_type", "ph",
-            "temperature_C", "init_testo_mM", "prepared_testo_mM", "init_aldolase_mM"]
+    cols = [
+        "measurement_id",
+        "species_id",
+        "point",
+        "time",
+        "value",
+        "data_unit",
+        "data_type",
+        "ph",
+        "temperature_C",
+        "init_testo_mM",
+        "prepared_testo_mM",
+        "init_aldolase_mM",
+    ]
     assert second.frame[cols].equals(first.frame[cols])
     # what is left to warn about: what the source never stated or stated inconsistently, and we kept
     assert second.warning_counts() == {"no_time_unit": 36, "data_type_unit_mismatch": 36}
@@ -173,13 +222,29 @@ def test_synthetic_round_trip_keeps_parameters_units_and_times(validator, tmp_pa
     assert _errors(validator, doc) == []
     second = read_enzymeml(doc_path)
     # Parameter.fit is not in the 77b0018 schema, so it cannot be written; constant defaults to true
-    fields = ("id", "name", "symbol", "value", "unit", "stderr", "initial_value", "lower_bound", "upper_bound")
-    assert [[getattr(p, f) for f in fields] for p in second.parameters] == \
-        [[getattr(p, f) for f in fields] for p in first.parameters]
-    assert [p.fit for p in first.parameters] == [True, True] and [p.fit for p in second.parameters] == [None, None]
+    fields = (
+        "id",
+        "name",
+        "symbol",
+        "value",
+        "unit",
+        "stderr",
+        "initial_value",
+        "lower_bound",
+        "upper_bound",
+    )
+    assert [[getattr(p, f) for f in fields] for p in second.parameters] == [
+        [getattr(p, f) for f in fields] for p in first.parameters
+    ]
+    assert [p.fit for p in first.parameters] == [True, True] and [p.fit for p in second.parameters] == [
+        None,
+        None,
+    ]
     assert second.equations == first.equations
     cols = ["measurement_id", "species_id", "time_s", "value", "data_unit"]
-    assert second.frame[cols].reset_index(drop=True).equals(first.frame.loc[good, cols].reset_index(drop=True))
+    assert (
+        second.frame[cols].reset_index(drop=True).equals(first.frame.loc[good, cols].reset_index(drop=True))
+    )
     atp = next(s for s in doc["measurements"][0]["species_data"] if s["species_id"] == "atp")
     assert atp["time"] == [0.0, 1.0, 3.0] and atp["time_unit"]["name"] == "min"  # its own unit, not seconds
 

@@ -31,10 +31,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import DataFormatError, Problem
-from .enzymeml_json import Checker, load_json, strip_document
-from .enzymeml_measurements import UNSPECIFIED, TableColumns, read_measurements
-from .enzymeml_model import (
+from mgkinetics.data.enzymeml_json import Checker, load_json, strip_document
+from mgkinetics.data.enzymeml_measurements import UNSPECIFIED, TableColumns, read_measurements
+from mgkinetics.data.enzymeml_model import (
     EnzymeMLData,
     EnzymeMLEquation,
     EnzymeMLParameter,
@@ -42,29 +41,88 @@ from .enzymeml_model import (
     EnzymeMLWarning,
     WarningLog,
 )
-from .enzymeml_units import read_unit
+from mgkinetics.data.enzymeml_units import read_unit
+from mgkinetics.errors import DataFormatError, Problem
 
 __all__ = ["read_enzymeml", "EnzymeMLData", "EnzymeMLWarning"]
 
-_ROOT_KEYS = frozenset({"name", "version", "description", "created", "modified", "creators", "vessels",
-                        "proteins", "complexes", "small_molecules", "reactions", "measurements", "equations",
-                        "parameters", "references"})
+_ROOT_KEYS = frozenset(
+    {
+        "name",
+        "version",
+        "description",
+        "created",
+        "modified",
+        "creators",
+        "vessels",
+        "proteins",
+        "complexes",
+        "small_molecules",
+        "reactions",
+        "measurements",
+        "equations",
+        "parameters",
+        "references",
+    }
+)
 _SPECIES_LISTS = {"small_molecules": "small_molecule", "proteins": "protein", "complexes": "complex"}
-_IDENTIFIERS = ("canonical_smiles", "inchi", "inchikey", "synonymous_names", "sequence", "ecnumber", "organism",
-                "organism_tax_id", "participants", "vessel_id", "references")
-_PARAMETER_KEYS = frozenset({"id", "name", "symbol", "value", "unit", "initial_value", "upper_bound",
-                             "lower_bound", "stderr", "constant", "fit"})
+_IDENTIFIERS = (
+    "canonical_smiles",
+    "inchi",
+    "inchikey",
+    "synonymous_names",
+    "sequence",
+    "ecnumber",
+    "organism",
+    "organism_tax_id",
+    "participants",
+    "vessel_id",
+    "references",
+)
+_PARAMETER_KEYS = frozenset(
+    {
+        "id",
+        "name",
+        "symbol",
+        "value",
+        "unit",
+        "initial_value",
+        "upper_bound",
+        "lower_bound",
+        "stderr",
+        "constant",
+        "fit",
+    }
+)
 
 
 def _root(raw, source: str, log: WarningLog) -> dict:
     if not isinstance(raw, dict):
-        raise DataFormatError(source, [Problem(None, None, f"(document): the top level is a JSON "
-                                               f"{type(raw).__name__}, not an EnzymeML document object")])
+        raise DataFormatError(
+            source,
+            [
+                Problem(
+                    None,
+                    None,
+                    f"(document): the top level is a JSON "
+                    f"{type(raw).__name__}, not an EnzymeML document object",
+                )
+            ],
+        )
     doc = strip_document(raw, "", log)
     known = _ROOT_KEYS - {"name", "version", "description", "created", "modified", "references"}
     if not known & set(doc):
-        raise DataFormatError(source, [Problem(None, None, "(document): not an EnzymeML document: it has none of "
-                                               "the keys " + ", ".join(sorted(known)))])
+        raise DataFormatError(
+            source,
+            [
+                Problem(
+                    None,
+                    None,
+                    "(document): not an EnzymeML document: it has none of "
+                    "the keys " + ", ".join(sorted(known)),
+                )
+            ],
+        )
     return doc
 
 
@@ -112,12 +170,21 @@ def _parameters(doc: dict, check: Checker) -> tuple[EnzymeMLParameter, ...]:
         ident = check.text(obj, "id", path, required=True)
         if ident is None:
             continue
-        numbers = {k: check.number(obj, k, path)
-                   for k in ("value", "stderr", "initial_value", "lower_bound", "upper_bound")}
-        out.append(EnzymeMLParameter(
-            id=ident, name=check.text(obj, "name", path) or ident, symbol=check.text(obj, "symbol", path) or ident,
-            unit=_unit_label(obj, "unit", path, check), constant=check.flag(obj, "constant", path),
-            fit=check.flag(obj, "fit", path), **numbers))
+        numbers = {
+            k: check.number(obj, k, path)
+            for k in ("value", "stderr", "initial_value", "lower_bound", "upper_bound")
+        }
+        out.append(
+            EnzymeMLParameter(
+                id=ident,
+                name=check.text(obj, "name", path) or ident,
+                symbol=check.text(obj, "symbol", path) or ident,
+                unit=_unit_label(obj, "unit", path, check),
+                constant=check.flag(obj, "constant", path),
+                fit=check.flag(obj, "fit", path),
+                **numbers,
+            )
+        )
     return tuple(out)
 
 
@@ -144,8 +211,10 @@ def _frame(table: TableColumns) -> tuple[pd.DataFrame, dict[str, str]]:
     n = len(cols.get("value", []))
     index = cols.get("measurement", [])
     units: dict[str, str] = {"value": "see data_unit"}
-    out: dict[str, list] = {k: cols.get(k, []) for k in ("measurement_id", "measurement_name", "group_id",
-                                                          "species_id", "species_name", "point")}
+    out: dict[str, list] = {
+        k: cols.get(k, [])
+        for k in ("measurement_id", "measurement_name", "group_id", "species_id", "species_name", "point")
+    }
     stated = cols.get("time_stated", [])
     if any(stated):
         out["time_s"], units["time_s"] = cols["time_s"], "s"
@@ -158,7 +227,9 @@ def _frame(table: TableColumns) -> tuple[pd.DataFrame, dict[str, str]]:
     condition_units = {"ph": "pH", "temperature_C": "C"}
     if any(p["temperature"] is not None for p in per):  # stated without a (temperature) unit
         condition_units["temperature"] = UNSPECIFIED
-    amounts = sorted(dict.fromkeys(c for p in per for c in p if c not in ("ph", "temperature_C", "temperature")))
+    amounts = sorted(
+        dict.fromkeys(c for p in per for c in p if c not in ("ph", "temperature_C", "temperature"))
+    )
     for column in list(condition_units) + amounts:
         out[column] = [math.nan if per[i].get(column) is None else per[i][column] for i in index]
         units[column] = condition_units.get(column) or table.column_units[column]
@@ -221,10 +292,23 @@ def read_enzymeml(path: str | Path) -> EnzymeMLData:
         raise DataFormatError(source, check.problems)
     frame, units = _frame(table)
     n_null = int(frame["value"].isna().sum())
-    metadata = {k: doc[k] for k in ("description", "created", "modified", "creators", "vessels", "reactions",
-                                    "references") if k in doc}
+    metadata = {
+        k: doc[k]
+        for k in ("description", "created", "modified", "creators", "vessels", "reactions", "references")
+        if k in doc
+    }
     return EnzymeMLData(
-        source=source, name=name or Path(source).stem, version=version, frame=frame, units=units,
-        species=species, measurements=measurements, parameters=parameters, equations=equations,
-        n_points=len(frame), n_null=n_null, warnings=log.warnings(), metadata=metadata,
+        source=source,
+        name=name or Path(source).stem,
+        version=version,
+        frame=frame,
+        units=units,
+        species=species,
+        measurements=measurements,
+        parameters=parameters,
+        equations=equations,
+        n_points=len(frame),
+        n_null=n_null,
+        warnings=log.warnings(),
+        metadata=metadata,
     )

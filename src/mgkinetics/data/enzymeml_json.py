@@ -11,15 +11,24 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataFormatError, Problem
-from .enzymeml_model import WarningLog
+from mgkinetics.data.enzymeml_model import WarningLog
+from mgkinetics.errors import DataFormatError, Problem
 
 __all__ = ["load_json", "strip_document", "Checker", "DATA_TYPES", "DATA_TYPE_IRIS"]
 
 #: The DataTypes enum of the v2 schema.
 DATA_TYPES = frozenset(
-    {"absorbance", "amount", "concentration", "conversion", "fluorescence", "peakarea", "transmittance",
-     "turnover", "yield"}
+    {
+        "absorbance",
+        "amount",
+        "concentration",
+        "conversion",
+        "fluorescence",
+        "peakarea",
+        "transmittance",
+        "turnover",
+        "yield",
+    }
 )
 #: Ontology IRIs that PyEnzyme 2.0 / MTPHandler wrote as data_type (their DataTypes enum), and the
 #: v2 enum value each stands for.
@@ -47,13 +56,23 @@ def load_json(path: str | Path) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DataFormatError(source, [Problem(line, None, "is not UTF-8 text; EnzymeML JSON is UTF-8")]) from None
+        raise DataFormatError(
+            source, [Problem(line, None, "is not UTF-8 text; EnzymeML JSON is UTF-8")]
+        ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DataFormatError(source, [Problem(
-            exc.lineno, None, f"column {exc.colno}: is not valid JSON ({exc.msg}); an EnzymeML v2 document "
-            "is a JSON object")]) from None
+        raise DataFormatError(
+            source,
+            [
+                Problem(
+                    exc.lineno,
+                    None,
+                    f"column {exc.colno}: is not valid JSON ({exc.msg}); an EnzymeML v2 document "
+                    "is a JSON object",
+                )
+            ],
+        ) from None
 
 
 def _is_ld(key: str) -> bool:
@@ -68,8 +87,12 @@ def strip_document(obj: Any, path: str, log: WarningLog) -> Any:
     if isinstance(obj, dict):
         out = {}
         if any(_is_ld(str(key)) for key in obj):
-            log.add(path or "(document)", "jsonld_keys", "JSON-LD keys (ld_id, ld_type, ld_context, @...) "
-                    "are not part of the v2 schema", "ignored")
+            log.add(
+                path or "(document)",
+                "jsonld_keys",
+                "JSON-LD keys (ld_id, ld_type, ld_context, @...) are not part of the v2 schema",
+                "ignored",
+            )
         for key, value in obj.items():
             key = str(key)
             where = f"{path}.{key}" if path else key
@@ -81,8 +104,10 @@ def strip_document(obj: Any, path: str, log: WarningLog) -> Any:
                 out[key] = strip_document(value, where, log)
         return out
     if isinstance(obj, list):
-        return [strip_document(v, f"{path}[{i}]", log) if isinstance(v, (dict, list)) else v
-                for i, v in enumerate(obj)]
+        return [
+            strip_document(v, f"{path}[{i}]", log) if isinstance(v, (dict, list)) else v
+            for i, v in enumerate(obj)
+        ]
     return obj
 
 
@@ -159,8 +184,10 @@ class Checker:
             elif _is_number(item) and math.isfinite(float(item)):
                 out.append(float(item))
             else:
-                self.problem(f"{path}.{key}[{i}]", f"{json.dumps(item)[:40]} is not a number; use null for a "
-                             "missing value")
+                self.problem(
+                    f"{path}.{key}[{i}]",
+                    f"{json.dumps(item)[:40]} is not a number; use null for a missing value",
+                )
                 out.append(math.nan)
         return out
 
@@ -168,5 +195,6 @@ class Checker:
         """Log keys the v2 schema does not define."""
         for key in obj:
             if key not in allowed:
-                self.log.add(f"{path}.{key}" if path else key, "unknown_key", "not a field of EnzymeML v2",
-                             "ignored")
+                self.log.add(
+                    f"{path}.{key}" if path else key, "unknown_key", "not a field of EnzymeML v2", "ignored"
+                )

@@ -1,4 +1,4 @@
-"""What :func:`mgkinetics.data.enzymeml.read_enzymeml` returns: the table, the document's records, warnings."""
+"""What :func:`~mgkinetics.data.enzymeml.read_enzymeml` returns: the table, the records, the warnings."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from ..units import CONCENTRATION_FACTORS_M, TIME_FACTORS_S, Unit, parse_unit
+from mgkinetics.units import CONCENTRATION_FACTORS_M, TIME_FACTORS_S, Unit, parse_unit
 
 __all__ = [
     "DocUnit",
@@ -29,10 +29,20 @@ __all__ = [
 #: Time units to seconds (mgkinetics.units' table plus days, which documents use).
 TIME_UNITS_S: dict[str, float] = {**TIME_FACTORS_S, "d": 86400.0}
 _TIME_NAMES = {
-    "s": "s", "sec": "s", "second": "s", "seconds": "s",
-    "min": "min", "minute": "min", "minutes": "min",
-    "h": "h", "hr": "h", "hour": "h", "hours": "h",
-    "d": "d", "day": "d", "days": "d",
+    "s": "s",
+    "sec": "s",
+    "second": "s",
+    "seconds": "s",
+    "min": "min",
+    "minute": "min",
+    "minutes": "min",
+    "h": "h",
+    "hr": "h",
+    "hour": "h",
+    "hours": "h",
+    "d": "d",
+    "day": "d",
+    "days": "d",
 }
 _TEMPERATURE_NAMES = {"c": "C", "°c": "C", "degc": "C", "celsius": "C", "k": "K", "kelvin": "K"}
 _PREFIX = {"": "M", "m": "mM", "u": "uM", "µ": "uM", "μ": "uM", "n": "nM", "p": "pM"}
@@ -222,37 +232,79 @@ def read_unit(obj) -> tuple[DocUnit | None, list[tuple[str, str, str]]]:
         if name is None and not base:
             return None, []
         shown = str(name) if name is not None else _describe_base(base)
-        notes.append(("unit_not_understood", f"unit '{shown}' is not one mgkinetics converts",
-                      "kept as text; values are not converted"))
+        notes.append(
+            (
+                "unit_not_understood",
+                f"unit '{shown}' is not one mgkinetics converts",
+                "kept as text; values are not converted",
+            )
+        )
         return DocUnit(shown, "unknown"), notes
     if named is None:
         quirk = _mdmodels_time(base)
         if quirk is not None:
-            notes.append(("unit_mdmodels_time", f"time unit '{name or ''}' has base units second x "
-                          f"{quirk.seconds:g} x 10^1 (as mdmodels writes '{quirk.label}'); by SBML rules "
-                          f"that is {10 * quirk.seconds:g} s", f"read as {quirk.label}"))
+            notes.append(
+                (
+                    "unit_mdmodels_time",
+                    f"time unit {repr(name) if name else '(no name)'} has base units second x "
+                    f"{quirk.seconds:g} x 10^1 (as mdmodels writes '{quirk.label}'); by SBML rules "
+                    f"that is {10 * quirk.seconds:g} s",
+                    f"read as {quirk.label}",
+                )
+            )
             return quirk, notes
         if based.kind == "time" and not any(_close(based.seconds, s) for s in TIME_UNITS_S.values()):
-            notes.append(("unit_not_understood", f"time unit '{name or ''}' is {based.seconds:g} s by its base "
-                          "units", f"read as {based.seconds:g} s per unit"))
+            notes.append(
+                (
+                    "unit_not_understood",
+                    f"time unit {repr(name) if name else '(no name)'} is {based.seconds:g} s by its base "
+                    "units",
+                    f"read as {based.seconds:g} s per unit",
+                )
+            )
         elif name is not None:
-            notes.append(("unit_name_unread", f"unit name '{name}' is not one mgkinetics reads",
-                          f"read from its base units as {based.label}"))
+            notes.append(
+                (
+                    "unit_name_unread",
+                    f"unit name '{name}' is not one mgkinetics reads",
+                    f"read from its base units as {based.label}",
+                )
+            )
         return based, notes
     if based is None or not base:
         if base:
-            notes.append(("unit_base_mismatch", f"unit '{name}': base units ({_describe_base(base)}) "
-                          f"do not define {named.label}", f"the name was used: {named.label}"))
+            notes.append(
+                (
+                    "unit_base_mismatch",
+                    f"unit '{name}': base units ({_describe_base(base)}) do not define {named.label}",
+                    f"the name was used: {named.label}",
+                )
+            )
         return named, notes
     if based.kind != named.kind:
-        notes.append(("unit_base_mismatch", f"unit '{name}' names a {named.kind} but its base units "
-                      f"define a {based.kind} ({based.label})", f"the base units were used: {based.label}"))
+        notes.append(
+            (
+                "unit_base_mismatch",
+                f"unit '{name}' names a {named.kind} but its base units "
+                f"define a {based.kind} ({based.label})",
+                f"the base units were used: {based.label}",
+            )
+        )
         return based, notes
-    same = (named.unit == based.unit) if named.kind not in ("time", "temperature") else (
-        named.label == based.label)
+    same = (
+        (named.unit == based.unit)
+        if named.kind not in ("time", "temperature")
+        else (named.label == based.label)
+    )
     if not same:
-        notes.append(("unit_base_mismatch", f"unit '{name}': base units ({_describe_base(base)}) "
-                      f"give {based.label}, the name {named.label}", f"the name was used: {named.label}"))
+        notes.append(
+            (
+                "unit_base_mismatch",
+                f"unit '{name}': base units ({_describe_base(base)}) "
+                f"give {based.label}, the name {named.label}",
+                f"the name was used: {named.label}",
+            )
+        )
     return named, notes
 
 
@@ -282,21 +334,29 @@ def unit_definition(label: str | Unit) -> dict:
         return {"id": f"u_{text}", "name": text, "base_units": [_time_base(text, 1)]}
     if text in ("C", "K"):
         kind = "celsius" if text == "C" else "kelvin"
-        return {"id": f"u_{kind}", "name": "Celsius" if text == "C" else "K",
-                "base_units": [{"kind": kind, "exponent": 1, "multiplier": 1.0, "scale": 0.0}]}
+        return {
+            "id": f"u_{kind}",
+            "name": "Celsius" if text == "C" else "K",
+            "base_units": [{"kind": kind, "exponent": 1, "multiplier": 1.0, "scale": 0.0}],
+        }
     unit = parse_unit(text)
     base: list[dict] = []
     parts: list[str] = []
     if unit.conc_power:
         p = unit.conc_power
-        base += [{"kind": "mole", "exponent": p, "multiplier": 1.0, "scale": float(_CONC_SCALE[unit.conc])},
-                 {"kind": "litre", "exponent": -p, "multiplier": 1.0, "scale": 0.0}]
+        base += [
+            {"kind": "mole", "exponent": p, "multiplier": 1.0, "scale": float(_CONC_SCALE[unit.conc])},
+            {"kind": "litre", "exponent": -p, "multiplier": 1.0, "scale": 0.0},
+        ]
         parts.append(f"{_CONC_NAME[unit.conc]} / l" if p > 0 else f"l / {_CONC_NAME[unit.conc]}")
     if unit.time_power:
         base.append(_time_base(unit.time, unit.time_power))
         parts.append(f"/ {unit.time}" if parts else f"1 / {unit.time}")
     if not base:
-        return {"id": "u_dimensionless", "name": "dimensionless",
-                "base_units": [{"kind": "dimensionless", "exponent": 1, "multiplier": 1.0, "scale": 0.0}]}
+        return {
+            "id": "u_dimensionless",
+            "name": "dimensionless",
+            "base_units": [{"kind": "dimensionless", "exponent": 1, "multiplier": 1.0, "scale": 0.0}],
+        }
     ident = "u_" + re.sub(r"[^A-Za-z0-9]+", "_", unit.label).strip("_")
     return {"id": ident, "name": " ".join(parts), "base_units": base}

@@ -96,21 +96,36 @@ def to_enzymeml(results=None, *, data=None, name: str = "mgkinetics", stats_file
         measurements = [m for ms in _measurements_of(fits) for m in ms]
         equations = list({fit.law.name: fit_equation(fit) for fit in fits}.values())
         parameters = [p for fit in fits for p in fit_parameters(fit, many=many)]
-        text = (f"Initial rates and fits by mgkinetics ({', '.join(sorted({f.law.name for f in fits}))}). "
-                "Each measurement is one row of the fitted table; the rate is the one-point series of "
-                "species 'product' (data_unit a rate).")
-        doc.update(small_molecules=small, proteins=proteins, complexes=[], measurements=measurements,
-                   equations=equations, parameters=parameters)
+        text = (
+            f"Initial rates and fits by mgkinetics ({', '.join(sorted({f.law.name for f in fits}))}). "
+            "Each measurement is one row of the fitted table; the rate is the one-point series of "
+            "species 'product' (data_unit a rate)."
+        )
+        doc.update(
+            small_molecules=small,
+            proteins=proteins,
+            complexes=[],
+            measurements=measurements,
+            equations=equations,
+            parameters=parameters,
+        )
     else:
         small, proteins, complexes = data_species(data)
-        doc.update(small_molecules=small, proteins=proteins, complexes=complexes,
-                   measurements=data_measurements(data), equations=data_equations(data),
-                   parameters=data_parameters(data))
+        doc.update(
+            small_molecules=small,
+            proteins=proteins,
+            complexes=complexes,
+            measurements=data_measurements(data),
+            equations=data_equations(data),
+            parameters=data_parameters(data),
+        )
         text = f"Measurements of {Path(data.source).name} ('{data.name}') as read by mgkinetics."
     if stats_file:
-        text += (f" Statistics EnzymeML v2 has no field for (confidence intervals with their method, "
-                 f"covariance, weighting, conditions such as ionic strength, fit status and warnings) are in "
-                 f"the sidecar file {stats_file}.")
+        text += (
+            f" Statistics EnzymeML v2 has no field for (confidence intervals with their method, "
+            f"covariance, weighting, conditions such as ionic strength, fit status and warnings) are in "
+            f"the sidecar file {stats_file}."
+        )
     doc["description"] = text
     return doc
 
@@ -121,11 +136,19 @@ def _fit_stats(fit: FitResult, measurement_ids: list[str], *, many: bool) -> dic
     body["parameters"] = {ids[n]: {"name": n, **v} for n, v in body["parameters"].items()}
     cov = None
     if fit.covariance is not None:
-        cov = {"parameters": [ids.get(n, n) for n in fit.covariance_names],
-               "matrix": [[float(x) for x in row] for row in fit.covariance]}
-    return {"group": group_label(fit), "measurement_ids": measurement_ids, "rows_used_lines": list(fit.rows.used),
-            "rate_unit": fit.rate_unit.label, "weights": [float(w) for w in fit.data.get("weights", [])],
-            **body, "covariance": cov}
+        cov = {
+            "parameters": [ids.get(n, n) for n in fit.covariance_names],
+            "matrix": [[float(x) for x in row] for row in fit.covariance],
+        }
+    return {
+        "group": group_label(fit),
+        "measurement_ids": measurement_ids,
+        "rows_used_lines": list(fit.rows.used),
+        "rate_unit": fit.rate_unit.label,
+        "weights": [float(w) for w in fit.data.get("weights", [])],
+        **body,
+        "covariance": cov,
+    }
 
 
 def _json_ready(obj: Any) -> Any:
@@ -150,8 +173,12 @@ def enzymeml_stats(results, *, document: str = "", extra: dict | None = None) ->
     fits = _fits(results)
     many = len(fits) > 1
     blocks = _measurements_of(fits)
-    out = {"format": SIDECAR_FORMAT, "format_version": 1, "document": document,
-           "fits": [_fit_stats(f, [m["id"] for m in ms], many=many) for f, ms in zip(fits, blocks)]}
+    out = {
+        "format": SIDECAR_FORMAT,
+        "format_version": 1,
+        "document": document,
+        "fits": [_fit_stats(f, [m["id"] for m in ms], many=many) for f, ms in zip(fits, blocks)],
+    }
     if extra:
         out["extra"] = extra
     return _json_ready(out)
@@ -160,7 +187,9 @@ def enzymeml_stats(results, *, document: str = "", extra: dict | None = None) ->
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder, then rename."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else ".")
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else "."
+    )
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
@@ -179,8 +208,9 @@ def _dumps(obj: Any) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def write_enzymeml(path: str | Path, results=None, *, data=None, name: str = "mgkinetics",
-                   extra: dict | None = None) -> tuple[Path, Path | None]:
+def write_enzymeml(
+    path: str | Path, results=None, *, data=None, name: str = "mgkinetics", extra: dict | None = None
+) -> tuple[Path, Path | None]:
     """Write the EnzymeML document (and, for fits, its ``DOC.stats.json`` sidecar), each atomically.
 
     Returns ``(document path, sidecar path or None)``. See :func:`to_enzymeml` for the arguments;

@@ -21,8 +21,19 @@ from mgkinetics.data.enzymeml_units import TIME_UNITS_S, unit_definition
 from mgkinetics.errors import DataFormatError, Problem
 from mgkinetics.units import parse_column
 
-__all__ = ["PRODUCT_ID", "fit_inputs", "fit_species", "fit_measurements", "fit_parameters", "fit_equation",
-           "data_species", "data_measurements", "data_parameters", "data_equations", "parameter_id"]
+__all__ = [
+    "PRODUCT_ID",
+    "fit_inputs",
+    "fit_species",
+    "fit_measurements",
+    "fit_parameters",
+    "fit_equation",
+    "data_species",
+    "data_measurements",
+    "data_parameters",
+    "data_equations",
+    "parameter_id",
+]
 
 #: Species id of the product whose initial formation rate the rows hold.
 PRODUCT_ID = "product"
@@ -75,8 +86,13 @@ def fit_species(fits) -> tuple[list[dict], list[dict]]:
                 proteins.append({**entry, "constant": True})
             else:
                 small.append({**entry, "constant": False})
-    small.append({"id": PRODUCT_ID, "name": "product whose initial formation rate was measured (not identified "
-                  "in the source table)", "constant": False})
+    small.append(
+        {
+            "id": PRODUCT_ID,
+            "name": "product whose initial formation rate was measured (not identified in the source table)",
+            "constant": False,
+        }
+    )
     return small, proteins
 
 
@@ -101,14 +117,32 @@ def fit_measurements(fit, first_number: int) -> list[dict]:
         species_data = []
         for name, species_id, _ in inputs:
             x = float(fit.data[name][k])
-            species_data.append({"species_id": species_id, "prepared": x, "initial": x,
-                                 "data_unit": unit_definition(fit.input_units[name]), "data": [], "time": [],
-                                 "is_simulated": False})
-        species_data.append({"species_id": PRODUCT_ID, "data_unit": unit_definition(fit.rate_unit),
-                             "data": [float(fit.data["rate"][k])], "time": [0.0],
-                             "time_unit": unit_definition("s"), "is_simulated": False})
-        measurement = {"id": f"m{first_number + k}", "name": f"{fit.source or 'data'} line {line}"
-                       + (f" ({group})" if group else ""), "species_data": species_data}
+            species_data.append(
+                {
+                    "species_id": species_id,
+                    "prepared": x,
+                    "initial": x,
+                    "data_unit": unit_definition(fit.input_units[name]),
+                    "data": [],
+                    "time": [],
+                    "is_simulated": False,
+                }
+            )
+        species_data.append(
+            {
+                "species_id": PRODUCT_ID,
+                "data_unit": unit_definition(fit.rate_unit),
+                "data": [float(fit.data["rate"][k])],
+                "time": [0.0],
+                "time_unit": unit_definition("s"),
+                "is_simulated": False,
+            }
+        )
+        measurement = {
+            "id": f"m{first_number + k}",
+            "name": f"{fit.source or 'data'} line {line}" + (f" ({group})" if group else ""),
+            "species_data": species_data,
+        }
         if group:
             measurement["group_id"] = group
         out.append({**measurement, **_conditions(fit)})
@@ -136,8 +170,11 @@ def fit_parameters(fit, *, many: bool) -> list[dict]:
     out = []
     group = group_label(fit)
     for name, est in fit.parameters.items():
-        entry: dict[str, Any] = {"id": parameter_id(fit, name, many=many),
-                                 "name": name + (f" ({group})" if group else ""), "symbol": name}
+        entry: dict[str, Any] = {
+            "id": parameter_id(fit, name, many=many),
+            "name": name + (f" ({group})" if group else ""),
+            "symbol": name,
+        }
         if _finite(est.value) is not None:
             entry["value"] = float(est.value)
         if est.unit.kind != "unspecified":
@@ -162,8 +199,12 @@ def data_species(data) -> tuple[list[dict], list[dict], list[dict]]:
     """(small_molecules, proteins, complexes) of read EnzymeML data."""
     lists: dict[str, list[dict]] = {"small_molecule": [], "protein": [], "complex": []}
     for s in data.species:
-        entry = {"id": s.id, "name": s.name, "constant": bool(s.constant) if s.constant is not None
-                 else s.kind == "protein", **dict(s.identifiers)}
+        entry = {
+            "id": s.id,
+            "name": s.name,
+            "constant": bool(s.constant) if s.constant is not None else s.kind == "protein",
+            **dict(s.identifiers),
+        }
         lists[s.kind].append(entry)
     return lists["small_molecule"], lists["protein"], lists["complex"]
 
@@ -181,8 +222,17 @@ def _series(series, rows, source: str, path: str) -> dict:
     values = rows["value"].tolist()
     nulls = [i for i, v in enumerate(values) if not math.isfinite(v)]
     if nulls:
-        raise DataFormatError(source, [Problem(None, None, f"{path}: {len(nulls)} null value(s) at points "
-                              f"{nulls[:5]}; EnzymeML v2 data arrays hold numbers only, remove or fill them")])
+        raise DataFormatError(
+            source,
+            [
+                Problem(
+                    None,
+                    None,
+                    f"{path}: {len(nulls)} null value(s) at points "
+                    f"{nulls[:5]}; EnzymeML v2 data arrays hold numbers only, remove or fill them",
+                )
+            ],
+        )
     time_unit = series.time_unit
     if time_unit == "unspecified":
         times = rows["time"].tolist() if "time" in rows else []
@@ -191,10 +241,16 @@ def _series(series, rows, source: str, path: str) -> dict:
     else:  # a time unit with no label (e.g. 600 s per unit): written in seconds
         times, time_unit = rows["time_s"].tolist(), "s"
     if any(not math.isfinite(t) for t in times):
-        raise DataFormatError(source, [Problem(None, None, f"{path}: a time is missing; EnzymeML v2 time "
-                                               "arrays hold numbers only")])
-    out: dict[str, Any] = {"species_id": series.species_id, "data": values, "time": times,
-                           "is_simulated": bool(series.is_simulated)}
+        raise DataFormatError(
+            source,
+            [Problem(None, None, f"{path}: a time is missing; EnzymeML v2 time arrays hold numbers only")],
+        )
+    out: dict[str, Any] = {
+        "species_id": series.species_id,
+        "data": values,
+        "time": times,
+        "is_simulated": bool(series.is_simulated),
+    }
     for key, value in (("initial", series.initial), ("prepared", series.prepared)):
         if value is not None:
             out[key] = value
@@ -250,6 +306,13 @@ def data_parameters(data) -> list[dict]:
 
 def data_equations(data) -> list[dict]:
     """The equations of read EnzymeML data."""
-    return [{"species_id": e.species_id, "equation": e.equation, "equation_type": e.equation_type,
-             "variables": [{"id": v, "name": v, "symbol": v} for v in e.variables]}
-            for e in data.equations if e.equation_type in ("ode", "assignment", "initialAssignment", "rateLaw")]
+    return [
+        {
+            "species_id": e.species_id,
+            "equation": e.equation,
+            "equation_type": e.equation_type,
+            "variables": [{"id": v, "name": v, "symbol": v} for v in e.variables],
+        }
+        for e in data.equations
+        if e.equation_type in ("ode", "assignment", "initialAssignment", "rateLaw")
+    ]
