@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 __all__ = ["enzymeml"]
@@ -25,19 +23,15 @@ def enzymeml(document: str, out: str | None) -> None:
     as init_<species>_<unit>. Each deviation from the schema is one line on stderr.
     """
     from mgkinetics.data.enzymeml import read_enzymeml
+    from mgkinetics.report.output import atomic_write_text, check_outputs
 
-    from .main import UserError
-
-    if out and Path(out).resolve() == Path(document).resolve():
-        raise UserError(f"{out}: is the input document; choose another --out file")
+    check_outputs([document], [out])  # before reading: never write over the input
     data = read_enzymeml(document)
     for warning in data.warnings:
         click.echo(f"warning: {data.source}: {warning}", err=True)
     text = data.frame.to_csv(index=False, lineterminator="\n")
     if out:
-        from mgkinetics.report.enzymeml import write_text_atomic
-
-        write_text_atomic(out, text)
+        atomic_write_text(out, text)
     else:
         click.echo(text, nl=False)
     click.echo(

@@ -35,9 +35,8 @@ __all__ = ["report"]
 )
 def report(data_dir: str | None, out_dir: str, no_figures: bool, fmt: str) -> None:
     """Fit the AK datasets (WT vs D84A), write a Markdown report, print the kcat headline."""
-    from pathlib import Path
-
     from mgkinetics.ak.report import build_report
+    from mgkinetics.report.output import atomic_directory, check_output_dir
 
     from .main import UserError
 
@@ -46,14 +45,18 @@ def report(data_dir: str | None, out_dir: str, no_figures: bool, fmt: str) -> No
             raise UserError(
                 "--format enzymeml writes one JSON document and its .stats.json sidecar; give --out DOC.json"
             )
+        from mgkinetics.report.enzymeml import stats_path
+        from mgkinetics.report.output import check_outputs
+
         from .options import write_enzymeml_output
 
+        check_outputs([data_dir], [out_dir, stats_path(out_dir)])
         result = build_report(data_dir, None, figures=False)
         bibi = result.fits["bibi"]
         write_enzymeml_output([bibi[v] for v in bibi], out_dir, name="mgkinetics AK report: ak_random_bibi")
         click.echo(result.headline)
         return
-    if Path(out_dir).is_file():
-        raise UserError(f"{out_dir}: is a file; --out names the report directory")
-    result = build_report(data_dir, out_dir, figures=not no_figures)
+    check_output_dir([data_dir], out_dir)
+    with atomic_directory(out_dir) as staging:  # an interrupted run leaves the previous report whole
+        result = build_report(data_dir, staging, figures=not no_figures)
     click.echo(result.headline)

@@ -54,7 +54,7 @@ def test_enzymeml_refuses_to_overwrite_its_input(tmp_path):
     doc.write_bytes((DATA / "synthetic_pyenzyme_style.json").read_bytes())
     before = doc.read_bytes()
     res = _runner().invoke(cli, ["enzymeml", str(doc), "--out", str(doc)])
-    assert res.exit_code == 2 and "is the input document" in res.stderr
+    assert res.exit_code == 2 and "is the input" in res.stderr
     assert doc.read_bytes() == before
 
 

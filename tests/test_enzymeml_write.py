@@ -7,8 +7,6 @@ Expected values come from the FitResult that was exported, or from the document 
 from __future__ import annotations
 
 import json
-import os
-import stat
 from pathlib import Path
 
 import jsonschema
@@ -19,7 +17,7 @@ import mgkinetics as mgk
 from mgkinetics.data.enzymeml import read_enzymeml
 from mgkinetics.data.enzymeml_units import read_unit, unit_definition
 from mgkinetics.errors import DataFormatError
-from mgkinetics.report.enzymeml import stats_path, to_enzymeml, write_enzymeml, write_text_atomic
+from mgkinetics.report.enzymeml import stats_path, to_enzymeml, write_enzymeml
 
 DATA = Path(__file__).parent / "data" / "enzymeml"
 ROOT = Path(__file__).resolve().parents[1]
@@ -256,17 +254,6 @@ def _drop_null_point(data):
     m1 = data.measurements[0]
     series = tuple(replace(s, n_points=s.n_points - s.n_null, n_null=0) for s in m1.series)
     return replace(data, measurements=(replace(m1, series=series),) + data.measurements[1:])
-
-
-def test_atomic_write_leaves_no_temporary_file(tmp_path):
-    target = tmp_path / "out.txt"
-    write_text_atomic(target, "first\n")
-    write_text_atomic(target, "second\n")
-    assert target.read_text(encoding="utf-8") == "second\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
-    umask = os.umask(0)
-    os.umask(umask)
-    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
 
 
 def test_nothing_to_export():

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +30,9 @@ from mgkinetics.report.enzymeml_parts import (
     group_label,
     parameter_id,
 )
+from mgkinetics.report.output import atomic_write_text
 
-__all__ = ["to_enzymeml", "enzymeml_stats", "write_enzymeml", "stats_path", "write_text_atomic"]
+__all__ = ["to_enzymeml", "enzymeml_stats", "write_enzymeml", "stats_path"]
 
 SIDECAR_FORMAT = "mgkinetics EnzymeML statistics sidecar"
 
@@ -184,26 +183,6 @@ def enzymeml_stats(results, *, document: str = "", extra: dict | None = None) ->
     return _json_ready(out)
 
 
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder, then rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent if str(path.parent) else "."
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a written file gets the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
 def _dumps(obj: Any) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
@@ -233,6 +212,6 @@ def write_enzymeml(
     doc = to_enzymeml(results, data=data, name=name, stats_file=sidecar.name if sidecar else None)
     text = _dumps(doc)
     if sidecar is not None:
-        write_text_atomic(sidecar, _dumps(enzymeml_stats(results, document=path.name, extra=extra)))
-    write_text_atomic(path, text)
+        atomic_write_text(sidecar, _dumps(enzymeml_stats(results, document=path.name, extra=extra)))
+    atomic_write_text(path, text)
     return path, sidecar
