@@ -227,85 +227,93 @@ def read_unit(obj) -> tuple[DocUnit | None, list[tuple[str, str, str]]]:
         based = unit_from_base_units(base) if base else None
     except (TypeError, ValueError):
         based = None
-    notes: list[tuple[str, str, str]] = []
     if named is None and based is None:
         if name is None and not base:
             return None, []
         shown = str(name) if name is not None else _describe_base(base)
-        notes.append(
+        return DocUnit(shown, "unknown"), [
             (
                 "unit_not_understood",
                 f"unit '{shown}' is not one mgkinetics converts",
                 "kept as text; values are not converted",
             )
-        )
-        return DocUnit(shown, "unknown"), notes
+        ]
     if named is None:
-        quirk = _mdmodels_time(base)
-        if quirk is not None:
-            notes.append(
-                (
-                    "unit_mdmodels_time",
-                    f"time unit {repr(name) if name else '(no name)'} has base units second x "
-                    f"{quirk.seconds:g} x 10^1 (as mdmodels writes '{quirk.label}'); by SBML rules "
-                    f"that is {10 * quirk.seconds:g} s",
-                    f"read as {quirk.label}",
-                )
+        return _from_base_units(name, based, base)
+    return _name_against_base_units(name, named, based, base)
+
+
+Note = tuple[str, str, str]
+
+
+def _from_base_units(name, based: DocUnit, base: list[dict]) -> tuple[DocUnit, list[Note]]:
+    """A unit whose name is absent or unread: its base units decide (mdmodels' minutes special-cased)."""
+    shown = repr(name) if name else "(no name)"
+    quirk = _mdmodels_time(base)
+    if quirk is not None:
+        return quirk, [
+            (
+                "unit_mdmodels_time",
+                f"time unit {shown} has base units second x {quirk.seconds:g} "
+                f"x 10^1 (as mdmodels writes '{quirk.label}'); by SBML rules that is "
+                f"{10 * quirk.seconds:g} s",
+                f"read as {quirk.label}",
             )
-            return quirk, notes
-        if based.kind == "time" and not any(_close(based.seconds, s) for s in TIME_UNITS_S.values()):
-            notes.append(
-                (
-                    "unit_not_understood",
-                    f"time unit {repr(name) if name else '(no name)'} is {based.seconds:g} s by its base "
-                    "units",
-                    f"read as {based.seconds:g} s per unit",
-                )
+        ]
+    if based.kind == "time" and not any(_close(based.seconds, s) for s in TIME_UNITS_S.values()):
+        return based, [
+            (
+                "unit_not_understood",
+                f"time unit {shown} is {based.seconds:g} s by its base units",
+                f"read as {based.seconds:g} s per unit",
             )
-        elif name is not None:
-            notes.append(
-                (
-                    "unit_name_unread",
-                    f"unit name '{name}' is not one mgkinetics reads",
-                    f"read from its base units as {based.label}",
-                )
+        ]
+    if name is not None:
+        return based, [
+            (
+                "unit_name_unread",
+                f"unit name '{name}' is not one mgkinetics reads",
+                f"read from its base units as {based.label}",
             )
-        return based, notes
-    if based is None or not base:
-        if base:
-            notes.append(
-                (
-                    "unit_base_mismatch",
-                    f"unit '{name}': base units ({_describe_base(base)}) do not define {named.label}",
-                    f"the name was used: {named.label}",
-                )
-            )
-        return named, notes
-    if based.kind != named.kind:
-        notes.append(
+        ]
+    return based, []
+
+
+def _name_against_base_units(
+    name, named: DocUnit, based: DocUnit | None, base: list[dict]
+) -> tuple[DocUnit, list[Note]]:
+    """A unit whose name was read: the base units (when any) must agree with it."""
+    if not base:
+        return named, []
+    if based is None:
+        return named, [
             (
                 "unit_base_mismatch",
-                f"unit '{name}' names a {named.kind} but its base units "
-                f"define a {based.kind} ({based.label})",
-                f"the base units were used: {based.label}",
-            )
-        )
-        return based, notes
-    same = (
-        (named.unit == based.unit)
-        if named.kind not in ("time", "temperature")
-        else (named.label == based.label)
-    )
-    if not same:
-        notes.append(
-            (
-                "unit_base_mismatch",
-                f"unit '{name}': base units ({_describe_base(base)}) "
-                f"give {based.label}, the name {named.label}",
+                f"unit '{name}': base units ({_describe_base(base)}) do not define {named.label}",
                 f"the name was used: {named.label}",
             )
+        ]
+    if based.kind != named.kind:
+        return based, [
+            (
+                "unit_base_mismatch",
+                f"unit '{name}' names a {named.kind} but its base units define "
+                f"a {based.kind} ({based.label})",
+                f"the base units were used: {based.label}",
+            )
+        ]
+    same = (
+        named.unit == based.unit if named.kind not in ("time", "temperature") else named.label == based.label
+    )
+    if same:
+        return named, []
+    return named, [
+        (
+            "unit_base_mismatch",
+            f"unit '{name}': base units ({_describe_base(base)}) give {based.label}, the name {named.label}",
+            f"the name was used: {named.label}",
         )
-    return named, notes
+    ]
 
 
 _CONC_SCALE = {"M": 0, "mM": -3, "uM": -6, "nM": -9, "pM": -12}
