@@ -259,3 +259,36 @@ def _drop_null_point(data):
 def test_nothing_to_export():
     with pytest.raises(mgk.MgKineticsError, match="nothing to export"):
         to_enzymeml()
+
+
+def test_dataset_adds_other_concentrations_and_row_conditions(validator, tmp_path):
+    # the fitted table's columns that the law does not take (AMP, Mg, PEP totals) and its per-row pH
+    csv_path = tmp_path / "mm.csv"
+    csv_path.write_text(
+        "s_mM,mg_total_mM,ph,rate_uM_per_s\n0.5,1,7.0,2\n1,1,7.5,3.3\n2,2,8.0,5\n4,2,7.5,6.7\n8,3,7.5,8\n",
+        encoding="utf-8",
+    )
+    table = mgk.read_csv(csv_path)
+    res = mgk.fit(table, "michaelis_menten")
+    doc = to_enzymeml(res, data=table)
+    assert _errors(validator, doc) == []
+    assert [m["ph"] for m in doc["measurements"]] == [7.0, 7.5, 8.0, 7.5, 7.5]
+    mg = [next(s for s in m["species_data"] if s["species_id"] == "mg_total") for m in doc["measurements"]]
+    assert [s["prepared"] for s in mg] == [1.0, 1.0, 2.0, 2.0, 3.0]
+    with pytest.raises(mgk.MgKineticsError, match="has no line 2 that the fit"):  # AK data start on line 3
+        to_enzymeml(res, data=mgk.read_csv(AK))
+
+
+def test_parameter_ids_stay_unique_when_groups_repeat_across_files(validator, tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    rows = "variant,s_mM,rate_uM_per_s\n" + "".join(
+        f"{v},{s},{k * s / (1 + s):.6g}\n" for v, k in (("WT", 10), ("MUT", 3)) for s in (0.25, 0.5, 1, 2, 4, 8)
+    )
+    a.write_text(rows, encoding="utf-8")
+    b.write_text(rows, encoding="utf-8")
+    fits = [mgk.fit(str(p), "michaelis_menten", group="variant") for p in (a, b)]
+    doc = to_enzymeml(fits)
+    assert _errors(validator, doc) == []
+    ids = [p["id"] for p in doc["parameters"]]
+    assert len(set(ids)) == len(ids) == 8
+    assert "km_a_WT" in ids and "km_b_MUT" in ids

@@ -16,6 +16,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from mgkinetics.data.table import Dataset
 from mgkinetics.errors import MgKineticsError
 from mgkinetics.fitting.results import FitCollection, FitResult
 from mgkinetics.report.enzymeml_parts import (
@@ -27,9 +28,11 @@ from mgkinetics.report.enzymeml_parts import (
     fit_measurements,
     fit_parameters,
     fit_species,
+    fit_tags,
     group_label,
     parameter_id,
 )
+from mgkinetics.report.enzymeml_table import extra_columns, row_extras
 from mgkinetics.report.output import atomic_write_text
 
 __all__ = ["to_enzymeml", "enzymeml_stats", "write_enzymeml", "stats_path"]
@@ -56,10 +59,12 @@ def stats_path(path: str | Path) -> Path:
     return path.with_name(path.stem + ".stats.json")
 
 
-def _measurements_of(fits: list[FitResult]) -> list[list[dict]]:
+def _measurements_of(fits: list[FitResult], table=None) -> list[list[dict]]:
     out, number = [], 1
+    columns = extra_columns(table, fits) if table is not None else []
     for fit in fits:
-        out.append(fit_measurements(fit, number))
+        extras = row_extras(table, fit, columns) if table is not None else None
+        out.append(fit_measurements(fit, number, extras))
         number += len(fit.rows.used)
     return out
 
@@ -72,9 +77,11 @@ def to_enzymeml(results=None, *, data=None, name: str = "mgkinetics", stats_file
     results : FitResult, FitCollection or list of them, optional
         Fits to export: their rows become measurements, their law an equation, their parameters
         EnzymeML parameters with unit, stderr and bounds.
-    data : EnzymeMLData, optional
-        Data read by :func:`mgkinetics.data.enzymeml.read_enzymeml`, exported as it was read
-        (species, time courses in their own units, parameters, equations) when ``results`` is None.
+    data : Dataset or EnzymeMLData, optional
+        With ``results``: the :class:`~mgkinetics.Dataset` the fits read (one file), whose per-row
+        pH, temperature_C and other concentration columns are added to the measurements. Without:
+        data read by :func:`mgkinetics.data.enzymeml.read_enzymeml`, exported as it was read
+        (species, time courses in their own units, parameters, equations).
     name : str
         The document's name.
     stats_file : str, optional
@@ -90,11 +97,12 @@ def to_enzymeml(results=None, *, data=None, name: str = "mgkinetics", stats_file
         raise MgKineticsError("nothing to export: give fit results or EnzymeML data")
     doc: dict[str, Any] = {"name": name, "version": "2.0", "creators": [], "vessels": []}
     if fits:
-        many = len(fits) > 1
-        small, proteins = fit_species(fits)
-        measurements = [m for ms in _measurements_of(fits) for m in ms]
+        tags = fit_tags(fits)
+        table = data if isinstance(data, Dataset) else None
+        small, proteins = fit_species(fits, extra_columns(table, fits) if table is not None else [])
+        measurements = [m for ms in _measurements_of(fits, table) for m in ms]
         equations = list({fit.law.name: fit_equation(fit) for fit in fits}.values())
-        parameters = [p for fit in fits for p in fit_parameters(fit, many=many)]
+        parameters = [p for fit, tag in zip(fits, tags) for p in fit_parameters(fit, tag)]
         text = (
             f"Initial rates and fits by mgkinetics ({', '.join(sorted({f.law.name for f in fits}))}). "
             "Each measurement is one row of the fitted table; the rate is the one-point series of "
@@ -129,8 +137,8 @@ def to_enzymeml(results=None, *, data=None, name: str = "mgkinetics", stats_file
     return doc
 
 
-def _fit_stats(fit: FitResult, measurement_ids: list[str], *, many: bool) -> dict:
-    ids = {n: parameter_id(fit, n, many=many) for n in fit.parameters}
+def _fit_stats(fit: FitResult, measurement_ids: list[str], tag: str | None) -> dict:
+    ids = {n: parameter_id(n, tag) for n in fit.parameters}
     body = fit.to_dict()
     body["parameters"] = {ids[n]: {"name": n, **v} for n, v in body["parameters"].items()}
     cov = None
@@ -170,13 +178,13 @@ def enzymeml_stats(results, *, document: str = "", extra: dict | None = None) ->
     ``extra`` (a comparison's or global fit's JSON form, say) is stored under ``"extra"``.
     """
     fits = _fits(results)
-    many = len(fits) > 1
+    tags = fit_tags(fits)
     blocks = _measurements_of(fits)
     out = {
         "format": SIDECAR_FORMAT,
         "format_version": 1,
         "document": document,
-        "fits": [_fit_stats(f, [m["id"] for m in ms], many=many) for f, ms in zip(fits, blocks)],
+        "fits": [_fit_stats(f, [m["id"] for m in ms], tag) for f, ms, tag in zip(fits, blocks, tags)],
     }
     if extra:
         out["extra"] = extra

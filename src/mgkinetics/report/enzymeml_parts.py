@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 from typing import Any
 
 from mgkinetics.data.enzymeml_json import DATA_TYPES
@@ -33,6 +34,8 @@ __all__ = [
     "data_parameters",
     "data_equations",
     "parameter_id",
+    "fit_tags",
+    "group_label",
 ]
 
 #: Species id of the product whose initial formation rate the rows hold.
@@ -53,12 +56,30 @@ def group_label(fit) -> str:
     return ", ".join(f"{k}={v}" for k, v in fit.group.items())
 
 
-def parameter_id(fit, name: str, *, many: bool) -> str:
-    """``km`` for a single fit; ``km_WT`` (group values, or the fit's position) when there are several."""
-    if not many:
-        return name
-    tag = "_".join(_slug(str(v)) for v in fit.group.values()) or str(fit.source and _slug(fit.source))
-    return f"{name}_{tag}"
+def fit_tags(fits) -> list[str | None]:
+    """Suffix of each fit's parameter ids: None for a single fit, else its group values (``WT``), with
+    the file stem (``wt_WT``) when groups repeat across files, and the fit's position when still not unique.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as F
+    >>> fit_tags([F(group={"variant": "WT"}, source="a.csv"), F(group={"variant": "WT"}, source="b.csv")])
+    ['a_WT', 'b_WT']
+    """
+    if len(fits) == 1:
+        return [None]
+    tags = ["_".join(_slug(str(v)) for v in f.group.values()) for f in fits]
+    if len(set(tags)) < len(tags) or "" in tags:
+        stems = [_slug(Path(str(f.source).split(" + ")[0]).stem) for f in fits]
+        tags = [s + (f"_{t}" if t else "") for s, t in zip(stems, tags)]
+    if len(set(tags)) < len(tags):
+        tags = [f"{t}_{i + 1}" for i, t in enumerate(tags)]
+    return tags
+
+
+def parameter_id(name: str, tag: str | None) -> str:
+    """``km`` for a single fit (tag None), ``km_WT`` for the fit tagged ``WT`` (see `fit_tags`)."""
+    return name if tag is None else f"{name}_{tag}"
 
 
 def fit_inputs(fit) -> list[tuple[str, str, str]]:
@@ -73,9 +94,13 @@ def fit_inputs(fit) -> list[tuple[str, str, str]]:
     return out
 
 
-def fit_species(fits) -> tuple[list[dict], list[dict]]:
-    """(small_molecules, proteins): every input species of the fits, and the product."""
+def fit_species(fits, extra: list[tuple[str, str]] = ()) -> tuple[list[dict], list[dict]]:
+    """(small_molecules, proteins): every input species of the fits, the table's ``extra``
+    (column, species id) pairs, and the product."""
     small, proteins, seen = [], [], set()
+    for column, species_id in extra:
+        seen.add(species_id)
+        small.append({"id": species_id, "name": f"{species_id} (column {column})", "constant": False})
     for fit in fits:
         for name, species_id, kind in fit_inputs(fit):
             if species_id in seen:
@@ -96,38 +121,45 @@ def fit_species(fits) -> tuple[list[dict], list[dict]]:
     return small, proteins
 
 
-def _conditions(fit) -> dict[str, Any]:
+def _conditions(fit, row: dict | None) -> dict[str, Any]:
+    """pH and temperature of a row: the table's (``row``) where it has them, else the fit's conditions."""
     out: dict[str, Any] = {}
-    ph = fit.conditions.get("ph")
+    ph = row["ph"] if row and row["ph"] is not None else fit.conditions.get("ph")
     if isinstance(ph, (int, float)) and 0 <= ph <= 14:
         out["ph"] = float(ph)
-    temperature = fit.conditions.get("temperature_C")
+    temperature = row["temperature_C"] if row and row["temperature_C"] is not None else None
+    temperature = fit.conditions.get("temperature_C") if temperature is None else temperature
     if isinstance(temperature, (int, float)):
         out["temperature"] = float(temperature)
         out["temperature_unit"] = unit_definition("C")
     return out
 
 
-def fit_measurements(fit, first_number: int) -> list[dict]:
-    """One Measurement per row the fit used (see the module docstring), numbered from ``first_number``."""
+def _amount(species_id: str, value: float, unit) -> dict:
+    return {
+        "species_id": species_id,
+        "prepared": value,
+        "initial": value,
+        "data_unit": unit_definition(unit),
+        "data": [],
+        "time": [],
+        "is_simulated": False,
+    }
+
+
+def fit_measurements(fit, first_number: int, extras: list[dict] | None = None) -> list[dict]:
+    """One Measurement per row the fit used (see the module docstring), numbered from ``first_number``.
+
+    ``extras`` (:func:`mgkinetics.report.enzymeml_table.row_extras`) adds the table's per-row pH,
+    temperature and other concentrations.
+    """
     inputs = fit_inputs(fit)
     group = group_label(fit)
     out = []
     for k, line in enumerate(fit.rows.used):
-        species_data = []
-        for name, species_id, _ in inputs:
-            x = float(fit.data[name][k])
-            species_data.append(
-                {
-                    "species_id": species_id,
-                    "prepared": x,
-                    "initial": x,
-                    "data_unit": unit_definition(fit.input_units[name]),
-                    "data": [],
-                    "time": [],
-                    "is_simulated": False,
-                }
-            )
+        row = extras[k] if extras else None
+        species_data = [_amount(sid, float(fit.data[n][k]), fit.input_units[n]) for n, sid, _ in inputs]
+        species_data += [_amount(sid, value, unit) for sid, value, unit in (row["amounts"] if row else [])]
         species_data.append(
             {
                 "species_id": PRODUCT_ID,
@@ -145,7 +177,7 @@ def fit_measurements(fit, first_number: int) -> list[dict]:
         }
         if group:
             measurement["group_id"] = group
-        out.append({**measurement, **_conditions(fit)})
+        out.append({**measurement, **_conditions(fit, row)})
     return out
 
 
@@ -165,13 +197,13 @@ def _bounds(fit, name: str, value: float) -> dict[str, float]:
     return {k: v for k, v in out.items() if v is not None}
 
 
-def fit_parameters(fit, *, many: bool) -> list[dict]:
+def fit_parameters(fit, tag: str | None) -> list[dict]:
     """The fit's parameters with value, unit, standard error, start and bounds."""
     out = []
     group = group_label(fit)
     for name, est in fit.parameters.items():
         entry: dict[str, Any] = {
-            "id": parameter_id(fit, name, many=many),
+            "id": parameter_id(name, tag),
             "name": name + (f" ({group})" if group else ""),
             "symbol": name,
         }
