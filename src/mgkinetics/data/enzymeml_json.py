@@ -141,7 +141,7 @@ class Checker:
         value = obj.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.problem(f"{path}.{key}", f"missing; EnzymeML v2 requires a {key} here")
+                self.problem(f"{path}.{key}", f"missing; EnzymeML v2 requires '{key}' here")
             return None
         if isinstance(value, (dict, list, bool)):
             self.problem(f"{path}.{key}", f"is a {type(value).__name__}, not a string")
