@@ -221,13 +221,17 @@ def test_help_stays_light():
 
 
 def test_information_criteria_match_fitting():
+    from mgkinetics.stats.criteria import information_criteria
+
     n = np.array([3, 4, 5, 10, 12, 0])
     rss = np.array([0.5, 1.0, 0.0, 2.0, 3.5, 1.0])
     for scale in (True, False):
-        aicc, bic = batch._information_criteria_many(n, 2, rss, scale, np.ones(6, bool))
+        log_w = np.linspace(-3.0, 2.0, 6)
+        aicc, bic = batch._information_criteria_many(n, 2, rss, scale, np.ones(6, bool), log_w)
         for i in range(6):
-            ref = fitting._information_criteria(int(n[i]), 2, float(rss[i]), scale)
-            np.testing.assert_allclose([aicc[i], bic[i]], ref, rtol=1e-14)
+            ref = information_criteria(float(rss[i]), int(n[i]), 2, log_weights=log_w[i],
+                                       sigma_known=not scale)
+            np.testing.assert_allclose([aicc[i], bic[i]], [ref.aicc, ref.bic], rtol=1e-14)
 
 
 def test_hyperbola_fast_path_matches_general_solver_and_hands_over_hard_curves():

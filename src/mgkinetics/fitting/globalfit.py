@@ -26,12 +26,12 @@ from mgkinetics.fitting.problem import FitProblem
 from mgkinetics.fitting.results import Estimate, Exclusion, FitResult, Statistics
 from mgkinetics.fitting.single import (
     LEASTSQ_TOLERANCES,
-    _information_criteria,
     _quantile,
     _value_in,
     fit_problem,
     parameter_units,
     result_for,
+    statistics_for,
     weighted_r2,
 )
 
@@ -358,11 +358,9 @@ def fit_global(
     from mgkinetics.fitting.single import identifiability_warnings
 
     warnings += identifiability_warnings(estimates, varying, cov)
-    aicc, bic = _information_criteria(n_total, k, rss, scale_covar)
-    r2 = weighted_r2(
-        np.concatenate([p.rate for p in problems]), np.concatenate([p.weights for p in problems]), rss
-    )
-    stats = Statistics(n=n_total, dof=dof, rss=rss, redchi=redchi, r2=r2, aicc=aicc, bic=bic, n_params=k)
+    all_weights = np.concatenate([p.weights for p in problems])
+    r2 = weighted_r2(np.concatenate([p.rate for p in problems]), all_weights, rss)
+    stats = statistics_for(n_total, dof, rss, redchi, r2, k, all_weights, scale_covar)
 
     if not success:
         warnings.append(f"the global fit did not converge: {message}")

@@ -104,9 +104,11 @@ class Estimate:
 class Statistics:
     """Goodness-of-fit numbers of one fit.
 
-    ``rss`` is the weighted residual sum of squares (χ² for absolute σ). AICc and BIC count the
-    residual variance as a parameter (K = p + 1, Burnham & Anderson 2002; as GraphPad Prism does)
-    except for absolute-σ weighting, where σ is known and K = p.
+    ``rss`` is the weighted residual sum of squares (χ² for absolute σ). ``loglik``, ``aic``, ``aicc``
+    and ``bic`` are on R's scale (Gaussian constant and the weights' term included; σ counts as a
+    parameter except for absolute-σ weighting): see :mod:`mgkinetics.stats.criteria`.
+    ``log_weights`` is Σ log wᵢ of R's weights (squared residual multipliers), kept so pooled
+    criteria can be recomputed.
     """
 
     n: int
@@ -117,6 +119,9 @@ class Statistics:
     aicc: float
     bic: float
     n_params: int
+    loglik: float = math.nan
+    aic: float = math.nan
+    log_weights: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form."""
@@ -126,6 +131,8 @@ class Statistics:
             "rss": _finite_or_none(self.rss),
             "redchi": _finite_or_none(self.redchi),
             "r2": _finite_or_none(self.r2),
+            "loglik": _finite_or_none(self.loglik),
+            "aic": _finite_or_none(self.aic),
             "aicc": _finite_or_none(self.aicc),
             "bic": _finite_or_none(self.bic),
         }

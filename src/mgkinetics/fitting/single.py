@@ -22,7 +22,10 @@ from mgkinetics.fitting.results import Estimate, FitCollection, FitResult, RowAc
 from mgkinetics.laws.registry import RateLaw
 from mgkinetics.units import DIMENSIONLESS, UNSPECIFIED, Unit, convert, parse_quantity, parse_unit
 
-__all__ = ["fit", "fit_problem", "result_for", "parameter_units", "weighted_r2", "LEASTSQ_TOLERANCES"]
+__all__ = [
+    "fit", "fit_problem", "result_for", "parameter_units", "weighted_r2", "statistics_for",
+    "LEASTSQ_TOLERANCES",
+]
 
 #: MINPACK tolerances: tight, so certified problems converge to their last digits.
 LEASTSQ_TOLERANCES = {"xtol": 1e-13, "ftol": 1e-13, "gtol": 0.0}
@@ -97,16 +100,14 @@ def _quantile(scale_covar: bool, dof: int, level: float = 0.95) -> float:
     return float(stats.t.ppf(0.5 + level / 2, dof)) if dof > 0 else math.nan
 
 
-def _information_criteria(n: int, k: int, rss: float, scale_covar: bool) -> tuple[float, float]:
-    """AICc and BIC; K counts σ² as a parameter when it is estimated."""
-    if n <= 0 or not (rss > 0):
-        return math.nan, math.nan
-    kk = k + 1 if scale_covar else k
-    core = n * math.log(rss / n) if scale_covar else rss
-    aic = core + 2 * kk
-    aicc = aic + (2 * kk * (kk + 1) / (n - kk - 1) if n - kk - 1 > 0 else math.inf)
-    bic = core + kk * math.log(n)
-    return aicc, bic
+def statistics_for(n: int, dof: int, rss: float, redchi: float, r2: float, k: int, weights: np.ndarray,
+                   scale_covar: bool) -> Statistics:
+    """:class:`Statistics` with the information criteria of :func:`mgkinetics.stats.criteria.fit_criteria`."""
+    from mgkinetics.stats.criteria import fit_criteria, sum_log_weights
+
+    ic = fit_criteria(rss, weights, k, sigma_known=not scale_covar)
+    return Statistics(n=n, dof=dof, rss=rss, redchi=redchi, r2=r2, aicc=ic.aicc, bic=ic.bic, n_params=k,
+                      loglik=ic.loglik, aic=ic.aic, log_weights=sum_log_weights(weights))
 
 
 def fit_problem(problem: FitProblem, **options) -> FitResult:
@@ -301,8 +302,7 @@ def _fit_problem(
     derived = _derived(law, estimates, varying, cov, q, method, ci_level)
 
     r2 = weighted_r2(problem.rate, problem.weights, rss)
-    aicc, bic = _information_criteria(n, k, rss, problem.scheme.scale_covar)
-    stats = Statistics(n=n, dof=dof, rss=rss, redchi=redchi, r2=r2, aicc=aicc, bic=bic, n_params=k)
+    stats = statistics_for(n, dof, rss, redchi, r2, k, problem.weights, problem.scheme.scale_covar)
     success = solved and all(np.isfinite(v) for v in best.values())
     message = solver_message
     if not success:

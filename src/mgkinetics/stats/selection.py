@@ -3,7 +3,8 @@
 Every candidate is fitted to the same rows. A fit that fails a reality check is *not ranked*, and
 the reason is given: it did not converge, a parameter sits at a bound, or its covariance is
 singular (the data do not determine every parameter). The others are ranked by AICc (Burnham &
-Anderson 2002; K counts σ² when it is estimated, as in :mod:`mgkinetics.fitting.single`), with Akaike
+Anderson 2002) on R's scale (:func:`mgkinetics.stats.criteria.information_criteria`: the Gaussian
+log-likelihood with its constant and the weights' term, df = p + 1 when σ is estimated), with Akaike
 weights wᵢ = exp(−Δᵢ/2)/Σ exp(−Δⱼ/2). For declared nested pairs (:data:`NESTING`) the F test
 F = ((RSS_simple − RSS_complex)/(df_simple − df_complex)) / (RSS_complex/df_complex) says whether
 the extra parameter is justified (Motulsky & Christopoulos 2004, ch. 22).
@@ -64,13 +65,17 @@ class Candidate:
             "law": self.law,
             "ranked": self.ranked,
             "reasons_not_ranked": list(self.reasons),
+            "loglik": _num(st.loglik) if st else None,
+            "aic": _num(st.aic) if st else None,
             "aicc": _num(self.aicc),
+            "bic": _num(st.bic) if st else None,
             "delta_aicc": _num(self.delta_aicc),
             "akaike_weight": _num(self.weight),
             "rss": _num(st.rss) if st else None,
             "dof": st.dof if st else None,
-            "parameters": ({k: e.value for k, e in self.fit.parameters.items()}
-                           if self.fit is not None else {}),
+            "parameters": (
+                {k: e.value for k, e in self.fit.parameters.items()} if self.fit is not None else {}
+            ),
         }
 
 
@@ -92,29 +97,44 @@ class Selection:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract of `mgkinetics select --format json`."""
-        return {"best": self.best.law if self.best else None,
-                "candidates": [c.to_dict() for c in self.candidates],
-                "f_tests": [dict(t) for t in self.f_tests]}
+        return {
+            "best": self.best.law if self.best else None,
+            "candidates": [c.to_dict() for c in self.candidates],
+            "f_tests": [dict(t) for t in self.f_tests],
+        }
 
     def to_text(self) -> str:
         """A ranking table, the F tests and the reasons for unranked fits."""
-        lines = ["model selection (AICc, Akaike weights; extra-sum-of-squares F tests for nested laws)"]
-        rows = [["law", "AICc", "dAICc", "weight", "RSS", "dof"]]
+        lines = ["model selection (AICc on R's scale, Akaike weights; F tests for nested laws)"]
+        rows = [["law", "AICc", "dAICc", "weight", "logLik", "AIC", "BIC", "RSS", "dof"]]
         for c in self.candidates:
             st = c.fit.statistics if c.fit is not None else None
-            rows.append([c.law, _fmt(c.aicc), _fmt(c.delta_aicc) if c.ranked else "not ranked",
-                         _fmt(c.weight) if c.ranked else "-", _fmt(st.rss) if st else "-",
-                         str(st.dof) if st else "-"])
+            rows.append(
+                [
+                    c.law,
+                    _fmt(c.aicc),
+                    _fmt(c.delta_aicc) if c.ranked else "not ranked",
+                    _fmt(c.weight) if c.ranked else "-",
+                ]
+                + (
+                    [_fmt(st.loglik), _fmt(st.aic), _fmt(st.bic), _fmt(st.rss), str(st.dof)]
+                    if st
+                    else ["-"] * 5
+                )
+            )
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        lines += ["  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)).rstrip()
-                  for r in rows]
+        lines += [
+            "  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)).rstrip() for r in rows
+        ]
         for t in self.f_tests:
             if t["F"] is None:
                 lines.append(f"  F test {t['simple']} vs {t['complex']}: not computed ({t.get('why', '')})")
                 continue
             verdict = "prefer" + (f" {t['complex']}" if t["p_value"] < 0.05 else f" {t['simple']}")
-            lines.append(f"  F test {t['simple']} ({t['nesting']}) vs {t['complex']}: F({t['df'][0]}, "
-                         f"{t['df'][1]}) = {_fmt(t['F'])}, p = {_fmt(t['p_value'])} -> {verdict}")
+            lines.append(
+                f"  F test {t['simple']} ({t['nesting']}) vs {t['complex']}: F({t['df'][0]}, "
+                f"{t['df'][1]}) = {_fmt(t['F'])}, p = {_fmt(t['p_value'])} -> {verdict}"
+            )
         for c in self.candidates:
             for r in c.reasons:
                 lines.append(f"  {c.law} not ranked: {r}")
@@ -136,11 +156,20 @@ def _reality(fit) -> list[str]:
     return reasons
 
 
-def select_model(data, laws: Sequence[str], *, x: str | None = None, y: str | None = None,
-                 inhibitor: str | None = None, enzyme: str | None = None,
-                 columns: Mapping[str, str] | None = None, weights: str = "none",
-                 init: Mapping[str, float | str] | None = None, fix: Mapping[str, float | str] | None = None,
-                 input_units: Mapping[str, str] | None = None) -> Selection:
+def select_model(
+    data,
+    laws: Sequence[str],
+    *,
+    x: str | None = None,
+    y: str | None = None,
+    inhibitor: str | None = None,
+    enzyme: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    weights: str = "none",
+    init: Mapping[str, float | str] | None = None,
+    fix: Mapping[str, float | str] | None = None,
+    input_units: Mapping[str, str] | None = None,
+) -> Selection:
     """Fit each law to the same data and rank them.
 
     ``init`` and ``fix`` entries are given to each law that has such a parameter.
@@ -164,8 +193,19 @@ def select_model(data, laws: Sequence[str], *, x: str | None = None, y: str | No
         mine = {k: v for k, v in (init or {}).items() if k in law.param_names}
         held = {k: v for k, v in (fix or {}).items() if k in law.param_names}
         try:
-            res = fit_law(data, law, x=x, y=y, inhibitor=inhibitor, enzyme=enzyme, columns=columns,
-                          weights=weights, init=mine, fix=held, input_units=input_units)
+            res = fit_law(
+                data,
+                law,
+                x=x,
+                y=y,
+                inhibitor=inhibitor,
+                enzyme=enzyme,
+                columns=columns,
+                weights=weights,
+                init=mine,
+                fix=held,
+                input_units=input_units,
+            )
         except MgKineticsError as exc:
             cands.append(Candidate(law.name, None, math.nan, False, (f"could not be fitted: {exc}",)))
             continue
@@ -191,8 +231,11 @@ def select_model(data, laws: Sequence[str], *, x: str | None = None, y: str | No
             if not (a.ranked and b.ranked):
                 t.update(F=None, p_value=None, df=None, why="a fit failed its reality checks")
             else:
-                t.update(f_test(a.fit.statistics.rss, a.fit.statistics.dof, b.fit.statistics.rss,
-                                b.fit.statistics.dof))
+                t.update(
+                    f_test(
+                        a.fit.statistics.rss, a.fit.statistics.dof, b.fit.statistics.rss, b.fit.statistics.dof
+                    )
+                )
             tests.append(t)
     return Selection(tuple(out), tuple(tests))
 
