@@ -33,8 +33,15 @@ def batch_summary_rows(result: Any) -> list[list[str]]:
         v = v[np.isfinite(v)]
         if v.size:
             q1, med, q3 = np.percentile(v, [25, 50, 75])
-            rows.append([name, format_value(med), f"{format_value(q1)} – {format_value(q3)}",
-                         pretty_unit(result.units.get(name, "")), str(v.size)])
+            rows.append(
+                [
+                    name,
+                    format_value(med),
+                    f"{format_value(q1)} – {format_value(q3)}",
+                    pretty_unit(result.units.get(name, "")),
+                    str(v.size),
+                ]
+            )
     return rows
 
 
@@ -44,8 +51,10 @@ def batch_rows(result: Any, limit: int | None = SHOWN_ROWS) -> list[list[str]]:
     rows = [[result.curve] + [f"{n} ({pretty_unit(result.units.get(n, ''))})" for n in names] + ["status"]]
     count = len(result) if limit is None else min(limit, len(result))
     for i in range(count):
-        cells = [format_pm(result.values[i, result.names.index(n)], result.stderr[i, result.names.index(n)])
-                 for n in names]
+        cells = [
+            format_pm(result.values[i, result.names.index(n)], result.stderr[i, result.names.index(n)])
+            for n in names
+        ]
         status = "converged" if result.success[i] else "failed"
         if result.warnings[i]:
             status += ": " + "; ".join(result.warnings[i])
@@ -56,9 +65,11 @@ def batch_rows(result: Any, limit: int | None = SHOWN_ROWS) -> list[list[str]]:
 def _head(result: Any) -> str:
     n_bad = int((~np.asarray(result.success, dtype=bool)).sum())
     excl = len(result.excluded) + len(result.unassigned)
-    return (f"{result.law} fitted to {len(result)} curves ('{result.curve}'): {len(result) - n_bad} "
-            f"converged, {n_bad} failed; {excl} rows excluded; weighting: {result.weighting}; "
-            f"{result.ci_level:.0%} CI (asymptotic)")
+    return (
+        f"{result.law} fitted to {len(result)} curves ('{result.curve}'): {len(result) - n_bad} "
+        f"converged, {n_bad} failed; {excl} rows excluded; weighting: {result.weighting}; "
+        f"{result.ci_level:.0%} CI (asymptotic)"
+    )
 
 
 def batch_text(result: Any) -> str:
@@ -73,6 +84,9 @@ def batch_text(result: Any) -> str:
 
 def batch_html(result: Any) -> str:
     """The summary and the first curves as HTML tables."""
-    return (f"<div class=\"mgk-batch\"><p>{html.escape(_head(result))}</p>"
-            + table_html(batch_summary_rows(result), "over converged curves")
-            + table_html(batch_rows(result), f"first {min(SHOWN_ROWS, len(result))} curves") + "</div>")
+    return (
+        f'<div class="mgk-batch"><p>{html.escape(_head(result))}</p>'
+        + table_html(batch_summary_rows(result), "over converged curves")
+        + table_html(batch_rows(result), f"first {min(SHOWN_ROWS, len(result))} curves")
+        + "</div>"
+    )

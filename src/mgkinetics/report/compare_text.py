@@ -32,8 +32,9 @@ def ratio_rows(c: Any) -> list[list[str]]:
     for variant, ratios in c.ratios.items():
         for name, r in ratios.items():
             se = _ratio_se(r)
-            rows.append([variant, name, format_value(r.value, se), format_ci(r.ci_low, r.ci_high, se,
-                                                                             value=r.value)])
+            rows.append(
+                [variant, name, format_value(r.value, se), format_ci(r.ci_low, r.ci_high, se, value=r.value)]
+            )
     return rows
 
 
@@ -43,8 +44,14 @@ def ddg_rows(c: Any) -> list[list[str]]:
     rows = [["variant", "basis", "ΔΔG‡ ± SE (kcal/mol)", f"CI ({', '.join(methods)})"]]
     for variant, table in c.ddg.items():
         for name, d in table.items():
-            rows.append([variant, name, format_pm(d.value, d.stderr),
-                         format_ci(d.ci_low, d.ci_high, d.stderr, value=d.value)])
+            rows.append(
+                [
+                    variant,
+                    name,
+                    format_pm(d.value, d.stderr),
+                    format_ci(d.ci_low, d.ci_high, d.stderr, value=d.value),
+                ]
+            )
     return rows
 
 
@@ -52,8 +59,16 @@ def test_rows(c: Any) -> list[list[str]]:
     """Header + one row per sharing test: F, p, ΔAICc and the preferred model."""
     rows = [["variant", "parameter", "F (df)", "p", "ΔAICc", "preferred"]]
     for t in c.tests:
-        rows.append([t.variant, t.parameter, f"{format_value(t.f)} ({t.df_num}, {t.df_den})",
-                     format_value(t.p), format_value(t.delta_aicc), t.preferred])
+        rows.append(
+            [
+                t.variant,
+                t.parameter,
+                f"{format_value(t.f)} ({t.df_num}, {t.df_den})",
+                format_value(t.p),
+                format_value(t.delta_aicc),
+                t.preferred,
+            ]
+        )
     return rows
 
 
@@ -62,8 +77,9 @@ def to_text(comparison: Any) -> str:
     c = comparison
     parts = [fit_text(f) for f in c.fits.values()]
     lines = [f"ratios (variant / {c.reference}):", *text_table(ratio_rows(c))]
-    lines.append(f"ddG‡ = RT·ln(k_{c.reference} / k_variant) at {c.temperature_C:g} °C "
-                 f"({c.temperature_source}):")
+    lines.append(
+        f"ddG‡ = RT·ln(k_{c.reference} / k_variant) at {c.temperature_C:g} °C ({c.temperature_source}):"
+    )
     lines += text_table(ddg_rows(c)) if any(c.ddg.values()) else ["  (none: the law has no kcat)"]
     lines.append("shared vs separate (extra-sum-of-squares F test; ΔAICc = shared - separate):")
     lines += text_table(test_rows(c)) if c.tests else ["  (no tests)"]

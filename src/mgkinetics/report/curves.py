@@ -20,8 +20,18 @@ from mgkinetics.errors import FitError
 from mgkinetics.report.numbers import format_value, pretty_unit
 from mgkinetics.units import convert
 
-__all__ = ["Series", "Curve", "choose_x", "series_of", "fitted_curve", "axis_label", "per_enzyme",
-           "replicate_means", "DIAGNOSTICS", "diagnostic_transform"]
+__all__ = [
+    "Series",
+    "Curve",
+    "choose_x",
+    "series_of",
+    "fitted_curve",
+    "axis_label",
+    "per_enzyme",
+    "replicate_means",
+    "DIAGNOSTICS",
+    "diagnostic_transform",
+]
 
 #: A second varied input with at most this many levels splits the rows into series.
 MAX_SERIES = 8
@@ -80,8 +90,10 @@ def series_of(result: Any, xname: str) -> list[Series]:
         groups = [np.flatnonzero(result.data[name] == lv) for lv in levels]
         if all(np.unique(result.data[xname][g]).size >= 2 for g in groups):
             unit = pretty_unit(result.input_units[name].label) if name in result.input_units else ""
-            return [Series(f"{_short(result, name)} = {format_value(float(lv))} {unit}".strip(), g)
-                    for lv, g in zip(levels, groups)]
+            return [
+                Series(f"{_short(result, name)} = {format_value(float(lv))} {unit}".strip(), g)
+                for lv, g in zip(levels, groups)
+            ]
     return [Series("", np.arange(n))]
 
 
@@ -95,7 +107,9 @@ def axis_label(result: Any, name: str) -> str:
     """``'total ATP (mM)'``: the input's description and its unit."""
     unit = result.input_units.get(name)
     label = unit.label if unit is not None else ""
-    return f"{_short(result, name)} ({pretty_unit(label)})" if label and label != "1" else _short(result, name)
+    return (
+        f"{_short(result, name)} ({pretty_unit(label)})" if label and label != "1" else _short(result, name)
+    )
 
 
 def _grid(x: np.ndarray, log_x: bool) -> np.ndarray:
@@ -125,8 +139,15 @@ def _inputs_along(result: Any, rows: np.ndarray, xname: str, grid: np.ndarray) -
     return out
 
 
-def fitted_curve(result: Any, series: Series, xname: str, *, log_x: bool = False,
-                 band: str = "confidence", level: float | None = None) -> Curve:
+def fitted_curve(
+    result: Any,
+    series: Series,
+    xname: str,
+    *,
+    log_x: bool = False,
+    band: str = "confidence",
+    level: float | None = None,
+) -> Curve:
     """The fitted law along ``series`` with its ``confidence`` or ``prediction`` band (or ``none``)."""
     grid = _grid(result.data[xname][series.rows], log_x)
     inputs = _inputs_along(result, series.rows, xname, grid)
@@ -151,8 +172,9 @@ def per_enzyme(result: Any, rate: np.ndarray, enzyme: np.ndarray) -> np.ndarray:
         return v / e
 
 
-def replicate_means(result: Any, rows: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                                              np.ndarray]:
+def replicate_means(
+    result: Any, rows: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows with identical inputs are replicates: ``(row of each level, mean, SD)`` where n >= 2."""
     names = [n for n in result.law.input_names if n in result.data]
     keys = np.column_stack([result.data[n][rows] for n in names]) if names else np.zeros((rows.size, 1))

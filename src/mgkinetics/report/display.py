@@ -22,9 +22,21 @@ from typing import Any
 
 from mgkinetics.report.numbers import format_ci, format_pm, format_value
 
-__all__ = ["estimate_text", "estimate_status", "estimate_repr", "text_table", "fit_text", "fit_html",
-           "collection_text", "collection_html", "global_text", "global_html", "conditions_text",
-           "statistics_text", "table_html"]
+__all__ = [
+    "estimate_text",
+    "estimate_status",
+    "estimate_repr",
+    "text_table",
+    "fit_text",
+    "fit_html",
+    "collection_text",
+    "collection_html",
+    "global_text",
+    "global_html",
+    "conditions_text",
+    "statistics_text",
+    "table_html",
+]
 
 
 def _unit(e: Any) -> str:
@@ -90,8 +102,11 @@ def _estimate_rows(estimates: Sequence[Any], warnings: Sequence[str]) -> list[li
     head, per_row = _ci_head(estimates)
     rows = [["parameter", "value ± SE", head] + (["method"] if per_row else []) + ["status"]]
     for e in estimates:
-        rows.append([e.name, estimate_text(e), _ci(e)] + ([e.ci_method] if per_row else [])
-                    + [estimate_status(e, warnings)])
+        rows.append(
+            [e.name, estimate_text(e), _ci(e)]
+            + ([e.ci_method] if per_row else [])
+            + [estimate_status(e, warnings)]
+        )
     if not any(r[-1] for r in rows[1:]):
         rows = [r[:-1] for r in rows]
     return rows
@@ -99,8 +114,10 @@ def _estimate_rows(estimates: Sequence[Any], warnings: Sequence[str]) -> list[li
 
 def statistics_text(s: Any) -> str:
     """``n = 12, dof = 10, RSS = ..., reduced χ² = ..., R² = ..., AICc = ..., BIC = ...``."""
-    return (f"n = {s.n}, dof = {s.dof}, RSS = {format_value(s.rss)}, reduced χ² = {format_value(s.redchi)}, "
-            f"R² = {format_value(s.r2)}, AICc = {format_value(s.aicc)}, BIC = {format_value(s.bic)}")
+    return (
+        f"n = {s.n}, dof = {s.dof}, RSS = {format_value(s.rss)}, reduced χ² = {format_value(s.redchi)}, "
+        f"R² = {format_value(s.r2)}, AICc = {format_value(s.aicc)}, BIC = {format_value(s.bic)}"
+    )
 
 
 def conditions_text(conditions: Mapping[str, Any]) -> str:
@@ -148,8 +165,10 @@ def fit_text(f: Any) -> str:
             lines.append(f"  note on {e.name}: {e.note}")
     diag = f.diagnostics or {}
     for p in diag.get("outliers", {}).get("points", []):
-        lines.append(f"  possible outlier: line {p['line']} (robust t = {p['robust_t']:.3g}, "
-                     f"p = {p['p_value']:.2g}; ROUT-like, Q = 1%; --outliers exclude to refit without it)")
+        lines.append(
+            f"  possible outlier: line {p['line']} (robust t = {p['robust_t']:.3g}, "
+            f"p = {p['p_value']:.2g}; ROUT-like, Q = 1%; --outliers exclude to refit without it)"
+        )
     hint = diag.get("weighting", {}).get("hint")
     if hint:
         lines.append(f"  hint: {hint}")
@@ -167,19 +186,28 @@ def table_html(rows: list[list[str]], caption: str = "", cls: str = "mgk") -> st
 
 def _facts_html(facts: list[tuple[str, str]]) -> str:
     esc = html.escape
-    return "<dl class=\"mgk\">" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts if v) + "</dl>"
+    return (
+        '<dl class="mgk">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts if v) + "</dl>"
+    )
 
 
 def fit_html(f: Any) -> str:
     """A fit as HTML for a notebook: the estimate table, then statistics and the rest."""
     rows = _estimate_rows([*f.parameters.values(), *f.derived.values()], f.warnings)
-    facts = [("law", f.law.formula), ("statistics", statistics_text(f.statistics)), ("weighting", f.weighting),
-             ("conditions", conditions_text(f.conditions)),
-             ("status", ("converged" if f.success else "did not converge") + f" ({f.message})"),
-             ("rows", f"{len(f.rows.used)} used, {len(f.rows.excluded)} excluded"
-                      + "".join(f"; line {e.line}: {e.reason}" for e in f.rows.excluded))]
+    facts = [
+        ("law", f.law.formula),
+        ("statistics", statistics_text(f.statistics)),
+        ("weighting", f.weighting),
+        ("conditions", conditions_text(f.conditions)),
+        ("status", ("converged" if f.success else "did not converge") + f" ({f.message})"),
+        (
+            "rows",
+            f"{len(f.rows.used)} used, {len(f.rows.excluded)} excluded"
+            + "".join(f"; line {e.line}: {e.reason}" for e in f.rows.excluded),
+        ),
+    ]
     facts += [("warning", w) for w in f.warnings]
-    return f"<div class=\"mgk-fit\">{table_html(rows, _title(f))}{_facts_html(facts)}</div>"
+    return f'<div class="mgk-fit">{table_html(rows, _title(f))}{_facts_html(facts)}</div>'
 
 
 def collection_text(c: Any) -> str:
@@ -210,8 +238,9 @@ def global_text(g: Any) -> str:
             lines.append(f"  conditions: {cond}")
     lines.append(f"  converged: {'yes' if g.success else 'NO'} ({g.message})")
     for label, part in zip(g.labels, g.parts):
-        lines.append(f"  {label}: {len(part.rows.used)} rows used, {len(part.rows.excluded)} excluded "
-                     f"({part.source})")
+        lines.append(
+            f"  {label}: {len(part.rows.used)} rows used, {len(part.rows.excluded)} excluded ({part.source})"
+        )
         lines += [f"    line {e.line}: {e.reason}" for e in part.rows.excluded]
     lines += [f"  warning: {w}" for w in g.warnings]
     if g.unassigned:
@@ -223,8 +252,10 @@ def global_text(g: Any) -> str:
 def global_html(g: Any) -> str:
     """A global fit as HTML."""
     rows = _estimate_rows(list(g.parameters.values()), g.warnings)
-    facts = [("statistics", statistics_text(g.statistics)),
-             ("status", ("converged" if g.success else "did not converge") + f" ({g.message})")]
+    facts = [
+        ("statistics", statistics_text(g.statistics)),
+        ("status", ("converged" if g.success else "did not converge") + f" ({g.message})"),
+    ]
     facts += [("warning", w) for w in g.warnings]
     caption = f"global fit of {len(g.parts)} data sets, shared: {', '.join(g.shared) or 'none'}"
-    return f"<div class=\"mgk-fit\">{table_html(rows, caption)}{_facts_html(facts)}</div>"
+    return f'<div class="mgk-fit">{table_html(rows, caption)}{_facts_html(facts)}</div>'

@@ -51,8 +51,14 @@ def _color(i: int) -> str:
 def _panels(ncols: int, residuals: bool, width: float = 5.2):
     plt = _pyplot()
     rows = 2 if residuals else 1
-    fig, axes = plt.subplots(rows, ncols, figsize=(width * ncols, 4.6 if residuals else 3.6), sharex="col",
-                             squeeze=False, gridspec_kw={"height_ratios": [3, 1]} if residuals else None)
+    fig, axes = plt.subplots(
+        rows,
+        ncols,
+        figsize=(width * ncols, 4.6 if residuals else 3.6),
+        sharex="col",
+        squeeze=False,
+        gridspec_kw={"height_ratios": [3, 1]} if residuals else None,
+    )
     return fig, axes
 
 
@@ -81,27 +87,51 @@ def _draw_one(ax, rax, result, *, xname, color, label, log_x, band, per_enzyme, 
         rows = series.rows
         tag = f"{label}, {series.label}" if label and series.label else (label or series.label)
         c = _color(color + k)
-        ax.plot(x_all[rows], y_all[rows], "o", ms=3.5, color=c, alpha=0.55, mec="none",
-                label=None if len(several) > 1 else (f"{tag} data" if tag else "data"))
+        ax.plot(
+            x_all[rows],
+            y_all[rows],
+            "o",
+            ms=3.5,
+            color=c,
+            alpha=0.55,
+            mec="none",
+            label=None if len(several) > 1 else (f"{tag} data" if tag else "data"),
+        )
         first, mean, sd = curves.replicate_means(result, rows, y_all)
         if first.size:
             ax.errorbar(x_all[first], mean, yerr=sd, fmt="none", ecolor=c, elinewidth=0.9, capsize=2)
         curve = curves.fitted_curve(result, series, xname, log_x=log_x, band=band, level=level)
-        scale = (curves.per_enzyme(result, np.ones_like(curve.x), curve.inputs["enzyme"]) if per_enzyme
-                 else np.ones_like(curve.x))
-        ax.plot(curve.x, curve.y * scale, "-", color=c, lw=1.4,
-                label=tag if len(several) > 1 else (f"{tag} fit" if tag else "fit"))
+        scale = (
+            curves.per_enzyme(result, np.ones_like(curve.x), curve.inputs["enzyme"])
+            if per_enzyme
+            else np.ones_like(curve.x)
+        )
+        ax.plot(
+            curve.x,
+            curve.y * scale,
+            "-",
+            color=c,
+            lw=1.4,
+            label=tag if len(several) > 1 else (f"{tag} fit" if tag else "fit"),
+        )
         if curve.low is not None:
             ax.fill_between(curve.x, curve.low * scale, curve.high * scale, color=c, alpha=0.18, lw=0)
         if rax is not None:
             relative = result.weighting.startswith("relative")
             with np.errstate(divide="ignore", invalid="ignore"):
-                res = 100 * (rate[rows] - fitted[rows]) / fitted[rows] if relative else rate[rows] - fitted[rows]
+                res = (
+                    100 * (rate[rows] - fitted[rows]) / fitted[rows]
+                    if relative
+                    else rate[rows] - fitted[rows]
+                )
             rax.plot(x_all[rows], res, "o", ms=3, color=c, alpha=0.7, mec="none")
     if rax is not None:
         rax.axhline(0, color="0.5", lw=0.8)
-        rax.set_ylabel("residual (% of fit)" if result.weighting.startswith("relative")
-                       else f"residual ({pretty_unit(result.rate_unit.label)})")
+        rax.set_ylabel(
+            "residual (% of fit)"
+            if result.weighting.startswith("relative")
+            else f"residual ({pretty_unit(result.rate_unit.label)})"
+        )
         rax.set_xlabel(curves.axis_label(result, xname))
     else:
         ax.set_xlabel(curves.axis_label(result, xname))
@@ -111,7 +141,9 @@ def _draw_one(ax, rax, result, *, xname, color, label, log_x, band, per_enzyme, 
 
 
 def _band_note(band: str, level: float) -> str:
-    return {"none": "", "prediction": f"{level:.0%} prediction band"}.get(band, f"{level:.0%} confidence band")
+    return {"none": "", "prediction": f"{level:.0%} prediction band"}.get(
+        band, f"{level:.0%} confidence band"
+    )
 
 
 def _level(result: Any, level: float | None) -> float:
@@ -120,7 +152,10 @@ def _level(result: Any, level: float | None) -> float:
 
 def _finish(fig, ax, title: str, note: str) -> None:
     handles, _ = ax.get_legend_handles_labels()
-    if handles:
+    if len(handles) > 6:  # many series: beside the axes, not over the data
+        fig.set_figwidth(fig.get_figwidth() + 2.6)
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    elif handles:
         ax.legend(fontsize=7, frameon=False)
     if title:
         ax.set_title(title, fontsize=9)
@@ -134,9 +169,18 @@ def _title(result: Any) -> str:
     return f"{result.law.name}" + (f" — {group}" if group else "")
 
 
-def plot_fit(result: Any, *, x: str | None = None, log_x: bool = False, band: str = "confidence",
-             per_enzyme: bool | None = False, residuals: bool = True, view: str = "fit",
-             level: float | None = None, title: str | None = None) -> Any:
+def plot_fit(
+    result: Any,
+    *,
+    x: str | None = None,
+    log_x: bool = False,
+    band: str = "confidence",
+    per_enzyme: bool | None = False,
+    residuals: bool = True,
+    view: str = "fit",
+    level: float | None = None,
+    title: str | None = None,
+) -> Any:
     """Figure of a :class:`~mgkinetics.FitResult` (a collection goes to :func:`plot_fits`).
 
     Parameters
@@ -161,17 +205,45 @@ def plot_fit(result: Any, *, x: str | None = None, log_x: bool = False, band: st
     matplotlib.figure.Figure
     """
     if hasattr(result, "fits") and not hasattr(result, "ratios"):
-        return plot_fits(list(result.fits), x=x, log_x=log_x, band=band, per_enzyme=per_enzyme,
-                         residuals=residuals, view=view, level=level, title=title)
-    return plot_fits([result], labels=[""], x=x, log_x=log_x, band=band, per_enzyme=per_enzyme,
-                     residuals=residuals, view=view, level=level,
-                     title=_title(result) if title is None else title)
+        return plot_fits(
+            list(result.fits),
+            x=x,
+            log_x=log_x,
+            band=band,
+            per_enzyme=per_enzyme,
+            residuals=residuals,
+            view=view,
+            level=level,
+            title=title,
+        )
+    return plot_fits(
+        [result],
+        labels=[""],
+        x=x,
+        log_x=log_x,
+        band=band,
+        per_enzyme=per_enzyme,
+        residuals=residuals,
+        view=view,
+        level=level,
+        title=_title(result) if title is None else title,
+    )
 
 
-def plot_fits(fits: Sequence[Any], labels: Sequence[str] | None = None, *, x: str | None = None,
-              log_x: bool = False, band: str = "confidence", per_enzyme: bool | None = False,
-              residuals: bool = True, view: str = "fit", level: float | None = None,
-              title: str | None = None, log_y: bool | None = False) -> Any:
+def plot_fits(
+    fits: Sequence[Any],
+    labels: Sequence[str] | None = None,
+    *,
+    x: str | None = None,
+    log_x: bool = False,
+    band: str = "confidence",
+    per_enzyme: bool | None = False,
+    residuals: bool = True,
+    view: str = "fit",
+    level: float | None = None,
+    title: str | None = None,
+    log_y: bool | None = False,
+) -> Any:
     """Several fits of one law on one pair of axes (one colour each); arguments as :func:`plot_fit`.
 
     ``log_y=None`` chooses a logarithmic rate axis when the fits' largest rates differ more than
@@ -192,19 +264,35 @@ def plot_fits(fits: Sequence[Any], labels: Sequence[str] | None = None, *, x: st
     ax, rax = axes[0, 0], (axes[1, 0] if residuals else None)
     offset = 0
     for f, label in zip(fits, labels):
-        _draw_one(ax, rax, f, xname=xname, color=offset, label=label, log_x=log_x, band=band,
-                  per_enzyme=norm, level=lv)
+        _draw_one(
+            ax,
+            rax,
+            f,
+            xname=xname,
+            color=offset,
+            label=label,
+            log_x=log_x,
+            band=band,
+            per_enzyme=norm,
+            level=lv,
+        )
         offset += len(curves.series_of(f, xname))
     if log_y or (log_y is None and _spread(fits, norm) > 20):
         ax.set_yscale("log")
-    _finish(fig, ax, title if title is not None else fits[0].law.name,
-            "; ".join(t for t in (_band_note(band, lv), "replicates: mean ± SD") if t))
+    _finish(
+        fig,
+        ax,
+        title if title is not None else fits[0].law.name,
+        "; ".join(t for t in (_band_note(band, lv), "replicates: mean ± SD") if t),
+    )
     return fig
 
 
 def _spread(fits: Sequence[Any], norm: bool) -> float:
-    tops = [float(np.nanmax(curves.per_enzyme(f, f.data["rate"], f.data["enzyme"]) if norm else f.data["rate"]))
-            for f in fits]
+    tops = [
+        float(np.nanmax(curves.per_enzyme(f, f.data["rate"], f.data["enzyme"]) if norm else f.data["rate"]))
+        for f in fits
+    ]
     tops = [t for t in tops if t > 0]
     return max(tops) / min(tops) if tops else 1.0
 
@@ -224,33 +312,57 @@ def _diagnostic(fits, labels, *, x, view, per_enzyme):
         ax.plot(px, py, "o", ms=3.5, color=c, alpha=0.6, mec="none", label=f"{label} data".strip())
         for series in curves.series_of(f, xname):
             curve = curves.fitted_curve(f, series, xname, band="none")
-            yv = curve.y * (curves.per_enzyme(f, np.ones_like(curve.x), curve.inputs["enzyme"])
-                            if per_enzyme else 1.0)
+            yv = curve.y * (
+                curves.per_enzyme(f, np.ones_like(curve.x), curve.inputs["enzyme"]) if per_enzyme else 1.0
+            )
             cx, cy = curves.diagnostic_transform(view, curve.x, yv)
             ax.plot(cx, cy, "-", color=c, lw=1.2)
-    xs = f"[{curves.axis_label(fits[0], xname)}]"
-    vs = "v/[E] (s⁻¹)" if per_enzyme else f"v ({pretty_unit(fits[0].rate_unit.label)})"
-    ax.set_xlabel(_diag_axis(xt, xs, vs))
-    ax.set_ylabel(_diag_axis(yt, xs, vs))
+    xu = fits[0].input_units[xname].label if xname in fits[0].input_units else ""
+    vu = "s⁻¹" if per_enzyme else pretty_unit(fits[0].rate_unit.label)
+    ax.set_xlabel(_diag_axis(xt, "[S]", pretty_unit(xu), vu))
+    ax.set_ylabel(_diag_axis(yt, "[S]", pretty_unit(xu), vu))
+    ax.text(
+        0.99,
+        0.02,
+        f"[S] = {curves.axis_label(fits[0], xname)}",
+        transform=ax.transAxes,
+        ha="right",
+        fontsize=7,
+        color="0.3",
+    )
     _finish(fig, ax, f"{name} (diagnostic)", DIAGNOSTIC_NOTE)
     return fig
 
 
-def _diag_axis(template: str, xs: str, vs: str) -> str:
-    return {"1/{x}": f"1 / {xs}", "{x}": xs, "{x}/v": f"{xs} / {vs}", "v/{x}": f"{vs} / {xs}",
-            "1/v": f"1 / {vs}", "v": vs}[template]
+def _diag_axis(template: str, x: str, xu: str, vu: str) -> str:
+    """Axis label of a linearised view: quantity and its unit (``[S]/v (mM per µM/min)``)."""
+    return {
+        "1/{x}": f"1/{x} (1/{xu})",
+        "{x}": f"{x} ({xu})",
+        "{x}/v": f"{x}/v ({xu} per {vu})",
+        "v/{x}": f"v/{x} ({vu} per {xu})",
+        "1/v": f"1/v (1/({vu}))",
+        "v": f"v ({vu})",
+    }[template]
 
 
-def plot_global(result: Any, *, log_x: bool = False, band: str = "confidence", residuals: bool = True,
-                level: float | None = None) -> Any:
+def plot_global(
+    result: Any,
+    *,
+    log_x: bool = False,
+    band: str = "confidence",
+    residuals: bool = True,
+    level: float | None = None,
+) -> Any:
     """A :class:`~mgkinetics.GlobalFitResult`: one column per data set, the shared fit in each."""
     fig, axes = _panels(len(result.parts), residuals, width=4.4)
     lv = _level(result, level)
     for j, (label, part) in enumerate(zip(result.labels, result.parts)):
         ax, rax = axes[0, j], (axes[1, j] if residuals else None)
         xname = curves.choose_x(part)
-        _draw_one(ax, rax, part, xname=xname, color=j, label="", log_x=log_x, band=band,
-                  per_enzyme=False, level=lv)
+        _draw_one(
+            ax, rax, part, xname=xname, color=j, label="", log_x=log_x, band=band, per_enzyme=False, level=lv
+        )
         ax.set_title(f"{label} ({part.law.name})", fontsize=9)
     shared = ", ".join(result.shared) or "none"
     fig.suptitle(f"global fit, shared: {shared}", fontsize=10)
@@ -259,13 +371,28 @@ def plot_global(result: Any, *, log_x: bool = False, band: str = "confidence", r
     return fig
 
 
-def plot_comparison(comparison: Any, *, per_enzyme: bool | None = None, log_x: bool = False,
-                    band: str = "confidence", residuals: bool = True, view: str = "fit") -> Any:
+def plot_comparison(
+    comparison: Any,
+    *,
+    per_enzyme: bool | None = None,
+    log_x: bool = False,
+    band: str = "confidence",
+    residuals: bool = True,
+    view: str = "fit",
+) -> Any:
     """The variants of a :class:`~mgkinetics.Comparison` on one axes, v/[E] when the law has [E]."""
     names = list(comparison.fits)
-    return plot_fits([comparison.fits[n] for n in names], names, per_enzyme=per_enzyme, log_x=log_x,
-                     band=band, residuals=residuals, view=view, log_y=None,
-                     title=f"{comparison.fits[names[0]].law.name}: variants vs {comparison.reference}")
+    return plot_fits(
+        [comparison.fits[n] for n in names],
+        names,
+        per_enzyme=per_enzyme,
+        log_x=log_x,
+        band=band,
+        residuals=residuals,
+        view=view,
+        log_y=None,
+        title=f"{comparison.fits[names[0]].law.name}: variants vs {comparison.reference}",
+    )
 
 
 def quantity_words(law: Any, name: str) -> str:
@@ -275,8 +402,10 @@ def quantity_words(law: Any, name: str) -> str:
     if not text:
         d = next((d for d in law.derived if d.name == name), None)
         text = getattr(d, "description", "") if d is not None else ""
+    import textwrap
+
     text = text.split(" (")[0].split(" at the reference")[0]
-    return f"{text}\n({name})" if text else name
+    return f"{textwrap.fill(text, 18)}\n({name})" if text else name
 
 
 def plot_ratios(comparison: Any, variant: str | None = None) -> Any:
@@ -286,7 +415,7 @@ def plot_ratios(comparison: Any, variant: str | None = None) -> Any:
     ratios = comparison.ratios[variant]
     names = list(ratios)
     law = comparison.fits[comparison.reference].law
-    fig, ax = plt.subplots(figsize=(1.3 * len(names) + 2.5, 3.8))
+    fig, ax = plt.subplots(figsize=(1.35 * len(names) + 2.2, 4.2))
     for i, n in enumerate(names):
         r = ratios[n]
         lo = r.ci_low if r.ci_low is not None else r.value
@@ -296,11 +425,19 @@ def plot_ratios(comparison: Any, variant: str | None = None) -> Any:
         ax.plot([i - 0.12, i + 0.12], [hi, hi], "-", color="C3", lw=1.2, zorder=2)
         ax.plot(i, r.value, "o", ms=5, mfc="white", mec="C3", mew=1.5, zorder=3)
         se = r.value * r.stderr_log if r.stderr_log else None
-        ax.annotate(f"{format_value(r.value, se)}\n{format_ci(r.ci_low, r.ci_high, se, value=r.value)}",
-                    (i, hi), xytext=(0, 4), textcoords="offset points", ha="center", va="bottom", fontsize=7)
+        ax.annotate(
+            f"{format_value(r.value, se)}\n{format_ci(r.ci_low, r.ci_high, se, value=r.value)}",
+            (i, hi),
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+        )
     ax.axhline(1.0, color="0.5", lw=0.8, ls="--")
     ax.set_yscale("log")
     ax.margins(y=0.25)
+    _plain_log_ticks(ax)
     ax.set_xlim(-0.6, len(names) - 0.4)
     ax.set_xticks(np.arange(len(names)), [quantity_words(law, n) for n in names], fontsize=7.5)
     level = next(iter(ratios.values())).ci_level if ratios else 0.95
@@ -308,6 +445,16 @@ def plot_ratios(comparison: Any, variant: str | None = None) -> Any:
     ax.set_title(f"{variant} relative to {comparison.reference}", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def _plain_log_ticks(ax) -> None:
+    """Log-axis ticks as plain numbers (0.5, 1, 2), the minor ones labelled too on a short axis."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    lo, hi = ax.get_ylim()
+    plain = FuncFormatter(lambda v, _: f"{v:g}")
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(plain if hi / lo < 30 else NullFormatter())
 
 
 def plot_batch(result: Any, names: Sequence[str] | None = None) -> Any:
@@ -328,13 +475,23 @@ def plot_batch(result: Any, names: Sequence[str] | None = None) -> Any:
         else:
             idx = np.arange(len(result))[ok]
             lo, hi = result.ci_low[ok, j], result.ci_high[ok, j]
-            ax.errorbar(idx, v, yerr=[v - lo, hi - v], fmt="o", ms=3.5, color="C0", ecolor="0.4",
-                        elinewidth=0.9, capsize=2)
+            ax.errorbar(
+                idx,
+                v,
+                yerr=[v - lo, hi - v],
+                fmt="o",
+                ms=3.5,
+                color="C0",
+                ecolor="0.4",
+                elinewidth=0.9,
+                capsize=2,
+            )
             ax.set_xticks(np.arange(len(result)), [str(c) for c in result.curves], rotation=90, fontsize=6)
             ax.set_xlabel(result.curve)
             ax.set_ylabel(f"{name} ({unit})")
     n_bad = int((~ok).sum())
-    fig.suptitle(f"{result.law}: {len(result)} curves, {n_bad} failed ({result.ci_level:.0%} CI)",
-                 fontsize=10)
+    fig.suptitle(
+        f"{result.law}: {len(result)} curves, {n_bad} failed ({result.ci_level:.0%} CI)", fontsize=10
+    )
     fig.tight_layout()
     return fig

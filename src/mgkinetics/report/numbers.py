@@ -11,8 +11,16 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["PLAIN_DIGITS", "fmt", "decimals_for", "format_value", "format_pm", "format_ci", "superscript",
-           "pretty_unit"]
+__all__ = [
+    "PLAIN_DIGITS",
+    "fmt",
+    "decimals_for",
+    "format_value",
+    "format_pm",
+    "format_ci",
+    "superscript",
+    "pretty_unit",
+]
 
 #: Significant digits of a number shown without an uncertainty.
 PLAIN_DIGITS = 4

@@ -20,8 +20,11 @@ __all__ = ["DPI", "FORMATS", "save_figure", "figure_svg"]
 DPI = 300
 FORMATS = ("png", "svg", "pdf")
 _STABLE = {"svg.hashsalt": "mgkinetics", "svg.fonttype": "path", "pdf.compression": 6}
-_METADATA = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
-             "pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None}}
+_METADATA = {
+    "png": {"Software": None},
+    "svg": {"Date": None, "Creator": None},
+    "pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
+}
 
 
 def _close(fig: Any) -> None:
@@ -38,7 +41,8 @@ def save_figure(fig: Any, path: str | Path, *, close: bool = True) -> Path:
     >>> import matplotlib.pyplot as plt, tempfile, pathlib
     >>> fig, ax = plt.subplots(); _ = ax.plot([1, 2], [3, 4])
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> a = save_figure(fig, d / "a.svg", close=False).read_bytes(); b = save_figure(fig, d / "b.svg").read_bytes()
+    >>> a = save_figure(fig, d / "a.svg", close=False).read_bytes()
+    >>> b = save_figure(fig, d / "b.svg").read_bytes()
     >>> a == b
     True
     """
@@ -66,7 +70,7 @@ def figure_svg(fig: Any, prefix: str, *, close: bool = True) -> str:
     if close:
         _close(fig)
     text = buf.getvalue()
-    text = text[text.index("<svg"):]
+    text = text[text.index("<svg") :]
     text = re.sub(r'id="([^"]+)"', rf'id="{prefix}-\1"', text)
     text = re.sub(r'(xlink:href|href)="#([^"]+)"', rf'\1="#{prefix}-\2"', text)
     text = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", text)

@@ -54,7 +54,7 @@ def html_of(obj: Any) -> str:
     if kind == "Estimate":
         import html
 
-        return f"<span class=\"mgk-estimate\">{html.escape(display.estimate_repr(obj))}</span>"
+        return f'<span class="mgk-estimate">{html.escape(display.estimate_repr(obj))}</span>'
     if kind == "GlobalFitResult":
         return display.global_html(obj)
     if kind == "FitCollection":
