@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from .options import data_kwargs, data_options, interval_options, output_options, plot_option, write_output
+from .options import (
+    data_kwargs,
+    data_options,
+    interval_options,
+    output_options,
+    plot_option,
+    write_enzymeml_output,
+    write_output,
+)
 from .plotting import check_plot_path, write_plot
 
 __all__ = ["compare"]
@@ -21,7 +29,7 @@ __all__ = ["compare"]
 )
 @data_options()
 @interval_options(what="ratios and ddG‡", min_bootstrap=100)
-@output_options("text", "json")
+@output_options("text", "json", "enzymeml")
 @plot_option("the variants as v/[E] (when the law has an enzyme input)")
 def compare(
     files,
@@ -63,6 +71,15 @@ def compare(
         bootstrap_kind=bootstrap_kind,
         seed=seed,
     )
+    if fmt == "enzymeml":
+        write_enzymeml_output(
+            list(result.fits.values()),
+            out,
+            name=f"mgkinetics compare: {law} by {by}",
+            extra={"comparison": result.to_dict()},
+        )
+        write_plot(result, plot)
+        return
     text = compare_report.to_json(result) if fmt == "json" else compare_report.to_text(result)
     write_output(text, out)
     write_plot(result, plot)

@@ -20,16 +20,29 @@ __all__ = ["report"]
     "out_dir",
     default="reports",
     show_default=True,
-    type=click.Path(file_okay=False),
-    help="Folder of report.html, report.md, tables/ (CSV, Markdown) and figures/.",
+    type=click.Path(),
+    help="Folder of report.html, report.md, tables/ (CSV, Markdown) and figures/ (with --format "
+    "enzymeml: the DOC.json file).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "enzymeml"]),
+    default="html",
+    show_default=True,
+    help="enzymeml (built-in AK report only): the headline ak_random_bibi fits as an EnzymeML v2 "
+    "document --out DOC.json (+ DOC.stats.json) instead of the report folder.",
 )
 @quiet_option
-def report(spec: str | None, out_dir: str, quiet: bool) -> None:
+def report(spec: str | None, out_dir: str, fmt: str, quiet: bool) -> None:
     """Run the analyses of SPEC (a TOML file) and write a self-contained HTML report.
 
     Without SPEC, the built-in adenylate-kinase report (WT vs D84A, simulated data) is made and
     its kcat headline printed.
     """
+    if fmt == "enzymeml":
+        _enzymeml(spec, out_dir)
+        return
     import matplotlib
 
     matplotlib.use("Agg")  # files only
@@ -56,3 +69,24 @@ def report(spec: str | None, out_dir: str, quiet: bool) -> None:
             f"{result.title}: {len(result.sections)} analyses, {tables} tables, {figures} figures "
             f"-> {out_dir}/report.html"
         )
+
+
+def _enzymeml(spec: str | None, out: str) -> None:
+    """The AK headline fits as an EnzymeML document (nothing else written)."""
+    from mgkinetics.ak import report as ak
+    from mgkinetics.report.enzymeml import stats_path
+    from mgkinetics.report.output import check_outputs
+
+    from .main import UserError
+    from .options import write_enzymeml_output
+
+    if spec is not None:
+        raise UserError("--format enzymeml writes the built-in AK report's fits; leave out SPEC")
+    if not out.endswith(".json"):
+        raise UserError(
+            "--format enzymeml writes one JSON document and its .stats.json sidecar; give --out DOC.json"
+        )
+    check_outputs([], [out, stats_path(out)])
+    line, bibi = ak.headline_fits()
+    write_enzymeml_output([bibi[v] for v in bibi], out, name="mgkinetics AK report: ak_random_bibi")
+    click.echo(line)

@@ -44,6 +44,7 @@ __all__ = [
     "fit_mg_titration",
     "compare_variants",
     "headline",
+    "headline_fits",
     "build_report",
     "format_pm",
 ]
@@ -191,6 +192,15 @@ def headline(bibi: Mapping[str, Any], temperature_C: float) -> tuple[str, dict[s
         f"({format_value(fold, fold_se)}-fold; ΔΔG‡ {format_pm(ddg.value, ddg.stderr)} kcal/mol)"
     )
     return text, numbers
+
+
+def headline_fits(paths: Mapping[str, Path] | None = None) -> tuple[str, dict[str, Any]]:
+    """The headline line and the joint bi-bi fits it comes from (:func:`fit_bibi_joint`); nothing
+    is written. ``paths`` as :func:`dataset_paths` returns (default: the built-in datasets)."""
+    paths = dict(paths) if paths is not None else dataset_paths()
+    fits = fit_bibi_joint(paths)
+    line, _ = headline(fits, temperature_of(paths["ak_bibi_grid"]))
+    return line, fits
 
 
 def build_report(
