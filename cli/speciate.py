@@ -11,7 +11,6 @@ import re
 import click
 
 from .options import guard_outputs, parse_pairs, plot_option, write_output
-from .plotting import check_plot_path, write_plot
 
 __all__ = ["speciate", "parse_concentration"]
 
@@ -185,6 +184,8 @@ def speciate(file, totals, free, ph, temperature_C, ionic_strength_M, kds, inclu
     (atp_total_mM, mg_total_uM, optional ph, temperature_C, ionic_strength_M per row);
     species columns (mg_free_mM, mgatp_mM, atp_free_mM, ...) are added to every row.
     """
+    from .plotting import check_plot_path, write_plot
+
     guard_outputs([file, constants_file], out)
     check_plot_path(plot, [file, constants_file])
     if plot and (file or free):

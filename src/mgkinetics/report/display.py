@@ -11,7 +11,7 @@ Examples
 >>> res = mgk.fit({"s_mM": s, "rate_uM_per_min": 200 * s / (0.06 + s) * (1 + 0.03 * np.cos(9 * s))},
 ...               "michaelis_menten")
 >>> print(estimate_text(res.parameters["km"]))
-0.0587 ± 0.0043 mM
+0.0552 ± 0.0024 mM
 """
 
 from __future__ import annotations
