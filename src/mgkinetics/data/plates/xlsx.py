@@ -1,0 +1,359 @@
+"""Reading xlsx plate-reader exports: opening workbooks, cell addresses, Excel times and cell values.
+
+openpyxl is imported inside the functions so that importing a parser stays cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import pathlib
+import re
+import zipfile
+from collections.abc import Sequence
+from typing import Any
+
+from mgkinetics.errors import DataFormatError, Problem
+
+from mgkinetics.data.plates.common import TRACE_COLUMNS
+
+__all__ = [
+    "NOT_A_READING",
+    "Sheet",
+    "open_workbook",
+    "sheet_names",
+    "first_rows",
+    "read_sheet",
+    "cell_ref",
+    "excel_seconds",
+    "clock_seconds",
+    "signal_value",
+    "text_of",
+    "is_blank_row",
+    "well_name",
+    "build_frame",
+]
+
+#: Texts plate readers write into a cell that holds no reading, with the reason reported for them.
+NOT_A_READING: dict[str, str] = {
+    "ovrflw": "overflow",
+    "over": "overflow",
+    "overflow": "overflow",
+    "?????": "out of range (?????)",
+    "invalid": "invalid read",
+    "nan": "NaN",
+    "n/a": "not available",
+    "#n/a": "not available",
+}
+
+_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+
+
+class Sheet:
+    """One worksheet read into memory as rows of cell values.
+
+    Parameters
+    ----------
+    title : str
+        Sheet name.
+    rows : list of tuple
+        Cell values row by row, every row padded to the same length with None.
+    epoch : datetime.datetime
+        The workbook's date epoch (1900 or 1904 system), needed to turn dates back into serials.
+    """
+
+    def __init__(self, title: str, rows: list[tuple[Any, ...]], epoch: dt.datetime):
+        self.title = title
+        self.rows = rows
+        self.epoch = epoch
+
+    def value(self, row: int, col: int) -> Any:
+        """Return the value at 0-based (row, col), None outside the sheet."""
+        if 0 <= row < len(self.rows) and 0 <= col < len(self.rows[row]):
+            return self.rows[row][col]
+        return None
+
+    def where(self, row: int, col: int | None = None) -> str:
+        """Describe a cell (``sheet 'X', cell B40``) or a row (``sheet 'X', row 40``), 0-based input."""
+        if col is None:
+            return f"sheet '{self.title}', row {row + 1}"
+        return f"sheet '{self.title}', cell {cell_ref(row, col)}"
+
+
+def cell_ref(row: int, col: int) -> str:
+    """Return the Excel address of 0-based (row, col).
+
+    Examples
+    --------
+    >>> cell_ref(39, 2)
+    'C40'
+    >>> cell_ref(0, 27)
+    'AB1'
+    """
+    letters = ""
+    n = col + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
+
+
+def _is_xlsx(path: pathlib.Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return "xl/workbook.xml" in zf.namelist()
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return False
+
+
+def open_workbook(path: pathlib.Path):
+    """Open an xlsx workbook read-only with cached values; DataFormatError if it is not one.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+
+    Returns
+    -------
+    openpyxl.Workbook
+        Read-only workbook; close it when done.
+    """
+    import openpyxl
+
+    path = pathlib.Path(path)
+    if not _is_xlsx(path):
+        raise DataFormatError(
+            str(path), [Problem(None, None, "not an xlsx workbook; save the export as Excel .xlsx")]
+        )
+    return openpyxl.load_workbook(path, read_only=True, data_only=True)
+
+
+def sheet_names(path: pathlib.Path) -> list[str]:
+    """Return the sheet names of an xlsx file, [] when it is not a readable workbook (never raises)."""
+    try:
+        wb = open_workbook(path)
+    except Exception:
+        return []
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+def first_rows(path: pathlib.Path, n_rows: int = 30, sheet: str | None = None) -> list[tuple[Any, ...]]:
+    """Return the first rows of a sheet (default the first), [] when unreadable (never raises).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    n_rows : int
+        How many rows to read.
+    sheet : str, optional
+        Sheet name; the first sheet when None or absent.
+    """
+    try:
+        wb = open_workbook(path)
+    except Exception:
+        return []
+    try:
+        ws = wb[sheet] if sheet in wb.sheetnames else wb.worksheets[0]
+        return [tuple(r) for r in ws.iter_rows(max_row=n_rows, values_only=True)]
+    except Exception:
+        return []
+    finally:
+        wb.close()
+
+
+def read_sheet(path: pathlib.Path, sheet: str | None, choose) -> Sheet:
+    """Read one sheet of a workbook into memory.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    sheet : str or None
+        The sheet asked for; None lets ``choose`` pick it.
+    choose : callable
+        ``choose(workbook) -> str``: the format's default sheet; raises DataFormatError when none fits.
+
+    Returns
+    -------
+    Sheet
+    """
+    wb = open_workbook(path)
+    try:
+        if sheet is None:
+            sheet = choose(wb)
+        elif sheet not in wb.sheetnames:
+            names = ", ".join(f"'{s}'" for s in wb.sheetnames)
+            raise DataFormatError(
+                str(path), [Problem(None, None, f"no sheet '{sheet}'; the sheets are {names}")]
+            )
+        rows = [tuple(r) for r in wb[sheet].iter_rows(values_only=True)]
+        width = max((len(r) for r in rows), default=0)
+        rows = [r + (None,) * (width - len(r)) for r in rows]
+        return Sheet(sheet, rows, wb.epoch)
+    finally:
+        wb.close()
+
+
+def text_of(value: Any) -> str:
+    """Return a cell's content as stripped text ('' for an empty cell)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def excel_seconds(value: Any, epoch: dt.datetime) -> float | None:
+    """Return a time cell as seconds since the Excel epoch (rounded to 1 µs), None for an empty cell.
+
+    openpyxl turns serials with a time format into ``datetime`` (>= 1 day), ``time`` (< 1 day) or
+    ``timedelta`` (``[h]:mm:ss``); plain serials (days) and text ``h:mm:ss`` are read too. Differences of
+    the results are exact time differences whatever day offset the exporter wrote. openpyxl resolves
+    times to the microsecond, hence the rounding.
+
+    Parameters
+    ----------
+    value : object
+        The cell value.
+    epoch : datetime.datetime
+        The workbook's epoch (``Workbook.epoch``).
+
+    Raises
+    ------
+    ValueError
+        The cell is not a time.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900 as EPOCH
+    >>> excel_seconds(dt.datetime(1900, 1, 2, 0, 15), EPOCH)  # serial 2.0104..: 2 days 15 min
+    173700.0
+    >>> excel_seconds(dt.timedelta(days=3, hours=12), EPOCH), excel_seconds(2.5, EPOCH)
+    (302400.0, 216000.0)
+    >>> excel_seconds(dt.time(6, 0), EPOCH), excel_seconds("30:00:00", EPOCH)
+    (21600.0, 108000.0)
+    """
+    from openpyxl.utils.datetime import CALENDAR_WINDOWS_1900
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a time")
+    if isinstance(value, (int, float)):
+        return round(float(value) * 86400.0, 6)
+    if isinstance(value, dt.timedelta):
+        return round(value.total_seconds(), 6)
+    if isinstance(value, dt.datetime):
+        seconds = (value - epoch).total_seconds()
+        if epoch == CALENDAR_WINDOWS_1900 and value < dt.datetime(1900, 3, 1):
+            seconds -= 86400.0  # openpyxl adds Excel's phantom 1900-02-29 back for serials < 60
+        return round(seconds, 6)
+    if isinstance(value, dt.time):
+        return round(value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6, 6)
+    if isinstance(value, str):
+        seconds = clock_seconds(value)
+        if seconds is not None:
+            return seconds
+    raise ValueError(f"{text_of(value)!r} is not a time")
+
+
+def clock_seconds(text: str) -> float | None:
+    """Return ``h:mm:ss`` text (hours may exceed 24) as seconds, None if it is not such a text.
+
+    Examples
+    --------
+    >>> clock_seconds("100:00:00"), clock_seconds("0:15:00"), clock_seconds("0:15")
+    (360000.0, 900.0, None)
+    """
+    m = re.fullmatch(r"(\d+):(\d{1,2}):(\d{1,2}(?:[.,]\d+)?)", str(text).strip())
+    if m is None:
+        return None
+    return int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3].replace(",", "."))
+
+
+def signal_value(value: Any) -> tuple[float | None, str | None]:
+    """Classify a signal cell: ``(number, None)``, ``(None, reason)`` for a known non-reading.
+
+    Parameters
+    ----------
+    value : object
+        The cell value.
+
+    Returns
+    -------
+    tuple
+        ``(float, None)`` for a reading; ``(None, reason)`` for an empty cell or a marker such as
+        ``OVRFLW``.
+
+    Raises
+    ------
+    ValueError
+        Text that is neither a number nor a known marker (the caller reports it with its cell).
+
+    Examples
+    --------
+    >>> signal_value(0.25), signal_value("1,5"), signal_value("OVRFLW"), signal_value(None)
+    ((0.25, None), (1.5, None), (None, 'overflow (OVRFLW)'), (None, 'empty'))
+    """
+    if value is None:
+        return None, "empty"
+    if isinstance(value, bool) or isinstance(value, (dt.date, dt.time, dt.timedelta)):
+        raise ValueError(f"{text_of(value)!r} is not a number")
+    if isinstance(value, (int, float)):
+        if math.isnan(value):
+            return None, "NaN"
+        return float(value), None
+    text = str(value).strip()
+    if not text:
+        return None, "empty"
+    if _NUMBER.match(text):
+        return float(text.replace(",", ".")), None
+    reason = NOT_A_READING.get(text.lower())
+    if reason is None:
+        raise ValueError(f"{text!r} is not a number")
+    return None, reason if "(" in reason else f"{reason} ({text})"
+
+
+def is_blank_row(row: Sequence[Any]) -> bool:
+    """True when every cell of the row is empty."""
+    return all(text_of(v) == "" for v in row)
+
+
+_WELL = re.compile(r"([A-Pa-p])\s*0*(\d{1,2})")
+
+
+def well_name(value: Any) -> str | None:
+    """Return a well label as ``A1`` .. ``P24`` (``'A 2'``, ``'a02'`` accepted), None if it is not one.
+
+    Examples
+    --------
+    >>> well_name("A 2"), well_name("h012"), well_name("A25"), well_name("Time")
+    ('A2', 'H12', None, None)
+    """
+    m = _WELL.fullmatch(text_of(value))
+    if m is None or not 1 <= int(m[2]) <= 24:
+        return None
+    return f"{m[1].upper()}{int(m[2])}"
+
+
+def build_frame(records: list[tuple[Any, ...]]):
+    """Build the traces frame (columns TRACE_COLUMNS, contract dtypes) from row tuples in that order."""
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(records, columns=list(TRACE_COLUMNS))
+    return frame.astype(
+        {
+            "plate": "int64",
+            "well": "object",
+            "time_s": "float64",
+            "wavelength_nm": "Int64",
+            "temperature_C": "float64",
+            "signal": "float64",
+        }
+    )
