@@ -13,9 +13,8 @@ import zipfile
 from collections.abc import Sequence
 from typing import Any
 
-from mgkinetics.errors import DataFormatError, Problem
-
 from mgkinetics.data.plates.common import TRACE_COLUMNS
+from mgkinetics.errors import DataFormatError, Problem
 
 __all__ = [
     "NOT_A_READING",
@@ -24,6 +23,8 @@ __all__ = [
     "sheet_names",
     "first_rows",
     "read_sheet",
+    "read_sheets",
+    "check_sheet",
     "cell_ref",
     "excel_seconds",
     "clock_seconds",
@@ -166,7 +167,34 @@ def first_rows(path: pathlib.Path, n_rows: int = 30, sheet: str | None = None) -
         wb.close()
 
 
-def read_sheet(path: pathlib.Path, sheet: str | None, choose) -> Sheet:
+def read_sheets(path: pathlib.Path, choose) -> list[Sheet]:
+    """Read sheets of a workbook into memory, opening it once.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    choose : callable
+        ``choose(workbook) -> list of sheet names`` to read; raises DataFormatError when none fits.
+
+    Returns
+    -------
+    list of Sheet
+        In the order ``choose`` gave.
+    """
+    wb = open_workbook(path)
+    try:
+        sheets = []
+        for name in choose(wb):
+            rows = [tuple(r) for r in wb[name].iter_rows(values_only=True)]
+            width = max((len(r) for r in rows), default=0)
+            sheets.append(Sheet(name, [r + (None,) * (width - len(r)) for r in rows], wb.epoch))
+        return sheets
+    finally:
+        wb.close()
+
+
+def read_sheet(path: pathlib.Path, sheet: str | None, choose=None) -> Sheet:
     """Read one sheet of a workbook into memory.
 
     Parameters
@@ -175,28 +203,35 @@ def read_sheet(path: pathlib.Path, sheet: str | None, choose) -> Sheet:
         The file.
     sheet : str or None
         The sheet asked for; None lets ``choose`` pick it.
-    choose : callable
-        ``choose(workbook) -> str``: the format's default sheet; raises DataFormatError when none fits.
+    choose : callable, optional
+        ``choose(workbook) -> str``: the format's default sheet (default: the first sheet).
 
     Returns
     -------
     Sheet
+
+    Raises
+    ------
+    DataFormatError
+        No such sheet (the message lists the sheets there are).
     """
-    wb = open_workbook(path)
-    try:
+
+    def pick(wb) -> list[str]:
         if sheet is None:
-            sheet = choose(wb)
-        elif sheet not in wb.sheetnames:
-            names = ", ".join(f"'{s}'" for s in wb.sheetnames)
-            raise DataFormatError(
-                str(path), [Problem(None, None, f"no sheet '{sheet}'; the sheets are {names}")]
-            )
-        rows = [tuple(r) for r in wb[sheet].iter_rows(values_only=True)]
-        width = max((len(r) for r in rows), default=0)
-        rows = [r + (None,) * (width - len(r)) for r in rows]
-        return Sheet(sheet, rows, wb.epoch)
-    finally:
-        wb.close()
+            return [choose(wb) if choose else wb.sheetnames[0]]
+        check_sheet(path, wb.sheetnames, sheet)
+        return [sheet]
+
+    return read_sheets(path, pick)[0]
+
+
+def check_sheet(path: pathlib.Path, names: list[str], sheet: str) -> None:
+    """Raise DataFormatError naming the sheets there are when ``sheet`` is not one of them."""
+    if sheet not in names:
+        listed = ", ".join(f"'{s}'" for s in names)
+        raise DataFormatError(
+            str(path), [Problem(None, None, f"no sheet '{sheet}'; the sheets are {listed}")]
+        )
 
 
 def text_of(value: Any) -> str:
