@@ -1,0 +1,191 @@
+"""Tecan Magellan Excel exports: per-read header lines and well blocks ``label | value per read``.
+
+The header lines (``Wednesday, August 16, 2023: 16:12:40 / 0 sec / 37.1°C``) give each read's time in
+seconds and its temperature; their number is the number of reads. Below them the wells are written as
+blocks of one label cell followed by one value per read, several blocks side by side in a row and in no
+fixed order, so every block is read by its label. Rows without a well label (plate maps, notes) are not
+data. Magellan does not write the wavelength; it is read only when a cell states one
+(``Wavelength: 340 nm``), else it is left empty.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+from mgkinetics.data.plates.common import PlateRead, SkippedCell
+from mgkinetics.data.plates.xlsx import (
+    Sheet,
+    build_frame,
+    first_rows,
+    read_sheet,
+    signal_value,
+    text_of,
+    well_name,
+)
+from mgkinetics.errors import DataFormatError, Problem
+
+__all__ = ["NAME", "DESCRIPTION", "sniff", "read"]
+
+NAME = "tecan_magellan"
+DESCRIPTION = "Tecan Magellan Excel export: '<date>: <time> / <n> sec / <t>°C' read lines, well blocks"
+
+_READ_LINE = re.compile(
+    r"(?P<date>.+?):\s*(?P<clock>\d{1,2}:\d{2}:\d{2})\s*/\s*(?P<sec>\d+(?:[.,]\d+)?)\s*s(?:ec)?"
+    r"(?:\s*/\s*(?P<temp>-?\d+(?:[.,]\d+)?)\s*°\s*C)?\s*",
+    re.IGNORECASE,
+)
+_LABEL_LIKE = re.compile(r"[A-Za-z]{1,2}\s*\d{1,3}")
+_WAVELENGTH = re.compile(r"wavelength\D{0,30}?(\d{3,4})\s*nm", re.IGNORECASE)
+
+
+def _read_lines(rows) -> list[tuple[int, re.Match]]:
+    return [(r, m) for r, row in enumerate(rows) if row and (m := _READ_LINE.fullmatch(text_of(row[0])))]
+
+
+def sniff(path: pathlib.Path) -> bool:
+    """True when column A of the first sheet starts with Magellan read lines (``...: hh:mm:ss / n sec``).
+
+    Never raises; False for anything that is not an xlsx workbook.
+    """
+    try:
+        return bool(_read_lines(first_rows(pathlib.Path(path), 10)))
+    except Exception:
+        return False
+
+
+def _choose(workbook) -> str:
+    """The first sheet with read lines in column A (else the first sheet)."""
+    for ws in workbook.worksheets:
+        if _read_lines([tuple(r) for r in ws.iter_rows(max_row=10, max_col=1, values_only=True)]):
+            return ws.title
+    return workbook.sheetnames[0]
+
+
+def _reads(sheet: Sheet, lines) -> tuple[list[float], list[float], list[str]]:
+    """Seconds from the first read, temperature and clock of each read line."""
+    secs = [float(m["sec"].replace(",", ".")) for _, m in lines]
+    temps = [float(m["temp"].replace(",", ".")) if m["temp"] else float("nan") for _, m in lines]
+    clocks = [f"{m['date']}: {m['clock']}" for _, m in lines]
+    return [round(s - secs[0], 6) for s in secs], temps, clocks
+
+
+def _blocks(sheet: Sheet, start: int, n_reads: int, problems: list[Problem]):
+    """Yield (row, label column, well) of every well block below ``start``; stray cells are problems."""
+    for r in range(start, len(sheet.rows)):
+        row = sheet.rows[r]
+        labels = [c for c, v in enumerate(row) if isinstance(v, str) and _LABEL_LIKE.fullmatch(v.strip())]
+        if not labels:
+            continue  # no well label: a plate map, notes or an empty row, not data
+        c = 0
+        while c < len(row):
+            text = text_of(row[c])
+            if not text:
+                c += 1
+                continue
+            if c not in labels:
+                problems.append(
+                    Problem(
+                        r + 1,
+                        None,
+                        f"{sheet.where(r, c)}: '{text}' is outside every well "
+                        f"block (a well label followed by {n_reads} values)",
+                    )
+                )
+                c += 1
+                continue
+            well = well_name(text)
+            if well is None:
+                problems.append(
+                    Problem(r + 1, None, f"{sheet.where(r, c)}: '{text}' is not a well label (A1..P24)")
+                )
+            else:
+                yield r, c, well
+            c += n_reads + 1
+
+
+def _wavelength(sheet: Sheet, rows: range) -> int | None:
+    """The wavelength a cell states (``Wavelength: 340 nm``) in the given rows, None when none does."""
+    found = {int(m[1]) for r in rows for v in sheet.rows[r] if (m := _WAVELENGTH.search(text_of(v)))}
+    return found.pop() if len(found) == 1 else None
+
+
+def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
+    """Read a Magellan kinetic export into the traces table.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The xlsx file.
+    sheet : str, optional
+        Sheet to read; default the first sheet with read lines in column A.
+
+    Returns
+    -------
+    PlateRead
+        One row per reading; times and temperatures from the read lines, wavelength empty unless stated.
+
+    Raises
+    ------
+    DataFormatError
+        Every problem found (no read lines, unknown well label, a short block, a well twice ...).
+    """
+    path = pathlib.Path(path)
+    sh = read_sheet(path, sheet, _choose)
+    lines = _read_lines(sh.rows)
+    if not lines:
+        raise DataFormatError(
+            str(path),
+            [
+                Problem(
+                    None,
+                    None,
+                    f"sheet '{sh.title}': no read lines ('<date>: hh:mm:ss / <n> sec / <t>°C') in column A",
+                )
+            ],
+        )
+    times, temps, clocks = _reads(sh, lines)
+    n = len(lines)
+    start = lines[-1][0] + 1
+    wl = _wavelength(sh, range(start))
+    problems: list[Problem] = []
+    records, skipped, seen = [], [], {}
+    for r, c, well in _blocks(sh, start, n, problems):
+        if well in seen:
+            problems.append(
+                Problem(r + 1, None, f"{sh.where(r, c)}: well {well} again (first at {seen[well]})")
+            )
+            continue
+        seen[well] = sh.where(r, c)
+        for k in range(n):
+            value = sh.value(r, c + 1 + k)
+            where = f"{sh.where(r, c + 1 + k)}, well {well}"
+            if isinstance(value, str) and _LABEL_LIKE.fullmatch(value.strip()):
+                problems.append(
+                    Problem(
+                        r + 1, None, f"{where}: the block has {k} values, expected {n} (one per read line)"
+                    )
+                )
+                break
+            try:
+                signal, reason = signal_value(value)
+            except ValueError as exc:
+                problems.append(Problem(r + 1, None, f"{where}: {exc}"))
+                continue
+            if signal is None:
+                skipped.append(SkippedCell(1, well, times[k], wl, text_of(value), f"{reason} at {where}"))
+            else:
+                records.append((1, well, times[k], wl, temps[k], signal))
+    if not seen and not problems:
+        problems.append(
+            Problem(
+                None,
+                None,
+                f"sheet '{sh.title}': no well blocks (a well label followed by {n} "
+                "values) below the read lines",
+            )
+        )
+    if problems:
+        raise DataFormatError(str(path), problems)
+    meta = {"sheet": sh.title, "reads": n, "read_clock": clocks, "wells": len(seen)}
+    return PlateRead(build_frame(records), NAME, str(path), tuple(skipped), meta)
