@@ -16,20 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from mgkinetics.data.plates.common import PlateRead, SkippedCell
-from mgkinetics.data.plates.xlsx import (
-    Sheet,
-    build_frame,
-    clock_seconds,
-    excel_seconds,
-    first_rows,
-    is_blank_row,
-    read_sheet,
-    signal_value,
-    text_of,
-    well_name,
-)
-from mgkinetics.errors import DataFormatError, Problem
+from mgkinetics.data.plates.common import PlateRead
+from mgkinetics.data.plates.parse import hms_to_seconds, normalise_well
+from mgkinetics.data.plates.xlsx import Sheet, SheetCells, first_rows, is_blank_row, read_sheet, text_of
 
 __all__ = ["NAME", "DESCRIPTION", "sniff", "read"]
 
@@ -38,7 +27,7 @@ DESCRIPTION = "BioTek/Agilent Gen5 Excel export (Epoch 2, ELx808, Synergy): kine
 
 _ABSORBANCE = re.compile(r"(?:[^:]*:)?\s*(\d{3,4})\s*(?:nm)?", re.IGNORECASE)
 _FLUORESCENCE = re.compile(r"(?:[^:]*:)?\s*(\d{3,4})(?:/\d+)?\s*,\s*(\d{3,4})(?:/\d+)?", re.IGNORECASE)
-_DERIVED = ("blank", "delta", "corrected", "ratio", "mean", "conc", "[")
+_DERIVED = ("corrected", "ratio", "mean", "conc", "[")
 _INTERVAL = re.compile(r"Interval\s+(\d+:\d{1,2}:\d{1,2})", re.IGNORECASE)
 
 
@@ -67,10 +56,6 @@ def sniff(path: pathlib.Path) -> bool:
         return False
 
 
-def _first_sheet(workbook) -> str:
-    return workbook.sheetnames[0]
-
-
 def _procedure(sheet: Sheet) -> dict[str, Any]:
     """Key/value rows above the data (software, reader, plate) and every kinetic Interval, in seconds."""
     meta: dict[str, Any] = {"intervals_s": []}
@@ -86,7 +71,7 @@ def _procedure(sheet: Sheet) -> dict[str, Any]:
             meta[keys[texts[0]]] = texts[1]
         for text in texts:
             for m in _INTERVAL.finditer(text):
-                meta["intervals_s"].append(clock_seconds(m[1]))
+                meta["intervals_s"].append(hms_to_seconds(m[1]))
     return meta
 
 
@@ -103,7 +88,8 @@ def _label_of(sheet: Sheet, header_row: int, time_col: int, temp_text: str) -> s
 
 def _wavelengths(label: str) -> tuple[int | None, int | None]:
     """(wavelength_nm, excitation_nm) of a raw-read label; (None, None) for a derived block."""
-    if label.lower().startswith(_DERIVED[:2]) or any(word in label.lower() for word in _DERIVED[2:]):
+    low = label.lower()
+    if low.startswith(("blank", "delta")) or any(word in low for word in _DERIVED):
         return None, None
     m = _ABSORBANCE.fullmatch(label)
     if m:
@@ -114,154 +100,114 @@ def _wavelengths(label: str) -> tuple[int | None, int | None]:
     return None, None
 
 
-def _header(sheet: Sheet, r: int, problems: list[Problem]) -> _Block | None:
+def _is_temperature(text: str) -> bool:
+    return text.startswith("T°") or text.lower().startswith("temp")
+
+
+def _header(sheet: Sheet, r: int, cells: SheetCells) -> _Block | None:
     """The kinetic block whose header is row r, or None when row r is not a header."""
     row = sheet.rows[r]
     for c, value in enumerate(row):
-        if text_of(value) != "Time":
-            continue
         nxt = text_of(sheet.value(r, c + 1))
-        if not (nxt.startswith("T°") or well_name(nxt)):
+        if text_of(value) != "Time" or not (_is_temperature(nxt) or normalise_well(nxt)):
             continue
-        temp_col = c + 1 if nxt.startswith("T°") else None
-        first = c + 2 if temp_col is not None else c + 1
+        temp_col = c + 1 if _is_temperature(nxt) else None
         wells: list[tuple[int, str]] = []
-        for col in range(first, len(row)):
+        for col in range(c + 1 + (temp_col is not None), len(row)):
             text = text_of(row[col])
             if not text:
                 break
-            well = well_name(text)
+            well = normalise_well(text)
             if well is None:
-                problems.append(
-                    Problem(
-                        r + 1,
-                        None,
-                        f"{sheet.where(r, col)}: header '{text}' is not a well label "
-                        "(A1..P24); fix the label or delete the column",
-                    )
+                cells.problem(
+                    sheet,
+                    r,
+                    col,
+                    f"header '{text}' is not a well label (A1..P24); fix the label or delete the column",
                 )
                 continue
             wells.append((col, well))
         if not wells:
-            problems.append(
-                Problem(
-                    r + 1,
-                    None,
-                    f"{sheet.where(r)}: the kinetic header has no well columns "
-                    "after Time/T°; the header row looks truncated",
-                )
+            cells.problem(
+                sheet,
+                r,
+                c,
+                "the kinetic header has no well columns after Time/T°; the header row looks truncated",
             )
         label = _label_of(sheet, r, c, nxt if temp_col is not None else "")
-        wl, ex = _wavelengths(label)
-        return _Block(r, c, temp_col, wells, label, wl, ex)
+        return _Block(r, c, temp_col, wells, label, *_wavelengths(label))
     return None
 
 
 def _data_rows(sheet: Sheet, block: _Block) -> range:
+    """Rows of the block's reads: from below the header to the first empty row (or the next header)."""
     last = max([col for col, _ in block.wells] + [block.temp_col or 0, block.time_col])
     end = block.header_row + 1
     while end < len(sheet.rows):
-        cells = sheet.rows[end][block.time_col : last + 1]
-        if is_blank_row(cells) or text_of(sheet.value(end, block.time_col)) == "Time":
+        if is_blank_row(sheet.rows[end][block.time_col : last + 1]):
+            break
+        if text_of(sheet.value(end, block.time_col)) == "Time":
             break
         end += 1
     return range(block.header_row + 1, end)
 
 
-def _times(sheet: Sheet, block: _Block, rows: range, interval_s: list[float], problems: list[Problem]):
+def _times(sheet: Sheet, block: _Block, rows: range, interval_s: list, cells: SheetCells) -> list:
     """Seconds from the block's first read, one per row (None where the cell was bad)."""
     stored: list[float | None] = []
     for k, r in enumerate(rows):
-        value = sheet.value(r, block.time_col)
-        try:
-            seconds = excel_seconds(value, sheet.epoch)
-        except ValueError as exc:
-            problems.append(
-                Problem(r + 1, None, f"{sheet.where(r, block.time_col)}: {exc}; expected h:mm:ss")
+        seconds = cells.time(sheet, r, block.time_col)
+        if seconds is None and k > 0 and text_of(sheet.value(r, block.time_col)) == "":
+            cells.problem(
+                sheet, r, block.time_col, "the time is empty; only the first read may lack its time"
             )
-            seconds = None
-        else:
-            if seconds is None and k > 0:
-                problems.append(
-                    Problem(
-                        r + 1,
-                        None,
-                        f"{sheet.where(r, block.time_col)}: the time is empty; "
-                        "only the first read may lack its time",
-                    )
-                )
         stored.append(seconds)
-    if not stored or stored[0] is not None:
-        first = stored[0] if stored else None
-    elif len(stored) > 1 and stored[1] is not None and len(set(interval_s)) == 1:
-        first = stored[1] - interval_s[0]
-    else:
-        r = rows[0]
-        why = "no Interval" if not interval_s else f"several Intervals ({sorted(set(interval_s))} s)"
-        problems.append(
-            Problem(
-                r + 1,
-                None,
-                f"{sheet.where(r, block.time_col)}: the first read's time is "
-                f"empty and the Procedure rows state {why}; type the first read's time in",
+    if stored and stored[0] is None and text_of(sheet.value(rows[0], block.time_col)) == "":
+        if len(stored) > 1 and stored[1] is not None and len(set(interval_s)) == 1:
+            stored[0] = stored[1] - interval_s[0]
+        else:
+            why = "no Interval" if not interval_s else f"several Intervals ({sorted(set(interval_s))} s)"
+            cells.problem(
+                sheet,
+                rows[0],
+                block.time_col,
+                f"the first read's time is empty and the Procedure "
+                f"rows state {why}; type the first read's time in",
             )
-        )
-        first = None
-    if first is None:
+    if not stored or stored[0] is None:
         return [None] * len(stored)
-    stored[0] = first
-    return [None if s is None else round(s - first, 6) for s in stored]
+    return [None if s is None else round(s - stored[0], 6) for s in stored]
 
 
-def _read_block(sheet, block, plate, interval_s, records, skipped, problems) -> int:
-    """Append the block's readings to records (skipped cells to skipped); return the number of reads."""
+def _read_block(sheet: Sheet, block: _Block, plate: int, interval_s: list, cells: SheetCells) -> int:
+    """Sort the block's cells into cells; return the number of reads."""
     rows = _data_rows(sheet, block)
-    times = _times(sheet, block, rows, interval_s, problems)
+    times = _times(sheet, block, rows, interval_s, cells)
     last = max(col for col, _ in block.wells)
     for r, time_s in zip(rows, times):
-        temperature = float("nan")
-        if block.temp_col is not None:
-            try:
-                value, _ = signal_value(sheet.value(r, block.temp_col))
-                temperature = float("nan") if value is None else value
-            except ValueError as exc:
-                problems.append(
-                    Problem(r + 1, None, f"{sheet.where(r, block.temp_col)} (temperature): {exc}")
-                )
+        temperature = (
+            None if block.temp_col is None else cells.number(sheet, r, block.temp_col, "temperature")
+        )
         for col, well in block.wells:
-            where = f"{sheet.where(r, col)}, well {well}"
-            try:
-                signal, reason = signal_value(sheet.value(r, col))
-            except ValueError as exc:
-                problems.append(
-                    Problem(r + 1, None, f"{where}: {exc}; leave the cell empty if there is no read")
-                )
-                continue
-            if signal is None:
-                skipped.append(
-                    SkippedCell(
-                        plate,
-                        well,
-                        time_s,
-                        block.wavelength_nm,
-                        text_of(sheet.value(r, col)),
-                        f"{reason} at {sheet.where(r, col)}",
-                    )
-                )
-            else:
-                records.append((plate, well, time_s, block.wavelength_nm, temperature, signal))
-        for col in range(last + 1, len(sheet.rows[r])):
-            if text_of(sheet.rows[r][col]):
-                problems.append(
-                    Problem(
-                        r + 1,
-                        None,
-                        f"{sheet.where(r, col)}: a value in a column without a well "
-                        f"label in the header ({sheet.where(block.header_row)}); the header looks "
-                        "truncated",
-                    )
-                )
-                break
+            cells.add(
+                sheet,
+                r,
+                col,
+                plate=plate,
+                well=well,
+                time_s=time_s,
+                wavelength_nm=block.wavelength_nm,
+                temperature_C=temperature,
+            )
+        stray = [col for col in range(last + 1, len(sheet.rows[r])) if text_of(sheet.rows[r][col])]
+        if stray:
+            cells.problem(
+                sheet,
+                r,
+                stray[0],
+                f"a value in a column without a well label in the header (row "
+                f"{block.header_row + 1}); the header looks truncated",
+            )
     return len(rows)
 
 
@@ -278,7 +224,7 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
     Returns
     -------
     PlateRead
-        One row per reading; every raw-read block (wavelength) of the sheet; ``metadata['blocks']``
+        One row per reading of every raw-read block (wavelength) of the sheet; ``metadata['blocks']``
         describes each block, ``metadata['derived_blocks']`` the blocks that are not readings.
 
     Raises
@@ -287,26 +233,25 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
         Every problem found (bad header, unknown well label, a cell that is not a number or time ...).
     """
     path = pathlib.Path(path)
-    sh = read_sheet(path, sheet, _first_sheet)
+    sh = read_sheet(path, sheet)
     meta = _procedure(sh)
     plate_no = re.search(r"\d+", meta.get("plate_name", ""))
     plate_base = int(plate_no[0]) if plate_no else 1
-    problems: list[Problem] = []
-    records: list[tuple] = []
-    skipped: list[SkippedCell] = []
-    blocks, derived, seen = [], [], {}
+    cells = SheetCells(str(path))
+    blocks: list[dict] = []
+    derived: list[dict] = []
+    seen: dict[int, int] = {}
     for r in range(len(sh.rows)):
-        block = _header(sh, r, problems)
+        block = _header(sh, r, cells)
         if block is None or not block.wells:
             continue
-        where = sh.where(block.header_row, block.time_col)
+        where = sh.cell(block.header_row, block.time_col)
         if block.wavelength_nm is None:
             derived.append({"label": block.label, "header": where})
             continue
-        repeat = seen.get(block.wavelength_nm, 0)
-        seen[block.wavelength_nm] = repeat + 1
-        plate = plate_base + repeat
-        n = _read_block(sh, block, plate, meta["intervals_s"], records, skipped, problems)
+        plate = plate_base + seen.get(block.wavelength_nm, 0)  # a wavelength read again: the next plate
+        seen[block.wavelength_nm] = seen.get(block.wavelength_nm, 0) + 1
+        n = _read_block(sh, block, plate, meta["intervals_s"], cells)
         blocks.append(
             {
                 "label": block.label,
@@ -318,15 +263,8 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
                 "wells": len(block.wells),
             }
         )
-    if not blocks and not problems:
-        problems.append(
-            Problem(
-                None,
-                None,
-                f"sheet '{sh.title}': no kinetic block (a row Time | T° <wavelength> | A1 ...) found",
-            )
-        )
-    if problems:
-        raise DataFormatError(str(path), problems)
-    meta.update(sheet=sh.title, blocks=blocks, derived_blocks=derived)
-    return PlateRead(build_frame(records), NAME, str(path), tuple(skipped), meta)
+    if not blocks and not cells.problems:
+        cells.problem(sh, 0, None, "no kinetic block (a row Time | T° <wavelength> | A1 ...) found")
+    frame, skipped, unmeasured = cells.finish()
+    meta.update(sheet=sh.title, blocks=blocks, derived_blocks=derived, unmeasured_wells=unmeasured)
+    return PlateRead(frame, NAME, str(path), skipped, meta)

@@ -13,17 +13,16 @@ import pathlib
 import re
 from typing import Any
 
-from mgkinetics.data.plates.common import PlateRead, SkippedCell
+from mgkinetics.data.plates.common import PlateRead
+from mgkinetics.data.plates.parse import normalise_well, parse_number
 from mgkinetics.data.plates.xlsx import (
     Sheet,
-    build_frame,
+    SheetCells,
     check_sheet,
     is_blank_row,
     read_sheets,
     sheet_names,
-    signal_value,
     text_of,
-    well_name,
 )
 from mgkinetics.errors import DataFormatError, Problem
 
@@ -60,9 +59,10 @@ def _general(sheet: Sheet) -> dict[str, Any]:
     return info
 
 
-def _set_temperature(info: dict[str, Any]) -> float:
-    m = re.fullmatch(r"(-?\d+(?:[.,]\d+)?)\s*°?\s*C?", text_of(info.get("Set temperature")))
-    return float(m[1].replace(",", ".")) if m else float("nan")
+def _set_temperature(info: dict[str, Any]) -> float | None:
+    """The set temperature (``'25 °C'``) in °C, None when the sheet states none."""
+    m = re.fullmatch(r"(\S+)\s*°?\s*C?", text_of(info.get("Set temperature")))
+    return parse_number(m[1]) if m else None
 
 
 def _wavelength(text: str) -> int | None:
@@ -70,12 +70,16 @@ def _wavelength(text: str) -> int | None:
     return int(m[1]) if m else None
 
 
-def _columns(sheet: Sheet, r: int, problems: list[Problem]) -> dict[str, int] | None:
+#: A cell to sort later, once the times are known: (sheet, row, col, plate, well, time_s, wl, temperature_C).
+_Pending = tuple
+
+
+def _columns(sheet: Sheet, r: int, cells: SheetCells) -> dict[str, Any] | None:
     """Column index of well / signal / time / wavelength / temperature in the header row r."""
     texts = [text_of(v) for v in sheet.rows[r]]
     if "Well" not in texts:
         return None
-    cols: dict[str, int] = {"well": texts.index("Well")}
+    cols: dict[str, Any] = {"well": texts.index("Well"), "time_scale": 1.0}
     for c, text in enumerate(texts):
         low = text.lower()
         if low.startswith("raw "):
@@ -83,150 +87,103 @@ def _columns(sheet: Sheet, r: int, problems: list[Problem]) -> dict[str, int] | 
         elif low.startswith("measurement time"):
             cols.setdefault("time", c)
             unit = re.search(r"\[(ms|s|min|h)\]", text)
-            cols["time_scale"] = _TIME_UNITS[unit[1]] if unit else 1  # type: ignore[assignment]
+            cols["time_scale"] = _TIME_UNITS[unit[1]] if unit else 1.0
         elif low.startswith("wavelength"):
             cols.setdefault("wavelength", c)
         elif low.startswith("temperature"):
             cols.setdefault("temperature", c)
     if "signal" not in cols:
-        problems.append(
-            Problem(
-                r + 1,
-                None,
-                f"{sheet.where(r)}: the header has 'Well' but no 'Raw ...' signal "
-                "column; the header looks truncated",
-            )
+        cells.problem(
+            sheet, r, None, "the header has 'Well' but no 'Raw ...' signal column; the header looks truncated"
         )
         return None
     return cols
 
 
-def _number(sheet: Sheet, r: int, c: int, what: str, problems: list[Problem]) -> float:
-    """A numeric cell as float (NaN when empty); a problem when it is text."""
-    try:
-        value, _ = signal_value(sheet.value(r, c))
-    except ValueError as exc:
-        problems.append(Problem(r + 1, None, f"{sheet.where(r, c)} ({what}): {exc}"))
-        return float("nan")
-    return float("nan") if value is None else value
+def _raw_row(sheet: Sheet, r: int, cols: dict, wl, temperature_C, cells: SheetCells) -> _Pending | None:
+    """The pending signal cell of one row of a raw sheet, None when the row is bad."""
+    row = sheet.rows[r]
+    well = normalise_well(text_of(row[cols["well"]]))
+    if well is None:
+        cells.problem(sheet, r, cols["well"], f"'{text_of(row[cols['well']])}' is not a well label (A1..P24)")
+        return None
+    if "wavelength" in cols and text_of(row[cols["wavelength"]]):
+        wl = _wavelength(text_of(row[cols["wavelength"]])) or wl
+    time_s = None
+    if "time" in cols:
+        seconds = cells.number(sheet, r, cols["time"], "measurement time")
+        time_s = None if seconds is None else seconds * cols["time_scale"]
+    if "temperature" in cols:
+        temperature_C = cells.number(sheet, r, cols["temperature"], "temperature")
+    return (sheet, r, cols["signal"], 1, well, time_s, wl, temperature_C)
 
 
-def _read_raw(sheet: Sheet, default_wl, temperature_C, problems) -> tuple[list, list]:
-    """Readings of a long raw sheet as (records, skipped) with absolute times."""
-    records: list[tuple] = []
-    skipped: list[SkippedCell] = []
+def _read_raw(sheet: Sheet, default_wl, temperature_C, cells: SheetCells) -> list[_Pending]:
+    """The cells of a long raw sheet, with absolute times."""
+    pending: list[_Pending] = []
     cols = None
-    sheet_wl = _wavelength(sheet.title) or default_wl
+    wl = _wavelength(sheet.title) or default_wl
     for r, row in enumerate(sheet.rows):
         if cols is None or text_of(row[cols["well"]]) == "Well":
-            found = _columns(sheet, r, problems)
+            found = _columns(sheet, r, cells)
             cols = found or cols
             if found is not None or cols is None:
                 continue
-        if is_blank_row(row):
-            continue
-        well = well_name(row[cols["well"]])
-        if well is None:
-            problems.append(
-                Problem(
-                    r + 1,
-                    None,
-                    f"{sheet.where(r, cols['well'])}: '{text_of(row[cols['well']])}' "
-                    "is not a well label (A1..P24)",
-                )
-            )
-            continue
-        wl = sheet_wl
-        if "wavelength" in cols and text_of(row[cols["wavelength"]]):
-            wl = _wavelength(text_of(row[cols["wavelength"]])) or wl
-        time_s = float("nan")
-        if "time" in cols:
-            time_s = _number(sheet, r, cols["time"], "measurement time", problems) * cols["time_scale"]
-        temp = temperature_C
-        if "temperature" in cols:
-            temp = _number(sheet, r, cols["temperature"], "temperature", problems)
-        try:
-            signal, reason = signal_value(row[cols["signal"]])
-        except ValueError as exc:
-            problems.append(Problem(r + 1, None, f"{sheet.where(r, cols['signal'])}, well {well}: {exc}"))
-            continue
-        if signal is None:
-            skipped.append(
-                SkippedCell(
-                    1,
-                    well,
-                    time_s,
-                    wl,
-                    text_of(row[cols["signal"]]),
-                    f"{reason} at {sheet.where(r, cols['signal'])}",
-                )
-            )
-        else:
-            records.append((1, well, time_s, wl, temp, signal))
+        if not is_blank_row(row):
+            cell = _raw_row(sheet, r, cols, wl, temperature_C, cells)
+            pending += [cell] if cell else []
     if cols is None:
-        problems.append(
-            Problem(
-                None, None, f"sheet '{sheet.title}': no header row with 'Well' and 'Raw ...' columns found"
-            )
-        )
-    return records, skipped
+        cells.problem(sheet, 0, None, "no header row with 'Well' and 'Raw ...' columns found")
+    return pending
 
 
-def _read_results(sheet: Sheet, wl, temperature_C, problems) -> tuple[list, list]:
-    """Readings of the wide results sheet (Reading x wells), times from its 'Times [s]' table."""
-    headers = [r for r, row in enumerate(sheet.rows) if text_of(row[0]) == "Reading"]
-    data = [r for r in headers if well_name(sheet.value(r, 1))]
-    if not data:
-        problems.append(
-            Problem(None, None, f"sheet '{sheet.title}': no header row 'Reading | A1 | ...' found")
-        )
-        return [], []
-    h = data[0]
+def _results_wells(sheet: Sheet, h: int, cells: SheetCells) -> list[tuple[int, str | None]]:
     wells = []
     for c, v in enumerate(sheet.rows[h][1:], 1):
         if not text_of(v):
             break
-        if well_name(v) is None:
-            problems.append(Problem(h + 1, None, f"{sheet.where(h, c)}: '{text_of(v)}' is not a well label"))
-        wells.append((c, well_name(v)))
+        if normalise_well(text_of(v)) is None:
+            cells.problem(sheet, h, c, f"'{text_of(v)}' is not a well label (A1..P24)")
+        wells.append((c, normalise_well(text_of(v))))
+    return wells
+
+
+def _read_results(sheet: Sheet, wl, temperature_C, cells: SheetCells) -> list[_Pending]:
+    """The cells of the wide results sheet (Reading x wells), times from its 'Times [s]' table."""
+    headers = [r for r, row in enumerate(sheet.rows) if text_of(row[0]) == "Reading"]
+    data = [r for r in headers if normalise_well(text_of(sheet.value(r, 1)))]
+    if not data:
+        cells.problem(sheet, 0, None, "no header row 'Reading | A1 | ...' found")
+        return []
+    wells = _results_wells(sheet, data[0], cells)
     times: dict[str, list] = {}
     for t in (r for r in headers if text_of(sheet.value(r, 1)).startswith("Times")):
         r = t + 1
         while r < len(sheet.rows) and isinstance(sheet.value(r, 0), (int, float)):
             times[text_of(sheet.value(r, 0))] = [sheet.value(r, c) for c, _ in wells]
             r += 1
-    records, skipped = [], []
-    r = h + 1
+    pending: list[_Pending] = []
+    r = data[0] + 1
     while r < len(sheet.rows) and not is_blank_row(sheet.rows[r]):
-        reading = text_of(sheet.value(r, 0))
-        for k, (c, well) in enumerate(wells):
-            stamp = times.get(reading, [None] * len(wells))[k]
-            time_s = float(stamp) if isinstance(stamp, (int, float)) else float("nan")
-            try:
-                signal, reason = signal_value(sheet.value(r, c))
-            except ValueError as exc:
-                problems.append(Problem(r + 1, None, f"{sheet.where(r, c)}, well {well}: {exc}"))
-                continue
-            if signal is None:
-                skipped.append(
-                    SkippedCell(
-                        1, well, time_s, wl, text_of(sheet.value(r, c)), f"{reason} at {sheet.where(r, c)}"
-                    )
-                )
-            elif well is not None:
-                records.append((1, well, time_s, wl, temperature_C, signal))
+        stamps = times.get(text_of(sheet.value(r, 0)), [None] * len(wells))
+        for (c, well), stamp in zip(wells, stamps):
+            if well is not None:
+                time_s = float(stamp) if isinstance(stamp, (int, float)) else None
+                pending.append((sheet, r, c, 1, well, time_s, wl, temperature_C))
         r += 1
-    return records, skipped
+    return pending
 
 
-def _from_first_read(records: list[tuple]) -> tuple[list[tuple], dict]:
-    """Times relative to each wavelength's first read; the origins removed, by wavelength."""
+def _sort_from_first_read(pending: list[_Pending], cells: SheetCells) -> dict:
+    """Sort the cells with times from each wavelength's first read; return the origins removed."""
     origin: dict = {}
-    for rec in records:
-        if rec[2] == rec[2]:
-            origin[rec[3]] = min(origin.get(rec[3], rec[2]), rec[2])
-    shifted = [(p, w, round(t - origin.get(wl, 0.0), 6), wl, temp, s) for p, w, t, wl, temp, s in records]
-    return shifted, origin
+    for *_, time_s, wl, _temp in pending:
+        if time_s is not None:
+            origin[wl] = min(origin.get(wl, time_s), time_s)
+    for sheet, r, c, plate, well, time_s, wl, temp in pending:
+        time_s = None if time_s is None else round(time_s - origin[wl], 6)
+        cells.add(sheet, r, c, plate=plate, well=well, time_s=time_s, wavelength_nm=wl, temperature_C=temp)
+    return origin
 
 
 def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
@@ -276,21 +233,19 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
     info = _general(sheets.pop()) if len(sheets) > 1 and sheets[-1].title == _GENERAL else {}
     temperature_C = _set_temperature(info)
     info_wl = _wavelength(text_of(info.get("Wavelength(s) [nm]")))
-    problems: list[Problem] = []
-    records, skipped = [], []
+    cells = SheetCells(str(path))
+    pending: list[_Pending] = []
     for sh in sheets:
-        reader = _read_raw if not _RESULTS.search(sh.title) else _read_results
-        got, lost = reader(sh, info_wl, temperature_C, problems)
-        records += got
-        skipped += lost
-    if problems:
-        raise DataFormatError(str(path), problems)
-    records, origin = _from_first_read(records)
+        reader = _read_results if _RESULTS.search(sh.title) else _read_raw
+        pending += reader(sh, info_wl, temperature_C, cells)
+    origin = _sort_from_first_read(pending, cells)
+    frame, skipped, unmeasured = cells.finish()
     meta = {
         "sheets": [sh.title for sh in sheets],
         "instrument_name": text_of(info.get("Name")),
         "set_temperature_C": temperature_C,
         "kinetic_interval": text_of(info.get("Kinetic interval")),
         "time_origin_s": origin,
+        "unmeasured_wells": unmeasured,
     }
-    return PlateRead(build_frame(records), NAME, str(path), tuple(skipped), meta)
+    return PlateRead(frame, NAME, str(path), skipped, meta)

@@ -13,16 +13,9 @@ from __future__ import annotations
 import pathlib
 import re
 
-from mgkinetics.data.plates.common import PlateRead, SkippedCell
-from mgkinetics.data.plates.xlsx import (
-    Sheet,
-    build_frame,
-    first_rows,
-    read_sheet,
-    signal_value,
-    text_of,
-    well_name,
-)
+from mgkinetics.data.plates.common import PlateRead
+from mgkinetics.data.plates.parse import normalise_well, parse_number
+from mgkinetics.data.plates.xlsx import Sheet, SheetCells, first_rows, read_sheet, text_of
 from mgkinetics.errors import DataFormatError, Problem
 
 __all__ = ["NAME", "DESCRIPTION", "sniff", "read"]
@@ -62,43 +55,38 @@ def _choose(workbook) -> str:
     return workbook.sheetnames[0]
 
 
-def _reads(sheet: Sheet, lines) -> tuple[list[float], list[float], list[str]]:
+def _reads(lines) -> tuple[list[float], list[float | None], list[str]]:
     """Seconds from the first read, temperature and clock of each read line."""
-    secs = [float(m["sec"].replace(",", ".")) for _, m in lines]
-    temps = [float(m["temp"].replace(",", ".")) if m["temp"] else float("nan") for _, m in lines]
+    secs = [parse_number(m["sec"]) for _, m in lines]
+    temps = [parse_number(m["temp"]) if m["temp"] else None for _, m in lines]
     clocks = [f"{m['date']}: {m['clock']}" for _, m in lines]
     return [round(s - secs[0], 6) for s in secs], temps, clocks
 
 
-def _blocks(sheet: Sheet, start: int, n_reads: int, problems: list[Problem]):
+def _blocks(sheet: Sheet, start: int, n_reads: int, cells: SheetCells):
     """Yield (row, label column, well) of every well block below ``start``; stray cells are problems."""
     for r in range(start, len(sheet.rows)):
         row = sheet.rows[r]
-        labels = [c for c, v in enumerate(row) if isinstance(v, str) and _LABEL_LIKE.fullmatch(v.strip())]
+        labels = {c for c, v in enumerate(row) if isinstance(v, str) and _LABEL_LIKE.fullmatch(v.strip())}
         if not labels:
             continue  # no well label: a plate map, notes or an empty row, not data
         c = 0
         while c < len(row):
             text = text_of(row[c])
-            if not text:
-                c += 1
-                continue
-            if c not in labels:
-                problems.append(
-                    Problem(
-                        r + 1,
-                        None,
-                        f"{sheet.where(r, c)}: '{text}' is outside every well "
-                        f"block (a well label followed by {n_reads} values)",
+            if not text or c not in labels:
+                if text:
+                    cells.problem(
+                        sheet,
+                        r,
+                        c,
+                        f"'{text}' is outside every well block (a well label followed "
+                        f"by {n_reads} values, one per read line)",
                     )
-                )
                 c += 1
                 continue
-            well = well_name(text)
+            well = normalise_well(text)
             if well is None:
-                problems.append(
-                    Problem(r + 1, None, f"{sheet.where(r, c)}: '{text}' is not a well label (A1..P24)")
-                )
+                cells.problem(sheet, r, c, f"'{text}' is not a well label (A1..P24)")
             else:
                 yield r, c, well
             c += n_reads + 1
@@ -132,60 +120,53 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
     """
     path = pathlib.Path(path)
     sh = read_sheet(path, sheet, _choose)
+    cells = SheetCells(str(path))
     lines = _read_lines(sh.rows)
     if not lines:
-        raise DataFormatError(
-            str(path),
-            [
-                Problem(
-                    None,
-                    None,
-                    f"sheet '{sh.title}': no read lines ('<date>: hh:mm:ss / <n> sec / <t>°C') in column A",
-                )
-            ],
-        )
-    times, temps, clocks = _reads(sh, lines)
+        message = "no read lines ('<date>: hh:mm:ss / <n> sec / <t>°C') in column A"
+        raise DataFormatError(str(path), [Problem(1, sh.cell(0, 0), message)])
+    times, temps, clocks = _reads(lines)
     n = len(lines)
     start = lines[-1][0] + 1
     wl = _wavelength(sh, range(start))
-    problems: list[Problem] = []
-    records, skipped, seen = [], [], {}
-    for r, c, well in _blocks(sh, start, n, problems):
+    seen: dict[str, str] = {}
+    for r, c, well in _blocks(sh, start, n, cells):
         if well in seen:
-            problems.append(
-                Problem(r + 1, None, f"{sh.where(r, c)}: well {well} again (first at {seen[well]})")
+            cells.problem(
+                sh, r, c, f"well {well} again (first at {seen[well]}); each well may have one block"
             )
             continue
-        seen[well] = sh.where(r, c)
+        seen[well] = sh.cell(r, c)
         for k in range(n):
             value = sh.value(r, c + 1 + k)
-            where = f"{sh.where(r, c + 1 + k)}, well {well}"
             if isinstance(value, str) and _LABEL_LIKE.fullmatch(value.strip()):
-                problems.append(
-                    Problem(
-                        r + 1, None, f"{where}: the block has {k} values, expected {n} (one per read line)"
-                    )
+                cells.problem(
+                    sh,
+                    r,
+                    c + 1 + k,
+                    f"well {well}: the block has {k} values, expected {n} (one per read line)",
                 )
                 break
-            try:
-                signal, reason = signal_value(value)
-            except ValueError as exc:
-                problems.append(Problem(r + 1, None, f"{where}: {exc}"))
-                continue
-            if signal is None:
-                skipped.append(SkippedCell(1, well, times[k], wl, text_of(value), f"{reason} at {where}"))
-            else:
-                records.append((1, well, times[k], wl, temps[k], signal))
-    if not seen and not problems:
-        problems.append(
-            Problem(
-                None,
-                None,
-                f"sheet '{sh.title}': no well blocks (a well label followed by {n} "
-                "values) below the read lines",
+            cells.add(
+                sh,
+                r,
+                c + 1 + k,
+                plate=1,
+                well=well,
+                time_s=times[k],
+                wavelength_nm=wl,
+                temperature_C=temps[k],
             )
+    if not seen and not cells.problems:
+        cells.problem(
+            sh, start, None, f"no well blocks (a well label followed by {n} values) below the read lines"
         )
-    if problems:
-        raise DataFormatError(str(path), problems)
-    meta = {"sheet": sh.title, "reads": n, "read_clock": clocks, "wells": len(seen)}
-    return PlateRead(build_frame(records), NAME, str(path), tuple(skipped), meta)
+    frame, skipped, unmeasured = cells.finish()
+    meta = {
+        "sheet": sh.title,
+        "reads": n,
+        "read_clock": clocks,
+        "wells": len(seen),
+        "unmeasured_wells": unmeasured,
+    }
+    return PlateRead(frame, NAME, str(path), skipped, meta)

@@ -6,18 +6,17 @@ openpyxl is imported inside the functions so that importing a parser stays cheap
 from __future__ import annotations
 
 import datetime as dt
-import math
 import pathlib
-import re
 import zipfile
 from collections.abc import Sequence
 from typing import Any
 
-from mgkinetics.data.plates.common import TRACE_COLUMNS
+from mgkinetics.data.plates.common import SkippedCell
+from mgkinetics.data.plates.parse import CellCollector, classify_cell, hms_to_seconds
 from mgkinetics.errors import DataFormatError, Problem
 
 __all__ = [
-    "NOT_A_READING",
+    "EXTRA_TOKENS",
     "Sheet",
     "open_workbook",
     "sheet_names",
@@ -27,27 +26,13 @@ __all__ = [
     "check_sheet",
     "cell_ref",
     "excel_seconds",
-    "clock_seconds",
-    "signal_value",
     "text_of",
     "is_blank_row",
-    "well_name",
-    "build_frame",
+    "SheetCells",
 ]
 
-#: Texts plate readers write into a cell that holds no reading, with the reason reported for them.
-NOT_A_READING: dict[str, str] = {
-    "ovrflw": "overflow",
-    "over": "overflow",
-    "overflow": "overflow",
-    "?????": "out of range (?????)",
-    "invalid": "invalid read",
-    "nan": "NaN",
-    "n/a": "not available",
-    "#n/a": "not available",
-}
-
-_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
+#: Texts an xlsx export writes for a cell without a reading that parse.NON_READING_TOKENS does not list.
+EXTRA_TOKENS: dict[str, str] = {"?????": "out of range (?????)"}
 
 
 class Sheet:
@@ -74,11 +59,9 @@ class Sheet:
             return self.rows[row][col]
         return None
 
-    def where(self, row: int, col: int | None = None) -> str:
-        """Describe a cell (``sheet 'X', cell B40``) or a row (``sheet 'X', row 40``), 0-based input."""
-        if col is None:
-            return f"sheet '{self.title}', row {row + 1}"
-        return f"sheet '{self.title}', cell {cell_ref(row, col)}"
+    def cell(self, row: int, col: int) -> str:
+        """Name a cell, 0-based input, as ``Sheet title!B40`` (used as a Problem's column)."""
+        return f"{self.title}!{cell_ref(row, col)}"
 
 
 def cell_ref(row: int, col: int) -> str:
@@ -234,15 +217,6 @@ def check_sheet(path: pathlib.Path, names: list[str], sheet: str) -> None:
         )
 
 
-def text_of(value: Any) -> str:
-    """Return a cell's content as stripped text ('' for an empty cell)."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def excel_seconds(value: Any, epoch: dt.datetime) -> float | None:
     """Return a time cell as seconds since the Excel epoch (rounded to 1 µs), None for an empty cell.
 
@@ -292,67 +266,19 @@ def excel_seconds(value: Any, epoch: dt.datetime) -> float | None:
     if isinstance(value, dt.time):
         return round(value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6, 6)
     if isinstance(value, str):
-        seconds = clock_seconds(value)
+        seconds = hms_to_seconds(value)
         if seconds is not None:
             return seconds
     raise ValueError(f"{text_of(value)!r} is not a time")
 
 
-def clock_seconds(text: str) -> float | None:
-    """Return ``h:mm:ss`` text (hours may exceed 24) as seconds, None if it is not such a text.
-
-    Examples
-    --------
-    >>> clock_seconds("100:00:00"), clock_seconds("0:15:00"), clock_seconds("0:15")
-    (360000.0, 900.0, None)
-    """
-    m = re.fullmatch(r"(\d+):(\d{1,2}):(\d{1,2}(?:[.,]\d+)?)", str(text).strip())
-    if m is None:
-        return None
-    return int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3].replace(",", "."))
-
-
-def signal_value(value: Any) -> tuple[float | None, str | None]:
-    """Classify a signal cell: ``(number, None)``, ``(None, reason)`` for a known non-reading.
-
-    Parameters
-    ----------
-    value : object
-        The cell value.
-
-    Returns
-    -------
-    tuple
-        ``(float, None)`` for a reading; ``(None, reason)`` for an empty cell or a marker such as
-        ``OVRFLW``.
-
-    Raises
-    ------
-    ValueError
-        Text that is neither a number nor a known marker (the caller reports it with its cell).
-
-    Examples
-    --------
-    >>> signal_value(0.25), signal_value("1,5"), signal_value("OVRFLW"), signal_value(None)
-    ((0.25, None), (1.5, None), (None, 'overflow (OVRFLW)'), (None, 'empty'))
-    """
+def text_of(value: Any) -> str:
+    """Return a cell's content as stripped text ('' for an empty cell)."""
     if value is None:
-        return None, "empty"
-    if isinstance(value, bool) or isinstance(value, (dt.date, dt.time, dt.timedelta)):
-        raise ValueError(f"{text_of(value)!r} is not a number")
-    if isinstance(value, (int, float)):
-        if math.isnan(value):
-            return None, "NaN"
-        return float(value), None
-    text = str(value).strip()
-    if not text:
-        return None, "empty"
-    if _NUMBER.match(text):
-        return float(text.replace(",", ".")), None
-    reason = NOT_A_READING.get(text.lower())
-    if reason is None:
-        raise ValueError(f"{text!r} is not a number")
-    return None, reason if "(" in reason else f"{reason} ({text})"
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def is_blank_row(row: Sequence[Any]) -> bool:
@@ -360,35 +286,65 @@ def is_blank_row(row: Sequence[Any]) -> bool:
     return all(text_of(v) == "" for v in row)
 
 
-_WELL = re.compile(r"([A-Pa-p])\s*0*(\d{1,2})")
+class SheetCells:
+    """Sorts the cells of xlsx sheets into readings, skipped cells and problems.
 
+    A :class:`~mgkinetics.data.plates.parse.CellCollector` does the sorting; this adds the sheet and
+    cell address to every problem (``line`` = sheet row, ``column`` = ``Sheet!D40``) and the markers
+    of :data:`EXTRA_TOKENS`.
 
-def well_name(value: Any) -> str | None:
-    """Return a well label as ``A1`` .. ``P24`` (``'A 2'``, ``'a02'`` accepted), None if it is not one.
-
-    Examples
-    --------
-    >>> well_name("A 2"), well_name("h012"), well_name("A25"), well_name("Time")
-    ('A2', 'H12', None, None)
+    Parameters
+    ----------
+    source : str
+        The file, named in the DataFormatError.
     """
-    m = _WELL.fullmatch(text_of(value))
-    if m is None or not 1 <= int(m[2]) <= 24:
-        return None
-    return f"{m[1].upper()}{int(m[2])}"
 
+    def __init__(self, source: str):
+        self.source = source
+        self.collector = CellCollector(source)
+        self.extra: list[SkippedCell] = []
 
-def build_frame(records: list[tuple[Any, ...]]):
-    """Build the traces frame (columns TRACE_COLUMNS, contract dtypes) from row tuples in that order."""
-    import pandas as pd
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem recorded so far."""
+        return self.collector.problems
 
-    frame = pd.DataFrame.from_records(records, columns=list(TRACE_COLUMNS))
-    return frame.astype(
-        {
-            "plate": "int64",
-            "well": "object",
-            "time_s": "float64",
-            "wavelength_nm": "Int64",
-            "temperature_C": "float64",
-            "signal": "float64",
-        }
-    )
+    def problem(self, sheet: Sheet, row: int, col: int | None, message: str) -> None:
+        """Record a problem at a cell (or a whole row when ``col`` is None) of a sheet, 0-based."""
+        column = sheet.title if col is None else sheet.cell(row, col)
+        self.collector.problem(row + 1, column, message)
+
+    def add(self, sheet: Sheet, row: int, col: int, **keys: Any) -> None:
+        """Sort the cell at 0-based (row, col); keys: plate, well, time_s, wavelength_nm, temperature_C."""
+        value = sheet.value(row, col)
+        if isinstance(value, str) and value.strip() in EXTRA_TOKENS:
+            reason = EXTRA_TOKENS[value.strip()]
+            self.extra.append(
+                SkippedCell(
+                    keys["plate"], keys["well"], keys["time_s"], keys["wavelength_nm"], value.strip(), reason
+                )
+            )
+            return
+        self.collector.add(**keys, text=value, line=row + 1, column=sheet.cell(row, col))
+
+    def number(self, sheet: Sheet, row: int, col: int, what: str) -> float | None:
+        """A numeric cell that is not a reading (a temperature, a time in seconds); None when empty."""
+        value, reason = classify_cell(sheet.value(row, col))
+        if value is None and reason != "empty":
+            self.problem(sheet, row, col, f"{what}: {reason}; expected a number or an empty cell")
+        return value
+
+    def time(self, sheet: Sheet, row: int, col: int) -> float | None:
+        """A time cell (Excel serial, time, timedelta or h:mm:ss text) as seconds; None when empty."""
+        try:
+            return excel_seconds(sheet.value(row, col), sheet.epoch)
+        except ValueError as exc:
+            self.problem(sheet, row, col, f"{exc}; expected a time (h:mm:ss)")
+            return None
+
+    def finish(self):
+        """``(frame, skipped, unmeasured)``; raises DataFormatError with every problem recorded."""
+        if self.problems:
+            raise DataFormatError(self.source, self.problems)
+        frame, skipped = self.collector.finish()
+        return frame, tuple(skipped) + tuple(self.extra), self.collector.unmeasured()
