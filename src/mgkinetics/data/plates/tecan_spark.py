@@ -1,0 +1,271 @@
+"""Tecan Spark (SparkControl) Excel exports: one kinetic block per label.
+
+The method rows name each label (``Name | Label 1``) and its ``Measurement wavelength`` (absorbance)
+or ``Emission wavelength`` (fluorescence). Each label's data block starts with the label's name in
+column A and a ``Cycle Nr.`` row, in one of two layouts found by content:
+
+- cycles as rows: header ``Cycle Nr. | Time [s] | Temp. [°C] | A1 | A2 ...``, one row per cycle;
+- wells as rows: rows ``Cycle Nr. | 1 | 2 ...``, ``Time [s] | ...``, ``Temp. [°C] | ...``, then one row
+  per well ``A1 | values ...``.
+
+Times are the block's ``Time [s]`` minus its first cycle's. Wells whose cells are empty in every
+cycle were not measured: they are not rows and not skipped cells but listed in
+``metadata['unmeasured_wells']``; ``OVER`` / ``INVALID`` cells are skipped cells.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from mgkinetics.data.plates.common import PlateRead
+from mgkinetics.data.plates.parse import normalise_well, parse_number, time_unit_from_header
+from mgkinetics.data.plates.xlsx import Sheet, SheetCells, first_rows, is_blank_row, read_sheet, text_of
+from mgkinetics.units import TIME_FACTORS_S
+
+__all__ = ["NAME", "DESCRIPTION", "sniff", "read"]
+
+NAME = "tecan_spark"
+DESCRIPTION = "Tecan Spark (SparkControl) Excel export: label blocks Cycle Nr. | Time [s] | Temp. | wells"
+
+_CYCLE = "Cycle Nr."
+_WAVELENGTH_KEYS = ("measurement wavelength", "emission wavelength")
+
+
+@dataclass
+class _Axis:
+    """Where a block's cycles, times, temperatures and wells are: one index list per quantity."""
+
+    cycles: list[int]  # row (cycles as rows) or column (wells as rows) of each cycle
+    time: int | None  # column (cycles as rows) or row (wells as rows) of Time
+    time_scale: float
+    temp: int | None
+    wells: list[tuple[int, str]]  # (column or row, well)
+    transposed: bool
+
+
+def sniff(path: pathlib.Path) -> bool:
+    """True when column A of the first rows says ``Application: SparkControl`` or ``Device: Spark``.
+
+    Never raises; False for anything that is not an xlsx workbook.
+    """
+    try:
+        heads = [text_of(row[0]) for row in first_rows(pathlib.Path(path), 10) if row]
+        return any(
+            re.match(r"(Application:\s*SparkControl|Device:\s*Spark\b)", h, re.IGNORECASE) for h in heads
+        )
+    except Exception:
+        return False
+
+
+def _labels(sheet: Sheet) -> dict[str, int | None]:
+    """Label name -> its wavelength in nm, from the method rows (``Name | Label 1``, ``... wavelength``)."""
+    labels: dict[str, int | None] = {}
+    current = None
+    for row in sheet.rows:
+        texts = [text_of(v) for v in row]
+        rest = [t for t in texts[1:] if t]
+        if not texts or not texts[0]:
+            current = None if is_blank_row(row) else current
+            continue
+        if texts[0] == "Name" and rest:
+            current = rest[0]
+            labels.setdefault(current, None)
+        elif current and texts[0].lower() in _WAVELENGTH_KEYS and rest:
+            value = parse_number(rest[0])
+            labels[current] = None if value is None else int(value)
+    return labels
+
+
+def _time_scale(header: str) -> float:
+    """Seconds per unit of a ``Time [s]`` header (1 when it states no unit)."""
+    _, unit = time_unit_from_header(header)
+    return TIME_FACTORS_S[unit] if unit else 1.0
+
+
+def _header_wells(sheet: Sheet, r: int, cols: range, cells: SheetCells) -> list[tuple[int, str]]:
+    """(column, well) of the well header cells of row r, up to the first empty cell."""
+    wells = []
+    for c in cols:
+        text = text_of(sheet.value(r, c))
+        if not text:
+            break
+        well = normalise_well(text)
+        if well is None:
+            cells.problem(sheet, r, c, f"header '{text}' is not a well label (A1..P24)")
+        else:
+            wells.append((c, well))
+    return wells
+
+
+def _cycle_rows(sheet: Sheet, r: int, cells: SheetCells) -> _Axis:
+    """The axis of a block with cycles as rows, header in row r."""
+    temp = 2 if text_of(sheet.value(r, 2)).lower().startswith("temp") else None
+    first = 3 if temp is not None else 2
+    wells = _header_wells(sheet, r, range(first, len(sheet.rows[r])), cells)
+    cycles = []
+    k = r + 1
+    while k < len(sheet.rows) and parse_number(text_of(sheet.value(k, 0))) is not None:
+        cycles.append(k)
+        k += 1
+    return _Axis(cycles, 1, _time_scale(text_of(sheet.value(r, 1))), temp, wells, False)
+
+
+def _well_rows(sheet: Sheet, r: int, cells: SheetCells) -> _Axis:
+    """The axis of a block with wells as rows, its ``Cycle Nr.`` row being r."""
+    row = sheet.rows[r]
+    cycles = []
+    for c in range(1, len(row)):
+        if parse_number(text_of(row[c])) is None:
+            break
+        cycles.append(c)
+    time = temp = None
+    scale = 1.0
+    wells = []
+    k = r + 1
+    while k < len(sheet.rows) and not is_blank_row(sheet.rows[k]):
+        head = text_of(sheet.value(k, 0))
+        if time_unit_from_header(head)[0]:
+            time, scale = k, _time_scale(head)
+        elif head.lower().startswith("temp"):
+            temp = k
+        elif normalise_well(head):
+            wells.append((k, normalise_well(head)))
+        else:
+            cells.problem(sheet, k, 0, f"'{head}' is not a well label (A1..P24) nor Time / Temp.")
+        k += 1
+    return _Axis(cycles, time, scale, temp, wells, True)
+
+
+def _axis(sheet: Sheet, r: int, cells: SheetCells) -> _Axis | None:
+    """The layout of the block whose ``Cycle Nr.`` cell is in row r; None (and a problem) if unknown."""
+    nxt = text_of(sheet.value(r, 1))
+    if time_unit_from_header(nxt)[0]:
+        axis = _cycle_rows(sheet, r, cells)
+    elif parse_number(nxt) is not None:
+        axis = _well_rows(sheet, r, cells)
+    else:
+        cells.problem(
+            sheet,
+            r,
+            1,
+            f"'{nxt}' after '{_CYCLE}': expected 'Time [s]' (cycles as rows) or the "
+            "first cycle number (wells as rows); the header looks truncated",
+        )
+        return None
+    if not axis.wells or not axis.cycles:
+        cells.problem(
+            sheet,
+            r,
+            0,
+            f"the block has {len(axis.wells)} wells and {len(axis.cycles)} cycles; "
+            "the header or the data looks truncated",
+        )
+        return None
+    return axis
+
+
+def _read_block(sheet: Sheet, axis: _Axis, plate: int, wl: int | None, cells: SheetCells) -> None:
+    """Sort the block's cells into cells, with times from the block's first cycle."""
+
+    def at(cycle: int, other: int | None) -> tuple[int, int] | None:
+        if other is None:
+            return None
+        return (other, cycle) if axis.transposed else (cycle, other)
+
+    times, temps = [], []
+    for cycle in axis.cycles:
+        t, temp = at(cycle, axis.time), at(cycle, axis.temp)
+        times.append(None if t is None else cells.number(sheet, *t, "time"))
+        temps.append(None if temp is None else cells.number(sheet, *temp, "temperature"))
+    first = times[0]
+    for cycle, time, temp in zip(axis.cycles, times, temps):
+        time_s = None if time is None or first is None else round((time - first) * axis.time_scale, 6)
+        for other, well in axis.wells:
+            cells.add(
+                sheet,
+                *at(cycle, other),
+                plate=plate,
+                well=well,
+                time_s=time_s,
+                wavelength_nm=wl,
+                temperature_C=temp,
+            )
+    _check_stray(sheet, axis, cells)
+
+
+def _check_stray(sheet: Sheet, axis: _Axis, cells: SheetCells) -> None:
+    """A problem for a value right of the block's last column (a truncated header)."""
+    lines = [other for other, _ in axis.wells] if axis.transposed else axis.cycles
+    last = max(axis.cycles) if axis.transposed else max(other for other, _ in axis.wells)
+    for r in lines:
+        stray = [c for c in range(last + 1, len(sheet.rows[r])) if text_of(sheet.rows[r][c])]
+        if stray:
+            cells.problem(
+                sheet,
+                r,
+                stray[0],
+                "a value beyond the block's last labelled column; the header looks truncated",
+            )
+
+
+def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
+    """Read a SparkControl kinetic export into the traces table.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The xlsx file.
+    sheet : str, optional
+        Sheet to read; default the first sheet.
+
+    Returns
+    -------
+    PlateRead
+        One row per reading of every label block; a label whose wavelength an earlier label already
+        has goes to the next plate number. ``metadata['labels']`` describes each block.
+
+    Raises
+    ------
+    DataFormatError
+        Every problem found (truncated header, unknown well label, text in a number cell ...).
+    """
+    path = pathlib.Path(path)
+    sh = read_sheet(path, sheet)
+    cells = SheetCells(str(path))
+    wavelengths = _labels(sh)
+    blocks: list[dict[str, Any]] = []
+    seen: dict[int | None, int] = {}
+    for r, row in enumerate(sh.rows):
+        if text_of(row[0]) != _CYCLE:
+            continue
+        label = text_of(sh.value(r - 1, 0)) or f"block at row {r + 1}"
+        axis = _axis(sh, r, cells)
+        if axis is None:
+            continue
+        wl = wavelengths.get(label)
+        plate = 1 + seen.get(wl, 0)
+        seen[wl] = plate
+        _read_block(sh, axis, plate, wl, cells)
+        blocks.append(
+            {
+                "label": label,
+                "header": sh.cell(r, 0),
+                "plate": plate,
+                "wavelength_nm": wl,
+                "cycles": len(axis.cycles),
+                "wells": len(axis.wells),
+                "wells_as_rows": axis.transposed,
+            }
+        )
+    if not blocks and not cells.problems:
+        cells.problem(sh, 0, None, f"no kinetic block (a '{_CYCLE}' row below a label name) found")
+    frame, skipped, unmeasured = cells.finish()
+    empty = sum(b["cycles"] * len(unmeasured.get((b["plate"], b["wavelength_nm"]), [])) for b in blocks)
+    meta = {"sheet": sh.title, "labels": blocks, "unmeasured_wells": unmeasured, "unmeasured_cells": empty}
+    for key, name in (("Interval time", "interval"), ("Kinetic duration", "kinetic_duration")):
+        row = next((r for r in sh.rows if text_of(r[0]) == key), ())
+        meta[name] = next((text_of(v) for v in row[1:] if text_of(v)), "")
+    return PlateRead(frame, NAME, str(path), skipped, meta)
