@@ -63,7 +63,7 @@ def fit(
     Each file (and each --group) is fitted separately, unless --shared names parameters to share:
     then all of them are fitted together in one global fit.
     """
-    from mgkinetics import report
+    from mgkinetics.report import text as report
 
     from .main import UserError
 
@@ -131,7 +131,7 @@ def _progress_bar():
 
 
 def _fit_one(file, law, **options):
-    from mgkinetics import fitting
+    from mgkinetics.fitting import single as fitting
 
     return fitting.fit(file, law, **options)
 
@@ -139,7 +139,8 @@ def _fit_one(file, law, **options):
 def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out):
     """One global fit over every file and group, the named parameters shared (``data``: the
     `data_options` values)."""
-    from mgkinetics import globalfit, report
+    from mgkinetics.fitting import globalfit
+    from mgkinetics.report import text as report
 
     from .main import UserError
 
@@ -158,7 +159,8 @@ def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out):
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def laws(fmt):
     """List the registered rate laws with their formulas and parameters."""
-    from mgkinetics import registry, report
+    from mgkinetics.laws import registry
+    from mgkinetics.report import text as report
 
     all_laws = registry.list_laws()
     if fmt == "json":

@@ -41,8 +41,8 @@ def compare(
     The variant of each row is read from the --by column; files without that column are one
     variant each, named by the file (compare wt.csv d84a.csv).
     """
-    from mgkinetics import compare as cmp
-    from mgkinetics import compare_report
+    from mgkinetics.report import compare_text as compare_report
+    from mgkinetics.stats import compare as cmp
 
     split = [s.strip() for s in shared.split(",") if s.strip()]
     test = [s.strip() for s in tested.split(",") if s.strip()] or None

@@ -15,7 +15,7 @@ def datasets() -> None:
 @datasets.command("list")
 def list_cmd() -> None:
     """List the built-in datasets with their titles."""
-    from mgkinetics import datasets as lib
+    from mgkinetics.data import builtin as lib
 
     for name in lib.list_datasets():
         meta = lib.metadata(name)
@@ -27,7 +27,7 @@ def list_cmd() -> None:
 @click.argument("name")
 def describe(name: str) -> None:
     """Design, conditions, true parameters and provenance of dataset NAME."""
-    from mgkinetics import datasets as lib
+    from mgkinetics.data import builtin as lib
 
     click.echo(lib.describe(name), nl=False)
 
@@ -44,7 +44,7 @@ def describe(name: str) -> None:
 )
 def export(name: str, out_dir: str) -> None:
     """Copy dataset NAME (CSV and metadata) into a directory."""
-    from mgkinetics import datasets as lib
+    from mgkinetics.data import builtin as lib
 
     for p in lib.export(name, out_dir):
         click.echo(str(p))

@@ -25,7 +25,7 @@ __all__ = ["report"]
 @click.option("--no-figures", is_flag=True, help="Skip the PNG figures (faster).")
 def report(data_dir: str | None, out_dir: str, no_figures: bool) -> None:
     """Fit the AK datasets (WT vs D84A), write a Markdown report, print the kcat headline."""
-    from mgkinetics.akreport import build_report
+    from mgkinetics.ak.report import build_report
 
     result = build_report(data_dir, out_dir, figures=not no_figures)
     click.echo(result.headline)
