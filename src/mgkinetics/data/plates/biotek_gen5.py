@@ -18,7 +18,15 @@ from typing import Any
 
 from mgkinetics.data.plates.common import PlateRead
 from mgkinetics.data.plates.parse import hms_to_seconds, normalise_well
-from mgkinetics.data.plates.xlsx import Sheet, SheetCells, first_rows, is_blank_row, read_sheet, text_of
+from mgkinetics.data.plates.xlsx import (
+    Sheet,
+    SheetCells,
+    first_rows,
+    is_blank_row,
+    read_sheet,
+    report_unlabelled,
+    text_of,
+)
 
 __all__ = ["NAME", "DESCRIPTION", "sniff", "read"]
 
@@ -199,15 +207,7 @@ def _read_block(sheet: Sheet, block: _Block, plate: int, interval_s: list, cells
                 wavelength_nm=block.wavelength_nm,
                 temperature_C=temperature,
             )
-        stray = [col for col in range(last + 1, len(sheet.rows[r])) if text_of(sheet.rows[r][col])]
-        if stray:
-            cells.problem(
-                sheet,
-                r,
-                stray[0],
-                f"a value in a column without a well label in the header (row "
-                f"{block.header_row + 1}); the header looks truncated",
-            )
+    report_unlabelled(cells, sheet, rows, last, f"the header (row {block.header_row + 1})")
     return len(rows)
 
 

@@ -22,7 +22,15 @@ from typing import Any
 
 from mgkinetics.data.plates.common import PlateRead
 from mgkinetics.data.plates.parse import normalise_well, parse_number, time_unit_from_header
-from mgkinetics.data.plates.xlsx import Sheet, SheetCells, first_rows, is_blank_row, read_sheet, text_of
+from mgkinetics.data.plates.xlsx import (
+    Sheet,
+    SheetCells,
+    first_rows,
+    is_blank_row,
+    read_sheet,
+    report_unlabelled,
+    text_of,
+)
 from mgkinetics.units import TIME_FACTORS_S
 
 __all__ = ["NAME", "DESCRIPTION", "sniff", "read"]
@@ -197,18 +205,12 @@ def _read_block(sheet: Sheet, axis: _Axis, plate: int, wl: int | None, cells: Sh
 
 
 def _check_stray(sheet: Sheet, axis: _Axis, cells: SheetCells) -> None:
-    """A problem for a value right of the block's last column (a truncated header)."""
-    lines = [other for other, _ in axis.wells] if axis.transposed else axis.cycles
-    last = max(axis.cycles) if axis.transposed else max(other for other, _ in axis.wells)
-    for r in lines:
-        stray = [c for c in range(last + 1, len(sheet.rows[r])) if text_of(sheet.rows[r][c])]
-        if stray:
-            cells.problem(
-                sheet,
-                r,
-                stray[0],
-                "a value beyond the block's last labelled column; the header looks truncated",
-            )
+    """A problem for values right of the block's last labelled column (a truncated header)."""
+    if axis.transposed:
+        rows, last, header = [r for r, _ in axis.wells], max(axis.cycles), "the Cycle Nr. row"
+    else:
+        rows, last, header = axis.cycles, max(c for c, _ in axis.wells), "the Cycle Nr. header"
+    report_unlabelled(cells, sheet, rows, last, header)
 
 
 def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:

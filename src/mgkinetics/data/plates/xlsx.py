@@ -29,6 +29,7 @@ __all__ = [
     "text_of",
     "is_blank_row",
     "SheetCells",
+    "report_unlabelled",
 ]
 
 #: Texts an xlsx export writes for a cell without a reading that parse.NON_READING_TOKENS does not list.
@@ -284,6 +285,19 @@ def text_of(value: Any) -> str:
 def is_blank_row(row: Sequence[Any]) -> bool:
     """True when every cell of the row is empty."""
     return all(text_of(v) == "" for v in row)
+
+
+def report_unlabelled(cells: SheetCells, sheet: Sheet, rows, last_col: int, header: str) -> None:
+    """One problem for the values right of ``last_col`` in ``rows`` (0-based): a truncated header."""
+    hits = [
+        (r, c) for r in rows for c in range(last_col + 1, len(sheet.rows[r])) if text_of(sheet.rows[r][c])
+    ]
+    if hits:
+        more = len({r for r, _ in hits}) - 1
+        also = f" (and in {more} more rows)" if more else ""
+        cells.problem(
+            sheet, *hits[0], f"a value without a well label in {header}{also}; the header looks truncated"
+        )
 
 
 class SheetCells:
