@@ -188,3 +188,216 @@ def test_gen5_bad_header_and_cells_are_named_by_sheet_cell_and_well(tmp_path):
     assert "well A1" in found[(15, "Plate 1 - Sheet1!D15")] and "0,1x" in found[(15, "Plate 1 - Sheet1!D15")]
     assert "truncated" in found[(23, "Plate 1 - Sheet1!F23")]
     assert "Plate 1 - Sheet1!E13" in str(info.value)
+
+
+# --- Spark --------------------------------------------------------------------------------------
+
+SPARK_HEAD = [
+    ["Application: SparkControl", None, None, None, "V3.1"],
+    ["Device: Spark", None, None, None, "Serial number: 1"],
+    [None],
+    ["Mode", "Kinetic"],
+    ["Interval time", None, None, None, "00:00:20", "hh:mm:ss"],
+    [None],
+]
+
+
+def _spark_method(label: str, wl: int) -> list[list]:
+    return [
+        ["Mode", "Absorbance"],
+        ["Name", label],
+        ["Measurement wavelength", None, None, None, wl, "nm"],
+        [None],
+    ]
+
+
+def _spark_signal(label: int, well: int, cycle: int) -> float:
+    return round(0.1 * label + 0.01 * well + 0.001 * cycle, 4)
+
+
+def _spark_times(label: int) -> list[float]:
+    return [5.25 * (label - 1) + 20.0 * c + 0.011 * c for c in range(4)]  # label 2 starts 5.25 s later
+
+
+def _spark_block(label: int, over=None) -> list[list]:
+    """Cycles as rows; wells A1, A2 measured, A3 an empty (unmeasured) column."""
+    rows = [[f"Label {label}"], ["Cycle Nr.", "Time [s]", "Temp. [°C]", "A1", "A2", "A3"]]
+    for c, t in enumerate(_spark_times(label)):
+        a2 = "OVER" if over == c else _spark_signal(label, 1, c)
+        rows.append([str(c + 1), t, 24.0 + 0.1 * c, _spark_signal(label, 0, c), a2, None])
+    return rows + [[None]]
+
+
+def _spark_transposed(label: int) -> list[list]:
+    """The same block with wells as rows."""
+    times = _spark_times(label)
+    return [
+        [f"Label {label}"],
+        ["Cycle Nr.", *range(1, 5)],
+        ["Time [s]", *times],
+        ["Temp. [°C]", *[24.0 + 0.1 * c for c in range(4)]],
+        ["A1", *[_spark_signal(label, 0, c) for c in range(4)]],
+        ["A2", *[_spark_signal(label, 1, c) for c in range(4)]],
+        ["A3", *[None] * 4],
+        [None],
+    ]
+
+
+def test_spark_two_labels_are_two_wavelengths(tmp_path):
+    rows = SPARK_HEAD + _spark_method("Label 1", 340) + _spark_method("Label 2", 405)
+    rows += _spark_block(1) + _spark_block(2, over=1)
+    path = _write(tmp_path / "spark.xlsx", {"Result sheet": rows})
+    assert tecan_spark.sniff(path)
+    result = tecan_spark.read(path)
+    frame = result.frame
+    assert len(frame) == 2 * 2 * 4 - 1  # 2 labels x 2 measured wells x 4 cycles, one OVER
+    for label, wl in ((1, 340), (2, 405)):
+        a1 = frame[(frame["wavelength_nm"] == wl) & (frame["well"] == "A1")].sort_values("time_s")
+        want_t = [t - _spark_times(label)[0] for t in _spark_times(label)]
+        np.testing.assert_allclose(a1["time_s"], want_t, rtol=0, atol=1e-6)
+        assert a1["signal"].tolist() == [_spark_signal(label, 0, c) for c in range(4)]
+    (cell,) = result.skipped
+    assert (cell.well, cell.wavelength_nm, cell.text) == ("A2", 405, "OVER") and "overflow" in cell.reason
+    assert result.metadata["unmeasured_wells"] == {(1, 340): ["A3"], (1, 405): ["A3"]}
+    assert result.metadata["unmeasured_cells"] == 8
+    assert set(frame["plate"]) == {1}
+
+
+def test_spark_wells_as_rows_reads_the_same_table(tmp_path):
+    method = SPARK_HEAD + _spark_method("Label 1", 340)
+    wide = tecan_spark.read(_write(tmp_path / "a.xlsx", {"Result sheet": method + _spark_block(1)}))
+    tall = tecan_spark.read(_write(tmp_path / "b.xlsx", {"Result sheet": method + _spark_transposed(1)}))
+    pd.testing.assert_frame_equal(_sorted(wide.frame), _sorted(tall.frame))
+    assert tall.metadata["labels"][0]["wells_as_rows"] is True
+    assert tall.metadata["unmeasured_wells"] == {(1, 340): ["A3"]}
+
+
+def test_spark_same_wavelength_twice_goes_to_the_next_plate(tmp_path):
+    rows = SPARK_HEAD + _spark_method("Label 1", 340) + _spark_method("Label 2", 340)
+    rows += _spark_block(1) + _spark_block(2)
+    frame = tecan_spark.read(_write(tmp_path / "spark.xlsx", {"Result sheet": rows})).frame
+    assert frame.groupby("plate").size().to_dict() == {1: 8, 2: 8}
+
+
+def test_spark_truncated_header_and_unknown_well_are_named(tmp_path):
+    block = _spark_block(1)
+    block[1] = ["Cycle Nr.", "Time [s]", "Temp. [°C]", "A1", "Q2"]  # Q is no plate row
+    rows = SPARK_HEAD + _spark_method("Label 1", 340) + block + [["Label 2"], ["Cycle Nr."]]
+    with pytest.raises(DataFormatError) as info:
+        tecan_spark.read(_write(tmp_path / "spark.xlsx", {"Result sheet": rows}))
+    found = {(p.line, p.column): p.message for p in info.value.problems}
+    assert "'Q2' is not a well label" in found[(12, "Result sheet!E12")]
+    assert "truncated" in found[(13, "Result sheet!E13")]  # the Q2 column's values have no well
+    assert "truncated" in found[(19, "Result sheet!B19")]  # 'Cycle Nr.' with nothing after it
+
+
+# --- Magellan -----------------------------------------------------------------------------------
+
+MAGELLAN_SECONDS = [0, 61, 120, 183]
+MAGELLAN_TEMPS = [25.0, 25.2, 25.1, 24.9]
+MAGELLAN_WELLS = [["C7", "B3", "H12"], ["A1", "P24"]]  # no grid order; P24 makes it a 384-well plate
+
+
+def _magellan_value(well: str, read: int) -> float:
+    return round(ord(well[0]) / 100 + int(well[1:]) / 1000 + read / 10000, 5)
+
+
+def _magellan_rows(wells=MAGELLAN_WELLS, stated: str | None = None) -> list[list]:
+    rows = [
+        [f"Monday, March 2, 2026: 10:{m:02d}:00 / {s} sec / {t}°C"]
+        for m, (s, t) in enumerate(zip(MAGELLAN_SECONDS, MAGELLAN_TEMPS))
+    ]
+    rows += [[stated], [None]]
+    for line in wells:
+        row = []
+        for well in line:
+            row += [well, *[_magellan_value(well, k) for k in range(len(MAGELLAN_SECONDS))]]
+        rows.append(row)
+    return rows + [[None], [None, "Concentration [mM]"], [None, None, 1, 2], [None, "A", 0.5, 1.0]]
+
+
+def test_magellan_four_reads_blocks_in_any_order(tmp_path):
+    path = _write(tmp_path / "magellan.xlsx", {"Magellan Sheet 1": _magellan_rows()})
+    assert tecan_magellan.sniff(path)
+    frame = tecan_magellan.read(path).frame
+    assert len(frame) == 5 * 4
+    assert frame["wavelength_nm"].isna().all()  # the file does not say
+    for well in ("C7", "P24"):
+        trace = frame[frame["well"] == well].sort_values("time_s")
+        assert trace["time_s"].tolist() == [float(s) for s in MAGELLAN_SECONDS]
+        assert trace["temperature_C"].tolist() == MAGELLAN_TEMPS
+        assert trace["signal"].tolist() == [_magellan_value(well, k) for k in range(4)]
+
+
+def test_magellan_wavelength_only_when_the_file_states_it(tmp_path):
+    path = _write(tmp_path / "m.xlsx", {"Sheet": _magellan_rows(stated="Measurement wavelength: 340 nm")})
+    assert set(tecan_magellan.read(path).frame["wavelength_nm"]) == {340}
+
+
+def test_magellan_unknown_label_and_short_block_are_named(tmp_path):
+    rows = _magellan_rows(wells=[["C7", "Q3"], ["A1"]])
+    rows[7] = ["A1", 0.1, 0.2, "B5"]  # A1 has 2 values where 4 reads are listed
+    with pytest.raises(DataFormatError) as info:
+        tecan_magellan.read(_write(tmp_path / "m.xlsx", {"Magellan Sheet 1": rows}))
+    found = {(p.line, p.column): p.message for p in info.value.problems}
+    assert "'Q3' is not a well label" in found[(7, "Magellan Sheet 1!F7")]
+    assert "well A1: the block has 2 values, expected 4" in found[(8, "Magellan Sheet 1!D8")]
+
+
+# --- Multiskan Sky ------------------------------------------------------------------------------
+
+SKY_WELLS = ["A1", "B1", "C1"]
+
+
+def _sky_time(wl: int, well: int, read: int) -> float:
+    return round(10.0 * read + 0.42 * well + (1.5 if wl == 405 else 0.0), 2)
+
+
+def _sky_raw(wl: int, reads: int = 3, bad_well: str | None = None) -> list[list]:
+    rows = [["Raw data"], [None], ["Well", "Wavelength(s) [nm]", "Raw absorbance", "Measurement time(s)"]]
+    for w, well in enumerate(SKY_WELLS):
+        label = bad_well if (bad_well and w == 1) else f"{well[0]} {well[1:]}"
+        rows += [
+            [label, wl, round(wl / 1000 + w / 10 + k / 1000, 4), _sky_time(wl, w, k)] for k in range(reads)
+        ]
+    return rows
+
+
+SKY_GENERAL = [
+    ["Session information"],
+    [None, None, "Name", "Multiskan Sky"],
+    [None, None, "Set temperature", "30 °C"],
+]
+
+
+def test_sky_two_raw_sheets_are_two_wavelengths(tmp_path):
+    sheets = {
+        "Absorbance results": [["Reading", "A1"], [0, 9.9]],  # not read: raw sheets exist
+        "Raw data 340 nm": _sky_raw(340),
+        "Raw data 405 nm": _sky_raw(405),
+        "General information": SKY_GENERAL,
+    }
+    path = _write(tmp_path / "sky.xlsx", sheets)
+    assert multiskan_sky.sniff(path)
+    result = multiskan_sky.read(path)
+    frame = result.frame
+    assert len(frame) == 2 * 3 * 3 and set(frame["temperature_C"]) == {30.0}
+    for wl in (340, 405):
+        c1 = frame[(frame["wavelength_nm"] == wl) & (frame["well"] == "C1")].sort_values("time_s")
+        origin = _sky_time(wl, 0, 0)  # each wavelength from its own first read (A1, read 0)
+        np.testing.assert_allclose(c1["time_s"], [_sky_time(wl, 2, k) - origin for k in range(3)], atol=1e-6)
+    assert result.metadata["time_origin_s"] == {340: 0.0, 405: 1.5}
+    only = multiskan_sky.read(path, sheet="Raw data 405 nm").frame
+    assert set(only["wavelength_nm"]) == {405} and len(only) == 9
+
+
+def test_sky_unknown_well_is_named(tmp_path):
+    sheets = {"Raw data 340 nm": _sky_raw(340, bad_well="X 9"), "General information": SKY_GENERAL}
+    with pytest.raises(DataFormatError) as info:
+        multiskan_sky.read(_write(tmp_path / "sky.xlsx", sheets))
+    assert [(p.line, p.column) for p in info.value.problems] == [
+        (7, "Raw data 340 nm!A7"),
+        (8, "Raw data 340 nm!A8"),
+        (9, "Raw data 340 nm!A9"),
+    ]
+    assert "'X 9' is not a well label" in info.value.problems[0].message

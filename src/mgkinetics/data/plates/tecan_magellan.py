@@ -29,7 +29,7 @@ _READ_LINE = re.compile(
     re.IGNORECASE,
 )
 _LABEL_LIKE = re.compile(r"[A-Za-z]{1,2}\s*\d{1,3}")
-_WAVELENGTH = re.compile(r"wavelength\D{0,30}?(\d{3,4})\s*nm", re.IGNORECASE)
+_WAVELENGTH = re.compile(r"wavelength\D{0,30}?(\d{3,4})(?!\d)", re.IGNORECASE)
 
 
 def _read_lines(rows) -> list[tuple[int, re.Match]]:
@@ -128,7 +128,7 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
     times, temps, clocks = _reads(lines)
     n = len(lines)
     start = lines[-1][0] + 1
-    wl = _wavelength(sh, range(start))
+    wl = _wavelength(sh, range(len(sh.rows)))
     seen: dict[str, str] = {}
     for r, c, well in _blocks(sh, start, n, cells):
         if well in seen:
