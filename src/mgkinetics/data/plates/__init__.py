@@ -8,6 +8,7 @@ Each instrument format is a module of this package exposing ``NAME``, ``DESCRIPT
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
@@ -75,7 +76,9 @@ def _detect(path: Path) -> ModuleType:
     )
 
 
-def read_traces(path: str | Path, *, instrument: str = "auto", sheet: str | None = None) -> PlateRead:
+def read_traces(
+    path: str | Path, *, instrument: str = "auto", sheet: str | None = None, wavelength_nm: int | None = None
+) -> PlateRead:
     """Read a plate-reader export into the long traces table.
 
     Parameters
@@ -87,6 +90,9 @@ def read_traces(path: str | Path, *, instrument: str = "auto", sheet: str | None
         last) or one of :data:`INSTRUMENTS`.
     sheet : str, optional
         Worksheet to read, for spreadsheet formats.
+    wavelength_nm : int, optional
+        The wavelength of reads whose file does not state one (generic tables, Magellan). A file
+        that states its wavelengths must agree with it.
 
     Returns
     -------
@@ -130,4 +136,30 @@ def read_traces(path: str | Path, *, instrument: str = "auto", sheet: str | None
                     )
                 ],
             )
-    return module.read(path, sheet=sheet)
+    result = module.read(path, sheet=sheet)
+    return result if wavelength_nm is None else _with_wavelength(result, int(wavelength_nm))
+
+
+def _with_wavelength(result: PlateRead, wavelength_nm: int) -> PlateRead:
+    stated = result.frame["wavelength_nm"]
+    known = sorted({int(w) for w in stated.dropna()})
+    if known and known != [wavelength_nm]:
+        raise DataFormatError(
+            result.source,
+            [
+                Problem(
+                    None,
+                    None,
+                    f"the file states wavelength(s) {', '.join(map(str, known))} nm, not "
+                    f"{wavelength_nm} nm; drop the wavelength option",
+                )
+            ],
+        )
+    frame = result.frame.copy()
+    frame["wavelength_nm"] = frame["wavelength_nm"].fillna(wavelength_nm)
+    skipped = [
+        replace(cell, wavelength_nm=wavelength_nm) if cell.wavelength_nm is None else cell
+        for cell in result.skipped
+    ]
+    metadata = {**result.metadata, "wavelength_note": f"wavelength {wavelength_nm} nm given by the caller"}
+    return replace(result, frame=frame, skipped=tuple(skipped), metadata=metadata)

@@ -367,7 +367,9 @@ class CellCollector:
     A number becomes a row; a known non-reading token (``OVRFLW``, ``NaN`` ...) a
     :class:`SkippedCell`; any other text a :class:`~mgkinetics.errors.Problem`. An empty cell is a
     skipped cell too, except when its well is empty in every read of that plate and wavelength:
-    such a well was not measured and is listed once in :meth:`unmeasured` instead.
+    such a well was not measured and is listed once in :meth:`unmeasured` instead. Pass ``series``
+    when several plate numbers are snapshots of one plate (iterations): wells are then judged
+    "not measured" over the whole series.
 
     Examples
     --------
@@ -385,6 +387,7 @@ class CellCollector:
         self.problems: list[Problem] = []
         self._rows: dict[str, list] = {k: [] for k in (*TRACE_COLUMNS, "line")}
         self._skipped: list[SkippedCell] = []  # every cell that is not a reading, in file order
+        self._series: list[int] = []  # series of each skipped cell
         self._seen: set[tuple[int, str, int | None]] = set()
         self._unmeasured: dict[tuple[int, int | None], list[str]] = {}
 
@@ -403,21 +406,24 @@ class CellCollector:
         text: object,
         line: int | None,
         column: str | None = None,
+        series: int | None = None,
     ) -> None:
         """Sort one cell (its stored text or value) into a reading, a skipped cell or a problem."""
         value, reason = classify_cell(text)
+        series = plate if series is None else series
         if value is not None:
             for key, v in zip(
                 (*TRACE_COLUMNS, "line"), (plate, well, time_s, wavelength_nm, temperature_C, value, line)
             ):
                 self._rows[key].append(v)
-            self._seen.add((plate, well, wavelength_nm))
+            self._seen.add((series, well, wavelength_nm))
             return
         cell = SkippedCell(
             plate, well, time_s, wavelength_nm, "" if text is None else str(text).strip(), str(reason)
         )
         if reason == "empty":
             self._skipped.append(cell)
+            self._series.append(series)
         elif str(reason).startswith("not a number"):
             self.problem(
                 line,
@@ -426,15 +432,16 @@ class CellCollector:
                 f"overflow mark such as OVRFLW",
             )
         else:
-            self._seen.add((plate, well, wavelength_nm))
+            self._seen.add((series, well, wavelength_nm))
             self._skipped.append(cell)
+            self._series.append(series)
 
     def plates_with_cells(self) -> set[int]:
         """Plates that have at least one cell so far (reading, skipped or empty)."""
         return set(self._rows["plate"]) | {cell.plate for cell in self._skipped}
 
     def unmeasured(self) -> dict[tuple[int, int | None], list[str]]:
-        """(plate, wavelength) -> wells that are empty in every read (after :meth:`finish`)."""
+        """(plate or series, wavelength) -> wells empty in every read (after :meth:`finish`)."""
         return {k: list(v) for k, v in self._unmeasured.items()}
 
     def finish(self) -> tuple[pd.DataFrame, list[SkippedCell]]:
@@ -449,11 +456,11 @@ class CellCollector:
             raise DataFormatError(self.source, self.problems)
         self._unmeasured = {}
         skipped = []
-        for cell in self._skipped:
-            if cell.reason != "empty" or (cell.plate, cell.well, cell.wavelength_nm) in self._seen:
+        for cell, series in zip(self._skipped, self._series):
+            if cell.reason != "empty" or (series, cell.well, cell.wavelength_nm) in self._seen:
                 skipped.append(cell)
                 continue
-            wells = self._unmeasured.setdefault((cell.plate, cell.wavelength_nm), [])
+            wells = self._unmeasured.setdefault((series, cell.wavelength_nm), [])
             if cell.well not in wells:
                 wells.append(cell.well)
         rows = self._rows
