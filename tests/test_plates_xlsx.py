@@ -401,3 +401,30 @@ def test_sky_unknown_well_is_named(tmp_path):
         (9, "Raw data 340 nm!A9"),
     ]
     assert "'X 9' is not a well label" in info.value.problems[0].message
+
+
+def test_sky_header_without_signal_column_is_named(tmp_path):
+    raw = _sky_raw(340)
+    raw[2] = ["Well", "Wavelength(s) [nm]"]  # truncated: no 'Raw absorbance'
+    with pytest.raises(DataFormatError) as info:
+        multiskan_sky.read(
+            _write(tmp_path / "sky.xlsx", {"Raw data 340 nm": raw, "General information": SKY_GENERAL})
+        )
+    assert [(p.line, p.column) for p in info.value.problems][0] == (3, "Raw data 340 nm")
+    assert "truncated" in info.value.problems[0].message
+
+
+@pytest.mark.parametrize("parser", PARSERS, ids=lambda p: p.NAME)
+def test_read_of_a_file_that_is_not_xlsx_is_a_format_error(parser, tmp_path):
+    text = tmp_path / "export.xlsx"
+    text.write_text("Time\tA1\n0\t0.1\n")
+    with pytest.raises(DataFormatError, match="not an xlsx workbook"):
+        parser.read(text)
+
+
+def test_spark_block_not_named_in_the_method_takes_its_only_wavelength(tmp_path):
+    block = _spark_block(1)
+    block[0] = ["Absorbance 1"]
+    rows = SPARK_HEAD + _spark_method("Label 1", 340) + block
+    frame = tecan_spark.read(_write(tmp_path / "spark.xlsx", {"Result sheet": rows})).frame
+    assert set(frame["wavelength_nm"]) == {340}

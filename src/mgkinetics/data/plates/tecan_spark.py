@@ -87,6 +87,14 @@ def _labels(sheet: Sheet) -> dict[str, int | None]:
     return labels
 
 
+def _wavelength_of(label: str, wavelengths: dict[str, int | None]) -> int | None:
+    """The label's wavelength; a block named otherwise takes the method's only wavelength, if it has one."""
+    if label in wavelengths:
+        return wavelengths[label]
+    stated = {wl for wl in wavelengths.values() if wl is not None}
+    return stated.pop() if len(stated) == 1 else None
+
+
 def _time_scale(header: str) -> float:
     """Seconds per unit of a ``Time [s]`` header (1 when it states no unit)."""
     _, unit = time_unit_from_header(header)
@@ -247,7 +255,7 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
         axis = _axis(sh, r, cells)
         if axis is None:
             continue
-        wl = wavelengths.get(label)
+        wl = _wavelength_of(label, wavelengths)
         plate = 1 + seen.get(wl, 0)
         seen[wl] = plate
         _read_block(sh, axis, plate, wl, cells)
