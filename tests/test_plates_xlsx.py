@@ -9,6 +9,8 @@ are computed from how each workbook is built.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -428,3 +430,17 @@ def test_spark_block_not_named_in_the_method_takes_its_only_wavelength(tmp_path)
     rows = SPARK_HEAD + _spark_method("Label 1", 340) + block
     frame = tecan_spark.read(_write(tmp_path / "spark.xlsx", {"Result sheet": rows})).frame
     assert set(frame["wavelength_nm"]) == {340}
+
+
+def test_a_wrong_sheet_dimension_in_the_file_cuts_nothing_off(tmp_path):
+    # some exporters write <dimension ref="A1"/>; openpyxl's read-only mode would trust it
+    good = _write(tmp_path / "good.xlsx", {"Plate 1 - Sheet1": _gen5_rows()})
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data, n = re.subn(rb'<dimension ref="[^"]*" ?/>', b'<dimension ref="A1:B2"/>', data)
+                assert n == 1
+            dst.writestr(item, data)
+    pd.testing.assert_frame_equal(biotek_gen5.read(bad).frame, biotek_gen5.read(good).frame)

@@ -1,6 +1,7 @@
-"""Reading xlsx plate-reader exports: opening workbooks, cell addresses, Excel times and cell values.
+"""What every xlsx plate-export parser needs: workbooks read into memory, cell addresses, Excel times.
 
-openpyxl is imported inside the functions so that importing a parser stays cheap.
+Cell values are sorted by :class:`SheetCells`, which hands them to ``parse.CellCollector`` with their
+sheet and cell address. openpyxl is imported inside the functions so that importing a parser stays cheap.
 """
 
 from __future__ import annotations
@@ -107,11 +108,16 @@ def open_workbook(path: pathlib.Path):
     import openpyxl
 
     path = pathlib.Path(path)
+    if not path.is_file():
+        raise DataFormatError(str(path), [Problem(None, None, "no such file")])
     if not _is_xlsx(path):
         raise DataFormatError(
             str(path), [Problem(None, None, "not an xlsx workbook; save the export as Excel .xlsx")]
         )
-    return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # a damaged workbook: openpyxl raises KeyError, zipfile, XML errors ...
+        raise DataFormatError(str(path), [Problem(None, None, f"cannot open the workbook ({exc})")]) from exc
 
 
 def sheet_names(path: pathlib.Path) -> list[str]:
@@ -144,6 +150,7 @@ def first_rows(path: pathlib.Path, n_rows: int = 30, sheet: str | None = None) -
         return []
     try:
         ws = wb[sheet] if sheet in wb.sheetnames else wb.worksheets[0]
+        ws.reset_dimensions()
         return [tuple(r) for r in ws.iter_rows(max_row=n_rows, values_only=True)]
     except Exception:
         return []
@@ -170,7 +177,9 @@ def read_sheets(path: pathlib.Path, choose) -> list[Sheet]:
     try:
         sheets = []
         for name in choose(wb):
-            rows = [tuple(r) for r in wb[name].iter_rows(values_only=True)]
+            ws = wb[name]
+            ws.reset_dimensions()  # a wrong <dimension> in the file would silently cut rows and columns off
+            rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
             width = max((len(r) for r in rows), default=0)
             sheets.append(Sheet(name, [r + (None,) * (width - len(r)) for r in rows], wb.epoch))
         return sheets
