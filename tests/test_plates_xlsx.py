@@ -444,3 +444,19 @@ def test_a_wrong_sheet_dimension_in_the_file_cuts_nothing_off(tmp_path):
                 assert n == 1
             dst.writestr(item, data)
     pd.testing.assert_frame_equal(biotek_gen5.read(bad).frame, biotek_gen5.read(good).frame)
+
+
+def test_a_read_cut_off_by_an_empty_row_is_reported_not_dropped(tmp_path):
+    rows = _gen5_rows()
+    rows.insert(16, [None])  # between the 340 block's reads 3 and 4
+    with pytest.raises(DataFormatError) as info:
+        biotek_gen5.read(_write(tmp_path / "gen5.xlsx", {"Plate 1 - Sheet1": rows}))
+    (problem,) = info.value.problems
+    assert (problem.line, problem.column) == (
+        18,
+        "Plate 1 - Sheet1!B18",
+    ) and "empty row 17" in problem.message
+    spark = SPARK_HEAD + _spark_method("Label 1", 340) + _spark_block(1)
+    spark.insert(len(spark) - 3, [None])
+    with pytest.raises(DataFormatError, match="a cycle below the empty row 15"):
+        tecan_spark.read(_write(tmp_path / "spark.xlsx", {"Result sheet": spark}))

@@ -11,6 +11,7 @@ are not readings: they are listed in ``metadata['derived_blocks']``, not read.
 
 from __future__ import annotations
 
+import datetime as dt
 import pathlib
 import re
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from mgkinetics.data.plates.xlsx import (
     SheetCells,
     first_rows,
     is_blank_row,
+    next_filled_row,
     read_sheet,
     report_unlabelled,
     text_of,
@@ -187,6 +189,23 @@ def _times(sheet: Sheet, block: _Block, rows: range, interval_s: list, cells: Sh
     return [None if s is None else round(s - stored[0], 6) for s in stored]
 
 
+def _report_orphan_read(sheet: Sheet, block: _Block, end: int, cells: SheetCells) -> None:
+    """A problem when the first filled row below the block's end looks like one more read of it."""
+    r = next_filled_row(sheet, end)
+    if r is None or not isinstance(
+        sheet.value(r, block.time_col), (int, float, dt.time, dt.timedelta, dt.datetime)
+    ):
+        return
+    if any(isinstance(sheet.value(r, col), (int, float)) for col, _ in block.wells):
+        cells.problem(
+            sheet,
+            r,
+            block.time_col,
+            f"a read below the empty row {end + 1} that ends the block "
+            f"of row {block.header_row + 1}; delete the empty row so that it is read",
+        )
+
+
 def _read_block(sheet: Sheet, block: _Block, plate: int, interval_s: list, cells: SheetCells) -> int:
     """Sort the block's cells into cells; return the number of reads."""
     rows = _data_rows(sheet, block)
@@ -208,6 +227,7 @@ def _read_block(sheet: Sheet, block: _Block, plate: int, interval_s: list, cells
                 temperature_C=temperature,
             )
     report_unlabelled(cells, sheet, rows, last, f"the header (row {block.header_row + 1})")
+    _report_orphan_read(sheet, block, rows.stop, cells)
     return len(rows)
 
 

@@ -27,6 +27,7 @@ from mgkinetics.data.plates.xlsx import (
     SheetCells,
     first_rows,
     is_blank_row,
+    next_filled_row,
     read_sheet,
     report_unlabelled,
     text_of,
@@ -126,6 +127,15 @@ def _cycle_rows(sheet: Sheet, r: int, cells: SheetCells) -> _Axis:
     while k < len(sheet.rows) and parse_number(text_of(sheet.value(k, 0))) is not None:
         cycles.append(k)
         k += 1
+    after = next_filled_row(sheet, k)
+    if after is not None and parse_number(text_of(sheet.value(after, 0))) is not None and after > k:
+        cells.problem(
+            sheet,
+            after,
+            0,
+            f"a cycle below the empty row {k + 1} that ends the block of row {r + 1}; "
+            "delete the empty row so that it is read",
+        )
     return _Axis(cycles, 1, _time_scale(text_of(sheet.value(r, 1))), temp, wells, False)
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "is_blank_row",
     "SheetCells",
     "report_unlabelled",
+    "next_filled_row",
 ]
 
 #: Texts an xlsx export writes for a cell without a reading that parse.NON_READING_TOKENS does not list.
@@ -294,6 +295,11 @@ def text_of(value: Any) -> str:
 def is_blank_row(row: Sequence[Any]) -> bool:
     """True when every cell of the row is empty."""
     return all(text_of(v) == "" for v in row)
+
+
+def next_filled_row(sheet: Sheet, start: int) -> int | None:
+    """Index of the first row at or below ``start`` (0-based) that is not empty, None if there is none."""
+    return next((r for r in range(start, len(sheet.rows)) if not is_blank_row(sheet.rows[r])), None)
 
 
 def report_unlabelled(cells: SheetCells, sheet: Sheet, rows, last_col: int, header: str) -> None:
