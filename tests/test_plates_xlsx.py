@@ -460,3 +460,11 @@ def test_a_read_cut_off_by_an_empty_row_is_reported_not_dropped(tmp_path):
     spark.insert(len(spark) - 3, [None])
     with pytest.raises(DataFormatError, match="a cycle below the empty row 15"):
         tecan_spark.read(_write(tmp_path / "spark.xlsx", {"Result sheet": spark}))
+
+
+def test_sky_set_temperature_is_not_the_read_temperature_when_the_incubator_is_off(tmp_path):
+    general = SKY_GENERAL + [[None, None, "Is incubator on?", "No"]]
+    frame = multiskan_sky.read(
+        _write(tmp_path / "sky.xlsx", {"Raw data 340 nm": _sky_raw(340), "General information": general})
+    ).frame
+    assert frame["temperature_C"].isna().all() and len(frame) == 9

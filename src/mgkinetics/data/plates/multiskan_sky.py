@@ -60,7 +60,9 @@ def _general(sheet: Sheet) -> dict[str, Any]:
 
 
 def _set_temperature(info: dict[str, Any]) -> float | None:
-    """The set temperature (``'25 °C'``) in °C, None when the sheet states none."""
+    """The set temperature (``'25 °C'``) in °C; None when the sheet states none or the incubator was off."""
+    if text_of(info.get("Is incubator on?")).lower() == "no":
+        return None
     m = re.fullmatch(r"(\S+)\s*°?\s*C?", text_of(info.get("Set temperature")))
     return parse_number(m[1]) if m else None
 
@@ -243,7 +245,9 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
     meta = {
         "sheets": [sh.title for sh in sheets],
         "instrument_name": text_of(info.get("Name")),
-        "set_temperature_C": temperature_C,
+        "set_temperature_C": temperature_C,  # None when the incubator was off: no run temperature
+        "set_temperature": text_of(info.get("Set temperature")),
+        "incubator_on": text_of(info.get("Is incubator on?")),
         "kinetic_interval": text_of(info.get("Kinetic interval")),
         "time_origin_s": origin,
         "unmeasured_wells": unmeasured,
