@@ -468,3 +468,10 @@ def test_sky_set_temperature_is_not_the_read_temperature_when_the_incubator_is_o
         _write(tmp_path / "sky.xlsx", {"Raw data 340 nm": _sky_raw(340), "General information": general})
     ).frame
     assert frame["temperature_C"].isna().all() and len(frame) == 9
+
+
+def test_magellan_reads_are_found_on_any_sheet(tmp_path):
+    path = _write(tmp_path / "m.xlsx", {"Well assignment": [["Substrate [mM]"]], "Data": _magellan_rows()})
+    assert tecan_magellan.sniff(path)
+    result = tecan_magellan.read(path)
+    assert result.metadata["sheet"] == "Data" and len(result.frame) == 20

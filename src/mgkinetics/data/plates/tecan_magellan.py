@@ -15,7 +15,7 @@ import re
 
 from mgkinetics.data.plates.common import PlateRead
 from mgkinetics.data.plates.parse import normalise_well, parse_number
-from mgkinetics.data.plates.xlsx import Sheet, SheetCells, first_rows, read_sheet, text_of
+from mgkinetics.data.plates.xlsx import Sheet, SheetCells, open_workbook, read_sheet, text_of
 from mgkinetics.errors import DataFormatError, Problem
 
 __all__ = ["NAME", "DESCRIPTION", "sniff", "read"]
@@ -37,22 +37,34 @@ def _read_lines(rows) -> list[tuple[int, re.Match]]:
 
 
 def sniff(path: pathlib.Path) -> bool:
-    """True when column A of the first sheet starts with Magellan read lines (``...: hh:mm:ss / n sec``).
+    """True when column A of a sheet starts with Magellan read lines (``<date>: hh:mm:ss / <n> sec``).
 
     Never raises; False for anything that is not an xlsx workbook.
     """
     try:
-        return bool(_read_lines(first_rows(pathlib.Path(path), 10)))
+        wb = open_workbook(pathlib.Path(path))
     except Exception:
         return False
+    try:
+        return _sheet_with_reads(wb) is not None
+    except Exception:
+        return False
+    finally:
+        wb.close()
+
+
+def _sheet_with_reads(workbook) -> str | None:
+    """The first sheet with read lines in the first 10 rows of column A, None if there is none."""
+    for ws in workbook.worksheets:
+        ws.reset_dimensions()
+        if _read_lines([tuple(r) for r in ws.iter_rows(max_row=10, max_col=1, values_only=True)]):
+            return ws.title
+    return None
 
 
 def _choose(workbook) -> str:
-    """The first sheet with read lines in column A (else the first sheet)."""
-    for ws in workbook.worksheets:
-        if _read_lines([tuple(r) for r in ws.iter_rows(max_row=10, max_col=1, values_only=True)]):
-            return ws.title
-    return workbook.sheetnames[0]
+    """The first sheet with read lines (else the first sheet, whose problems are then reported)."""
+    return _sheet_with_reads(workbook) or workbook.sheetnames[0]
 
 
 def _reads(lines) -> tuple[list[float], list[float | None], list[str]]:
