@@ -475,3 +475,19 @@ def test_magellan_reads_are_found_on_any_sheet(tmp_path):
     assert tecan_magellan.sniff(path)
     result = tecan_magellan.read(path)
     assert result.metadata["sheet"] == "Data" and len(result.frame) == 20
+
+
+def test_gen5_numbers_stored_half_as_text_are_reported(tmp_path):
+    # the locale fault seen in a Gen5 export: readings < 1 as text, readings >= 1 as x1000 integers
+    rows = _gen5_rows()
+    rows[13][3:6] = ["0.999", 1044, "0.54"]
+    with pytest.raises(DataFormatError) as info:
+        biotek_gen5.read(_write(tmp_path / "gen5.xlsx", {"Plate 1 - Sheet1": rows}))
+    (problem,) = info.value.problems
+    assert problem.column == "Plate 1 - Sheet1!D14" and "2 readings" in problem.message
+    rows[13][3:6] = ["0.999", "1.044", "0.54"]
+    for row in rows[14:18]:
+        row[3:6] = [str(v) for v in row[3:6]]  # the whole block as text is consistent: read
+    frame = biotek_gen5.read(_write(tmp_path / "ok.xlsx", {"Plate 1 - Sheet1": rows[:19]})).frame
+    assert frame.loc[(frame["well"] == "A2") & (frame["time_s"] == 0), "signal"].tolist() == [1.044]
+    assert len(frame) == 15

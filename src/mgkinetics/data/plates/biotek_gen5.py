@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mgkinetics.data.plates.common import PlateRead
-from mgkinetics.data.plates.parse import hms_to_seconds, normalise_well
+from mgkinetics.data.plates.parse import hms_to_seconds, normalise_well, parse_number
 from mgkinetics.data.plates.xlsx import (
     Sheet,
     SheetCells,
@@ -228,7 +228,34 @@ def _read_block(sheet: Sheet, block: _Block, plate: int, interval_s: list, cells
             )
     report_unlabelled(cells, sheet, rows, last, f"the header (row {block.header_row + 1})")
     _report_orphan_read(sheet, block, rows.stop, cells)
+    _report_mixed_storage(sheet, block, rows, cells)
     return len(rows)
+
+
+def _report_mixed_storage(sheet: Sheet, block: _Block, rows: range, cells: SheetCells) -> None:
+    """A problem when a block holds numbers stored as text next to numbers stored as numbers.
+
+    Gen5 does this when the decimal separator of the export did not match Windows': readings < 1 are
+    written as text ('0.999') and readings >= 1 as numbers without their decimal point (1.044 -> 1044).
+    """
+    text = numeric = 0
+    first_text = None
+    for r in rows:
+        for col, _ in block.wells:
+            value = sheet.value(r, col)
+            if isinstance(value, str) and parse_number(value) is not None:
+                text += 1
+                first_text = first_text or (r, col)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                numeric += 1
+    if text and numeric:
+        cells.problem(
+            sheet,
+            *first_text,
+            f"{text} readings of the block of row {block.header_row + 1} are "
+            f"stored as text and {numeric} as numbers: the export's decimal separator did not match "
+            "(1.044 may be stored as 1044); export again with '.' as the decimal separator",
+        )
 
 
 def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
