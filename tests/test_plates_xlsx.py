@@ -49,20 +49,33 @@ def _write(path: Path, sheets: dict[str, list[list]]) -> Path:
     return path
 
 
+def _expected(stem: str) -> pd.DataFrame:
+    return _sorted(pd.read_csv(DATA / f"{stem}.expected.csv", dtype={"wavelength_nm": "Int64"}))
+
+
+def _values(stem: str) -> list[list]:
+    ws = openpyxl.load_workbook(DATA / f"{stem}.xlsx").worksheets[0]
+    return [list(row) for row in ws.iter_rows(values_only=True)]
+
+
+def _assert_reads_to(parser, path: Path, stem: str) -> None:
+    got, want = _sorted(parser.read(path).frame), _expected(stem)
+    assert len(got) == len(want)
+    for col in ("plate", "wavelength_nm", "well"):
+        assert got[col].tolist() == want[col].tolist(), col
+    np.testing.assert_allclose(got["time_s"], want["time_s"], rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(got["signal"].to_numpy(), want["signal"].to_numpy())
+    np.testing.assert_array_equal(got["temperature_C"].to_numpy(), want["temperature_C"].to_numpy())
+
+
 # --- real exports -------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("stem", sorted(REFERENCE))
 def test_reference_export_reads_to_its_expected_table(stem):
     parser, n_rows = REFERENCE[stem]
-    got = _sorted(parser.read(DATA / f"{stem}.xlsx").frame)
-    want = _sorted(pd.read_csv(DATA / f"{stem}.expected.csv", dtype={"wavelength_nm": "Int64"}))
-    assert len(got) == len(want) == n_rows
-    for col in ("plate", "wavelength_nm", "well"):
-        assert got[col].tolist() == want[col].tolist(), col
-    np.testing.assert_allclose(got["time_s"], want["time_s"], rtol=0, atol=1e-6)
-    np.testing.assert_array_equal(got["signal"].to_numpy(), want["signal"].to_numpy())
-    np.testing.assert_array_equal(got["temperature_C"].to_numpy(), want["temperature_C"].to_numpy())
+    assert len(_expected(stem)) == n_rows
+    _assert_reads_to(parser, DATA / f"{stem}.xlsx", stem)
 
 
 @pytest.mark.parametrize("stem", sorted(REFERENCE))
@@ -491,3 +504,35 @@ def test_gen5_numbers_stored_half_as_text_are_reported(tmp_path):
     frame = biotek_gen5.read(_write(tmp_path / "ok.xlsx", {"Plate 1 - Sheet1": rows[:19]})).frame
     assert frame.loc[(frame["well"] == "A2") & (frame["time_s"] == 0), "signal"].tolist() == [1.044]
     assert len(frame) == 15
+
+
+# --- the real exports rearranged: other layouts of the same data read to the same expected table ---
+
+
+def test_spark_export_transposed_to_wells_as_rows_reads_the_same(tmp_path):
+    rows = _values("tecan_spark")
+    h = next(i for i, row in enumerate(rows) if row[0] == "Cycle Nr.")
+    end = next(i for i in range(h, len(rows)) if rows[i][0] is None)
+    block = [row[: len(rows[h])] for row in rows[h:end]]
+    transposed = [list(col) for col in zip(*block)]  # Cycle Nr., Time [s], Temp. [°C], A1 ... as rows
+    path = _write(tmp_path / "spark.xlsx", {"Result sheet": rows[:h] + transposed + [[None]] + rows[end:]})
+    _assert_reads_to(tecan_spark, path, "tecan_spark")
+
+
+def test_gen5_export_with_times_as_text_reads_the_same(tmp_path):
+    # the times typed as h:mm:ss text (hours past 24, no day offset), first cell still empty
+    rows = _values("biotek_epoch2")
+    h = next(i for i, row in enumerate(rows) if row[1] == "Time")
+    reads = sorted(set(_expected("biotek_epoch2")["time_s"]))
+    for k, t in enumerate(reads[1:], 1):
+        rows[h + 1 + k][1] = f"{int(t // 3600)}:{int(t % 3600 // 60):02d}:{int(t % 60):02d}"
+    path = _write(tmp_path / "gen5.xlsx", {"Plate 1 - Sheet1": rows})
+    _assert_reads_to(biotek_gen5, path, "biotek_epoch2")
+
+
+def test_magellan_export_with_one_block_per_row_in_reverse_reads_the_same(tmp_path):
+    rows = _values("tecan_magellan")
+    n = sum(1 for row in rows if isinstance(row[0], str) and " sec " in row[0])
+    blocks = [row[c : c + n + 1] for row in rows[n:19] for c in range(len(row)) if isinstance(row[c], str)]
+    path = _write(tmp_path / "m.xlsx", {"Sheet 1": rows[:n] + [[None]] + blocks[::-1]})
+    _assert_reads_to(tecan_magellan, path, "tecan_magellan")
