@@ -401,7 +401,7 @@ def test_sky_two_raw_sheets_are_two_wavelengths(tmp_path):
         c1 = frame[(frame["wavelength_nm"] == wl) & (frame["well"] == "C1")].sort_values("time_s")
         origin = _sky_time(wl, 0, 0)  # each wavelength from its own first read (A1, read 0)
         np.testing.assert_allclose(c1["time_s"], [_sky_time(wl, 2, k) - origin for k in range(3)], atol=1e-6)
-    assert result.metadata["time_origin_s"] == {340: 0.0, 405: 1.5}
+    assert result.metadata["time_origin_s"] == {(1, 340): 0.0, (1, 405): 1.5}
     only = multiskan_sky.read(path, sheet="Raw data 405 nm").frame
     assert set(only["wavelength_nm"]) == {405} and len(only) == 9
 
@@ -536,3 +536,10 @@ def test_magellan_export_with_one_block_per_row_in_reverse_reads_the_same(tmp_pa
     blocks = [row[c : c + n + 1] for row in rows[n:19] for c in range(len(row)) if isinstance(row[c], str)]
     path = _write(tmp_path / "m.xlsx", {"Sheet 1": rows[:n] + [[None]] + blocks[::-1]})
     _assert_reads_to(tecan_magellan, path, "tecan_magellan")
+
+
+def test_sky_two_raw_sheets_of_one_wavelength_are_two_plates(tmp_path):
+    sheets = {"Raw data 340 nm": _sky_raw(340), "Raw data 340 nm (2)": _sky_raw(340, reads=2)}
+    frame = multiskan_sky.read(_write(tmp_path / "sky.xlsx", sheets)).frame
+    assert frame.groupby("plate").size().to_dict() == {1: 9, 2: 6}
+    assert frame["temperature_C"].isna().all()  # no General information sheet: no temperature stated

@@ -177,13 +177,13 @@ def _read_results(sheet: Sheet, wl, temperature_C, cells: SheetCells) -> list[_P
 
 
 def _sort_from_first_read(pending: list[_Pending], cells: SheetCells) -> dict:
-    """Sort the cells with times from each wavelength's first read; return the origins removed."""
+    """Sort the cells with times from each (plate, wavelength)'s first read; return the origins removed."""
     origin: dict = {}
-    for *_, time_s, wl, _temp in pending:
+    for _sheet, _r, _c, plate, _well, time_s, wl, _temp in pending:
         if time_s is not None:
-            origin[wl] = min(origin.get(wl, time_s), time_s)
+            origin[plate, wl] = min(origin.get((plate, wl), time_s), time_s)
     for sheet, r, c, plate, well, time_s, wl, temp in pending:
-        time_s = None if time_s is None else round(time_s - origin[wl], 6)
+        time_s = None if time_s is None else round(time_s - origin[plate, wl], 6)
         cells.add(sheet, r, c, plate=plate, well=well, time_s=time_s, wavelength_nm=wl, temperature_C=temp)
     return origin
 
@@ -237,9 +237,14 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
     info_wl = _wavelength(text_of(info.get("Wavelength(s) [nm]")))
     cells = SheetCells(str(path))
     pending: list[_Pending] = []
+    seen: dict[int | None, int] = {}  # wavelength -> sheets with it so far
     for sh in sheets:
         reader = _read_results if _RESULTS.search(sh.title) else _read_raw
-        pending += reader(sh, info_wl, temperature_C, cells)
+        got = reader(sh, info_wl, temperature_C, cells)
+        wls = {cell[6] for cell in got}
+        plate = 1 + max((seen.get(wl, 0) for wl in wls), default=0)  # a wavelength read again: next plate
+        seen.update({wl: plate for wl in wls})
+        pending += [cell[:3] + (plate,) + cell[4:] for cell in got]
     origin = _sort_from_first_read(pending, cells)
     frame, skipped, unmeasured = cells.finish()
     meta = {
