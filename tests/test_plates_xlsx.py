@@ -283,7 +283,7 @@ def test_spark_wells_as_rows_reads_the_same_table(tmp_path):
     wide = tecan_spark.read(_write(tmp_path / "a.xlsx", {"Result sheet": method + _spark_block(1)}))
     tall = tecan_spark.read(_write(tmp_path / "b.xlsx", {"Result sheet": method + _spark_transposed(1)}))
     pd.testing.assert_frame_equal(_sorted(wide.frame), _sorted(tall.frame))
-    assert tall.metadata["labels"][0]["wells_as_rows"] is True
+    assert tall.metadata["labels"][0]["layout"] == "wells as rows"
     assert tall.metadata["unmeasured_wells"] == {(1, 340): ["A3"]}
 
 
@@ -543,3 +543,26 @@ def test_sky_two_raw_sheets_of_one_wavelength_are_two_plates(tmp_path):
     frame = multiskan_sky.read(_write(tmp_path / "sky.xlsx", sheets)).frame
     assert frame.groupby("plate").size().to_dict() == {1: 9, 2: 6}
     assert frame["temperature_C"].isna().all()  # no General information sheet: no temperature stated
+
+
+def test_spark_endpoint_grid_is_read_at_time_zero(tmp_path):
+    grid = [
+        ["Label 1"],
+        ["Temperature", None, None, None, "25.3 °C"],
+        ["<>", 1, 2, 3],
+        ["A", 0.11, 0.12, "OVER"],
+        ["B", 0.21, 0.22, None],  # B3 not measured
+        [None],
+        ["End Time", None, None, None, "2026-03-02 10:00:00"],
+    ]
+    path = _write(
+        tmp_path / "spark.xlsx", {"Result sheet": SPARK_HEAD + _spark_method("Label 1", 600) + grid}
+    )
+    result = tecan_spark.read(path)
+    frame = result.frame.sort_values("well")
+    assert frame["well"].tolist() == ["A1", "A2", "B1", "B2"]
+    assert frame["signal"].tolist() == [0.11, 0.12, 0.21, 0.22]
+    assert set(frame["time_s"]) == {0.0} and set(frame["temperature_C"]) == {25.3}
+    assert set(frame["wavelength_nm"]) == {600}
+    assert [(c.well, c.text) for c in result.skipped] == [("A3", "OVER")]
+    assert result.metadata["unmeasured_wells"] == {(1, 600): ["B3"]}

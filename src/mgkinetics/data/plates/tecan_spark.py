@@ -1,17 +1,18 @@
-"""Tecan Spark (SparkControl) Excel exports: one kinetic block per label.
+"""Tecan Spark (SparkControl) Excel exports: one kinetic block or endpoint grid per label.
 
 The method rows name each label (``Name | Label 1``) and its ``Measurement wavelength`` (absorbance)
-or ``Emission wavelength`` (fluorescence). Each label's data block starts with the label's name in
+or ``Emission wavelength`` (fluorescence). Each label's kinetic block starts with the label's name in
 column A and a ``Cycle Nr.`` row, in one of two layouts found by content:
 
 - cycles as rows: header ``Cycle Nr. | Time [s] | Temp. [°C] | A1 | A2 ...``, one row per cycle;
 - wells as rows: rows ``Cycle Nr. | 1 | 2 ...``, ``Time [s] | ...``, ``Temp. [°C] | ...``, then one row
   per well ``A1 | values ...``.
 
-Times are the block's ``Time [s]`` minus its first cycle's. Wells whose cells are empty in every
-cycle were not measured: they are not rows and not skipped cells but listed in
-``metadata['unmeasured_wells']``; ``OVER`` / ``INVALID`` cells are skipped cells.
-"""
+An endpoint read is a ``<>`` grid (column numbers right of it, row letters below) read at time 0, with
+the temperature of a ``Temperature`` row above it. Times are the block's ``Time [s]`` minus its first
+cycle's. Wells whose cells are empty in every cycle were not measured: they are not rows and not
+skipped cells but listed in ``metadata['unmeasured_wells']``; ``OVER`` / ``INVALID`` cells are skipped.
+A block whose wavelength an earlier block already has is the next plate."""
 
 from __future__ import annotations
 
@@ -222,6 +223,49 @@ def _read_block(sheet: Sheet, axis: _Axis, plate: int, wl: int | None, cells: Sh
     _check_stray(sheet, axis, cells)
 
 
+def _grid_wells(sheet: Sheet, r: int, cells: SheetCells) -> list[tuple[int, int, str]]:
+    """(row, column, well) of an endpoint grid: ``<>`` at row r, column numbers right, row letters below."""
+    cols = []
+    for c in range(1, len(sheet.rows[r])):
+        number = parse_number(text_of(sheet.value(r, c)))
+        if number is None:
+            break
+        cols.append((c, int(number)))
+    wells = []
+    k = r + 1
+    while k < len(sheet.rows) and re.fullmatch(r"[A-Za-z]", text_of(sheet.value(k, 0))):
+        for c, number in cols:
+            well = normalise_well(f"{text_of(sheet.value(k, 0))}{number}")
+            if well is None:
+                cells.problem(
+                    sheet, k, c, f"row {text_of(sheet.value(k, 0))}, column {number} is no well (A1..P24)"
+                )
+            else:
+                wells.append((k, c, well))
+        k += 1
+    if not wells:
+        cells.problem(
+            sheet, r, 0, "the '<>' grid has no column numbers or no row letters; it looks truncated"
+        )
+    report_unlabelled(cells, sheet, range(r + 1, k), max((c for c, _ in cols), default=0), "the '<>' grid")
+    return wells
+
+
+def _above(sheet: Sheet, r: int, known: dict[str, int | None]) -> tuple[str | None, float | None]:
+    """The label name and the temperature stated above row r, up to the block before it."""
+    label = temperature = None
+    for k in range(r - 1, -1, -1):
+        head = text_of(sheet.value(k, 0))
+        if head in (_CYCLE, "<>") or (label is not None and temperature is not None):
+            break
+        if label is None and head in known:
+            label = head
+        elif temperature is None and head.lower().startswith("temperature"):
+            found = re.search(r"-?\d+(?:[.,]\d+)?", " ".join(text_of(v) for v in sheet.rows[k]))
+            temperature = parse_number(found[0]) if found else None
+    return label, temperature
+
+
 def _check_stray(sheet: Sheet, axis: _Axis, cells: SheetCells) -> None:
     """A problem for values right of the block's last labelled column (a truncated header)."""
     if axis.transposed:
@@ -229,6 +273,54 @@ def _check_stray(sheet: Sheet, axis: _Axis, cells: SheetCells) -> None:
     else:
         rows, last, header = axis.cycles, max(c for c, _ in axis.wells), "the Cycle Nr. header"
     report_unlabelled(cells, sheet, rows, last, header)
+
+
+def _next_plate(wl: int | None, seen: dict[int | None, int]) -> int:
+    """The plate of a block read at wl: 1, or the next number when an earlier block had the same wl."""
+    seen[wl] = seen.get(wl, 0) + 1
+    return seen[wl]
+
+
+def _read_endpoint(sheet: Sheet, r: int, known: dict, seen: dict, cells: SheetCells) -> dict[str, Any]:
+    """Sort the cells of the ``<>`` grid at row r (time 0); describe the block."""
+    label, temperature = _above(sheet, r, known)
+    label = label or f"grid at row {r + 1}"
+    wl = _wavelength_of(label, known)
+    plate = _next_plate(wl, seen)
+    wells = _grid_wells(sheet, r, cells)
+    for k, c, well in wells:
+        cells.add(
+            sheet, k, c, plate=plate, well=well, time_s=0.0, wavelength_nm=wl, temperature_C=temperature
+        )
+    return {
+        "label": label,
+        "header": sheet.cell(r, 0),
+        "plate": plate,
+        "wavelength_nm": wl,
+        "cycles": 1,
+        "wells": len(wells),
+        "layout": "endpoint grid",
+    }
+
+
+def _read_kinetic(sheet: Sheet, r: int, known: dict, seen: dict, cells: SheetCells) -> dict[str, Any] | None:
+    """Sort the cells of the kinetic block whose ``Cycle Nr.`` is in row r; describe the block."""
+    label = text_of(sheet.value(r - 1, 0)) or f"block at row {r + 1}"
+    axis = _axis(sheet, r, cells)
+    if axis is None:
+        return None
+    wl = _wavelength_of(label, known)
+    plate = _next_plate(wl, seen)
+    _read_block(sheet, axis, plate, wl, cells)
+    return {
+        "label": label,
+        "header": sheet.cell(r, 0),
+        "plate": plate,
+        "wavelength_nm": wl,
+        "cycles": len(axis.cycles),
+        "wells": len(axis.wells),
+        "layout": "wells as rows" if axis.transposed else "cycles as rows",
+    }
 
 
 def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
@@ -257,31 +349,14 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
     cells = SheetCells(str(path))
     wavelengths = _labels(sh)
     blocks: list[dict[str, Any]] = []
-    seen: dict[int | None, int] = {}
+    seen: dict[int | None, int] = {}  # wavelength -> blocks with it so far
     for r, row in enumerate(sh.rows):
-        if text_of(row[0]) != _CYCLE:
-            continue
-        label = text_of(sh.value(r - 1, 0)) or f"block at row {r + 1}"
-        axis = _axis(sh, r, cells)
-        if axis is None:
-            continue
-        wl = _wavelength_of(label, wavelengths)
-        plate = 1 + seen.get(wl, 0)
-        seen[wl] = plate
-        _read_block(sh, axis, plate, wl, cells)
-        blocks.append(
-            {
-                "label": label,
-                "header": sh.cell(r, 0),
-                "plate": plate,
-                "wavelength_nm": wl,
-                "cycles": len(axis.cycles),
-                "wells": len(axis.wells),
-                "wells_as_rows": axis.transposed,
-            }
-        )
+        head = text_of(row[0])
+        if head in ("<>", _CYCLE):
+            block = (_read_endpoint if head == "<>" else _read_kinetic)(sh, r, wavelengths, seen, cells)
+            blocks += [block] if block else []
     if not blocks and not cells.problems:
-        cells.problem(sh, 0, None, f"no kinetic block (a '{_CYCLE}' row below a label name) found")
+        cells.problem(sh, 0, None, f"no kinetic block (a '{_CYCLE}' row) or endpoint grid ('<>') found")
     frame, skipped, unmeasured = cells.finish()
     empty = sum(b["cycles"] * len(unmeasured.get((b["plate"], b["wavelength_nm"]), [])) for b in blocks)
     meta = {"sheet": sh.title, "labels": blocks, "unmeasured_wells": unmeasured, "unmeasured_cells": empty}
