@@ -91,6 +91,10 @@ def test_sniff_is_false_for_files_that_are_not_xlsx(parser, tmp_path):
     text.write_text("Time\tA1\n0\t0.1\n")
     assert parser.sniff(text) is False
     assert parser.sniff(tmp_path / "missing.xlsx") is False
+    other = _write(
+        tmp_path / "wide.xlsx", {"Sheet1": [["Time [s]", "A1", "A2"], [0, 0.1, 0.2], [30, 0.11, 0.21]]}
+    )
+    assert parser.sniff(other) is False
 
 
 def test_reference_metadata_states_the_runs():
