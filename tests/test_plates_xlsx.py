@@ -570,3 +570,11 @@ def test_spark_endpoint_grid_is_read_at_time_zero(tmp_path):
     assert set(frame["wavelength_nm"]) == {600}
     assert [(c.well, c.text) for c in result.skipped] == [("A3", "OVER")]
     assert result.metadata["unmeasured_wells"] == {(1, 600): ["B3"]}
+
+
+@pytest.mark.parametrize("stated, want", [("25 °C", 25.0), ("37,5°C", 37.5), ("30", 30.0), ("off", None)])
+def test_sky_set_temperature_forms(tmp_path, stated, want):
+    general = [[None, None, "Set temperature", stated]]
+    path = _write(tmp_path / "sky.xlsx", {"Raw data 340 nm": _sky_raw(340), "General information": general})
+    temps = multiskan_sky.read(path).frame["temperature_C"]
+    np.testing.assert_array_equal(temps.to_numpy(), np.full(9, np.nan if want is None else want))

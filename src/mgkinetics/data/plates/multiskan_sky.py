@@ -63,7 +63,7 @@ def _set_temperature(info: dict[str, Any]) -> float | None:
     """The set temperature (``'25 °C'``) in °C; None when the sheet states none or the incubator was off."""
     if text_of(info.get("Is incubator on?")).lower() == "no":
         return None
-    m = re.fullmatch(r"(\S+)\s*°?\s*C?", text_of(info.get("Set temperature")))
+    m = re.fullmatch(r"(-?\d+(?:[.,]\d+)?)\s*(?:°\s*C?)?", text_of(info.get("Set temperature")))
     return parse_number(m[1]) if m else None
 
 
