@@ -578,3 +578,16 @@ def test_sky_set_temperature_forms(tmp_path, stated, want):
     path = _write(tmp_path / "sky.xlsx", {"Raw data 340 nm": _sky_raw(340), "General information": general})
     temps = multiskan_sky.read(path).frame["temperature_C"]
     np.testing.assert_array_equal(temps.to_numpy(), np.full(9, np.nan if want is None else want))
+
+
+def test_magellan_read_lines_with_decimal_commas_and_no_temperature(tmp_path):
+    rows = _magellan_rows()
+    rows[:4] = [
+        ["Montag, 2. März 2026: 10:00:00 / 0 sec / 25,0°C"],
+        ["Montag, 2. März 2026: 10:01:01 / 61 sec"],
+        ["Montag, 2. März 2026: 10:02:00 / 120,5 sec / 25,1°C"],
+        ["Montag, 2. März 2026: 10:03:03 / 183 sec"],
+    ]
+    trace = tecan_magellan.read(_write(tmp_path / "m.xlsx", {"S": rows})).frame.query("well == 'B3'")
+    assert trace["time_s"].tolist() == [0.0, 61.0, 120.5, 183.0]
+    np.testing.assert_array_equal(trace["temperature_C"].to_numpy(), [25.0, np.nan, 25.1, np.nan])

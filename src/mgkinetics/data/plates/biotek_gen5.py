@@ -6,7 +6,9 @@ in the cell above the header or in the ``T°`` header. Times are Excel serials w
 arbitrary (Gen5 writes 0:15:00 as 2.0104...), so only differences to the block's first read are used;
 an empty first time cell is the second read's time minus the ``Interval`` of the Procedure rows.
 Blocks with a derived label (``Blank 340``, ``Delta OD``, ``630 [Corrected]``) and the Results grids
-are not readings: they are listed in ``metadata['derived_blocks']``, not read.
+are not readings: they are listed in ``metadata['derived_blocks']``, not read. A block that repeats a
+wavelength is the next plate. A read cut off by an empty row, a value without a well label and readings
+stored half as text, half as numbers (the decimal-separator fault) are problems, never read silently.
 """
 
 from __future__ import annotations
