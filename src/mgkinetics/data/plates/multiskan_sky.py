@@ -5,8 +5,8 @@ wells written ``'A 2'`` and a measurement time per well and read; the columns ar
 header text; times are in seconds unless the header states ``[ms]``, ``[min]`` or ``[h]``, and count
 from the first read of each plate and wavelength. The temperature is the per-read column when there is
 one, else the set temperature of the ``General information`` sheet (none when the incubator was off).
-Raw sheets that repeat a wavelength are the next plate. Only when the workbook has no raw sheet is the wide ``... results`` sheet
-(``Reading | A2 | B2 ...``, with its ``Times [s]`` table below) read.
+Raw sheets that repeat a wavelength are the next plate. Only when the workbook has no raw sheet is the
+wide ``... results`` sheet (``Reading | A2 | B2 ...``, with its ``Times [s]`` table below) read.
 """
 
 from __future__ import annotations
