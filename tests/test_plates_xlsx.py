@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -591,3 +593,32 @@ def test_magellan_read_lines_with_decimal_commas_and_no_temperature(tmp_path):
     trace = tecan_magellan.read(_write(tmp_path / "m.xlsx", {"S": rows})).frame.query("well == 'B3'")
     assert trace["time_s"].tolist() == [0.0, 61.0, 120.5, 183.0]
     np.testing.assert_array_equal(trace["temperature_C"].to_numpy(), [25.0, np.nan, 25.1, np.nan])
+
+
+def test_excel_time_cells_of_every_kind_differ_by_their_true_interval(tmp_path):
+    # serials read back by openpyxl as time (< 1 day), datetime (>= 1 day) or timedelta ([h]:mm:ss)
+    from mgkinetics.data.plates.xlsx import excel_seconds
+
+    wb = openpyxl.Workbook()
+    serials = [0.5, 0.999, 1.001, 2.0104166666666665, 3.0, 59.5, 61.25]
+    for k, serial in enumerate(serials, 1):
+        wb.active.cell(k, 1, serial).number_format = "h:mm:ss"
+        wb.active.cell(k, 2, serial).number_format = "[h]:mm:ss"
+    wb.save(tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "t.xlsx", read_only=True)
+    cells = list(wb.active.iter_rows(values_only=True))
+    assert {type(c[0]).__name__ for c in cells} == {"time", "datetime"} and type(
+        cells[0][1]
+    ).__name__ == "timedelta"
+    for column in (0, 1):
+        seconds = [excel_seconds(row[column], wb.epoch) for row in cells]
+        np.testing.assert_allclose(
+            np.diff(seconds), np.diff(serials) * 86400, rtol=0, atol=1e-3
+        )  # openpyxl: ms
+
+
+def test_importing_the_parsers_does_not_import_openpyxl():
+    modules = ", ".join(f"mgkinetics.data.plates.{p.NAME}" for p in PARSERS)
+    code = f"import sys, {modules}; print('openpyxl' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
