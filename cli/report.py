@@ -26,6 +26,9 @@ __all__ = ["report"]
 def report(data_dir: str | None, out_dir: str, no_figures: bool) -> None:
     """Fit the AK datasets (WT vs D84A), write a Markdown report, print the kcat headline."""
     from mgkinetics.ak.report import build_report
+    from mgkinetics.report.output import atomic_directory, check_output_dir
 
-    result = build_report(data_dir, out_dir, figures=not no_figures)
+    check_output_dir([data_dir], out_dir)
+    with atomic_directory(out_dir) as staging:  # an interrupted run leaves the previous report whole
+        result = build_report(data_dir, staging, figures=not no_figures)
     click.echo(result.headline)

@@ -6,29 +6,14 @@ inside the command so that ``mgkinetics --help`` stays fast.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
-__all__ = ["traces", "summary_line", "write_atomic"]
+__all__ = ["traces", "summary_line"]
 
 #: Skipped cells named in the summary line; the rest are counted.
 SHOWN_SKIPPED = 3
-
-
-def write_atomic(text: str, out: Path) -> None:
-    """Write ``text`` to ``out`` through a temporary file in the same folder and os.replace."""
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def summary_line(result) -> str:
@@ -52,12 +37,6 @@ def summary_line(result) -> str:
         skipped += f" ({named}{more})"
     parts.append(skipped)
     return ", ".join(parts)
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    if a.resolve() == b.resolve():
-        return True
-    return b.exists() and os.path.samefile(a, b)
 
 
 @click.command()
@@ -92,14 +71,10 @@ def traces(file: Path, instrument: str, sheet: str | None, wavelength_nm: int | 
         mgkinetics traces plate.txt --out traces.csv
     """
     from mgkinetics.data.plates import TRACE_COLUMNS, read_traces
+    from mgkinetics.report.output import atomic_write_text, check_outputs
 
-    from .main import UserError
-
-    if _same_file(file, out):
-        raise UserError(f"--out {out} is the input file; write the traces to another file")
-    if not out.parent.exists():
-        raise UserError(f"--out {out}: folder {out.parent} does not exist")
+    check_outputs([file], [out])  # before reading: never write over the input, folder must exist
     result = read_traces(file, instrument=instrument, sheet=sheet, wavelength_nm=wavelength_nm)
     text = result.frame.to_csv(columns=list(TRACE_COLUMNS), index=False, na_rep="", lineterminator="\n")
-    write_atomic(text, out)
+    atomic_write_text(out, text)
     click.echo(summary_line(result), err=True)

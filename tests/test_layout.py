@@ -171,3 +171,38 @@ def test_read_layout_384_plate_accepts_a13(tmp_path):
     with pytest.raises(DataFormatError, match="A13' is not on a 96-well plate"):
         read_layout(path)
     assert read_layout(path, plate_wells=384)["well"].tolist() == ["A13", "P24"]
+
+
+def test_read_layout_xlsx_sheet(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "notes"
+    ws = book.create_sheet("layout")
+    for row in (["Well", "AMP (uM)", "role"], ["C03", 50, "standard"], ["C4", 0, "Blank"]):
+        ws.append(row)
+    path = tmp_path / "layout.xlsx"
+    book.save(path)
+    layout = read_layout(path, sheet="layout")
+    assert layout.to_dict("list") == {
+        "well": ["C3", "C4"],
+        "role": ["standard", "blank"],
+        "amp_uM": [50.0, 0.0],
+    }
+    with pytest.raises(DataFormatError, match="no sheet 'plate'; sheets: notes, layout"):
+        read_layout(path, sheet="plate")
+
+
+def test_read_layout_with_a_plate_column_keys_on_plate_and_well(tmp_path):
+    path = tmp_path / "layout.csv"
+    path.write_text("plate,well,ATP (mM)\n1,A1,1\n2,A1,2\n")
+    layout = read_layout(path)
+    assert layout.to_dict("list") == {
+        "plate": [1, 2],
+        "well": ["A1", "A1"],
+        "role": ["sample"] * 2,
+        "atp_mM": [1.0, 2.0],
+    }
+    path.write_text("plate,well,ATP (mM)\n1,A1,1\n1,A01,2\nx,B1,1\n")
+    with pytest.raises(DataFormatError) as exc:
+        read_layout(path)
+    assert "line 3, column 'well': plate 1, well A1 is listed twice (first at line 2)" in problems_text(exc)
+    assert "line 4, column 'plate': plate 'x' is not a plate number" in problems_text(exc)

@@ -418,3 +418,27 @@ def test_wavelength_option_must_agree_with_the_file():
         .eq(500)
         .all()
     )
+
+
+def test_generic_semicolon_table_with_decimal_commas(tmp_path):
+    path = tmp_path / "de.csv"
+    path.write_text("Zeit;A1;A2\nTime (s);A1;A2\n0;0,125;1,5\n12,5;0,25;1,75\n", encoding="cp1252")
+    result = read_traces(path)
+    assert result.instrument == "generic" and result.metadata["preamble"] == ["line 1: Zeit A1 A2"]
+    assert result.frame[["well", "time_s", "signal"]].values.tolist() == [
+        ["A1", 0.0, 0.125],
+        ["A2", 0.0, 1.5],
+        ["A1", 12.5, 0.25],
+        ["A2", 12.5, 1.75],
+    ]
+
+
+def test_spectramax_cells_beyond_the_header_and_bad_well_names_are_errors(tmp_path):
+    plate = _plate_line("P", "TimeFormat", "Kinetic", 1, 15, [500])
+    path = tmp_path / "wide.txt"
+    path.write_text("\n".join(["##BLOCKS= 1", plate, "Time\tT\tA1", "00:00:00\t25\t0.1\t0.2", "~End"]))
+    with pytest.raises(DataFormatError, match="line 4: 1 cell\\(s\\) beyond the column header: '0.2'"):
+        read_traces(path)
+    path.write_text("\n".join(["##BLOCKS= 1", plate, "Time\tT\tA1\tX9", "00:00:00\t25\t0.1\t0.2", "~End"]))
+    with pytest.raises(DataFormatError, match="line 3: the column header should name wells .*found X9"):
+        read_traces(path)

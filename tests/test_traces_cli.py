@@ -56,7 +56,7 @@ def test_traces_refuses_to_overwrite_its_input(tmp_path):
     shutil.copy(DATA / "spectramax190_kinetic.txt", source)
     before = source.read_bytes()
     r = run(source, "--out", source)
-    assert r.exit_code == 2 and "is the input file" in r.stderr
+    assert r.exit_code == 2 and "is the input" in r.stderr
     assert source.read_bytes() == before
 
 

@@ -124,13 +124,36 @@ def _check_well(text: object, plate_wells: int) -> tuple[str | None, str | None]
     return well, None
 
 
+def _layout_cell(name: str, unit: Unit | None, value: object, plate_wells: int) -> tuple[object, str | None]:
+    """The value of one layout cell in its column's type, and what is wrong with it (or None)."""
+    text = "" if value is None else str(value).strip()
+    if name == "well":
+        return _check_well(value, plate_wells)
+    if name == "role":
+        role = text.lower() or "sample"
+        return role, None if role in ROLES else f"role '{text}' is not one of {', '.join(ROLES)}"
+    if name == "plate":
+        number = parse_number(text)
+        ok = number is not None and number == int(number) and number >= 1
+        return (
+            int(number) if ok else None
+        ), None if ok else f"plate '{text}' is not a plate number (1, 2 ...)"
+    if unit is not None or name in ("ph", "temperature_C"):
+        number = float(value) if isinstance(value, (int, float)) else parse_number(text)
+        return (
+            np.nan if number is None else number
+        ), f"'{text}' is not a number" if text and number is None else None
+    return text, None
+
+
 def read_layout(path: str | Path, *, sheet: str | None = None, plate_wells: int = 96) -> pd.DataFrame:
     """Read a per-well layout table (CSV, TSV or xlsx).
 
     Parameters
     ----------
     path : str or pathlib.Path
-        The table: a header row, then one row per well.
+        The table: a header row, then one row per well (per plate and well when it has a ``plate``
+        column, for layouts of several plates).
     sheet : str, optional
         Worksheet of an xlsx file (default: the first).
     plate_wells : int
@@ -139,9 +162,10 @@ def read_layout(path: str | Path, *, sheet: str | None = None, plate_wells: int 
     Returns
     -------
     pandas.DataFrame
-        ``well`` (normalised, ``A1``), ``role`` (sample/blank/standard; ``sample`` when the column
-        or the cell is empty), then the other columns in file order: a column with a unit is float
-        (NaN for an empty cell), ``ph`` and ``temperature_C`` too, any other column is text.
+        ``plate`` (int, only when the file has it), ``well`` (normalised, ``A1``), ``role``
+        (sample/blank/standard; ``sample`` when the column or the cell is empty), then the other
+        columns in file order: a column with a unit is float (NaN for an empty cell), ``ph`` and
+        ``temperature_C`` too, any other column is text.
 
     Raises
     ------
@@ -154,49 +178,32 @@ def read_layout(path: str | Path, *, sheet: str | None = None, plate_wells: int 
         raise DataFormatError(source, [Problem(None, None, "the layout is empty")])
     line, header = rows[0]
     columns = _header_names(header, line, source)
+    names = [name for _, name, _ in columns]
     problems: list[Problem] = []
-    data: dict[str, list] = {name: [] for _, name, _ in columns}
+    data: dict[str, list] = {name: [] for name in names}
     data.setdefault("role", [])
-    first_line: dict[str, int] = {}
+    first_line: dict[tuple, int] = {}
+    well_header = next(str(header[i]) for i, name, _ in columns if name == "well")
     for number, cells in rows[1:]:
         cells = list(cells) + [None] * (len(header) - len(cells))
         for i, name, unit in columns:
-            value = cells[i]
-            text = "" if value is None else str(value).strip()
-            if name == "well":
-                well, message = _check_well(value, plate_wells)
-                if message:
-                    problems.append(Problem(number, str(header[i]), message))
-                elif well in first_line:
-                    problems.append(
-                        Problem(
-                            number,
-                            str(header[i]),
-                            f"well {well} is listed twice (first at line {first_line[well]})",
-                        )
-                    )
-                else:
-                    first_line[well] = number
-                data["well"].append(well)
-            elif name == "role":
-                role = text.lower() or "sample"
-                if role not in ROLES:
-                    problems.append(
-                        Problem(number, str(header[i]), f"role '{text}' is not one of {', '.join(ROLES)}")
-                    )
-                data["role"].append(role)
-            elif unit is not None or name in ("ph", "temperature_C"):
-                number_value = float(value) if isinstance(value, (int, float)) else parse_number(text)
-                if text and number_value is None:
-                    problems.append(Problem(number, str(header[i]), f"'{text}' is not a number"))
-                data[name].append(np.nan if number_value is None else number_value)
-            else:
-                data[name].append(text)
-        if not any(name == "role" for _, name, _ in columns):
+            value, message = _layout_cell(name, unit, cells[i], plate_wells)
+            if message:
+                problems.append(Problem(number, str(header[i]), message))
+            data[name].append(value)
+        if "role" not in names:
             data["role"].append("sample")
+        key = (data["plate"][-1] if "plate" in data else None, data["well"][-1])
+        if key[1] is not None and key in first_line:
+            where = f"plate {key[0]}, well {key[1]}" if "plate" in data else f"well {key[1]}"
+            problems.append(
+                Problem(number, well_header, f"{where} is listed twice (first at line {first_line[key]})")
+            )
+        first_line.setdefault(key, number)
     if problems:
         raise DataFormatError(source, problems)
-    order = ["well", "role"] + [name for _, name, _ in columns if name not in ("well", "role")]
+    order = (["plate"] if "plate" in data else []) + ["well", "role"]
+    order += [name for name in names if name not in order]
     return pd.DataFrame({name: data[name] for name in order}, columns=order)
 
 

@@ -39,21 +39,35 @@ _TEMPERATURE = re.compile(r"^\s*(?:temp(?:erature)?\.?|t°)(?P<rest>.*)$", re.IG
 _HEADER_SEARCH_ROWS = 50
 
 
-def read_rows(path: Path, *, sheet: str | None = None) -> tuple[list[tuple[int, list[object]]], str]:
+def read_rows(
+    path: Path, *, sheet: str | None = None, max_rows: int | None = None
+) -> tuple[list[tuple[int, list[object]]], str]:
     """The file's non-empty rows as (line or sheet row number, cells) and a source label for messages.
 
-    CSV/TSV cells are text (delimiter from the first lines: tab, semicolon or comma); xlsx cells
-    are the stored values (openpyxl, imported here).
+    CSV/TSV cells are text; the delimiter (tab, semicolon, comma, in that preference) is the one
+    that splits a header row into a time column and well columns (so decimal commas in a
+    semicolon-separated file are no trouble), else the commonest in the first line. xlsx cells
+    are the stored values (openpyxl, imported here). ``max_rows`` reads only the first lines or
+    sheet rows (for sniffing).
     """
     path = Path(path)
     if path.suffix.lower() in _XLSX:
-        return _xlsx_rows(path, sheet)
+        return _xlsx_rows(path, sheet, max_rows)
     if sheet is not None:
         raise DataFormatError(str(path), [Problem(None, None, "a text table has no sheets; drop --sheet")])
-    text, _ = decode_bytes(path.read_bytes())
-    lines = text.splitlines()
-    sample = "\n".join(lines[:_HEADER_SEARCH_ROWS])
-    delimiter = max(("\t", ";", ","), key=sample.count)
+    if max_rows is None:
+        raw = path.read_bytes()
+    else:
+        with open(path, "rb") as fh:
+            raw = fh.read(65536)
+    lines = decode_bytes(raw)[0].splitlines()[:max_rows]
+    first = next((line for line in lines if line.strip()), "")
+    delimiter = max(("\t", ";", ","), key=first.count)  # unless a time x well header says otherwise
+    for candidate in ("\t", ";", ","):
+        sample = [(0, cells) for cells in csv.reader(lines[:_HEADER_SEARCH_ROWS], delimiter=candidate)]
+        if _find_header(sample) is not None:
+            delimiter = candidate
+            break
     rows = []
     for number, cells in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
         if any(c.strip() for c in cells):
@@ -61,7 +75,9 @@ def read_rows(path: Path, *, sheet: str | None = None) -> tuple[list[tuple[int, 
     return rows, str(path)
 
 
-def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[tuple[int, list[object]]], str]:
+def _xlsx_rows(
+    path: Path, sheet: str | None, max_rows: int | None
+) -> tuple[list[tuple[int, list[object]]], str]:
     import openpyxl
 
     try:
@@ -77,7 +93,7 @@ def _xlsx_rows(path: Path, sheet: str | None) -> tuple[list[tuple[int, list[obje
             )
         ws = book[sheet] if sheet is not None else book.worksheets[0]
         rows = []
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        for number, values in enumerate(ws.iter_rows(max_row=max_rows, values_only=True), start=1):
             cells = list(values)
             if any(c is not None and str(c).strip() for c in cells):
                 rows.append((number, cells))
@@ -116,7 +132,7 @@ def sniff(path: Path) -> bool:
     try:
         if Path(path).suffix.lower() not in (".csv", ".tsv", ".txt", *_XLSX):
             return False
-        rows, _ = read_rows(Path(path))
+        rows, _ = read_rows(Path(path), max_rows=_HEADER_SEARCH_ROWS)
         return _find_header(rows) is not None
     except Exception:  # noqa: BLE001 - a sniffer never raises
         return False

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ...errors import DataFormatError, Problem
 from .common import PlateRead
-from .parse import PLATE_SHAPES, CellCollector, decode_bytes, well_name
+from .parse import PLATE_SHAPES, CellCollector, decode_bytes
 
 __all__ = ["NAME", "DESCRIPTION", "sniff", "read"]
 
@@ -168,7 +168,7 @@ def read(path: Path, *, sheet: str | None = None) -> PlateRead:
             for c, token in enumerate(_row_cells(line, n_cols, number, cells, repaired), start=1):
                 cells.add(
                     plate=numbering[key],
-                    well=well_name(r, c),
+                    well=f"{chr(ord('A') + r)}{c}",
                     time_s=None,
                     wavelength_nm=wavelength,
                     temperature_C=None,

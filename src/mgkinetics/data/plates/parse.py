@@ -1,8 +1,7 @@
 """Helpers every plate-export parser shares: text decoding, wells, times, numbers, the traces frame.
 
-Everything here is pure (no file formats): a parser reads its layout, turns cells into values with
-these functions and hands the columns to :func:`build_frame`, which checks them and returns the
-long table of :data:`~mgkinetics.data.plates.common.TRACE_COLUMNS`.
+A parser reads its layout and feeds each cell to a :class:`CellCollector`, which returns the checked
+long table of :data:`~mgkinetics.data.plates.common.TRACE_COLUMNS` (see :func:`build_frame`).
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,11 +21,8 @@ __all__ = [
     "PLATE_SHAPES",
     "NON_READING_TOKENS",
     "decode_bytes",
-    "read_text",
     "normalise_well",
     "well_position",
-    "plate_wells_for",
-    "well_name",
     "hms_to_seconds",
     "parse_number",
     "classify_cell",
@@ -37,30 +32,22 @@ __all__ = [
 ]
 
 #: Plate size -> (rows, columns).
-PLATE_SHAPES: dict[int, tuple[int, int]] = {
-    6: (2, 3),
-    12: (3, 4),
-    24: (4, 6),
-    48: (6, 8),
-    96: (8, 12),
-    384: (16, 24),
-}
+PLATE_SHAPES: dict[int, tuple[int, int]] = {6: (2, 3), 12: (3, 4), 24: (4, 6), 48: (6, 8), 96: (8, 12)}
+PLATE_SHAPES[384] = (16, 24)
 
 #: Cell texts that mean "the reader produced no number here", lower-cased, with the reason reported.
 NON_READING_TOKENS: dict[str, str] = {
-    "nan": "no reading (NaN)",
-    "ovrflw": "overflow (OVRFLW)",
-    "overflow": "overflow (OVERFLOW)",
-    "over": "overflow (OVER)",
-    "#sat": "saturated (#SAT)",
-    "sat": "saturated (SAT)",
-    "range?": "out of range (Range?)",
-    "invalid": "invalid reading (Invalid)",
-    "error": "reader error (Error)",
-    "path?": "PathCheck failed (Path?)",
-    "-": "no reading (-)",
-    "n/a": "no reading (n/a)",
-    "na": "no reading (NA)",
+    token.lower(): f"{reason} ({token})"
+    for reason, tokens in (
+        ("no reading", "NaN - n/a NA"),
+        ("overflow", "OVRFLW OVERFLOW OVER"),
+        ("saturated", "#SAT SAT"),
+        ("out of range", "Range?"),
+        ("invalid reading", "Invalid"),
+        ("reader error", "Error"),
+        ("PathCheck failed", "Path?"),
+    )
+    for token in tokens.split()
 }
 
 _WELL_RE = re.compile(r"^\s*([A-Pa-p])\s*0*([1-9][0-9]?)\s*$")
@@ -70,12 +57,7 @@ _COMMA_NUMBER_RE = re.compile(r"^[-+]?\d*,\d+(?:[eE][-+]?\d+)?$")
 
 
 def decode_bytes(raw: bytes) -> tuple[str, str]:
-    """Decode an export's bytes: BOM first (UTF-8, UTF-16 LE/BE), then BOM-less UTF-16, UTF-8, cp1252.
-
-    Returns
-    -------
-    (text, encoding) : tuple of str
-        The text without BOM and the name of the encoding used.
+    """(text without BOM, encoding): BOM first (UTF-8, UTF-16), then BOM-less UTF-16, UTF-8, cp1252.
 
     Examples
     --------
@@ -102,12 +84,6 @@ def decode_bytes(raw: bytes) -> tuple[str, str]:
         return raw.decode("latin-1"), "latin-1"
 
 
-def read_text(path: str | Path) -> tuple[list[str], str]:
-    """The lines of a text export (any line ending) and the encoding they were decoded with."""
-    text, encoding = decode_bytes(Path(path).read_bytes())
-    return text.splitlines(), encoding
-
-
 def normalise_well(text: object) -> str | None:
     """``'A01'``, ``'a1'``, ``'A 1'`` -> ``'A1'``; None when not a well name (rows A-P, columns 1-24).
 
@@ -129,19 +105,6 @@ def well_position(well: str) -> tuple[int, int]:
     return ord(well[0]) - ord("A"), int(well[1:])
 
 
-def well_name(row_index: int, column: int) -> str:
-    """The well at a row index (from 0) and column number (from 1): ``(1, 3)`` -> ``'B3'``."""
-    return f"{chr(ord('A') + row_index)}{column}"
-
-
-def plate_wells_for(wells: Sequence[str]) -> int:
-    """The smallest of 96 and 384 wells that holds every (normalised) well name given."""
-    rows, cols = PLATE_SHAPES[96]
-    if all(well_position(w)[0] < rows and well_position(w)[1] <= cols for w in wells):
-        return 96
-    return 384
-
-
 def hms_to_seconds(text: object) -> float | None:
     """``'hh:mm:ss'``, ``'h:mm:ss.fff'``, ``'mm:ss'``, ``'d.hh:mm:ss'`` -> seconds; None if not a time.
 
@@ -155,11 +118,10 @@ def hms_to_seconds(text: object) -> float | None:
     m = _HMS_RE.match(str(text))
     if not m:
         return None
-    days, first, second, third = m.groups()
-    if third is None:  # mm:ss
-        minutes, seconds, hours = int(first), float(second), 0
-    else:
-        hours, minutes, seconds = int(first), int(second), float(third)
+    days, first, second, third = m.groups()  # third is None for mm:ss
+    hours, minutes, seconds = (
+        (0, int(first), float(second)) if third is None else (int(first), int(second), float(third))
+    )
     if minutes >= 60 and third is not None or seconds >= 60:
         return None
     return (int(days or 0) * 24 + hours) * 3600.0 + minutes * 60.0 + seconds
@@ -206,30 +168,18 @@ def classify_cell(text: object) -> tuple[float | None, str | None]:
         return None, "empty"
     value = parse_number(s)
     if value is not None:
-        if math.isnan(value) or math.isinf(value):
-            return None, f"no reading ({s})"
         return value, None
-    reason = NON_READING_TOKENS.get(s.lower())
-    if reason is not None:
-        return None, reason
-    return None, f"not a number: '{s}'"
+    return None, NON_READING_TOKENS.get(s.lower(), f"not a number: '{s}'")
 
 
 _TIME_UNIT_WORDS = {
-    "s": "s",
-    "sec": "s",
-    "secs": "s",
-    "second": "s",
-    "seconds": "s",
-    "min": "min",
-    "mins": "min",
-    "minute": "min",
-    "minutes": "min",
-    "h": "h",
-    "hr": "h",
-    "hrs": "h",
-    "hour": "h",
-    "hours": "h",
+    word: unit
+    for unit, words in (
+        ("s", "s sec secs second seconds"),
+        ("min", "min mins minute minutes"),
+        ("h", "h hr hrs hour hours"),
+    )
+    for word in words.split()
 }
 _TIME_HEADER_RE = re.compile(
     r"^\s*(?:time|t)\s*(?:[\[(]\s*(?P<b>[A-Za-z]+)\s*[\])]|_(?P<s>[A-Za-z]+)|\s+(?P<w>[A-Za-z]+))?\s*$",
@@ -259,11 +209,6 @@ def time_unit_from_header(header: object) -> tuple[bool, str | None]:
     return True, unit
 
 
-def _nullable_int(values: Sequence[object]) -> pd.array:
-    out = [None if v is None or (isinstance(v, float) and math.isnan(v)) else int(v) for v in values]
-    return pd.array(out, dtype="Int64")
-
-
 def build_frame(
     *,
     plate: Sequence[int],
@@ -277,16 +222,14 @@ def build_frame(
 ) -> pd.DataFrame:
     """The traces table from equal-length columns, with its dtypes, after checking it.
 
-    Checks: every well is a normalised name (``A1``..``P24``), plates are integers >= 1, signals
-    are finite, and no (plate, well, wavelength_nm, time_s) key occurs twice. All problems are
-    collected and raised together, each naming the file line of the cell when ``lines`` is given.
+    Checks that wells are normalised names (``A1``..``P24``), plates integers >= 1, signals finite and
+    no (plate, well, wavelength_nm, time_s) key repeated; all problems are raised together, each with
+    the file line of its cell when ``lines`` is given.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`TRACE_COLUMNS`: ``plate`` int64, ``well`` str, ``time_s`` float64 (NaN when
-        unknown), ``wavelength_nm`` Int64 (<NA> when unknown), ``temperature_C`` float64,
-        ``signal`` float64; rows in the order given.
+        :data:`TRACE_COLUMNS` with the dtypes :class:`~.common.PlateRead` states, rows in the order given.
 
     Raises
     ------
@@ -307,16 +250,14 @@ def build_frame(
     line_of = list(lines) if lines is not None else [None] * n
     problems: list[Problem] = []
     for i in range(n):
+        bad = []
         if normalise_well(well[i]) != well[i]:
-            problems.append(
-                Problem(line_of[i], None, f"'{well[i]}' is not a well name (A1..P24, no padding)")
-            )
+            bad.append(f"'{well[i]}' is not a well name (A1..P24, no padding)")
         if not isinstance(plate[i], (int, np.integer)) or plate[i] < 1:
-            problems.append(Problem(line_of[i], None, f"plate '{plate[i]}' must be an integer from 1"))
+            bad.append(f"plate '{plate[i]}' must be an integer from 1")
         if signal[i] is None or not math.isfinite(signal[i]):
-            problems.append(
-                Problem(line_of[i], None, f"well {well[i]}: signal {signal[i]!r} is not a number")
-            )
+            bad.append(f"well {well[i]}: signal {signal[i]!r} is not a number")
+        problems += [Problem(line_of[i], None, message) for message in bad]
     if problems:
         raise DataFormatError(source, problems)
     frame = pd.DataFrame(
@@ -324,7 +265,7 @@ def build_frame(
             "plate": np.asarray(plate, dtype=np.int64),
             "well": pd.Series(list(well), dtype=object),
             "time_s": np.array([np.nan if t is None else t for t in time_s], dtype=float),
-            "wavelength_nm": _nullable_int(wavelength_nm),
+            "wavelength_nm": pd.array([None if pd.isna(w) else int(w) for w in wavelength_nm], dtype="Int64"),
             "temperature_C": np.array([np.nan if t is None else t for t in temperature_C], dtype=float),
             "signal": np.asarray(signal, dtype=float),
         },
@@ -350,14 +291,8 @@ def _check_duplicates(frame: pd.DataFrame, line_of: list[int | None], source: st
         where = f" (first at line {line_of[first[key]]})" if line_of[first[key]] is not None else ""
         t = "no time" if key[3] is None else f"t = {key[3]:g} s"
         wl = "no wavelength" if key[2] is None else f"{key[2]} nm"
-        problems.append(
-            Problem(
-                line_of[i],
-                None,
-                f"plate {key[0]}, well {key[1]}, {wl}, {t} is read twice{where}; "
-                "each (plate, well, wavelength, time) may occur once",
-            )
-        )
+        message = f"plate {key[0]}, well {key[1]}, {wl}, {t} is read twice{where}; each (plate, well, "
+        problems.append(Problem(line_of[i], None, message + "wavelength, time) may occur once"))
     raise DataFormatError(source, problems)
 
 
@@ -418,23 +353,16 @@ class CellCollector:
                 self._rows[key].append(v)
             self._seen.add((series, well, wavelength_nm))
             return
-        cell = SkippedCell(
-            plate, well, time_s, wavelength_nm, "" if text is None else str(text).strip(), str(reason)
-        )
-        if reason == "empty":
-            self._skipped.append(cell)
-            self._series.append(series)
-        elif str(reason).startswith("not a number"):
-            self.problem(
-                line,
-                column,
-                f"well {well}: {reason}; expected a reading, an empty cell or an "
-                f"overflow mark such as OVRFLW",
-            )
-        else:
+        stored = "" if text is None else str(text).strip()
+        cell = SkippedCell(plate, well, time_s, wavelength_nm, stored, str(reason))
+        if str(reason).startswith("not a number"):
+            message = f"well {well}: {reason}; expected a reading, an empty cell or a mark such as OVRFLW"
+            self.problem(line, column, message)
+            return
+        if reason != "empty":
             self._seen.add((series, well, wavelength_nm))
-            self._skipped.append(cell)
-            self._series.append(series)
+        self._skipped.append(cell)
+        self._series.append(series)
 
     def plates_with_cells(self) -> set[int]:
         """Plates that have at least one cell so far (reading, skipped or empty)."""
@@ -463,15 +391,5 @@ class CellCollector:
             wells = self._unmeasured.setdefault((series, cell.wavelength_nm), [])
             if cell.well not in wells:
                 wells.append(cell.well)
-        rows = self._rows
-        frame = build_frame(
-            plate=rows["plate"],
-            well=rows["well"],
-            time_s=rows["time_s"],
-            wavelength_nm=rows["wavelength_nm"],
-            temperature_C=rows["temperature_C"],
-            signal=rows["signal"],
-            source=self.source,
-            lines=rows["line"],
-        )
-        return frame, skipped
+        columns = {k: self._rows[k] for k in TRACE_COLUMNS}
+        return build_frame(**columns, source=self.source, lines=self._rows["line"]), skipped

@@ -19,7 +19,7 @@ as the file states them (the reader's elapsed time); endpoint reads get time 0.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ...errors import DataFormatError, Problem
@@ -60,9 +60,9 @@ class _Header:
     read_type: str
     read_mode: str
     data_type: str
-    reads: int | None
+    reads_declared: int | None
     interval_s: float | None
-    wavelengths: list[int | None]
+    wavelengths_nm: list[int | None]
     plate_wells: int
 
 
@@ -94,18 +94,7 @@ def read(path: Path, *, sheet: str | None = None) -> PlateRead:
         if header is None:
             continue
         plate = len(plates) + 1
-        plates.append(
-            {
-                "plate": plate,
-                "name": header.name,
-                "layout": header.layout,
-                "read_type": header.read_type,
-                "read_mode": header.read_mode,
-                "reads_declared": header.reads,
-                "interval_s": header.interval_s,
-                "wavelengths_nm": header.wavelengths,
-            }
-        )
+        plates.append({"plate": plate, **asdict(header)})
         reader = _read_time_format if header.layout == "TimeFormat" else _read_plate_format
         reduced = reader(block, header, plate, cells)
         if not any(p == plate for p in cells.plates_with_cells()):
@@ -182,11 +171,9 @@ def _parse_header(block: _Block, cells: CellCollector) -> _Header | None:
     layout, read_type, read_mode = _field(f, 3), _field(f, 4), _field(f, 5)
     anchor = next((i for i in (6, 7) if _field(f, i) in _DATA_TYPES), None)
     if layout not in ("TimeFormat", "PlateFormat") or anchor is None:
+        found = " | ".join(f[:8])
         cells.problem(
-            line,
-            None,
-            "Plate: line not understood (expected fields 'TimeFormat' or 'PlateFormat' "
-            f"and a data type Raw/Reduced); found {' | '.join(x for x in f[:8])}",
+            line, None, f"Plate: line not understood (expected TimeFormat or PlateFormat and Raw); {found}"
         )
         return None
     if read_type not in _READ_TYPES:
@@ -213,25 +200,23 @@ def _parse_header(block: _Block, cells: CellCollector) -> _Header | None:
         return None
     repeated = sorted({w for w in wavelengths if w is not None and wavelengths.count(w) > 1})
     if repeated:
-        cells.problem(
-            line,
-            None,
-            f"wavelength {repeated[0]} nm is read more than once in one plate "
-            f"({' '.join(wl_text)}); such reads cannot be told apart in a traces table",
-        )
+        message = f"wavelength {repeated[0]} nm is read more than once in one plate ({' '.join(wl_text)})"
+        cells.problem(line, None, message + "; such reads cannot be told apart in a traces table")
         return None
     wells = parse_number(_field(f, anchor + 12))
     plate_wells = int(wells) if wells is not None and int(wells) in PLATE_SHAPES else 96
+    reads_declared = int(reads) if reads is not None else None
+    interval_s = interval if read_type == "Kinetic" else None
     return _Header(
-        name=_field(f, 1),
-        layout=layout,
-        read_type=read_type,
-        read_mode=read_mode,
-        data_type=data_type,
-        reads=int(reads) if reads is not None else None,
-        interval_s=interval if read_type == "Kinetic" else None,
-        wavelengths=wavelengths or [None],
-        plate_wells=plate_wells,
+        _field(f, 1),
+        layout,
+        read_type,
+        read_mode,
+        data_type,
+        reads_declared,
+        interval_s,
+        wavelengths or [None],
+        plate_wells,
     )
 
 
@@ -256,6 +241,12 @@ def _is_column_header(fields: list[str], columns: list[str]) -> bool:
 def _on_plate(well: str, plate_wells: int) -> bool:
     rows, cols = PLATE_SHAPES[plate_wells]
     return ord(well[0]) - ord("A") < rows and int(well[1:]) <= cols
+
+
+def _check_width(fields: list[str], width: int, line: int, cells: CellCollector) -> None:
+    beyond = [x for x in fields[width:] if x.strip()]
+    if beyond:
+        cells.problem(line, None, f"{len(beyond)} cell(s) beyond the column header: '{beyond[0]}' ...")
 
 
 def _time_of(
@@ -295,10 +286,11 @@ def _read_time_format(block: _Block, header: _Header, plate: int, cells: CellCol
     line0 = block.start + 1
     wells = [(i, normalise_well(x)) for i, x in enumerate(columns) if i >= 2 and x.strip()]
     bad = [columns[i] for i, w in wells if w is None]
-    if bad:
-        cells.problem(line0, None, f"column header has names that are not wells: {', '.join(bad[:5])}")
+    if bad or not wells:
+        found = ", ".join(bad[:5]) or "no well names"
+        cells.problem(line0, None, f"the column header should name wells (A1, A2 ...); found {found}")
         return None
-    n_wl = len(header.wavelengths)
+    n_wl = len(header.wavelengths_nm)
     per_wl = len(wells) // n_wl
     side_by_side = (
         n_wl > 1 and len(wells) % n_wl == 0 and [w for _, w in wells[:per_wl]] * n_wl == [w for _, w in wells]
@@ -317,23 +309,24 @@ def _read_time_format(block: _Block, header: _Header, plate: int, cells: CellCol
         assignment = [(item, None) for item in reads]
     elif len(groups) == n_wl:
         assignment = [(item, k) for k, g in enumerate(groups) for item in g]
+    elif header.reads_declared and len(reads) == n_wl * header.reads_declared:  # groups split oddly
+        assignment = [(item, i // header.reads_declared) for i, item in enumerate(reads)]
     else:
+        message = f"{n_wl} wavelengths declared but the {len(reads)} read lines form {len(groups)} groups"
         cells.problem(
-            line0,
-            None,
-            f"{n_wl} wavelengths declared but the reads form {len(groups)} groups of lines; "
-            "expected one group per wavelength",
+            line0, None, message + f"; expected one group of {header.reads_declared} per wavelength"
         )
         return reduced
     for (number, fields), k in assignment:
         time_s, temperature = _time_of(fields, header, number, cells)
+        _check_width(fields, wells[-1][0] + 1, number, cells)
         for position, (i, well) in enumerate(wells):
             wl_index = position // per_wl if side_by_side else (k or 0)
             cells.add(
                 plate=plate,
                 well=well,
                 time_s=time_s,
-                wavelength_nm=header.wavelengths[wl_index],
+                wavelength_nm=header.wavelengths_nm[wl_index],
                 temperature_C=temperature,
                 text=_field(fields, i),
                 line=number,
@@ -361,12 +354,9 @@ def _plate_columns(
             cells.problem(line, None, f"column header cell '{text}' is not a plate column number")
             return []
         out.append((i, k, int(text)))
-    if k + 1 != len(header.wavelengths):
-        cells.problem(
-            line,
-            None,
-            f"{len(header.wavelengths)} wavelengths declared but the grid has {k + 1} column groups",
-        )
+    if k + 1 != len(header.wavelengths_nm):
+        message = f"{len(header.wavelengths_nm)} wavelengths declared but the grid has {k + 1} column groups"
+        cells.problem(line, None, message)
         return []
     return out
 
@@ -380,14 +370,12 @@ def _read_plate_format(block: _Block, header: _Header, plate: int, cells: CellCo
     groups, reduced = _groups(block.lines[2:], line0 + 1, _header_cells(block.lines[1]))
     for group in groups:
         if len(group) > rows:
-            cells.problem(
-                group[0][0],
-                None,
-                f"a read holds {len(group)} rows; a {header.plate_wells}-well plate has {rows}",
-            )
+            message = f"a read holds {len(group)} rows; a {header.plate_wells}-well plate has {rows}"
+            cells.problem(group[0][0], None, message)
             continue
         time_s, temperature = _time_of(group[0][1], header, group[0][0], cells)
         for r, (number, fields) in enumerate(group):
+            _check_width(fields, grid[-1][0] + 1, number, cells)
             for i, k, col in grid:
                 if col > n_cols:
                     cells.problem(
@@ -399,7 +387,7 @@ def _read_plate_format(block: _Block, header: _Header, plate: int, cells: CellCo
                     plate=plate,
                     well=well,
                     time_s=time_s,
-                    wavelength_nm=header.wavelengths[k],
+                    wavelength_nm=header.wavelengths_nm[k],
                     temperature_C=temperature,
                     text=_field(fields, i),
                     line=number,
