@@ -139,7 +139,7 @@ def _gen5_block(label: str, wl: int, clock_s: list[float | None], overflow=None)
         time = None if t is None else (dt.datetime(2000, 1, 1) + dt.timedelta(seconds=t)).time()
         cells = [_gen5_signal(wl, w, k) for w in range(len(GEN5_WELLS))]
         if overflow == k:
-            cells[1] = "OVRFLW"
+            cells[1:3] = ["OVRFLW", "?????"]
         rows.append([None, time, 30.0 + 0.1 * k, *cells])
     return rows + [[None]]
 
@@ -173,16 +173,17 @@ def test_gen5_two_wavelength_blocks_with_overflow_and_time_cells(tmp_path):
     assert biotek_gen5.sniff(path)
     result = biotek_gen5.read(path)
     frame = result.frame
-    assert len(frame) == 2 * 3 * 5 - 1  # two raw blocks x 3 wells x 5 reads, one overflow
+    assert len(frame) == 2 * 3 * 5 - 2  # two raw blocks x 3 wells x 5 reads, one OVRFLW, one ?????
     for wl in (340, 405):
         block = frame[frame["wavelength_nm"] == wl]
         assert sorted(set(block["time_s"])) == [0.0, 30.0, 60.0, 90.0, 120.0]
         a1 = block[block["well"] == "A1"].sort_values("time_s")
         assert a1["signal"].tolist() == [_gen5_signal(wl, 0, k) for k in range(5)]
         np.testing.assert_allclose(a1["temperature_C"], [30.0 + 0.1 * k for k in range(5)], atol=1e-12)
-    (cell,) = result.skipped
-    assert (cell.well, cell.wavelength_nm, cell.time_s, cell.text) == ("A2", 405, 90.0, "OVRFLW")
-    assert "overflow" in cell.reason
+    over, unknown = result.skipped
+    assert (over.well, over.wavelength_nm, over.time_s, over.text) == ("A2", 405, 90.0, "OVRFLW")
+    assert (unknown.well, unknown.wavelength_nm, unknown.time_s, unknown.text) == ("B1", 405, 90.0, "?????")
+    assert "overflow" in over.reason and "out of range" in unknown.reason
     assert [b["label"] for b in result.metadata["derived_blocks"]] == ["Blank Read 1:340"]
     assert [b["wavelength_nm"] for b in result.metadata["blocks"]] == [340, 405]
 
