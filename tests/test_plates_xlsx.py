@@ -623,3 +623,27 @@ def test_importing_the_parsers_does_not_import_openpyxl():
     code = f"import sys, {modules}; print('openpyxl' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_spark_endpoint_grid_below_its_method_rows(tmp_path):
+    # laid out as SparkControl V2.1 writes a luminescence endpoint: no label row above the grid, the
+    # label named in the method's 'Name' row, column numbers and empty cells stored as text
+    method = [
+        ["Mode", "Luminescence"],
+        ["Name", "Label 1"],
+        ["Integration time", None, None, None, 1000, "ms"],
+    ]
+    grid = [
+        ["Start Time", None, None, None, "2025-05-12 13:19:41"],
+        ["Temperature", None, None, None, 25.5, "°C"],
+    ]
+    grid += [[None], ["<>", *[str(c) for c in range(1, 25)]]]
+    grid += [[row, *[""] * 24] for row in "ABCDEFGHIJKLMNOP"]
+    grid[6][11:14] = [47088, 6600, "OVER"]  # C11, C12, C13
+    path = _write(tmp_path / "spark.xlsx", {"Result sheet": SPARK_HEAD + method + [[None]] + grid})
+    result = tecan_spark.read(path)
+    assert result.frame[["well", "signal"]].values.tolist() == [["C11", 47088.0], ["C12", 6600.0]]
+    assert set(result.frame["temperature_C"]) == {25.5} and result.frame["wavelength_nm"].isna().all()
+    assert result.metadata["labels"][0]["label"] == "Label 1"
+    assert [(c.well, c.text) for c in result.skipped] == [("C13", "OVER")]
+    assert len(result.metadata["unmeasured_wells"][(1, None)]) == 384 - 3

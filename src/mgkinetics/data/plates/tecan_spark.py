@@ -258,8 +258,9 @@ def _above(sheet: Sheet, r: int, known: dict[str, int | None]) -> tuple[str | No
         head = text_of(sheet.value(k, 0))
         if head in (_CYCLE, "<>") or (label is not None and temperature is not None):
             break
-        if label is None and head in known:
-            label = head
+        name = next((text_of(v) for v in sheet.rows[k][1:] if text_of(v)), "") if head == "Name" else head
+        if label is None and name in known:
+            label = name  # a label row above the grid, or the method's 'Name | Label 1' row
         elif temperature is None and head.lower().startswith("temperature"):
             found = re.search(r"-?\d+(?:[.,]\d+)?", " ".join(text_of(v) for v in sheet.rows[k]))
             temperature = parse_number(found[0]) if found else None
