@@ -647,3 +647,14 @@ def test_spark_endpoint_grid_below_its_method_rows(tmp_path):
     assert result.metadata["labels"][0]["label"] == "Label 1"
     assert [(c.well, c.text) for c in result.skipped] == [("C13", "OVER")]
     assert len(result.metadata["unmeasured_wells"][(1, None)]) == 384 - 3
+
+
+def test_gen5_planned_reads_not_made_are_counted_not_read(tmp_path):
+    # Gen5 writes the reads a stopped run did not make as rows with time 0:00:00 and no values
+    rows = _gen5_rows()
+    rows[18:18] = [[None, dt.time(0, 0)], [None, dt.time(0, 0)], [None, dt.time(0, 0)]]
+    result = biotek_gen5.read(_write(tmp_path / "gen5.xlsx", {"Plate 1 - Sheet1": rows}))
+    assert len(result.frame) == 28 and len(result.skipped) == 2  # as without those rows
+    blocks = result.metadata["blocks"]
+    assert [(b["reads"], b["reads_not_done"]) for b in blocks] == [(5, 3), (5, 0)]
+    assert [b["first_read_stated_s"] for b in blocks] == [None, 2.0]  # the 340 block's first time is empty

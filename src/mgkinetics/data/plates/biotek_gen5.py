@@ -24,8 +24,8 @@ from mgkinetics.data.plates.parse import hms_to_seconds, normalise_well, parse_n
 from mgkinetics.data.plates.xlsx import (
     Sheet,
     SheetCells,
+    excel_seconds,
     first_rows,
-    is_blank_row,
     next_filled_row,
     read_sheet,
     report_unlabelled,
@@ -151,17 +151,28 @@ def _header(sheet: Sheet, r: int, cells: SheetCells) -> _Block | None:
     return None
 
 
-def _data_rows(sheet: Sheet, block: _Block) -> range:
-    """Rows of the block's reads: from below the header to the first empty row (or the next header)."""
-    last = max([col for col, _ in block.wells] + [block.temp_col or 0, block.time_col])
+def _data_rows(sheet: Sheet, block: _Block) -> tuple[range, range]:
+    """Rows of the block's reads, and the rows after them that have a time but no reading.
+
+    Gen5 writes the planned reads a run did not make as time-only rows (``0:00:00``, all wells empty);
+    they are not reads. Both ranges end at the first empty row or the next header.
+    """
+    values = [col for col, _ in block.wells] + ([block.temp_col] if block.temp_col is not None else [])
+
+    def kind(r: int) -> str:
+        if r >= len(sheet.rows) or text_of(sheet.value(r, block.time_col)) == "Time":
+            return "end"
+        if any(text_of(sheet.value(r, c)) for c in values):
+            return "read"
+        return "time only" if text_of(sheet.value(r, block.time_col)) else "end"
+
     end = block.header_row + 1
-    while end < len(sheet.rows):
-        if is_blank_row(sheet.rows[end][block.time_col : last + 1]):
-            break
-        if text_of(sheet.value(end, block.time_col)) == "Time":
-            break
+    while kind(end) == "read":
         end += 1
-    return range(block.header_row + 1, end)
+    stop = end
+    while kind(stop) == "time only":
+        stop += 1
+    return range(block.header_row + 1, end), range(end, stop)
 
 
 def _times(sheet: Sheet, block: _Block, rows: range, interval_s: list, cells: SheetCells) -> list:
@@ -208,9 +219,12 @@ def _report_orphan_read(sheet: Sheet, block: _Block, end: int, cells: SheetCells
         )
 
 
-def _read_block(sheet: Sheet, block: _Block, plate: int, interval_s: list, cells: SheetCells) -> int:
-    """Sort the block's cells into cells; return the number of reads."""
-    rows = _data_rows(sheet, block)
+def _read_block(sheet: Sheet, block: _Block, plate: int, interval_s: list, cells: SheetCells) -> dict:
+    """Sort the block's cells into cells; return its counts (reads, reads not done, stated first time).
+
+    The stated first time is kept only below one day: a larger serial carries Gen5's day offset.
+    """
+    rows, not_done = _data_rows(sheet, block)
     times = _times(sheet, block, rows, interval_s, cells)
     last = max(col for col, _ in block.wells)
     for r, time_s in zip(rows, times):
@@ -229,9 +243,17 @@ def _read_block(sheet: Sheet, block: _Block, plate: int, interval_s: list, cells
                 temperature_C=temperature,
             )
     report_unlabelled(cells, sheet, rows, last, f"the header (row {block.header_row + 1})")
-    _report_orphan_read(sheet, block, rows.stop, cells)
+    _report_orphan_read(sheet, block, not_done.stop, cells)
     _report_mixed_storage(sheet, block, rows, cells)
-    return len(rows)
+    try:
+        stated = excel_seconds(sheet.value(rows[0], block.time_col), sheet.epoch) if rows else None
+    except ValueError:  # already reported by _times
+        stated = None
+    return {
+        "reads": len(rows),
+        "reads_not_done": len(not_done),  # time-only rows: planned reads the run did not make
+        "first_read_stated_s": stated if stated is not None and stated < 86400 else None,
+    }
 
 
 def _report_mixed_storage(sheet: Sheet, block: _Block, rows: range, cells: SheetCells) -> None:
@@ -300,7 +322,7 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
             continue
         plate = plate_base + seen.get(block.wavelength_nm, 0)  # a wavelength read again: the next plate
         seen[block.wavelength_nm] = seen.get(block.wavelength_nm, 0) + 1
-        n = _read_block(sh, block, plate, meta["intervals_s"], cells)
+        counts = _read_block(sh, block, plate, meta["intervals_s"], cells)
         blocks.append(
             {
                 "label": block.label,
@@ -308,8 +330,8 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
                 "plate": plate,
                 "wavelength_nm": block.wavelength_nm,
                 "excitation_nm": block.excitation_nm,
-                "reads": n,
                 "wells": len(block.wells),
+                **counts,
             }
         )
     if not blocks and not cells.problems:
