@@ -325,7 +325,7 @@ def _read_kinetic(sheet: Sheet, r: int, known: dict, seen: dict, cells: SheetCel
 
 
 def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
-    """Read a SparkControl kinetic export into the traces table.
+    """Read a SparkControl kinetic or endpoint export into the traces table.
 
     Parameters
     ----------
@@ -337,8 +337,9 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
     Returns
     -------
     PlateRead
-        One row per reading of every label block; a label whose wavelength an earlier label already
-        has goes to the next plate number. ``metadata['labels']`` describes each block.
+        One row per reading of every label block (endpoint grids at time 0); a label whose wavelength
+        an earlier label already has goes to the next plate number. ``metadata['labels']`` describes
+        each block, ``metadata['unmeasured_wells']`` / ``['unmeasured_cells']`` the empty well columns.
 
     Raises
     ------
