@@ -184,7 +184,8 @@ def test_gen5_two_wavelength_blocks_with_overflow_and_time_cells(tmp_path):
     assert (over.well, over.wavelength_nm, over.time_s, over.text) == ("A2", 405, 90.0, "OVRFLW")
     assert (unknown.well, unknown.wavelength_nm, unknown.time_s, unknown.text) == ("B1", 405, 90.0, "?????")
     assert "overflow" in over.reason and "out of range" in unknown.reason
-    assert [b["label"] for b in result.metadata["derived_blocks"]] == ["Blank Read 1:340"]
+    derived = [b["label"] for b in result.metadata["derived_blocks"]]
+    assert derived == ["Blank Read 1:340", "(no name)"]  # the blanked block and the Results grid
     assert [b["wavelength_nm"] for b in result.metadata["blocks"]] == [340, 405]
 
 
@@ -660,3 +661,39 @@ def test_gen5_planned_reads_not_made_are_counted_not_read(tmp_path):
     blocks = result.metadata["blocks"]
     assert [(b["reads"], b["reads_not_done"]) for b in blocks] == [(5, 3), (5, 0)]
     assert [b["first_read_stated_s"] for b in blocks] == [None, 2.0]  # the 340 block's first time is empty
+
+
+def _gen5_grid(name: str, base: float) -> list[list]:
+    """A plate-view grid as Gen5 writes it: label, column numbers, a row per letter, the data-set name."""
+    rows = [[name], [None], [None, None, 1, 2, 3]]
+    for i, letter in enumerate("AB"):
+        rows.append([None, letter, *[round(base + 0.1 * i + 0.01 * c, 3) for c in range(3)], name])
+    return rows + [[None]]
+
+
+def test_gen5_endpoint_grids_are_read_at_time_zero(tmp_path):
+    head = _gen5_rows()[:6] + [["    Read", "Absorbance Endpoint"], [None, "Wavelengths:  340, 405"], [None]]
+    layout = [
+        ["Layout"],
+        [None],
+        [None, None, 1, 2, 3],
+        [None, "A", "SPL1", "SPL2", "SPL3", "Well ID"],
+        [None],
+    ]
+    g340, g405 = _gen5_grid("340", 0.3), _gen5_grid("Read 2:405", 0.4)
+    g340[4][3] = "OVRFLW"  # B2
+    results = [["Results"], [None], [None, None, 1, 2, 3], [None, "A", 1, 2, 3, "Max V [340]"]]
+    results += [[None, None, 0.9, 0.9, 0.9, "R-Squared [340]"], [None, "B", 1, 2, 3, "Max V [340]"], [None]]
+    rows = head + layout + g340 + g405 + _gen5_grid("Blank 340", 0.0) + results
+    result = biotek_gen5.read(_write(tmp_path / "gen5.xlsx", {"Plate 1 - Sheet1": rows}))
+    frame = result.frame
+    assert len(frame) == 2 * 6 - 1 and set(frame["time_s"]) == {0.0} and frame["temperature_C"].isna().all()
+    b = frame[frame["wavelength_nm"] == 405].set_index("well")["signal"]
+    assert b.to_dict() == {"A1": 0.4, "A2": 0.41, "A3": 0.42, "B1": 0.5, "B2": 0.51, "B3": 0.52}
+    assert [(c.well, c.wavelength_nm, c.text) for c in result.skipped] == [("B2", 340, "OVRFLW")]
+    assert [(b["label"], b["wavelength_nm"]) for b in result.metadata["blocks"]] == [
+        ("340", 340),
+        ("Read 2:405", 405),
+    ]
+    derived = {b["label"] for b in result.metadata["derived_blocks"]}
+    assert derived == {"Well ID", "Blank 340", "Max V [340]", "R-Squared [340]"}

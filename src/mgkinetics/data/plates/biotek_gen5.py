@@ -1,4 +1,4 @@
-"""BioTek / Agilent Gen5 Excel exports (Epoch 2, ELx808, Synergy ...): kinetic blocks ``Time | T° | wells``.
+"""BioTek / Agilent Gen5 Excel exports (Epoch 2, ELx808, Synergy ...): kinetic blocks and endpoint grids.
 
 Each kinetic block is found by its content: a header row ``Time``, ``T° <label>`` (optional), then well
 names, one row per read below it, ended by an empty row. The block's label (``630``, ``Read 1:340``) is
@@ -9,6 +9,9 @@ Blocks with a derived label (``Blank 340``, ``Delta OD``, ``630 [Corrected]``) a
 are not readings: they are listed in ``metadata['derived_blocks']``, not read. A block that repeats a
 wavelength is the next plate. A read cut off by an empty row, a value without a well label and readings
 stored half as text, half as numbers (the decimal-separator fault) are problems, never read silently.
+Endpoint reads are plate-view grids (column numbers, row letters, the data set's name right of each
+row): rows named by a raw-read label are readings at time 0, the others (``Well ID``, ``Max V [630]``)
+are derived.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from mgkinetics.data.plates.xlsx import (
     SheetCells,
     excel_seconds,
     first_rows,
+    is_blank_row,
     next_filled_row,
     read_sheet,
     report_unlabelled,
@@ -71,12 +75,8 @@ def sniff(path: pathlib.Path) -> bool:
 def _procedure(sheet: Sheet) -> dict[str, Any]:
     """Key/value rows above the data (software, reader, plate) and every kinetic Interval, in seconds."""
     meta: dict[str, Any] = {"intervals_s": []}
-    keys = {
-        "Software Version": "software_version",
-        "Reader Type:": "reader_type",
-        "Plate Number": "plate_name",
-        "Reading Type": "reading_type",
-    }
+    keys = {"Software Version": "software_version", "Reader Type:": "reader_type"}
+    keys.update({"Plate Number": "plate_name", "Reading Type": "reading_type"})
     for row in sheet.rows:
         texts = [text_of(v) for v in row]
         if texts and texts[0] in keys and len(texts) > 1:
@@ -131,21 +131,13 @@ def _header(sheet: Sheet, r: int, cells: SheetCells) -> _Block | None:
                 break
             well = normalise_well(text)
             if well is None:
-                cells.problem(
-                    sheet,
-                    r,
-                    col,
-                    f"header '{text}' is not a well label (A1..P24); fix the label or delete the column",
-                )
+                message = f"header '{text}' is not a well label (A1..P24); fix the label or delete the column"
+                cells.problem(sheet, r, col, message)
                 continue
             wells.append((col, well))
         if not wells:
-            cells.problem(
-                sheet,
-                r,
-                c,
-                "the kinetic header has no well columns after Time/T°; the header row looks truncated",
-            )
+            message = "the kinetic header has no well columns after Time/T°; the header row looks truncated"
+            cells.problem(sheet, r, c, message)
         label = _label_of(sheet, r, c, nxt if temp_col is not None else "")
         return _Block(r, c, temp_col, wells, label, *_wavelengths(label))
     return None
@@ -190,13 +182,8 @@ def _times(sheet: Sheet, block: _Block, rows: range, interval_s: list, cells: Sh
             stored[0] = stored[1] - interval_s[0]
         else:
             why = "no Interval" if not interval_s else f"several Intervals ({sorted(set(interval_s))} s)"
-            cells.problem(
-                sheet,
-                rows[0],
-                block.time_col,
-                f"the first read's time is empty and the Procedure "
-                f"rows state {why}; type the first read's time in",
-            )
+            message = f"the first read's time is empty and the Procedure rows state {why}; type it in"
+            cells.problem(sheet, rows[0], block.time_col, message)
     if not stored or stored[0] is None:
         return [None] * len(stored)
     return [None if s is None else round(s - stored[0], 6) for s in stored]
@@ -210,13 +197,8 @@ def _report_orphan_read(sheet: Sheet, block: _Block, end: int, cells: SheetCells
     ):
         return
     if any(isinstance(sheet.value(r, col), (int, float)) for col, _ in block.wells):
-        cells.problem(
-            sheet,
-            r,
-            block.time_col,
-            f"a read below the empty row {end + 1} that ends the block "
-            f"of row {block.header_row + 1}; delete the empty row so that it is read",
-        )
+        message = f"a read below the empty row {end + 1} that ends the block of row {block.header_row + 1}"
+        cells.problem(sheet, r, block.time_col, message + "; delete the empty row so that it is read")
 
 
 def _read_block(sheet: Sheet, block: _Block, plate: int, interval_s: list, cells: SheetCells) -> dict:
@@ -273,17 +255,83 @@ def _report_mixed_storage(sheet: Sheet, block: _Block, rows: range, cells: Sheet
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 numeric += 1
     if text and numeric:
-        cells.problem(
-            sheet,
-            *first_text,
-            f"{text} readings of the block of row {block.header_row + 1} are "
-            f"stored as text and {numeric} as numbers: the export's decimal separator did not match "
-            "(1.044 may be stored as 1044); export again with '.' as the decimal separator",
+        message = (
+            f"{text} readings of the block of row {block.header_row + 1} are stored as text and {numeric} as "
+            "numbers: the export's decimal separator did not match (1.044 may be stored as 1044); export "
+            "again with '.' as the decimal separator"
         )
+        cells.problem(sheet, *first_text, message)
+
+
+class _Blocks:
+    """The blocks of a sheet: those read (a wavelength read again is the next plate) and the derived."""
+
+    def __init__(self, first_plate: int):
+        self.first_plate = first_plate
+        self.read: list[dict[str, Any]] = []
+        self.derived: list[dict[str, Any]] = []
+        self._plates: dict[Any, int] = {}
+        self._per_wavelength: dict[int, int] = {}
+
+    def plate(self, key: Any, wavelength_nm: int, **info: Any) -> int:
+        """The plate of the block ``key`` (a new block is described by ``info``)."""
+        if key not in self._plates:
+            before = self._per_wavelength.get(wavelength_nm, 0)
+            self._per_wavelength[wavelength_nm] = before + 1
+            self._plates[key] = self.first_plate + before
+            self.read.append({"plate": self._plates[key], "wavelength_nm": wavelength_nm, **info})
+        return self._plates[key]
+
+
+def _grid_columns(sheet: Sheet, r: int) -> list[tuple[int, int]]:
+    """(column, plate column number) of a plate-view grid header (``1 2 3 ...`` above row letters)."""
+    row = sheet.rows[r]
+    start = next((c for c, v in enumerate(row) if v == 1 and not isinstance(v, bool)), None)
+    if (
+        start is None
+        or start == 0
+        or text_of(row[start - 1])
+        or text_of(sheet.value(r + 1, start - 1)) != "A"
+    ):
+        return []
+    cols = []
+    while start + len(cols) < len(row) and row[start + len(cols)] == len(cols) + 1:
+        cols.append((start + len(cols), len(cols) + 1))
+    return cols
+
+
+def _read_grid(sheet: Sheet, r: int, cols: list, plate_of, derived: list, cells: SheetCells) -> int:
+    """Sort the endpoint readings of the plate-view grid at row r (time 0); return how many rows had them.
+
+    Each grid row is one data set of one plate row: the row letter (written on the first of its rows)
+    left of the values, the data set's name (``340``, ``Read 1:340``, ``Max V [630]``, ``Well ID``) right
+    of them. Only raw-read names are readings; the others are listed in ``derived``.
+    """
+    letter_col, name_col = cols[0][0] - 1, cols[-1][0] + 1
+    letter, n, k = "", 0, r + 1
+    while k < len(sheet.rows) and not is_blank_row(sheet.rows[k][letter_col : name_col + 1]):
+        letter = text_of(sheet.value(k, letter_col)) or letter
+        name = text_of(sheet.value(k, name_col))
+        wl, _ = _wavelengths(name)
+        if wl is None:
+            entry = {"label": name or "(no name)", "header": sheet.cell(r, letter_col)}
+            derived += [] if entry in derived else [entry]
+        else:
+            plate, n = plate_of(r, name, wl), n + 1
+            for c, number in cols:
+                well = normalise_well(f"{letter}{number}")
+                if well is None:
+                    cells.problem(sheet, k, c, f"row '{letter}', column {number} is no well (A1..P24)")
+                    continue
+                cells.add(
+                    sheet, k, c, plate=plate, well=well, time_s=0.0, wavelength_nm=wl, temperature_C=None
+                )
+        k += 1
+    return n
 
 
 def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
-    """Read a Gen5 kinetic export into the traces table.
+    """Read a Gen5 kinetic or endpoint export into the traces table.
 
     Parameters
     ----------
@@ -307,35 +355,39 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
     sh = read_sheet(path, sheet)
     meta = _procedure(sh)
     plate_no = re.search(r"\d+", meta.get("plate_name", ""))
-    plate_base = int(plate_no[0]) if plate_no else 1
+    blocks = _Blocks(int(plate_no[0]) if plate_no else 1)
     cells = SheetCells(str(path))
-    blocks: list[dict] = []
-    derived: list[dict] = []
-    seen: dict[int, int] = {}
+
+    def plate_of(grid_row: int, name: str, wl: int) -> int:
+        where = sh.cell(grid_row, 0)
+        return blocks.plate((grid_row, name), wl, label=name, header=where, reads=1, layout="endpoint grid")
+
     for r in range(len(sh.rows)):
+        cols = _grid_columns(sh, r)
+        if cols:
+            _read_grid(sh, r, cols, plate_of, blocks.derived, cells)
+            continue
         block = _header(sh, r, cells)
         if block is None or not block.wells:
             continue
         where = sh.cell(block.header_row, block.time_col)
         if block.wavelength_nm is None:
-            derived.append({"label": block.label, "header": where})
+            blocks.derived.append({"label": block.label, "header": where})
             continue
-        plate = plate_base + seen.get(block.wavelength_nm, 0)  # a wavelength read again: the next plate
-        seen[block.wavelength_nm] = seen.get(block.wavelength_nm, 0) + 1
-        counts = _read_block(sh, block, plate, meta["intervals_s"], cells)
-        blocks.append(
-            {
-                "label": block.label,
-                "header": where,
-                "plate": plate,
-                "wavelength_nm": block.wavelength_nm,
-                "excitation_nm": block.excitation_nm,
-                "wells": len(block.wells),
-                **counts,
-            }
+        info = {
+            "label": block.label,
+            "header": where,
+            "excitation_nm": block.excitation_nm,
+            "wells": len(block.wells),
+        }
+        plate = blocks.plate(r, block.wavelength_nm, **info)
+        blocks.read[-1].update(_read_block(sh, block, plate, meta["intervals_s"], cells))
+    if not blocks.read and not cells.problems:
+        cells.problem(
+            sh, 0, None, "no kinetic block (Time | T° <wavelength> | A1 ...) or endpoint grid found"
         )
-    if not blocks and not cells.problems:
-        cells.problem(sh, 0, None, "no kinetic block (a row Time | T° <wavelength> | A1 ...) found")
     frame, skipped, unmeasured = cells.finish()
-    meta.update(sheet=sh.title, blocks=blocks, derived_blocks=derived, unmeasured_wells=unmeasured)
+    meta.update(
+        sheet=sh.title, blocks=blocks.read, derived_blocks=blocks.derived, unmeasured_wells=unmeasured
+    )
     return PlateRead(frame, NAME, str(path), skipped, meta)
