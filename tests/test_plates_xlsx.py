@@ -1,7 +1,8 @@
 """The xlsx plate-reader parsers: Gen5, Multiskan Sky, Magellan, Spark.
 
 Real exports (tests/data/plates/, see README-xlsx.md) must read to exactly their expected tables,
-which were parsed independently from the raw files (shared reference data). Synthesized workbooks,
+which were parsed independently from the raw files (shared reference data); rearranged copies of them
+(wells as rows, times as text, blocks reordered) must read to the same tables. Synthesized workbooks,
 written here with openpyxl, check the variants those four files do not show; their expected values
 are computed from how each workbook is built.
 """
