@@ -12,12 +12,10 @@ import zipfile
 from collections.abc import Sequence
 from typing import Any
 
-from mgkinetics.data.plates.common import SkippedCell
 from mgkinetics.data.plates.parse import CellCollector, classify_cell, hms_to_seconds
 from mgkinetics.errors import DataFormatError, Problem
 
 __all__ = [
-    "EXTRA_TOKENS",
     "Sheet",
     "open_workbook",
     "sheet_names",
@@ -35,7 +33,6 @@ __all__ = [
 ]
 
 #: Texts an xlsx export writes for a cell without a reading that parse.NON_READING_TOKENS does not list.
-EXTRA_TOKENS: dict[str, str] = {"?????": "out of range (?????)"}
 
 
 class Sheet:
@@ -319,8 +316,7 @@ class SheetCells:
     """Sorts the cells of xlsx sheets into readings, skipped cells and problems.
 
     A :class:`~mgkinetics.data.plates.parse.CellCollector` does the sorting; this adds the sheet and
-    cell address to every problem (``line`` = sheet row, ``column`` = ``Sheet!D40``) and the markers
-    of :data:`EXTRA_TOKENS`.
+    cell address to every problem (``line`` = sheet row, ``column`` = ``Sheet!D40``).
 
     Parameters
     ----------
@@ -331,7 +327,6 @@ class SheetCells:
     def __init__(self, source: str):
         self.source = source
         self.collector = CellCollector(source)
-        self.extra: list[SkippedCell] = []
 
     @property
     def problems(self) -> list[Problem]:
@@ -346,14 +341,6 @@ class SheetCells:
     def add(self, sheet: Sheet, row: int, col: int, **keys: Any) -> None:
         """Sort the cell at 0-based (row, col); keys: plate, well, time_s, wavelength_nm, temperature_C."""
         value = sheet.value(row, col)
-        if isinstance(value, str) and value.strip() in EXTRA_TOKENS:
-            reason = EXTRA_TOKENS[value.strip()]
-            self.extra.append(
-                SkippedCell(
-                    keys["plate"], keys["well"], keys["time_s"], keys["wavelength_nm"], value.strip(), reason
-                )
-            )
-            return
         self.collector.add(**keys, text=value, line=row + 1, column=sheet.cell(row, col))
 
     def number(self, sheet: Sheet, row: int, col: int, what: str) -> float | None:
@@ -376,4 +363,4 @@ class SheetCells:
         if self.problems:
             raise DataFormatError(self.source, self.problems)
         frame, skipped = self.collector.finish()
-        return frame, tuple(skipped) + tuple(self.extra), self.collector.unmeasured()
+        return frame, tuple(skipped), self.collector.unmeasured()
