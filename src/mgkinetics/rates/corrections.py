@@ -35,13 +35,18 @@ class BlankCorrection:
 
 
 def _filled(value) -> bool:
-    return value is not None and not (isinstance(value, float) and np.isnan(value)) and str(value).strip() != ""
+    return (
+        value is not None and not (isinstance(value, float) and np.isnan(value)) and str(value).strip() != ""
+    )
 
 
 def _conditions(row: dict) -> dict:
     """The condition columns a layout row fills in (enzyme columns, well, role and plate aside)."""
-    return {k: v for k, v in row.items()
-            if k not in ("well", "role", "plate") and not k.lower().startswith("enzyme") and _filled(v)}
+    return {
+        k: v
+        for k, v in row.items()
+        if k not in ("well", "role", "plate") and not k.lower().startswith("enzyme") and _filled(v)
+    }
 
 
 def blank_slopes(traces: dict[tuple, WellTrace], layout_rows: dict) -> list[dict]:
@@ -79,7 +84,9 @@ def blank_for(sample: dict, plate, blanks: list[dict], chosen: list[str] | None)
         pool = [b for b in pool if b["well"] in chosen]
     else:
         cond = _conditions(sample)
-        matched = [b for b in pool if all(k not in cond or _same(v, cond[k]) for k, v in b["conditions"].items())]
+        matched = [
+            b for b in pool if all(k not in cond or _same(v, cond[k]) for k, v in b["conditions"].items())
+        ]
         if matched:
             pool = matched
         elif pool:
@@ -91,7 +98,9 @@ def blank_for(sample: dict, plate, blanks: list[dict], chosen: list[str] | None)
     se = np.array([b["se"] for b in pool])
     se_mean2 = float(np.sum(se**2)) / k**2
     between2 = max(0.0, float(np.var(s, ddof=1)) - float(np.mean(se**2))) if k > 1 else 0.0
-    return BlankCorrection(float(s.mean()), float(np.sqrt(se_mean2 + between2)), tuple(b["well"] for b in pool), flag)
+    return BlankCorrection(
+        float(s.mean()), float(np.sqrt(se_mean2 + between2)), tuple(b["well"] for b in pool), flag
+    )
 
 
 @dataclass(frozen=True)
@@ -117,8 +126,16 @@ def fit_standard_curve(traces: dict[tuple, WellTrace], layout: pd.DataFrame, col
 
     _, unit = parse_column(column)
     if column not in layout.columns or unit is None or unit.kind != "concentration":
-        raise DataFormatError("layout", [Problem(1, column, "standard_column must name a concentration "
-                                                 "column of the layout, e.g. 'nadh_uM'")])
+        raise DataFormatError(
+            "layout",
+            [
+                Problem(
+                    1,
+                    column,
+                    "standard_column must name a concentration column of the layout, e.g. 'nadh_uM'",
+                )
+            ],
+        )
     std = layout.loc[layout["role"] == "standard"]
     conc, mean_signal, wells = [], [], []
     for _, row in std.iterrows():
@@ -128,7 +145,16 @@ def fit_standard_curve(traces: dict[tuple, WellTrace], layout: pd.DataFrame, col
                 mean_signal.append(float(tr.signal.mean()))
                 wells.append(well)
     if len(set(conc)) < 2 or len(conc) < 3:
-        raise DataFormatError("layout", [Problem(None, column, f"a standard curve needs >= 3 standard wells "
-                                                 f"at >= 2 concentrations with reads; found {len(conc)}")])
+        raise DataFormatError(
+            "layout",
+            [
+                Problem(
+                    None,
+                    column,
+                    f"a standard curve needs >= 3 standard wells "
+                    f"at >= 2 concentrations with reads; found {len(conc)}",
+                )
+            ],
+        )
     slope, se, intercept = ols_line(np.array(conc), np.array(mean_signal))
     return StandardCurve(slope, se, intercept, unit.label, tuple(wells))

@@ -15,7 +15,14 @@ import numpy as np
 from .initial_progress import fit_initial_progress
 from .linear import LineWindow, fit_initial_line
 
-__all__ = ["WellRate", "line_rate", "depletion_bias_bound", "prefer_progress", "progress_rates", "MIN_PROGRESS_POINTS"]
+__all__ = [
+    "WellRate",
+    "line_rate",
+    "depletion_bias_bound",
+    "prefer_progress",
+    "progress_rates",
+    "MIN_PROGRESS_POINTS",
+]
 
 #: Reads a progress fit needs after the lag: 4 parameters and 3 residual degrees of freedom.
 MIN_PROGRESS_POINTS = 7
@@ -40,15 +47,25 @@ def line_rate(w, g: float, rel_scale_se: float, *, max_conversion: float, min_po
     """The linear estimate of well ``w`` (a prepared sample) and its window."""
     gabs = abs(g)
     full = gabs * w.s0_mM if np.isfinite(w.s0_mM) else None
-    win: LineWindow = fit_initial_line(w.t, w.y, signal_per_substrate=full, max_conversion=max_conversion,
-                                       min_points=min_points)
+    win: LineWindow = fit_initial_line(
+        w.t, w.y, signal_per_substrate=full, max_conversion=max_conversion, min_points=min_points
+    )
     rate = win.slope / g
     se = np.hypot(win.slope_se, w.blank_se) / gabs
     se = float(np.hypot(se, rate * rel_scale_se))
     end = float(w.t[win.stop - 1])
     conv = 100.0 * abs(win.slope) * end / full if full else np.nan
-    est = WellRate(float(rate), se, float(w.t[win.start]), end, "line " + win.reason, win.stop - win.start,
-                   float(conv), "linear", list(win.flags))
+    est = WellRate(
+        float(rate),
+        se,
+        float(w.t[win.start]),
+        end,
+        "line " + win.reason,
+        win.stop - win.start,
+        float(conv),
+        "linear",
+        list(win.flags),
+    )
     return est, win
 
 
@@ -105,8 +122,10 @@ def progress_rates(wells, lines, g: float, rel_scale_se: float, lag_s: float) ->
     wl = [wells[i] for i in todo]
     starts = [lines[i][1].start for i in todo]
     fit = fit_initial_progress(
-        [w.t[s:] for w, s in zip(wl, starts)], [w.y[s:] for w, s in zip(wl, starts)],
-        s0=[w.s0_mM for w in wl], g=np.full(len(wl), g),
+        [w.t[s:] for w, s in zip(wl, starts)],
+        [w.y[s:] for w, s in zip(wl, starts)],
+        s0=[w.s0_mM for w in wl],
+        g=np.full(len(wl), g),
         v0_start=[_start_rate(wells[i], lines[i][0], g) for i in todo],
         a0_start=[lines[i][1].intercept for i in todo],
         lag_s=lag_s,
@@ -120,8 +139,19 @@ def progress_rates(wells, lines, g: float, rel_scale_se: float, lag_s: float) ->
         se = float(np.hypot(np.hypot(fit.v0_se[k], w.blank_se / gabs), rate * rel_scale_se))
         conv = 100.0 * abs(float(w.y[-1]) - fit.a0[k]) / (gabs * w.s0_mM)
         flags = ["km_at_bound"] if fit.km_at_bound[k] else []
-        reason = (f"progress curve from t = {fit.first_time_s[k]:g} s to the last read (coupling lag "
-                  f"{fit.tau_s[k]:.3g} s); rate at mixing (t = 0)")
-        out[i] = WellRate(rate, se, float(fit.first_time_s[k]), float(w.t[-1]), reason, int(fit.n_used[k]),
-                          float(conv), "progress", flags)
+        reason = (
+            f"progress curve from t = {fit.first_time_s[k]:g} s to the last read (coupling lag "
+            f"{fit.tau_s[k]:.3g} s); rate at mixing (t = 0)"
+        )
+        out[i] = WellRate(
+            rate,
+            se,
+            float(fit.first_time_s[k]),
+            float(w.t[-1]),
+            reason,
+            int(fit.n_used[k]),
+            float(conv),
+            "progress",
+            flags,
+        )
     return out

@@ -62,17 +62,17 @@ def _model(theta, t, s0, g):
     m = a0 + gc * (s0c - d["s"])
     ds_dv0 = d["dvmax"] * (km + s0c) / s0c
     ds_dkm = d["dkm"] + d["dvmax"] * v0 / s0c
-    jac = np.stack(
-        [np.ones_like(m), -gc * ds_dv0, -gc * ds_dkm * s0c, gc * d["dt"]], axis=-1
-    )
+    jac = np.stack([np.ones_like(m), -gc * ds_dv0, -gc * ds_dkm * s0c, gc * d["dt"]], axis=-1)
     return m, jac
 
 
 def _bounds(s0, tau):
-    lo = np.stack([np.full_like(s0, -np.inf), np.full_like(s0, -np.inf),
-                   np.full_like(s0, _KM_RANGE[0]), tau], -1)
-    hi = np.stack([np.full_like(s0, np.inf), np.full_like(s0, np.inf),
-                   np.full_like(s0, _KM_RANGE[1]), tau], -1)
+    lo = np.stack(
+        [np.full_like(s0, -np.inf), np.full_like(s0, -np.inf), np.full_like(s0, _KM_RANGE[0]), tau], -1
+    )
+    hi = np.stack(
+        [np.full_like(s0, np.inf), np.full_like(s0, np.inf), np.full_like(s0, _KM_RANGE[1]), tau], -1
+    )
     return lo, hi
 
 
@@ -98,7 +98,9 @@ def _lm_step(theta, r, rss, jac, lam, t, y, mask, s0, g, lo, hi):
     rss_t = np.sum(r_t * r_t, 1)
     better = (rss_t <= rss) & ~flat
     dof = np.maximum(mask.sum(1) - _N_PAR, 1)
-    se_scaled = np.sqrt(rss / dof)[:, None] * np.sqrt(np.abs(np.einsum("wpp->wp", np.linalg.inv(jtj + 1e-12 * eye))))
+    se_scaled = np.sqrt(rss / dof)[:, None] * np.sqrt(
+        np.abs(np.einsum("wpp->wp", np.linalg.inv(jtj + 1e-12 * eye)))
+    )
     tiny = better & np.all(np.abs((trial - theta) * norms) <= 1e-3 * se_scaled, axis=1)
     theta = np.where(better[:, None], trial, theta)
     r = np.where(better[:, None], r_t, r)
@@ -122,8 +124,20 @@ def _lm(theta, t, y, mask, s0, g, lo, hi, max_iter=1000):
         act = np.flatnonzero(~done)
         if act.size == 0:
             break
-        out = _lm_step(theta[act], r[act], rss[act], jac[act], lam[act], t[act], y[act], mask[act],
-                       s0[act], g[act], lo[act], hi[act])
+        out = _lm_step(
+            theta[act],
+            r[act],
+            rss[act],
+            jac[act],
+            lam[act],
+            t[act],
+            y[act],
+            mask[act],
+            s0[act],
+            g[act],
+            lo[act],
+            hi[act],
+        )
         theta[act], r[act], rss[act], jac[act], lam[act], done[act] = out
     return theta, rss, jac, done
 
@@ -172,8 +186,9 @@ def _late(mask, t, t_min):
     return np.where((late.sum(1) >= 7)[:, None], late, mask)
 
 
-def fit_initial_progress(times, signals, *, s0, g, v0_start, a0_start, lag_s: float,
-                         lags_skipped: float = 4.0) -> ProgressEstimate:
+def fit_initial_progress(
+    times, signals, *, s0, g, v0_start, a0_start, lag_s: float, lags_skipped: float = 4.0
+) -> ProgressEstimate:
     """Fit the lagged integrated Michaelis–Menten to several traces at once.
 
     Parameters
@@ -214,12 +229,21 @@ def fit_initial_progress(times, signals, *, s0, g, v0_start, a0_start, lag_s: fl
     tau = np.full(w, max(float(lag_s), 0.0))
     lo, hi = _bounds(s0, tau)
     mask = _late(mask, t, lags_skipped * tau[0])
-    theta, rss, jac, done = _best_of_starts(t, y, mask, s0, g, np.asarray(a0_start, float),
-                                            np.asarray(v0_start, float), tau, lo, hi)
+    theta, rss, jac, done = _best_of_starts(
+        t, y, mask, s0, g, np.asarray(a0_start, float), np.asarray(v0_start, float), tau, lo, hi
+    )
     cov, dof = _covariance(jac, mask, theta, lo, hi, rss)
     at_bound = (theta[:, 2] <= 1.001 * lo[:, 2]) | (theta[:, 2] >= 0.999 * hi[:, 2])
     return ProgressEstimate(
-        v0=theta[:, 1], v0_se=np.sqrt(cov[:, 1, 1]), km=theta[:, 2] * s0, tau_s=theta[:, 3], a0=theta[:, 0],
-        rss=rss, dof=dof, converged=done.astype(bool), km_at_bound=at_bound,
-        first_time_s=np.where(mask, t, np.inf).min(1), n_used=mask.sum(1),
+        v0=theta[:, 1],
+        v0_se=np.sqrt(cov[:, 1, 1]),
+        km=theta[:, 2] * s0,
+        tau_s=theta[:, 3],
+        a0=theta[:, 0],
+        rss=rss,
+        dof=dof,
+        converged=done.astype(bool),
+        km_at_bound=at_bound,
+        first_time_s=np.where(mask, t, np.inf).min(1),
+        n_used=mask.sum(1),
     )

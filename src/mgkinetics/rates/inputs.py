@@ -58,7 +58,9 @@ def _normal_well(text) -> str | None:
 def _frame_of(obj, what: str) -> pd.DataFrame:
     frame = getattr(obj, "frame", obj)
     if not isinstance(frame, pd.DataFrame):
-        raise DataFormatError(what, [Problem(None, None, f"expected a pandas DataFrame, got {type(obj).__name__}")])
+        raise DataFormatError(
+            what, [Problem(None, None, f"expected a pandas DataFrame, got {type(obj).__name__}")]
+        )
     return frame
 
 
@@ -77,10 +79,13 @@ def check_traces(traces) -> pd.DataFrame:
     source = "traces"
     missing = [c for c in TRACE_COLUMNS if c not in frame.columns]
     if missing:
-        raise DataFormatError(source, [
-            Problem(1, c, f"missing required column; a traces table needs {', '.join(TRACE_COLUMNS)}")
-            for c in missing
-        ])
+        raise DataFormatError(
+            source,
+            [
+                Problem(1, c, f"missing required column; a traces table needs {', '.join(TRACE_COLUMNS)}")
+                for c in missing
+            ],
+        )
     out = frame.loc[:, list(TRACE_COLUMNS)].copy()
     out.insert(0, "line", np.arange(len(out)) + 2)
     problems: list[Problem] = []
@@ -94,7 +99,9 @@ def check_traces(traces) -> pd.DataFrame:
         bad = numeric.isna() & out[col].notna() & (out[col].astype(str).str.strip() != "")
         bad &= ~out[col].astype(str).str.lower().isin(["nan", "<na>", "none"])
         for line, raw in zip(out.loc[bad, "line"], out.loc[bad, col]):
-            problems.append(Problem(int(line), col, f"'{raw}' is not a number; leave it empty for a missing read"))
+            problems.append(
+                Problem(int(line), col, f"'{raw}' is not a number; leave it empty for a missing read")
+            )
         out[col] = numeric.astype(float)
     if problems:
         raise DataFormatError(source, problems)
@@ -113,10 +120,17 @@ def check_layout(layout) -> pd.DataFrame:
     source = "layout"
     missing = [c for c in ("well", "role") if c not in frame.columns]
     if missing:
-        raise DataFormatError(source, [
-            Problem(1, c, "missing required column; a layout needs 'well' and 'role' (sample, blank, standard)")
-            for c in missing
-        ])
+        raise DataFormatError(
+            source,
+            [
+                Problem(
+                    1,
+                    c,
+                    "missing required column; a layout needs 'well' and 'role' (sample, blank, standard)",
+                )
+                for c in missing
+            ],
+        )
     out = frame.copy()
     problems: list[Problem] = []
     seen: dict[tuple, int] = {}
@@ -131,8 +145,11 @@ def check_layout(layout) -> pd.DataFrame:
             problems.append(Problem(line, "role", f"'{role}' is not a role; use one of {', '.join(ROLES)}"))
         key = tuple([out["plate"].iloc[i]] if "plate" in out.columns else []) + (w,)
         if w is not None and key in seen:
-            problems.append(Problem(line, "well", f"{w} is listed twice (also on line {seen[key]}); "
-                                    "give each well one row"))
+            problems.append(
+                Problem(
+                    line, "well", f"{w} is listed twice (also on line {seen[key]}); give each well one row"
+                )
+            )
         seen.setdefault(key, line)
     if problems:
         raise DataFormatError(source, problems)

@@ -24,8 +24,9 @@ def _lag_basis(t: np.ndarray, tau: np.ndarray) -> np.ndarray:
     return np.where(tau > 0, f, t[None, :])
 
 
-def estimate_coupling_lag(times, signals, *, early_s: float = 60.0, tau_max_s: float = 30.0,
-                          step_s: float = 0.25) -> float:
+def estimate_coupling_lag(
+    times, signals, *, early_s: float = 60.0, tau_max_s: float = 30.0, step_s: float = 0.25
+) -> float:
     """Shared coupling lag τ (s) of several traces; 0 when no trace shows one.
 
     Parameters

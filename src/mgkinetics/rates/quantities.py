@@ -31,9 +31,7 @@ _PATH_RE = re.compile(rf"^(?P<x>{_NUMBER})\s*{_LEN}$")
 
 
 def _clean(text: str) -> str:
-    return (
-        str(text).strip().replace("µ", "u").replace("μ", "u").replace("⁻¹", "^-1").replace("−", "-")
-    )
+    return str(text).strip().replace("µ", "u").replace("μ", "u").replace("⁻¹", "^-1").replace("−", "-")
 
 
 def parse_epsilon_per_mM_per_cm(text: str | float) -> float:

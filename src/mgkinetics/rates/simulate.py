@@ -81,12 +81,32 @@ def _design(wells: list[str], variants, levels: int, n_blanks: int, rng, pipetti
         for _rep in range(per):
             for s in np.geomspace(lo, hi, levels):
                 actual = enz * (1.0 + pipetting_cv * rng.standard_normal()) if pipetting_cv else enz
-                rows.append(dict(well=wells[k], role="sample", variant=name, enzyme_nM=enz, mgatp_mM=s,
-                                 kcat=kcat, km=km, enzyme_actual_nM=actual))
+                rows.append(
+                    dict(
+                        well=wells[k],
+                        role="sample",
+                        variant=name,
+                        enzyme_nM=enz,
+                        mgatp_mM=s,
+                        kcat=kcat,
+                        km=km,
+                        enzyme_actual_nM=actual,
+                    )
+                )
                 k += 1
     for w in wells[len(wells) - n_blanks :]:
-        rows.append(dict(well=w, role="blank", variant="", enzyme_nM=0.0, mgatp_mM=np.nan,
-                         kcat=0.0, km=1.0, enzyme_actual_nM=0.0))
+        rows.append(
+            dict(
+                well=w,
+                role="blank",
+                variant="",
+                enzyme_nM=0.0,
+                mgatp_mM=np.nan,
+                kcat=0.0,
+                km=1.0,
+                enzyme_actual_nM=0.0,
+            )
+        )
     return pd.DataFrame(rows)
 
 
@@ -170,34 +190,58 @@ def simulate_coupled_plate(
     consumed = _nadh_consumed_mM(design, times, coupling_tau_s)
     el = EPSILON_PER_MM_PER_CM * PATH_LENGTH_CM
     background = 0.04 + 0.005 * rng.standard_normal(len(design))
-    signal = (el * (nadh0_mM - consumed) + background[:, None] + drift_per_s * times[None, :]
-              + noise_sd * rng.standard_normal(consumed.shape))
-    traces = pd.DataFrame({
-        "plate": 1,
-        "well": np.repeat(design["well"].to_numpy(), n_reads),
-        "time_s": np.tile(times, len(design)),
-        "wavelength_nm": 340,
-        "temperature_C": 25.0,
-        "signal": signal.ravel(),
-    })
+    signal = (
+        el * (nadh0_mM - consumed)
+        + background[:, None]
+        + drift_per_s * times[None, :]
+        + noise_sd * rng.standard_normal(consumed.shape)
+    )
+    traces = pd.DataFrame(
+        {
+            "plate": 1,
+            "well": np.repeat(design["well"].to_numpy(), n_reads),
+            "time_s": np.tile(times, len(design)),
+            "wavelength_nm": 340,
+            "temperature_C": 25.0,
+            "signal": signal.ravel(),
+        }
+    )
     m = 1.0  # free Mg2+, mM
     layout = design[["well", "role", "variant", "enzyme_nM", "mgatp_mM"]].copy()
     layout["atp_total_mM"] = layout["mgatp_mM"] * (m + KD_MGATP_MM) / m
     layout["mg_total_mM"] = m + layout["mgatp_mM"]
     samples = design[design.role == "sample"]
-    rate = samples["kcat"] * samples["enzyme_actual_nM"] * 1e-3 * samples["mgatp_mM"] / (
-        samples["km"] + samples["mgatp_mM"])
-    truth = pd.DataFrame({
-        "well": samples["well"], "variant": samples["variant"], "mgatp_mM": samples["mgatp_mM"],
-        "enzyme_nM": samples["enzyme_actual_nM"], "rate_uM_per_s": rate, "kcat_per_s": samples["kcat"],
-        "km_mM": samples["km"],
-        "nadh_left_fraction": 1.0 - consumed[samples.index.to_numpy(), -1] / nadh0_mM,
-    }).reset_index(drop=True)
+    rate = (
+        samples["kcat"]
+        * samples["enzyme_actual_nM"]
+        * 1e-3
+        * samples["mgatp_mM"]
+        / (samples["km"] + samples["mgatp_mM"])
+    )
+    truth = pd.DataFrame(
+        {
+            "well": samples["well"],
+            "variant": samples["variant"],
+            "mgatp_mM": samples["mgatp_mM"],
+            "enzyme_nM": samples["enzyme_actual_nM"],
+            "rate_uM_per_s": rate,
+            "kcat_per_s": samples["kcat"],
+            "km_mM": samples["km"],
+            "nadh_left_fraction": 1.0 - consumed[samples.index.to_numpy(), -1] / nadh0_mM,
+        }
+    ).reset_index(drop=True)
     metadata = dict(
-        simulated=True, law="Michaelis-Menten depletion of MgATP, two first-order coupling steps",
-        variants={v: VARIANTS[v] for v in variants}, seed=seed, noise=f"Gaussian read noise SD {noise_sd} A",
-        drift_per_s=drift_per_s, coupling_tau_s=coupling_tau_s, pipetting_cv=pipetting_cv,
-        epsilon_per_mM_per_cm=EPSILON_PER_MM_PER_CM, path_length_cm=PATH_LENGTH_CM,
-        stoichiometry=NADH_PER_TURNOVER, nadh0_mM=nadh0_mM,
+        simulated=True,
+        law="Michaelis-Menten depletion of MgATP, two first-order coupling steps",
+        variants={v: VARIANTS[v] for v in variants},
+        seed=seed,
+        noise=f"Gaussian read noise SD {noise_sd} A",
+        drift_per_s=drift_per_s,
+        coupling_tau_s=coupling_tau_s,
+        pipetting_cv=pipetting_cv,
+        epsilon_per_mM_per_cm=EPSILON_PER_MM_PER_CM,
+        path_length_cm=PATH_LENGTH_CM,
+        stoichiometry=NADH_PER_TURNOVER,
+        nadh0_mM=nadh0_mM,
     )
     return SimulatedPlate(traces, layout.reset_index(drop=True), truth, metadata)
