@@ -24,6 +24,7 @@ COMMANDS = {
     "batch": "batch:batch",
     "compare": "compare:compare",
     "select": "select:select",
+    "rates": "rates:rates",
 }
 
 VERSION = "0.1.0"

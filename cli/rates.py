@@ -1,0 +1,176 @@
+"""`mgkinetics rates`: plate traces + layout -> one initial rate per sample well (CSV)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from .main import UserError
+
+__all__ = ["rates"]
+
+
+def _read_table(path: str, what: str):
+    """A CSV as a table of text cells (numbers are converted by the rates wing, which names bad cells)."""
+    import pandas as pd
+
+    from mgkinetics.errors import DataFormatError, Problem
+
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True)
+    except FileNotFoundError:
+        raise DataFormatError(path, [Problem(None, None, f"{what} file not found")]) from None
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataFormatError(path, [Problem(None, None, f"cannot read the {what} as CSV: {exc}")]) from None
+
+
+def _load_traces(path: str):
+    """The traces table of ``path``: a CSV with plate, well, time_s, wavelength_nm, temperature_C, signal.
+
+    To switch to ``mgkinetics.data.plates.read_traces`` (instrument exports) once main has it.
+    """
+    frame = _read_table(path, "traces")
+    for col in ("plate",):
+        if col in frame.columns:
+            frame[col] = frame[col].str.strip()
+    return frame
+
+
+def _load_layout(path: str):
+    """The layout of ``path`` (CSV, one row per well); numeric unit-suffixed columns become numbers."""
+    import pandas as pd
+
+    from mgkinetics.errors import DataFormatError, Problem
+    from mgkinetics.units import parse_column
+
+    frame = _read_table(path, "layout")
+    problems = []
+    for col in frame.columns:
+        if parse_column(col)[1] is None:
+            continue
+        numeric = pd.to_numeric(frame[col], errors="coerce")
+        for i in frame.index[numeric.isna() & frame[col].notna()]:
+            problems.append(
+                Problem(
+                    int(i) + 2,
+                    col,
+                    f"'{frame.at[i, col]}' is not a number; leave the cell empty for a missing value",
+                )
+            )
+        frame[col] = numeric
+    if problems:
+        raise DataFormatError(path, problems)
+    return frame
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
+    except OSError:
+        return Path(a).resolve() == Path(b).resolve()
+
+
+@click.command()
+@click.argument("traces", type=click.Path(dir_okay=False))
+@click.option(
+    "--layout", required=True, type=click.Path(dir_okay=False), help="Layout CSV, one row per well."
+)
+@click.option(
+    "--method",
+    type=click.Choice(["auto", "linear", "progress"]),
+    default="auto",
+    show_default=True,
+    help="linear: OLS over an automatic early window; progress: integrated Michaelis-Menten "
+    "(needs --substrate); auto: the better of the two per well.",
+)
+@click.option("--epsilon", default="6.22/mM/cm", show_default=True, help="Absorption coefficient.")
+@click.option("--path-length", default="0.5cm", show_default=True, help="Optical path length.")
+@click.option(
+    "--stoichiometry",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Detected molecules per turnover (2 NADH per AK turnover in PK/LDH).",
+)
+@click.option(
+    "--blank",
+    default="auto",
+    show_default=True,
+    help="auto (the layout's matching blank wells) or a comma-separated list such as A1,A2.",
+)
+@click.option(
+    "--sign",
+    type=click.Choice(["auto", "increase", "decrease"]),
+    default="auto",
+    show_default=True,
+    help="Signal direction that counts as a positive rate.",
+)
+@click.option(
+    "--substrate",
+    "substrate_column",
+    metavar="COLUMN",
+    help="Layout column with the initial substrate (e.g. mgatp_mM): conversion and progress fits.",
+)
+@click.option(
+    "--standard",
+    "standard_column",
+    metavar="COLUMN",
+    help="Concentration column of the standard wells (replaces epsilon and path length).",
+)
+@click.option(
+    "--wavelength", "wavelength_nm", type=float, help="Wavelength to use when the traces hold several."
+)
+@click.option("--rate-unit", default="uM/s", show_default=True, help="Unit of the rate columns.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Rates CSV to write.")
+def rates(
+    traces,
+    layout,
+    method,
+    epsilon,
+    path_length,
+    stoichiometry,
+    blank,
+    sign,
+    substrate_column,
+    standard_column,
+    wavelength_nm,
+    rate_unit,
+    out,
+):
+    """Initial rates of every sample well of TRACES (CSV: plate, well, time_s, wavelength_nm,
+    temperature_C, signal), one row per well in --out, with SE, window, method and flags.
+
+    Example: mgkinetics rates traces.csv --layout layout.csv --stoichiometry 2 --substrate mgatp_mM --out rates.csv
+    """
+    from mgkinetics.rates import initial_rates
+
+    for source in (traces, layout):
+        if _same_file(out, source) or os.path.abspath(out) == os.path.abspath(source):
+            raise UserError(
+                f"--out {out} is an input file; choose another path so the input is not overwritten"
+            )
+    wells = "auto" if blank.strip().lower() == "auto" else [w.strip() for w in blank.split(",") if w.strip()]
+    table = initial_rates(
+        _load_traces(traces),
+        _load_layout(layout),
+        method=method,
+        epsilon=epsilon,
+        path_length=path_length,
+        stoichiometry=stoichiometry,
+        sign=sign,
+        blank=wells,
+        standard_column=standard_column,
+        substrate_column=substrate_column,
+        wavelength_nm=wavelength_nm,
+        rate_unit=rate_unit,
+    )
+    table.to_csv(out)
+    n_flagged = int((table.frame["flags"] != "").sum()) if len(table.frame) else 0
+    click.echo(
+        f"{len(table.frame)} sample wells -> {out} ({n_flagged} flagged, {len(table.excluded)} excluded)",
+        err=True,
+    )
+    for row in table.excluded.itertuples():
+        click.echo(f"  excluded plate {row.plate} well {row.well}: {row.reason}", err=True)
