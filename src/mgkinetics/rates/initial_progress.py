@@ -89,13 +89,21 @@ def _lm_step(theta, r, rss, jac, lam, t, y, mask, s0, g, lo, hi):
     js = jm / norms[:, None, :]  # every column of unit length
     jtj = np.einsum("wnp,wnq->wpq", js, js)
     jtr = np.einsum("wnp,wn->wp", js, r)
-    flat = np.max(np.abs(jtr), 1) <= 1e-6 * np.sqrt(np.maximum(rss, 1e-300))
     eye = np.eye(_N_PAR)
-    step = np.linalg.solve(jtj + (lam[:, None, None] + 1e-14) * eye, jtr[..., None])[..., 0]
+    damped = jtj + (lam[:, None, None] + 1e-14) * eye
+    step = np.linalg.solve(damped, jtr[..., None])[..., 0]
+    # active set: a parameter on a bound that the step pushes outward is held, the others re-solved
+    blocked = ((theta <= lo) & (step < 0)) | ((theta >= hi) & (step > 0))
+    if blocked.any():
+        keep = ~blocked
+        reduced = np.where(keep[:, :, None] & keep[:, None, :], damped, eye)
+        step = np.linalg.solve(reduced, np.where(keep, jtr, 0.0)[..., None])[..., 0]
     trial = np.clip(theta + step / norms, lo, hi)
     m_t, jac_t = _model(trial, t, s0, g)
     r_t = np.where(mask, y - m_t, 0.0)
     rss_t = np.sum(r_t * r_t, 1)
+    free_grad = np.where(blocked, 0.0, jtr)
+    flat = np.max(np.abs(free_grad), 1) <= 1e-6 * np.sqrt(np.maximum(rss, 1e-300))
     better = (rss_t <= rss) & ~flat
     dof = np.maximum(mask.sum(1) - _N_PAR, 1)
     se_scaled = np.sqrt(rss / dof)[:, None] * np.sqrt(
