@@ -43,12 +43,14 @@ class WellRate:
     flags: list[str] = field(default_factory=list)
 
 
-def line_rate(w, g: float, rel_scale_se: float, *, max_conversion: float, min_points: int):
+def line_rate(w, g: float, rel_scale_se: float, *, max_conversion: float, min_points: int,
+              min_start_s: float = 0.0):
     """The linear estimate of well ``w`` (a prepared sample) and its window."""
     gabs = abs(g)
     full = gabs * w.s0_mM if np.isfinite(w.s0_mM) else None
     win: LineWindow = fit_initial_line(
-        w.t, w.y, signal_per_substrate=full, max_conversion=max_conversion, min_points=min_points
+        w.t, w.y, signal_per_substrate=full, max_conversion=max_conversion, min_points=min_points,
+        min_start_s=min_start_s,
     )
     rate = win.slope / g
     se = np.hypot(win.slope_se, w.blank_se) / gabs

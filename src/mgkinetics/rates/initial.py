@@ -9,7 +9,7 @@ from ..errors import DataFormatError, Problem
 from ..units import column_suffix, convert
 from .estimate import line_rate, prefer_progress, progress_rates
 from .inputs import well_order
-from .lag import estimate_coupling_lag
+from .lag import LAGS_SKIPPED, estimate_coupling_lag
 from .plate import check_options, prepare_plate
 from .table import RatesTable
 
@@ -17,14 +17,18 @@ __all__ = ["initial_rates"]
 
 
 def _estimate(samples, method, g, rel, max_conversion, min_points, coupling_lag_s) -> tuple[list, float]:
-    lines = [line_rate(w, g, rel, max_conversion=max_conversion, min_points=min_points) for w in samples]
-    results = [est for est, _ in lines]
-    if method == "linear" or not samples:
-        return results, np.nan
+    """Line (after four coupling lags) for every well; the progress fit where asked or better."""
+    if not samples:
+        return [], np.nan
     if coupling_lag_s == "auto":
         lag = estimate_coupling_lag([w.t for w in samples], [w.y for w in samples])
     else:
         lag = float(coupling_lag_s)
+    lines = [line_rate(w, g, rel, max_conversion=max_conversion, min_points=min_points,
+                       min_start_s=LAGS_SKIPPED * lag) for w in samples]
+    results = [est for est, _ in lines]
+    if method == "linear":
+        return results, lag
     prog = progress_rates(samples, lines, g, rel, lag)
     for i, p in enumerate(prog):
         if isinstance(p, str):
@@ -116,8 +120,9 @@ def initial_rates(
     rate_unit : str
         Unit of the rate columns (``uM/s`` -> ``rate_uM_per_s``).
     coupling_lag_s : float or "auto"
-        Lag of a coupled assay for the progress estimator; ``auto`` estimates the plate's shared
-        lag from the first reads (:func:`~mgkinetics.rates.lag.estimate_coupling_lag`).
+        Lag τ of a coupled assay (0 for a direct assay); ``auto`` estimates the plate's shared lag
+        from the first reads (:func:`~mgkinetics.rates.lag.estimate_coupling_lag`). Both estimators
+        ignore reads before 4τ, where the coupling transient has not decayed.
     max_conversion, min_points
         Window limits of the linear estimator.
 

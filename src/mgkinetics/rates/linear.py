@@ -119,6 +119,38 @@ def _lag_reads(t: np.ndarray, y: np.ndarray, *, min_points: int, z_lag: float, m
     return skip
 
 
+def _window(ts, ys, signal_per_substrate, max_conversion, min_points, alpha):
+    """Longest usable window from ts[0]: (stop, why it ends, flags, ended by an accelerating curve)."""
+    slope_all, rss2, rss3 = _growing_fits(ts, ys)
+    npts = np.arange(1, ts.size + 1)
+    p_quad = _quadratic_p(rss2, rss3, npts)
+    if signal_per_substrate is not None and signal_per_substrate > 0:
+        conversion = np.abs(slope_all) * ts / signal_per_substrate
+    else:
+        conversion = np.zeros(ts.size)
+    usable = (npts >= min_points) & (p_quad >= alpha) & (conversion <= max_conversion)
+    flags: list[str] = []
+    accelerating = False
+    if usable.any():
+        stop = int(np.flatnonzero(usable)[-1]) + 1
+        if stop == ts.size:
+            end_why = "ends at the last read"
+        elif p_quad[stop] < alpha:
+            end_why = f"ends before the quadratic term becomes significant (p < {alpha:g})"
+            coef = np.polyfit(ts[: stop + 1] - ts[0], ys[: stop + 1], 2)
+            accelerating = bool(coef[0] * coef[1] > 0)
+        else:
+            end_why = f"ends before conversion exceeds {100 * max_conversion:g} %"
+    else:
+        stop = min_points
+        bad_curv = p_quad[stop - 1] < alpha
+        flags.append("curvature_in_shortest_window" if bad_curv else "conversion_over_limit")
+        end_why = f"shortest window of {min_points} reads (" + (
+            "already curved)" if bad_curv else f"already past {100 * max_conversion:g} % conversion)"
+        )
+    return stop, end_why, flags, accelerating
+
+
 def fit_initial_line(
     t,
     y,
@@ -129,6 +161,7 @@ def fit_initial_line(
     alpha: float = 0.05,
     z_lag: float = 2.5,
     max_lag_fraction: float = 0.34,
+    min_start_s: float = 0.0,
 ) -> LineWindow:
     """Choose the early linear window of one trace and fit its line.
 
@@ -150,6 +183,9 @@ def fit_initial_line(
         |t| of the quadratic term above which the first reads count as a lag.
     max_lag_fraction : float
         At most this fraction of the reads is skipped as lag.
+    min_start_s : float
+        Reads before this time are skipped whatever their shape (e.g. four coupling lags,
+        :func:`~mgkinetics.rates.lag.estimate_coupling_lag`), as long as min_points + 1 reads remain.
 
     Returns
     -------
@@ -176,32 +212,17 @@ def fit_initial_line(
     if n < min_points + 1:
         slope, se, a = ols_line(t, y)
         return LineWindow(slope, se, a, 0, n, f"all {n} reads (too few to choose a window)", ("few_points",))
-    skip = _lag_reads(t, y, min_points=min_points, z_lag=z_lag, max_fraction=max_lag_fraction)
+    early = min(int(np.searchsorted(t, min_start_s, side="left")), n - min_points - 1)
+    skip = early + _lag_reads(t[early:], y[early:], min_points=min_points, z_lag=z_lag,
+                              max_fraction=max_lag_fraction)
+    while True:
+        stop, end_why, flags, accelerating = _window(t[skip:], y[skip:], signal_per_substrate, max_conversion,
+                                                     min_points, alpha)
+        # a window cut short by curvature in the direction of travel is a lag not yet over: start later
+        if not (accelerating and skip + 1 - early <= max_lag_fraction * n and n - skip - 1 > min_points):
+            break
+        skip += 1
     ts, ys = t[skip:], y[skip:]
-    slope_all, rss2, rss3 = _growing_fits(ts, ys)
-    npts = np.arange(1, ts.size + 1)
-    p_quad = _quadratic_p(rss2, rss3, npts)
-    if signal_per_substrate is not None and signal_per_substrate > 0:
-        conversion = np.abs(slope_all) * ts / signal_per_substrate
-    else:
-        conversion = np.zeros(ts.size)
-    usable = (npts >= min_points) & (p_quad >= alpha) & (conversion <= max_conversion)
-    flags: list[str] = []
-    if usable.any():
-        stop = int(np.flatnonzero(usable)[-1]) + 1
-        if stop == ts.size:
-            end_why = "ends at the last read"
-        elif p_quad[stop] < alpha:
-            end_why = f"ends before the quadratic term becomes significant (p < {alpha:g})"
-        else:
-            end_why = f"ends before conversion exceeds {100 * max_conversion:g} %"
-    else:
-        stop = min_points
-        bad_curv = p_quad[stop - 1] < alpha
-        flags.append("curvature_in_shortest_window" if bad_curv else "conversion_over_limit")
-        end_why = f"shortest window of {min_points} reads (" + (
-            "already curved)" if bad_curv else f"already past {100 * max_conversion:g} % conversion)"
-        )
     start_why = f"skips {skip} lag read{'s' if skip != 1 else ''}; " if skip else "starts at the first read; "
     slope, se, a = ols_line(ts[:stop], ys[:stop])
     return LineWindow(slope, se, a, skip, skip + stop, start_why + end_why, tuple(flags))
