@@ -142,7 +142,9 @@ def rates(
     """Initial rates of every sample well of TRACES (CSV: plate, well, time_s, wavelength_nm,
     temperature_C, signal), one row per well in --out, with SE, window, method and flags.
 
-    Example: mgkinetics rates traces.csv --layout layout.csv --stoichiometry 2 --substrate mgatp_mM --out rates.csv
+    Example:
+
+        mgkinetics rates traces.csv --layout layout.csv --stoichiometry 2 --substrate mgatp_mM --out r.csv
     """
     from mgkinetics.rates import initial_rates
 

@@ -47,8 +47,9 @@ def test_product_inhibition_closed_form_matches_ode(ki, ratio):
     a, b = 1.0 - km / ki, km * (1.0 + s0 / ki)
     t_end = (a * 0.999 * s0 + b * np.log(1000.0)) / vmax  # 99.9 % conversion
     t = np.linspace(0.0, t_end, 30)
-    np.testing.assert_allclose(mm_substrate(t, s0=s0, vmax=vmax, km=km, ki_product=ki), _ode(rhs, s0, t),
-                               rtol=1e-8, atol=0)
+    np.testing.assert_allclose(
+        mm_substrate(t, s0=s0, vmax=vmax, km=km, ki_product=ki), _ode(rhs, s0, t), rtol=1e-8, atol=0
+    )
 
 
 def test_no_overflow_where_lambert_w_form_overflows():
@@ -84,8 +85,15 @@ def test_initial_progress_recovers_exact_v0():
     s0 = np.array([0.05, 0.2, 0.5])
     km, vmax, g, a0 = 0.1, 1e-3, -6.22, 0.9
     signals = [a0 + g * (s - mm_substrate(t, s0=s, vmax=vmax, km=km)) for s in s0]
-    fit = fit_initial_progress([t] * 3, signals, s0=s0, g=np.full(3, g), v0_start=np.full(3, 5e-5),
-                               a0_start=np.full(3, 1.0), lag_s=0.0)
+    fit = fit_initial_progress(
+        [t] * 3,
+        signals,
+        s0=s0,
+        g=np.full(3, g),
+        v0_start=np.full(3, 5e-5),
+        a0_start=np.full(3, 1.0),
+        lag_s=0.0,
+    )
     np.testing.assert_allclose(fit.v0, vmax * s0 / (km + s0), rtol=1e-6)
     assert fit.converged.all()
 
@@ -96,7 +104,9 @@ def test_coupling_lag_estimate_near_simulated_lag():
     traces, layout, _ = simulate_coupled_plate(seed=4)
     wells = layout.loc[layout.role == "sample", "well"]
     by = {w: g for w, g in traces.groupby("well")}
-    lag = estimate_coupling_lag([by[w].time_s.to_numpy() for w in wells], [by[w].signal.to_numpy() for w in wells])
+    lag = estimate_coupling_lag(
+        [by[w].time_s.to_numpy() for w in wells], [by[w].signal.to_numpy() for w in wells]
+    )
     assert 3.9 <= lag <= 6.9
 
 
@@ -109,7 +119,8 @@ def plate():
 def test_global_fit_recovers_kcat_and_km(plate, variant):
     traces, layout, truth = plate
     keep = layout.well.isin(layout.well[layout.role == "blank"]) | (
-        (layout.variant == variant) & layout.well.isin(layout.well[layout.variant == variant][:18]))
+        (layout.variant == variant) & layout.well.isin(layout.well[layout.variant == variant][:18])
+    )
     res = fit_progress_curves(traces, layout[keep], substrate_column="mgatp_mM", stoichiometry=2)
     assert res.status == "ok"
     kcat, km = res.parameters["kcat"], res.parameters["km"]
@@ -126,7 +137,9 @@ def test_global_fit_recovers_kcat_and_km(plate, variant):
 def test_global_fit_per_well_km(plate):
     traces, layout, truth = plate
     keep = (layout.role == "blank") | layout.well.isin(layout.well[layout.variant == "D84A"][:9])
-    res = fit_progress_curves(traces, layout[keep], substrate_column="mgatp_mM", stoichiometry=2, shared=("kcat",))
+    res = fit_progress_curves(
+        traces, layout[keep], substrate_column="mgatp_mM", stoichiometry=2, shared=("kcat",)
+    )
     assert "km" not in res.parameters
     assert sum(name.startswith("km_") for name in res.parameters) == 9
 

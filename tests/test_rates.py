@@ -26,7 +26,9 @@ def _rates(plate, **kw):
     opts = dict(stoichiometry=2, substrate_column="mgatp_mM")
     opts.update(kw)
     table = initial_rates(traces, layout, **opts)
-    merged = table.frame.merge(truth[["well", "rate_uM_per_s"]].rename(columns={"rate_uM_per_s": "true"}), on="well")
+    merged = table.frame.merge(
+        truth[["well", "rate_uM_per_s"]].rename(columns={"rate_uM_per_s": "true"}), on="well"
+    )
     return table, merged
 
 
@@ -75,8 +77,15 @@ def test_michaelis_menten_from_rates_csv_contains_truth(seed, tmp_path):
     table, _ = _rates(plate)
     path = table.to_csv(tmp_path / "rates.csv")
     data = mgk.read_csv(path)
-    fits = mgk.fit(data, "michaelis_menten_kcat", x="mgatp_mM", enzyme="enzyme_nM", y="rate_uM_per_s",
-                   group="variant", weights="sd:rate_stderr_uM_per_s")
+    fits = mgk.fit(
+        data,
+        "michaelis_menten_kcat",
+        x="mgatp_mM",
+        enzyme="enzyme_nM",
+        y="rate_uM_per_s",
+        group="variant",
+        weights="sd:rate_stderr_uM_per_s",
+    )
     truth = plate.truth
     for variant in ("WT", "D84A"):
         res = fits[variant]
@@ -101,8 +110,11 @@ def test_drifting_blank_is_subtracted_without_bias():
 
 
 def _plate_of(signals: dict[str, np.ndarray], t: np.ndarray, roles=None, extra=None):
-    rows = [dict(plate=1, well=w, time_s=ti, wavelength_nm=340, temperature_C=25.0, signal=yi)
-            for w, y in signals.items() for ti, yi in zip(t, y)]
+    rows = [
+        dict(plate=1, well=w, time_s=ti, wavelength_nm=340, temperature_C=25.0, signal=yi)
+        for w, y in signals.items()
+        for ti, yi in zip(t, y)
+    ]
     layout = pd.DataFrame({"well": list(signals), "role": [(roles or {}).get(w, "sample") for w in signals]})
     for col, values in (extra or {}).items():
         layout[col] = [values.get(w, np.nan) for w in signals]
@@ -143,10 +155,16 @@ def test_flat_trace_three_points_and_nan_reads():
     traces, layout = _plate_of({"A1": flat, "A2": falling, "A3": with_nan, "A4": falling}, t)
     # A4 keeps only 3 reads; A5 has 2 reads, A6 only NaN: both must be excluded with a reason
     traces = traces[~((traces.well == "A4") & (traces.time_s > 10))]
-    extra = pd.DataFrame([dict(plate=1, well="A5", time_s=s, wavelength_nm=340, temperature_C=25.0, signal=1.0)
-                          for s in (0.0, 5.0)]
-                         + [dict(plate=1, well="A6", time_s=s, wavelength_nm=340, temperature_C=25.0, signal=np.nan)
-                            for s in (0.0, 5.0, 10.0)])
+    extra = pd.DataFrame(
+        [
+            dict(plate=1, well="A5", time_s=s, wavelength_nm=340, temperature_C=25.0, signal=1.0)
+            for s in (0.0, 5.0)
+        ]
+        + [
+            dict(plate=1, well="A6", time_s=s, wavelength_nm=340, temperature_C=25.0, signal=np.nan)
+            for s in (0.0, 5.0, 10.0)
+        ]
+    )
     traces = pd.concat([traces, extra], ignore_index=True)
     layout = pd.concat([layout, pd.DataFrame({"well": ["A5", "A6"], "role": "sample"})], ignore_index=True)
     table = initial_rates(traces, layout)
@@ -166,7 +184,9 @@ def test_flat_trace_three_points_and_nan_reads():
 def test_wells_missing_on_either_side_are_reported():
     t = np.arange(0.0, 60.0, 5.0)
     traces, layout = _plate_of({"A1": 1 - 0.001 * t, "A2": 1 - 0.001 * t}, t)
-    layout = pd.concat([layout.iloc[:1], pd.DataFrame({"well": ["H12"], "role": ["sample"]})], ignore_index=True)
+    layout = pd.concat(
+        [layout.iloc[:1], pd.DataFrame({"well": ["H12"], "role": ["sample"]})], ignore_index=True
+    )
     table = initial_rates(traces, layout)
     reasons = dict(zip(table.excluded.well, table.excluded.reason))
     assert reasons == {"A2": "not in the layout", "H12": "no reads in the traces"}
@@ -175,8 +195,10 @@ def test_wells_missing_on_either_side_are_reported():
 def test_standard_curve_replaces_epsilon():
     t = np.arange(0.0, 60.0, 5.0)
     rng = np.random.default_rng(1)
-    std = {f"H{i}": 0.04 + EL_PER_MM * 1e-3 * c + 2e-4 * rng.standard_normal(t.size)
-           for i, c in zip(range(1, 6), (0.0, 50.0, 100.0, 200.0, 300.0))}  # NADH standards in uM
+    std = {
+        f"H{i}": 0.04 + EL_PER_MM * 1e-3 * c + 2e-4 * rng.standard_normal(t.size)
+        for i, c in zip(range(1, 6), (0.0, 50.0, 100.0, 200.0, 300.0))
+    }  # NADH standards in uM
     signals = {"A1": 1.0 - 0.002 * t + 1e-4 * rng.standard_normal(t.size), **std}
     conc = dict(zip(std, (0.0, 50.0, 100.0, 200.0, 300.0)))
     traces, layout = _plate_of(signals, t, roles={w: "standard" for w in std}, extra={"nadh_uM": conc})
@@ -237,9 +259,18 @@ def test_bad_options():
     assert len(initial_rates(two, layout, wavelength_nm=600).frame) == 1
 
 
-@pytest.mark.parametrize("text, value", [("6.22/mM/cm", 6.22), ("6220/M/cm", 6.22), ("6.22 mM^-1 cm^-1", 6.22),
-                                         ("6220 M-1 cm-1", 6.22), ("6.22/(mM*cm)", 6.22), ("622/mM/m", 6.22),
-                                         ("6.22 µM^-1 cm^-1", 6220.0)])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("6.22/mM/cm", 6.22),
+        ("6220/M/cm", 6.22),
+        ("6.22 mM^-1 cm^-1", 6.22),
+        ("6220 M-1 cm-1", 6.22),
+        ("6.22/(mM*cm)", 6.22),
+        ("622/mM/m", 6.22),
+        ("6.22 µM^-1 cm^-1", 6220.0),
+    ],
+)
 def test_epsilon_forms(text, value):
     assert parse_epsilon_per_mM_per_cm(text) == pytest.approx(value, rel=1e-12)
 
@@ -276,8 +307,9 @@ def test_line_window_skips_lag_and_stops_at_curvature():
     assert win.slope == pytest.approx(-0.002, rel=0.01)
     s0 = 0.1  # mM; first-order depletion: signal per mM 6.22, k = 0.001/s (10 % by 105 s)
     curved = 1.0 - 6.22 * s0 * (1 - np.exp(-0.001 * t))
-    win = fit_initial_line(t, curved + 2e-4 * np.random.default_rng(1).standard_normal(t.size),
-                           signal_per_substrate=6.22 * s0)
+    win = fit_initial_line(
+        t, curved + 2e-4 * np.random.default_rng(1).standard_normal(t.size), signal_per_substrate=6.22 * s0
+    )
     assert win.stop < t.size
     assert "conversion" in win.reason or "quadratic" in win.reason
     assert abs(win.slope) * t[win.stop - 1] / (6.22 * s0) <= 0.10 + 1e-12

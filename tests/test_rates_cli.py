@@ -36,8 +36,18 @@ def assert_user_error(result, *fragments):
 def test_rates_command_writes_the_table(files, tmp_path):
     root, traces, layout, truth = files
     out = tmp_path / "rates.csv"
-    res = run("rates", root / "traces.csv", "--layout", root / "layout.csv", "--stoichiometry", 2,
-              "--substrate", "mgatp_mM", "--out", out)
+    res = run(
+        "rates",
+        root / "traces.csv",
+        "--layout",
+        root / "layout.csv",
+        "--stoichiometry",
+        2,
+        "--substrate",
+        "mgatp_mM",
+        "--out",
+        out,
+    )
     assert res.exit_code == 0, res.output
     assert "90 sample wells" in res.stderr
     got = pd.read_csv(out)
@@ -53,8 +63,22 @@ def test_rates_command_writes_the_table(files, tmp_path):
 def test_linear_method_and_blank_list(files, tmp_path):
     root, *_ = files
     out = tmp_path / "lin.csv"
-    res = run("rates", root / "traces.csv", "--layout", root / "layout.csv", "--method", "linear",
-              "--blank", "H7,H8", "--stoichiometry", 2, "--rate-unit", "nM/s", "--out", out)
+    res = run(
+        "rates",
+        root / "traces.csv",
+        "--layout",
+        root / "layout.csv",
+        "--method",
+        "linear",
+        "--blank",
+        "H7,H8",
+        "--stoichiometry",
+        2,
+        "--rate-unit",
+        "nM/s",
+        "--out",
+        out,
+    )
     assert res.exit_code == 0, res.output
     got = pd.read_csv(out)
     assert (got.method == "linear").all() and "rate_nM_per_s" in got
@@ -71,16 +95,33 @@ def test_refuses_to_overwrite_an_input(files):
 def test_bad_inputs_exit_2(files, tmp_path):
     root, *_ = files
     out = tmp_path / "x.csv"
-    assert_user_error(run("rates", tmp_path / "missing.csv", "--layout", root / "layout.csv", "--out", out),
-                      "traces file not found")
-    assert_user_error(run("rates", root / "traces.csv", "--layout", root / "layout.csv", "--epsilon", "6.22",
-                          "--out", out), "epsilon")
+    assert_user_error(
+        run("rates", tmp_path / "missing.csv", "--layout", root / "layout.csv", "--out", out),
+        "traces file not found",
+    )
+    assert_user_error(
+        run("rates", root / "traces.csv", "--layout", root / "layout.csv", "--epsilon", "6.22", "--out", out),
+        "epsilon",
+    )
     bad = tmp_path / "bad_layout.csv"
     bad.write_text("well,role,mgatp_mM\nA1,sample,lots\nA2,enzyme,0.1\n", encoding="utf-8")
     res = run("rates", root / "traces.csv", "--layout", bad, "--out", out)
     assert_user_error(res, "line 2, column 'mgatp_mM'")
     bad.write_text("well,role,mgatp_mM\nA1,sample,0.1\nA2,enzyme,0.1\n", encoding="utf-8")
-    assert_user_error(run("rates", root / "traces.csv", "--layout", bad, "--out", out), "line 3, column 'role'")
-    assert_user_error(run("rates", root / "traces.csv", "--layout", root / "layout.csv", "--method", "progress",
-                          "--out", out), "substrate_column")
+    assert_user_error(
+        run("rates", root / "traces.csv", "--layout", bad, "--out", out), "line 3, column 'role'"
+    )
+    assert_user_error(
+        run(
+            "rates",
+            root / "traces.csv",
+            "--layout",
+            root / "layout.csv",
+            "--method",
+            "progress",
+            "--out",
+            out,
+        ),
+        "substrate_column",
+    )
     assert not out.exists()

@@ -43,13 +43,18 @@ class WellRate:
     flags: list[str] = field(default_factory=list)
 
 
-def line_rate(w, g: float, rel_scale_se: float, *, max_conversion: float, min_points: int,
-              min_start_s: float = 0.0):
+def line_rate(
+    w, g: float, rel_scale_se: float, *, max_conversion: float, min_points: int, min_start_s: float = 0.0
+):
     """The linear estimate of well ``w`` (a prepared sample) and its window."""
     gabs = abs(g)
     full = gabs * w.s0_mM if np.isfinite(w.s0_mM) else None
     win: LineWindow = fit_initial_line(
-        w.t, w.y, signal_per_substrate=full, max_conversion=max_conversion, min_points=min_points,
+        w.t,
+        w.y,
+        signal_per_substrate=full,
+        max_conversion=max_conversion,
+        min_points=min_points,
         min_start_s=min_start_s,
     )
     rate = win.slope / g
@@ -111,7 +116,7 @@ def _why_not_progress(w, est: WellRate, win: LineWindow, g: float) -> str | None
 
 
 def progress_rates(wells, lines, g: float, rel_scale_se: float, lag_s: float) -> list[WellRate | str]:
-    """Progress-curve estimates for ``wells`` (with their line results); a reason string where not possible."""
+    """Progress-curve estimates for ``wells`` (given their lines); a reason string where not possible."""
     out: list[WellRate | str] = []
     todo = []
     for i, (w, (est, win)) in enumerate(zip(wells, lines)):
@@ -133,7 +138,7 @@ def progress_rates(wells, lines, g: float, rel_scale_se: float, lag_s: float) ->
         lag_s=lag_s,
     )
     gabs = abs(g)
-    for k, (i, w, s) in enumerate(zip(todo, wl, starts)):
+    for k, (i, w) in enumerate(zip(todo, wl)):
         if not (fit.converged[k] and np.isfinite(fit.v0_se[k]) and fit.v0[k] > 0):
             out[i] = "the progress fit did not converge to a positive rate with an SE"
             continue

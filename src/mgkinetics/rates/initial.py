@@ -24,8 +24,12 @@ def _estimate(samples, method, g, rel, max_conversion, min_points, coupling_lag_
         lag = estimate_coupling_lag([w.t for w in samples], [w.y for w in samples])
     else:
         lag = float(coupling_lag_s)
-    lines = [line_rate(w, g, rel, max_conversion=max_conversion, min_points=min_points,
-                       min_start_s=LAGS_SKIPPED * lag) for w in samples]
+    lines = [
+        line_rate(
+            w, g, rel, max_conversion=max_conversion, min_points=min_points, min_start_s=LAGS_SKIPPED * lag
+        )
+        for w in samples
+    ]
     results = [est for est, _ in lines]
     if method == "linear":
         return results, lag

@@ -4,10 +4,11 @@ Each well's signal after the lag is modelled as m(t) = A₀ + g·P(t − τ), P 
 :func:`~mgkinetics.rates.progress.mm_substrate` with V = v₀·(Km + S₀)/S₀, so the parameters are
 (A₀, v₀, Km/S₀, τ) and v₀, the rate at mixing, is fitted directly: its SE is read off the
 covariance (the delta method is exact for a parameter). g is the signed signal per unit of
-product (direction·n·ε·l) and S₀ comes from the layout. All wells are fitted at once by a batched
-Levenberg–Marquardt with the analytic Jacobian (traces.md §2.2). Km is linear and may reach 0 (a straight trace);
-its column stays in the covariance even there, so the SE of v₀ still carries the curvature the
-data cannot exclude. Directions the data do not determine are dropped by a pseudo-inverse.
+product (direction·n·ε·l) and S₀ comes from the layout. All wells are fitted at once by a
+batched Levenberg–Marquardt with the analytic Jacobian (traces.md §2.2). Km is linear and may
+reach 0 (a straight trace); its column stays in the covariance even there, so the SE of v₀ still
+carries the curvature the data cannot exclude. Directions the data do not determine are dropped
+by a pseudo-inverse.
 """
 
 from __future__ import annotations
@@ -151,27 +152,29 @@ def _lm(theta, t, y, mask, s0, g, lo, hi, max_iter=1000):
 
 
 def _covariance(jac, mask, theta, lo, hi, rss):
-    """σ̂²·(JᵀJ)⁺ over the parameters not on a bound (column-scaled pseudo-inverse); NaN elsewhere."""
-    w = theta.shape[0]
-    cov = np.full((w, _N_PAR, _N_PAR), np.nan)
-    dof = np.zeros(w, int)
+    """σ̂²·(JᵀJ)⁺ over the parameters not on a bound (column-scaled pseudo-inverse); NaN elsewhere.
+
+    All wells at once: a held parameter's column is zeroed, so its row and column of the
+    pseudo-inverse are 0 (then set to NaN); the rank (singular values above 1e-8 of the largest)
+    sets the residual degrees of freedom.
+    """
     tol = 1e-9 * (np.abs(np.where(np.isfinite(hi - lo), hi - lo, 0.0)) + 1.0)
     free = ~((theta - lo <= tol) | (hi - theta <= tol))
     free[:, :3] = True  # Km at its lower bound (a straight trace) still carries its uncertainty
-    for i in range(w):
-        idx = np.flatnonzero(free[i])
-        jm = jac[i][mask[i]][:, idx]
-        norms = np.linalg.norm(jm, axis=0)
-        norms[norms == 0] = 1.0
-        js = jm / norms
-        sv = np.linalg.svd(js, compute_uv=False)
-        rank = int(np.sum(sv > 1e-8 * sv[0]))
-        dof[i] = int(mask[i].sum()) - rank
-        if dof[i] <= 0:
-            continue
-        c = np.linalg.pinv(js.T @ js, rcond=1e-16, hermitian=True) / np.outer(norms, norms)
-        cov[i][np.ix_(idx, idx)] = rss[i] / dof[i] * c
-    return cov, dof
+    jm = jac * mask[..., None] * free[:, None, :]
+    norms = np.linalg.norm(jm, axis=1)
+    norms = np.where(norms > 0, norms, 1.0)
+    js = jm / norms[:, None, :]
+    sv = np.linalg.svd(js, compute_uv=False)
+    rank = np.sum(sv > 1e-8 * sv[:, :1], axis=1)
+    dof = mask.sum(1) - rank
+    c = np.linalg.pinv(np.einsum("wnp,wnq->wpq", js, js), rcond=1e-16, hermitian=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cov = np.where(dof[:, None, None] > 0, (rss / dof)[:, None, None], np.nan) * c
+    cov = cov / (norms[:, :, None] * norms[:, None, :])
+    held = ~free
+    cov[np.broadcast_to(held[:, :, None], cov.shape) | np.broadcast_to(held[:, None, :], cov.shape)] = np.nan
+    return cov, dof.astype(int)
 
 
 def _best_of_starts(t, y, mask, s0, g, a0, v0, tau, lo, hi):

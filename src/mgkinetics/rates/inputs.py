@@ -89,22 +89,30 @@ def check_traces(traces) -> pd.DataFrame:
     out = frame.loc[:, list(TRACE_COLUMNS)].copy()
     out.insert(0, "line", np.arange(len(out)) + 2)
     problems: list[Problem] = []
-    wells = [_normal_well(w) for w in out["well"]]
-    for line, raw, w in zip(out["line"], out["well"], wells):
-        if w is None:
-            problems.append(Problem(int(line), "well", f"'{raw}' is not a well name; write A1 .. P24"))
+    raw_wells = out["well"].to_numpy(dtype=object)
+    names = {raw: _normal_well(raw) for raw in pd.unique(raw_wells)}  # each distinct name once
+    wells = np.array([names[raw] for raw in raw_wells], dtype=object)
+    for i in np.flatnonzero(pd.isna(wells)):
+        problems.append(
+            Problem(int(out["line"].iloc[i]), "well", f"'{raw_wells[i]}' is not a well name; write A1 .. P24")
+        )
     out["well"] = wells
     for col in ("time_s", "signal", "wavelength_nm", "temperature_C"):
+        if pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
+            out[col] = out[col].astype(float)
+            continue
         numeric = pd.to_numeric(out[col], errors="coerce")
-        bad = numeric.isna() & out[col].notna() & (out[col].astype(str).str.strip() != "")
-        bad &= ~out[col].astype(str).str.lower().isin(["nan", "<na>", "none"])
+        text = out[col].astype(str).str.strip()
+        bad = (
+            numeric.isna() & out[col].notna() & (text != "") & ~text.str.lower().isin(["nan", "<na>", "none"])
+        )
         for line, raw in zip(out.loc[bad, "line"], out.loc[bad, col]):
             problems.append(
                 Problem(int(line), col, f"'{raw}' is not a number; leave it empty for a missing read")
             )
         out[col] = numeric.astype(float)
     if problems:
-        raise DataFormatError(source, problems)
+        raise DataFormatError(source, sorted(problems, key=lambda p: p.line))
     return out
 
 
@@ -160,11 +168,15 @@ def check_layout(layout) -> pd.DataFrame:
 
 def split_wells(traces: pd.DataFrame) -> dict[tuple, WellTrace]:
     """Group a checked traces table (one wavelength) into :class:`WellTrace` per (plate, well)."""
+    keys = pd.MultiIndex.from_arrays([traces["plate"], traces["well"]])
+    codes, uniques = pd.factorize(keys)
+    order = np.argsort(codes, kind="stable")
+    t_all = traces["time_s"].to_numpy(dtype=float)[order]
+    y_all = traces["signal"].to_numpy(dtype=float)[order]
+    edges = np.flatnonzero(np.diff(codes[order])) + 1
     out: dict[tuple, WellTrace] = {}
-    for (plate, well), g in traces.groupby(["plate", "well"], sort=False):
-        t = g["time_s"].to_numpy(dtype=float)
-        y = g["signal"].to_numpy(dtype=float)
+    for (plate, well), t, y in zip(uniques, np.split(t_all, edges), np.split(y_all, edges)):
         ok = np.isfinite(t) & np.isfinite(y)
-        order = np.argsort(t[ok], kind="stable")
-        out[(plate, well)] = WellTrace(plate, well, t[ok][order], y[ok][order], int((~ok).sum()))
+        idx = np.argsort(t[ok], kind="stable")
+        out[(plate, well)] = WellTrace(plate, well, t[ok][idx], y[ok][idx], int((~ok).sum()))
     return out

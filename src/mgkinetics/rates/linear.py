@@ -213,11 +213,13 @@ def fit_initial_line(
         slope, se, a = ols_line(t, y)
         return LineWindow(slope, se, a, 0, n, f"all {n} reads (too few to choose a window)", ("few_points",))
     early = min(int(np.searchsorted(t, min_start_s, side="left")), n - min_points - 1)
-    skip = early + _lag_reads(t[early:], y[early:], min_points=min_points, z_lag=z_lag,
-                              max_fraction=max_lag_fraction)
+    skip = early + _lag_reads(
+        t[early:], y[early:], min_points=min_points, z_lag=z_lag, max_fraction=max_lag_fraction
+    )
     while True:
-        stop, end_why, flags, accelerating = _window(t[skip:], y[skip:], signal_per_substrate, max_conversion,
-                                                     min_points, alpha)
+        stop, end_why, flags, accelerating = _window(
+            t[skip:], y[skip:], signal_per_substrate, max_conversion, min_points, alpha
+        )
         # a window cut short by curvature in the direction of travel is a lag not yet over: start later
         if not (accelerating and skip + 1 - early <= max_lag_fraction * n and n - skip - 1 > min_points):
             break

@@ -3,9 +3,9 @@
 Each well i contributes its trace after the coupling lag, modelled as
 m_i(t) = A₀,ᵢ + g·(S₀,ᵢ − S(t − τ; S₀,ᵢ, kcat·Eᵢ, Km[, Ki])) with S from
 :func:`~mgkinetics.rates.progress.mm_substrate`; S₀,ᵢ and Eᵢ come from the layout, A₀,ᵢ is each
-well's own baseline, τ the plate's coupling lag (shared, fitted or fixed). This is the "gold standard" of traces.md
-§4.4: no two-step propagation of rate errors. Kept apart from :mod:`.progress`, whose closed forms
-import no fitting machinery.
+well's own baseline, τ the plate's coupling lag (shared, fitted or fixed). This is the "gold
+standard" of traces.md §4.4: no two-step propagation of rate errors. Kept apart from
+:mod:`.progress`, whose closed forms import no fitting machinery.
 """
 
 from __future__ import annotations
