@@ -67,7 +67,7 @@ def with_starts(curves):
     """(s, v, (vmax0, km0)) per curve: the same Hanes–Woolf starts fit_many uses, computed
     before the baselines' timers start, so the loops time fitting only (the strongest baseline;
     our timing includes reading the table, starting values, SEs and statistics)."""
-    from mgkinetics.guesses import hyperbola
+    from mgkinetics.laws.guesses import hyperbola
 
     return [(s, v, hyperbola(s, v)) for s, v in curves]
 
@@ -99,7 +99,8 @@ def time_loop(loop, curves, n: int = 3) -> tuple[float, float]:
 
 def agreement(frame, result, n_check: int):
     """Max relative difference of values and SEs vs fitting.fit_problem on the first curves."""
-    from mgkinetics import fitting, problem
+    from mgkinetics.fitting import problem
+    from mgkinetics.fitting import single as fitting
 
     labels = list(dict.fromkeys(frame["curve"]))[:n_check]
     sub = frame[frame["curve"].isin(labels)]
@@ -160,7 +161,8 @@ def memory_time(n_curves: int):
 
 
 def bootstrap_time(frame):
-    from mgkinetics import batch, problem
+    from mgkinetics.batch import many as batch
+    from mgkinetics.fitting import problem
 
     sub = frame[frame["curve"] == frame["curve"].iloc[0]]
     (p,), _, _ = problem.build_problems(sub, "michaelis_menten")

@@ -36,7 +36,7 @@ TRUE = {"vmax": VMAX, "km": KM}
 
 
 def _template():
-    from mgkinetics.problem import build_problems
+    from mgkinetics.fitting.problem import build_problems
 
     (prob,), _, _ = build_problems({"s_mM": S, "rate_uM_per_s": VMAX * S / (KM + S)}, "michaelis_menten")
     return prob
@@ -44,8 +44,8 @@ def _template():
 
 def one(args) -> dict:
     index, seed, methods, n_boot = args
-    from mgkinetics.fitting import fit_problem
-    from mgkinetics.intervals import apply_intervals
+    from mgkinetics.fitting.single import fit_problem
+    from mgkinetics.stats.intervals import apply_intervals
 
     rng = np.random.default_rng(seed + index)
     prob = _template()

@@ -5,7 +5,7 @@ NIST starting points with
 
 * **mgk**: ``mgkinetics.fit(data, "expr: <formula_python>", init=start)`` — the safe expression
   law and the library's solver sequence (lmfit LM + scipy TRF from the same start, each polished;
-  see :mod:`mgkinetics.solver`);
+  see :mod:`mgkinetics.fitting.solver`);
 * **lmfit**: a plain ``lmfit.Model`` of the same formula, ``leastsq`` with default settings;
 * **curve_fit**: ``scipy.optimize.curve_fit`` (LM) with default settings.
 

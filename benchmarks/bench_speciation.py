@@ -14,7 +14,7 @@ import time
 import numpy as np
 from scipy.optimize import brentq
 
-from mgkinetics.speciation import apparent_kd, speciate
+from mgkinetics.speciation.species import apparent_kd, speciate
 
 
 def main(n: int = 1_000_000, n_base: int = 1000, seed: int = 0) -> dict[str, float]:

@@ -15,7 +15,7 @@ def datasets() -> None:
 @datasets.command("list")
 def list_cmd() -> None:
     """List the built-in datasets with their titles."""
-    from mgkinetics import datasets as lib
+    from mgkinetics.data import builtin as lib
 
     for name in lib.list_datasets():
         meta = lib.metadata(name)
@@ -27,7 +27,7 @@ def list_cmd() -> None:
 @click.argument("name")
 def describe(name: str) -> None:
     """Design, conditions, true parameters and provenance of dataset NAME."""
-    from mgkinetics import datasets as lib
+    from mgkinetics.data import builtin as lib
 
     click.echo(lib.describe(name), nl=False)
 
@@ -44,7 +44,14 @@ def describe(name: str) -> None:
 )
 def export(name: str, out_dir: str) -> None:
     """Copy dataset NAME (CSV and metadata) into a directory."""
-    from mgkinetics import datasets as lib
+    from pathlib import Path
 
-    for p in lib.export(name, out_dir):
+    from mgkinetics.data import builtin as lib
+    from mgkinetics.report.output import atomic_directory, check_output_dir
+
+    lib.metadata(name)  # an unknown name fails here, before anything is written
+    check_output_dir([], out_dir)
+    with atomic_directory(out_dir) as staging:
+        written = [Path(out_dir) / p.name for p in lib.export(name, staging)]
+    for p in written:
         click.echo(str(p))

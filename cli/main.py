@@ -24,6 +24,8 @@ COMMANDS = {
     "batch": "batch:batch",
     "compare": "compare:compare",
     "select": "select:select",
+    "traces": "traces:traces",
+    "enzymeml": "enzymeml:enzymeml",
     "rates": "rates:rates",
 }
 

@@ -17,7 +17,7 @@ __all__ = ["select"]
 @output_options("text", "json")
 def select(file, law_list, fmt, out, **data):
     """Fit each law in --laws to FILE and rank them by AICc, with F tests for nested pairs."""
-    from mgkinetics.selection import select_model
+    from mgkinetics.stats.selection import select_model
 
     laws = [name.strip() for name in law_list.split(",") if name.strip()]
     if len(laws) < 2:

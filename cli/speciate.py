@@ -1,6 +1,6 @@
 """``mgkinetics speciate``: free Mg, free nucleotides and complexes from totals.
 
-Thin layer over :mod:`mgkinetics.speciation`; numpy, pandas and the library are imported
+Thin layer over :mod:`mgkinetics.speciation.species`; numpy, pandas and the library are imported
 inside the command so that ``mgkinetics --help`` stays fast.
 """
 
@@ -10,7 +10,7 @@ import re
 
 import click
 
-from .options import parse_pairs
+from .options import guard_outputs, parse_pairs, write_output
 
 __all__ = ["speciate", "parse_concentration"]
 
@@ -51,8 +51,8 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, float]:
 
 def _canonical(name: str) -> str:
     """Case-insensitive species and complex names ('mg' -> 'Mg', 'mgatp' -> 'MgATP')."""
-    from mgkinetics.constants import DEFAULT_TABLE
-    from mgkinetics.speciation import KNOWN_LIGANDS, KNOWN_METALS
+    from mgkinetics.speciation.constants import DEFAULT_TABLE
+    from mgkinetics.speciation.species import KNOWN_LIGANDS, KNOWN_METALS
 
     known = [*KNOWN_METALS, *KNOWN_LIGANDS, *DEFAULT_TABLE.complexes]
     lookup = {k.lower(): k for k in known}
@@ -64,18 +64,14 @@ def _fmt(x: float) -> str:
 
 
 def _write(text: str, out: str | None) -> None:
-    if out:
-        with open(out, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-    else:
-        click.echo(text, nl=False)
+    write_output(text, out)
 
 
 def _single(totals, free, kw, fmt, out):
     import json
 
-    from mgkinetics.speciation import speciate as run
-    from mgkinetics.speciation import speciate_from_free
+    from mgkinetics.speciation.species import speciate as run
+    from mgkinetics.speciation.species import speciate_from_free
 
     if free:
         if len(free) != 1:
@@ -113,8 +109,8 @@ def _single(totals, free, kw, fmt, out):
 def _read_table(path: str):
     """The validated table (every bad cell reported by :func:`mgkinetics.read_csv`), its species
     columns in mM, and its per-row condition columns."""
+    from mgkinetics.data.table import read_csv
     from mgkinetics.errors import DataFormatError, Problem
-    from mgkinetics.io import read_csv
     from mgkinetics.units import convert
 
     data = read_csv(path)
@@ -135,8 +131,8 @@ def _read_table(path: str):
 def _table(path, kw, out):
     import pandas as pd
 
-    from mgkinetics.speciation import speciate as run
-    from mgkinetics.speciation import speciate_from_free
+    from mgkinetics.speciation.species import speciate as run
+    from mgkinetics.speciation.species import speciate_from_free
 
     frame, totals, free, cond = _read_table(path)
     kw = {**kw, **{"ph": cond.get("ph", kw["ph"]),
@@ -174,10 +170,10 @@ def _table(path, kw, out):
 @click.option("--include", multiple=True, metavar="COMPLEX",
               help="Switch on an optional complex, e.g. Mg2ATP.")
 @click.option("--constants", "constants_file", type=click.Path(exists=True, dir_okay=False),
-              help="JSON or CSV file of user constants (see mgkinetics.constants.load_table).")
+              help="JSON or CSV file of user constants (see mgkinetics.speciation.constants.load_table).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
               show_default=True, help="Output format (a FILE always gives CSV).")
-@click.option("--out", type=click.Path(dir_okay=False, writable=True),
+@click.option("--out", type=click.Path(dir_okay=False),
               help="Write here instead of stdout.")
 def speciate(file, totals, free, ph, temperature_C, ionic_strength_M, kds, include,
              constants_file, fmt, out):
@@ -187,10 +183,11 @@ def speciate(file, totals, free, ph, temperature_C, ionic_strength_M, kds, inclu
     (atp_total_mM, mg_total_uM, optional ph, temperature_C, ionic_strength_M per row);
     species columns (mg_free_mM, mgatp_mM, atp_free_mM, ...) are added to every row.
     """
+    guard_outputs([file, constants_file], out)
     kw = dict(ph=ph, temperature_C=temperature_C, ionic_strength_M=ionic_strength_M,
               kd_mM=_pairs(kds, "--kd") or None, include=tuple(include))
     if constants_file:
-        from mgkinetics.constants import load_table
+        from mgkinetics.speciation.constants import load_table
 
         kw["table"] = load_table(constants_file)
     if file:

@@ -4,8 +4,8 @@ Deterministic: one seed (:data:`SEED`), one random stream per dataset
 (``numpy.random.default_rng([SEED, index])``), concentrations rounded to 6 significant digits
 *before* the rates are simulated so the written numbers are exactly those simulated, and a fixed
 float format. The rates come from the library itself: ``ak_random_bibi`` from the registry with
-auxiliary Kds from ``mgkinetics.mg_laws.prepare_mg``, and the constant-free-Mg designs from
-``mgkinetics.speciation.total_metal_for_free`` (see :mod:`mgkinetics.akdesign`).
+auxiliary Kds from ``mgkinetics.laws.mg_laws.prepare_mg``, and the constant-free-Mg designs from
+``mgkinetics.speciation.species.total_metal_for_free`` (see :mod:`mgkinetics.ak.design`).
 
 Noise: multiplicative Gaussian, rate·(1 + CV·ε), ε ~ N(0, 1); CV 4% (WT) and 6% (D84A),
 triplicates (science.md §5, "assumed").
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mgkinetics import akdesign
-from mgkinetics.akdesign import CONDITIONS, DESIGNS, TRUE_PARAMETERS, VARIANTS
+from mgkinetics.ak import design as akdesign
+from mgkinetics.ak.design import CONDITIONS, DESIGNS, TRUE_PARAMETERS, VARIANTS
 
 __all__ = ["SEED", "COLUMNS", "generate", "rows_for", "metadata_for"]
 

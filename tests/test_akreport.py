@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mgkinetics.akreport import build_report, format_pm
+from mgkinetics.ak.report import build_report, format_pm
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADLINE = re.compile(
@@ -80,7 +80,7 @@ def test_report_rejects_rows_without_variant(tmp_path):
     import shutil
 
     import mgkinetics as mgk
-    from mgkinetics import akreport
+    from mgkinetics.ak import report as akreport
 
     for path in akreport.dataset_paths().values():
         shutil.copy(path, tmp_path / path.name)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import mgkinetics as mgk
-from mgkinetics.bands import bands
 from mgkinetics.errors import FitError
+from mgkinetics.stats.bands import bands
 
 S = np.array([0.25, 0.5, 1, 2, 4, 8, 16, 32.0])
 NOISE = np.array([0.31, -0.42, 0.12, 0.55, -0.36, -0.08, 0.27, -0.3])

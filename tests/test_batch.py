@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 import mgkinetics as mgk
-from mgkinetics import batch, fitting, problem
+from mgkinetics.batch import many as batch
+from mgkinetics.fitting import problem
+from mgkinetics.fitting import single as fitting
 
 REL = 1e-6
 
@@ -230,7 +232,8 @@ def test_information_criteria_match_fitting():
 
 def test_hyperbola_fast_path_matches_general_solver_and_hands_over_hard_curves():
     """The variable-projection path agrees with the general LM; curves it cannot settle go there."""
-    from mgkinetics import batch_engine, ratelaws
+    from mgkinetics.batch import engine as batch_engine
+    from mgkinetics.laws import ratelaws
 
     rng = np.random.default_rng(11)
     m, L = 200, 10
@@ -284,8 +287,8 @@ def test_jacobian_kind_depends_on_which_parameters_vary():
     is fitted (its derivative would silently be zero)."""
     import numpy as np
 
-    from mgkinetics import batch_engine
-    from mgkinetics.registry import get_law
+    from mgkinetics.batch import engine as batch_engine
+    from mgkinetics.laws.registry import get_law
 
     law = get_law("mgatp_mm")
     model = batch_engine.BatchModel(law.func, law.param_names)

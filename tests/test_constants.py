@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from mgkinetics.constants import (
+from mgkinetics.errors import SpeciationError
+from mgkinetics.speciation.constants import (
     DEFAULT_TABLE,
     apparent_constants,
     apparent_kd,
@@ -15,7 +16,6 @@ from mgkinetics.constants import (
     load_table,
     temperature_correction,
 )
-from mgkinetics.errors import SpeciationError
 
 # Alberty 2003, Thermodynamics of Biochemical Reactions, Table 1.2: K at I = 0.25 M, 298.15 K
 # (the column the corrections must reproduce from the pK at I = 0; science.md §2).

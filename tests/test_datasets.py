@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from mgkinetics_cli.main import cli
 
-from mgkinetics import datasets
+from mgkinetics.data import builtin as datasets
 
 ROOT = Path(__file__).resolve().parents[1]
 NAMES = ("ak_amp_saturation", "ak_bibi_grid", "ak_fixed_ratio", "ak_mg_titration", "ak_mgatp_saturation")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import mgkinetics as mgk
-from mgkinetics.diagnostics import runs_test
+from mgkinetics.stats.diagnostics import runs_test
 
 S3 = np.repeat([0.25, 0.5, 1, 2, 4, 8, 16, 32.0], 3)
 JITTER = np.tile([0.02, -0.015, -0.005], 8) * np.array([1, -1] * 12)
@@ -69,7 +69,7 @@ def test_diagnostics_in_json():
 
 
 def test_replicate_weighting_uses_level_sd():
-    from mgkinetics.problem import build_problems
+    from mgkinetics.fitting.problem import build_problems
 
     v = 10 * S3 / (2 + S3) * (1 + JITTER)
     (prob,), _, _ = build_problems({"s_mM": S3, "rate_uM_per_s": v}, "michaelis_menten", weights="replicates")

@@ -7,7 +7,7 @@ import pytest
 
 import mgkinetics as mgk
 from mgkinetics.errors import LawError
-from mgkinetics.expression import expression_law, parse_expression
+from mgkinetics.laws.expression import expression_law, parse_expression
 
 S = np.array([0.25, 0.5, 1, 2, 4, 8, 16, 32.0])
 V = 10 * S / (2 + S)

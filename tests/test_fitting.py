@@ -17,8 +17,8 @@ from scipy.optimize import curve_fit
 
 import mgkinetics as mgk
 from mgkinetics.errors import FitError, LawError
-from mgkinetics.laws import ENZYME, SUBSTRATE
-from mgkinetics.registry import ParamSpec, RateLaw
+from mgkinetics.laws.classic import ENZYME, SUBSTRATE
+from mgkinetics.laws.registry import ParamSpec, RateLaw
 
 S_UM = np.array([5.0, 10, 20, 50, 100, 200, 500, 1000, 2000])
 KCAT_PER_MIN = 1200.0  # 20 1/s
@@ -296,8 +296,8 @@ def test_non_convergence_returns_success_false():
     At constant free Mg2+ the MgATP fraction is the same in every row, so Kd(MgATP) and KM trade
     off exactly; freeing Kd leaves the minimum a flat valley (simulated truth: kcat 330 1/s,
     KM 0.06 mM, Kd 0.0672 mM, 2 nM enzyme)."""
-    from mgkinetics.mg_ratelaws import mgatp_mm
-    from mgkinetics.speciation import total_metal_for_free
+    from mgkinetics.laws.mg_ratelaws import mgatp_mm
+    from mgkinetics.speciation.species import total_metal_for_free
 
     atp = np.repeat(np.geomspace(0.005, 1, 9), 2)
     mg = total_metal_for_free(1.0, {"ATP": atp})

@@ -18,9 +18,9 @@ import pytest
 from click.testing import CliRunner
 from mgkinetics_cli.main import cli
 
-from mgkinetics.constants import apparent_kd
-from mgkinetics.mg_ratelaws import mgatp_mm
-from mgkinetics.speciation import total_metal_for_free
+from mgkinetics.laws.mg_ratelaws import mgatp_mm
+from mgkinetics.speciation.constants import apparent_kd
+from mgkinetics.speciation.species import total_metal_for_free
 
 PUROMYCIN = """conc_mM,rate_uM_per_min,state
 0.02,76,treated

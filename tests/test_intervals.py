@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from mgkinetics.errors import FitError
-from mgkinetics.fitting import fit_problem
-from mgkinetics.intervals import apply_intervals, profile_threshold
-from mgkinetics.problem import build_problems
+from mgkinetics.fitting.problem import build_problems
+from mgkinetics.fitting.single import fit_problem
+from mgkinetics.stats.intervals import apply_intervals, profile_threshold
 
 S = np.array([0.25, 0.5, 1, 2, 4, 8, 16, 32.0])
 NOISE = np.array([0.31, -0.42, 0.12, 0.55, -0.36, -0.08, 0.27, -0.3])
@@ -91,7 +91,7 @@ def test_bootstrap_is_reproducible_with_seed_and_brackets_estimate():
 
 
 def test_residual_bootstrap_and_loop_fallback_agree_roughly():
-    from mgkinetics.intervals import _loop_bootstrap
+    from mgkinetics.stats.intervals import _loop_bootstrap
 
     prob = _problem()
     res = fit_problem(prob)

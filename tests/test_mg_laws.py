@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 import mgkinetics as mgk
-from mgkinetics import akdesign
+from mgkinetics.ak import design as akdesign
 
 
 def test_mg_titration_recovers_free_kd_inside_ci():

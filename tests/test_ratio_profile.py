@@ -1,4 +1,4 @@
-"""Profile-likelihood intervals of variant/reference ratios (mgkinetics.ratio_profile, compare ci=profile).
+"""Profile-likelihood intervals of variant/reference ratios (stats.ratio_profile, compare ci=profile).
 
 Expected behaviour comes from the likelihood itself: the profile interval contains the estimate,
 agrees with the log-scale delta method when the parameters are well determined (Puromycin,
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mgkinetics.compare import compare
+from mgkinetics.stats.compare import compare
 
 PUROMYCIN = {
     "conc_mM": [0.02, 0.02, 0.06, 0.06, 0.11, 0.11, 0.22, 0.22, 0.56, 0.56, 1.1, 1.1,

@@ -31,10 +31,10 @@ import pandas as pd
 import pytest
 
 import mgkinetics as mgk
-from mgkinetics import ratelaws
 from mgkinetics.errors import LawError
-from mgkinetics.laws import SUBSTRATE
-from mgkinetics.registry import InputSpec, ParamSpec, RateLaw
+from mgkinetics.laws import ratelaws
+from mgkinetics.laws.classic import SUBSTRATE
+from mgkinetics.laws.registry import InputSpec, ParamSpec, RateLaw
 
 LAWS = mgk.list_laws()
 LAW_IDS = [law.name for law in LAWS]
@@ -85,8 +85,8 @@ def simulate(law: RateLaw, seed: int) -> tuple[pd.DataFrame, dict[str, str], dic
     conversion, auxiliary inputs such as speciation Kds at the default conditions), and gives the
     value of every ``vary=False`` parameter's declared default, which is then the truth.
     """
-    from mgkinetics.fitting import parameter_units
-    from mgkinetics.problem import build_problems
+    from mgkinetics.fitting.problem import build_problems
+    from mgkinetics.fitting.single import parameter_units
 
     specs = data_inputs(law)
     conc = [i for i in specs if i.kind == "concentration"]

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import mgkinetics as mgk
-from mgkinetics.selection import NESTING, f_test, select_model
+from mgkinetics.stats.selection import NESTING, f_test, select_model
 
 S = np.repeat([0.25, 0.5, 1, 2, 4, 8, 16, 32.0, 64.0], 2)
 JIT = 1 + np.tile([0.02, -0.02, -0.01, 0.01], 5)[: S.size]
@@ -82,7 +82,7 @@ def test_puromycin_separate_fits_match_r_nls():
 
 
 def test_puromycin_shared_k_f_test():
-    compare = pytest.importorskip("mgkinetics.compare")
+    compare = pytest.importorskip("mgkinetics.stats.compare")
     # Bates & Watts (1988, §3.10): a common K is not rejected: extra-SS F(1, 19) ~ 1.7, p ~ 0.2.
     cmp = compare.compare(_puromycin(), "michaelis_menten", by="state", reference="untreated",
                           shared=["km"], test=["km"])

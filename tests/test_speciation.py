@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mgkinetics.errors import SpeciationError
-from mgkinetics.speciation import (
+from mgkinetics.speciation.species import (
     apparent_kd,
     mgatp_complex,
     mgatp_from_totals,
@@ -191,7 +191,7 @@ def test_errors(call, match):
 
 
 def test_plot_returns_figure(tmp_path):
-    from mgkinetics.speciation_plot import plot_vs_total_atp, plot_vs_total_mg
+    from mgkinetics.report.speciation_plot import plot_vs_total_atp, plot_vs_total_mg
 
     fig = plot_vs_total_mg(np.geomspace(0.01, 10, 15), 1.0, path=tmp_path / "mg.png")
     assert (tmp_path / "mg.png").stat().st_size > 0

@@ -7,7 +7,8 @@ The public API, re-exported here; no logic lives in this module. The heavier ent
 
 import importlib
 
-from .errors import (
+from mgkinetics.data.table import Dataset, read_csv
+from mgkinetics.errors import (
     DataFormatError,
     FitError,
     LawError,
@@ -17,11 +18,10 @@ from .errors import (
     SpeciationError,
     UnitError,
 )
-from .fitting import fit
-from .io import Dataset, read_csv
-from .registry import InputSpec, ParamSpec, RateLaw, get_law, list_laws, register
-from .results import Estimate, FitCollection, FitResult
-from .units import convert, parse_quantity, parse_unit
+from mgkinetics.fitting.results import Estimate, FitCollection, FitResult
+from mgkinetics.fitting.single import fit
+from mgkinetics.laws.registry import InputSpec, ParamSpec, RateLaw, get_law, list_laws, register
+from mgkinetics.units import convert, parse_quantity, parse_unit
 
 __version__ = "0.1.0"
 
@@ -47,30 +47,39 @@ __all__ = [
     "fit_many",
     "BatchResult",
     "Comparison",
+    "compare",
     "fit_global",
     "fit_shared",
     "GlobalFitResult",
     "speciate",
     "apparent_kd",
-    "fit_many",
     "get_law",
     "list_laws",
     "parse_quantity",
     "parse_unit",
     "read_csv",
+    "read_enzymeml",
+    "write_enzymeml",
+    "read_layout",
+    "read_traces",
     "register",
 ]
 
 #: name -> module that defines it, imported on first access (PEP 562).
 _LAZY = {
-    "fit_many": "batch",
-    "BatchResult": "batch",
-    "Comparison": "compare",  # the function stays mgkinetics.compare.compare: the module has that name
-    "fit_global": "globalfit",
-    "fit_shared": "globalfit",
-    "GlobalFitResult": "globalfit",
-    "speciate": "speciation",
-    "apparent_kd": "constants",
+    "fit_many": "batch.many",
+    "BatchResult": "batch.many",
+    "compare": "stats.compare",
+    "Comparison": "stats.compare",
+    "fit_global": "fitting.globalfit",
+    "fit_shared": "fitting.globalfit",
+    "GlobalFitResult": "fitting.globalfit",
+    "speciate": "speciation.species",
+    "apparent_kd": "speciation.constants",
+    "read_traces": "data.plates",
+    "read_layout": "data.layout",
+    "read_enzymeml": "data.enzymeml",
+    "write_enzymeml": "report.enzymeml",
 }
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import UnitError
+from mgkinetics.errors import UnitError
 
 __all__ = [
     "Unit",

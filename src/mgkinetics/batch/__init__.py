@@ -1,0 +1,3 @@
+"""Many curves at once: the vectorised engine behind fit_many, its starts, bootstrap and Dask."""
+
+__all__: list[str] = []

@@ -1,0 +1,196 @@
+"""High-throughput fitting: many independent curves of one long-format table in one batched solve.
+
+:func:`fit_many` resolves columns and units, excludes unusable rows with their reasons and splits
+rows into curves (:mod:`mgkinetics.batch.table`, vectorised over the whole table, without building
+one :class:`~mgkinetics.fitting.problem.FitProblem` per curve), starts every curve from the law's guess
+rule (:mod:`mgkinetics.batch.starts`: a vectorised Hanes–Woolf regression for the
+Michaelis–Menten laws, the law's own rule per curve otherwise), and solves all curves at once with
+the batched Levenberg–Marquardt of :mod:`mgkinetics.batch.engine`. Values, standard errors (same
+Jacobian and covariance formula as :func:`mgkinetics.fitting.single.fit_problem`), intervals and
+statistics come back as one immutable :class:`BatchResult` (:mod:`mgkinetics.batch.result`). A
+curve that cannot be fitted never stops the batch: it gets ``success=False`` and a warning saying
+why.
+
+:func:`bootstrap_fits` refits one curve's case or residual resamples in one batched solve
+(:mod:`mgkinetics.batch.bootstrap`, re-exported here with :func:`bootstrap_curve` and
+:class:`BootstrapResult`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from mgkinetics.batch import engine as _eng
+from mgkinetics.batch.bootstrap import BootstrapResult, bootstrap_curve, bootstrap_fits
+from mgkinetics.batch.result import STAT_COLUMNS as STAT_COLUMNS
+from mgkinetics.batch.result import BatchResult, _assemble
+from mgkinetics.batch.result import _information_criteria_many as _information_criteria_many
+from mgkinetics.batch.starts import _loop_guess, _setup, _starts, _vector_guess
+from mgkinetics.batch.starts import hanes_woolf as hanes_woolf
+from mgkinetics.batch.table import _bucket_plan, _dataset, _first_appearance, _pad, _prepare, _usable
+from mgkinetics.errors import FitError
+from mgkinetics.fitting.single import parameter_units
+from mgkinetics.fitting.weighting import WeightScheme
+from mgkinetics.laws.registry import RateLaw, get_law
+
+__all__ = ["BatchResult", "BootstrapResult", "fit_many", "bootstrap_fits", "bootstrap_curve"]
+
+
+def _messages_for_failures(law, setup, n_used, n_excl, has_pos, missing) -> np.ndarray:
+    """Why each curve cannot be fitted ("" when it can), as an object array."""
+    first = law.inputs[0].name
+    k = len(setup.varying)
+    out = np.full(n_used.size, "", dtype=object)
+    fail = (n_used == 0) | ~has_pos | (missing != "") | (n_used < k + 1)
+    for i in np.flatnonzero(fail):
+        if n_used[i] == 0:
+            out[i] = f"no usable rows (all {n_excl[i]} excluded); see the exclusions"
+        elif not has_pos[i]:
+            out[i] = f"every {first} concentration is zero; a rate law needs non-zero {first}"
+        elif missing[i]:
+            out[i] = f"parameter '{missing[i]}' has no starting value; give --init {missing[i]}=VALUE"
+        else:
+            n = int(n_used[i])
+            out[i] = (f"{n} usable point{'s' if n != 1 else ''} for {k} fitted parameters; "
+                      f"a fit needs at least {k + 1} (parameters + 1)")
+    return out
+
+
+def fit_many(
+    data,
+    law: str | RateLaw,
+    curve: str = "curve",
+    *,
+    x: str | None = None,
+    y: str | None = None,
+    inhibitor: str | None = None,
+    enzyme: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    weights: str | WeightScheme = "none",
+    fix: Mapping[str, float | str] | None = None,
+    init: Mapping[str, float | str] | None = None,
+    input_units: Mapping[str, str] | None = None,
+    ci_level: float = 0.95,
+    engine: str = "numpy",
+    scheduler=None,
+    chunk_size: int = 20_000,
+) -> BatchResult:
+    """Fit one law to every curve of a long-format table in one batched solve.
+
+    Parameters
+    ----------
+    data : path, Dataset or DataFrame
+        One row per measurement; ``curve`` names the column that identifies curves.
+    law : str or RateLaw
+    curve : str
+        The curve-id column.
+    x, y, inhibitor, enzyme, columns, weights, fix, init, input_units, ci_level
+        As :func:`mgkinetics.fit`; ``fix`` and ``init`` apply to every curve.
+    engine : {"numpy", "dask"}
+        ``dask`` sends chunks of curves to a dask.distributed cluster; results are identical.
+    scheduler : str, Client or cluster, optional
+        For ``engine="dask"``: a scheduler address, a Client or a cluster; a LocalCluster is
+        started (and closed) when omitted.
+    chunk_size : int
+        Curves per solver call (and per dask task).
+
+    Returns
+    -------
+    BatchResult
+
+    Examples
+    --------
+    >>> import numpy as np, mgkinetics as mgk
+    >>> s = np.tile([0.5, 1, 2, 4, 8, 16.0], 2)
+    >>> v = np.r_[10 * s[:6] / (2 + s[:6]), 5 * s[6:] / (1 + s[6:])]
+    >>> res = mgk.fit_many({"curve": ["a"] * 6 + ["b"] * 6, "s_mM": s, "rate_uM_per_s": v},
+    ...                    "michaelis_menten", curve="curve")
+    >>> [round(float(k), 6) for k in res.values[:, 1]]
+    [2.0, 1.0]
+    """
+    if engine not in ("numpy", "dask"):
+        raise FitError(f"unknown engine '{engine}'; use numpy or dask")
+    law = get_law(law)
+    cols = dict(columns or {})
+    for name, value in (("substrate", x), ("inhibitor", inhibitor), ("enzyme", enzyme)):
+        if value is not None and name in law.input_names:
+            cols[name] = value
+    ds, factors = _dataset(data, input_units)
+    prep = _prepare(ds, law, curve, cols, y, weights, factors)
+    punits = parameter_units(law, prep.units, prep.rate_unit)
+    setup = _setup(law, punits, fix, init)
+    vary_idx = [law.param_names.index(p) for p in setup.varying]
+
+    # curves in order of first appearance; usable rows sorted by curve
+    keys = prep.keys
+    assigned = np.flatnonzero(keys >= 0)
+    G, rank, first_rows = _first_appearance(keys[assigned])
+    first_rows = assigned[first_rows]
+    curve_labels = prep.labels[first_rows]
+    usable = _usable(prep.reasons)
+    ok_rows = keys >= 0
+    rows = np.flatnonzero(usable & ok_rows)
+    pos_of_row = rank[keys[rows]] if rows.size else np.array([], dtype=int)
+    if pos_of_row.size > 1 and np.any(pos_of_row[1:] < pos_of_row[:-1]):  # rows not grouped by curve
+        srt = np.argsort(pos_of_row, kind="stable")
+        rows = rows[srt]
+        pos_of_row = pos_of_row[srt]
+    curve_of = pos_of_row
+    n_used = np.bincount(curve_of, minlength=G)
+    starts = np.zeros(G, dtype=int)
+    np.cumsum(n_used[:-1], out=starts[1:])
+    bad_rows = np.flatnonzero(~usable & ok_rows)
+    n_excl = np.bincount(rank[keys[bad_rows]], minlength=G) if bad_rows.size else np.zeros(G, int)
+    first_in = law.inputs[0].name
+    arrays_sorted = {name: a[rows] for name, a in prep.arrays.items()}
+    y_sorted, w_sorted = prep.y[rows], prep.w[rows]
+    has_pos = np.bincount(curve_of, weights=arrays_sorted[first_in] > 0, minlength=G) > 0
+
+    # starting values, block by block (the padded blocks are kept for the solve)
+    P0_all = np.full((G, len(law.params)), np.nan)
+    missing = np.full(G, "", dtype=object)
+    precheck = np.flatnonzero((n_used > 0) & has_pos)
+    blocks = []
+    for L, idx in _bucket_plan(n_used, precheck, max(chunk_size, 1)):
+        pos, valid = _pad(idx, L, starts, n_used)
+        ins = {name: a[pos] for name, a in arrays_sorted.items()}
+        yb = y_sorted[pos]
+        g = _vector_guess(law, ins, yb, valid)
+        if g is None:
+            g = _loop_guess(law, ins, yb, n_used[idx])
+        P0_all[idx], missing[idx] = _starts(law, setup, g, idx.size)
+        blocks.append((idx, ins, yb, pos, valid))
+    reasons = _messages_for_failures(law, setup, n_used, n_excl, has_pos, missing)
+    failed = reasons != ""
+    todo = np.flatnonzero(~failed)
+
+    chunks = []
+    if np.array_equal(todo, precheck):
+        for idx, ins, yb, pos, valid in blocks:
+            chunks.append(_eng.Chunk(idx, tuple(ins[name] for name in law.input_names), yb,
+                                     np.where(valid, w_sorted[pos], 0.0), P0_all[idx]))
+    else:
+        for L, idx in _bucket_plan(n_used, todo, max(chunk_size, 1)):
+            pos, valid = _pad(idx, L, starts, n_used)
+            ins = tuple(arrays_sorted[name][pos] for name in law.input_names)
+            chunks.append(_eng.Chunk(idx, ins, y_sorted[pos], np.where(valid, w_sorted[pos], 0.0),
+                                     P0_all[idx]))
+    del blocks
+    lo = np.array([p.min for p in law.params])
+    hi = np.array([p.max for p in law.params])
+    if engine == "dask" and chunks:
+        from mgkinetics.batch.distributed import run_chunks
+
+        fits = run_chunks(chunks, law.func, law.param_names, vary_idx, lo, hi, scheduler=scheduler)
+    else:
+        fits = [engine_fit(law, c, vary_idx, lo, hi) for c in chunks]
+
+    return _assemble(law, prep, setup, punits, curve_labels, n_used, n_excl, reasons, fits,
+                     starts, ci_level, engine, arrays_sorted, P0_all, bad_rows)
+
+
+def engine_fit(law: RateLaw, chunk, vary_idx, lo, hi):
+    """One chunk through the numpy engine."""
+    return _eng.fit_chunk(law.func, law.param_names, chunk, vary_idx, lo, hi)

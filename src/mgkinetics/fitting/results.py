@@ -1,0 +1,390 @@
+"""Fit results as immutable data: estimates with units, statistics, and row accounting.
+
+Every result can become a dict (the JSON contract of `mgkinetics fit`) and a tidy DataFrame. The
+lmfit result stays reachable as ``lmfit_result`` as an escape hatch, but nothing here depends on it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from mgkinetics.units import Unit, convert, parse_unit
+
+__all__ = ["Estimate", "Statistics", "Exclusion", "RowAccount", "FitResult", "FitCollection"]
+
+
+def _finite_or_none(x) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A fitted or derived quantity with its uncertainty.
+
+    Attributes
+    ----------
+    name : str
+        Parameter or derived-quantity name.
+    value : float
+        Best estimate.
+    stderr : float or None
+        Standard error (None when it could not be estimated, or the parameter was fixed).
+    ci_low, ci_high : float or None
+        Bounds of the confidence interval (None when open or unavailable).
+    unit : Unit
+        Unit of value, stderr and CI.
+    fixed : bool
+        True when the value was held fixed, not fitted.
+    ci_method : str
+        How the interval was computed (``asymptotic-t``, ``asymptotic-z``, ``profile``, ...).
+    ci_level : float
+        Coverage of the interval (0.95).
+    note : str
+        Anything the reader should know (open side, non-identifiable ...); empty when nothing.
+    """
+
+    name: str
+    value: float
+    stderr: float | None
+    ci_low: float | None
+    ci_high: float | None
+    unit: Unit
+    fixed: bool = False
+    ci_method: str = "asymptotic-t"
+    ci_level: float = 0.95
+    note: str = ""
+
+    def to(self, unit: Unit | str) -> Estimate:
+        """The same estimate in another unit of the same dimension."""
+        target = parse_unit(unit) if isinstance(unit, str) else unit
+        factor = convert(1.0, self.unit, target)
+
+        def scale(x):
+            return None if x is None else x * factor
+
+        low, high = scale(self.ci_low), scale(self.ci_high)
+        if factor < 0:  # pragma: no cover - unit factors are positive
+            low, high = high, low
+        return replace(
+            self,
+            value=self.value * factor,
+            stderr=scale(self.stderr),
+            ci_low=low,
+            ci_high=high,
+            unit=target,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: value, stderr, ci_low, ci_high, unit, fixed (plus method and note)."""
+        out = {
+            "value": _finite_or_none(self.value),
+            "stderr": _finite_or_none(self.stderr),
+            "ci_low": _finite_or_none(self.ci_low),
+            "ci_high": _finite_or_none(self.ci_high),
+            "unit": self.unit.label,
+            "fixed": bool(self.fixed),
+            "ci_method": self.ci_method,
+            "ci_level": self.ci_level,
+        }
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Goodness-of-fit numbers of one fit.
+
+    ``rss`` is the weighted residual sum of squares (χ² for absolute σ). AICc and BIC count the
+    residual variance as a parameter (K = p + 1, Burnham & Anderson 2002; as GraphPad Prism does)
+    except for absolute-σ weighting, where σ is known and K = p.
+    """
+
+    n: int
+    dof: int
+    rss: float
+    redchi: float
+    r2: float
+    aicc: float
+    bic: float
+    n_params: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {
+            "n": self.n,
+            "dof": self.dof,
+            "rss": _finite_or_none(self.rss),
+            "redchi": _finite_or_none(self.redchi),
+            "r2": _finite_or_none(self.r2),
+            "aicc": _finite_or_none(self.aicc),
+            "bic": _finite_or_none(self.bic),
+        }
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """An input row left out of a fit, with the reason."""
+
+    line: int
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {"line": self.line, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class RowAccount:
+    """Which input rows (by file line) a fit used and which it excluded, and why."""
+
+    used: tuple[int, ...]
+    excluded: tuple[Exclusion, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: count of used rows and the list of exclusions."""
+        return {"used": len(self.used), "excluded": [e.to_dict() for e in self.excluded]}
+
+
+def _plain(obj):
+    """Mappings, tuples and numpy scalars as JSON-ready builtins (non-finite floats -> None)."""
+    if isinstance(obj, Mapping):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return _finite_or_none(obj)
+    return obj
+
+
+def _readonly(mapping) -> Mapping:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """The result of fitting one rate law to one group of rows.
+
+    Attributes
+    ----------
+    law : RateLaw
+        The declaration that was fitted.
+    group : Mapping[str, str]
+        Group column values of this fit ({} when not grouped).
+    parameters : Mapping[str, Estimate]
+        Every parameter of the law, fitted or fixed, in declaration order.
+    derived : Mapping[str, Estimate]
+        Derived quantities (kcat/KM ...).
+    statistics : Statistics
+    success : bool
+        Whether the optimiser reports convergence.
+    message : str
+        The optimiser's message.
+    warnings : tuple of str
+        Things the reader should know: a parameter at a bound, KM beyond the data, ...
+    rows : RowAccount
+    input_units : Mapping[str, Unit]
+        The unit each law input was evaluated in.
+    rate_unit : Unit
+    columns : Mapping[str, str]
+        The data column (or constant) used for each input, and ``rate`` for the response.
+    weighting : str
+        Description of the weighting used.
+    scale_covar : bool
+        Whether standard errors were scaled by the residual variance.
+    covariance : numpy.ndarray or None
+        Covariance of the varied parameters (read-only), in the fitted units.
+    covariance_names : tuple of str
+        Parameter names labelling the covariance rows.
+    data : Mapping[str, numpy.ndarray]
+        The inputs, rates and weights used (read-only arrays), for plots and refits.
+    lmfit_result : lmfit.model.ModelResult or None
+        The underlying lmfit result, as an escape hatch.
+    conditions : Mapping
+        pH, temperature_C, ionic_strength_M the parameters refer to, where they came from and
+        whether they vary between rows ({} for laws that do not use conditions).
+    diagnostics : Mapping
+        Residual diagnostics (:func:`mgkinetics.stats.diagnostics.diagnose`); {} when not run.
+    """
+
+    law: Any
+    group: Mapping[str, str]
+    parameters: Mapping[str, Estimate]
+    derived: Mapping[str, Estimate]
+    statistics: Statistics
+    success: bool
+    message: str
+    warnings: tuple[str, ...]
+    rows: RowAccount
+    input_units: Mapping[str, Unit]
+    rate_unit: Unit
+    columns: Mapping[str, str]
+    weighting: str
+    scale_covar: bool
+    covariance: np.ndarray | None = field(default=None, repr=False, compare=False)
+    covariance_names: tuple[str, ...] = ()
+    data: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    source: str = ""
+    lmfit_result: Any = field(default=None, repr=False, compare=False)
+    diagnostics: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    conditions: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        arrays = {}
+        for key, arr in self.data.items():  # frozen means frozen: the arrays too
+            arr = np.array(arr, dtype=float)
+            arr.setflags(write=False)
+            arrays[key] = arr
+        object.__setattr__(self, "data", arrays)
+        for name in ("group", "parameters", "derived", "input_units", "columns", "data", "diagnostics",
+                     "conditions"):
+            object.__setattr__(self, name, _readonly(getattr(self, name)))
+        if self.covariance is not None:
+            cov = np.array(self.covariance, dtype=float)
+            cov.setflags(write=False)
+            object.__setattr__(self, "covariance", cov)
+
+    @property
+    def values(self) -> dict[str, float]:
+        """Best-fit value of every parameter, in the fitted units."""
+        return {k: e.value for k, e in self.parameters.items()}
+
+    def predict(self, **inputs) -> np.ndarray:
+        """Evaluate the fitted law at new inputs, given in the fit's input units.
+
+        Examples
+        --------
+        ``res.predict(substrate=[0.1, 1.0])`` for a Michaelis–Menten fit on ``substrate_mM``
+        returns the rates at 0.1 and 1 mM in the data's rate unit.
+        """
+        missing = [n for n in self.law.input_names if n not in inputs]
+        if missing:
+            raise TypeError(f"predict() needs the inputs {', '.join(missing)}")
+        arrays = {k: np.asarray(v, dtype=float) for k, v in inputs.items()}
+        return np.asarray(self.law.evaluate(arrays, self.values), dtype=float)
+
+    def in_units(self, **units: str | Unit) -> FitResult:
+        """A copy with some parameters or derived quantities expressed in other units.
+
+        Examples
+        --------
+        ``res.in_units(km="uM", kcat="1/s")``
+        """
+        params = dict(self.parameters)
+        derived = dict(self.derived)
+        for name, unit in units.items():
+            if name in params:
+                params[name] = params[name].to(unit)
+            elif name in derived:
+                derived[name] = derived[name].to(unit)
+            else:
+                from mgkinetics.errors import LawError
+
+                raise LawError(
+                    f"no parameter or derived quantity '{name}' to convert; choose from "
+                    + ", ".join(list(params) + list(derived))
+                )
+        return replace(self, parameters=params, derived=derived)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract of one fit (see `mgkinetics fit --format json`)."""
+        return {
+            "group": dict(self.group),
+            "source": self.source,
+            "law": self.law.name,
+            "parameters": {k: e.to_dict() for k, e in self.parameters.items()},
+            "derived": {k: e.to_dict() for k, e in self.derived.items()},
+            "statistics": self.statistics.to_dict(),
+            "success": bool(self.success),
+            "message": self.message,
+            "warnings": list(self.warnings),
+            "rows": self.rows.to_dict(),
+            "weighting": self.weighting,
+            "scale_covar": bool(self.scale_covar),
+            "columns": dict(self.columns),
+            **({"conditions": dict(self.conditions)} if self.conditions else {}),
+            **({"diagnostics": _plain(self.diagnostics)} if self.diagnostics else {}),
+        }
+
+    def to_frame(self):
+        """A tidy table: one row per parameter and derived quantity."""
+        import pandas as pd
+
+        records = []
+        for kind, table in (("parameter", self.parameters), ("derived", self.derived)):
+            for est in table.values():
+                records.append(
+                    {
+                        **{f"group_{k}": v for k, v in self.group.items()},
+                        "law": self.law.name,
+                        "kind": kind,
+                        "name": est.name,
+                        "value": est.value,
+                        "stderr": est.stderr,
+                        "ci_low": est.ci_low,
+                        "ci_high": est.ci_high,
+                        "unit": est.unit.label,
+                        "fixed": est.fixed,
+                        "ci_method": est.ci_method,
+                    }
+                )
+        return pd.DataFrame.from_records(records)
+
+
+@dataclass(frozen=True)
+class FitCollection:
+    """Fits of one law to several groups of one table, plus rows no group could take.
+
+    Iterating yields the :class:`FitResult` objects in group order.
+    """
+
+    fits: tuple[FitResult, ...]
+    unassigned: tuple[Exclusion, ...] = ()
+    source: str = ""
+
+    def __iter__(self):
+        return iter(self.fits)
+
+    def __len__(self) -> int:
+        return len(self.fits)
+
+    def __getitem__(self, key):
+        """Index by position, or by the group value (``res["WT"]``) for one grouping column."""
+        if isinstance(key, int):
+            return self.fits[key]
+        for fit in self.fits:
+            values = tuple(fit.group.values())
+            if values == (key,) or values == key:
+                return fit
+        raise KeyError(key)
+
+    def in_units(self, **units) -> FitCollection:
+        """Every fit with the given parameters converted (see :meth:`FitResult.in_units`)."""
+        return replace(self, fits=tuple(f.in_units(**units) for f in self.fits))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract: ``{"fits": [...]}`` plus ``unassigned_rows`` when any."""
+        out: dict[str, Any] = {"fits": [f.to_dict() for f in self.fits]}
+        if self.unassigned:
+            out["unassigned_rows"] = [e.to_dict() for e in self.unassigned]
+        return out
+
+    def to_frame(self):
+        """All fits' tidy tables stacked."""
+        import pandas as pd
+
+        frames = [f.to_frame() for f in self.fits]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -1,0 +1,3 @@
+"""Output for people: deterministic text, JSON and CSV of results, and figures."""
+
+__all__: list[str] = []

@@ -1,0 +1,248 @@
+"""Residual diagnostics of one fit: replicates, runs, normality, weighting and outliers.
+
+:func:`diagnose` returns a plain dict (stored on :attr:`FitResult.diagnostics`, JSON-ready):
+
+``replicates``
+    Lack-of-fit F test when some x values are measured more than once: the residual sum of
+    squares splits into pure error (scatter of replicates about their mean) and lack of fit
+    (means about the curve); F = (SS_lof/df_lof)/(SS_pe/df_pe) (Draper & Smith 1998, §2.1;
+    Prism's "replicates test"). A small p says the curve misses the replicate means.
+``runs``
+    Wald–Wolfowitz runs test on the signs of the residuals ordered by the first input; the exact
+    one-sided p of so *few* runs (systematic deviation from the curve).
+``normality``
+    Shapiro–Wilk (n ≥ 3) and D'Agostino–Pearson K² (n ≥ 20) on the weighted residuals.
+``weighting``
+    Spearman correlation of |residual| with the fitted value; when the scatter clearly grows with
+    y in an unweighted fit the hint is "consider --weights relative".
+``outliers``
+    A ROUT-like rule (Motulsky & Brown 2006, BMC Bioinformatics 7:123): a robust fit with a
+    Cauchy (Lorentzian) loss, the robust SD of its residuals (68.27th percentile of |residual|,
+    corrected by n/(n−K)), a t-based p value per point and a false-discovery-rate cut at Q = 1%.
+    Every flagged point is listed with its file line; nothing is removed unless the caller asks
+    (:func:`without_outliers`, ``fit(..., outliers="exclude")``).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import replace
+
+import numpy as np
+
+from mgkinetics.fitting.results import Exclusion
+
+__all__ = ["diagnose", "runs_test", "lack_of_fit", "rout_outliers", "without_outliers", "ROUT_Q"]
+
+#: False discovery rate of the ROUT-like rule (Prism's default Q = 1%).
+ROUT_Q = 0.01
+
+
+def runs_test(residuals: np.ndarray) -> dict:
+    """Wald–Wolfowitz runs test on residual signs (zeros dropped); exact P(runs ≤ observed).
+
+    Examples
+    --------
+    >>> runs_test(np.array([1, 1, 1, 1, -1, -1, -1, -1.0]))["runs"]
+    2
+    """
+    signs = np.sign(np.asarray(residuals, dtype=float))
+    signs = signs[signs != 0]
+    n1, n2 = int((signs > 0).sum()), int((signs < 0).sum())
+    runs = int(1 + np.count_nonzero(np.diff(signs))) if signs.size else 0
+    out = {"runs": runs, "n_positive": n1, "n_negative": n2, "p_value": None}
+    if n1 == 0 or n2 == 0:
+        return out
+    total = math.comb(n1 + n2, n1)
+
+    def prob(r: int) -> float:
+        k, odd = divmod(r, 2)
+        if not odd:
+            return 2 * math.comb(n1 - 1, k - 1) * math.comb(n2 - 1, k - 1) / total if k >= 1 else 0.0
+        if k < 1:
+            return 0.0
+        c = math.comb
+        return (c(n1 - 1, k - 1) * c(n2 - 1, k) + c(n1 - 1, k) * c(n2 - 1, k - 1)) / total
+
+    out["p_value"] = float(min(1.0, sum(prob(r) for r in range(2, runs + 1))))
+    return out
+
+
+def _levels(problem) -> np.ndarray:
+    """An integer id per row for identical input values (replicates share an id)."""
+    stacked = np.column_stack([np.round(np.asarray(v, dtype=float), 12) for v in problem.inputs.values()])
+    _, ids = np.unique(stacked, axis=0, return_inverse=True)
+    return np.asarray(ids).ravel()
+
+
+def lack_of_fit(problem, fitted: np.ndarray, n_params: int) -> dict | None:
+    """Replicates (lack-of-fit) F test, or None when no x value is replicated."""
+    from scipy import stats
+
+    ids = _levels(problem)
+    n_levels = int(ids.max()) + 1 if ids.size else 0
+    n = problem.n
+    if n_levels == n:
+        return None
+    w2 = problem.weights**2
+    y = problem.rate
+    ss_pe = 0.0
+    for g in range(n_levels):
+        m = ids == g
+        mean = np.sum(w2[m] * y[m]) / np.sum(w2[m])
+        ss_pe += float(np.sum(w2[m] * (y[m] - mean) ** 2))
+    rss = float(np.sum(w2 * (y - fitted) ** 2))
+    df_pe, df_lof = n - n_levels, n_levels - n_params
+    out = {"levels": n_levels, "replicated_levels": int(np.sum(np.bincount(ids) > 1)),
+           "ss_pure_error": ss_pe, "ss_lack_of_fit": rss - ss_pe, "df_pure_error": df_pe,
+           "df_lack_of_fit": df_lof, "F": None, "p_value": None}
+    if df_pe > 0 and df_lof > 0 and ss_pe > 0:
+        f = ((rss - ss_pe) / df_lof) / (ss_pe / df_pe)
+        out["F"] = float(f)
+        out["p_value"] = float(stats.f.sf(f, df_lof, df_pe))
+        out["conclusion"] = ("the curve misses the replicate means (p < 0.05): consider another model"
+                             if out["p_value"] < 0.05 else "no evidence of lack of fit")
+    return out
+
+
+def _robust_sd(res: np.ndarray, k: int) -> float:
+    """Motulsky & Brown's RSDR: 68.27th percentile of |residuals|, times n/(n−K)."""
+    n = res.size
+    q = float(np.percentile(np.abs(res), 68.27))
+    return q * n / (n - k) if n > k else q
+
+
+def rout_outliers(result, problem, *, q: float = ROUT_Q) -> dict:
+    """ROUT-like outlier detection; returns the robust fit, robust SD and flagged points."""
+    from scipy import stats
+    from scipy.optimize import least_squares
+
+    from mgkinetics.fitting.solver import residuals
+
+    law = problem.law
+    varied = list(result.covariance_names)
+    best = dict(result.values)
+    fixed = {k: v for k, v in best.items() if k not in varied}
+    r = residuals(law, problem.inputs, problem.rate, problem.weights, varied, fixed)
+    theta = np.array([best[v] for v in varied], dtype=float)
+    n, k = problem.n, len(varied)
+    out = {"method": f"ROUT-like (Cauchy-loss robust fit, FDR Q = {q:g})", "q": q, "points": []}
+    if n <= k + 1 or not varied:
+        out["robust_sd"] = None
+        return out
+    spec = {p.name: p for p in law.params}
+    bounds = ([spec[v].min for v in varied], [spec[v].max for v in varied])
+    theta = np.clip(theta, bounds[0], bounds[1])
+    scale = _robust_sd(r(theta), k) or 1.0
+    for _ in range(3):  # re-estimate the Cauchy scale from the robust residuals
+        try:
+            sol = least_squares(r, theta, loss="cauchy", f_scale=max(scale, 1e-300), bounds=bounds,
+                                x_scale="jac", method="trf")
+        except ValueError:
+            break
+        theta = sol.x
+        new = _robust_sd(r(theta), k)
+        if not new > 0 or abs(new - scale) <= 1e-6 * scale:
+            scale = new if new > 0 else scale
+            break
+        scale = new
+    res = r(theta)
+    out["robust_sd"] = float(scale)
+    out["robust_values"] = {v: float(t) for v, t in zip(varied, theta, strict=False)}
+    if not scale > 0:
+        return out
+    t = np.abs(res) / scale
+    p = 2 * stats.t.sf(t, n - k)
+    order = np.argsort(-np.abs(res))
+    # Benjamini–Hochberg-style step: the i-th largest residual is an outlier when p < Q(N-(i-1))/N;
+    # every point with a larger residual than the last one passing is flagged too.
+    last = -1
+    for i, idx in enumerate(order):
+        if p[idx] < q * (n - i) / n:
+            last = i
+    flagged = sorted(order[: last + 1].tolist())
+    out["points"] = [
+        {"line": int(problem.lines[i]),
+         "residual": float(res[i] / problem.weights[i]) if problem.weights[i] else None,
+         "robust_t": float(t[i]), "p_value": float(p[i])}
+        for i in flagged
+    ]
+    return out
+
+
+def diagnose(result, problem) -> dict:
+    """Every diagnostic of one fit as a JSON-ready dict (see the module docstring).
+
+    Examples
+    --------
+    >>> import numpy as np, mgkinetics as mgk
+    >>> s = np.array([0.5, 1, 2, 4, 8, 16.0])
+    >>> res = mgk.fit({"s_mM": s, "rate_uM_per_s": 10 * s / (2 + s) + [.1, -.1, .1, -.1, .1, -.1]},
+    ...               "michaelis_menten")
+    >>> res.diagnostics["runs"]["runs"]
+    6
+    """
+    from scipy import stats
+
+    fitted = np.asarray(result.law.evaluate(problem.inputs, dict(result.values)), dtype=float)
+    wres = problem.weights * (problem.rate - fitted)
+    n = problem.n
+    first = result.law.input_names[0]
+    order = np.argsort(problem.inputs[first], kind="stable")
+    out: dict = {}
+    lof = lack_of_fit(problem, fitted, len(result.covariance_names))
+    if lof is not None:
+        out["replicates"] = lof
+    runs = runs_test(wres[order])
+    runs["conclusion"] = ("residuals cluster by sign (p < 0.05): the curve deviates systematically"
+                          if runs["p_value"] is not None and runs["p_value"] < 0.05 else "no evidence of "
+                          "systematic deviation")
+    out["runs"] = runs
+    normality: dict = {}
+    if n >= 3 and np.ptp(wres) > 1e-12 * max(float(np.max(np.abs(wres))), 1e-300):  # not all equal
+        with warnings.catch_warnings():  # scipy's near-constant-data warning: the p value says enough
+            warnings.simplefilter("ignore", UserWarning)
+            w, p = stats.shapiro(wres)
+        normality["shapiro_wilk"] = {"W": float(w), "p_value": float(p)}
+    if n >= 20:
+        k2, p = stats.normaltest(wres)
+        normality["dagostino_pearson"] = {"K2": float(k2), "p_value": float(p)}
+    if normality:
+        out["normality"] = normality
+    if n >= 5 and np.ptp(fitted) > 0 and np.ptp(np.abs(wres)) > 0:
+        rho, p = stats.spearmanr(np.abs(wres), np.abs(fitted))
+        hint = ""
+        if rho > 0.5 and p < 0.05:
+            hint = ("the scatter grows with the rate: consider --weights relative (or poisson)"
+                    if problem.scheme.kind == "none"
+                    else "the scatter still grows with the rate after weighting")
+        elif rho < -0.5 and p < 0.05 and problem.scheme.kind in ("relative", "poisson"):
+            hint = ("the weighted scatter shrinks with the rate: the weighting may be too strong; "
+                    "consider --weights none")
+        out["weighting"] = {"spearman_rho": float(rho), "p_value": float(p), "hint": hint}
+    out["outliers"] = rout_outliers(result, problem)
+    return out
+
+
+def without_outliers(problem, result):
+    """The problem without the rows :func:`rout_outliers` flagged (listed as excluded), or None."""
+    points = (result.diagnostics or {}).get("outliers", {}).get("points", [])
+    if not points:
+        return None
+    lines = {p["line"] for p in points}
+    keep = np.array([int(line) not in lines for line in problem.lines], dtype=bool)
+    if keep.sum() <= len(result.covariance_names) + 1:
+        return None  # too few points would remain; keep flagging only
+    reasons = {p["line"]: f"outlier (ROUT-like, Q = {ROUT_Q:.0%}; robust t = {p['robust_t']:.3g}, "
+                          f"p = {p['p_value']:.2g}); excluded on request" for p in points}
+    new = tuple(Exclusion(int(line), reasons[int(line)]) for line in sorted(lines))
+    excluded = tuple(problem.excluded) + new
+    return replace(
+        problem,
+        inputs={k: v[keep] for k, v in problem.inputs.items()},
+        rate=problem.rate[keep],
+        weights=problem.weights[keep],
+        lines=problem.lines[keep],
+        excluded=tuple(sorted(excluded, key=lambda e: e.line)),
+    )

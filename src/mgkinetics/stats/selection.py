@@ -1,0 +1,203 @@
+"""Model selection: rank rate laws by AICc, test nested pairs with the extra-sum-of-squares F test.
+
+Every candidate is fitted to the same rows. A fit that fails a reality check is *not ranked*, and
+the reason is given: it did not converge, a parameter sits at a bound, or its covariance is
+singular (the data do not determine every parameter). The others are ranked by AICc (Burnham &
+Anderson 2002; K counts σ² when it is estimated, as in :mod:`mgkinetics.fitting.single`), with Akaike
+weights wᵢ = exp(−Δᵢ/2)/Σ exp(−Δⱼ/2). For declared nested pairs (:data:`NESTING`) the F test
+F = ((RSS_simple − RSS_complex)/(df_simple − df_complex)) / (RSS_complex/df_complex) says whether
+the extra parameter is justified (Motulsky & Christopoulos 2004, ch. 22).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["NESTING", "Candidate", "Selection", "select_model", "f_test"]
+
+#: (simpler, more complex) -> how the complex law reduces to the simpler one.
+NESTING: dict[tuple[str, str], str] = {
+    ("michaelis_menten", "substrate_inhibition"): "ksi -> infinity",
+    ("michaelis_menten", "hill"): "n = 1",
+    ("competitive", "mixed"): "alpha -> infinity",
+    ("uncompetitive", "mixed"): "Ki -> infinity with alpha*Ki fixed",
+    ("noncompetitive", "mixed"): "alpha = 1",
+}
+
+
+def f_test(rss_simple: float, df_simple: int, rss_complex: float, df_complex: int) -> dict:
+    """Extra-sum-of-squares F test of a simpler model nested in a more complex one.
+
+    Examples
+    --------
+    >>> round(f_test(10.0, 10, 5.0, 9)["F"], 6)
+    9.0
+    """
+    from scipy import stats
+
+    ddf = df_simple - df_complex
+    if ddf <= 0 or df_complex <= 0 or not rss_complex > 0:
+        return {"F": None, "p_value": None, "df": (ddf, df_complex)}
+    f = ((rss_simple - rss_complex) / ddf) / (rss_complex / df_complex)
+    return {"F": float(f), "p_value": float(stats.f.sf(f, ddf, df_complex)), "df": (ddf, df_complex)}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One law's fit in a selection: its AICc, weight and whether it was ranked (and why not)."""
+
+    law: str
+    fit: Any
+    aicc: float
+    ranked: bool
+    reasons: tuple[str, ...] = ()
+    delta_aicc: float | None = None
+    weight: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        st = self.fit.statistics if self.fit is not None else None
+        return {
+            "law": self.law,
+            "ranked": self.ranked,
+            "reasons_not_ranked": list(self.reasons),
+            "aicc": _num(self.aicc),
+            "delta_aicc": _num(self.delta_aicc),
+            "akaike_weight": _num(self.weight),
+            "rss": _num(st.rss) if st else None,
+            "dof": st.dof if st else None,
+            "parameters": ({k: e.value for k, e in self.fit.parameters.items()}
+                           if self.fit is not None else {}),
+        }
+
+
+def _num(x):
+    return None if x is None or not math.isfinite(float(x)) else float(x)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Candidates best first (ranked ones by AICc, then the unranked) and nested F tests."""
+
+    candidates: tuple[Candidate, ...]
+    f_tests: tuple[dict, ...] = field(default=())
+
+    @property
+    def best(self) -> Candidate | None:
+        """The ranked candidate with the lowest AICc, or None when none could be ranked."""
+        return next((c for c in self.candidates if c.ranked), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract of `mgkinetics select --format json`."""
+        return {"best": self.best.law if self.best else None,
+                "candidates": [c.to_dict() for c in self.candidates],
+                "f_tests": [dict(t) for t in self.f_tests]}
+
+    def to_text(self) -> str:
+        """A ranking table, the F tests and the reasons for unranked fits."""
+        lines = ["model selection (AICc, Akaike weights; extra-sum-of-squares F tests for nested laws)"]
+        rows = [["law", "AICc", "dAICc", "weight", "RSS", "dof"]]
+        for c in self.candidates:
+            st = c.fit.statistics if c.fit is not None else None
+            rows.append([c.law, _fmt(c.aicc), _fmt(c.delta_aicc) if c.ranked else "not ranked",
+                         _fmt(c.weight) if c.ranked else "-", _fmt(st.rss) if st else "-",
+                         str(st.dof) if st else "-"])
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines += ["  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)).rstrip()
+                  for r in rows]
+        for t in self.f_tests:
+            if t["F"] is None:
+                lines.append(f"  F test {t['simple']} vs {t['complex']}: not computed ({t.get('why', '')})")
+                continue
+            verdict = "prefer" + (f" {t['complex']}" if t["p_value"] < 0.05 else f" {t['simple']}")
+            lines.append(f"  F test {t['simple']} ({t['nesting']}) vs {t['complex']}: F({t['df'][0]}, "
+                         f"{t['df'][1]}) = {_fmt(t['F'])}, p = {_fmt(t['p_value'])} -> {verdict}")
+        for c in self.candidates:
+            for r in c.reasons:
+                lines.append(f"  {c.law} not ranked: {r}")
+        lines.append(f"  best: {self.best.law if self.best else 'none (no fit passed the reality checks)'}")
+        return "\n".join(lines) + "\n"
+
+
+def _fmt(x) -> str:
+    return "-" if x is None or not math.isfinite(float(x)) else f"{float(x):.5g}"
+
+
+def _reality(fit) -> list[str]:
+    reasons = []
+    if not fit.success:
+        reasons.append(f"the fit did not converge ({fit.message})")
+    if fit.covariance is None and fit.covariance_names:
+        reasons.append("singular covariance: the data do not determine every parameter")
+    reasons += [w for w in fit.warnings if "sits at its" in w]
+    return reasons
+
+
+def select_model(data, laws: Sequence[str], *, x: str | None = None, y: str | None = None,
+                 inhibitor: str | None = None, enzyme: str | None = None,
+                 columns: Mapping[str, str] | None = None, weights: str = "none",
+                 init: Mapping[str, float | str] | None = None, fix: Mapping[str, float | str] | None = None,
+                 input_units: Mapping[str, str] | None = None) -> Selection:
+    """Fit each law to the same data and rank them.
+
+    ``init`` and ``fix`` entries are given to each law that has such a parameter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = np.array([0.25, 0.5, 1, 2, 4, 8, 16, 32.0])
+    >>> v = 10 * s / (2 + s) * (1 + 0.03 * np.array([1, -1, 1, -1, -1, 1, -1, 1]))
+    >>> sel = select_model({"s_mM": s, "rate_uM_per_s": v}, ["michaelis_menten", "hill"])
+    >>> sel.best.law
+    'michaelis_menten'
+    """
+    from mgkinetics.errors import MgKineticsError
+    from mgkinetics.fitting.single import fit as fit_law
+    from mgkinetics.laws.registry import get_law
+
+    cands = []
+    for name in laws:
+        law = get_law(name)
+        mine = {k: v for k, v in (init or {}).items() if k in law.param_names}
+        held = {k: v for k, v in (fix or {}).items() if k in law.param_names}
+        try:
+            res = fit_law(data, law, x=x, y=y, inhibitor=inhibitor, enzyme=enzyme, columns=columns,
+                          weights=weights, init=mine, fix=held, input_units=input_units)
+        except MgKineticsError as exc:
+            cands.append(Candidate(law.name, None, math.nan, False, (f"could not be fitted: {exc}",)))
+            continue
+        reasons = _reality(res)
+        cands.append(Candidate(law.name, res, res.statistics.aicc, not reasons, tuple(reasons)))
+    ranked = [c for c in cands if c.ranked and math.isfinite(c.aicc)]
+    ns = {c.fit.statistics.n for c in ranked}
+    if len(ns) > 1:  # AICc compares fits of the same rows only
+        raise _different_rows(ns)
+    best = min((c.aicc for c in ranked), default=math.nan)
+    total = sum(math.exp(-(c.aicc - best) / 2) for c in ranked)
+    out = []
+    for c in sorted(ranked, key=lambda c: c.aicc):
+        d = c.aicc - best
+        out.append(Candidate(c.law, c.fit, c.aicc, True, (), d, math.exp(-d / 2) / total))
+    out += [c for c in cands if c not in ranked]
+    tests = []
+    by_name = {c.law: c for c in cands}
+    for (simple, complex_), how in NESTING.items():
+        if simple in by_name and complex_ in by_name:
+            a, b = by_name[simple], by_name[complex_]
+            t = {"simple": simple, "complex": complex_, "nesting": how}
+            if not (a.ranked and b.ranked):
+                t.update(F=None, p_value=None, df=None, why="a fit failed its reality checks")
+            else:
+                t.update(f_test(a.fit.statistics.rss, a.fit.statistics.dof, b.fit.statistics.rss,
+                                b.fit.statistics.dof))
+            tests.append(t)
+    return Selection(tuple(out), tuple(tests))
+
+
+def _different_rows(ns) -> Exception:
+    from mgkinetics.errors import FitError
+
+    return FitError(f"the laws used different numbers of rows ({sorted(ns)}); AICc needs the same rows")
