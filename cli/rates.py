@@ -26,43 +26,36 @@ def _read_table(path: str, what: str):
         raise DataFormatError(path, [Problem(None, None, f"cannot read the {what} as CSV: {exc}")]) from None
 
 
-def _load_traces(path: str):
-    """The traces table of ``path``: a CSV with plate, well, time_s, wavelength_nm, temperature_C, signal.
+def _is_long_traces(path: str) -> bool:
+    """True when the file's first line is the header of a long traces table (plate, well, time_s ...)."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            header = {h.strip() for h in fh.readline().replace(";", ",").split(",")}
+    except OSError:
+        return False
+    return {"plate", "well", "time_s", "signal"} <= header
 
-    To switch to ``mgkinetics.data.plates.read_traces`` (instrument exports) once main has it.
+
+def _load_traces(path: str, wavelength_nm: float | None):
+    """The traces of ``path``: a long traces CSV (plate, well, time_s, wavelength_nm, temperature_C,
+    signal) read as is, or any export :func:`mgkinetics.read_traces` recognises (SpectraMax,
+    Multiskan, a wide time x well table).
+
+    Returns the traces and the cells the reader did not keep (listed on stderr, never dropped silently).
     """
-    frame = _read_table(path, "traces")
-    for col in ("plate",):
-        if col in frame.columns:
-            frame[col] = frame[col].str.strip()
-    return frame
+    import mgkinetics as mgk
+
+    if _is_long_traces(path):
+        return _read_table(path, "traces"), ()
+    read = mgk.read_traces(path, wavelength_nm=None if wavelength_nm is None else int(wavelength_nm))
+    return read, read.skipped
 
 
 def _load_layout(path: str):
-    """The layout of ``path`` (CSV, one row per well); numeric unit-suffixed columns become numbers."""
-    import pandas as pd
+    """The layout of ``path`` (CSV, TSV or xlsx, one row per well) via :func:`mgkinetics.read_layout`."""
+    import mgkinetics as mgk
 
-    from mgkinetics.errors import DataFormatError, Problem
-    from mgkinetics.units import parse_column
-
-    frame = _read_table(path, "layout")
-    problems = []
-    for col in frame.columns:
-        if parse_column(col)[1] is None:
-            continue
-        numeric = pd.to_numeric(frame[col], errors="coerce")
-        for i in frame.index[numeric.isna() & frame[col].notna()]:
-            problems.append(
-                Problem(
-                    int(i) + 2,
-                    col,
-                    f"'{frame.at[i, col]}' is not a number; leave the cell empty for a missing value",
-                )
-            )
-        frame[col] = numeric
-    if problems:
-        raise DataFormatError(path, problems)
-    return frame
+    return mgk.read_layout(path, plate_wells=384)
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -139,8 +132,9 @@ def rates(
     rate_unit,
     out,
 ):
-    """Initial rates of every sample well of TRACES (CSV: plate, well, time_s, wavelength_nm,
-    temperature_C, signal), one row per well in --out, with SE, window, method and flags.
+    """Initial rates of every sample well of TRACES, one row per well in --out, with SE, window,
+    method and flags. TRACES is a long CSV (plate, well, time_s, wavelength_nm, temperature_C,
+    signal) or a plate-reader export that `mgkinetics traces` reads.
 
     Example:
 
@@ -154,8 +148,9 @@ def rates(
                 f"--out {out} is an input file; choose another path so the input is not overwritten"
             )
     wells = "auto" if blank.strip().lower() == "auto" else [w.strip() for w in blank.split(",") if w.strip()]
+    read, skipped = _load_traces(traces, wavelength_nm)
     table = initial_rates(
-        _load_traces(traces),
+        read,
         _load_layout(layout),
         method=method,
         epsilon=epsilon,
@@ -174,5 +169,7 @@ def rates(
         f"{len(table.frame)} sample wells -> {out} ({n_flagged} flagged, {len(table.excluded)} excluded)",
         err=True,
     )
+    if skipped:
+        click.echo(f"  {len(skipped)} cells of {traces} hold no reading (e.g. {skipped[0]})", err=True)
     for row in table.excluded.itertuples():
         click.echo(f"  excluded plate {row.plate} well {row.well}: {row.reason}", err=True)

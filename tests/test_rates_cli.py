@@ -84,6 +84,35 @@ def test_linear_method_and_blank_list(files, tmp_path):
     assert (got.method == "linear").all() and "rate_nM_per_s" in got
 
 
+def test_wide_export_through_read_traces(files, tmp_path):
+    # a generic wide table (Time [s], A1, A2 ...) goes through mgkinetics.read_traces
+    root, traces, layout, _ = files
+    wide = traces.pivot(index="time_s", columns="well", values="signal")
+    wide.index.name = "Time [s]"
+    wide.to_csv(tmp_path / "wide.csv")
+    out = tmp_path / "w.csv"
+    res = run(
+        "rates",
+        tmp_path / "wide.csv",
+        "--layout",
+        root / "layout.csv",
+        "--wavelength",
+        340,
+        "--stoichiometry",
+        2,
+        "--substrate",
+        "mgatp_mM",
+        "--out",
+        out,
+    )
+    assert res.exit_code == 0, res.output
+    got = pd.read_csv(out).set_index("well")
+    ref = pd.read_csv(root / "layout.csv")  # same wells as the long table
+    assert len(got) == int((ref.role == "sample").sum())
+    api = initial_rates(traces, layout, stoichiometry=2, substrate_column="mgatp_mM").frame.set_index("well")
+    np.testing.assert_allclose(got.loc[api.index, "rate_uM_per_s"], api.rate_uM_per_s, rtol=1e-6)
+
+
 def test_refuses_to_overwrite_an_input(files):
     root, *_ = files
     for target in ("traces.csv", "layout.csv"):
@@ -97,7 +126,7 @@ def test_bad_inputs_exit_2(files, tmp_path):
     out = tmp_path / "x.csv"
     assert_user_error(
         run("rates", tmp_path / "missing.csv", "--layout", root / "layout.csv", "--out", out),
-        "traces file not found",
+        "no such file",
     )
     assert_user_error(
         run("rates", root / "traces.csv", "--layout", root / "layout.csv", "--epsilon", "6.22", "--out", out),

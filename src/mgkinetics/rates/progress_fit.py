@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataFormatError, FitError, Problem
-from ..results import Estimate
 from ..units import convert, parse_column, parse_unit
 from .estimate import MIN_PROGRESS_POINTS
 from .initial_progress import fit_initial_progress
@@ -41,7 +40,7 @@ class ProgressFitResult:
 
     Attributes
     ----------
-    parameters : Mapping[str, Estimate]
+    parameters : Mapping[str, mgkinetics.Estimate]
         Shared parameters (``kcat`` in 1/s, ``km`` and ``ki_product`` in the substrate column's unit)
         and per-well ones named ``<name>_<well>``, with SE and asymptotic-t CIs.
     per_well : pandas.DataFrame
@@ -56,7 +55,7 @@ class ProgressFitResult:
         The lmfit MinimizerResult (escape hatch).
     """
 
-    parameters: Mapping[str, Estimate]
+    parameters: Mapping[str, Any]
     per_well: pd.DataFrame
     success: bool
     message: str
@@ -184,6 +183,8 @@ def fit_progress_curves(
     """
     import lmfit
     from scipy import stats
+
+    from .. import Estimate  # the package's public result type (imported here: no import cycle)
 
     bad = [s for s in shared if s not in SHAREABLE]
     if bad:
