@@ -182,9 +182,6 @@ def fit_progress_curves(
         Bad tables, a well without S₀ or enzyme, or nothing to fit.
     """
     import lmfit
-    from scipy import stats
-
-    from .. import Estimate  # the package's public result type (imported here: no import cycle)
 
     bad = [s for s in shared if s not in SHAREABLE]
     if bad:
@@ -207,19 +204,7 @@ def fit_progress_curves(
         else float(coupling_lag_s)
     )
     wells, s0_unit = _well_inputs(plate, enzyme_column, lag, lags_skipped)
-    kcat0, km0, a00 = _starts(wells, g, lag)
-    params = lmfit.Parameters()
-    for name, start in (("kcat", kcat0), ("km", km0)):
-        if name in shared:
-            params.add(name, value=start, min=0.0)
-        else:
-            for w, *_ in wells:
-                params.add(f"{name}_{w.well}", value=start, min=0.0)
-    if product_inhibition:
-        params.add("ki_product", value=10.0 * km0, min=1e-12)
-    params.add("lag_s", value=lag, min=0.0, max=max(30.0, 2 * lag), vary=fit_lag)
-    for (w, *_), a0 in zip(wells, a00):
-        params.add(f"a0_{w.well}", value=float(a0))
+    params = _parameters(wells, g, lag, shared, product_inhibition, fit_lag)
 
     def residual(p):
         v = p.valuesdict()
@@ -234,30 +219,53 @@ def fit_progress_curves(
 
     with np.errstate(all="ignore"):
         res = lmfit.minimize(residual, params, method="leastsq")
+    return _result(res, wells, s0_unit, ci_level)
+
+
+def _parameters(wells, g, lag, shared, product_inhibition, fit_lag):
+    """lmfit Parameters with starting values from the per-well fits."""
+    import lmfit
+
+    kcat0, km0, a00 = _starts(wells, g, lag)
+    params = lmfit.Parameters()
+    for name, start in (("kcat", kcat0), ("km", km0)):
+        if name in shared:
+            params.add(name, value=start, min=0.0)
+        else:
+            for w, *_ in wells:
+                params.add(f"{name}_{w.well}", value=start, min=0.0)
+    if product_inhibition:
+        params.add("ki_product", value=10.0 * km0, min=1e-12)
+    params.add("lag_s", value=lag, min=0.0, max=max(30.0, 2 * lag), vary=fit_lag)
+    for (w, *_), a0 in zip(wells, a00):
+        params.add(f"a0_{w.well}", value=float(a0))
+    return params
+
+
+def _result(res, wells, s0_unit, ci_level: float) -> ProgressFitResult:
+    """Estimates with units and asymptotic-t intervals, the per-well table and the fit statistics."""
+    from scipy import stats
+
+    from .. import Estimate  # the package's public result type (imported here: no import cycle)
+
     dof = max(int(res.ndata - res.nvarys), 1)
     q = float(stats.t.ppf(0.5 + ci_level / 2, dof))
     conc_factor = float(convert(1.0, "mM", s0_unit))
+    units = {
+        "kcat": (1.0, parse_unit("1/s")),
+        "lag": (1.0, _SECONDS),
+        "km": (conc_factor, s0_unit),
+        "ki": (conc_factor, s0_unit),
+    }
     estimates = {}
     for name, par in res.params.items():
-        base = name.split("_")[0]
-        factor, unit = {"kcat": (1.0, parse_unit("1/s")), "a0": (1.0, None), "lag": (1.0, None)}.get(
-            base, (conc_factor, s0_unit)
-        )
-        if base == "lag":
-            factor, unit = 1.0, _SECONDS
-        if unit is None:
+        if name.split("_")[0] not in units:
             continue  # baselines are in signal units: reported in per_well
+        factor, unit = units[name.split("_")[0]]
         se = None if par.stderr is None or not np.isfinite(par.stderr) else float(par.stderr) * factor
         value = float(par.value) * factor
-        estimates[name] = Estimate(
-            name,
-            value,
-            se,
-            None if se is None else value - q * se,
-            None if se is None else value + q * se,
-            unit,
-            ci_level=ci_level,
-        )
+        low, high = (None, None) if se is None else (value - q * se, value + q * se)
+        estimates[name] = Estimate(name, value, se, low, high, unit, fixed=not par.vary, ci_level=ci_level)
     per_well = pd.DataFrame(
         {
             "plate": [w.plate for w, *_ in wells],
@@ -268,7 +276,6 @@ def fit_progress_curves(
             "n_points": [t.size for _, t, _, _ in wells],
         }
     )
-    success = bool(res.success) and bool(res.errorbars)
     message = str(res.message) + ("" if res.errorbars else "; the covariance could not be estimated")
     stats_out = dict(
         n_points=int(res.ndata),
@@ -279,4 +286,6 @@ def fit_progress_curves(
         coupling_lag_s=float(res.params["lag_s"].value),
         nfev=int(res.nfev),
     )
-    return ProgressFitResult(estimates, per_well, success, message, stats_out, res)
+    return ProgressFitResult(
+        estimates, per_well, bool(res.success) and bool(res.errorbars), message, stats_out, res
+    )
