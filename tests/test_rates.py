@@ -313,3 +313,26 @@ def test_line_window_skips_lag_and_stops_at_curvature():
     assert win.stop < t.size
     assert "conversion" in win.reason or "quadratic" in win.reason
     assert abs(win.slope) * t[win.stop - 1] / (6.22 * s0) <= 0.10 + 1e-12
+
+
+def test_two_plates_each_with_its_own_blank():
+    # plate ids as text in the traces (a CSV read as text) and as integers in the layout
+    t = np.arange(0.0, 60.0, 5.0)
+    rows = []
+    for plate, drift in (("1", 1e-4), ("2", -3e-4)):
+        for well, y in (("A1", 1.0 - 0.002 * t + drift * t), ("A2", 0.5 + drift * t)):
+            rows += [
+                dict(plate=plate, well=well, time_s=ti, wavelength_nm=340, temperature_C=25.0, signal=yi)
+                for ti, yi in zip(t, y)
+            ]
+    layout = pd.DataFrame(
+        {
+            "plate": [1, 1, 2, 2],
+            "well": ["A1", "A2", "A1", "A2"],
+            "role": ["sample", "blank", "sample", "blank"],
+        }
+    )
+    table = initial_rates(pd.DataFrame(rows), layout, stoichiometry=2)
+    assert list(table.frame.plate) == [1, 2]
+    np.testing.assert_allclose(table.frame.rate_uM_per_s, 0.002 / (2 * EL_PER_MM) * 1000, rtol=1e-9)
+    assert table.excluded.empty

@@ -15,7 +15,16 @@ import pandas as pd
 
 from ..errors import DataFormatError, Problem
 
-__all__ = ["TRACE_COLUMNS", "ROLES", "WellTrace", "check_traces", "check_layout", "split_wells", "well_order"]
+__all__ = [
+    "TRACE_COLUMNS",
+    "ROLES",
+    "WellTrace",
+    "check_traces",
+    "check_layout",
+    "normal_plates",
+    "split_wells",
+    "well_order",
+]
 
 #: Columns a traces table must have (the PlateRead contract of ``mgkinetics.data.plates``).
 TRACE_COLUMNS: tuple[str, ...] = ("plate", "well", "time_s", "wavelength_nm", "temperature_C", "signal")
@@ -55,6 +64,15 @@ def _normal_well(text) -> str | None:
     return f"{m.group(1).upper()}{int(m.group(2))}" if m else None
 
 
+def normal_plates(values: pd.Series) -> pd.Series:
+    """Plate ids as int when every id is a whole number (``1``, ``"1"``, ``1.0``), else as stripped text,
+    so that a CSV read as text and a reader's integers name the same plate."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.notna().all() and bool(np.all(np.mod(numeric.to_numpy(dtype=float), 1) == 0)):
+        return numeric.astype(int)
+    return values.astype(str).str.strip()
+
+
 def _frame_of(obj, what: str) -> pd.DataFrame:
     frame = getattr(obj, "frame", obj)
     if not isinstance(frame, pd.DataFrame):
@@ -88,6 +106,7 @@ def check_traces(traces) -> pd.DataFrame:
         )
     out = frame.loc[:, list(TRACE_COLUMNS)].copy()
     out.insert(0, "line", np.arange(len(out)) + 2)
+    out["plate"] = normal_plates(out["plate"])
     problems: list[Problem] = []
     raw_wells = out["well"].to_numpy(dtype=object)
     names = {raw: _normal_well(raw) for raw in pd.unique(raw_wells)}  # each distinct name once
@@ -140,6 +159,8 @@ def check_layout(layout) -> pd.DataFrame:
             ],
         )
     out = frame.copy()
+    if "plate" in out.columns:
+        out["plate"] = normal_plates(out["plate"])
     problems: list[Problem] = []
     seen: dict[tuple, int] = {}
     wells = []
