@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..errors import DataFormatError, Problem
 from ..units import column_suffix, convert
-from .estimate import line_rate, prefer_progress, progress_rates
+from .estimate import depletion_bias_bound, line_rate, prefer_progress, progress_rates
 from .inputs import well_order
 from .lag import LAGS_SKIPPED, estimate_coupling_lag
 from .plate import check_options, prepare_plate
@@ -31,6 +31,10 @@ def _estimate(samples, method, g, rel, max_conversion, min_points, coupling_lag_
         for w in samples
     ]
     results = [est for est, _ in lines]
+    for w, est in zip(samples, results):
+        if depletion_bias_bound(est, w) > est.se_mM_s:  # only when S0 is known (else the bound is inf)
+            if np.isfinite(w.s0_mM):
+                est.flags.append("depletion_bias_exceeds_se")
     if method == "linear":
         return results, lag
     prog = progress_rates(samples, lines, g, rel, lag)
