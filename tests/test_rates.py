@@ -207,7 +207,10 @@ def test_standard_curve_replaces_epsilon():
     signals = {"A1": 1.0 - 0.002 * t + 1e-4 * rng.standard_normal(t.size), **std}
     conc = dict(zip(std, (0.0, 50.0, 100.0, 200.0, 300.0)))
     traces, layout = _plate_of(signals, t, roles={w: "standard" for w in std}, extra={"nadh_uM": conc})
-    with_eps = initial_rates(traces, layout).frame.set_index("well").loc["A1"]
+    eps_table = initial_rates(traces, layout)
+    with_eps = eps_table.frame.set_index("well").loc["A1"]
+    assert sorted(eps_table.excluded.well) == sorted(std)  # unused standards are reported, not dropped
+    assert eps_table.excluded.reason.str.contains("standard_column").all()
     with_std = initial_rates(traces, layout, standard_column="nadh_uM")
     row = with_std.frame.set_index("well").loc["A1"]
     assert row.rate_uM_per_s == pytest.approx(with_eps.rate_uM_per_s, rel=0.01)

@@ -106,8 +106,8 @@ def _substrate_mM(row: pd.Series, column: str | None) -> float:
     return float(convert(float(value), parse_column(column)[1], "mM"))
 
 
-def _gather(wells, layout, rows, substrate_column, blank, slopes):
-    """Sample wells with blank-corrected signals; every other well reported in ``excluded``."""
+def _gather(wells, layout, rows, substrate_column, blank, slopes, standard_column):
+    """Sample wells with blank-corrected signals; every well not used is reported in ``excluded``."""
     samples, excluded = [], []
     for (plate, well), tr in wells.items():
         row = rows.get((plate, well))
@@ -116,6 +116,16 @@ def _gather(wells, layout, rows, substrate_column, blank, slopes):
             continue
         if row["role"] == "blank" and tr.time_s.size < 3:
             excluded.append((plate, well, "blank", f"only {tr.time_s.size} finite reads; a blank needs 3"))
+        if row["role"] == "standard" and standard_column is None:
+            excluded.append(
+                (
+                    plate,
+                    well,
+                    "standard",
+                    "standard well not used: pass standard_column to fit "
+                    "the standard curve (epsilon and path length were used)",
+                )
+            )
         if row["role"] != "sample":
             continue
         if tr.time_s.size < 3:
@@ -243,7 +253,7 @@ def prepare_plate(
     per_mM, rel, scale_meta = _signal_per_mM(epsilon, path_length, standard_column, lay, wells)
     rows = _layout_rows(lay, wells.keys())
     slopes = blank_slopes(wells, rows)
-    samples, excluded = _gather(wells, lay, rows, substrate_column, blank, slopes)
+    samples, excluded = _gather(wells, lay, rows, substrate_column, blank, slopes, standard_column)
     direction = _direction(samples, sign)
     meta = dict(
         scale_meta,
