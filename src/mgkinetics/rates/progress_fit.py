@@ -25,7 +25,7 @@ from .initial_progress import fit_initial_progress
 from .lag import estimate_coupling_lag
 from .linear import ols_line
 from .plate import prepare_plate
-from .progress import mm_substrate
+from .progress import mm_substrate, mm_substrate_jacobian
 
 __all__ = ["ProgressFitResult", "fit_progress_curves", "SHAREABLE"]
 
@@ -217,9 +217,39 @@ def fit_progress_curves(
             out.append(y - (v[f"a0_{w.well}"] + g * (w.s0_mM - s)))
         return np.concatenate(out)
 
+    # analytic Jacobian (traces.md 2.2) without product inhibition; finite differences with it
+    jacobian = None if product_inhibition else _jacobian_function(wells, g, shared)
     with np.errstate(all="ignore"):
-        res = lmfit.minimize(residual, params, method="leastsq")
+        res = lmfit.minimize(residual, params, method="leastsq", Dfun=jacobian)
     return _result(res, wells, s0_unit, ci_level)
+
+
+def _jacobian_function(wells, g: float, shared):
+    """Dfun for lmfit: ∂residual/∂parameter (rows: reads of all wells; columns: varying parameters)."""
+    sizes = [t.size for _, t, _, _ in wells]
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+
+    def jacobian(p):
+        v = p.valuesdict()
+        cols = {}
+        n = int(offsets[-1])
+        for k, (w, t, _, e) in enumerate(wells):
+            rows = slice(offsets[k], offsets[k + 1])
+            kcat = v["kcat"] if "kcat" in shared else v[f"kcat_{w.well}"]
+            km = max(v["km"] if "km" in shared else v[f"km_{w.well}"], 1e-15)
+            d = mm_substrate_jacobian(t - v["lag_s"], s0=w.s0_mM, vmax=kcat * e, km=km)
+            # residual = y − (a0 + g·(S0 − S)): ∂r/∂θ = g·∂S/∂θ, ∂r/∂a0 = −1, ∂r/∂lag = −g·∂S/∂t
+            for name, values in (
+                (f"a0_{w.well}", -np.ones(t.size)),
+                ("kcat" if "kcat" in shared else f"kcat_{w.well}", g * d["dvmax"] * e),
+                ("km" if "km" in shared else f"km_{w.well}", g * d["dkm"]),
+                ("lag_s", -g * d["dt"]),
+            ):
+                cols.setdefault(name, np.zeros(n))[rows] = values
+        names = [name for name, par in p.items() if par.vary]
+        return np.column_stack([cols[name] for name in names])
+
+    return jacobian
 
 
 def _parameters(wells, g, lag, shared, product_inhibition, fit_lag):
