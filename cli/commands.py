@@ -16,6 +16,7 @@ from .options import (
     write_output,
 )
 from .plotting import check_plot_path, progress_enabled, write_plot
+from .rates import compute_rates, echo_rates_summary, rate_options
 
 __all__ = ["fit", "laws"]
 
@@ -53,6 +54,7 @@ __all__ = ["fit", "laws"]
 @output_options("text", "json", "csv", "enzymeml")
 @plot_option("the fits (data, curve, confidence band, residuals)")
 @quiet_option
+@rate_options(layout_required=False, method_flag="--rate-method")
 def fit(
     files,
     law,
@@ -71,12 +73,15 @@ def fit(
     out,
     plot,
     quiet,
+    rate_settings,
     **data,
 ):
-    """Fit a rate law to the initial rates in FILES (CSV).
+    """Fit a rate law to the initial rates in FILES (CSV, TSV, xlsx).
 
     Each file (and each --group) is fitted separately, unless --shared names parameters to share:
-    then all of them are fitted together in one global fit.
+    then all of them are fitted together in one global fit. With --layout, FILES are plate traces
+    (an instrument export or a traces CSV): each is turned into initial rates first (as `mgkinetics
+    rates` does), and every well is accounted for on stderr.
     """
     from mgkinetics.report import text as report
 
@@ -88,6 +93,9 @@ def fit(
         if v is not None
     }
     check_plot_path(plot, files)
+    sources = ", ".join(files)
+    if rate_settings["layout"]:
+        files = _rates_of(files, rate_settings)
     shared_names = [p.strip() for p in shared.split(",") if p.strip()]
     if shared_names:
         _fit_shared(files, law, shared_names, data, groups=groups, conditions=conditions, fmt=fmt, out=out,
@@ -126,9 +134,19 @@ def fit(
             for f in failed
         )
         raise UserError(
-            f"{', '.join(files)}: {len(failed)} fit(s) did not converge ({names}); results above "
+            f"{sources}: {len(failed)} fit(s) did not converge ({names}); results above "
             "are the last iterate. Try --init with better starting values"
         )
+
+
+def _rates_of(files, settings):
+    """Each traces file as a Dataset of initial rates, every well accounted for on stderr."""
+    datasets = []
+    for traces in files:
+        table, skipped = compute_rates(traces, settings)
+        echo_rates_summary(table, skipped, traces)
+        datasets.append(table.to_dataset(source=f"{traces} (initial rates)"))
+    return datasets
 
 
 def _progress_bar(quiet: bool):
