@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import data_kwargs, data_options, output_options
+from .options import data_kwargs, data_options, output_options, read_table
 
 __all__ = ["batch"]
 
@@ -30,7 +30,7 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, **data):
     if fmt == "parquet" and not out:
         raise click.UsageError("--format parquet needs --out PATH")
     result = fit_many(
-        file, law, curve, **data_kwargs(data), engine=engine, scheduler=scheduler, chunk_size=chunk_size,
+        read_table(file, data), law, curve, **data_kwargs(data), engine=engine, scheduler=scheduler, chunk_size=chunk_size,
     )
     if fmt == "parquet":
         result.to_parquet(out)

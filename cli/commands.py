@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .options import data_kwargs, data_options, interval_options, output_options, parse_pairs, write_output
+from .options import (data_kwargs, data_options, interval_options, output_options, parse_pairs, read_table,
+                      write_output)
 
 __all__ = ["fit", "laws"]
 
@@ -78,7 +79,7 @@ def fit(
         return
     results = [
         _fit_one(
-            file,
+            read_table(file, data),
             law,
             **data_kwargs(data),  # fresh dicts for each file, as the library may keep them
             group=list(groups) or None,
@@ -148,7 +149,7 @@ def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out):
         raise UserError("--shared writes text or json; use --format json for a machine-readable result")
     options = data_kwargs(data)
     result = globalfit.fit_shared(
-        list(files), law, shared, group=list(groups) or None, conditions=conditions or None, **options
+        [read_table(f, data) for f in files], law, shared, group=list(groups) or None, conditions=conditions or None, **options
     )
     write_output(report.global_to_json(result) if fmt == "json" else report.global_to_text(result), out)
     if not result.success:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import data_kwargs, data_options, interval_options, output_options, write_output
+from .options import data_kwargs, data_options, interval_options, output_options, read_table, write_output
 
 __all__ = ["compare"]
 
@@ -47,7 +47,7 @@ def compare(
     split = [s.strip() for s in shared.split(",") if s.strip()]
     test = [s.strip() for s in tested.split(",") if s.strip()] or None
     result = cmp.compare(
-        list(files) if len(files) > 1 else files[0],
+        [read_table(f, data) for f in files] if len(files) > 1 else read_table(files[0], data),
         law,
         by=by,
         reference=reference,

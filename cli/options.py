@@ -1,15 +1,23 @@
-"""Option parsing shared by the commands (click only; no library imports)."""
+"""Option parsing shared by the commands (click only; the library is imported by `read_table` alone)."""
 
 from __future__ import annotations
 
 import click
 
-__all__ = ["parse_pairs", "write_output", "data_options", "data_kwargs", "output_options", "interval_options"]
+__all__ = [
+    "parse_pairs",
+    "write_output",
+    "data_options",
+    "data_kwargs",
+    "read_table",
+    "output_options",
+    "interval_options",
+]
 
 
-
-def parse_pairs(values: tuple[str, ...], option: str, *, form: str = "NAME=VALUE",
-                example: str = "km=0.5") -> dict[str, str]:
+def parse_pairs(
+    values: tuple[str, ...], option: str, *, form: str = "NAME=VALUE", example: str = "km=0.5"
+) -> dict[str, str]:
     """``("km=0.5", "vmax=2")`` -> ``{"km": "0.5", "vmax": "2"}``; BadParameter naming the option."""
     out: dict[str, str] = {}
     for item in values:
@@ -28,20 +36,70 @@ _DATA_OPTIONS = (
     ("--y", "y_col", {"help": "Rate column (found by name or unit when omitted)."}),
     ("--inhibitor", "inhibitor", {"help": "Inhibitor column, for inhibition laws."}),
     ("--enzyme", "enzyme", {"help": "Enzyme column, or a constant with its unit (e.g. 2nM)."}),
-    ("--column", "column_pairs", {**_PAIRS, "metavar": "INPUT=COLUMN",
-                                  "help": "Column for any other law input (e.g. atp_total=ATP_mM)."}),
-    ("--weights", "weights", {"default": "none", "show_default": True,
-                              "help": "none, relative (1/y^2), poisson (1/y), replicates (SD of replicates), "
-                                      "replicates:pooled or sd:COLUMN (absolute SD)."}),
-    ("--fix", "fix_pairs", {**_PAIRS, "metavar": "P=V",
-                            "help": "Hold a parameter fixed (value in the fitted unit, or with a unit: "
-                                    "km=500uM)."}),
-    ("--init", "init_pairs", {**_PAIRS, "metavar": "P=V",
-                              "help": "Starting value of a parameter."}),
-    ("--input-unit", "input_unit_pairs", {**_PAIRS, "metavar": "COLUMN=UNIT",
-                                          "help": "Unit of a column whose name has no unit suffix "
-                                                  "(e.g. S=mM, v=uM/min)."}),
+    (
+        "--column",
+        "column_pairs",
+        {
+            **_PAIRS,
+            "metavar": "INPUT=COLUMN",
+            "help": "Column for any other law input (e.g. atp_total=ATP_mM).",
+        },
+    ),
+    (
+        "--weights",
+        "weights",
+        {
+            "default": "none",
+            "show_default": True,
+            "help": "none, relative (1/y^2), poisson (1/y), replicates (SD of replicates), "
+            "replicates:pooled or sd:COLUMN (absolute SD).",
+        },
+    ),
+    (
+        "--fix",
+        "fix_pairs",
+        {
+            **_PAIRS,
+            "metavar": "P=V",
+            "help": "Hold a parameter fixed (value in the fitted unit, or with a unit: km=500uM).",
+        },
+    ),
+    ("--init", "init_pairs", {**_PAIRS, "metavar": "P=V", "help": "Starting value of a parameter."}),
+    (
+        "--input-unit",
+        "input_unit_pairs",
+        {
+            **_PAIRS,
+            "metavar": "COLUMN=UNIT",
+            "help": "Unit of a column whose header has none (e.g. S=mM, v=uM/min, 'Y*=uM/min').",
+        },
+    ),
+    (
+        "--sheet",
+        "sheet",
+        {"metavar": "NAME", "help": "Sheet of an .xlsx workbook (default: the first that holds a table)."},
+    ),
+    (
+        "--replicates",
+        "replicates",
+        {
+            "metavar": "PATTERN",
+            "help": "Replicate columns side by side, e.g. 'Rate *' (recognised "
+            "automatically when they share a stem and a unit).",
+        },
+    ),
+    (
+        "--pool",
+        "pool",
+        {
+            "is_flag": True,
+            "default": False,
+            "help": "Fit rows with different labels (e.g. variants) as one data set instead of refusing.",
+        },
+    ),
 )
+#: Options that say how a file is read (used by `read_table`, not passed on as keywords).
+_READ_OPTIONS = ("sheet", "replicates")
 
 
 def data_options(*, column: bool = True, input_unit: bool = True):
@@ -71,7 +129,11 @@ _PAIR_KEYWORDS = {
     "input_unit_pairs": ("input_units", "--input-unit"),
 }
 _PLAIN_KEYWORDS = {
-    "x_col": "x", "y_col": "y", "inhibitor": "inhibitor", "enzyme": "enzyme", "weights": "weights",
+    "x_col": "x",
+    "y_col": "y",
+    "inhibitor": "inhibitor",
+    "enzyme": "enzyme",
+    "weights": "weights",
 }
 
 
@@ -83,6 +145,8 @@ def data_kwargs(values: dict) -> dict:
     ``input_units`` is None when empty, the other dicts may be empty.
     """
     out = {kw: values[name] for name, kw in _PLAIN_KEYWORDS.items() if name in values}
+    if values.get("pool"):
+        out["pool"] = True
     for name, (kw, option) in _PAIR_KEYWORDS.items():
         if name in values:
             out[kw] = parse_pairs(values[name], option)
@@ -91,14 +155,24 @@ def data_kwargs(values: dict) -> dict:
     return out
 
 
+def read_table(path, values: dict):
+    """Read FILE with the library's reader (:func:`mgkinetics.read_csv`) and the command's
+    --input-unit, --sheet and --replicates, so the command line reads exactly as the library does."""
+    from mgkinetics.data.table import read_csv
+
+    units = parse_pairs(values.get("input_unit_pairs", ()), "--input-unit") or None
+    return read_csv(path, input_units=units, sheet=values.get("sheet"), wide=values.get("replicates"))
+
+
 def output_options(*formats: str):
     """Decorator adding ``--format`` (parameter ``fmt``; the first format is the default) and ``--out``."""
     out_help = "Write here instead of stdout" + (" (required for parquet)." if "parquet" in formats else ".")
 
     def decorate(f):
         f = click.option("--out", type=click.Path(dir_okay=False, writable=True), help=out_help)(f)
-        return click.option("--format", "fmt", type=click.Choice(list(formats)),
-                            default=formats[0], show_default=True)(f)
+        return click.option(
+            "--format", "fmt", type=click.Choice(list(formats)), default=formats[0], show_default=True
+        )(f)
 
     return decorate
 
@@ -116,16 +190,32 @@ def interval_options(*, what: str, min_bootstrap: int):
     """``--ci``, ``--bootstrap``, ``--bootstrap-kind`` and ``--seed`` (parameters ci_method,
     n_bootstrap, bootstrap_kind, seed), for the intervals of ``what``."""
     options = [
-        click.option("--ci", "ci_method", type=click.Choice(["asymptotic", "profile", "bootstrap"]),
-                     default="asymptotic", show_default=True,
-                     help=f"Intervals of {what}: asymptotic (delta method), profile likelihood "
-                          "or bootstrap."),
-        click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min_bootstrap), default=1000,
-                     show_default=True, help="Bootstrap resamples (with --ci bootstrap)."),
-        click.option("--bootstrap-kind", type=click.Choice(["case", "residual"]), default="case",
-                     show_default=True, help="Resample rows (case) or residuals."),
-        click.option("--seed", type=int, default=None,
-                     help="Random seed: the same seed gives the same intervals."),
+        click.option(
+            "--ci",
+            "ci_method",
+            type=click.Choice(["asymptotic", "profile", "bootstrap"]),
+            default="asymptotic",
+            show_default=True,
+            help=f"Intervals of {what}: asymptotic (delta method), profile likelihood or bootstrap.",
+        ),
+        click.option(
+            "--bootstrap",
+            "n_bootstrap",
+            type=click.IntRange(min_bootstrap),
+            default=1000,
+            show_default=True,
+            help="Bootstrap resamples (with --ci bootstrap).",
+        ),
+        click.option(
+            "--bootstrap-kind",
+            type=click.Choice(["case", "residual"]),
+            default="case",
+            show_default=True,
+            help="Resample rows (case) or residuals.",
+        ),
+        click.option(
+            "--seed", type=int, default=None, help="Random seed: the same seed gives the same intervals."
+        ),
     ]
 
     def decorate(f):

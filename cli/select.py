@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import data_kwargs, data_options, output_options, write_output
+from .options import data_kwargs, data_options, output_options, read_table, write_output
 
 __all__ = ["select"]
 
@@ -22,7 +22,7 @@ def select(file, law_list, fmt, out, **data):
     laws = [name.strip() for name in law_list.split(",") if name.strip()]
     if len(laws) < 2:
         raise click.BadParameter("give at least two laws, separated by commas", param_hint="--laws")
-    sel = select_model(file, laws, **data_kwargs(data))
+    sel = select_model(read_table(file, data), laws, **data_kwargs(data))
     if fmt == "json":
         import json
 

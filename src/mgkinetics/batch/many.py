@@ -72,6 +72,8 @@ def fit_many(
     fix: Mapping[str, float | str] | None = None,
     init: Mapping[str, float | str] | None = None,
     input_units: Mapping[str, str] | None = None,
+    conditions: Mapping[str, float] | None = None,
+    pool: bool = False,
     ci_level: float = 0.95,
     engine: str = "numpy",
     scheduler=None,
@@ -86,8 +88,10 @@ def fit_many(
     law : str or RateLaw
     curve : str
         The curve-id column.
-    x, y, inhibitor, enzyme, columns, weights, fix, init, input_units, ci_level
+    x, y, inhibitor, enzyme, columns, weights, fix, init, input_units, conditions, ci_level
         As :func:`mgkinetics.fit`; ``fix`` and ``init`` apply to every curve.
+    pool : bool
+        Allow other text columns to vary within a curve (otherwise refused as silent pooling).
     engine : {"numpy", "dask"}
         ``dask`` sends chunks of curves to a dask.distributed cluster; results are identical.
     scheduler : str, Client or cluster, optional
@@ -118,7 +122,7 @@ def fit_many(
         if value is not None and name in law.input_names:
             cols[name] = value
     ds, factors = _dataset(data, input_units)
-    prep = _prepare(ds, law, curve, cols, y, weights, factors)
+    prep = _prepare(ds, law, curve, cols, y, weights, factors, conditions=conditions, pool=pool)
     punits = parameter_units(law, prep.units, prep.rate_unit)
     setup = _setup(law, punits, fix, init)
     vary_idx = [law.param_names.index(p) for p in setup.varying]

@@ -140,10 +140,12 @@ def select_model(data, laws: Sequence[str], *, x: str | None = None, y: str | No
                  inhibitor: str | None = None, enzyme: str | None = None,
                  columns: Mapping[str, str] | None = None, weights: str = "none",
                  init: Mapping[str, float | str] | None = None, fix: Mapping[str, float | str] | None = None,
-                 input_units: Mapping[str, str] | None = None) -> Selection:
+                 input_units: Mapping[str, str] | None = None, conditions: Mapping[str, float] | None = None,
+                 pool: bool = False) -> Selection:
     """Fit each law to the same data and rank them.
 
-    ``init`` and ``fix`` entries are given to each law that has such a parameter.
+    ``init`` and ``fix`` entries are given to each law that has such a parameter; ``conditions``
+    and ``pool`` are as for :func:`mgkinetics.fit`.
 
     Examples
     --------
@@ -165,7 +167,8 @@ def select_model(data, laws: Sequence[str], *, x: str | None = None, y: str | No
         held = {k: v for k, v in (fix or {}).items() if k in law.param_names}
         try:
             res = fit_law(data, law, x=x, y=y, inhibitor=inhibitor, enzyme=enzyme, columns=columns,
-                          weights=weights, init=mine, fix=held, input_units=input_units)
+                          weights=weights, init=mine, fix=held, input_units=input_units,
+                          conditions=conditions, pool=pool)
         except MgKineticsError as exc:
             cands.append(Candidate(law.name, None, math.nan, False, (f"could not be fitted: {exc}",)))
             continue
