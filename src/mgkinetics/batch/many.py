@@ -27,9 +27,17 @@ from mgkinetics.batch.bootstrap import BootstrapResult, bootstrap_curve, bootstr
 from mgkinetics.batch.result import STAT_COLUMNS as STAT_COLUMNS
 from mgkinetics.batch.result import BatchResult, _assemble
 from mgkinetics.batch.result import _information_criteria_many as _information_criteria_many
-from mgkinetics.batch.starts import _loop_guess, _setup, _starts, _vector_guess
+from mgkinetics.batch.starts import _setup, _starts
 from mgkinetics.batch.starts import hanes_woolf as hanes_woolf
-from mgkinetics.batch.table import _bucket_plan, _dataset, _first_appearance, _pad, _prepare, _usable
+from mgkinetics.batch.table import (
+    _block_guess,
+    _bucket_plan,
+    _dataset,
+    _first_appearance,
+    _pad,
+    _prepare,
+    _usable,
+)
 from mgkinetics.errors import FitError
 from mgkinetics.fitting.single import parameter_units
 from mgkinetics.fitting.weighting import WeightScheme
@@ -161,9 +169,7 @@ def fit_many(
         pos, valid = _pad(idx, L, starts, n_used)
         ins = {name: a[pos] for name, a in arrays_sorted.items()}
         yb = y_sorted[pos]
-        g = _vector_guess(law, ins, yb, valid)
-        if g is None:
-            g = _loop_guess(law, ins, yb, n_used[idx])
+        g = _block_guess(law, prep, punits, idx, ins, yb, valid, n_used[idx])
         P0_all[idx], missing[idx] = _starts(law, setup, g, idx.size)
         blocks.append((idx, ins, yb, pos, valid))
     reasons = _messages_for_failures(law, setup, n_used, n_excl, has_pos, missing)

@@ -14,10 +14,11 @@ curve column as the group); this module adds only what the batch needs:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from mgkinetics.batch.starts import _loop_guess, _vector_guess
 from mgkinetics.fitting.columns import did_you_mean, find_column, found_columns, header_problem
 from mgkinetics.fitting.problem import PreparedTable, as_dataset, prepare_table
 from mgkinetics.fitting.weighting import WeightScheme
@@ -53,14 +54,16 @@ class _Prepared:
     curve: str
     source: str
     unused: tuple[str, ...] = ()
+    references: list = field(default_factory=list)
+    reference_of_curve: np.ndarray | None = None
 
 
-def _conditioned_inputs(prep: PreparedTable) -> dict[str, np.ndarray]:
+def _conditioned_inputs(prep: PreparedTable) -> tuple[dict[str, np.ndarray], list, np.ndarray | None]:
     """The auxiliary inputs of a law that uses conditions, for every row, each curve at its own
     reference conditions (those of its first usable row, as :func:`build_problems` takes them)."""
     law, arrays = prep.law, dict(prep.arrays)
-    if not law.uses_conditions or law.prepare is None or prep.keys.size == 0:
-        return arrays
+    if not law.uses_conditions or law.prepare is None or prep.keys.size == 0 or (prep.keys < 0).all():
+        return arrays, [], None
     usable = np.array([r is None for r in prep.reasons], dtype=bool)
     keys = prep.keys
     order = np.flatnonzero(keys >= 0)
@@ -83,7 +86,8 @@ def _conditioned_inputs(prep: PreparedTable) -> dict[str, np.ndarray]:
         for name, values in law.prepare(sub, cond, prep.units[shared]).items():
             extra.setdefault(name, np.full(keys.size, np.nan))[rows] = values
     arrays.update(extra)
-    return arrays
+    references = [dict(zip(names, map(float, ref))) for ref in refs]
+    return arrays, references, np.asarray(which).ravel()
 
 
 def _prepare(
@@ -101,10 +105,11 @@ def _prepare(
     labels = np.asarray(prep.dataset.values[curve_col])
     if labels.dtype.kind != "U":
         labels = labels.astype(str)
+    arrays, references, reference_of_curve = _conditioned_inputs(prep)
     return _Prepared(
         prep.law,
         prep.scheme,
-        _conditioned_inputs(prep),
+        arrays,
         prep.units,
         prep.rate_unit,
         prep.y,
@@ -117,7 +122,46 @@ def _prepare(
         curve_col,
         prep.dataset.source,
         prep.unused,
+        references,
+        reference_of_curve,
     )
+
+
+def _block_guess(
+    law: RateLaw, prep: _Prepared, punits, idx, inputs, v, valid, counts
+) -> dict[str, np.ndarray]:
+    """Starting guesses of a padded block of curves ``idx``, with the parameters' condition
+    defaults (Kd(MgATP) from the table at each curve's reference conditions), as fit_problem takes them."""
+    defaults = {}
+    if prep.references:
+        ref = prep.reference_of_curve[idx]
+        for p in law.params:
+            if p.default is not None:
+                per_ref = np.array([float(p.default(r, punits[p.name])) for r in prep.references])
+                defaults[p.name] = per_ref[ref]
+    guess = _vector_guess(law, inputs, v, valid)
+    if guess is None and law.guess_takes_defaults:
+        guess = {p: np.full(idx.size, np.nan) for p in law.param_names}
+        for i in range(idx.size):
+            c = counts[i]
+            try:
+                g = law.guess(
+                    {k: a[i, :c] for k, a in inputs.items()},
+                    v[i, :c],
+                    {k: float(d[i]) for k, d in defaults.items()},
+                )
+            except (ValueError, FloatingPointError, ZeroDivisionError, IndexError):
+                continue
+            for k, val in g.items():
+                if k in guess and val is not None:
+                    guess[k][i] = val
+    elif guess is None:
+        guess = _loop_guess(law, inputs, v, counts)
+    for p in law.params:
+        if p.name in defaults:
+            g = np.asarray(guess.get(p.name, np.full(idx.size, np.nan)), dtype=float)
+            guess[p.name] = defaults[p.name] if not p.vary else np.where(np.isfinite(g), g, defaults[p.name])
+    return guess
 
 
 # ----------------------------------------------------------------------------------------------

@@ -148,8 +148,9 @@ class Dataset:
             cells = [np.asarray(frame.iloc[:, i].to_numpy()) for i in range(len(header))]
         else:
             header = [str(c) for c in frame]
-            cells = [np.atleast_1d(np.asarray(frame[c])) for c in frame]
-        n = max((c.size for c in cells), default=0)
+            cells = [np.asarray(frame[c]) for c in frame]
+        n = max((c.size for c in cells if c.ndim), default=1 if cells else 0)
+        cells = [np.full(n, c[()], dtype=c.dtype) if c.ndim == 0 else c for c in cells]  # scalars broadcast
         problems = [
             Problem(None, h, f"has {c.size} values but other columns have {n}")
             for h, c in zip(header, cells)
