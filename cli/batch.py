@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import data_kwargs, data_options, output_options, read_table
+from .options import data_kwargs, data_options, output_options, read_table, write_output
 
 __all__ = ["batch"]
 
@@ -33,9 +33,12 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, **data):
         read_table(file, data), law, curve, **data_kwargs(data), engine=engine, scheduler=scheduler, chunk_size=chunk_size,
     )
     if fmt == "parquet":
-        result.to_parquet(out)
+        from mgkinetics.report.output import atomic_file
+
+        with atomic_file(out) as tmp:
+            result.to_parquet(tmp)
     elif out:
-        result.to_csv(out)
+        write_output(result.to_csv(), out)
     else:
         click.echo(result.to_csv(), nl=False)
     n_bad = int((~result.success).sum())

@@ -1,23 +1,17 @@
-"""Option parsing shared by the commands (click only; the library is imported by `read_table` alone)."""
+"""Option parsing shared by the commands (click only; the library is imported inside functions)."""
 
 from __future__ import annotations
 
 import click
 
 __all__ = [
-    "parse_pairs",
-    "write_output",
-    "data_options",
-    "data_kwargs",
-    "read_table",
-    "output_options",
-    "interval_options",
+    "parse_pairs", "write_output", "guard_outputs", "data_options", "data_kwargs", "read_table",
+    "output_options", "interval_options", "write_enzymeml_output",
 ]
 
 
-def parse_pairs(
-    values: tuple[str, ...], option: str, *, form: str = "NAME=VALUE", example: str = "km=0.5"
-) -> dict[str, str]:
+def parse_pairs(values: tuple[str, ...], option: str, *, form: str = "NAME=VALUE",
+                example: str = "km=0.5") -> dict[str, str]:
     """``("km=0.5", "vmax=2")`` -> ``{"km": "0.5", "vmax": "2"}``; BadParameter naming the option."""
     out: dict[str, str] = {}
     for item in values:
@@ -36,70 +30,28 @@ _DATA_OPTIONS = (
     ("--y", "y_col", {"help": "Rate column (found by name or unit when omitted)."}),
     ("--inhibitor", "inhibitor", {"help": "Inhibitor column, for inhibition laws."}),
     ("--enzyme", "enzyme", {"help": "Enzyme column, or a constant with its unit (e.g. 2nM)."}),
-    (
-        "--column",
-        "column_pairs",
-        {
-            **_PAIRS,
-            "metavar": "INPUT=COLUMN",
-            "help": "Column for any other law input (e.g. atp_total=ATP_mM).",
-        },
-    ),
-    (
-        "--weights",
-        "weights",
-        {
-            "default": "none",
-            "show_default": True,
-            "help": "none, relative (1/y^2), poisson (1/y), replicates (SD of replicates), "
-            "replicates:pooled or sd:COLUMN (absolute SD).",
-        },
-    ),
-    (
-        "--fix",
-        "fix_pairs",
-        {
-            **_PAIRS,
-            "metavar": "P=V",
-            "help": "Hold a parameter fixed (value in the fitted unit, or with a unit: km=500uM).",
-        },
-    ),
-    ("--init", "init_pairs", {**_PAIRS, "metavar": "P=V", "help": "Starting value of a parameter."}),
-    (
-        "--input-unit",
-        "input_unit_pairs",
-        {
-            **_PAIRS,
-            "metavar": "COLUMN=UNIT",
-            "help": "Unit of a column whose header has none (e.g. S=mM, v=uM/min, 'Y*=uM/min').",
-        },
-    ),
-    (
-        "--sheet",
-        "sheet",
-        {"metavar": "NAME", "help": "Sheet of an .xlsx workbook (default: the first that holds a table)."},
-    ),
-    (
-        "--replicates",
-        "replicates",
-        {
-            "metavar": "PATTERN",
-            "help": "Replicate columns side by side, e.g. 'Rate *' (recognised "
-            "automatically when they share a stem and a unit).",
-        },
-    ),
-    (
-        "--pool",
-        "pool",
-        {
-            "is_flag": True,
-            "default": False,
-            "help": "Fit rows with different labels (e.g. variants) as one data set instead of refusing.",
-        },
-    ),
+    ("--column", "column_pairs", {**_PAIRS, "metavar": "INPUT=COLUMN",
+                                  "help": "Column for any other law input (e.g. atp_total=ATP_mM)."}),
+    ("--weights", "weights", {"default": "none", "show_default": True,
+                              "help": "none, relative (1/y^2), poisson (1/y), replicates (SD of replicates), "
+                                      "replicates:pooled or sd:COLUMN (absolute SD)."}),
+    ("--fix", "fix_pairs", {**_PAIRS, "metavar": "P=V",
+                            "help": "Hold a parameter fixed (value in the fitted unit, or with a unit: "
+                                    "km=500uM)."}),
+    ("--init", "init_pairs", {**_PAIRS, "metavar": "P=V",
+                              "help": "Starting value of a parameter."}),
+    ("--input-unit", "input_unit_pairs", {**_PAIRS, "metavar": "COLUMN=UNIT",
+                                          "help": "Unit of a column whose header has none "
+                                                  "(e.g. S=mM, v=uM/min, 'Y*=uM/min')."}),
+    ("--sheet", "sheet", {"metavar": "NAME",
+                          "help": "Sheet of an .xlsx workbook (default: the first that holds a table)."}),
+    ("--replicates", "replicates", {"metavar": "PATTERN",
+                                    "help": "Replicate columns side by side, e.g. 'Rate *' (recognised "
+                                            "automatically when they share a stem and a unit)."}),
+    ("--pool", "pool", {"is_flag": True, "default": False,
+                        "help": "Fit rows with different labels (e.g. variants) as one data set "
+                                "instead of refusing."}),
 )
-#: Options that say how a file is read (used by `read_table`, not passed on as keywords).
-_READ_OPTIONS = ("sheet", "replicates")
 
 
 def data_options(*, column: bool = True, input_unit: bool = True):
@@ -129,11 +81,7 @@ _PAIR_KEYWORDS = {
     "input_unit_pairs": ("input_units", "--input-unit"),
 }
 _PLAIN_KEYWORDS = {
-    "x_col": "x",
-    "y_col": "y",
-    "inhibitor": "inhibitor",
-    "enzyme": "enzyme",
-    "weights": "weights",
+    "x_col": "x", "y_col": "y", "inhibitor": "inhibitor", "enzyme": "enzyme", "weights": "weights",
 }
 
 
@@ -165,57 +113,90 @@ def read_table(path, values: dict):
 
 
 def output_options(*formats: str):
-    """Decorator adding ``--format`` (parameter ``fmt``; the first format is the default) and ``--out``."""
-    out_help = "Write here instead of stdout" + (" (required for parquet)." if "parquet" in formats else ".")
+    """Decorator adding ``--format`` (parameter ``fmt``; the first format is the default) and ``--out``.
+
+    The command is also guarded: before it computes anything, `guard_outputs` refuses an ``--out``
+    that is one of its inputs or cannot be written.
+    """
+    needs_file = " and ".join(f for f in formats if f in ("parquet", "enzymeml"))
+    out_help = "Write here instead of stdout" + (f" (required for {needs_file})." if needs_file else ".")
 
     def decorate(f):
-        f = click.option("--out", type=click.Path(dir_okay=False, writable=True), help=out_help)(f)
-        return click.option(
-            "--format", "fmt", type=click.Choice(list(formats)), default=formats[0], show_default=True
-        )(f)
+        f = _guarded(f)
+        f = click.option("--out", type=click.Path(dir_okay=False), help=out_help)(f)
+        return click.option("--format", "fmt", type=click.Choice(list(formats)),
+                            default=formats[0], show_default=True)(f)
 
     return decorate
 
 
+def _guarded(f):
+    """``f`` calling `guard_outputs` on its ``out`` keyword and every other path-valued argument."""
+    import functools
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        guard_outputs([v for k, v in kwargs.items() if k != "out"], kwargs.get("out"))
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+def guard_outputs(values, *outputs: str | None) -> None:
+    """Refuse ``outputs`` that are one of the existing files among ``values`` (strings, or tuples
+    and lists of strings: a command's argument values) or that cannot be written.
+
+    Raises :class:`mgkinetics.errors.OutputError` (exit code 2 through the group's handler).
+    """
+    import os
+
+    from mgkinetics.report.output import check_outputs
+
+    if all(o is None for o in outputs):
+        return
+    flat = []
+    for value in values:
+        items = value if isinstance(value, (tuple, list)) else (value,)
+        flat += [v for v in items if isinstance(v, str) and v and os.path.exists(v)]
+    check_outputs(flat, outputs)
+
+
 def write_output(text: str, out: str | None) -> None:
-    """Write to the --out file, or to stdout."""
+    """Write to the --out file atomically (never half a file), or to stdout."""
     if out:
-        with open(out, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        from mgkinetics.report.output import atomic_write_text
+
+        atomic_write_text(out, text)
     else:
         click.echo(text, nl=False)
+
+
+def write_enzymeml_output(results, out: str | None, *, name: str, extra=None) -> None:
+    """``--format enzymeml``: the EnzymeML v2 document at --out (required) and its DOC.stats.json sidecar."""
+    if not out:
+        raise click.UsageError(
+            "--format enzymeml writes a document and its .stats.json sidecar; give --out DOC.json"
+        )
+    from mgkinetics.report.enzymeml import write_enzymeml
+
+    doc, stats = write_enzymeml(out, results, name=name, extra=extra)
+    click.echo(f"wrote {doc}" + (f" and {stats}" if stats else ""), err=True)
 
 
 def interval_options(*, what: str, min_bootstrap: int):
     """``--ci``, ``--bootstrap``, ``--bootstrap-kind`` and ``--seed`` (parameters ci_method,
     n_bootstrap, bootstrap_kind, seed), for the intervals of ``what``."""
     options = [
-        click.option(
-            "--ci",
-            "ci_method",
-            type=click.Choice(["asymptotic", "profile", "bootstrap"]),
-            default="asymptotic",
-            show_default=True,
-            help=f"Intervals of {what}: asymptotic (delta method), profile likelihood or bootstrap.",
-        ),
-        click.option(
-            "--bootstrap",
-            "n_bootstrap",
-            type=click.IntRange(min_bootstrap),
-            default=1000,
-            show_default=True,
-            help="Bootstrap resamples (with --ci bootstrap).",
-        ),
-        click.option(
-            "--bootstrap-kind",
-            type=click.Choice(["case", "residual"]),
-            default="case",
-            show_default=True,
-            help="Resample rows (case) or residuals.",
-        ),
-        click.option(
-            "--seed", type=int, default=None, help="Random seed: the same seed gives the same intervals."
-        ),
+        click.option("--ci", "ci_method", type=click.Choice(["asymptotic", "profile", "bootstrap"]),
+                     default="asymptotic", show_default=True,
+                     help=f"Intervals of {what}: asymptotic (delta method), profile likelihood "
+                          "or bootstrap."),
+        click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min_bootstrap), default=1000,
+                     show_default=True, help="Bootstrap resamples (with --ci bootstrap)."),
+        click.option("--bootstrap-kind", type=click.Choice(["case", "residual"]), default="case",
+                     show_default=True, help="Resample rows (case) or residuals."),
+        click.option("--seed", type=int, default=None,
+                     help="Random seed: the same seed gives the same intervals."),
     ]
 
     def decorate(f):

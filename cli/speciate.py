@@ -10,7 +10,7 @@ import re
 
 import click
 
-from .options import parse_pairs
+from .options import guard_outputs, parse_pairs, write_output
 
 __all__ = ["speciate", "parse_concentration"]
 
@@ -63,11 +63,7 @@ def _fmt(x: float) -> str:
 
 
 def _write(text: str, out: str | None) -> None:
-    if out:
-        with open(out, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-    else:
-        click.echo(text, nl=False)
+    write_output(text, out)
 
 
 def _single(totals, free, kw, fmt, out):
@@ -175,7 +171,7 @@ def _table(path, kw, out):
               help="JSON or CSV file of user constants (see mgkinetics.speciation.constants.load_table).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
               show_default=True, help="Output format (a FILE always gives CSV).")
-@click.option("--out", type=click.Path(dir_okay=False, writable=True),
+@click.option("--out", type=click.Path(dir_okay=False),
               help="Write here instead of stdout.")
 def speciate(file, totals, free, ph, temperature_C, ionic_strength_M, kds, include,
              constants_file, fmt, out):
@@ -185,6 +181,7 @@ def speciate(file, totals, free, ph, temperature_C, ionic_strength_M, kds, inclu
     (atp_total_mM, mg_total_uM, optional ph, temperature_C, ionic_strength_M per row);
     species columns (mg_free_mM, mgatp_mM, atp_free_mM, ...) are added to every row.
     """
+    guard_outputs([file, constants_file], out)
     kw = dict(ph=ph, temperature_C=temperature_C, ionic_strength_M=ionic_strength_M,
               kd_mM=_pairs(kds, "--kd") or None, include=tuple(include))
     if constants_file:
