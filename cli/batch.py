@@ -33,7 +33,8 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, plot, **dat
         raise click.UsageError("--format parquet needs --out PATH")
     check_plot_path(plot, [file])
     result = fit_many(
-        read_table(file, data), law, curve, **data_kwargs(data), engine=engine, scheduler=scheduler, chunk_size=chunk_size,
+        read_table(file, data), law, curve, **data_kwargs(data), engine=engine, scheduler=scheduler,
+        chunk_size=chunk_size,
     )
     if fmt == "parquet":
         from mgkinetics.report.output import atomic_file

@@ -157,7 +157,8 @@ def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out, plot=
         raise UserError("--shared writes text or json; use --format json for a machine-readable result")
     options = data_kwargs(data)
     result = globalfit.fit_shared(
-        [read_table(f, data) for f in files], law, shared, group=list(groups) or None, conditions=conditions or None, **options
+        [read_table(f, data) for f in files], law, shared, group=list(groups) or None,
+        conditions=conditions or None, **options
     )
     if fmt == "enzymeml":
         write_enzymeml_output(

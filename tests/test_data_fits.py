@@ -114,7 +114,8 @@ def test_two_variants_without_group_are_refused(tmp_path):
 
 def test_unused_columns_are_listed_and_a_second_rate_is_an_error(tmp_path):
     path = tmp_path / "extra.csv"
-    path.write_text("S (mM),Rate (uM/min),SD (uM/min),n,Temp\n1,2,0.1,3,x\n2,3,0.1,3,x\n4,4,0.2,3,x\n8,4.5,0.2,3,x\n")
+    rows = "1,2,0.1,3,x\n2,3,0.1,3,x\n4,4,0.2,3,x\n8,4.5,0.2,3,x\n"
+    path.write_text("S (mM),Rate (uM/min),SD (uM/min),n,Temp\n" + rows)
     res = mgk.fit(path, "michaelis_menten")
     assert res.columns["unused"] == "SD (uM/min), n"
     second = tmp_path / "second.csv"

@@ -157,7 +157,7 @@ def test_concat_merges_metadata_and_keeps_provenance(tmp_path):
 )
 def test_temperature_columns_in_any_style(tmp_path, header, value, expected):
     ds = mgk.read_csv(write(tmp_path, f"s_mM,rate_uM_per_s,{header}\n1,2,{value}\n"))
-    cond = resolve_conditions(ds)
+    cond = ds.conditions()
     assert cond.values["temperature_C"][0] == pytest.approx(expected, abs=1e-12)
     assert cond.sources["temperature_C"].startswith(f"column '{header}'")
     assert cond.sources["ph"] == "default" and cond.values["ph"][0] == 7.5

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from mgkinetics.data.conditions import condition_of_column
+from mgkinetics.data.conditions import condition_of_column, resolve_conditions
 from mgkinetics.data.numbers import nonempty, to_float, to_text
 from mgkinetics.errors import DataFormatError, Problem, UnitError
 from mgkinetics.units import Unit, parse_column, parse_unit, split_header
@@ -97,6 +97,12 @@ class Dataset:
     def is_numeric(self, column: str) -> bool:
         """True for unit and condition columns."""
         return self.values[column].dtype.kind == "f"
+
+    def conditions(self, options: Mapping[str, float] | None = None):
+        """Per-row pH, temperature (°C) and ionic strength (M) with their sources
+        (:func:`mgkinetics.data.conditions.resolve_conditions`: columns, then ``options``, then the
+        metadata, then the defaults)."""
+        return resolve_conditions(self, options)
 
     def file_of(self, row: int) -> str:
         """The file row ``row`` (0-based) was read from."""
