@@ -7,6 +7,7 @@ that the fit does not use are listed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -87,10 +88,22 @@ def row_reasons(
     return reasons
 
 
+#: Words in a column name that mark annotations (a fit's or a reader's notes), not data-set labels.
+_ANNOTATION_RE = re.compile(
+    r"reason|flag|note|comment|method|direction|status|message|warning|role|plate|well"
+)
+
+
+def _not_a_label(stem: str) -> bool:
+    low = stem.strip().lower()
+    return low in NOT_LABELS or bool(_ANNOTATION_RE.search(low))
+
+
 def silent_pooling(ds, taken: set[str], keys: np.ndarray) -> None:
     """Refuse to fit rows of different labels as one data set.
 
-    A text column (not a number, identifier or replicate index) that no group names, whose value
+    A text column (not a number, identifier, replicate index or annotation such as
+    ``window_reason``, ``flags``, ``plate``) that no group names, whose value
     differs between rows of one group (``keys``) and repeats (so it is a label, not a row id),
     would pool, say, WT with D84A.
 
@@ -101,7 +114,7 @@ def silent_pooling(ds, taken: set[str], keys: np.ndarray) -> None:
     """
     problems = []
     for col in ds.columns:
-        if col in taken or ds.kinds[col] != "text" or ds.stems[col].lower() in NOT_LABELS:
+        if col in taken or ds.kinds[col] != "text" or _not_a_label(ds.stems[col]):
             continue
         import pandas as pd
 
