@@ -1,6 +1,6 @@
 """NIST StRD nonlinear regression: significant digits reached by mgkinetics, lmfit and curve_fit.
 
-Fits all 26 problems in ``../shared/reference-data/nist/`` (read in place, never copied) from both
+Fits all 26 problems in ``tests/data/nist/`` (the repository's copy, see its README) from both
 NIST starting points with
 
 * **mgk**: ``mgkinetics.fit(data, "expr: <formula_python>", init=start)`` — the safe expression
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-NIST = Path(__file__).resolve().parents[1].parent / "shared" / "reference-data" / "nist"
+NIST = Path(__file__).resolve().parents[1] / "tests" / "data" / "nist"
 
 
 def load(info: dict) -> dict[str, np.ndarray]:
