@@ -1,13 +1,13 @@
 """The catalogue of built-in rate laws, each declared once.
 
-Imported by :mod:`mgkinetics.laws.registry` on first lookup. Laws on speciated substrates
-(Mg-ATP) are declared in :mod:`mgkinetics.laws.mg_laws` and registered from here too.
+Registered by :mod:`mgkinetics.laws.registry` on first lookup. Laws on speciated substrates
+(Mg-ATP) are declared in :mod:`mgkinetics.laws.mg_laws`.
 """
 
 from __future__ import annotations
 
 from mgkinetics.laws import guesses, ratelaws
-from mgkinetics.laws.registry import DerivedSpec, InputSpec, ParamSpec, RateLaw, register
+from mgkinetics.laws.declarations import DerivedSpec, InputSpec, ParamSpec, RateLaw
 
 __all__ = ["SUBSTRATE", "INHIBITOR", "ENZYME", "BUILTIN_LAWS"]
 
@@ -114,8 +114,3 @@ BUILTIN_LAWS = (
         description="mixed inhibition (Prism's Ki, α form)",
     ),
 )
-
-for _law in BUILTIN_LAWS:
-    register(_law)
-
-from mgkinetics.laws import mg_laws  # noqa: E402,F401  (registers the Mg-ATP laws)
