@@ -16,9 +16,7 @@ SUBSTRATE = InputSpec(
     aliases=("substrate", "s", "conc", "concentration", "x"),
     description="substrate concentration",
 )
-INHIBITOR = InputSpec(
-    "inhibitor", aliases=("inhibitor", "i", "inh"), description="inhibitor concentration"
-)
+INHIBITOR = InputSpec("inhibitor", aliases=("inhibitor", "i", "inh"), description="inhibitor concentration")
 ENZYME = InputSpec(
     "enzyme",
     kind="enzyme",
@@ -31,9 +29,7 @@ VMAX = ParamSpec("vmax", "rate", description="limiting rate", **_POS)
 KM = ParamSpec("km", "substrate", description="Michaelis constant", **_POS)
 KCAT = ParamSpec("kcat", "1/time", description="turnover number", **_POS)
 KI = ParamSpec("ki", "inhibitor", description="inhibition constant", **_POS)
-KCAT_OVER_KM = DerivedSpec(
-    "kcat_over_km", "kcat", "km", "1/(M*s)", description="specificity constant"
-)
+KCAT_OVER_KM = DerivedSpec("kcat_over_km", "kcat", "km", "1/(M*s)", description="specificity constant")
 
 BUILTIN_LAWS = (
     RateLaw(

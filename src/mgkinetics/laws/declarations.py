@@ -171,8 +171,7 @@ class RateLaw:
         expected = [i.name for i in self.inputs] + [p.name for p in self.params]
         if names[: len(expected)] != expected or len(names) != len(expected):
             raise LawError(
-                f"law '{self.name}': declaration lists {expected} but {self.func.__name__} "
-                f"takes {names}"
+                f"law '{self.name}': declaration lists {expected} but {self.func.__name__} takes {names}"
             )
         param_names = {p.name for p in self.params}
         input_names = {i.name for i in self.inputs}

@@ -1,4 +1,4 @@
-"""Declarations of the Mg-ATP rate laws (plain laws composed with speciation in :mod:`mgkinetics.laws.mg_ratelaws`).
+"""Declarations of the Mg-ATP rate laws (plain laws composed with speciation: :mod:`.mg_ratelaws`).
 
 Kd(MgATP) is a parameter: by default fixed at the apparent value of the built-in table
 (Alberty 2003, corrected to the data's pH, temperature and ionic strength; ../shared/science.md

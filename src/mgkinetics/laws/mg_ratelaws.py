@@ -60,8 +60,16 @@ def random_bibi(a, b, enzyme, kcat=1.0, km_mgatp=0.06, km_amp=0.05, kia_mgatp=0.
 
 #: Inputs of the adenylate-kinase law: AMP is a substrate, so it is required and comes second.
 BIBI_INPUTS = (
-    "atp_total", "amp_total", "mg_total", "enzyme", "adp_total", "pep_total",
-    "kd_factor", "kd_mgadp", "kd_mgamp", "kd_mgpep",
+    "atp_total",
+    "amp_total",
+    "mg_total",
+    "enzyme",
+    "adp_total",
+    "pep_total",
+    "kd_factor",
+    "kd_mgadp",
+    "kd_mgamp",
+    "kd_mgpep",
 )
 
 mgatp_mm = speciated(turnover_mm, substrate="mgatp")

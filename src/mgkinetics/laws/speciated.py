@@ -33,8 +33,16 @@ __all__ = ["SPECIES", "MM_INPUTS", "mg_species", "SpeciesCache", "SPECIES_CACHE"
 SPECIES = ("mgatp", "mg_free", "atp_free", "amp_free")
 #: Inputs of a composed law when its only substrate-side total beyond ATP and Mg is optional.
 MM_INPUTS = (
-    "atp_total", "mg_total", "enzyme", "adp_total", "amp_total", "pep_total",
-    "kd_factor", "kd_mgadp", "kd_mgamp", "kd_mgpep",
+    "atp_total",
+    "mg_total",
+    "enzyme",
+    "adp_total",
+    "amp_total",
+    "pep_total",
+    "kd_factor",
+    "kd_mgadp",
+    "kd_mgamp",
+    "kd_mgpep",
 )
 _TOTALS = ("atp_total", "mg_total", "adp_total", "amp_total", "pep_total")
 _AUXILIARY = ("kd_factor", "kd_mgadp", "kd_mgamp", "kd_mgpep")
@@ -61,8 +69,15 @@ def mg_species(
         nan = np.full(np.broadcast(atp_total, mg_total, *kds).shape, np.nan)
         return nan, nan, nan, nan
     mgatp, mg_free, atp_free = mgatp_from_totals(
-        atp_total, mg_total, adp_total=adp_total, amp_total=amp_total, pep_total=pep_total,
-        kd_mgatp=kd_mgatp_row, kd_mgadp=kd_mgadp, kd_mgamp=kd_mgamp, kd_mgpep=kd_mgpep,
+        atp_total,
+        mg_total,
+        adp_total=adp_total,
+        amp_total=amp_total,
+        pep_total=pep_total,
+        kd_mgatp=kd_mgatp_row,
+        kd_mgadp=kd_mgadp,
+        kd_mgamp=kd_mgamp,
+        kd_mgpep=kd_mgpep,
     )
     amp_free = np.asarray(amp_total, dtype=float) / (1.0 + mg_free / kd_mgamp)
     return mgatp, mg_free, atp_free, amp_free
@@ -102,7 +117,8 @@ class SpeciesCache:
         if found is None:
             with np.errstate(all="ignore"):
                 solved = mg_species(
-                    *(data[n] for n in _TOTALS), kd_mgatp * np.asarray(data["kd_factor"], dtype=float),
+                    *(data[n] for n in _TOTALS),
+                    kd_mgatp * np.asarray(data["kd_factor"], dtype=float),
                     *(data[n] for n in _AUXILIARY[1:]),
                 )
             found = tuple(np.array(a, dtype=float) for a in solved)
@@ -182,9 +198,11 @@ def speciated(plain: Callable, *, inputs: tuple[str, ...] = MM_INPUTS, **species
 
     law.__signature__ = signature
     law.__name__ = law.__qualname__ = f"speciated_{plain.__name__}"
-    law.__doc__ = f"{plain.__doc__ or plain.__name__}\n\nSpeciated: " + ", ".join(
-        f"{arg} = [{name}]" for arg, name in species_of.items()
-    ) + " from the totals (mgkinetics.laws.speciated)."
+    law.__doc__ = (
+        f"{plain.__doc__ or plain.__name__}\n\nSpeciated: "
+        + ", ".join(f"{arg} = [{name}]" for arg, name in species_of.items())
+        + " from the totals (mgkinetics.laws.speciated)."
+    )
     law.plain = plain
     law.species_of = dict(species_of)
     return law
