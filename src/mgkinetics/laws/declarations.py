@@ -8,6 +8,7 @@ This module imports no law and no registry, so every law module can import it.
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -192,7 +193,7 @@ class RateLaw:
         """Names of the inputs, in call order."""
         return tuple(i.name for i in self.inputs)
 
-    @property
+    @functools.cached_property
     def guess_takes_defaults(self) -> bool:
         """Whether the guess rule takes a third argument: the parameters' condition defaults."""
         return self.guess is not None and len(inspect.signature(self.guess).parameters) >= 3

@@ -87,7 +87,8 @@ class SpeciesCache:
     """Species by (inputs, Kd(MgATP)), least recently used first out; thread-safe.
 
     The key is a digest of the input arrays' bytes, shapes and the Kd, so equal inputs hit the
-    cache whatever array objects carry them, and a changed array never does.
+    cache whatever array objects carry them, and a changed array never does. Read-only arrays
+    (a fit's inputs) are also found by identity, without hashing: they cannot change.
     """
 
     def __init__(self, size: int = 256) -> None:
@@ -95,19 +96,40 @@ class SpeciesCache:
         self.hits = 0
         self.misses = 0
         self._store: OrderedDict[bytes, tuple[np.ndarray, ...]] = OrderedDict()
+        self._by_identity: dict[tuple, tuple] = {}
         self._lock = threading.Lock()
 
     @staticmethod
-    def _key(data: Mapping[str, object], kd_mgatp: float) -> bytes:
-        h = hashlib.blake2b(np.float64(kd_mgatp).tobytes(), digest_size=20)
+    def _key(data: Mapping[str, object], kd_mgatp) -> bytes:
+        kd = np.ascontiguousarray(kd_mgatp, dtype=float)
+        h = hashlib.blake2b(repr(kd.shape).encode() + kd.tobytes(), digest_size=20)
         for name in (*_TOTALS, *_AUXILIARY):
             arr = np.ascontiguousarray(data[name], dtype=float)
             h.update(repr(arr.shape).encode())
             h.update(arr.tobytes())
         return h.digest()
 
-    def species(self, data: Mapping[str, object], kd_mgatp: float) -> dict[str, np.ndarray]:
-        """``{"mgatp", "mg_free", "atp_free", "amp_free"}`` for the totals and constants in ``data``."""
+    def species(self, data: Mapping[str, object], kd_mgatp) -> dict[str, np.ndarray]:
+        """``{"mgatp", "mg_free", "atp_free", "amp_free"}`` for the totals and constants in ``data``
+        and Kd(MgATP) at the reference conditions (a number, or an array that broadcasts)."""
+        arrays = tuple(data[n] for n in (*_TOTALS, *_AUXILIARY))
+        frozen = all(isinstance(a, np.ndarray) and not a.flags.writeable for a in arrays)
+        kd = np.asarray(kd_mgatp, dtype=float)
+        fast = (kd.shape, kd.tobytes(), tuple(id(a) for a in arrays)) if frozen and kd.size < 64 else None
+        if fast is not None:
+            hit = self._by_identity.get(fast)
+            if hit is not None and all(a is b for a, b in zip(hit[0], arrays, strict=True)):
+                self.hits += 1
+                return hit[1]
+        out = self._species(data, kd_mgatp)
+        if fast is not None:
+            with self._lock:
+                self._by_identity[fast] = (arrays, out)
+                while len(self._by_identity) > self.size:
+                    self._by_identity.pop(next(iter(self._by_identity)))
+        return out
+
+    def _species(self, data: Mapping[str, object], kd_mgatp) -> dict[str, np.ndarray]:
         key = self._key(data, kd_mgatp)
         with self._lock:
             found = self._store.get(key)
@@ -118,7 +140,7 @@ class SpeciesCache:
             with np.errstate(all="ignore"):
                 solved = mg_species(
                     *(data[n] for n in _TOTALS),
-                    kd_mgatp * np.asarray(data["kd_factor"], dtype=float),
+                    np.asarray(kd_mgatp, dtype=float) * np.asarray(data["kd_factor"], dtype=float),
                     *(data[n] for n in _AUXILIARY[1:]),
                 )
             found = tuple(np.array(a, dtype=float) for a in solved)
@@ -135,6 +157,7 @@ class SpeciesCache:
         """Forget every entry and reset the counters."""
         with self._lock:
             self._store.clear()
+            self._by_identity.clear()
             self.hits = self.misses = 0
 
 
@@ -186,11 +209,24 @@ def speciated(plain: Callable, *, inputs: tuple[str, ...] = MM_INPUTS, **species
         + [inspect.Parameter("kd_mgatp", keyword, default=_KD_MGATP_DEFAULT)]
     )
 
+    names = tuple(signature.parameters)
+    defaults = {
+        n: p.default for n, p in signature.parameters.items() if p.default is not inspect.Parameter.empty
+    }
+
     def law(*args, **kwargs):
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        values = bound.arguments
-        species = SPECIES_CACHE.species(values, float(values["kd_mgatp"]))
+        if len(args) > len(names) or any(n in kwargs for n in names[: len(args)]):
+            signature.bind(*args, **kwargs)  # raises the TypeError Python would
+        values = {**defaults, **dict(zip(names, args)), **kwargs}
+        missing = [n for n in names if n not in values]
+        if missing or len(values) != len(names):
+            signature.bind(*args, **kwargs)  # raises: missing or unknown arguments
+        kd = values["kd_mgatp"]
+        if np.iscomplexobj(kd):  # the mass balance is solved in real numbers
+            if np.any(np.imag(kd) != 0):
+                raise TypeError("speciation takes a real Kd(MgATP); differentiate it by finite differences")
+            kd = np.real(kd)
+        species = SPECIES_CACHE.species(values, kd)
         call = {arg: species[name] for arg, name in species_of.items()}
         call.update({n: np.asarray(values[n], dtype=float) for n in passthrough})
         call.update({p.name: values[p.name] for p in params})
