@@ -18,7 +18,9 @@ from click.testing import CliRunner
 from mgkinetics_cli.main import cli
 
 S = np.array([0.5, 1, 2, 4, 8, 16.0])
-MM_CSV = "s_mM,rate_uM_per_s\n" + "".join(f"{s},{float(10 * s / (2 + s))!r}\n" for s in S)
+#: ±1e-9 relative wobble: an exact curve has RSS = 0 and zero-width errors, status not_identifiable
+WOBBLE = 1 + 1e-9 * np.array([1, -1, 1, -1, -1, 1])
+MM_CSV = "s_mM,rate_uM_per_s\n" + "".join(f"{s},{float(10 * s / (2 + s) * w)!r}\n" for s, w in zip(S, WOBBLE))
 
 
 def run(*args):
@@ -103,9 +105,9 @@ def test_fit_units_option(write_csv):
 
 def test_fit_group(write_csv):
     text = "variant,s_mM,rate_uM_per_s\n" + "".join(
-        f"{v},{s},{float(vmax * s / (km + s))!r}\n"
+        f"{v},{s},{float(vmax * s / (km + s) * w)!r}\n"
         for v, vmax, km in (("WT", 10, 2), ("MUT", 5, 4))
-        for s in S
+        for s, w in zip(S, WOBBLE)
     )
     res = run("fit", write_csv(text), "--law", "michaelis_menten", "--group", "variant", "--format", "json")
     assert res.exit_code == 0, res.output
