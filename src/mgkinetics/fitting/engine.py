@@ -117,7 +117,8 @@ class _Stacked:
         ]
         rms = math.sqrt(float(np.mean(np.concatenate([p.weights * p.rate for p in problems]) ** 2)))
         self.scale = rms if math.isfinite(rms) and rms > 0 else 1.0
-        self.mode: str | None = None  # which Jacobian: decided at its first evaluation
+        self.safe: np.ndarray | None = None  # parameters with complex-step derivatives (first call)
+        self.vector: bool | None = None  # whether the law broadcasts parameter columns
 
     def values(self, theta) -> dict[str, float]:
         values = dict(self.layout.starts)
@@ -141,49 +142,112 @@ class _Stacked:
     def _typical(self) -> np.ndarray:
         return np.array([self.layout.typical.get(k, 1.0) for k in self.varying]) / self.factor
 
-    def _complex_step(self, theta: np.ndarray) -> np.ndarray | None:
-        """``∂(w·(f − y))/∂θ`` by complex steps (exact to rounding), or None when the law is not
-        complex-analytic in its parameters (it drops the imaginary part, or fails)."""
+    def _steps(self, theta: np.ndarray) -> np.ndarray:
+        typical = self._typical()
+        return 1e-20 * np.where(theta != 0, np.abs(theta), np.where(typical != 0, np.abs(typical), 1.0))
+
+    def _trial_values(self, theta: np.ndarray) -> dict:
+        values = dict(self.layout.starts)
+        values.update(zip(self.varying, (float(v) for v in theta * self.factor), strict=True))
+        return values
+
+    def _complex_columns(self, theta: np.ndarray, idx: list[int]) -> np.ndarray:
+        """One law call per data set: each parameter in ``idx`` a column of complex trial values
+        (the j-th with its own imaginary step), the law broadcasting them to a (len(idx), n) block."""
+        h = self._steps(theta)[idx]
+        base = self._trial_values(theta)
+        trial = np.tile(np.array([base[self.varying[j]] for j in idx], dtype=complex), (len(idx), 1))
+        trial[np.diag_indices(len(idx))] += 1j * h * self.factor[idx]
+        column = {self.varying[j]: trial[:, i : i + 1] for i, j in enumerate(idx)}
+        blocks = []
+        for law, args, keys, _rate, weights in self.calls:
+            if not any(key in column for _, key in keys):  # this set does not depend on them
+                blocks.append(np.zeros((weights.size, len(idx))))
+                continue
+            model = np.asarray(law.func(*args, **{name: column.get(key, base[key]) for name, key in keys}))
+            if not np.iscomplexobj(model) or model.shape != (len(idx), weights.size):
+                raise ValueError("the law does not broadcast parameter columns")
+            blocks.append((weights * model.imag).T / h)
+        return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+
+    def _complex_loop(self, theta: np.ndarray, idx: list[int]) -> np.ndarray:
+        """The same, one law call per parameter and data set (laws that do not broadcast)."""
+        h = self._steps(theta)
+        base = self._trial_values(theta)
+        cols = []
+        for j in idx:
+            values = dict(base)
+            values[self.varying[j]] = base[self.varying[j]] + 1j * h[j] * self.factor[j]
+            parts = []
+            for law, args, keys, _rate, weights in self.calls:
+                if all(key != self.varying[j] for _, key in keys):  # this set does not depend on it
+                    parts.append(np.zeros(weights.size))
+                    continue
+                model = np.asarray(law.func(*args, **{name: values[key] for name, key in keys}))
+                if not np.iscomplexobj(model):
+                    raise TypeError("the law drops the imaginary part")
+                parts.append(weights * model.imag / h[j])
+            cols.append(np.concatenate(parts) if len(parts) > 1 else parts[0])
+        return np.column_stack(cols)
+
+    def _complex_step(self, theta: np.ndarray, idx: list[int]) -> np.ndarray | None:
+        """``∂(w·(f − y))/∂θ_idx`` by complex steps (exact to rounding), or None when the law is not
+        complex-analytic in them (it drops the imaginary part, or fails)."""
         import warnings
 
-        values = dict(self.layout.starts)
-        typical = self._typical()
-        cols = []
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", np.exceptions.ComplexWarning)
-                for i, t in enumerate(theta):
-                    h = 1e-20 * (abs(t) if t != 0 else abs(typical[i]) or 1.0)
-                    step = theta.astype(complex)
-                    step[i] += 1j * h
-                    values.update(zip(self.varying, step * self.factor, strict=True))
-                    parts = []
-                    for law, args, keys, _rate, weights in self.calls:
-                        model = np.asarray(law.func(*args, **{name: values[key] for name, key in keys}))
-                        if not np.iscomplexobj(model):
-                            return None
-                        parts.append(weights * model.imag / h)
-                    cols.append(np.concatenate(parts) if len(parts) > 1 else parts[0])
-        except (TypeError, ValueError, ArithmeticError, np.exceptions.ComplexWarning):
-            return None
-        jac = np.column_stack(cols)
-        return jac if np.all(np.isfinite(jac)) else None
+        ways = ([self._complex_columns] if self.vector is not False else []) + [self._complex_loop]
+        for way in ways:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", np.exceptions.ComplexWarning)
+                    jac = way(theta, idx)
+                    if way == self._complex_columns and self.vector is None:  # check broadcasting once
+                        self.vector = bool(
+                            np.allclose(jac, self._complex_loop(theta, idx), rtol=1e-12, atol=0)
+                        )
+            except (TypeError, ValueError, IndexError, ArithmeticError, np.exceptions.ComplexWarning):
+                if way == self._complex_columns:
+                    self.vector = False
+                continue
+            if way == self._complex_columns and not self.vector:
+                continue
+            return jac if np.all(np.isfinite(jac)) else None
+        return None
+
+    def _richardson(self, theta: np.ndarray, idx: list[int]) -> np.ndarray:
+        def sub(part):
+            full = theta.copy()
+            full[idx] = part
+            return self.raw(full)
+
+        return richardson_jacobian(sub, theta[idx], typical=self._typical()[idx])
 
     def _accurate(self, theta: np.ndarray) -> np.ndarray:
-        """Complex-step Jacobian when it agrees with the Richardson one at the first call
-        (checked once per solve), else Richardson."""
-        if self.mode is None:
+        """Complex steps for the parameters the law is complex-analytic in (checked against the
+        Richardson Jacobian at the first call of a solve), Richardson for the others (a Kd that
+        goes through the real-valued speciation solver, say)."""
+        k = theta.size
+        if self.safe is None:
             rich = richardson_jacobian(self.raw, theta, typical=self._typical())
-            cs = self._complex_step(theta)
             top = np.max(np.abs(rich), axis=0) if rich.size else np.zeros(0)
-            agree = cs is not None and bool(np.all(np.abs(cs - rich) <= 1e-6 * np.where(top > 0, top, 1.0)))
-            self.mode = "complex-step" if agree else "richardson"
-            return cs if agree else rich
-        if self.mode == "complex-step":
-            cs = self._complex_step(theta)
-            if cs is not None:
-                return cs
-        return richardson_jacobian(self.raw, theta, typical=self._typical())
+            self.safe = np.zeros(k, dtype=bool)
+            for j in range(k):
+                cs = self._complex_step(theta, [j])
+                self.safe[j] = cs is not None and bool(
+                    np.all(np.abs(cs[:, 0] - rich[:, j]) <= 1e-6 * (top[j] or 1.0))
+                )
+            return rich
+        jac = np.empty((sum(c[3].size for c in self.calls), k))
+        safe = [j for j in range(k) if self.safe[j]]
+        rest = [j for j in range(k) if not self.safe[j]]
+        cs = self._complex_step(theta, safe) if safe else None
+        if safe and cs is None:
+            rest, safe = list(range(k)), []
+        if safe:
+            jac[:, safe] = cs
+        if rest:
+            jac[:, rest] = self._richardson(theta, rest)
+        return jac
 
     def jacobian(self, theta, *, scaled: bool = True) -> np.ndarray:
         """The accurate Jacobian of the (scaled) residuals in solver coordinates."""
