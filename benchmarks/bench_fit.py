@@ -9,8 +9,9 @@ The same 10-point Michaelis–Menten data set (seeded 3 % noise) is fitted
 * **lmfit**: a plain ``lmfit.Model(michaelis_menten).fit`` from the same starting values, with
   lmfit's defaults (Levenberg–Marquardt, forward differences),
 
-each the median of many repeats after warm-up, timed in turn within each repeat, in one run. ``mgk.fit`` of a table (which also
-validates the table, resolves columns and runs the residual diagnostics) is printed too.
+each the median of many repeats after warm-up, timed in turn within each repeat, in one run.
+``mgk.fit`` of a table (which also validates the table, resolves columns and runs the residual
+diagnostics) is printed too.
 
 Goal (issue 9): mgk within 1.5× of lmfit. Run: ``python benchmarks/bench_fit.py``.
 """

@@ -44,7 +44,14 @@ def describe(name: str) -> None:
 )
 def export(name: str, out_dir: str) -> None:
     """Copy dataset NAME (CSV and metadata) into a directory."""
-    from mgkinetics.data import builtin as lib
+    from pathlib import Path
 
-    for p in lib.export(name, out_dir):
+    from mgkinetics.data import builtin as lib
+    from mgkinetics.report.output import atomic_directory, check_output_dir
+
+    lib.metadata(name)  # an unknown name fails here, before anything is written
+    check_output_dir([], out_dir)
+    with atomic_directory(out_dir) as staging:
+        written = [Path(out_dir) / p.name for p in lib.export(name, staging)]
+    for p in written:
         click.echo(str(p))

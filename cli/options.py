@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import click
 
-__all__ = ["parse_pairs", "write_output", "data_options", "data_kwargs", "output_options", "interval_options"]
-
+__all__ = [
+    "parse_pairs", "write_output", "guard_outputs", "data_options", "data_kwargs", "output_options",
+    "interval_options", "write_enzymeml_output", "plot_option", "quiet_option",
+]
 
 
 def parse_pairs(values: tuple[str, ...], option: str, *, form: str = "NAME=VALUE",
@@ -92,24 +94,74 @@ def data_kwargs(values: dict) -> dict:
 
 
 def output_options(*formats: str):
-    """Decorator adding ``--format`` (parameter ``fmt``; the first format is the default) and ``--out``."""
-    out_help = "Write here instead of stdout" + (" (required for parquet)." if "parquet" in formats else ".")
+    """Decorator adding ``--format`` (parameter ``fmt``; the first format is the default) and ``--out``.
+
+    The command is also guarded: before it computes anything, `guard_outputs` refuses an ``--out``
+    that is one of its inputs or cannot be written.
+    """
+    needs_file = " and ".join(f for f in formats if f in ("parquet", "enzymeml"))
+    out_help = "Write here instead of stdout" + (f" (required for {needs_file})." if needs_file else ".")
 
     def decorate(f):
-        f = click.option("--out", type=click.Path(dir_okay=False, writable=True), help=out_help)(f)
+        f = _guarded(f)
+        f = click.option("--out", type=click.Path(dir_okay=False), help=out_help)(f)
         return click.option("--format", "fmt", type=click.Choice(list(formats)),
                             default=formats[0], show_default=True)(f)
 
     return decorate
 
 
+def _guarded(f):
+    """``f`` calling `guard_outputs` on its ``out`` keyword and every other path-valued argument."""
+    import functools
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        guard_outputs([v for k, v in kwargs.items() if k != "out"], kwargs.get("out"))
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+def guard_outputs(values, *outputs: str | None) -> None:
+    """Refuse ``outputs`` that are one of the existing files among ``values`` (strings, or tuples
+    and lists of strings: a command's argument values) or that cannot be written.
+
+    Raises :class:`mgkinetics.errors.OutputError` (exit code 2 through the group's handler).
+    """
+    import os
+
+    from mgkinetics.report.output import check_outputs
+
+    if all(o is None for o in outputs):
+        return
+    flat = []
+    for value in values:
+        items = value if isinstance(value, (tuple, list)) else (value,)
+        flat += [v for v in items if isinstance(v, str) and v and os.path.exists(v)]
+    check_outputs(flat, outputs)
+
+
 def write_output(text: str, out: str | None) -> None:
-    """Write to the --out file, or to stdout."""
+    """Write to the --out file atomically (never half a file), or to stdout."""
     if out:
-        with open(out, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        from mgkinetics.report.output import atomic_write_text
+
+        atomic_write_text(out, text)
     else:
         click.echo(text, nl=False)
+
+
+def write_enzymeml_output(results, out: str | None, *, name: str, extra=None) -> None:
+    """``--format enzymeml``: the EnzymeML v2 document at --out (required) and its DOC.stats.json sidecar."""
+    if not out:
+        raise click.UsageError(
+            "--format enzymeml writes a document and its .stats.json sidecar; give --out DOC.json"
+        )
+    from mgkinetics.report.enzymeml import write_enzymeml
+
+    doc, stats = write_enzymeml(out, results, name=name, extra=extra)
+    click.echo(f"wrote {doc}" + (f" and {stats}" if stats else ""), err=True)
 
 
 def interval_options(*, what: str, min_bootstrap: int):
@@ -134,3 +186,14 @@ def interval_options(*, what: str, min_bootstrap: int):
         return f
 
     return decorate
+
+
+def plot_option(what: str = "the fit"):
+    """``--plot FILE.png|svg|pdf`` (parameter ``plot``): a figure of ``what`` (PNG at 300 dpi)."""
+    return click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None,
+                        help=f"Also draw {what} into FILE (.png at 300 dpi, .svg or .pdf).")
+
+
+def quiet_option(f):
+    """``--quiet``: no progress bar on stderr (there is none when stderr is not a terminal)."""
+    return click.option("--quiet", "-q", is_flag=True, help="No progress bars on stderr.")(f)

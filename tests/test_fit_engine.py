@@ -53,7 +53,11 @@ def test_global_fit_lmfit_result_holds_the_joint_values():
     names = {k: p.name for k, p in zip(joint.covariance_names, joint.lmfit_result.params.values())}
     assert len(names) == 3
     for key, est in joint.parameters.items():
-        held = [p for p in joint.lmfit_result.params.values() if p.name.startswith(key.replace("[", "_").rstrip("]"))]
+        held = [
+            p
+            for p in joint.lmfit_result.params.values()
+            if p.name.startswith(key.replace("[", "_").rstrip("]"))
+        ]
         assert any(p.value == est.value for p in held), key
 
 
@@ -75,7 +79,9 @@ def test_constant_rates_are_not_identifiable_with_the_reason():
     assert res.to_dict()["status"] == "not_identifiable"
 
 
-@pytest.mark.parametrize("law, extra", [("michaelis_menten", {}), ("michaelis_menten_kcat", {"enzyme": "1nM"})])
+@pytest.mark.parametrize(
+    "law, extra", [("michaelis_menten", {}), ("michaelis_menten_kcat", {"enzyme": "1nM"})]
+)
 def test_dead_enzyme_gives_zero_rate_constant_and_a_clear_status(law, extra):
     res = mgk.fit({"s_mM": S, "rate_uM_per_s": np.zeros(S.size)}, law, **extra)
     scale = "vmax" if law == "michaelis_menten" else "kcat"
@@ -99,10 +105,12 @@ def test_km_beyond_the_data_is_not_bounded_and_reports_the_initial_slope():
 
 def test_parameter_at_bound_is_at_bound_with_which_bound():
     law = mgk.RateLaw(
-        "mm_bounded_test", lambda substrate, vmax=1.0, km=1.0: vmax * substrate / (km + substrate),
+        "mm_bounded_test",
+        lambda substrate, vmax=1.0, km=1.0: vmax * substrate / (km + substrate),
         inputs=(mgk.InputSpec("substrate"),),
         params=(mgk.ParamSpec("vmax", "rate", min=0), mgk.ParamSpec("km", "substrate", min=3.0)),
-        formula="v", guess=lambda inputs, rate: {"vmax": float(np.max(rate)), "km": 4.0},
+        formula="v",
+        guess=lambda inputs, rate: {"vmax": float(np.max(rate)), "km": 4.0},
     )
     res = mgk.fit({"s_mM": S, "rate_uM_per_s": mm(S, 10, 2) * WOBBLE}, law)
     assert res.status == "at_bound" and res.success

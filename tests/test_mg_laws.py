@@ -48,7 +48,9 @@ def test_composed_law_equals_plain_law_on_the_species():
     z, o = np.zeros(7), np.ones(7)
     aux = (1.1 * o, 0.71 * o, 16.2 * o, 5.5 * o)
     mgatp, mg_free, atp_free, amp_free = mg_species(atp, mg, z, z, z, 0.07 * aux[0], *aux[1:])
-    got = m.mgatp_mm_mg_inhibition(atp, mg, 1e-3 * o, z, z, z, *aux, kcat=3.0, km=0.1, ki_mg=0.3, kd_mgatp=0.07)
+    got = m.mgatp_mm_mg_inhibition(
+        atp, mg, 1e-3 * o, z, z, z, *aux, kcat=3.0, km=0.1, ki_mg=0.3, kd_mgatp=0.07
+    )
     want = m.turnover_inhibited(mgatp, mg_free, 1e-3 * o, kcat=3.0, km=0.1, ki_mg=0.3)
     np.testing.assert_array_equal(got, want)
     assert list(inspect.signature(m.ak_random_bibi).parameters)[:3] == ["atp_total", "amp_total", "mg_total"]
@@ -65,8 +67,14 @@ def test_speciation_is_solved_once_per_fit_when_kd_is_fixed():
     mg = np.repeat(np.geomspace(0.02, 10.0, 10), 3)
     totals = {"atp_total": np.full_like(mg, 0.2), "mg_total": mg}
     v = akdesign.ak_rates(totals, 0.01, {"kcat": 100.0, "km": 0.1}, law="mgatp_mm")
-    frame = pd.DataFrame({"atp_total_mM": totals["atp_total"], "mg_total_mM": mg, "enzyme_nM": 10.0,
-                          "rate_uM_per_s": v * (1 + 0.03 * rng.standard_normal(v.size))})
+    frame = pd.DataFrame(
+        {
+            "atp_total_mM": totals["atp_total"],
+            "mg_total_mM": mg,
+            "enzyme_nM": 10.0,
+            "rate_uM_per_s": v * (1 + 0.03 * rng.standard_normal(v.size)),
+        }
+    )
     SPECIES_CACHE.clear()
     res = mgk.fit(frame, "mgatp_mm")
     assert res.parameters["kd_mgatp"].fixed

@@ -54,7 +54,7 @@ def cli_fit_json(*args) -> list[dict]:
 def misra1d(reference_dir):
     cert = json.loads((reference_dir / "nist" / "certified.json").read_text())["Misra1d"]
     lines = (reference_dir / "nist" / "Misra1d.dat").read_text().splitlines()
-    rows = [ln.split() for ln in lines[cert["data_first_line"] - 1:] if ln.strip()]
+    rows = [ln.split() for ln in lines[cert["data_first_line"] - 1 :] if ln.strip()]
     y, x = np.array(rows, dtype=float).T
     assert y.size == cert["n_obs"] == 14
     return cert, x, y
@@ -71,12 +71,16 @@ def test_nist_misra1d_both_starts(misra1d, tmp_path, start):
     assert res.success
     vmax, km = res.parameters["vmax"], res.parameters["km"]
     got = {
-        "b1": vmax.value, "b2": 1.0 / km.value,
-        "sd_b1": vmax.stderr, "sd_b2": km.stderr / km.value**2,
+        "b1": vmax.value,
+        "b2": 1.0 / km.value,
+        "sd_b1": vmax.stderr,
+        "sd_b2": km.stderr / km.value**2,
     }
     digits = {
-        "b1": lre(got["b1"], b1["certified"]), "b2": lre(got["b2"], b2["certified"]),
-        "sd_b1": lre(got["sd_b1"], b1["certified_sd"]), "sd_b2": lre(got["sd_b2"], b2["certified_sd"]),
+        "b1": lre(got["b1"], b1["certified"]),
+        "b2": lre(got["b2"], b2["certified"]),
+        "sd_b1": lre(got["sd_b1"], b1["certified_sd"]),
+        "sd_b2": lre(got["sd_b2"], b2["certified_sd"]),
     }
     print(f"Misra1d {start} LRE:", {k: round(v, 2) for k, v in digits.items()})
     assert all(d >= 6 for d in digits.values()), digits
@@ -89,13 +93,25 @@ def test_nist_misra1a_through_the_expression_law(reference_dir, tmp_path, start)
     user equation (--law 'expr: ...'), it must still match NIST's certified values and SDs to
     >= 6 significant digits from both starts (certified.json, NIST StRD)."""
     cert = json.loads((reference_dir / "nist" / "certified.json").read_text())["Misra1a"]
-    lines = (reference_dir / "nist" / cert["file"]).read_text().splitlines()[cert["data_first_line"] - 1:]
+    lines = (reference_dir / "nist" / cert["file"]).read_text().splitlines()[cert["data_first_line"] - 1 :]
     rows = [line.split() for line in lines if line.strip()]
     path = tmp_path / "misra1a.csv"
     path.write_text("y,x\n" + "".join(f"{r[0]},{r[1]}\n" for r in rows))
     b1, b2 = cert["parameters"]["b1"], cert["parameters"]["b2"]
-    args = ["fit", str(path), "--law", "expr: b1*(1-exp(-b2*x))", "--y", "y",
-            "--init", f"b1={b1[start]}", "--init", f"b2={b2[start]}", "--format", "json"]
+    args = [
+        "fit",
+        str(path),
+        "--law",
+        "expr: b1*(1-exp(-b2*x))",
+        "--y",
+        "y",
+        "--init",
+        f"b1={b1[start]}",
+        "--init",
+        f"b2={b2[start]}",
+        "--format",
+        "json",
+    ]
     res = CliRunner().invoke(cli, args)
     assert res.exit_code == 0, res.output
     params = json.loads(res.output)["fits"][0]["parameters"]
@@ -117,8 +133,15 @@ def check_sig4(fit_params: dict, expected: dict, mapping: dict):
 
 def test_nlstools_vmkm_cli(reference_dir, enzyme_ref):
     ref = enzyme_ref["nlstools_vmkm"]["computed_here"]
-    (fit,) = cli_fit_json(reference_dir / "enzyme" / "nlstools_vmkm.csv", "--law", "michaelis_menten",
-                          "--input-unit", "S=mM", "--input-unit", "v=uM/min")
+    (fit,) = cli_fit_json(
+        reference_dir / "enzyme" / "nlstools_vmkm.csv",
+        "--law",
+        "michaelis_menten",
+        "--input-unit",
+        "S=mM",
+        "--input-unit",
+        "v=uM/min",
+    )
     check_sig4(fit["parameters"], ref, {"vmax": "Vmax", "km": "Km"})
     assert fit["statistics"]["rss"] == pytest.approx(ref["rss"], rel=SIG4)
     assert fit["statistics"]["dof"] == ref["dof"]
@@ -128,8 +151,17 @@ def test_nlstools_vmkm_cli(reference_dir, enzyme_ref):
 @pytest.mark.parametrize("law, key", [("competitive", "competitive"), ("noncompetitive", "noncompetitive")])
 def test_nlstools_vmkmki_cli(reference_dir, enzyme_ref, law, key):
     ref = enzyme_ref["nlstools_vmkmki"]["computed_here"][key]
-    (fit,) = cli_fit_json(reference_dir / "enzyme" / "nlstools_vmkmki.csv", "--law", law,
-                          "--input-unit", "S=mM", "--input-unit", "I=mM", "--input-unit", "v=uM/min")
+    (fit,) = cli_fit_json(
+        reference_dir / "enzyme" / "nlstools_vmkmki.csv",
+        "--law",
+        law,
+        "--input-unit",
+        "S=mM",
+        "--input-unit",
+        "I=mM",
+        "--input-unit",
+        "v=uM/min",
+    )
     check_sig4(fit["parameters"], ref, {"vmax": "Vmax", "km": "Km", "ki": "Ki"})
     assert fit["statistics"]["rss"] == pytest.approx(ref["rss"], rel=SIG4)
     assert fit["statistics"]["dof"] == ref["dof"] == 69
@@ -155,9 +187,19 @@ def test_nlstools_l_minor(reference_dir, enzyme_ref, tmp_path):
 @pytest.mark.parametrize("group", ["v1", "v7", "v8"])
 def test_renz_onpg_computed_here_cli(reference_dir, enzyme_ref, group):
     ref = enzyme_ref["renz_ONPG"]["computed_here"][group]
-    (fit,) = cli_fit_json(reference_dir / "enzyme" / "renz_ONPG.csv", "--law", "michaelis_menten",
-                          "--x", "ONPG_mM", "--y", f"{group}_uM_per_min",
-                          "--input-unit", "ONPG=mM", "--input-unit", f"{group}=uM/min")
+    (fit,) = cli_fit_json(
+        reference_dir / "enzyme" / "renz_ONPG.csv",
+        "--law",
+        "michaelis_menten",
+        "--x",
+        "ONPG_mM",
+        "--y",
+        f"{group}_uM_per_min",
+        "--input-unit",
+        "ONPG=mM",
+        "--input-unit",
+        f"{group}=uM/min",
+    )
     check_sig4(fit["parameters"], ref, {"vmax": "Vm", "km": "Km"})
     assert fit["statistics"]["rss"] == pytest.approx(ref["rss"], rel=SIG4)
     assert fit["parameters"]["vmax"]["unit"] == "uM/min"
@@ -165,9 +207,19 @@ def test_renz_onpg_computed_here_cli(reference_dir, enzyme_ref, group):
 
 def test_renz_onpg_v7_published(reference_dir, enzyme_ref):
     pub = enzyme_ref["renz_ONPG"]["published"]["group7_v7"]
-    (fit,) = cli_fit_json(reference_dir / "enzyme" / "renz_ONPG.csv", "--law", "michaelis_menten",
-                          "--x", "ONPG_mM", "--y", "v7_uM_per_min",
-                          "--input-unit", "ONPG=mM", "--input-unit", "v7=uM/min")
+    (fit,) = cli_fit_json(
+        reference_dir / "enzyme" / "renz_ONPG.csv",
+        "--law",
+        "michaelis_menten",
+        "--x",
+        "ONPG_mM",
+        "--y",
+        "v7_uM_per_min",
+        "--input-unit",
+        "ONPG=mM",
+        "--input-unit",
+        "v7=uM/min",
+    )
     assert round(fit["parameters"]["km"]["value"], 3) == pub["Km_mM"] == 3.115
     assert round(fit["parameters"]["vmax"]["value"], 3) == pub["Vm_uM_per_min"] == 181.182
 

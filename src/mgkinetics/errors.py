@@ -17,6 +17,7 @@ __all__ = [
     "FitError",
     "LawError",
     "SpeciationError",
+    "OutputError",
     "MgKineticsWarning",
     "FitWarning",
     "WARNING_CODES",
@@ -101,6 +102,10 @@ class FitError(MgKineticsError, ValueError):
 
 class SpeciationError(MgKineticsError, ValueError):
     """Speciation input is invalid: negative totals, unknown species, Kd <= 0, pH out of range."""
+
+
+class OutputError(MgKineticsError, OSError):
+    """An output path would overwrite an input, or cannot be written (missing or read-only folder)."""
 
 
 class MgKineticsWarning(UserWarning):

@@ -29,6 +29,7 @@ from mgkinetics.fitting.problem import FitProblem, build_problems, input_columns
 from mgkinetics.fitting.results import Estimate, Exclusion, FitResult, Statistics
 from mgkinetics.fitting.single import result_for
 from mgkinetics.fitting.status import SUCCESS, decide, parameter_warnings, saturation_constants
+from mgkinetics.report.shown import Shown
 
 __all__ = ["GlobalFitResult", "fit_global", "label_of"]
 
@@ -40,8 +41,8 @@ def label_of(problem: FitProblem, index: int) -> str:
     return f"set{index + 1}"
 
 
-@dataclass(frozen=True)
-class GlobalFitResult:
+@dataclass(frozen=True, repr=False)
+class GlobalFitResult(Shown):
     """A joint fit of several data sets.
 
     Attributes

@@ -13,13 +13,14 @@ from typing import Any
 import numpy as np
 
 from mgkinetics.fitting.plain import finite_or_none, plain, readonly
+from mgkinetics.report.shown import Shown
 from mgkinetics.units import Unit, convert, parse_unit
 
 __all__ = ["Estimate", "Statistics", "Exclusion", "RowAccount", "FitResult", "FitCollection"]
 
 
-@dataclass(frozen=True)
-class Estimate:
+@dataclass(frozen=True, repr=False)
+class Estimate(Shown):
     """A fitted or derived quantity with its uncertainty.
 
     Attributes
@@ -147,8 +148,8 @@ class RowAccount:
         return {"used": len(self.used), "excluded": [e.to_dict() for e in self.excluded]}
 
 
-@dataclass(frozen=True)
-class FitResult:
+@dataclass(frozen=True, repr=False)
+class FitResult(Shown):
     """The result of fitting one rate law to one group of rows.
 
     Attributes
@@ -345,8 +346,8 @@ class FitResult:
         return pd.DataFrame.from_records(records)
 
 
-@dataclass(frozen=True)
-class FitCollection:
+@dataclass(frozen=True, repr=False)
+class FitCollection(Shown):
     """Fits of one law to several groups of one table, plus rows no group could take.
 
     Iterating yields the :class:`FitResult` objects in group order.

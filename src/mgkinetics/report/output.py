@@ -1,0 +1,259 @@
+"""Safe output: never write over an input, check before computing, write atomically.
+
+Every command that writes a file goes through this module:
+
+* `check_outputs` runs *before* any computation: it refuses an output that is one of the inputs
+  (same resolved path, a symbolic link to it or a hard link, compared with :func:`os.path.samefile`)
+  and an output whose folder is missing or not writable, so a mistake costs no time and no data;
+* `atomic_write_text` / `atomic_write_bytes` / `atomic_file` write to a temporary file in the
+  target's folder and :func:`os.replace` it over the target only when complete: an interrupted run
+  leaves the previous file (or none), never half a file;
+* `atomic_directory` stages a whole folder of outputs (a report) and publishes it only when every
+  file is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from mgkinetics.errors import OutputError
+
+__all__ = [
+    "check_outputs",
+    "check_output_dir",
+    "atomic_write_text",
+    "atomic_write_bytes",
+    "atomic_file",
+    "atomic_directory",
+]
+
+PathLike = str | os.PathLike
+
+
+def _same(a: Path, b: Path) -> bool:
+    """True when ``a`` and ``b`` name the same file (resolved paths, symlinks or hard links)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
+def _writable_folder(folder: Path, what: str) -> None:
+    if not folder.exists():
+        raise OutputError(f"{what}: folder '{folder}' does not exist; create it first or choose another path")
+    if not folder.is_dir():
+        raise OutputError(f"{what}: '{folder}' is not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"{what}: folder '{folder}' is not writable; choose another path")
+
+
+def check_outputs(inputs: Iterable[PathLike | None], outputs: Iterable[PathLike | None]) -> None:
+    """Refuse outputs that would destroy an input or that cannot be written.
+
+    Call it before computing anything. ``None`` entries (stdout, an option not given) are skipped.
+
+    Parameters
+    ----------
+    inputs : iterable of path
+        Every file (or folder) the command reads.
+    outputs : iterable of path
+        Every file the command will write.
+
+    Raises
+    ------
+    OutputError
+        An output is one of the inputs, is a folder, is a read-only file, or its folder is
+        missing or not writable.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> (d / "data.csv").write_text("S_mM,v_uM_per_s\\n")
+    16
+    >>> check_outputs([d / "data.csv"], [d / "fit.json"])  # fine
+    >>> try:
+    ...     check_outputs([d / "data.csv"], [d / "data.csv"])
+    ... except OutputError as exc:
+    ...     print("refused:", "is the input" in str(exc))
+    refused: True
+    """
+    ins = [Path(p) for p in inputs if p is not None]
+    for out in (Path(p) for p in outputs if p is not None):
+        for src in ins:
+            if _same(out, src):
+                raise OutputError(
+                    f"output '{out}' is the input '{src}'; choose another output path "
+                    "(mgkinetics never writes over its input data)"
+                )
+        if out.is_dir():
+            raise OutputError(f"output '{out}' is a folder; give a file name")
+        if out.exists() and not os.access(out, os.W_OK):
+            raise OutputError(f"output '{out}' exists and is read-only; choose another path")
+        _writable_folder(out.parent if str(out.parent) else Path("."), f"output '{out}'")
+
+
+def check_output_dir(inputs: Iterable[PathLike | None], out_dir: PathLike) -> None:
+    """Refuse an output folder that is or contains an input, or that cannot be made.
+
+    The folder itself may be missing (it is created); its nearest existing ancestor must be a
+    writable folder.
+
+    Raises
+    ------
+    OutputError
+    """
+    out = Path(out_dir)
+    real_out = Path(os.path.realpath(out))
+    for src in (Path(p) for p in inputs if p is not None):
+        real_src = Path(os.path.realpath(src))
+        if _same(out, src) or real_src.is_relative_to(real_out):
+            raise OutputError(
+                f"output folder '{out}' overlaps the input '{src}'; choose a separate output folder "
+                "(mgkinetics never writes over its input data)"
+            )
+    if out.exists():
+        if not out.is_dir():
+            raise OutputError(f"output folder '{out}' is a file; give a folder")
+        _writable_folder(out, f"output folder '{out}'")
+        return
+    ancestor = out.absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    _writable_folder(ancestor, f"output folder '{out}'")
+
+
+def _file_mode() -> int:
+    """The mode an ordinary ``open(path, 'w')`` would give (0o666 minus the umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def atomic_file(path: PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` in one rename.
+
+    For writers that want a path (Parquet, figures). On an exception the temporary file is
+    removed and ``path`` is untouched.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with atomic_file(target) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> target.read_text()
+    'done'
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+    except OSError as exc:
+        raise OutputError(f"cannot write '{target}': {exc.strerror or exc}") from None
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, _file_mode())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def atomic_write_bytes(path: PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename).
+
+    Raises
+    ------
+    OutputError
+        The file cannot be written (the message names it and the system's reason).
+    """
+    try:
+        with atomic_file(path) as tmp:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write '{path}': {exc.strerror or exc}") from None
+
+
+def atomic_write_text(path: PathLike, text: str, *, encoding: str = "utf-8") -> None:
+    """Write ``text`` to ``path`` atomically, without newline translation.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "fit.csv"
+    >>> atomic_write_text(target, "km_mM\\n1.0\\n")
+    >>> target.read_text()
+    'km_mM\\n1.0\\n'
+    """
+    atomic_write_bytes(path, text.encode(encoding))
+
+
+def _publish(staged: Path, target: Path) -> None:
+    """Move every entry of ``staged`` into ``target``: files by one rename each, folders swapped
+    whole (the old folder of the same name is removed only after the new one is in place)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(staged.iterdir()):
+        dest = target / entry.name
+        if entry.is_dir() and dest.is_dir() and not dest.is_symlink():
+            old = Path(tempfile.mkdtemp(dir=target, prefix=f".{entry.name}.old."))
+            os.replace(dest, old / entry.name)
+            os.replace(entry, dest)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            if dest.is_dir() and not dest.is_symlink():
+                shutil.rmtree(dest)
+            os.replace(entry, dest)
+
+
+@contextlib.contextmanager
+def atomic_directory(path: PathLike) -> Iterator[Path]:
+    """Stage a folder of outputs; publish it into ``path`` only when the block succeeds.
+
+    Write everything into the yielded staging folder (beside ``path``, so renames stay on one
+    file system). On success each top-level file replaces its namesake in ``path`` and each
+    top-level folder (``tables/``, ``figures/``) replaces the old folder whole, so no stale file
+    of a previous run survives beside new ones; other files already in ``path`` are left alone.
+    On an exception nothing in ``path`` changes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "report"
+    >>> with atomic_directory(out) as stage:
+    ...     (stage / "tables").mkdir()
+    ...     _ = (stage / "tables" / "a.csv").write_text("x\\n")
+    >>> sorted(p.name for p in out.rglob("*"))
+    ['a.csv', 'tables']
+    """
+    target = Path(path)
+    parent = target.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staged = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.staging."))
+    except OSError as exc:
+        raise OutputError(f"cannot write into '{target}': {exc.strerror or exc}") from None
+    try:
+        yield staged
+        try:
+            _publish(staged, target)
+        except OSError as exc:
+            raise OutputError(f"cannot write into '{target}': {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(staged, ignore_errors=True)
