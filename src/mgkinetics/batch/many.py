@@ -39,7 +39,7 @@ from mgkinetics.batch.table import (
     _usable,
 )
 from mgkinetics.errors import FitError
-from mgkinetics.fitting.single import parameter_units
+from mgkinetics.fitting.starts import parameter_units
 from mgkinetics.fitting.weighting import WeightScheme
 from mgkinetics.laws.registry import RateLaw, get_law
 
