@@ -11,9 +11,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from mgkinetics_cli.main import cli
 
 from mgkinetics.rates import simulate_coupled_plate
-from mgkinetics_cli.main import cli
 
 
 @pytest.fixture(scope="module")
