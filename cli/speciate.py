@@ -10,13 +10,12 @@ import re
 
 import click
 
-from .options import guard_outputs, parse_pairs, write_output
+from .options import guard_outputs, parse_pairs, plot_option, write_output
 
 __all__ = ["speciate", "parse_concentration"]
 
 # Species columns of a speciation table: NAME_total_UNIT or NAME_free_UNIT.
 _COLUMN = re.compile(r"^(?P<sp>[A-Za-z0-9]+)_(?P<kind>total|free)_(?P<unit>M|mM|uM|µM|μM|nM)$")
-_CONDITION_COLUMNS = ("ph", "temperature_C", "ionic_strength_M")
 
 
 def parse_concentration(text: str) -> float:
@@ -114,30 +113,28 @@ def _read_table(path: str):
     from mgkinetics.units import convert
 
     data = read_csv(path)
-    totals, free, cond = {}, {}, {}
+    totals, free = {}, {}
     for col in data.columns:
         match = _COLUMN.match(col)
         if match is not None:
             target = totals if match["kind"] == "total" else free
             target[_canonical(match["sp"])] = convert(data.values[col], data.units[col], "mM")
-        elif col.lower() in {c.lower() for c in _CONDITION_COLUMNS} and data.is_numeric(col):
-            cond[next(c for c in _CONDITION_COLUMNS if c.lower() == col.lower())] = data.values[col]
     if not totals and not free:
         raise DataFormatError(path, [Problem(1, None, "no species columns; name them like "
                                              "atp_total_mM, mg_total_uM (or mg_free_mM)")])
-    return data.to_frame().drop(columns="line"), totals, free, cond
+    return data.to_frame().drop(columns="line"), totals, free, data
 
 
 def _table(path, kw, out):
     import pandas as pd
 
+    from mgkinetics.data.conditions import CONDITIONS, resolve_conditions
     from mgkinetics.speciation.species import speciate as run
     from mgkinetics.speciation.species import speciate_from_free
 
-    frame, totals, free, cond = _read_table(path)
-    kw = {**kw, **{"ph": cond.get("ph", kw["ph"]),
-                   "temperature_C": cond.get("temperature_C", kw["temperature_C"]),
-                   "ionic_strength_M": cond.get("ionic_strength_M", kw["ionic_strength_M"])}}
+    frame, totals, free, data = _read_table(path)
+    cond = resolve_conditions(data, {k: kw[k] for k in CONDITIONS})  # columns, then the options
+    kw = {**kw, **cond.values}
     if free:
         if len(free) != 1:
             raise click.UsageError(f"{path}: only one *_free_* column (one metal) is allowed")
@@ -175,15 +172,21 @@ def _table(path, kw, out):
               show_default=True, help="Output format (a FILE always gives CSV).")
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Write here instead of stdout.")
+@plot_option("the ligand's species fractions against total Mg around the given mixture")
 def speciate(file, totals, free, ph, temperature_C, ionic_strength_M, kds, include,
-             constants_file, fmt, out):
+             constants_file, fmt, out, plot):
     """Speciate Mg (and other metals) with ATP, ADP, AMP, PEP and user ligands.
 
     Either give totals on the command line, or a CSV FILE whose columns carry units
     (atp_total_mM, mg_total_uM, optional ph, temperature_C, ionic_strength_M per row);
     species columns (mg_free_mM, mgatp_mM, atp_free_mM, ...) are added to every row.
     """
+    from .plotting import check_plot_path, write_plot
+
     guard_outputs([file, constants_file], out)
+    check_plot_path(plot, [file, constants_file])
+    if plot and (file or free):
+        raise click.UsageError("--plot draws a mixture given by --total (not a FILE or --free)")
     kw = dict(ph=ph, temperature_C=temperature_C, ionic_strength_M=ionic_strength_M,
               kd_mM=_pairs(kds, "--kd") or None, include=tuple(include))
     if constants_file:
@@ -196,3 +199,7 @@ def speciate(file, totals, free, ph, temperature_C, ionic_strength_M, kds, inclu
         _table(file, kw, out)
     else:
         _single(_pairs(totals, "--total"), _pairs(free, "--free"), kw, fmt, out)
+        if plot:
+            from mgkinetics.report.speciation_plot import plot_around
+
+            write_plot(plot_around(_pairs(totals, "--total"), **kw), plot)

@@ -31,8 +31,14 @@ import numpy as np
 
 from mgkinetics.errors import MgKineticsWarning
 
-__all__ = ["WeightScheme", "parse_weights", "replicate_levels", "SCHEMES", "FewReplicatesWarning",
-           "MIN_REPLICATES"]
+__all__ = [
+    "WeightScheme",
+    "parse_weights",
+    "replicate_levels",
+    "SCHEMES",
+    "FewReplicatesWarning",
+    "MIN_REPLICATES",
+]
 
 #: Replicates per level below which an SD is too uncertain to weight by (SD of n = 3 is uncertain
 #: by about ±50 %; 1/SD² weights from it make CIs far too narrow).
@@ -51,6 +57,7 @@ class FewReplicatesWarning(MgKineticsWarning):
     def __init__(self, message: str, levels: int, fewest: int):
         super().__init__(message)
         self.levels, self.fewest = levels, fewest
+
 
 SCHEMES = ("none", "relative", "poisson", "sd:COLUMN", "replicates", "replicates:pooled")
 
@@ -106,8 +113,9 @@ class WeightScheme:
             "replicates:pooled": "replicates:pooled (1/mean^2 of each level; SE scaled by residual variance)",
         }[self.kind]
 
-    def weights(self, rate: np.ndarray, sd: np.ndarray | None = None,
-                levels: np.ndarray | None = None) -> tuple[np.ndarray, list[str | None]]:
+    def weights(
+        self, rate: np.ndarray, sd: np.ndarray | None = None, levels: np.ndarray | None = None
+    ) -> tuple[np.ndarray, list[str | None]]:
         """Weights per row, and for each row a reason it cannot be weighted (None if it can).
 
         ``levels`` (from :func:`replicate_levels`) is needed by the replicate schemes.
@@ -128,8 +136,9 @@ class WeightScheme:
         sd = np.asarray(sd, dtype=float)
         for i in np.flatnonzero(~(sd > 0)):
             reasons[i] = (
-                f"SD column '{self.column}' is empty" if np.isnan(sd[i]) else
-                f"SD column '{self.column}' is {sd[i]:g}; absolute weights need SD > 0"
+                f"SD column '{self.column}' is empty"
+                if np.isnan(sd[i])
+                else f"SD column '{self.column}' is {sd[i]:g}; absolute weights need SD > 0"
             )
         with np.errstate(divide="ignore", invalid="ignore"):
             w = np.where(sd > 0, 1.0 / sd, 0.0)
@@ -153,15 +162,19 @@ class WeightScheme:
                     w[m] = 1.0 / mean
                 else:
                     for i in np.flatnonzero(m):
-                        reasons[i] = ("mean rate of its replicates is 0; pooled replicate weighting "
-                                      "needs it non-zero")
+                        reasons[i] = (
+                            "mean rate of its replicates is 0; pooled replicate weighting needs it non-zero"
+                        )
                 continue
             sd = float(np.std(vals, ddof=1)) if vals.size > 1 else 0.0
             if vals.size > 1 and sd > 0:
                 w[m] = 1.0 / sd
                 continue
-            why = ("no replicate at these inputs; replicate weighting needs >= 2 rows per level"
-                   if vals.size < 2 else "its replicates are identical (SD = 0); cannot weight by their SD")
+            why = (
+                "no replicate at these inputs; replicate weighting needs >= 2 rows per level"
+                if vals.size < 2
+                else "its replicates are identical (SD = 0); cannot weight by their SD"
+            )
             for i in np.flatnonzero(m):
                 reasons[i] = why
         return w, reasons
@@ -173,11 +186,17 @@ def _warn_few_replicates(levels: np.ndarray) -> None:
     counts = np.bincount(levels[levels >= 0]) if (levels >= 0).any() else np.array([], dtype=int)
     few = counts[(counts >= 2) & (counts < MIN_REPLICATES)]
     if few.size:
-        warnings.warn(FewReplicatesWarning(f"[few_replicates] {few.size} of {counts.size} levels have fewer than "
-                          f"{MIN_REPLICATES} replicates (fewest {int(few.min())}): their SDs are too "
-                          "uncertain to weight by, and the CIs will be too narrow; use weights='relative' "
-                          "or 'replicates:pooled', or measure more replicates",
-                          int(few.size), int(few.min())), stacklevel=4)
+        warnings.warn(
+            FewReplicatesWarning(
+                f"[few_replicates] {few.size} of {counts.size} levels have fewer than "
+                f"{MIN_REPLICATES} replicates (fewest {int(few.min())}): their SDs are too "
+                "uncertain to weight by, and the CIs will be too narrow; use weights='relative' "
+                "or 'replicates:pooled', or measure more replicates",
+                int(few.size),
+                int(few.min()),
+            ),
+            stacklevel=4,
+        )
 
 
 def parse_weights(text: str | WeightScheme | None) -> WeightScheme:

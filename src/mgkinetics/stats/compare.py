@@ -23,6 +23,7 @@ from mgkinetics.fitting.globalfit import GlobalFitResult, fit_global, label_of
 from mgkinetics.fitting.problem import build_problems, input_columns
 from mgkinetics.fitting.results import FitResult, Statistics
 from mgkinetics.fitting.single import fit_problem
+from mgkinetics.report.shown import Shown
 
 __all__ = ["Ratio", "SharingTest", "Comparison", "compare", "ratio", "ddg_kcal"]
 
@@ -113,8 +114,8 @@ def _nan_none(x):
     return None if x is None or not math.isfinite(x) else float(x)
 
 
-@dataclass(frozen=True)
-class Comparison:
+@dataclass(frozen=True, repr=False)
+class Comparison(Shown):
     """The comparison of variants of one law.
 
     Attributes
@@ -203,18 +204,18 @@ def ddg_kcal(r: Ratio, temperature_C: float, name: str = "") -> DeltaG:
     return DeltaG(name, value, se, low, high, temperature_C)
 
 
-def _temperature(ds, problems) -> tuple[float, str]:
-    for col in ds.columns:
-        if col.lower() == "temperature_c":
-            vals = np.unique(ds.values[col][~np.isnan(ds.values[col])])
-            if vals.size == 1:
-                return float(vals[0]), f"column '{col}'"
-            if vals.size > 1:
-                raise FitError(f"{ds.source}: column '{col}' holds several temperatures; ΔΔG‡ needs one")
-    cond = ds.metadata.get("conditions", {}) if isinstance(ds.metadata, Mapping) else {}
-    if isinstance(cond, Mapping) and "temperature_C" in cond:
-        return float(cond["temperature_C"]), "metadata"
-    return DEFAULT_TEMPERATURE_C, "default (25 °C; the data state no temperature)"
+def _temperature(ds, problems, conditions=None) -> tuple[float, str]:
+    from mgkinetics.data.conditions import resolve_conditions
+
+    cond = resolve_conditions(ds, conditions)
+    values = cond.values["temperature_C"]
+    vals = np.unique(values[~np.isnan(values)])
+    if vals.size > 1:
+        raise FitError(f"{ds.source}: {cond.sources['temperature_C']} holds several temperatures; ΔΔG‡ needs one")
+    source = cond.sources["temperature_C"]
+    if source == "default":
+        source = "default (25 °C; the data state no temperature)"
+    return (float(vals[0]) if vals.size else DEFAULT_TEMPERATURE_C), source
 
 
 def compare(
@@ -255,7 +256,8 @@ def compare(
         of independent bootstrap refits of each variant (``n_bootstrap`` resamples,
         ``bootstrap_kind`` "case" or "residual", ``seed``).
     **fit_options
-        ``x``, ``y``, ``enzyme``, ``columns``, ``weights``, ``fix``, ``init``, ``input_units``.
+        ``x``, ``y``, ``enzyme``, ``columns``, ``weights``, ``fix``, ``init``, ``input_units``,
+        ``conditions`` (as :func:`mgkinetics.fit`) and ``pool``.
 
     Returns
     -------
@@ -282,6 +284,8 @@ def compare(
         rate=fit_options.pop("y", None),
         group=by,
         weights=fit_options.pop("weights", "none"),
+        conditions=(conditions := fit_options.pop("conditions", None)),
+        pool=fit_options.pop("pool", False),
     )
     if fit_options:
         raise TypeError(f"unexpected options: {', '.join(fit_options)}")
@@ -296,7 +300,7 @@ def compare(
     order = [reference] + [lab for lab in labels if lab != reference]
     by_label = dict(zip(labels, problems))
     fits = {lab: fit_problem(by_label[lab], fix=fix, init=init, ci_level=ci_level) for lab in order}
-    temperature, t_source = _temperature(ds, problems)
+    temperature, t_source = _temperature(ds, problems, conditions)
 
     ref = fits[reference]
     ratios: dict[str, dict[str, Ratio]] = {}
@@ -469,13 +473,13 @@ def _pooled_statistics(a: FitResult, b: FitResult) -> Statistics:
     """The separate-parameters model of two data sets, from their own fits: nothing is shared, so
     the joint least-squares problem splits and its RSS, n and parameter count are the sums (no
     refit needed). AICc/BIC are recomputed for the pooled n, as the shared model's are."""
-    from mgkinetics.stats.criteria import information_criteria
+    from mgkinetics.fitting.numerics import information_criteria
 
     n = a.statistics.n + b.statistics.n
     k = a.statistics.n_params + b.statistics.n_params
     rss = a.statistics.rss + b.statistics.rss
     log_w = a.statistics.log_weights + b.statistics.log_weights
-    ic = information_criteria(rss, n, k, log_weights=log_w, sigma_known=not a.scale_covar)
+    ic = information_criteria(n, k, rss, a.scale_covar, log_weights=log_w)
     dof = n - k
     return Statistics(n=n, dof=dof, rss=rss, redchi=rss / dof if dof > 0 else math.nan, r2=math.nan,
                       aicc=ic.aicc, bic=ic.bic, n_params=k, loglik=ic.loglik, aic=ic.aic, log_weights=log_w)

@@ -3,7 +3,7 @@
 Every candidate is fitted to the same rows. A fit that fails a reality check is *not ranked*, and
 the reason is given: it did not converge, a parameter sits at a bound, or its covariance is
 singular (the data do not determine every parameter). The others are ranked by AICc (Burnham &
-Anderson 2002) on R's scale (:func:`mgkinetics.stats.criteria.information_criteria`: the Gaussian
+Anderson 2002) on R's scale (:func:`mgkinetics.fitting.numerics.information_criteria`: Gaussian
 log-likelihood with its constant and the weights' term, df = p + 1 when σ is estimated), with Akaike
 weights wᵢ = exp(−Δᵢ/2)/Σ exp(−Δⱼ/2). For declared nested pairs (:data:`NESTING`) the F test
 F = ((RSS_simple − RSS_complex)/(df_simple − df_complex)) / (RSS_complex/df_complex) says whether
@@ -17,6 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mgkinetics.errors import warning_code
+from mgkinetics.fitting.numerics import f_test
+
 __all__ = ["NESTING", "Candidate", "Selection", "select_model", "f_test"]
 
 #: (simpler, more complex) -> how the complex law reduces to the simpler one.
@@ -27,23 +30,6 @@ NESTING: dict[tuple[str, str], str] = {
     ("uncompetitive", "mixed"): "Ki -> infinity with alpha*Ki fixed",
     ("noncompetitive", "mixed"): "alpha = 1",
 }
-
-
-def f_test(rss_simple: float, df_simple: int, rss_complex: float, df_complex: int) -> dict:
-    """Extra-sum-of-squares F test of a simpler model nested in a more complex one.
-
-    Examples
-    --------
-    >>> round(f_test(10.0, 10, 5.0, 9)["F"], 6)
-    9.0
-    """
-    from scipy import stats
-
-    ddf = df_simple - df_complex
-    if ddf <= 0 or df_complex <= 0 or not rss_complex > 0:
-        return {"F": None, "p_value": None, "df": (ddf, df_complex)}
-    f = ((rss_simple - rss_complex) / ddf) / (rss_complex / df_complex)
-    return {"F": float(f), "p_value": float(stats.f.sf(f, ddf, df_complex)), "df": (ddf, df_complex)}
 
 
 @dataclass(frozen=True)
@@ -105,7 +91,7 @@ class Selection:
 
     def to_text(self) -> str:
         """A ranking table, the F tests and the reasons for unranked fits."""
-        lines = ["model selection (AICc on R's scale, Akaike weights; F tests for nested laws)"]
+        lines = ["model selection (AICc, Akaike weights; extra-sum-of-squares F tests for nested laws)"]
         rows = [["law", "AICc", "dAICc", "weight", "logLik", "AIC", "BIC", "RSS", "dof"]]
         for c in self.candidates:
             st = c.fit.statistics if c.fit is not None else None
@@ -115,12 +101,12 @@ class Selection:
                     _fmt(c.aicc),
                     _fmt(c.delta_aicc) if c.ranked else "not ranked",
                     _fmt(c.weight) if c.ranked else "-",
+                    _fmt(st.loglik) if st else "-",
+                    _fmt(st.aic) if st else "-",
+                    _fmt(st.bic) if st else "-",
+                    _fmt(st.rss) if st else "-",
+                    str(st.dof) if st else "-",
                 ]
-                + (
-                    [_fmt(st.loglik), _fmt(st.aic), _fmt(st.bic), _fmt(st.rss), str(st.dof)]
-                    if st
-                    else ["-"] * 5
-                )
             )
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines += [
@@ -147,12 +133,15 @@ def _fmt(x) -> str:
 
 
 def _reality(fit) -> list[str]:
+    """Why a fit cannot be ranked, from its status and its warnings' codes (never their text)."""
     reasons = []
-    if not fit.success:
+    if fit.status == "failed":
         reasons.append(f"the fit did not converge ({fit.message})")
-    if fit.covariance is None and fit.covariance_names:
+    elif fit.status in ("not_identifiable", "not_bounded"):
+        reasons.append(f"{fit.status.replace('_', ' ')}: {fit.status_reason}")
+    if fit.covariance is None and fit.covariance_names and fit.status != "not_identifiable":
         reasons.append("singular covariance: the data do not determine every parameter")
-    reasons += [w for w in fit.warnings if "sits at its" in w]
+    reasons += [str(w) for w in fit.warnings if warning_code(w) == "at_bound"]
     return reasons
 
 
@@ -169,10 +158,13 @@ def select_model(
     init: Mapping[str, float | str] | None = None,
     fix: Mapping[str, float | str] | None = None,
     input_units: Mapping[str, str] | None = None,
+    conditions: Mapping[str, float] | None = None,
+    pool: bool = False,
 ) -> Selection:
     """Fit each law to the same data and rank them.
 
-    ``init`` and ``fix`` entries are given to each law that has such a parameter.
+    ``init`` and ``fix`` entries are given to each law that has such a parameter; ``conditions``
+    and ``pool`` are as for :func:`mgkinetics.fit`.
 
     Examples
     --------
@@ -205,6 +197,8 @@ def select_model(
                 init=mine,
                 fix=held,
                 input_units=input_units,
+                conditions=conditions,
+                pool=pool,
             )
         except MgKineticsError as exc:
             cands.append(Candidate(law.name, None, math.nan, False, (f"could not be fitted: {exc}",)))
