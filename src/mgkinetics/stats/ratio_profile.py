@@ -94,8 +94,11 @@ def profile_ratio(
     warm = {"theta": start, "converged": True}
 
     def excess(log_r: float) -> float:
-        sol = least_squares(residual, np.clip(warm["theta"], lower, upper), args=(math.exp(log_r),),
-                            bounds=(lower, upper), method="trf", x_scale="jac", xtol=1e-12, ftol=1e-12)
+        # solved from the neighbouring point and from the separate fits; the lower RSS is kept
+        sols = [least_squares(residual, np.clip(x0, lower, upper), args=(math.exp(log_r),),
+                              bounds=(lower, upper), method="trf", x_scale="jac", xtol=1e-12, ftol=1e-12)
+                for x0 in (warm["theta"], start)]
+        sol = min(sols, key=lambda s: s.cost)
         warm["theta"] = sol.x
         warm["converged"] = bool(sol.status > 0)
         return float(2 * sol.cost) - limit
