@@ -188,8 +188,9 @@ def information_criteria(n, k: int, rss, scale_covar: bool, *, log_weights=0.0) 
         loglik = np.where(ok, loglik, np.nan)
         aic = -2.0 * loglik + 2.0 * df
         room = n_a - df - 1
-        aicc = np.where(ok, aic + np.where(room > 0, 2.0 * df * (df + 1) / np.where(room > 0, room, 1.0),
-                                           np.inf), np.nan)
+        aicc = np.where(
+            ok, aic + np.where(room > 0, 2.0 * df * (df + 1) / np.where(room > 0, room, 1.0), np.inf), np.nan
+        )
         bic = -2.0 * loglik + np.log(np.where(n_a > 0, n_a, 1.0)) * df
     if scalar:
         return Criteria(float(loglik[0]), float(aic[0]), float(aicc[0]), float(bic[0]), df)
