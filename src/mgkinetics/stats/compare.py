@@ -21,9 +21,11 @@ from mgkinetics.data.table import concat
 from mgkinetics.errors import FitError
 from mgkinetics.fitting.globalfit import GlobalFitResult, fit_global, label_of
 from mgkinetics.fitting.problem import build_problems, input_columns
-from mgkinetics.fitting.results import FitResult, Statistics
+from mgkinetics.fitting.results import FitResult
 from mgkinetics.fitting.single import fit_problem
 from mgkinetics.report.shown import Shown
+from mgkinetics.stats.compare_intervals import bootstrap_ratio_intervals, profile_ratio_intervals
+from mgkinetics.stats.sharing import SharingTest, pooled_statistics, sharing_test
 
 __all__ = ["Ratio", "SharingTest", "Comparison", "compare", "ratio", "ddg_kcal"]
 
@@ -80,38 +82,6 @@ class DeltaG:
             "temperature_C": self.temperature_C,
             "ci_method": self.ci_method,
         }
-
-
-@dataclass(frozen=True)
-class SharingTest:
-    """Is one parameter the same in reference and variant? Shared vs separate fits."""
-
-    parameter: str
-    variant: str
-    f: float
-    p: float
-    df_num: int
-    df_den: int
-    delta_aicc: float
-    shared_value: float | None
-    preferred: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return {
-            "parameter": self.parameter,
-            "variant": self.variant,
-            "f": _nan_none(self.f),
-            "p": _nan_none(self.p),
-            "df": [self.df_num, self.df_den],
-            "delta_aicc": _nan_none(self.delta_aicc),
-            "shared_value": self.shared_value,
-            "preferred": self.preferred,
-        }
-
-
-def _nan_none(x):
-    return None if x is None or not math.isfinite(x) else float(x)
 
 
 @dataclass(frozen=True, repr=False)
@@ -211,11 +181,64 @@ def _temperature(ds, problems, conditions=None) -> tuple[float, str]:
     values = cond.values["temperature_C"]
     vals = np.unique(values[~np.isnan(values)])
     if vals.size > 1:
-        raise FitError(f"{ds.source}: {cond.sources['temperature_C']} holds several temperatures; ΔΔG‡ needs one")
+        raise FitError(
+            f"{ds.source}: {cond.sources['temperature_C']} holds several temperatures; ΔΔG‡ needs one"
+        )
     source = cond.sources["temperature_C"]
     if source == "default":
         source = "default (25 °C; the data state no temperature)"
     return (float(vals[0]) if vals.size else DEFAULT_TEMPERATURE_C), source
+
+
+def _ratios_and_ddg(
+    ref: FitResult, var: FitResult, temperature_C: float, ci_level: float
+) -> tuple[dict[str, Ratio], dict[str, DeltaG]]:
+    """variant/reference ratios (delta method) of every fitted parameter and derived quantity, and
+    ΔΔG‡ of the rate constants among them."""
+    rs = {}
+    for table in ("parameters", "derived"):
+        for name, e_ref in getattr(ref, table).items():
+            e_var = getattr(var, table)[name]
+            if e_ref.fixed and e_var.fixed:
+                continue
+            ref_v = e_ref.to(e_var.unit) if e_ref.unit.dimension == e_var.unit.dimension else e_ref
+            rs[name] = ratio(
+                e_var.value,
+                e_var.stderr,
+                ref_v.value,
+                ref_v.stderr,
+                dof=min(ref.statistics.dof, var.statistics.dof) or None,
+                level=ci_level,
+                name=name,
+            )
+    ddg = {
+        k: ddg_kcal(rs[k], temperature_C, k)
+        for k in ("kcat", "kcat_over_km", "kcat_over_km_mgatp")
+        if k in rs
+    }
+    return rs, ddg
+
+
+def _sharing_tests(reference, variant, problems, fits, tested, *, fix, init, ci_level) -> list[SharingTest]:
+    """One shared-vs-separate test per parameter in ``tested``, started from the separate fits."""
+    separate = pooled_statistics(fits[reference], fits[variant])
+    starts = {reference: fits[reference].values, variant: fits[variant].values}  # no refits for starts
+    tests = []
+    for name in tested:
+        try:
+            joint = fit_global(
+                [problems[reference], problems[variant]],
+                [name],
+                fix=fix,
+                init=init,
+                labels=[reference, variant],
+                starts=starts,
+                ci_level=ci_level,
+            )
+        except FitError:
+            continue
+        tests.append(sharing_test(name, variant, separate, joint))
+    return tests
 
 
 def compare(
@@ -302,65 +325,35 @@ def compare(
     fits = {lab: fit_problem(by_label[lab], fix=fix, init=init, ci_level=ci_level) for lab in order}
     temperature, t_source = _temperature(ds, problems, conditions)
 
-    ref = fits[reference]
+    rt_kcal = R_KCAL * (temperature + 273.15)
     ratios: dict[str, dict[str, Ratio]] = {}
     ddgs: dict[str, dict[str, DeltaG]] = {}
     for lab in order[1:]:
-        var = fits[lab]
-        rs = {}
-        for table in ("parameters", "derived"):
-            for name, e_ref in getattr(ref, table).items():
-                e_var = getattr(var, table)[name]
-                if e_ref.fixed and e_var.fixed:
-                    continue
-                ref_v = e_ref.to(e_var.unit) if e_ref.unit.dimension == e_var.unit.dimension else e_ref
-                rs[name] = ratio(
-                    e_var.value,
-                    e_var.stderr,
-                    ref_v.value,
-                    ref_v.stderr,
-                    dof=min(ref.statistics.dof, var.statistics.dof) or None,
-                    level=ci_level,
-                    name=name,
-                )
-        ddgs[lab] = {
-            k: ddg_kcal(rs[k], temperature, k)
-            for k in ("kcat", "kcat_over_km", "kcat_over_km_mgatp")
-            if k in rs
-        }
+        ratios[lab], ddgs[lab] = _ratios_and_ddg(fits[reference], fits[lab], temperature, ci_level)
+        pair = (by_label[reference], fits[reference], by_label[lab], fits[lab])
         if ci == "profile":
-            rs, ddgs[lab] = _profile_intervals(by_label[reference], ref, by_label[lab], var, rs, ddgs[lab],
-                                               temperature, level=ci_level)
+            ratios[lab], ddgs[lab] = profile_ratio_intervals(
+                *pair, ratios[lab], ddgs[lab], rt_kcal, level=ci_level
+            )
         if ci == "bootstrap":
-            rs, ddgs[lab] = _bootstrap_intervals(
-                by_label[reference],
-                ref,
-                by_label[lab],
-                var,
-                rs,
+            ratios[lab], ddgs[lab] = bootstrap_ratio_intervals(
+                *pair,
+                ratios[lab],
                 ddgs[lab],
-                temperature,
+                rt_kcal,
                 fix=fix,
                 n=n_bootstrap,
                 seed=seed,
                 kind=bootstrap_kind,
                 level=ci_level,
             )
-        ratios[lab] = rs
-
+    ref = fits[reference]
     tested = list(test) if test is not None else [n for n in ref.parameters if not ref.parameters[n].fixed]
-    tests = []
-    for lab in order[1:]:
-        pair = [by_label[reference], by_label[lab]]
-        separate = _pooled_statistics(fits[reference], fits[lab])
-        starts = {reference: fits[reference].values, lab: fits[lab].values}  # no refits for starts
-        for name in tested:
-            try:
-                joint = fit_global(pair, [name], fix=fix, init=init, labels=[reference, lab],
-                                   starts=starts, ci_level=ci_level)
-            except FitError:
-                continue
-            tests.append(_sharing_test(name, lab, separate, joint))
+    tests = [
+        t
+        for lab in order[1:]
+        for t in _sharing_tests(reference, lab, by_label, fits, tested, fix=fix, init=init, ci_level=ci_level)
+    ]
     shared_fit = None
     if shared:
         shared_fit = fit_global(
@@ -383,122 +376,4 @@ def compare(
         temperature_C=temperature,
         temperature_source=t_source,
         unassigned=tuple(unassigned),
-    )
-
-
-def _profile_intervals(ref_problem, ref, var_problem, var, ratios, ddgs, temperature, *, level):
-    """Profile-likelihood intervals of parameter ratios; ΔΔG‡ = −RT·ln r maps them monotonically."""
-    from dataclasses import replace
-
-    from mgkinetics.stats.ratio_profile import profile_ratio
-
-    rt = R_KCAL * (temperature + 273.15)
-    new_ratios, new_ddg = dict(ratios), dict(ddgs)
-    for name, r in ratios.items():
-        if name not in var.parameters or var.parameters[name].fixed or ref.parameters[name].fixed:
-            new_ratios[name] = replace(r, ci_method="delta-log (no profile for derived ratios)")
-            continue
-        if ref.parameters[name].unit != var.parameters[name].unit:
-            new_ratios[name] = replace(r, ci_method="delta-log (units differ between data sets)")
-            continue
-        low, high, note = profile_ratio(name, ref_problem, ref, var_problem, var, level=level)
-        method = "profile" + (f" ({note})" if note else "")
-        new_ratios[name] = replace(r, ci_low=low, ci_high=high, ci_method=method)
-        if name in ddgs:
-            new_ddg[name] = replace(ddgs[name], ci_low=-rt * math.log(high) if high else None,
-                                    ci_high=-rt * math.log(low) if low else None, ci_method=method)
-    return new_ratios, new_ddg
-
-
-def _samples(problem, result, *, fix, n, seed, kind) -> dict[str, np.ndarray]:
-    """Bootstrap refits of one variant: parameter and derived samples in the fit's units."""
-    from mgkinetics.batch.many import bootstrap_fits
-    from mgkinetics.units import convert
-
-    draws = bootstrap_fits(
-        problem, result.values, n=n, seed=seed, kind=kind, fix=fix, vary=list(result.covariance_names) or None
-    )
-    out = {name: draws[:, i] for i, name in enumerate(problem.law.param_names)}
-    for d in problem.law.derived:
-        num, den = result.parameters[d.numerator], result.parameters[d.denominator]
-        factor = convert(1.0, num.unit / den.unit, result.derived[d.name].unit)
-        out[d.name] = out[d.numerator] / out[d.denominator] * factor
-    return out
-
-
-def _bootstrap_intervals(
-    ref_problem, ref, var_problem, var, ratios, ddgs, temperature, *, fix, n, seed, kind, level
-):
-    """Percentile intervals of variant/reference ratios (and ΔΔG‡) from independent resamples."""
-    from dataclasses import replace
-
-    from mgkinetics.units import convert
-
-    ref_s = _samples(ref_problem, ref, fix=fix, n=n, seed=seed, kind=kind)
-    var_s = _samples(var_problem, var, fix=fix, n=n, seed=None if seed is None else seed + 1, kind=kind)
-    rt = R_KCAL * (temperature + 273.15)
-    lo_q, hi_q = 50 * (1 - level), 50 * (1 + level)
-    new_ratios, new_ddg = {}, {}
-    for name, r in ratios.items():
-        table = "parameters" if name in var.parameters else "derived"
-        e_var, e_ref = getattr(var, table)[name], getattr(ref, table)[name]
-        factor = convert(1.0, e_ref.unit, e_var.unit) if e_ref.unit.dimension == e_var.unit.dimension else 1.0
-        samples = var_s[name] / (ref_s[name] * factor)
-        samples = samples[np.isfinite(samples) & (samples > 0)]
-        if samples.size < 0.9 * n:  # too many failed refits for a trustworthy percentile
-            new_ratios[name] = replace(r, ci_low=None, ci_high=None, ci_method="bootstrap (failed)")
-            continue
-        low, high = np.percentile(samples, [lo_q, hi_q])
-        new_ratios[name] = replace(
-            r,
-            ci_low=float(low),
-            ci_high=float(high),
-            stderr_log=float(np.std(np.log(samples), ddof=1)),
-            ci_method=f"bootstrap-{kind} percentile, n={samples.size}",
-        )
-        if name in ddgs:
-            g = -rt * np.log(samples)
-            g_low, g_high = np.percentile(g, [lo_q, hi_q])
-            new_ddg[name] = replace(
-                ddgs[name],
-                stderr=float(np.std(g, ddof=1)),
-                ci_low=float(g_low),
-                ci_high=float(g_high),
-                ci_method=new_ratios[name].ci_method,
-            )
-    return new_ratios, {**ddgs, **new_ddg}
-
-
-def _pooled_statistics(a: FitResult, b: FitResult) -> Statistics:
-    """The separate-parameters model of two data sets, from their own fits: nothing is shared, so
-    the joint least-squares problem splits and its RSS, n and parameter count are the sums (no
-    refit needed). AICc/BIC are recomputed for the pooled n, as the shared model's are."""
-    from mgkinetics.fitting.numerics import information_criteria
-
-    n = a.statistics.n + b.statistics.n
-    k = a.statistics.n_params + b.statistics.n_params
-    rss = a.statistics.rss + b.statistics.rss
-    log_w = a.statistics.log_weights + b.statistics.log_weights
-    ic = information_criteria(n, k, rss, a.scale_covar, log_weights=log_w)
-    dof = n - k
-    return Statistics(n=n, dof=dof, rss=rss, redchi=rss / dof if dof > 0 else math.nan, r2=math.nan,
-                      aicc=ic.aicc, bic=ic.bic, n_params=k, loglik=ic.loglik, aic=ic.aic, log_weights=log_w)
-
-
-def _sharing_test(name: str, variant: str, separate: Statistics, joint: GlobalFitResult) -> SharingTest:
-    """Extra-sum-of-squares F test and ΔAICc (shared minus separate; negative favours sharing)."""
-    from scipy import stats
-
-    s1, s2 = separate, joint.statistics
-    df_num = s2.dof - s1.dof
-    if df_num > 0 and s1.dof > 0 and s1.rss > 0:
-        f = ((s2.rss - s1.rss) / df_num) / (s1.rss / s1.dof)
-        p = float(stats.f.sf(f, df_num, s1.dof))
-    else:
-        f, p = math.nan, math.nan
-    delta = s2.aicc - s1.aicc
-    preferred = "shared" if (math.isfinite(p) and p >= 0.05) else "separate"
-    shared_value = joint.parameters[name].value if name in joint.parameters else None
-    return SharingTest(
-        name, variant, float(f), float(p), int(df_num), int(s1.dof), float(delta), shared_value, preferred
     )
