@@ -265,20 +265,24 @@ def _time_of(
 
 
 def _groups(
-    lines: list[list[str]], first: int, columns: list[str]
+    lines: list[list[str]], first: int, columns: list[str], grid_width: int = 0
 ) -> tuple[list[list[tuple[int, list[str]]]], int | None]:
-    """Read lines (after the column header) in blank-separated groups, and where reduced values start."""
+    """Read lines (after the column header) in blank-separated groups, and where reduced values start.
+
+    With ``grid_width`` (PlateFormat) an empty line of tabs as wide as the grid is a plate row that
+    was not read (a partial plate); shorter empty lines separate reads.
+    """
     groups: list[list[tuple[int, list[str]]]] = [[]]
-    for offset, fields in enumerate(lines):
-        number = first + offset
-        if _is_blank(fields):
-            if groups[-1]:
-                groups.append([])
-            continue
-        if _is_column_header(fields, columns):
-            return [g for g in groups if g], number
-        groups[-1].append((number, fields))
-    return [g for g in groups if g], None
+    reduced = None
+    for number, fields in enumerate(lines, start=first):
+        if _is_blank(fields) and not (grid_width and len(fields) >= grid_width):
+            groups += [[]] if groups[-1] else []
+        elif _is_column_header(fields, columns):
+            reduced = number
+            break
+        else:
+            groups[-1].append((number, fields))
+    return [g for g in groups if g and not all(_is_blank(f) for _, f in g)], reduced
 
 
 def _read_time_format(block: _Block, header: _Header, plate: int, cells: CellCollector) -> int | None:
@@ -367,13 +371,14 @@ def _read_plate_format(block: _Block, header: _Header, plate: int, cells: CellCo
     if not grid:
         return None
     rows, n_cols = PLATE_SHAPES[header.plate_wells]
-    groups, reduced = _groups(block.lines[2:], line0 + 1, _header_cells(block.lines[1]))
+    groups, reduced = _groups(block.lines[2:], line0 + 1, _header_cells(block.lines[1]), grid[-1][0] + 1)
     for group in groups:
         if len(group) > rows:
             message = f"a read holds {len(group)} rows; a {header.plate_wells}-well plate has {rows}"
             cells.problem(group[0][0], None, message)
             continue
-        time_s, temperature = _time_of(group[0][1], header, group[0][0], cells)
+        lead = next(((n, f) for n, f in group if _field(f, 0) or _field(f, 1)), group[0])  # first read row
+        time_s, temperature = _time_of(lead[1], header, lead[0], cells)
         for r, (number, fields) in enumerate(group):
             _check_width(fields, grid[-1][0] + 1, number, cells)
             for i, k, col in grid:
