@@ -88,3 +88,36 @@ def test_softmax_same_wavelength_read_twice_is_a_clear_error(tmp_path):
     lines += [_grid_line("\t21.9" if row == 2 else "\t", row, 2, 0) for row in range(8)] + ["", "~End"]
     with pytest.raises(DataFormatError, match="426 nm is read more than once"):
         read_traces(_write(tmp_path, lines))
+
+
+def test_softmax_empty_read_grids_after_the_declared_reads_are_listed_not_read(tmp_path):
+    """A second series of the planned reads (times from 0 again), all cells blank: not reads."""
+    lines = ["##BLOCKS= 1", _plate_line("Kinetic", 2, 30, [405]), _header(1)]
+    for series in ("values", "blank"):
+        for read, time in enumerate(("0:00", "0:30")):
+            for row in range(8):
+                lead = f"{time}\t37.00" if row == 2 else "\t"
+                line = _grid_line(lead, row, 1, read)
+                lines.append(line if series == "values" else lead + "\t" + "\t".join([" "] * 12) + "\t")
+            lines.append("\t\t")
+    lines.append("~End")
+    result = read_traces(_write(tmp_path, lines))
+    got = {
+        (w, int(wl), t): s
+        for w, wl, t, s in result.frame[["well", "wavelength_nm", "time_s", "signal"]].values
+    }
+    assert got == _expected(1, [405], [(0, 0.0), (1, 30.0)])
+    assert result.skipped == ()
+    assert any(
+        "2 read grids after the 2 declared reads, all empty" in note for note in result.metadata["ignored"]
+    )
+
+
+def test_softmax_non_empty_grids_beyond_the_declared_reads_are_a_problem(tmp_path):
+    lines = ["##BLOCKS= 1", _plate_line("Kinetic", 1, 30, [405]), _header(1)]
+    for read, time in enumerate(("0:00", "0:30")):
+        lines += [_grid_line(f"{time}\t37.00" if row == 2 else "\t", row, 1, read) for row in range(8)]
+        lines.append("\t\t")
+    lines.append("~End")
+    with pytest.raises(DataFormatError, match="2 read grids but the Plate: line declares 1 reads"):
+        read_traces(_write(tmp_path, lines))
