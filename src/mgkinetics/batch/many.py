@@ -31,7 +31,7 @@ from mgkinetics.batch.starts import _loop_guess, _setup, _starts, _vector_guess
 from mgkinetics.batch.starts import hanes_woolf as hanes_woolf
 from mgkinetics.batch.table import _bucket_plan, _dataset, _first_appearance, _pad, _prepare, _usable
 from mgkinetics.errors import FitError
-from mgkinetics.fitting.single import parameter_units
+from mgkinetics.fitting.starts import parameter_units
 from mgkinetics.fitting.weighting import WeightScheme
 from mgkinetics.laws.registry import RateLaw, get_law
 

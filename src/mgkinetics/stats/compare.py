@@ -470,7 +470,7 @@ def _pooled_statistics(a: FitResult, b: FitResult) -> Statistics:
     """The separate-parameters model of two data sets, from their own fits: nothing is shared, so
     the joint least-squares problem splits and its RSS, n and parameter count are the sums (no
     refit needed). AICc/BIC are recomputed for the pooled n, as the shared model's are."""
-    from mgkinetics.fitting.single import _information_criteria
+    from mgkinetics.fitting.numerics import information_criteria as _information_criteria
 
     n = a.statistics.n + b.statistics.n
     k = a.statistics.n_params + b.statistics.n_params
