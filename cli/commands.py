@@ -12,6 +12,7 @@ from .options import (
     parse_pairs,
     plot_option,
     quiet_option,
+    read_table,
     write_enzymeml_output,
     write_output,
 )
@@ -95,7 +96,7 @@ def fit(
         return
     results = [
         _fit_one(
-            file,
+            read_table(file, data),
             law,
             **data_kwargs(data),  # fresh dicts for each file, as the library may keep them
             group=list(groups) or None,
@@ -159,7 +160,8 @@ def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out, plot=
         raise UserError("--shared writes text or json; use --format json for a machine-readable result")
     options = data_kwargs(data)
     result = globalfit.fit_shared(
-        list(files), law, shared, group=list(groups) or None, conditions=conditions or None, **options
+        [read_table(f, data) for f in files], law, shared, group=list(groups) or None,
+        conditions=conditions or None, **options
     )
     if fmt == "enzymeml":
         write_enzymeml_output(
