@@ -79,3 +79,22 @@ def test_skanit_luminescence_wavelength_zero_is_no_wavelength_and_bad_cell_is_na
     rows[-1] = ["A", 8718, 3118]
     frame = read_traces(_write(tmp_path / "lum.xlsx", {"Luminescence 1_01": rows})).frame
     assert frame["wavelength_nm"].isna().all() and frame["signal"].tolist() == [8718.0, 3118.0]
+
+
+def test_skanit_kinetic_table_reading_avg_time_and_wells_in_headers(tmp_path):
+    """Kinetic step: ``Reading | avg. time [s] | Sample (A01) ...``; times from the first reading."""
+    rows = [["Measurement results"], ["k.skax"], [" "], ["Absorbance 2"], ["Wavelength: 340 nm"], [" "]]
+    rows += [
+        ["Plate 1"],
+        [" ", "conc [Asp] (mM)", 1, 1],
+        ["Reading", "avg. time [s]", "ArODH0001 (A01)", "NADH (B12)"],
+    ]
+    times = [0.5, 4.72, 8.94]
+    rows += [[k + 1, t, round(0.9 - 0.01 * k, 4), round(0.7 + 0.001 * k, 4)] for k, t in enumerate(times)]
+    rows += [[" "], ["Autoloading range A1 - D12"]]
+    result = read_traces(_write(tmp_path / "kin.xlsx", {"Absorbance 2_01": rows}))
+    frame = result.frame.sort_values(["well", "time_s"])
+    assert frame["well"].tolist() == ["A1"] * 3 + ["B12"] * 3
+    assert frame["time_s"].tolist() == pytest.approx([0.0, 4.22, 8.44] * 2, abs=1e-9)
+    assert frame["signal"].tolist() == [0.9, 0.89, 0.88, 0.7, 0.701, 0.702]
+    assert set(frame["wavelength_nm"]) == {340} and result.metadata["grids"][0]["reads"] == 3

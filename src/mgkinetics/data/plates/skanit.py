@@ -5,7 +5,9 @@ cell A1 is ``Measurement results``. In it, a ``Wavelength: 450 nm`` line and a p
 (``Plate 1``, ``Sample Plate``) precede each grid: a header row ``Abs | 1 | 2 ...`` (``RLU``,
 ``RFU`` for luminescence and fluorescence) and one row per plate row letter. Grids with another
 name (``Sample``: the layout) and the sheets of calculation steps (``Blank Subtraction 1_02``) are not
-readings. Reads are endpoint reads (time 0); plates are numbered by name in order of appearance, and
+readings. Kinetic steps write a table ``Reading | avg. time [s] | <sample> (A01) ...`` instead (one
+row per reading; its average time, from the first reading). Grid reads are endpoint reads (time 0);
+plates are numbered by name in order of appearance, and
 ``Wavelength: 0 nm`` (luminescence without filter) means no wavelength.
 """
 
@@ -34,6 +36,8 @@ DESCRIPTION = "Thermo SkanIt 7 'Measurement results' Excel export: plate grids p
 
 _STEP = re.compile(r"(?:Absorbance|Fluorescence|Luminescence|Photometric|Fluorometric|Luminometric)\s.*_\d+")
 _WAVELENGTH = re.compile(r"Wavelength:\s*(\d+)\s*nm", re.IGNORECASE)
+_KINETIC_TIME = re.compile(r"avg\. time \[s\]|time \[s\]", re.IGNORECASE)
+_WELL_IN_HEADER = re.compile(r"\(([A-P]\d{1,2})\)\s*$")
 _RAW_GRIDS = ("Abs", "RLU", "RFU")
 _RESULTS = "Measurement results"
 
@@ -64,6 +68,29 @@ def _grid_columns(row: tuple[Any, ...]) -> list[tuple[int, int]]:
     return cols if text_of(row[0]) and cols else []
 
 
+def _read_kinetic(sheet: Sheet, r: int, plate: int, wavelength: int | None, cells: SheetCells) -> dict:
+    """Sort a kinetic table (``Reading | avg. time [s] | <sample> (A01) ...``, one row per reading).
+
+    Its times are the reading's average over the plate (SkanIt states no per-well time here).
+    """
+    wells = []
+    for c in range(2, len(sheet.rows[r])):
+        m = _WELL_IN_HEADER.search(text_of(sheet.value(r, c)))
+        if m:
+            wells.append((c, normalise_well(m[1])))
+        elif text_of(sheet.value(r, c)):
+            cells.problem(sheet, r, c, "a kinetic column header without its well, e.g. 'Sample (A01)'")
+    k, first = r + 1, None
+    while k < len(sheet.rows) and isinstance(sheet.value(k, 0), (int, float)) and text_of(sheet.value(k, 1)):
+        time_s = cells.number(sheet, k, 1, "avg. time [s]")
+        first = time_s if first is None else first
+        for c, well in wells:
+            keys = {"plate": plate, "well": well, "wavelength_nm": wavelength, "temperature_C": None}
+            cells.add(sheet, k, c, time_s=None if time_s is None else round(time_s - first, 6), **keys)
+        k += 1
+    return {"label": "kinetic", "header": sheet.cell(r, 0), "wavelength_nm": wavelength, "reads": k - r - 1}
+
+
 def _read_step(sheet: Sheet, plates: dict[str, int], cells: SheetCells) -> tuple[list[dict], list[dict]]:
     """Sort the raw grids of one step sheet; return (grids read, grids not read)."""
     read, derived = [], []
@@ -72,6 +99,10 @@ def _read_step(sheet: Sheet, plates: dict[str, int], cells: SheetCells) -> tuple
         text = text_of(row[0]) if row else ""
         if m := _WAVELENGTH.fullmatch(text):
             wavelength = int(m[1]) or None
+            continue
+        if text == "Reading" and _KINETIC_TIME.fullmatch(text_of(sheet.value(r, 1))):
+            plate = plates.setdefault(plate_name, len(plates) + 1)
+            read.append(_read_kinetic(sheet, r, plate, wavelength, cells) | {"plate_name": plate_name})
             continue
         cols = _grid_columns(row)
         if not cols:
