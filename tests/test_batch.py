@@ -133,10 +133,12 @@ def test_to_frame_columns_and_csv(tmp_path):
     res = mgk.fit_many(curves(5), "michaelis_menten", curve="curve")
     frame = res.to_frame()
     expected = ["curve"]
-    for p in ("vmax", "km"):
+    for p in ("vmax_uM_per_s", "km_mM"):  # parameter columns carry their unit
         expected += [p, f"{p}_stderr", f"{p}_ci_low", f"{p}_ci_high"]
-    expected += ["n", "dof", "rss", "redchi", "r2", "aicc", "bic", "success", "warnings"]
+    expected += ["n_points", "dof", "rss", "redchi", "r2", "aicc", "bic", "status", "status_reason",
+                 "success", "warnings"]
     assert list(frame.columns) == expected
+    assert list(frame["status"]) == ["converged"] * 5 and frame["success"].all()
     path = tmp_path / "out.csv"
     res.to_csv(path)
     back = pd.read_csv(path)
@@ -207,7 +209,7 @@ def test_cli_batch(tmp_path):
                                  "--out", str(out)])
     assert r.exit_code == 0, r.output
     back = pd.read_csv(out)
-    assert list(back.columns)[:3] == ["curve", "vmax", "vmax_stderr"] and len(back) == 4
+    assert list(back.columns)[:3] == ["curve", "vmax_uM_per_s", "vmax_uM_per_s_stderr"] and len(back) == 4
     r = CliRunner().invoke(cli, ["batch", str(path), "--law", "michaelis_menten", "--curve", "nope"])
     assert r.exit_code == 2 and "no curve column 'nope'" in r.output
 
@@ -288,6 +290,7 @@ def test_jacobian_kind_depends_on_which_parameters_vary():
     import numpy as np
 
     from mgkinetics.batch import engine as batch_engine
+    from mgkinetics.batch import jacobians as batch_jacobians
     from mgkinetics.laws.registry import get_law
 
     law = get_law("mgatp_mm")
@@ -298,5 +301,5 @@ def test_jacobian_kind_depends_on_which_parameters_vary():
     zeros = np.zeros_like(atp)
     inputs = [atp, 2 * ones, 2e-3 * ones, zeros, zeros, zeros, ones, 0.71 * ones, 16.2 * ones, 5.5 * ones]
     P = np.array([[330.0, 0.06, 0.067]])
-    assert batch_engine._jacobian_kind(model, inputs, P, [0, 1]) == "complex"
-    assert batch_engine._jacobian_kind(model, inputs, P, [0, 1, 2]) == "central"
+    assert batch_jacobians.jacobian_kind(model, inputs, P, [0, 1]) == "complex"
+    assert batch_jacobians.jacobian_kind(model, inputs, P, [0, 1, 2]) == "central"
