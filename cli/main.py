@@ -25,6 +25,7 @@ COMMANDS = {
     "compare": "compare:compare",
     "select": "select:select",
     "traces": "traces:traces",
+    "enzymeml": "enzymeml:enzymeml",
 }
 
 VERSION = "0.1.0"

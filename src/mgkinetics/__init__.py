@@ -58,6 +58,8 @@ __all__ = [
     "parse_quantity",
     "parse_unit",
     "read_csv",
+    "read_enzymeml",
+    "write_enzymeml",
     "read_layout",
     "read_traces",
     "register",
@@ -76,6 +78,8 @@ _LAZY = {
     "apparent_kd": "speciation.constants",
     "read_traces": "data.plates",
     "read_layout": "data.layout",
+    "read_enzymeml": "data.enzymeml",
+    "write_enzymeml": "report.enzymeml",
 }
 
 

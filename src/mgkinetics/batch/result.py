@@ -21,6 +21,7 @@ import numpy as np
 
 from mgkinetics.errors import FitError
 from mgkinetics.fitting.results import Exclusion
+from mgkinetics.report.shown import Shown
 
 __all__ = ["BatchResult", "STAT_COLUMNS", "STATUSES", "unit_slug"]
 
@@ -55,8 +56,8 @@ def _frozen(a) -> np.ndarray:
     return a
 
 
-@dataclass(frozen=True)
-class BatchResult:
+@dataclass(frozen=True, repr=False)
+class BatchResult(Shown):
     """Fits of one law to many curves, as column arrays (one row per curve, in file order).
 
     Attributes
