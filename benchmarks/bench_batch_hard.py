@@ -150,10 +150,19 @@ def one_law(law_name, n_curves, n_check):
     best = best_feasible_rss(law, curves, lm_fits, trf_fits)
     worse = res.success & (res.rss > best * (1 + 1e-6) + 1e-300)
     compared, worst, worst_rss = agreement_with_fit(frame, law_name, kw, res, n_check)
-    return dict(law=law_name, curves=n_curves, t_many=t_many, t_loop=t_loop, ratio=t_loop / t_many,
-                statuses=dict(Counter(res.status)), worse=int(worse.sum()),
-                loop_ok=sum(p is not None for p in lm_fits), compared=compared, max_rel_diff=worst,
-                max_rel_rss=worst_rss)
+    return dict(
+        law=law_name,
+        curves=n_curves,
+        t_many=t_many,
+        t_loop=t_loop,
+        ratio=t_loop / t_many,
+        statuses=dict(Counter(res.status)),
+        worse=int(worse.sum()),
+        loop_ok=sum(p is not None for p in lm_fits),
+        compared=compared,
+        max_rel_diff=worst,
+        max_rel_rss=worst_rss,
+    )
 
 
 def dask_speedup(n_curves):
@@ -166,8 +175,9 @@ def dask_speedup(n_curves):
     frame = make_hard("hill", n_curves, seed=7)
     t_np, ref = time_fit_many(frame, "hill", {}, n=1)
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
-        mgk.fit_many(frame.iloc[:2000], "hill", curve="curve", engine="dask",
-                     scheduler=cluster.scheduler_address)  # warm-up: imports on the workers
+        mgk.fit_many(
+            frame.iloc[:2000], "hill", curve="curve", engine="dask", scheduler=cluster.scheduler_address
+        )  # warm-up: imports on the workers
         t = time.perf_counter()
         res = mgk.fit_many(frame, "hill", curve="curve", engine="dask", scheduler=cluster.scheduler_address)
         t_dask = time.perf_counter() - t
@@ -181,20 +191,27 @@ def main(argv=None):
     ap.add_argument("--check", type=int, default=40)
     ap.add_argument("--dask-curves", type=int, default=20000)
     args = ap.parse_args(argv)
-    print(f"{'law':22s} {'curves':>6s} {'fit_many s':>10s} {'loop s':>8s} {'ratio':>6s} {'worse':>5s} "
-          f"{'vs fit: values (n)':>19s} {'rss':>7s}  statuses")
+    print(
+        f"{'law':22s} {'curves':>6s} {'fit_many s':>10s} {'loop s':>8s} {'ratio':>6s} {'worse':>5s} "
+        f"{'vs fit: values (n)':>19s} {'rss':>7s}  statuses"
+    )
     for name in LAWS:
         r = one_law(name, args.curves, args.check)
-        print(f"{r['law']:22s} {r['curves']:6d} {r['t_many']:10.3f} {r['t_loop']:8.2f} {r['ratio']:6.1f} "
-              f"{r['worse']:5d} {r['max_rel_diff']:14.1e} ({r['compared']:2d}) {r['max_rel_rss']:7.0e}  "
-              f"{r['statuses']}", flush=True)
+        print(
+            f"{r['law']:22s} {r['curves']:6d} {r['t_many']:10.3f} {r['t_loop']:8.2f} {r['ratio']:6.1f} "
+            f"{r['worse']:5d} {r['max_rel_diff']:14.1e} ({r['compared']:2d}) {r['max_rel_rss']:7.0e}  "
+            f"{r['statuses']}",
+            flush=True,
+        )
     if args.dask_curves:
         d = dask_speedup(args.dask_curves)
         if d is None:
             print("dask: not installed")
         else:
-            print(f"dask (2 workers) on {d['curves']} hill curves: numpy {d['t_numpy']:.2f} s, dask "
-                  f"{d['t_dask']:.2f} s, speed-up {d['speedup']:.2f}x, identical values: {d['identical']}")
+            print(
+                f"dask (2 workers) on {d['curves']} hill curves: numpy {d['t_numpy']:.2f} s, dask "
+                f"{d['t_dask']:.2f} s, speed-up {d['speedup']:.2f}x, identical values: {d['identical']}"
+            )
 
 
 if __name__ == "__main__":

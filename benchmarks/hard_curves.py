@@ -26,8 +26,11 @@ def _layout(rng, n_curves: int):
 def _km_and_smax(rng, n_curves: int):
     km = np.exp(rng.uniform(np.log(0.2), np.log(5.0), n_curves))
     beyond = rng.random(n_curves) < 0.25
-    smax = np.where(beyond, km / np.exp(rng.uniform(np.log(3), np.log(30), n_curves)),
-                    km * np.exp(rng.uniform(np.log(2), np.log(20), n_curves)))
+    smax = np.where(
+        beyond,
+        km / np.exp(rng.uniform(np.log(3), np.log(30), n_curves)),
+        km * np.exp(rng.uniform(np.log(2), np.log(20), n_curves)),
+    )
     return km, smax
 
 

@@ -21,12 +21,20 @@ from mgkinetics.batch.guesses import vector_guess
 from mgkinetics.laws.registry import get_law
 
 _spec = importlib.util.spec_from_file_location(
-    "hard_curves", Path(__file__).resolve().parents[1] / "benchmarks" / "hard_curves.py")
+    "hard_curves", Path(__file__).resolve().parents[1] / "benchmarks" / "hard_curves.py"
+)
 hard_curves = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(hard_curves)
 
-CLASSIC = ("michaelis_menten", "substrate_inhibition", "hill", "competitive", "uncompetitive",
-           "noncompetitive", "mixed")
+CLASSIC = (
+    "michaelis_menten",
+    "substrate_inhibition",
+    "hill",
+    "competitive",
+    "uncompetitive",
+    "noncompetitive",
+    "mixed",
+)
 
 
 def _curves(frame, law):
@@ -42,14 +50,14 @@ def _curves(frame, law):
 def test_vector_guess_equals_the_laws_rule(name):
     law = get_law(name)
     frame = hard_curves.make_hard("competitive" if "inhibitor" in law.input_names else name, 60, seed=3)
-    S, I, V = _curves(frame, law)
+    S, INH, V = _curves(frame, law)
     L = max(len(s) for s in S)
     pad = lambda parts: np.array([np.r_[p, np.full(L - len(p), p[-1])] for p in parts])  # noqa: E731
     valid = np.array([np.arange(L) < len(s) for s in S])
-    ins = {"substrate": pad(S)} | ({"inhibitor": pad(I)} if "inhibitor" in law.input_names else {})
+    ins = {"substrate": pad(S)} | ({"inhibitor": pad(INH)} if "inhibitor" in law.input_names else {})
     got = vector_guess(law, ins, pad(V), valid)
     for c in range(len(S)):
-        one = {"substrate": S[c]} | ({"inhibitor": I[c]} if "inhibitor" in law.input_names else {})
+        one = {"substrate": S[c]} | ({"inhibitor": INH[c]} if "inhibitor" in law.input_names else {})
         ref = law.guess(one, V[c])
         for p in law.param_names:
             assert got[p][c] == pytest.approx(ref[p], rel=1e-10), (c, p)
@@ -74,8 +82,9 @@ def test_batched_solve_with_singular_rows_is_one_call(monkeypatch):
     x = lm.batched_solve(M, g)
     assert len(calls) <= 1  # one batched attempt, no per-row loop
     regular = np.setdiff1d(np.arange(500), [7, 42])
-    np.testing.assert_allclose(np.einsum("mij,mj->mi", M[regular], x[regular]), g[regular], rtol=1e-8,
-                               atol=1e-8)
+    np.testing.assert_allclose(
+        np.einsum("mij,mj->mi", M[regular], x[regular]), g[regular], rtol=1e-8, atol=1e-8
+    )
     for i in (7, 42):  # the minimum-norm least-squares solution, as numpy.linalg.lstsq gives it
         ref = np.linalg.lstsq(M[i], g[i], rcond=None)[0]
         np.testing.assert_allclose(x[i], ref, rtol=1e-6, atol=1e-9)
@@ -86,8 +95,9 @@ def test_km_beyond_the_data_is_not_bounded():
     slope = np.r_[np.full(8, 3.0), np.full(8, 5.0)]
     rng = np.random.default_rng(4)
     v = slope * s * (1 + 0.02 * rng.standard_normal(s.size))  # straight lines: KM → ∞
-    res = mgk.fit_many({"curve": ["a"] * 8 + ["b"] * 8, "s_mM": s, "rate_uM_per_s": v},
-                       "michaelis_menten", curve="curve")
+    res = mgk.fit_many(
+        {"curve": ["a"] * 8 + ["b"] * 8, "s_mM": s, "rate_uM_per_s": v}, "michaelis_menten", curve="curve"
+    )
     assert list(res.status) == ["not_bounded", "not_bounded"] and not res.success.any()
     for reason in res.status_reason:
         assert "KM → ∞" in reason and "vmax/km" in reason and "--init" not in reason
@@ -109,7 +119,7 @@ def test_hill_coefficient_and_point_count_do_not_collide():
     assert cols[0] == "n" and "param_n" in cols and "param_n_stderr" in cols and len(set(cols)) == len(cols)
 
 
-def _loop_best_rss(law, S, I, V):
+def _loop_best_rss(law, S, INH, V):
     """Best RSS inside the law's bounds of curve_fit (LM unbounded, TRF bounded) from the law's start."""
     from scipy.optimize import curve_fit
 
@@ -118,7 +128,7 @@ def _loop_best_rss(law, S, I, V):
     best = np.full(len(S), np.inf)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        for c, (s, i, v) in enumerate(zip(S, I, V, strict=True)):
+        for c, (s, i, v) in enumerate(zip(S, INH, V, strict=True)):
             x = s if i is None else np.vstack([s, i])
             f = (lambda x, *p: law.func(x, *p)) if i is None else (lambda x, *p: law.func(x[0], x[1], *p))
             g = law.guess({"substrate": s} | ({} if i is None else {"inhibitor": i}), v)
@@ -140,7 +150,7 @@ def test_hard_curves_no_wrong_success(name):
     frame = hard_curves.make_hard(name, 60, seed=11)
     kw = {"inhibitor": "i_mM"} if "inhibitor" in law.input_names else {}
     res = mgk.fit_many(frame, name, curve="curve", **kw)
-    S, I, V = _curves(frame, law)
+    S, INH, V = _curves(frame, law)
     assert set(res.status) <= {"converged", "at_bound", "not_bounded", "not_identifiable", "failed"}
     np.testing.assert_array_equal(res.success, np.isin(res.status, ["converged", "at_bound"]))
     # no success with a parameter above 10⁶ × the data's scale
@@ -149,7 +159,7 @@ def test_hard_curves_no_wrong_success(name):
         if p.unit == "substrate":
             assert not np.any(res.success & (res.values[:, j] > 1e6 * top_s)), p.name
     # no success with an RSS worse than the loop's best feasible fit
-    best = _loop_best_rss(law, S, I, V)
+    best = _loop_best_rss(law, S, INH, V)
     worse = res.success & (res.rss > best * (1 + 1e-6))
     assert not worse.any(), np.flatnonzero(worse)
     assert res.success.mean() > 0.6  # most hard curves are still fitted
@@ -184,9 +194,37 @@ def test_split_by_size_keeps_every_curve_once():
     from mgkinetics.batch.distributed import split_by_size
     from mgkinetics.batch.engine import Chunk
 
-    chunks = [Chunk(np.arange(m) + off, (np.ones((m, L)),), np.ones((m, L)), np.ones((m, L)), np.ones((m, 2)))
-              for off, m, L in ((0, 10, 8), (10, 3, 12))]
+    chunks = [
+        Chunk(np.arange(m) + off, (np.ones((m, L)),), np.ones((m, L)), np.ones((m, L)), np.ones((m, 2)))
+        for off, m, L in ((0, 10, 8), (10, 3, 12))
+    ]
     pieces = split_by_size(chunks, n_workers=2)
     assert len(pieces) >= 4
     np.testing.assert_array_equal(np.sort(np.concatenate([p.index for p in pieces])), np.arange(13))
     assert all(p.y.shape[0] == p.index.size for p in pieces)
+
+
+def test_cli_batch_lists_excluded_rows_and_statuses(tmp_path):
+    import pandas as pd
+    from click.testing import CliRunner
+    from mgkinetics_cli.main import cli
+
+    s = np.tile([0.5, 1, 2, 4, 8, 16.0], 2)
+    v = np.r_[10 * s[:6] / (2 + s[:6]), 3 * s[6:]]  # curve b is a straight line: KM → ∞
+    frame = pd.DataFrame({"curve": ["a"] * 6 + ["b"] * 6, "s_mM": s, "rate_uM_per_s": v})
+    frame.loc[3, "rate_uM_per_s"] = np.nan
+    path = tmp_path / "curves.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "fits.csv"
+    r = CliRunner().invoke(
+        cli, ["batch", str(path), "--law", "michaelis_menten", "--curve", "curve", "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    side = tmp_path / "fits.excluded.csv"
+    assert f"(listed in {side})" in r.output and "not_bounded 1" in r.output
+    ex = pd.read_csv(side)
+    assert list(ex.columns) == ["curve", "line", "reason"] and ex["line"].tolist() == [5]  # header is line 1
+    back = pd.read_csv(out)
+    assert back["status"].tolist() == ["converged", "not_bounded"]
+    r = CliRunner().invoke(cli, ["batch", str(path), "--law", "michaelis_menten", "--curve", "curve"])
+    assert r.exit_code == 0 and "excluded: line 5 (curve a): " in r.output

@@ -38,8 +38,16 @@ class _Collected:
 
 
 def _collect(fits, G: int, K: int, k: int) -> _Collected:
-    c = _Collected(np.full((G, K), np.nan), np.full(G, np.nan), np.full(G, np.nan), np.zeros(G, bool),
-                   np.zeros(G, bool), np.zeros(G, bool), np.zeros(G, bool), np.full((G, k, k), np.nan))
+    c = _Collected(
+        np.full((G, K), np.nan),
+        np.full(G, np.nan),
+        np.full(G, np.nan),
+        np.zeros(G, bool),
+        np.zeros(G, bool),
+        np.zeros(G, bool),
+        np.zeros(G, bool),
+        np.full((G, k, k), np.nan),
+    )
     for f in fits:
         c.values[f.index], c.rss[f.index], c.ss_tot[f.index] = f.P, f.rss, f.ss_tot
         c.converged[f.index], c.fitted[f.index] = f.converged, True
@@ -58,8 +66,14 @@ def _bound_hits(law, vary_idx, values, P0, fitted, punits):
                 continue
             with np.errstate(invalid="ignore"):
                 at = fitted & (np.abs(values[:, j] - bound) <= 1e-6 * np.maximum(start, abs(bound)))
-            hits += [(i, f"{p.name} = {values[i, j]:.6g} {punits[p.name]} sits at its {side} bound "
-                         f"({bound:g}); its estimate and error are not reliable") for i in np.flatnonzero(at)]
+            hits += [
+                (
+                    i,
+                    f"{p.name} = {values[i, j]:.6g} {punits[p.name]} sits at its {side} bound "
+                    f"({bound:g}); its estimate and error are not reliable",
+                )
+                for i in np.flatnonzero(at)
+            ]
     return hits
 
 
@@ -79,17 +93,25 @@ def _beyond_data(law, vary_idx, values, plan, fitted, punits):
         top = tops[p.unit]
         with np.errstate(invalid="ignore"):
             beyond = fitted & (values[:, j] > 2 * top)
-        hits += [(i, f"{p.name} = {values[i, j]:.4g} {punits[p.name]} is beyond twice the highest {p.unit} "
-                     f"({top[i]:.4g} {punits[p.name]}): it is poorly determined; measure at higher "
-                     "concentrations") for i in np.flatnonzero(beyond)]
+        hits += [
+            (
+                i,
+                f"{p.name} = {values[i, j]:.4g} {punits[p.name]} is beyond twice the highest {p.unit} "
+                f"({top[i]:.4g} {punits[p.name]}): it is poorly determined; measure at higher "
+                "concentrations",
+            )
+            for i in np.flatnonzero(beyond)
+        ]
     return hits
 
 
 def _runaway_reason(law, vary_idx, values, cap, i) -> str:
     gone = [law.params[j].name for j in vary_idx if abs(values[i, j]) > cap[i, j]]
     names = ", ".join(gone) or "a parameter"
-    text = (f"{names} ran away beyond 10⁶ × the data's scale: the data do not bound "
-            f"{'it' if len(gone) <= 1 else 'them'} (the optimum lies at infinity)")
+    text = (
+        f"{names} ran away beyond 10⁶ × the data's scale: the data do not bound "
+        f"{'it' if len(gone) <= 1 else 'them'} (the optimum lies at infinity)"
+    )
     if "km" in gone and law.param_names[:2] in (("vmax", "km"), ("kcat", "km")):
         text += f"; KM → ∞: only {law.param_names[0]}/km (the initial slope) is determined"
     return text + "; measure at higher concentrations"
@@ -106,18 +128,23 @@ def _statuses(law, vary_idx, c: _Collected, se, reasons, cap, bound_hits):
         zero_se = np.any(se[:, vary_idx] == 0, axis=1) if vary_idx else np.zeros(G, bool)
     for i in np.flatnonzero(c.fitted & (c.singular | zero_se)):
         status[i] = "not_identifiable"
-        why[i] = ("standard errors could not be estimated: the parameters are not all determined by "
-                  "these data (singular covariance)" if c.singular[i] else
-                  "zero-width standard error (the residuals are exactly zero): the uncertainty cannot "
-                  "be estimated")
+        why[i] = (
+            "standard errors could not be estimated: the parameters are not all determined by "
+            "these data (singular covariance)"
+            if c.singular[i]
+            else "zero-width standard error (the residuals are exactly zero): the uncertainty cannot "
+            "be estimated"
+        )
     with np.errstate(invalid="ignore"):
         big = np.any(np.abs(c.values[:, vary_idx]) > cap[:, vary_idx], axis=1) if vary_idx else c.runaway
     for i in np.flatnonzero(c.fitted & (c.runaway | big)):
         status[i], why[i] = "not_bounded", _runaway_reason(law, vary_idx, c.values, cap, i)
     for i in np.flatnonzero(c.fitted & ~c.converged & ~(c.runaway | big)):
         status[i] = "failed"
-        why[i] = ("the fit did not converge within the iteration limit, from the law's start or two "
-                  "rescaled restarts; try --init with better starting values")
+        why[i] = (
+            "the fit did not converge within the iteration limit, from the law's start or two "
+            "rescaled restarts; try --init with better starting values"
+        )
     for i in np.flatnonzero(reasons != ""):
         status[i], why[i] = "failed", reasons[i]
     bad = ~np.all(np.isfinite(c.values), axis=1) & (status != "failed")
@@ -152,8 +179,10 @@ def _warnings(reasons, c, status, why, bound_hits, beyond_hits) -> tuple[tuple[s
     for i in np.flatnonzero((status == "not_bounded") | ((status == "failed") & (reasons == ""))):
         warns[i].append(why[i])
     for i in np.flatnonzero(c.fitted & c.singular):
-        warns[i].append("standard errors could not be estimated: the parameters are not all "
-                        "determined by these data (singular covariance)")
+        warns[i].append(
+            "standard errors could not be estimated: the parameters are not all "
+            "determined by these data (singular covariance)"
+        )
     for i, msg in bound_hits + beyond_hits:
         warns[i].append(msg)
     out: list[tuple[str, ...]] = [()] * status.size
@@ -184,8 +213,9 @@ def assemble(law, prep, setup, punits, plan, reasons, fits, ci_level, engine_nam
     low, high = c.values - q[:, None] * se, c.values + q[:, None] * se
     bound_hits = _bound_hits(law, vary_idx, c.values, P0, c.fitted, punits)
     status, why = _statuses(law, vary_idx, c, se, reasons, cap, bound_hits)
-    warnings = _warnings(reasons, c, status, why, bound_hits,
-                         _beyond_data(law, vary_idx, c.values, plan, c.fitted, punits))
+    warnings = _warnings(
+        reasons, c, status, why, bound_hits, _beyond_data(law, vary_idx, c.values, plan, c.fitted, punits)
+    )
     for j in range(K):
         if law.params[j].name in setup.fixed:
             se[:, j] = low[:, j] = high[:, j] = np.nan
@@ -196,14 +226,35 @@ def assemble(law, prep, setup, punits, plan, reasons, fits, ci_level, engine_nam
         units[name] = unit
         for col, arr in zip(cols, arrays, strict=True):
             col.append(arr[:, None])
-    excluded = tuple((str(prep.labels[i]), Exclusion(int(prep.lines[i]), prep.reasons[i]))
-                     for i in plan.excluded_rows)
+    excluded = tuple(
+        (str(prep.labels[i]), Exclusion(int(prep.lines[i]), prep.reasons[i])) for i in plan.excluded_rows
+    )
     return BatchResult(
-        law=law.name, curve=prep.curve, curves=plan.labels, names=tuple(names),
-        values=np.hstack(cols[0]), stderr=np.hstack(cols[1]), ci_low=np.hstack(cols[2]),
-        ci_high=np.hstack(cols[3]), units=units, fixed=tuple(setup.fixed), n=n, dof=dof, rss=c.rss,
-        redchi=redchi, r2=r2, aicc=aicc, bic=bic, success=np.isin(status, ("converged", "at_bound")),
-        warnings=warnings, status=status, status_reason=why, excluded=excluded,
-        unassigned=tuple(prep.unassigned), weighting=prep.scheme.label, ci_level=ci_level,
-        source=prep.source, engine=engine_name,
+        law=law.name,
+        curve=prep.curve,
+        curves=plan.labels,
+        names=tuple(names),
+        values=np.hstack(cols[0]),
+        stderr=np.hstack(cols[1]),
+        ci_low=np.hstack(cols[2]),
+        ci_high=np.hstack(cols[3]),
+        units=units,
+        fixed=tuple(setup.fixed),
+        n=n,
+        dof=dof,
+        rss=c.rss,
+        redchi=redchi,
+        r2=r2,
+        aicc=aicc,
+        bic=bic,
+        success=np.isin(status, ("converged", "at_bound")),
+        warnings=warnings,
+        status=status,
+        status_reason=why,
+        excluded=excluded,
+        unassigned=tuple(prep.unassigned),
+        weighting=prep.scheme.label,
+        ci_level=ci_level,
+        source=prep.source,
+        engine=engine_name,
     )

@@ -29,8 +29,18 @@ from mgkinetics.batch.jacobians import (
 )
 from mgkinetics.batch.lm import SolveResult, gram, solve
 
-__all__ = ["BatchModel", "Chunk", "ChunkFit", "SolveResult", "solve", "solve_hyperbola", "fit_chunk",
-           "model_jacobian", "richardson_jacobian", "invert_gram"]
+__all__ = [
+    "BatchModel",
+    "Chunk",
+    "ChunkFit",
+    "SolveResult",
+    "solve",
+    "solve_hyperbola",
+    "fit_chunk",
+    "model_jacobian",
+    "richardson_jacobian",
+    "invert_gram",
+]
 
 
 @dataclass(frozen=True)
@@ -124,8 +134,9 @@ def _restart(model, chunk: Chunk, res: SolveResult, vary, lo, hi) -> SolveResult
             P0 = solve(*args, P0, vary, lo, hi, cap=cap, _general=True, log_space=False, max_iter=50).P
         sub = solve(*args, P0, vary, lo, hi, cap=cap, _general=True)
         ok = (sub.converged | sub.runaway) & np.isfinite(sub.cost)
-        better = ok & (sub.cost <= cost[again] * (1 - 1e-9)) | (sub.converged & ~conv[again] & ~runaway[again]
-                                                             & (sub.cost <= cost[again] * (1 + 1e-9)))
+        better = ok & (sub.cost <= cost[again] * (1 - 1e-9)) | (
+            sub.converged & ~conv[again] & ~runaway[again] & (sub.cost <= cost[again] * (1 + 1e-9))
+        )
         rows = again[better]
         P[rows], cost[rows] = sub.P[better], sub.cost[better]
         conv[rows], runaway[rows] = sub.converged[better], sub.runaway[better]
@@ -133,8 +144,14 @@ def _restart(model, chunk: Chunk, res: SolveResult, vary, lo, hi) -> SolveResult
     return SolveResult(P, cost, conv, iters, runaway)
 
 
-def fit_chunk(func: Callable, param_names: tuple[str, ...], chunk: Chunk, vary: Sequence[int],
-              lo: np.ndarray, hi: np.ndarray) -> ChunkFit:
+def fit_chunk(
+    func: Callable,
+    param_names: tuple[str, ...],
+    chunk: Chunk,
+    vary: Sequence[int],
+    lo: np.ndarray,
+    hi: np.ndarray,
+) -> ChunkFit:
     """Solve one chunk and compute inv(JᵀJ) at the optimum (analytic Jacobian where the law has
     one, fit_problem's Richardson differences otherwise)."""
     model = BatchModel(func, tuple(param_names))

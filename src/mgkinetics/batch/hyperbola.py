@@ -20,9 +20,13 @@ __all__ = ["hyperbola_applies", "solve_hyperbola"]
 
 def hyperbola_applies(model: BatchModel, vary, lo, hi) -> bool:
     lo, hi = np.asarray(lo, float), np.asarray(hi, float)
-    return (model.func in (ratelaws.michaelis_menten, ratelaws.michaelis_menten_kcat)
-            and model.param_names in (("vmax", "km"), ("kcat", "km")) and list(vary) == [0, 1]
-            and bool(np.all(lo <= 0)) and bool(np.all(np.isposinf(hi))))
+    return (
+        model.func in (ratelaws.michaelis_menten, ratelaws.michaelis_menten_kcat)
+        and model.param_names in (("vmax", "km"), ("kcat", "km"))
+        and list(vary) == [0, 1]
+        and bool(np.all(lo <= 0))
+        and bool(np.all(np.isposinf(hi)))
+    )
 
 
 def _profile(es, s, W2, W2y, K, buf):
@@ -123,7 +127,8 @@ def solve_hyperbola(inputs, y, w, K0, *, max_iter: int = 100, tol: float = 1e-7)
                     break
                 if n_live < 0.5 * live.size:  # drop finished rows from the passes over the data
                     idx, K, h, H1, H2, A, dA, step, newton, alive = (
-                        x[live] for x in (idx, K, h, H1, H2, A, dA, step, newton, alive))
+                        x[live] for x in (idx, K, h, H1, H2, A, dA, step, newton, alive)
+                    )
                     es, s, W2, W2y, smax, smin = (x[live] for x in (es, s, W2, W2y, smax, smin))
                     live = np.ones(idx.size, dtype=bool)
     return A_out, K_out, done, iters

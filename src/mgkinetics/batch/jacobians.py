@@ -86,8 +86,10 @@ _JAC_KIND: dict[tuple, str] = {}
 
 def jacobian_kind(model: BatchModel, inputs, P, idx) -> str:
     """'analytic', 'complex' (verified against central differences on these data) or 'central'."""
-    if model.func in (ratelaws.michaelis_menten, ratelaws.michaelis_menten_kcat) and \
-            model.param_names in (("vmax", "km"), ("kcat", "km")):
+    if model.func in (ratelaws.michaelis_menten, ratelaws.michaelis_menten_kcat) and model.param_names in (
+        ("vmax", "km"),
+        ("kcat", "km"),
+    ):
         return "analytic"
     key = (model.func, tuple(int(j) for j in idx))  # safe for some parameters need not mean all
     kind = _JAC_KIND.get(key)
@@ -109,8 +111,9 @@ def jacobian_kind(model: BatchModel, inputs, P, idx) -> str:
     return kind
 
 
-def model_jacobian(model: BatchModel, inputs, P: np.ndarray, idx: Sequence[int],
-                   kind: str) -> list[np.ndarray]:
+def model_jacobian(
+    model: BatchModel, inputs, P: np.ndarray, idx: Sequence[int], kind: str
+) -> list[np.ndarray]:
     """Columns d f / d P[:, j] for j in ``idx``, each ``(m, L)``, by the method ``kind``."""
     if kind == "analytic":
         return _analytic_mm(model, inputs, P, idx)
@@ -125,8 +128,9 @@ def model_jacobian(model: BatchModel, inputs, P: np.ndarray, idx: Sequence[int],
     return _central(model, inputs, P, idx)
 
 
-def richardson_jacobian(model: BatchModel, inputs, P: np.ndarray, idx: Sequence[int],
-                        w: np.ndarray) -> list[np.ndarray]:
+def richardson_jacobian(
+    model: BatchModel, inputs, P: np.ndarray, idx: Sequence[int], w: np.ndarray
+) -> list[np.ndarray]:
     """Weighted Jacobian by central differences with one Richardson step (as fitting._jacobian)."""
     cols = []
     for j in idx:
@@ -143,8 +147,6 @@ def richardson_jacobian(model: BatchModel, inputs, P: np.ndarray, idx: Sequence[
         d2 = (f(h / 2) - f(-h / 2)) / hc
         cols.append(w * (d2 + (d2 - d1) / 3.0))
     return cols
-
-
 
 
 def weighted_jacobian(model: BatchModel, inputs, P, vary, kind, w) -> list[np.ndarray]:

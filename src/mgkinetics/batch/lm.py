@@ -20,86 +20,9 @@ import numpy as np
 
 from mgkinetics.batch.hyperbola import hyperbola_applies, solve_hyperbola
 from mgkinetics.batch.jacobians import BatchModel, jacobian_kind, weighted_jacobian
+from mgkinetics.batch.linalg import batched_solve, freeze_at_bounds, gram, normal_equations, solve_damped
 
-__all__ = ["SolveResult", "batched_solve", "gram", "solve"]
-
-
-def normal_equations(J: list[np.ndarray], r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """JᵀJ (m, k, k) and Jᵀr (m, k) from the Jacobian's columns (each (m, L))."""
-    m, k = r.shape[0], len(J)
-    A = np.empty((m, k, k))
-    g = np.empty((m, k))
-    for i in range(k):
-        g[:, i] = np.einsum("ij,ij->i", J[i], r)
-        for j in range(i + 1):
-            A[:, i, j] = A[:, j, i] = np.einsum("ij,ij->i", J[i], J[j])
-    return A, g
-
-
-def gram(J: list[np.ndarray]) -> np.ndarray:
-    """JᵀJ, shape (m, k, k), from the Jacobian's columns (each (m, L))."""
-    m, k = J[0].shape[0], len(J)
-    A = np.empty((m, k, k))
-    for i in range(k):
-        for j in range(i + 1):
-            A[:, i, j] = A[:, j, i] = np.einsum("ij,ij->i", J[i], J[j])
-    return A
-
-
-def _freeze_at_bounds(A, g, Pv, lo, hi):
-    """Hold parameters that sit at a bound and are pushed outward (projected active set)."""
-    frozen = ((Pv <= lo) & (g < 0)) | ((Pv >= hi) & (g > 0))
-    if not frozen.any():
-        return A, g
-    A = A.copy()
-    g = np.where(frozen, 0.0, g)
-    m_idx, j_idx = np.nonzero(frozen)
-    A[m_idx, j_idx, :] = 0.0
-    A[m_idx, :, j_idx] = 0.0
-    A[m_idx, j_idx, j_idx] = 1.0
-    return A, g
-
-
-def batched_solve(M: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Solve M x = g for every row of a stack, (m, k, k) and (m, k), without a per-row loop.
-
-    Rows with non-finite entries give NaN; if any row is singular the whole stack is solved by the
-    batched pseudo-inverse (the minimum-norm least-squares solution for the singular rows, the exact
-    solution for the others).
-    """
-    k = M.shape[1]
-    bad = ~(np.isfinite(M).all(axis=(1, 2)) & np.isfinite(g).all(axis=1))
-    if bad.any():
-        M = np.where(bad[:, None, None], np.eye(k), M)
-        g = np.where(bad[:, None], 0.0, g)
-    try:
-        x = np.linalg.solve(M, g[..., None])[..., 0]
-    except np.linalg.LinAlgError:
-        x = np.einsum("mij,mj->mi", np.linalg.pinv(M), g)
-    if bad.any():
-        x[bad] = np.nan
-    return x
-
-
-def solve_damped(A: np.ndarray, g: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """Solve (A + λ·diag(A)) δ = g per curve; NaN where the system is singular (k ≤ 2)."""
-    k = A.shape[1]
-    d = np.diagonal(A, axis1=1, axis2=2)
-    d = np.where(d > 0, d, 1.0)
-    with np.errstate(all="ignore"):
-        if k == 1:
-            return g / (A[:, 0, :] + lam[:, None] * d)
-        if k == 2:  # closed form: most batched calls are two-parameter laws
-            a = A[:, 0, 0] + lam * d[:, 0]
-            b = A[:, 0, 1]
-            c = A[:, 1, 0]
-            e = A[:, 1, 1] + lam * d[:, 1]
-            det = a * e - b * c
-            return np.stack([(e * g[:, 0] - b * g[:, 1]) / det, (a * g[:, 1] - c * g[:, 0]) / det], axis=1)
-        M = A.copy()
-        ii = np.arange(k)
-        M[:, ii, ii] += lam[:, None] * d
-        return batched_solve(M, g)
+__all__ = ["SolveResult", "batched_solve", "cost_and_residuals", "gram", "solve"]
 
 
 @dataclass(frozen=True)
@@ -255,10 +178,11 @@ def _iterate(pb: _Problem, st: _State, active: np.ndarray, tiny: np.ndarray, cap
     slow = np.flatnonzero(st.iters[active] >= NEWTON_AFTER)
     if slow.size:
         with np.errstate(all="ignore"):
-            S = _second_order(pb, [x[slow] for x in sub[0]], Pa[slow], sub[2][slow], ra[slow],
-                              [c[slow] for c in J])
+            S = _second_order(
+                pb, [x[slow] for x in sub[0]], Pa[slow], sub[2][slow], ra[slow], [c[slow] for c in J]
+            )
         A[slow] -= np.where(np.isfinite(S), S, 0.0)
-    A, g = _freeze_at_bounds(A, g, Pa[:, pb.vary], pb.lo, pb.hi)
+    A, g = freeze_at_bounds(A, g, Pa[:, pb.vary], pb.lo, pb.hi)
     st.iters[active] += 1
     lam_a = st.lam[active]
     newP, newc, newr, changed, done = _trials(pb, A, g, Pa, ca, lam_a, sub, cap_w[active])
@@ -277,7 +201,7 @@ def _polish(pb: _Problem, st: _State) -> None:
     Pc = st.P[idx]
     J = pb.jacobian(ins, Pc, w)
     A, g = _normal_finite(J, st.R[idx])
-    A, g = _freeze_at_bounds(A, g, Pc[:, pb.vary], pb.lo, pb.hi)
+    A, g = freeze_at_bounds(A, g, Pc[:, pb.vary], pb.lo, pb.hi)
     step = solve_damped(A, g, np.zeros(idx.size))
     trial = Pc.copy()
     trial[:, pb.vary] = np.clip(Pc[:, pb.vary] + step, pb.lo, pb.hi)
@@ -338,8 +262,9 @@ def solve(
     m = y.shape[0]
     vary = list(vary)
     if m and not _general and hyperbola_applies(model, vary, lo, hi):
-        return _hyperbola_then_general(model, inputs, y, w, P0, vary, lo, hi, cap=cap, max_iter=max_iter,
-                                       xtol=xtol, ftol=ftol)
+        return _hyperbola_then_general(
+            model, inputs, y, w, P0, vary, lo, hi, cap=cap, max_iter=max_iter, xtol=xtol, ftol=ftol
+        )
     P = np.array(P0, dtype=float, copy=True)
     lo_v, hi_v = np.asarray(lo, float)[vary], np.asarray(hi, float)[vary]
     P[:, vary] = np.clip(P[:, vary], lo_v, hi_v)
@@ -383,8 +308,15 @@ def _hyperbola_then_general(model, inputs, y, w, P0, vary, lo, hi, *, cap, **opt
     """:func:`solve_hyperbola` for every curve; the general solver for those it leaves."""
     m = y.shape[0]
     K0 = np.asarray(P0, float)[:, 1]
-    parts = [solve_hyperbola([np.asarray(x)[i:i + _BLOCK] for x in inputs], y[i:i + _BLOCK],
-                             w[i:i + _BLOCK], K0[i:i + _BLOCK]) for i in range(0, m, _BLOCK)]
+    parts = [
+        solve_hyperbola(
+            [np.asarray(x)[i : i + _BLOCK] for x in inputs],
+            y[i : i + _BLOCK],
+            w[i : i + _BLOCK],
+            K0[i : i + _BLOCK],
+        )
+        for i in range(0, m, _BLOCK)
+    ]
     A, K, done, iters = (np.concatenate(z) for z in zip(*parts, strict=True))
     P = np.empty((m, 2))
     P[:, 0], P[:, 1] = A, K
@@ -393,8 +325,19 @@ def _hyperbola_then_general(model, inputs, y, w, P0, vary, lo, hi, *, cap, **opt
     if rest.size == 0:
         cost, _ = cost_and_residuals(model, inputs, P, y, w)
         return SolveResult(P, cost, np.isfinite(cost), iters, runaway)
-    sub = solve(model, [np.asarray(x)[rest] for x in inputs], y[rest], w[rest], np.asarray(P0, float)[rest],
-                vary, lo, hi, cap=None if cap is None else np.asarray(cap)[rest], _general=True, **options)
+    sub = solve(
+        model,
+        [np.asarray(x)[rest] for x in inputs],
+        y[rest],
+        w[rest],
+        np.asarray(P0, float)[rest],
+        vary,
+        lo,
+        hi,
+        cap=None if cap is None else np.asarray(cap)[rest],
+        _general=True,
+        **options,
+    )
     P[rest] = sub.P
     cost, _ = cost_and_residuals(model, inputs, P, y, w)
     converged = done & np.isfinite(cost)
