@@ -228,3 +228,23 @@ def test_cli_batch_lists_excluded_rows_and_statuses(tmp_path):
     assert back["status"].tolist() == ["converged", "not_bounded"]
     r = CliRunner().invoke(cli, ["batch", str(path), "--law", "michaelis_menten", "--curve", "curve"])
     assert r.exit_code == 0 and "excluded: line 5 (curve a): " in r.output
+
+
+@pytest.mark.parametrize(
+    "name", ["michaelis_menten", "michaelis_menten_kcat", "substrate_inhibition", "competitive", "hill"]
+)
+def test_analytic_jacobians_equal_central_differences(name):
+    from mgkinetics.batch import jacobians
+
+    law = get_law(name)
+    model = jacobians.BatchModel(law.func, law.param_names)
+    rng = np.random.default_rng(2)
+    s = np.c_[np.zeros((30, 1)), rng.uniform(0.01, 10, (30, 7))]  # S = 0 included
+    inputs = [s] + [rng.uniform(0.0, 3.0, (30, 8)) for _ in law.input_names[1:]]
+    P = rng.uniform(0.3, 4.0, (30, len(law.params)))
+    idx = list(range(len(law.params)))
+    assert jacobians.jacobian_kind(model, inputs, P, idx) == "analytic"
+    exact = jacobians.model_jacobian(model, inputs, P, idx, "analytic")
+    ref = jacobians.richardson_jacobian(model, inputs, P, idx, np.ones_like(s))
+    for a, b in zip(exact, ref, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-10)

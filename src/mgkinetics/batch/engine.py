@@ -116,7 +116,7 @@ def _at_bounds(P: np.ndarray, vary, lo, hi) -> np.ndarray:
 
 def _restart(model, chunk: Chunk, res: SolveResult, vary, lo, hi) -> SolveResult:
     """Curves that did not converge (and did not run away) or that stopped at a bound restart: from
-    the law's start (50 iterations in linear space first: another path), and from starts scaled by
+    the law's start (25 iterations in linear space first: another path), and from starts scaled by
     0.1 and 10. A restart replaces the result when it is lower, or converged where it was not."""
     stuck = (~res.converged & ~res.runaway) | (res.converged & _at_bounds(res.P, vary, lo, hi))
     again = np.flatnonzero(stuck)
@@ -131,7 +131,7 @@ def _restart(model, chunk: Chunk, res: SolveResult, vary, lo, hi) -> SolveResult
         P0[:, vary] *= factor
         args = (model, ins, chunk.y[again], chunk.w[again])
         if factor == 1.0:  # the law's start again, first in linear space (another path to the optimum)
-            P0 = solve(*args, P0, vary, lo, hi, cap=cap, _general=True, log_space=False, max_iter=50).P
+            P0 = solve(*args, P0, vary, lo, hi, cap=cap, _general=True, log_space=False, max_iter=25).P
         sub = solve(*args, P0, vary, lo, hi, cap=cap, _general=True)
         ok = (sub.converged | sub.runaway) & np.isfinite(sub.cost)
         better = ok & (sub.cost <= cost[again] * (1 - 1e-9)) | (

@@ -1,4 +1,4 @@
-"""Model Jacobians for the batched solver: analytic (Michaelis–Menten), complex step, central differences.
+"""Model Jacobians for the batched solver: analytic (the classic laws), complex step, central differences.
 
 Curves are stacked as ``(m, L)`` arrays and parameters as an ``(m, K)`` matrix; the law's function
 broadcasts, so one evaluation covers every curve. The complex step is used only for laws where it
@@ -38,19 +38,68 @@ class BatchModel:
 # Jacobians of the model (unweighted), shape (m, L, len(idx))
 
 
-def _analytic_mm(model: BatchModel, inputs, P, idx):
-    if model.func is ratelaws.michaelis_menten:
-        s = np.asarray(inputs[0], dtype=float)
-        scale = 1.0
-    elif model.func is ratelaws.michaelis_menten_kcat:
-        s = np.asarray(inputs[0], dtype=float)
-        scale = np.asarray(inputs[1], dtype=float)
-    else:
-        return None
+def _mm(inputs, P):
+    s = np.asarray(inputs[0], dtype=float)
     a, km = P[:, 0:1], P[:, 1:2]
     denom = 1.0 / (km + s)
-    da = scale * s * denom  # d f / d(vmax or kcat)
-    cols = {0: da, 1: -a * da * denom}
+    da = s * denom
+    return [da, -a * da * denom]
+
+
+def _mm_kcat(inputs, P):
+    s, e = np.asarray(inputs[0], dtype=float), np.asarray(inputs[1], dtype=float)
+    a, km = P[:, 0:1], P[:, 1:2]
+    denom = 1.0 / (km + s)
+    da = e * s * denom
+    return [da, -a * da * denom]
+
+
+def _substrate_inhibition(inputs, P):
+    s = np.asarray(inputs[0], dtype=float)
+    v, km, ksi = P[:, 0:1], P[:, 1:2], P[:, 2:3]
+    inv = 1.0 / (km + s * (1.0 + s / ksi))
+    dv = s * inv
+    return [dv, -v * dv * inv, v * dv * inv * s * s / (ksi * ksi)]
+
+
+def _competitive(inputs, P):
+    s, i = np.asarray(inputs[0], dtype=float), np.asarray(inputs[1], dtype=float)
+    v, km, ki = P[:, 0:1], P[:, 1:2], P[:, 2:3]
+    inv = 1.0 / (km * (1.0 + i / ki) + s)
+    dv = s * inv
+    return [dv, -v * dv * inv * (1.0 + i / ki), v * dv * inv * km * i / (ki * ki)]
+
+
+def _hill(inputs, P):
+    s = np.asarray(inputs[0], dtype=float)
+    v, k, n = P[:, 0:1], P[:, 1:2], P[:, 2:3]
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        ratio = np.where(s > 0, k / np.where(s > 0, s, 1.0), np.inf)
+        q = 1.0 / (1.0 + ratio**n)  # f = v·q
+        inner = (q > 0) & (q < 1)
+        qq = np.where(inner, q * (1.0 - q), 0.0)
+        dk = np.where(inner, -v * n * qq / k, 0.0)
+        dn = np.where(inner, -v * qq * np.log(np.where(inner, ratio, 1.0)), 0.0)
+    return [q, dk, dn]
+
+
+# law function -> (parameter names, exact Jacobian columns of every parameter)
+_ANALYTIC = {
+    ratelaws.michaelis_menten: (("vmax", "km"), _mm),
+    ratelaws.michaelis_menten_kcat: (("kcat", "km"), _mm_kcat),
+    ratelaws.substrate_inhibition: (("vmax", "km", "ksi"), _substrate_inhibition),
+    ratelaws.competitive: (("vmax", "km", "ki"), _competitive),
+    ratelaws.hill: (("vmax", "k_half", "n"), _hill),
+}
+
+
+def _has_analytic(model: BatchModel) -> bool:
+    entry = _ANALYTIC.get(model.func)
+    return entry is not None and entry[0] == tuple(model.param_names)
+
+
+def _analytic(model: BatchModel, inputs, P, idx):
+    cols = _ANALYTIC[model.func][1](inputs, P)
     return [cols[j] for j in idx]
 
 
@@ -86,10 +135,7 @@ _JAC_KIND: dict[tuple, str] = {}
 
 def jacobian_kind(model: BatchModel, inputs, P, idx) -> str:
     """'analytic', 'complex' (verified against central differences on these data) or 'central'."""
-    if model.func in (ratelaws.michaelis_menten, ratelaws.michaelis_menten_kcat) and model.param_names in (
-        ("vmax", "km"),
-        ("kcat", "km"),
-    ):
+    if _has_analytic(model):
         return "analytic"
     key = (model.func, tuple(int(j) for j in idx))  # safe for some parameters need not mean all
     kind = _JAC_KIND.get(key)
@@ -116,7 +162,7 @@ def model_jacobian(
 ) -> list[np.ndarray]:
     """Columns d f / d P[:, j] for j in ``idx``, each ``(m, L)``, by the method ``kind``."""
     if kind == "analytic":
-        return _analytic_mm(model, inputs, P, idx)
+        return _analytic(model, inputs, P, idx)
     if kind == "complex":
         with np.errstate(all="ignore"):
             jac = _complex_step(model, inputs, P, idx)

@@ -304,6 +304,32 @@ def solve(
 _BLOCK = 4096  # rows per pass of solve_hyperbola: its eight (rows, L) buffers stay in cache
 
 
+def _km_to_infinity(model, inputs, y, w, P, left, cap_km) -> np.ndarray:
+    """Rows the hyperbola left with KM ≥ 100 × the highest S whose profiled cost is lower still at
+    1.5 × the KM cap: the optimum lies at KM → ∞. Their P is set there (best A for that KM) and they
+    are returned as runaway, without a run of the general solver up to the cap."""
+    s = np.asarray(inputs[0], float)
+    top = np.max(np.where(w > 0, s, 0.0), axis=1)
+    cand = np.flatnonzero(
+        left & np.isfinite(P[:, 1]) & (P[:, 0] > 0) & (P[:, 1] >= 100 * top) & np.isfinite(cap_km)
+    )
+    out = np.zeros(P.shape[0], dtype=bool)
+    if cand.size == 0:
+        return out
+    ins = [np.asarray(x)[cand] for x in inputs]
+    yc, wc = y[cand], w[cand]
+    big = np.stack([np.ones(cand.size), 1.5 * cap_km[cand]], axis=1)
+    with np.errstate(all="ignore"):
+        g = np.asarray(model.evaluate(ins, big), float)
+        big[:, 0] = np.sum(wc * wc * yc * g, axis=1) / np.sum(wc * wc * g * g, axis=1)
+        now, _ = cost_and_residuals(model, ins, P[cand], yc, wc)
+        there, _ = cost_and_residuals(model, ins, big, yc, wc)
+    lower = np.isfinite(there) & (there <= now) & (big[:, 0] > 0)
+    P[cand[lower]] = big[lower]
+    out[cand[lower]] = True
+    return out
+
+
 def _hyperbola_then_general(model, inputs, y, w, P0, vary, lo, hi, *, cap, **options) -> SolveResult:
     """:func:`solve_hyperbola` for every curve; the general solver for those it leaves."""
     m = y.shape[0]
@@ -321,7 +347,9 @@ def _hyperbola_then_general(model, inputs, y, w, P0, vary, lo, hi, *, cap, **opt
     P = np.empty((m, 2))
     P[:, 0], P[:, 1] = A, K
     runaway = np.zeros(m, dtype=bool)
-    rest = np.flatnonzero(~done)
+    if cap is not None:
+        runaway = _km_to_infinity(model, inputs, y, w, P, ~done, np.asarray(cap, float)[:, 1])
+    rest = np.flatnonzero(~done & ~runaway)
     if rest.size == 0:
         cost, _ = cost_and_residuals(model, inputs, P, y, w)
         return SolveResult(P, cost, np.isfinite(cost), iters, runaway)
@@ -341,7 +369,7 @@ def _hyperbola_then_general(model, inputs, y, w, P0, vary, lo, hi, *, cap, **opt
     P[rest] = sub.P
     cost, _ = cost_and_residuals(model, inputs, P, y, w)
     converged = done & np.isfinite(cost)
-    converged[rest] = sub.converged
+    converged[rest] = sub.converged  # runaway rows stay not converged
     iters[rest] = sub.iterations
     runaway[rest] = sub.runaway
     return SolveResult(P, cost, converged, iters, runaway)

@@ -32,7 +32,7 @@ from mgkinetics.batch.result import STAT_COLUMNS as STAT_COLUMNS
 from mgkinetics.batch.result import BatchResult
 from mgkinetics.batch.result import _information_criteria_many as _information_criteria_many
 from mgkinetics.batch.starts import _loop_guess, _setup, _starts, runaway_caps
-from mgkinetics.batch.table import _bucket_plan, _dataset, _first_appearance, _pad, _prepare, _usable
+from mgkinetics.batch.table import _dataset, _first_appearance, _pad, _prepare, _usable
 from mgkinetics.errors import FitError
 from mgkinetics.fitting.single import parameter_units
 from mgkinetics.fitting.weighting import WeightScheme
@@ -141,6 +141,18 @@ def fit_many(
     return _assemble(law, prep, setup, punits, plan, reasons, fits, ci_level, engine, P0_all, cap_all)
 
 
+def block_plan(counts: np.ndarray, todo: np.ndarray, chunk_size: int) -> list[tuple[int, np.ndarray]]:
+    """(padded length, curve indices) blocks: curves sorted by length, cut every ``chunk_size``.
+
+    Few blocks keep the per-iteration overhead of the batched solver low (it is paid per block);
+    sorting keeps the padding small (each block is padded to its own longest curve).
+    """
+    if todo.size == 0:
+        return []
+    order = todo[np.argsort(counts[todo], kind="stable")]
+    return [(int(counts[b].max()), np.sort(b)) for b in np.array_split(order, -(-order.size // chunk_size))]
+
+
 @dataclass(frozen=True)
 class CurvePlan:
     """Usable rows sorted by curve, and per curve: label, first row, counts (curves in file order)."""
@@ -186,7 +198,7 @@ def _start_blocks(law: RateLaw, setup, plan: CurvePlan, chunk_size: int):
     cap_all = np.full((G, len(law.params)), np.inf)
     missing = np.full(G, "", dtype=object)
     blocks = []
-    for L, idx in _bucket_plan(plan.n_used, np.flatnonzero((plan.n_used > 0) & plan.has_pos), chunk_size):
+    for L, idx in block_plan(plan.n_used, np.flatnonzero((plan.n_used > 0) & plan.has_pos), chunk_size):
         pos, valid = _pad(idx, L, plan.starts, plan.n_used)
         ins = {name: a[pos] for name, a in plan.arrays.items()}
         yb = plan.y[pos]
@@ -203,7 +215,7 @@ def _chunks(law: RateLaw, plan: CurvePlan, blocks, todo, P0_all, cap_all, chunk_
     """Solver chunks of the curves to fit (the start blocks when every started curve is fitted)."""
     if not np.array_equal(todo, np.concatenate([b[0] for b in blocks]) if blocks else todo):
         blocks = [(idx, *_pad(idx, L, plan.starts, plan.n_used))
-                  for L, idx in _bucket_plan(plan.n_used, todo, chunk_size)]
+                  for L, idx in block_plan(plan.n_used, todo, chunk_size)]
     return [
         _eng.Chunk(idx, tuple(plan.arrays[name][pos] for name in law.input_names), plan.y[pos],
                    np.where(valid, plan.w[pos], 0.0), P0_all[idx], cap_all[idx])
