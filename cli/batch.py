@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import data_kwargs, data_options, output_options, plot_option, write_output
+from .options import data_kwargs, data_options, output_options, plot_option, read_table, write_output
 from .plotting import check_plot_path, write_plot
 
 __all__ = ["batch"]
@@ -45,13 +45,12 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, plot, **dat
     if fmt == "parquet" and not out:
         raise click.UsageError("--format parquet needs --out PATH")
     check_plot_path(plot, [file])
+    if out:
+        from .options import guard_outputs
+
+        guard_outputs([file], excluded_path(out))
     result = fit_many(
-        file,
-        law,
-        curve,
-        **data_kwargs(data),
-        engine=engine,
-        scheduler=scheduler,
+        read_table(file, data), law, curve, **data_kwargs(data), engine=engine, scheduler=scheduler,
         chunk_size=chunk_size,
     )
     if fmt == "parquet":
@@ -63,30 +62,29 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, plot, **dat
         write_output(result.to_csv(), out)
     else:
         click.echo(result.to_csv(), nl=False)
-    _summary(result, out)
+    from collections import Counter
+
+    n_excl = len(result.excluded) + len(result.unassigned)
+    where = _write_excluded(result, out) if n_excl else ""
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(Counter(str(s) for s in result.status).items()))
+    click.echo(f"{len(result)} curves: {int(result.success.sum())} fitted ({statuses}); "
+               f"{n_excl} rows excluded{where}", err=True)
     write_plot(result, plot)
 
 
-def _summary(result, out) -> None:
-    """Statuses on stderr; excluded rows, with line and reason, in OUT.excluded.csv (named here) when
-    --out is given, else listed on stderr."""
-    from collections import Counter
+def excluded_path(out: str) -> str:
+    """The side table of excluded rows beside ``--out``: ``fits.csv`` -> ``fits.excluded.csv``."""
+    stem, dot, _ = out.rpartition(".")
+    return f"{stem}.excluded.csv" if dot else f"{out}.excluded.csv"
 
-    counts = Counter(str(s) for s in result.status)
-    n_excl = len(result.excluded) + len(result.unassigned)
-    line = (
-        f"{len(result)} curves: {int(result.success.sum())} fitted; "
-        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-        + f"; {n_excl} rows excluded"
-    )
-    if n_excl and out:
-        from pathlib import Path
 
-        side = Path(out).with_suffix(".excluded.csv")
-        write_output(result.exclusions_frame().to_csv(index=False, lineterminator="\n"), str(side))
-        line += f" (listed in {side})"
-    click.echo(line, err=True)
-    if n_excl and not out:
-        for _, row in result.exclusions_frame().iterrows():
-            where = f" ({result.curve} {row.iloc[0]})" if row.iloc[0] != "" else " (no curve)"
-            click.echo(f"excluded: line {row['line']}{where}: {row['reason']}", err=True)
+def _write_excluded(result, out) -> str:
+    """Write every excluded row (curve, line, reason) beside ``--out``, or list them on stderr."""
+    frame = result.exclusions_frame()
+    if out:
+        path = excluded_path(out)
+        write_output(frame.to_csv(index=False, lineterminator="\n"), path)
+        return f" (line and reason of each: {path})"
+    for row in frame.itertuples(index=False):
+        click.echo(f"  excluded: line {row.line} ({result.curve} '{row[0]}'): {row.reason}", err=True)
+    return " (listed above)"

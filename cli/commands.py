@@ -12,6 +12,7 @@ from .options import (
     parse_pairs,
     plot_option,
     quiet_option,
+    read_table,
     write_enzymeml_output,
     write_output,
 )
@@ -95,7 +96,7 @@ def fit(
         return
     results = [
         _fit_one(
-            file,
+            read_table(file, data),
             law,
             **data_kwargs(data),  # fresh dicts for each file, as the library may keep them
             group=list(groups) or None,
@@ -119,16 +120,19 @@ def fit(
         writer = {"text": report.fits_to_text, "json": report.fits_to_json, "csv": report.fits_to_csv}[fmt]
         write_output(writer(result), out)
     write_plot(result, plot)
-    failed = [f for f in report.as_collection(result) if not f.success]
-    if failed:
-        names = "; ".join(
-            (", ".join(f"{k}={v}" for k, v in f.group.items()) or f.law.name) + f": {f.message}"
-            for f in failed
-        )
-        raise UserError(
-            f"{', '.join(files)}: {len(failed)} fit(s) did not converge ({names}); results above "
-            "are the last iterate. Try --init with better starting values"
-        )
+    fits = report.as_collection(result)
+    for status, what, advice in (
+        ("failed", "did not converge", "results above are the last iterate. Try --init with better starting values"),
+        ("not_bounded", "are not bounded by the data", "see each fit's status_reason"),
+        ("not_identifiable", "are not determined by the data", "see each fit's status_reason"),
+    ):
+        bad = [f for f in fits if f.status == status]
+        if bad:
+            names = "; ".join(
+                (", ".join(f"{k}={v}" for k, v in f.group.items()) or f.law.name) + f": {f.status_reason}"
+                for f in bad
+            )
+            raise UserError(f"{', '.join(files)}: {len(bad)} fit(s) {what} ({names}); {advice}")
 
 
 def _progress_bar(quiet: bool):
@@ -156,7 +160,8 @@ def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out, plot=
         raise UserError("--shared writes text or json; use --format json for a machine-readable result")
     options = data_kwargs(data)
     result = globalfit.fit_shared(
-        list(files), law, shared, group=list(groups) or None, conditions=conditions or None, **options
+        [read_table(f, data) for f in files], law, shared, group=list(groups) or None,
+        conditions=conditions or None, **options
     )
     if fmt == "enzymeml":
         write_enzymeml_output(
@@ -169,7 +174,7 @@ def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out, plot=
         write_output(report.global_to_json(result) if fmt == "json" else report.global_to_text(result), out)
     write_plot(result, plot)
     if not result.success:
-        raise UserError(f"the global fit did not converge: {result.message}")
+        raise UserError(f"the global fit is {result.status.replace('_', ' ')}: {result.status_reason}")
 
 
 @click.command()

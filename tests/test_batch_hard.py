@@ -221,13 +221,13 @@ def test_cli_batch_lists_excluded_rows_and_statuses(tmp_path):
     )
     assert r.exit_code == 0, r.output
     side = tmp_path / "fits.excluded.csv"
-    assert f"(listed in {side})" in r.output and "not_bounded 1" in r.output
+    assert f"(line and reason of each: {side})" in r.output and "not_bounded 1" in r.output
     ex = pd.read_csv(side)
     assert list(ex.columns) == ["curve", "line", "reason"] and ex["line"].tolist() == [5]  # header is line 1
     back = pd.read_csv(out)
     assert back["status"].tolist() == ["converged", "not_bounded"]
     r = CliRunner().invoke(cli, ["batch", str(path), "--law", "michaelis_menten", "--curve", "curve"])
-    assert r.exit_code == 0 and "excluded: line 5 (curve a): " in r.output
+    assert r.exit_code == 0 and "excluded: line 5 (curve 'a'): " in r.output
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from mgkinetics.batch.result import BatchResult, _information_criteria_many
+from mgkinetics.fitting.numerics import quantile as _quantile
 from mgkinetics.fitting.results import Exclusion
-from mgkinetics.fitting.single import _quantile
 from mgkinetics.units import convert, parse_unit
 
 __all__ = ["assemble"]

@@ -27,14 +27,13 @@ from mgkinetics.batch import engine as _eng
 from mgkinetics.batch.assemble import assemble as _assemble
 from mgkinetics.batch.bootstrap import BootstrapResult, bootstrap_curve, bootstrap_fits
 from mgkinetics.batch.guesses import hanes_woolf as hanes_woolf
-from mgkinetics.batch.guesses import vector_guess
 from mgkinetics.batch.result import STAT_COLUMNS as STAT_COLUMNS
 from mgkinetics.batch.result import BatchResult
 from mgkinetics.batch.result import _information_criteria_many as _information_criteria_many
-from mgkinetics.batch.starts import _loop_guess, _setup, _starts, runaway_caps
-from mgkinetics.batch.table import _dataset, _first_appearance, _pad, _prepare, _usable
+from mgkinetics.batch.starts import _setup, _starts, runaway_caps
+from mgkinetics.batch.table import _block_guess, _dataset, _first_appearance, _pad, _prepare, _usable
 from mgkinetics.errors import FitError
-from mgkinetics.fitting.single import parameter_units
+from mgkinetics.fitting.starts import parameter_units
 from mgkinetics.fitting.weighting import WeightScheme
 from mgkinetics.laws.registry import RateLaw, get_law
 
@@ -75,6 +74,8 @@ def fit_many(
     fix: Mapping[str, float | str] | None = None,
     init: Mapping[str, float | str] | None = None,
     input_units: Mapping[str, str] | None = None,
+    conditions: Mapping[str, float] | None = None,
+    pool: bool = False,
     ci_level: float = 0.95,
     engine: str = "numpy",
     scheduler=None,
@@ -89,8 +90,10 @@ def fit_many(
     law : str or RateLaw
     curve : str
         The curve-id column.
-    x, y, inhibitor, enzyme, columns, weights, fix, init, input_units, ci_level
+    x, y, inhibitor, enzyme, columns, weights, fix, init, input_units, conditions, ci_level
         As :func:`mgkinetics.fit`; ``fix`` and ``init`` apply to every curve.
+    pool : bool
+        Allow other text columns to vary within a curve (otherwise refused as silent pooling).
     engine : {"numpy", "dask"}
         ``dask`` sends chunks of curves to a dask.distributed cluster; results are identical.
     scheduler : str, Client or cluster, optional
@@ -121,13 +124,13 @@ def fit_many(
         if value is not None and name in law.input_names:
             cols[name] = value
     ds, factors = _dataset(data, input_units)
-    prep = _prepare(ds, law, curve, cols, y, weights, factors)
+    prep = _prepare(ds, law, curve, cols, y, weights, factors, conditions=conditions, pool=pool)
     punits = parameter_units(law, prep.units, prep.rate_unit)
     setup = _setup(law, punits, fix, init)
     vary_idx = [law.param_names.index(p) for p in setup.varying]
 
     plan = _plan_curves(prep, law)
-    P0_all, missing, cap_all, blocks = _start_blocks(law, setup, plan, max(chunk_size, 1))
+    P0_all, missing, cap_all, blocks = _start_blocks(law, prep, punits, setup, plan, max(chunk_size, 1))
     reasons = _messages_for_failures(law, setup, plan.n_used, plan.n_excl, plan.has_pos, missing)
     chunks = _chunks(law, plan, blocks, np.flatnonzero(reasons == ""), P0_all, cap_all, max(chunk_size, 1))
     lo = np.array([p.min for p in law.params])
@@ -191,7 +194,7 @@ def _plan_curves(prep, law: RateLaw) -> CurvePlan:
     return CurvePlan(labels, n_used, n_excl, starts, has_pos, arrays, prep.y[rows], prep.w[rows], bad_rows)
 
 
-def _start_blocks(law: RateLaw, setup, plan: CurvePlan, chunk_size: int):
+def _start_blocks(law: RateLaw, prep, punits, setup, plan: CurvePlan, chunk_size: int):
     """Starting values and runaway caps of every curve, block by block (blocks kept for the solve)."""
     G = plan.labels.size
     P0_all = np.full((G, len(law.params)), np.nan)
@@ -202,9 +205,7 @@ def _start_blocks(law: RateLaw, setup, plan: CurvePlan, chunk_size: int):
         pos, valid = _pad(idx, L, plan.starts, plan.n_used)
         ins = {name: a[pos] for name, a in plan.arrays.items()}
         yb = plan.y[pos]
-        g = vector_guess(law, ins, yb, valid)
-        if g is None:
-            g = _loop_guess(law, ins, yb, plan.n_used[idx])
+        g = _block_guess(law, prep, punits, idx, ins, yb, valid, plan.n_used[idx])
         P0_all[idx], missing[idx] = _starts(law, setup, g, idx.size)
         cap_all[idx] = runaway_caps(law, ins, yb, valid)
         blocks.append((idx, pos, valid))

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from mgkinetics.errors import FitError
+from mgkinetics.errors import STATUSES, FitError  # STATUSES: the vocabulary of single fits
 from mgkinetics.fitting.results import Exclusion
 from mgkinetics.report.shown import Shown
 
@@ -27,7 +27,6 @@ __all__ = ["BatchResult", "STAT_COLUMNS", "STATUSES", "unit_slug"]
 
 STAT_COLUMNS = ("n_points", "dof", "rss", "redchi", "r2", "aicc", "bic", "status", "status_reason", "success",
                 "warnings")
-STATUSES = ("converged", "at_bound", "not_bounded", "not_identifiable", "failed")  # as single fits
 
 
 def unit_slug(label: str) -> str:
@@ -150,6 +149,10 @@ class BatchResult(Shown):
             out[name] = col
         return out
 
+    def column_name(self, name: str) -> str:
+        """``km`` -> ``km_mM``: the column of a parameter or derived quantity in :meth:`to_frame`."""
+        return self.value_columns()[name]
+
     @property
     def columns(self) -> list[str]:
         """Column names of :meth:`to_frame`, in order (all distinct)."""
@@ -202,7 +205,9 @@ class BatchResult(Shown):
             import pyarrow as pa
             import pyarrow.parquet as pq
         except ImportError:
-            raise FitError("writing Parquet needs pyarrow: pip install pyarrow") from None
+            from mgkinetics.errors import missing_dependency
+
+            raise missing_dependency("pyarrow", purpose="writing Parquet") from None
         table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
         meta = dict(table.schema.metadata or {})
         meta[b"mgkinetics.units"] = repr(dict(self.units)).encode()
@@ -225,7 +230,7 @@ class BatchResult(Shown):
 
 
 def _information_criteria_many(n, k, rss, scale, fitted):
-    """``fitting._information_criteria`` over arrays (same formula; checked against it in tests)."""
+    """``fitting.numerics.information_criteria`` over arrays (same formula; checked against it in tests)."""
     aicc = np.full(n.size, np.nan)
     bic = np.full(n.size, np.nan)
     ok = fitted & (n > 0) & (rss > 0)
