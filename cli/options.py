@@ -106,9 +106,12 @@ def data_kwargs(values: dict) -> dict:
 
 def read_table(path, values: dict):
     """Read FILE with the library's reader (:func:`mgkinetics.read_csv`) and the command's
-    --input-unit, --sheet and --replicates, so the command line reads exactly as the library does."""
-    from mgkinetics.data.table import read_csv
+    --input-unit, --sheet and --replicates, so the command line reads exactly as the library does.
+    A Dataset (the initial rates of `fit --layout`) is already read."""
+    from mgkinetics.data.table import Dataset, read_csv
 
+    if isinstance(path, Dataset):
+        return path
     units = parse_pairs(values.get("input_unit_pairs", ()), "--input-unit") or None
     return read_csv(path, input_units=units, sheet=values.get("sheet"), wide=values.get("replicates"))
 

@@ -128,10 +128,9 @@ def _read_table(path: str):
 def _table(path, kw, out):
     import pandas as pd
 
+    from mgkinetics.data.conditions import CONDITIONS, resolve_conditions
     from mgkinetics.speciation.species import speciate as run
     from mgkinetics.speciation.species import speciate_from_free
-
-    from mgkinetics.data.conditions import CONDITIONS, resolve_conditions
 
     frame, totals, free, data = _read_table(path)
     cond = resolve_conditions(data, {k: kw[k] for k in CONDITIONS})  # columns, then the options
