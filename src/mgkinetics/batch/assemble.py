@@ -191,7 +191,9 @@ def _warnings(reasons, c, status, why, bound_hits, beyond_hits) -> tuple[tuple[s
     return tuple(out)
 
 
-def assemble(law, prep, setup, punits, plan, reasons, fits, ci_level, engine_name, P0, cap) -> BatchResult:
+def assemble(
+    law, prep, setup, punits, plan, reasons, fits, ci_level, engine_name, P0, cap, log_weights=0.0
+) -> BatchResult:
     """One :class:`BatchResult` from the chunk fits of :func:`mgkinetics.fit_many`."""
     G, K, k = plan.labels.size, len(law.params), len(setup.varying)
     vary_idx = [law.param_names.index(p) for p in setup.varying]
@@ -209,7 +211,7 @@ def assemble(law, prep, setup, punits, plan, reasons, fits, ci_level, engine_nam
     q = np.full(G, np.nan)
     for d in np.unique(dof[c.fitted]) if c.fitted.any() else []:
         q[c.fitted & (dof == d)] = _quantile(scale, int(d), ci_level)
-    aicc, bic = _information_criteria_many(n, k, c.rss, scale, c.fitted)
+    aicc, bic = _information_criteria_many(n, k, c.rss, scale, c.fitted, log_weights)
     low, high = c.values - q[:, None] * se, c.values + q[:, None] * se
     bound_hits = _bound_hits(law, vary_idx, c.values, P0, c.fitted, punits)
     status, why = _statuses(law, vary_idx, c, se, reasons, cap, bound_hits)

@@ -141,7 +141,11 @@ def fit_many(
         fits = run_chunks(chunks, law.func, law.param_names, vary_idx, lo, hi, scheduler=scheduler)
     else:
         fits = [engine_fit(law, c, vary_idx, lo, hi) for c in chunks]
-    return _assemble(law, prep, setup, punits, plan, reasons, fits, ci_level, engine, P0_all, cap_all)
+    curve_of = np.repeat(np.arange(plan.labels.size), plan.n_used)
+    with np.errstate(divide="ignore"):  # Σ log wᵢ per curve (R's weights w², for the criteria)
+        log_w = np.bincount(curve_of, weights=np.where(plan.w != 0, 2 * np.log(np.abs(plan.w)), 0.0),
+                            minlength=plan.labels.size)
+    return _assemble(law, prep, setup, punits, plan, reasons, fits, ci_level, engine, P0_all, cap_all, log_w)
 
 
 def block_plan(counts: np.ndarray, todo: np.ndarray, chunk_size: int) -> list[tuple[int, np.ndarray]]:

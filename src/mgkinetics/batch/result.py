@@ -229,19 +229,11 @@ class BatchResult(Shown):
 # Assembling the result from the solver's chunk fits
 
 
-def _information_criteria_many(n, k, rss, scale, fitted):
-    """``fitting.numerics.information_criteria`` over arrays (same formula; checked against it in tests)."""
-    aicc = np.full(n.size, np.nan)
-    bic = np.full(n.size, np.nan)
-    ok = fitted & (n > 0) & (rss > 0)
-    kk = k + 1 if scale else k
-    nn, rr = n[ok].astype(float), rss[ok]
-    core = nn * np.log(rr / nn) if scale else rr
-    with np.errstate(divide="ignore"):
-        room = nn - kk - 1
-        corr = np.where(room > 0, 2 * kk * (kk + 1) / np.where(room > 0, room, 1), np.inf)
-    aicc[ok] = core + 2 * kk + corr
-    bic[ok] = core + kk * np.log(nn)
-    return aicc, bic
+def _information_criteria_many(n, k, rss, scale, fitted, log_weights=0.0):
+    """:func:`mgkinetics.fitting.numerics.information_criteria` over arrays: (aicc, bic) per curve."""
+    from mgkinetics.fitting.numerics import information_criteria
+
+    ic = information_criteria(n, k, np.where(fitted, rss, np.nan), scale, log_weights=log_weights)
+    return np.asarray(ic.aicc, dtype=float), np.asarray(ic.bic, dtype=float)
 
 
