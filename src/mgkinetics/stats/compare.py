@@ -241,6 +241,34 @@ def _sharing_tests(reference, variant, problems, fits, tested, *, fix, init, ci_
     return tests
 
 
+def _variant_problems(data, law_name: str, by: str, fit_options: dict):
+    """The fit problem of each variant (value of ``by``), with the rows no variant claims, from the
+    data and the :func:`compare` fit options (consumed; anything left over is an error)."""
+    from mgkinetics.fitting.problem import as_dataset
+    from mgkinetics.laws.registry import get_law
+
+    options = dict(fit_options)
+    law = get_law(law_name)
+    shortcuts = {k: options.pop(k, None) for k in ("x", "inhibitor", "enzyme")}
+    columns = input_columns(law, options.pop("columns", None), **shortcuts)
+    input_units = options.pop("input_units", None)
+    items = list(data) if isinstance(data, (list, tuple)) else [data]
+    ds = concat([as_dataset(d, input_units=input_units) for d in items], label=by)
+    built = build_problems(
+        ds,
+        law,
+        columns=columns,
+        rate=options.pop("y", None),
+        group=by,
+        weights=options.pop("weights", "none"),
+        conditions=options.pop("conditions", None),
+        pool=options.pop("pool", False),
+    )
+    if options:
+        raise TypeError(f"unexpected options: {', '.join(options)}")
+    return built
+
+
 def compare(
     data,
     law: str,
@@ -286,32 +314,12 @@ def compare(
     -------
     Comparison
     """
-    from mgkinetics.fitting.problem import as_dataset
-
-    fix = fit_options.pop("fix", None)
-    init = fit_options.pop("init", None)
-    from mgkinetics.laws.registry import get_law
-
-    law = get_law(law)
-    shortcuts = {k: fit_options.pop(k, None) for k in ("x", "inhibitor", "enzyme")}
-    columns = input_columns(law, fit_options.pop("columns", None), **shortcuts)
     if ci not in ("asymptotic", "profile", "bootstrap"):
         raise FitError(f"unknown ci '{ci}' for a comparison; use asymptotic, profile or bootstrap")
-    input_units = fit_options.pop("input_units", None)
-    items = list(data) if isinstance(data, (list, tuple)) else [data]
-    ds = concat([as_dataset(d, input_units=input_units) for d in items], label=by)
-    problems, unassigned, ds = build_problems(
-        ds,
-        law,
-        columns=columns,
-        rate=fit_options.pop("y", None),
-        group=by,
-        weights=fit_options.pop("weights", "none"),
-        conditions=(conditions := fit_options.pop("conditions", None)),
-        pool=fit_options.pop("pool", False),
-    )
-    if fit_options:
-        raise TypeError(f"unexpected options: {', '.join(fit_options)}")
+    fix = fit_options.pop("fix", None)
+    init = fit_options.pop("init", None)
+    conditions = fit_options.get("conditions")
+    problems, unassigned, ds = _variant_problems(data, law, by, fit_options)
     labels = [label_of(p, i) for i, p in enumerate(problems)]
     if len(problems) < 2:
         raise FitError(

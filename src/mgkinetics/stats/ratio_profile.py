@@ -61,7 +61,7 @@ def profile_ratio(
     (low, high, note)
         ``None`` for a side the profile never crosses (an open interval), with a note saying so.
     """
-    from scipy.optimize import brentq, least_squares
+    from scipy.optimize import least_squares
 
     ref_names = list(ref.covariance_names)
     var_names = [n for n in var.covariance_names if n != name]
@@ -121,30 +121,36 @@ def profile_ratio(
         if e_ref.stderr and e_var.stderr and e_ref.value > 0 and e_var.value > 0
         else 0.5
     )
-    ends: list[float | None] = []
-    notes = []
+    ends, notes = [], []
     for sign in (-1.0, 1.0):
         warm["theta"] = start
-        step = max(2.0 * se_log, 1e-3)
-        inner = math.log(r_hat)
-        outer = inner + sign * step
-        found = False
-        for _ in range(max_steps):
-            if abs(outer - math.log(r_hat)) > _FAR:
-                break  # 10^4-fold away and still inside: the data do not bound this side
-            if excess(outer) > 0:
-                # a crossing is only trusted where the constrained refit converged; a failed
-                # refit far out can report a large RSS that merely looks like one
-                found = warm["converged"]
-                break
-            inner, step = outer, step * 2
-            outer = inner + sign * step
-        if not found:
-            ends.append(None)
-            bound = math.exp(math.log(r_hat) + sign * min(abs(inner - math.log(r_hat)), _FAR))
-            side, relation = ("lower", "<") if sign < 0 else ("upper", ">")
-            notes.append(f"{side} side open ({relation} {bound:.3g})")
-            continue
-        lo, hi = sorted((inner, outer))
-        ends.append(math.exp(brentq(excess, lo, hi, xtol=1e-10)))
+        end, note = _profile_side(excess, warm, math.log(r_hat), sign, max(2.0 * se_log, 1e-3), max_steps)
+        ends.append(end)
+        notes += [note] if note else []
     return ends[0], ends[1], "; ".join(notes)
+
+
+def _profile_side(excess, warm: dict, log_r_hat: float, sign: float, step: float, max_steps: int):
+    """One side of the ratio profile: (limit, None), or (None, note) when the data do not bound it.
+
+    Steps double outwards in log r from the optimum until ``excess`` (the profile RSS minus the
+    threshold) turns positive at a converged refit, then the crossing is solved by brentq.
+    """
+    from scipy.optimize import brentq
+
+    inner, outer = log_r_hat, log_r_hat + sign * step
+    for _ in range(max_steps):
+        if abs(outer - log_r_hat) > _FAR:
+            break  # 10^4-fold away and still inside: the data do not bound this side
+        if excess(outer) > 0:
+            # a crossing is only trusted where the constrained refit converged; a failed
+            # refit far out can report a large RSS that merely looks like one
+            if warm["converged"]:
+                lo, hi = sorted((inner, outer))
+                return math.exp(brentq(excess, lo, hi, xtol=1e-10)), None
+            break
+        inner, step = outer, step * 2
+        outer = inner + sign * step
+    bound = math.exp(log_r_hat + sign * min(abs(inner - log_r_hat), _FAR))
+    side, relation = ("lower", "<") if sign < 0 else ("upper", ">")
+    return None, f"{side} side open ({relation} {bound:.3g})"
