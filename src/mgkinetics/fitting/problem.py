@@ -447,7 +447,18 @@ def build_problems(
     taken: set[str] = set(groups) | ({sd_col} if sd_col else set())
     resolved = {}
     column_problems: list[Problem] = []
+    unbound: set[str] = set()
+    if law.name.startswith("expr:"):  # exact name or unit-stripped stem only; never the response
+        from mgkinetics.laws.expression_columns import bind_columns
+
+        response = _find_column(ds, rate) if rate is not None else None
+        bound, messages = bind_columns(law, ds.columns, given=columns, response=response)
+        column_problems += [Problem(1, None, m) for m in messages]
+        unbound = {n for n in law.input_names if n not in bound and n not in columns}
+        columns = {**bound, **columns}
     for spec in law.data_inputs:
+        if spec.name in unbound:
+            continue
         if spec.optional and columns.get(spec.name) is None:
             numeric = [c for c in ds.columns if ds.units.get(c) is not None and c not in taken]
             hits = [c for c in numeric if _stem(ds, c) in spec.aliases]
