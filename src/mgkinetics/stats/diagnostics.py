@@ -158,11 +158,10 @@ def lack_of_fit(problem, fitted: np.ndarray, n_params: int) -> dict | None:
         return None
     w2 = problem.weights**2
     y = problem.rate
-    ss_pe = 0.0
-    for g in range(n_levels):
-        m = ids == g
-        mean = np.sum(w2[m] * y[m]) / np.sum(w2[m])
-        ss_pe += float(np.sum(w2[m] * (y[m] - mean) ** 2))
+    # Weighted mean of each level, then the scatter about it: bincount keeps this linear in n.
+    sum_w = np.bincount(ids, weights=w2, minlength=n_levels)
+    mean = np.bincount(ids, weights=w2 * y, minlength=n_levels) / np.where(sum_w > 0, sum_w, 1.0)
+    ss_pe = float(np.sum(w2 * (y - mean[ids]) ** 2))
     rss = float(np.sum(w2 * (y - fitted) ** 2))
     df_pe, df_lof = n - n_levels, n_levels - n_params
     out = {
