@@ -13,9 +13,12 @@ from functools import partial
 import numpy as np
 
 from mgkinetics.batch.engine import Chunk, ChunkFit, fit_chunk
-from mgkinetics.errors import FitError
+from mgkinetics.errors import FitError, SchedulerError
 
-__all__ = ["run_chunks"]
+__all__ = ["run_chunks", "SCHEDULER_TIMEOUT_S"]
+
+#: Seconds to wait for a dask scheduler given by address before giving up with SchedulerError.
+SCHEDULER_TIMEOUT_S = 10
 
 
 def _client(scheduler):
@@ -31,7 +34,14 @@ def _client(scheduler):
     if isinstance(scheduler, Client):
         return scheduler, []
     if isinstance(scheduler, str):
-        client = Client(scheduler)
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_S)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            raise SchedulerError(
+                f"cannot reach the dask scheduler at '{scheduler}' within {SCHEDULER_TIMEOUT_S} s "
+                f"({type(exc).__name__}: {exc}); check the address (tcp://HOST:PORT) or leave out "
+                "--scheduler for a local cluster"
+            ) from None
         return client, [client]
     if hasattr(scheduler, "scheduler_address"):
         client = Client(scheduler)

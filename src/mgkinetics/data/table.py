@@ -99,7 +99,7 @@ class Dataset:
         """
         if hasattr(frame, "columns"):
             header = [str(c) for c in frame.columns]
-            cols = [frame[c].tolist() for c in frame.columns]
+            cols = [frame.iloc[:, j].tolist() for j in range(frame.shape[1])]  # duplicate labels too
         else:
             header = [str(c) for c in frame]
             cols = [list(np.atleast_1d(frame[c])) for c in frame]

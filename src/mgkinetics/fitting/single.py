@@ -381,17 +381,20 @@ def _derived(law, estimates, varying, cov, q, method, ci_level) -> dict[str, Est
     out = {}
     for d in law.derived:
         num, den = estimates[d.numerator], estimates[d.denominator]
+        if not (den.value != 0 and math.isfinite(num.value) and math.isfinite(den.value)):
+            continue  # a ratio over KM = 0 (e.g. all-zero rates) is undefined: not reported
         target = parse_unit(d.unit)
         factor = convert(1.0, num.unit / den.unit, target)
         value = num.value / den.value * factor
         var = 0.0
         ok = cov is not None
-        grads = {d.numerator: 1.0 / num.value, d.denominator: -1.0 / den.value}
+        # Absolute gradients of num/den * factor (finite when num = 0, e.g. a dead enzyme's kcat).
+        grads = {d.numerator: factor / den.value, d.denominator: -factor * num.value / den.value**2}
         if ok:
             idx = [varying.index(n) if n in varying else None for n in grads]
             g = np.array([gv for gv, i in zip(grads.values(), idx) if i is not None])
             sel = [i for i in idx if i is not None]
-            var = float(g @ cov[np.ix_(sel, sel)] @ g) * value**2 if sel else 0.0
+            var = float(g @ cov[np.ix_(sel, sel)] @ g) if sel else 0.0
         se = math.sqrt(var) if ok and var >= 0 else None
         fixed = not any(n in varying for n in grads)
         low = value - q * se if se is not None and not fixed else None
