@@ -42,5 +42,15 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, **data):
     else:
         click.echo(result.to_csv(), nl=False)
     n_bad = int((~result.success).sum())
+    n_excluded = len(result.excluded) + len(result.unassigned)
     click.echo(f"{len(result)} curves: {len(result) - n_bad} fitted, {n_bad} failed; "
-               f"{len(result.excluded) + len(result.unassigned)} rows excluded", err=True)
+               f"{n_excluded} rows excluded", err=True)
+    _list_exclusions(result, curve)
+
+
+def _list_exclusions(result, curve: str) -> None:
+    """Every excluded row on stderr, in line order: its line, its curve and the reason."""
+    rows = [(e.line, f"{curve} '{c}'", e.reason) for c, e in result.excluded]
+    rows += [(e.line, f"no {curve}", e.reason) for e in result.unassigned]
+    for line, where, reason in sorted(rows, key=lambda r: r[0]):
+        click.echo(f"  line {line} ({where}): {reason}", err=True)

@@ -141,10 +141,21 @@ def runs_test(residuals: np.ndarray) -> dict:
 
 
 def _levels(problem) -> np.ndarray:
-    """An integer id per row for identical input values (replicates share an id)."""
-    stacked = np.column_stack([np.round(np.asarray(v, dtype=float), 12) for v in problem.inputs.values()])
-    _, ids = np.unique(stacked, axis=0, return_inverse=True)
-    return np.asarray(ids).ravel()
+    """An integer id per row for identical input values (replicates share an id).
+
+    One 1-D ``np.unique`` per input, the ids combined pairwise (a row-wise ``unique(axis=0)``
+    sorts structured rows and took seconds for 10^6 rows).
+    """
+    ids = None
+    for values in problem.inputs.values():
+        _, col_ids = np.unique(np.round(np.asarray(values, dtype=float), 12), return_inverse=True)
+        col_ids = np.asarray(col_ids, dtype=np.int64).ravel()
+        if ids is None:
+            ids = col_ids
+        else:
+            _, ids = np.unique(ids * (int(col_ids.max()) + 1) + col_ids, return_inverse=True)
+            ids = np.asarray(ids, dtype=np.int64).ravel()
+    return ids if ids is not None else np.zeros(problem.n, dtype=np.int64)
 
 
 def lack_of_fit(problem, fitted: np.ndarray, n_params: int) -> dict | None:
