@@ -164,10 +164,12 @@ def _numbers(value: Any, what: str) -> np.ndarray:
     try:
         return np.asarray(value, dtype=float)
     except (TypeError, ValueError, OverflowError):
-        raise SpeciationError(f"{what} must be a number (or an array of numbers), got {value!r:.60}") from None
+        raise SpeciationError(f"{what} must be a number (or an array of numbers), got {value!r:.60}") \
+            from None
 
 
-def _check_numbers(ph: Any, temperature_C: Any, ionic_strength_M: Any, kd_mM: Mapping[str, Any] | None) -> None:
+def _check_numbers(ph: Any, temperature_C: Any, ionic_strength_M: Any,
+                   kd_mM: Mapping[str, Any] | None) -> None:
     for what, value in (("pH", ph), ("temperature_C", temperature_C), ("ionic_strength_M", ionic_strength_M)):
         _numbers(value, what)
     for name, kd in (kd_mM or {}).items():
