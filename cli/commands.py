@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from .options import data_kwargs, data_options, interval_options, output_options, parse_pairs, write_output
+from .options import (
+    data_kwargs,
+    data_options,
+    interval_options,
+    output_options,
+    parse_pairs,
+    write_enzymeml_output,
+    write_output,
+)
 
 __all__ = ["fit", "laws"]
 
@@ -39,7 +47,7 @@ __all__ = ["fit", "laws"]
 )
 @click.option("--temperature", "temperature_C", type=float, help="Temperature in °C (default 25).")
 @click.option("--ionic-strength", "ionic_strength_M", type=float, help="Ionic strength in M (default 0.15).")
-@output_options("text", "json", "csv")
+@output_options("text", "json", "csv", "enzymeml")
 def fit(
     files,
     law,
@@ -96,8 +104,11 @@ def fit(
     units = parse_pairs(unit_pairs, "--units")
     if units:
         result = result.in_units(**units)
-    writer = {"text": report.fits_to_text, "json": report.fits_to_json, "csv": report.fits_to_csv}[fmt]
-    write_output(writer(result), out)
+    if fmt == "enzymeml":
+        write_enzymeml_output(result, out, name=f"mgkinetics fit: {law}")
+    else:
+        writer = {"text": report.fits_to_text, "json": report.fits_to_json, "csv": report.fits_to_csv}[fmt]
+        write_output(writer(result), out)
     failed = [f for f in report.as_collection(result) if not f.success]
     if failed:
         names = "; ".join(
@@ -150,7 +161,15 @@ def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out):
     result = globalfit.fit_shared(
         list(files), law, shared, group=list(groups) or None, conditions=conditions or None, **options
     )
-    write_output(report.global_to_json(result) if fmt == "json" else report.global_to_text(result), out)
+    if fmt == "enzymeml":
+        write_enzymeml_output(
+            list(result.parts),
+            out,
+            name=f"mgkinetics global fit: {law}",
+            extra={"shared_parameters": list(result.shared), "global_fit": result.to_dict()},
+        )
+    else:
+        write_output(report.global_to_json(result) if fmt == "json" else report.global_to_text(result), out)
     if not result.success:
         raise UserError(f"the global fit did not converge: {result.message}")
 

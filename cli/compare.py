@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from .options import data_kwargs, data_options, interval_options, output_options, write_output
+from .options import (
+    data_kwargs,
+    data_options,
+    interval_options,
+    output_options,
+    write_enzymeml_output,
+    write_output,
+)
 
 __all__ = ["compare"]
 
@@ -20,7 +27,7 @@ __all__ = ["compare"]
 )
 @data_options()
 @interval_options(what="ratios and ddG‡", min_bootstrap=100)
-@output_options("text", "json")
+@output_options("text", "json", "enzymeml")
 def compare(
     files,
     law,
@@ -59,5 +66,13 @@ def compare(
         bootstrap_kind=bootstrap_kind,
         seed=seed,
     )
+    if fmt == "enzymeml":
+        write_enzymeml_output(
+            list(result.fits.values()),
+            out,
+            name=f"mgkinetics compare: {law} by {by}",
+            extra={"comparison": result.to_dict()},
+        )
+        return
     text = compare_report.to_json(result) if fmt == "json" else compare_report.to_text(result)
     write_output(text, out)

@@ -24,6 +24,8 @@ COMMANDS = {
     "batch": "batch:batch",
     "compare": "compare:compare",
     "select": "select:select",
+    "traces": "traces:traces",
+    "enzymeml": "enzymeml:enzymeml",
 }
 
 VERSION = "0.1.0"

@@ -6,7 +6,7 @@ import click
 
 __all__ = [
     "parse_pairs", "write_output", "guard_outputs", "data_options", "data_kwargs", "output_options",
-    "interval_options",
+    "interval_options", "write_enzymeml_output",
 ]
 
 
@@ -99,7 +99,8 @@ def output_options(*formats: str):
     The command is also guarded: before it computes anything, `guard_outputs` refuses an ``--out``
     that is one of its inputs or cannot be written.
     """
-    out_help = "Write here instead of stdout" + (" (required for parquet)." if "parquet" in formats else ".")
+    needs_file = " and ".join(f for f in formats if f in ("parquet", "enzymeml"))
+    out_help = "Write here instead of stdout" + (f" (required for {needs_file})." if needs_file else ".")
 
     def decorate(f):
         f = _guarded(f)
@@ -149,6 +150,18 @@ def write_output(text: str, out: str | None) -> None:
         atomic_write_text(out, text)
     else:
         click.echo(text, nl=False)
+
+
+def write_enzymeml_output(results, out: str | None, *, name: str, extra=None) -> None:
+    """``--format enzymeml``: the EnzymeML v2 document at --out (required) and its DOC.stats.json sidecar."""
+    if not out:
+        raise click.UsageError(
+            "--format enzymeml writes a document and its .stats.json sidecar; give --out DOC.json"
+        )
+    from mgkinetics.report.enzymeml import write_enzymeml
+
+    doc, stats = write_enzymeml(out, results, name=name, extra=extra)
+    click.echo(f"wrote {doc}" + (f" and {stats}" if stats else ""), err=True)
 
 
 def interval_options(*, what: str, min_bootstrap: int):

@@ -58,6 +58,10 @@ __all__ = [
     "parse_quantity",
     "parse_unit",
     "read_csv",
+    "read_enzymeml",
+    "write_enzymeml",
+    "read_layout",
+    "read_traces",
     "register",
 ]
 
@@ -72,6 +76,10 @@ _LAZY = {
     "GlobalFitResult": "fitting.globalfit",
     "speciate": "speciation.species",
     "apparent_kd": "speciation.constants",
+    "read_traces": "data.plates",
+    "read_layout": "data.layout",
+    "read_enzymeml": "data.enzymeml",
+    "write_enzymeml": "report.enzymeml",
 }
 
 
