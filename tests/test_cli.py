@@ -391,3 +391,15 @@ def test_a_bug_is_one_line_with_exit_code_3_not_a_traceback(write_csv, monkeypat
     res = run("fit", write_csv(MM_CSV), "--law", "michaelis_menten")
     assert res.exit_code == 3 and "Traceback" not in res.output
     assert res.stderr.startswith("Error: internal error (ZeroDivisionError") and "--debug" in res.stderr
+
+
+def test_compare_with_a_reference_value_of_zero_does_not_crash(write_csv):
+    # Found by fuzzing: one huge negative rate drove the reference vmax to ~0 and the ratio
+    # variant/reference divided by zero (ZeroDivisionError in stats.compare.ratio).
+    text = (
+        "variant,s_mM,rate_uM_per_s\nwt,0.25,-454248\nwt,0.5,2\nwt,1,3.33333\nwt,2,5\nwt,4,6.66667\n"
+        "wt,8,8\nwt,16,8.88889\nwt,32,9.41176\nmut,0.25,0.444444\nmut,0.5,0.8\nmut,1,1.33333\nmut,2,2\n"
+        "mut,4,2.66667\nmut,8,3.2\nmut,16,3.55556\nmut,32,3.76471\n"
+    )
+    res = run("compare", write_csv(text), "--law", "michaelis_menten", "--shared", "km")
+    assert res.exit_code in (0, 2) and "Traceback" not in res.output and "internal error" not in res.output

@@ -310,6 +310,8 @@ def compare(
                 if e_ref.fixed and e_var.fixed:
                     continue
                 ref_v = e_ref.to(e_var.unit) if e_ref.unit.dimension == e_var.unit.dimension else e_ref
+                if not (ref_v.value != 0 and math.isfinite(ref_v.value) and math.isfinite(e_var.value)):
+                    continue  # no ratio to a reference value of 0 (e.g. KM = 0): undefined, not reported
                 rs[name] = ratio(
                     e_var.value,
                     e_var.stderr,
