@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .options import data_kwargs, data_options, output_options, write_output
+from .options import data_kwargs, data_options, output_options, plot_option, write_output
+from .plotting import check_plot_path, write_plot
 
 __all__ = ["batch"]
 
@@ -20,7 +21,8 @@ __all__ = ["batch"]
 @click.option("--chunk-size", type=click.IntRange(min=1), default=20_000, show_default=True,
               help="Curves per solver call (per dask task).")
 @output_options("csv", "parquet")
-def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, **data):
+@plot_option("each parameter per curve with its CI (a histogram for many curves)")
+def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, plot, **data):
     """Fit a rate law to every curve in FILE (CSV, long format): one row of results per curve.
 
     Curves that cannot be fitted get success=False and a warning; the others are unaffected.
@@ -29,6 +31,7 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, **data):
 
     if fmt == "parquet" and not out:
         raise click.UsageError("--format parquet needs --out PATH")
+    check_plot_path(plot, [file])
     result = fit_many(
         file, law, curve, **data_kwargs(data), engine=engine, scheduler=scheduler, chunk_size=chunk_size,
     )
@@ -46,6 +49,7 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, **data):
     click.echo(f"{len(result)} curves: {len(result) - n_bad} fitted, {n_bad} failed; "
                f"{n_excluded} rows excluded", err=True)
     _list_exclusions(result, curve)
+    write_plot(result, plot)
 
 
 def _list_exclusions(result, curve: str) -> None:

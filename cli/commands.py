@@ -10,9 +10,12 @@ from .options import (
     interval_options,
     output_options,
     parse_pairs,
+    plot_option,
+    quiet_option,
     write_enzymeml_output,
     write_output,
 )
+from .plotting import check_plot_path, progress_enabled, write_plot
 
 __all__ = ["fit", "laws"]
 
@@ -48,6 +51,8 @@ __all__ = ["fit", "laws"]
 @click.option("--temperature", "temperature_C", type=float, help="Temperature in °C (default 25).")
 @click.option("--ionic-strength", "ionic_strength_M", type=float, help="Ionic strength in M (default 0.15).")
 @output_options("text", "json", "csv", "enzymeml")
+@plot_option("the fits (data, curve, confidence band, residuals)")
+@quiet_option
 def fit(
     files,
     law,
@@ -64,6 +69,8 @@ def fit(
     ionic_strength_M,
     fmt,
     out,
+    plot,
+    quiet,
     **data,
 ):
     """Fit a rate law to the initial rates in FILES (CSV).
@@ -80,9 +87,11 @@ def fit(
         for k, v in (("ph", ph), ("temperature_C", temperature_C), ("ionic_strength_M", ionic_strength_M))
         if v is not None
     }
+    check_plot_path(plot, files)
     shared_names = [p.strip() for p in shared.split(",") if p.strip()]
     if shared_names:
-        _fit_shared(files, law, shared_names, data, groups=groups, conditions=conditions, fmt=fmt, out=out)
+        _fit_shared(files, law, shared_names, data, groups=groups, conditions=conditions, fmt=fmt, out=out,
+                    plot=plot)
         return
     results = [
         _fit_one(
@@ -95,7 +104,7 @@ def fit(
             seed=seed,
             bootstrap_kind=bootstrap_kind,
             outliers=outliers,
-            progress=_progress_bar() if ci_method == "bootstrap" else None,
+            progress=_progress_bar(quiet) if ci_method == "bootstrap" else None,
             conditions=conditions or None,
         )
         for file in files
@@ -109,6 +118,7 @@ def fit(
     else:
         writer = {"text": report.fits_to_text, "json": report.fits_to_json, "csv": report.fits_to_csv}[fmt]
         write_output(writer(result), out)
+    write_plot(result, plot)
     failed = [f for f in report.as_collection(result) if not f.success]
     if failed:
         names = "; ".join(
@@ -121,24 +131,11 @@ def fit(
         )
 
 
-def _progress_bar():
-    """A ``progress(done, total)`` callback drawing a bootstrap progress bar on stderr."""
-    state = {}
+def _progress_bar(quiet: bool):
+    """A ``progress(done, total)`` callback drawing a bootstrap bar on stderr, or None."""
+    from mgkinetics.report.progress import progress_callback
 
-    def progress(done: int, total: int) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            stream = click.get_text_stream("stderr")
-            bar = state["bar"] = click.progressbar(length=total, label="bootstrap", file=stream)
-            bar.__enter__()
-            state["done"] = 0
-        bar.update(done - state["done"])
-        state["done"] = done
-        if done >= total:
-            bar.__exit__(None, None, None)
-            state.clear()
-
-    return progress
+    return progress_callback("bootstrap", enabled=progress_enabled(quiet))
 
 
 def _fit_one(file, law, **options):
@@ -147,7 +144,7 @@ def _fit_one(file, law, **options):
     return fitting.fit(file, law, **options)
 
 
-def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out):
+def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out, plot=None):
     """One global fit over every file and group, the named parameters shared (``data``: the
     `data_options` values)."""
     from mgkinetics.fitting import globalfit
@@ -170,6 +167,7 @@ def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out):
         )
     else:
         write_output(report.global_to_json(result) if fmt == "json" else report.global_to_text(result), out)
+    write_plot(result, plot)
     if not result.success:
         raise UserError(f"the global fit did not converge: {result.message}")
 

@@ -9,9 +9,11 @@ from .options import (
     data_options,
     interval_options,
     output_options,
+    plot_option,
     write_enzymeml_output,
     write_output,
 )
+from .plotting import check_plot_path, write_plot
 
 __all__ = ["compare"]
 
@@ -28,6 +30,7 @@ __all__ = ["compare"]
 @data_options()
 @interval_options(what="ratios and ddG‡", min_bootstrap=100)
 @output_options("text", "json", "enzymeml")
+@plot_option("the variants as v/[E] (when the law has an enzyme input)")
 def compare(
     files,
     law,
@@ -41,6 +44,7 @@ def compare(
     seed,
     fmt,
     out,
+    plot,
     **data,
 ):
     """Compare variants (e.g. WT vs a mutant) in FILES: ratios, ΔΔG‡, shared-parameter tests.
@@ -51,6 +55,7 @@ def compare(
     from mgkinetics.report import compare_text as compare_report
     from mgkinetics.stats import compare as cmp
 
+    check_plot_path(plot, files)
     split = [s.strip() for s in shared.split(",") if s.strip()]
     test = [s.strip() for s in tested.split(",") if s.strip()] or None
     result = cmp.compare(
@@ -73,6 +78,8 @@ def compare(
             name=f"mgkinetics compare: {law} by {by}",
             extra={"comparison": result.to_dict()},
         )
+        write_plot(result, plot)
         return
     text = compare_report.to_json(result) if fmt == "json" else compare_report.to_text(result)
     write_output(text, out)
+    write_plot(result, plot)

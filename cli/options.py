@@ -6,7 +6,7 @@ import click
 
 __all__ = [
     "parse_pairs", "write_output", "guard_outputs", "data_options", "data_kwargs", "output_options",
-    "interval_options", "write_enzymeml_output",
+    "interval_options", "write_enzymeml_output", "plot_option", "quiet_option",
 ]
 
 
@@ -186,3 +186,14 @@ def interval_options(*, what: str, min_bootstrap: int):
         return f
 
     return decorate
+
+
+def plot_option(what: str = "the fit"):
+    """``--plot FILE.png|svg|pdf`` (parameter ``plot``): a figure of ``what`` (PNG at 300 dpi)."""
+    return click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None,
+                        help=f"Also draw {what} into FILE (.png at 300 dpi, .svg or .pdf).")
+
+
+def quiet_option(f):
+    """``--quiet``: no progress bar on stderr (there is none when stderr is not a terminal)."""
+    return click.option("--quiet", "-q", is_flag=True, help="No progress bars on stderr.")(f)

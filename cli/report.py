@@ -1,62 +1,92 @@
-"""``mgkinetics report``: fit every adenylate-kinase dataset, write the report, print the headline."""
+"""``mgkinetics report [SPEC.toml]``: a report of any experiment (default: the built-in AK report).
+
+The spec format is documented in :mod:`mgkinetics.report.spec` and the README. The report is
+written atomically into ``--out``; its headline (the AK kcat line) or a one-line summary is printed.
+"""
 
 from __future__ import annotations
 
 import click
 
+from .options import quiet_option
+
 __all__ = ["report"]
 
 
 @click.command()
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, exists=True),
-    help="Directory with the five AK CSVs (default: the built-in simulated datasets).",
-)
+@click.argument("spec", required=False, type=click.Path(dir_okay=False))
 @click.option(
     "--out",
     "out_dir",
     default="reports",
     show_default=True,
     type=click.Path(),
-    help="Where report.md, tables/*.csv and figures/*.png are written (with --format enzymeml: the "
-    "DOC.json file).",
+    help="Folder of report.html, report.md, tables/ (CSV, Markdown) and figures/ (with --format "
+    "enzymeml: the DOC.json file).",
 )
-@click.option("--no-figures", is_flag=True, help="Skip the PNG figures (faster).")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["markdown", "enzymeml"]),
-    default="markdown",
+    type=click.Choice(["html", "enzymeml"]),
+    default="html",
     show_default=True,
-    help="enzymeml: the headline ak_random_bibi fits as an EnzymeML v2 document "
-    "(+ DOC.stats.json) instead of the Markdown report.",
+    help="enzymeml (built-in AK report only): the headline ak_random_bibi fits as an EnzymeML v2 "
+    "document --out DOC.json (+ DOC.stats.json) instead of the report folder.",
 )
-def report(data_dir: str | None, out_dir: str, no_figures: bool, fmt: str) -> None:
-    """Fit the AK datasets (WT vs D84A), write a Markdown report, print the kcat headline."""
-    from mgkinetics.ak.report import build_report
-    from mgkinetics.report.output import atomic_directory, check_output_dir
+@quiet_option
+def report(spec: str | None, out_dir: str, fmt: str, quiet: bool) -> None:
+    """Run the analyses of SPEC (a TOML file) and write a self-contained HTML report.
+
+    Without SPEC, the built-in adenylate-kinase report (WT vs D84A, simulated data) is made and
+    its kcat headline printed.
+    """
+    if fmt == "enzymeml":
+        _enzymeml(spec, out_dir)
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only
+    from mgkinetics.ak.report import spec_path
+    from mgkinetics.report.build import build_report, write_report
+    from mgkinetics.report.output import check_output_dir
+    from mgkinetics.report.spec import load_spec
+
+    from .plotting import progress_enabled
+
+    parsed = load_spec(spec if spec is not None else spec_path())
+    inputs = [parsed.source, *(p for a in parsed.analyses for p in a.data)]
+    check_output_dir(inputs, out_dir)
+    command = "mgkinetics report" + (f" {spec}" if spec is not None else "")
+    command += f" --out {out_dir}" if out_dir != "reports" else ""
+    result = build_report(parsed, command=command, progress=progress_enabled(quiet))
+    write_report(result, out_dir)
+    if result.headline:
+        click.echo(result.headline)
+    else:
+        tables = sum(len(s.tables) for s in result.sections)
+        figures = sum(len(s.figures) for s in result.sections)
+        click.echo(
+            f"{result.title}: {len(result.sections)} analyses, {tables} tables, {figures} figures "
+            f"-> {out_dir}/report.html"
+        )
+
+
+def _enzymeml(spec: str | None, out: str) -> None:
+    """The AK headline fits as an EnzymeML document (nothing else written)."""
+    from mgkinetics.ak import report as ak
+    from mgkinetics.report.enzymeml import stats_path
+    from mgkinetics.report.output import check_outputs
 
     from .main import UserError
+    from .options import write_enzymeml_output
 
-    if fmt == "enzymeml":
-        if not out_dir.endswith(".json"):
-            raise UserError(
-                "--format enzymeml writes one JSON document and its .stats.json sidecar; give --out DOC.json"
-            )
-        from mgkinetics.report.enzymeml import stats_path
-        from mgkinetics.report.output import check_outputs
-
-        from .options import write_enzymeml_output
-
-        check_outputs([data_dir], [out_dir, stats_path(out_dir)])
-        result = build_report(data_dir, None, figures=False)
-        bibi = result.fits["bibi"]
-        write_enzymeml_output([bibi[v] for v in bibi], out_dir, name="mgkinetics AK report: ak_random_bibi")
-        click.echo(result.headline)
-        return
-    check_output_dir([data_dir], out_dir)
-    with atomic_directory(out_dir) as staging:  # an interrupted run leaves the previous report whole
-        result = build_report(data_dir, staging, figures=not no_figures)
-    click.echo(result.headline)
+    if spec is not None:
+        raise UserError("--format enzymeml writes the built-in AK report's fits; leave out SPEC")
+    if not out.endswith(".json"):
+        raise UserError(
+            "--format enzymeml writes one JSON document and its .stats.json sidecar; give --out DOC.json"
+        )
+    check_outputs([], [out, stats_path(out)])
+    line, bibi = ak.headline_fits()
+    write_enzymeml_output([bibi[v] for v in bibi], out, name="mgkinetics AK report: ak_random_bibi")
+    click.echo(line)

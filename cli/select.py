@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .options import data_kwargs, data_options, output_options, write_output
+from .options import data_kwargs, data_options, output_options, plot_option, write_output
+from .plotting import check_plot_path, write_plot
 
 __all__ = ["select"]
 
@@ -15,13 +16,15 @@ __all__ = ["select"]
               help="Comma-separated law names, e.g. michaelis_menten,substrate_inhibition,hill.")
 @data_options(column=False)
 @output_options("text", "json")
-def select(file, law_list, fmt, out, **data):
+@plot_option("every candidate law's fit")
+def select(file, law_list, fmt, out, plot, **data):
     """Fit each law in --laws to FILE and rank them by AICc, with F tests for nested pairs."""
     from mgkinetics.stats.selection import select_model
 
     laws = [name.strip() for name in law_list.split(",") if name.strip()]
     if len(laws) < 2:
         raise click.BadParameter("give at least two laws, separated by commas", param_hint="--laws")
+    check_plot_path(plot, [file])
     sel = select_model(file, laws, **data_kwargs(data))
     if fmt == "json":
         import json
@@ -29,3 +32,9 @@ def select(file, law_list, fmt, out, **data):
         write_output(json.dumps(sel.to_dict(), indent=2) + "\n", out)
     else:
         write_output(sel.to_text(), out)
+    if plot:
+        from mgkinetics.report.figures import plot_fits
+
+        fits = [c.fit for c in sel.candidates if c.fit is not None]
+        write_plot(plot_fits(fits, [c.law for c in sel.candidates if c.fit is not None],
+                             title="candidate laws", band="none"), plot)

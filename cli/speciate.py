@@ -10,7 +10,7 @@ import re
 
 import click
 
-from .options import guard_outputs, parse_pairs, write_output
+from .options import guard_outputs, parse_pairs, plot_option, write_output
 
 __all__ = ["speciate", "parse_concentration"]
 
@@ -226,15 +226,21 @@ def _table(path, kw, out):
               show_default=True, help="Output format (a FILE always gives CSV).")
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Write here instead of stdout.")
+@plot_option("the ligand's species fractions against total Mg around the given mixture")
 def speciate(file, totals, free, ph, temperature_C, ionic_strength_M, kds, include,
-             constants_file, fmt, out):
+             constants_file, fmt, out, plot):
     """Speciate Mg (and other metals) with ATP, ADP, AMP, PEP and user ligands.
 
     Either give totals on the command line, or a CSV FILE whose columns carry units
     (atp_total_mM, mg_total_uM, optional ph, temperature_C, ionic_strength_M per row);
     species columns (mg_free_mM, mgatp_mM, atp_free_mM, ...) are added to every row.
     """
+    from .plotting import check_plot_path, write_plot
+
     guard_outputs([file, constants_file], out)
+    check_plot_path(plot, [file, constants_file])
+    if plot and (file or free):
+        raise click.UsageError("--plot draws a mixture given by --total (not a FILE or --free)")
     kw = dict(ph=ph, temperature_C=temperature_C, ionic_strength_M=ionic_strength_M,
               kd_mM=_pairs(kds, "--kd") or None, include=tuple(include))
     _check_options(kw)
@@ -248,3 +254,7 @@ def speciate(file, totals, free, ph, temperature_C, ionic_strength_M, kds, inclu
         _table(file, kw, out)
     else:
         _single(_pairs(totals, "--total"), _pairs(free, "--free"), kw, fmt, out)
+        if plot:
+            from mgkinetics.report.speciation_plot import plot_around
+
+            write_plot(plot_around(_pairs(totals, "--total"), **kw), plot)

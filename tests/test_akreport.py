@@ -1,100 +1,145 @@
-"""The AK report: byte-identical tables, headline format, fits recover the simulation truth."""
+"""The AK report (the spec ``ak_report.toml`` shipped with the datasets): headline, truth, rounding,
+and its tables against the committed ones in ``reports/tables``.
+
+The committed tables are compared numerically, not byte for byte: a degenerate fit (the naive
+Michaelis–Menten hyperbola on the 1:1 Mg:ATP series, whose kcat runs away to ~1e20 s⁻¹) lands on
+different huge values with different numpy builds. Parameters the data determine agree to
+REL = 1e-6 relative; undetermined ones (status "not bounded by the data") are only checked to
+carry that status. The rerun-is-byte-identical property is tested on the whole report folder.
+"""
 
 from __future__ import annotations
 
+import csv
+import math
 import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from mgkinetics.ak.report import build_report, format_pm
+from mgkinetics.ak.report import format_pm
 
 ROOT = Path(__file__).resolve().parents[1]
+COMMITTED = ROOT / "reports"
+REL = 1e-6
 HEADLINE = re.compile(
     r"^kcat: WT (?P<wt>[\d.]+) ± (?P<wt_se>[\d.]+) s⁻¹ → D84A (?P<mut>[\d.]+) ± (?P<mut_se>[\d.]+) s⁻¹ "
     r"\((?P<fold>[\d.]+)-fold; ΔΔG‡ (?P<ddg>[\d.]+) ± (?P<ddg_se>[\d.]+) kcal/mol\)$"
 )
+#: the headline as .ci/run greps it
+CI_GREP = re.compile(r"^kcat: WT .* s⁻¹ → D84A .* s⁻¹ \(.*-fold; ΔΔG‡ .* kcal/mol\)$")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    return build_report(None, tmp_path_factory.mktemp("report"), figures=False)
+def written(tmp_path_factory):
+    """The AK report written twice by the command line, as the README's main job does."""
+    root = tmp_path_factory.mktemp("ak")
+    outputs = []
+    for name in ("first", "second"):
+        res = CliRunner().invoke(
+            __import__("mgkinetics_cli.main", fromlist=["cli"]).cli, ["report", "--out", str(root / name)]
+        )
+        assert res.exit_code == 0, res.output
+        outputs.append((root / name, res.output.strip()))
+    return outputs
 
 
-def test_tables_are_byte_identical_to_committed(report):
-    committed = ROOT / "reports" / "tables"
-    written = {p.name: p for p in report.files if p.suffix == ".csv"}
-    assert sorted(written) == sorted(p.name for p in committed.glob("*.csv"))
-    for name, path in written.items():
-        assert path.read_bytes() == (committed / name).read_bytes(), name
+def _table(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
 
 
-def test_headline_format_and_values(report):
-    m = HEADLINE.match(report.headline)
-    assert m, report.headline
-    assert abs(float(m["wt"]) - 330.0) / 330.0 < 0.05
+def test_rerun_is_byte_identical(written):
+    (a, line_a), (b, line_b) = written
+    fa, fb = _files(a), _files(b)
+    assert line_a == line_b
+    assert sorted(fa) == sorted(fb)
+    # the pages record the command, which names the --out folder; everything else is identical
+    diff = [k for k in fa if fa[k] != fb[k]]
+    assert diff == ["report.html", "report.md"]
+    for page in diff:
+        assert fa[page].replace(str(a).encode(), b"OUT") == fb[page].replace(str(b).encode(), b"OUT")
+
+
+def test_headline_format_and_values(written):
+    line = written[0][1]
+    m = HEADLINE.match(line)
+    assert m and CI_GREP.match(line), line
+    assert abs(float(m["wt"]) - 330.0) / 330.0 < 0.05  # the simulation truth: 330 and 1.8 s⁻¹
     assert abs(float(m["mut"]) - 1.8) / 1.8 < 0.10
-    n = report.numbers
-    assert float(m["fold"]) == pytest.approx(n["kcat_wt"] / n["kcat_d84a"], abs=0.5)
-    # ΔΔG‡ = RT ln(kcat_WT/kcat_D84A) at 25 °C; the truth is RT ln(330/1.8) = 3.09 kcal/mol
-    assert n["ddg_kcal"] == pytest.approx(n["rt_kcal"] * __import__("math").log(n["fold"]), rel=1e-12)
-    assert abs(n["ddg_kcal"] - 3.087) < 0.1
+    assert float(m["fold"]) == pytest.approx(float(m["wt"]) / float(m["mut"]), rel=2e-3)
+    # ΔΔG‡ = RT ln(fold) at 25 °C; the truth is RT ln(330/1.8) = 3.087 kcal/mol
+    rt = 8.314462618 / 4184.0 * 298.15
+    assert float(m["ddg"]) == pytest.approx(rt * math.log(float(m["fold"])), abs=1e-3)
+    assert abs(float(m["ddg"]) - 3.087) < 0.1
 
 
-def test_true_values_inside_ci(report):
-    rows = report.tables["truth_check"].records()
+def test_true_values_inside_ci(written):
+    rows = _table(written[0][0] / "tables" / "truth_check.csv")
     assert len(rows) == 12
-    for r in rows:
-        assert r["true_inside_ci"], r
-    kcat = {r["variant"]: r for r in rows if r["parameter"] == "kcat"}
-    assert abs(kcat["WT"]["error_percent"]) < 5 and abs(kcat["D84A"]["error_percent"]) < 10
+    assert all(r["true_inside_ci"] == "yes" for r in rows), rows
+    kcat = {r["variant"]: float(r["error_percent"]) for r in rows if r["parameter"] == "kcat"}
+    assert abs(kcat["WT"]) < 5 and abs(kcat["D84A"]) < 10
 
 
-def test_markdown_says_simulated(report):
-    assert "SIMULATED DATA" in report.markdown
-    assert report.headline in report.markdown
-    committed = (ROOT / "reports" / "report.md").read_text(encoding="utf-8")
-    without_figures = committed.split("## Figures")[0] + "## Regenerate" + committed.split("## Regenerate")[1]
-    assert without_figures == report.markdown
+def test_tables_agree_numerically_with_the_committed_ones(written):
+    out = written[0][0] / "tables"
+    new = sorted(p.name for p in out.glob("*.csv"))
+    assert new == sorted(p.name for p in (COMMITTED / "tables").glob("*.csv"))
+    for name in new:
+        fresh, committed = _table(out / name), _table(COMMITTED / "tables" / name)
+        assert len(fresh) == len(committed), name
+        for r, c in zip(fresh, committed):
+            assert r.keys() == c.keys(), name
+            unbounded = r.get("status", "").startswith("not bounded")
+            for key, value in r.items():
+                if unbounded and key in ("value", "stderr", "ci_low", "ci_high"):
+                    continue  # undetermined by the data: only its status is a result
+                try:
+                    x, y = float(value), float(c[key])
+                except ValueError:
+                    assert value == c[key], (name, key)
+                    continue
+                assert x == pytest.approx(y, rel=REL, abs=1e-12), (name, key, r)
+
+
+def test_runaway_fit_is_shown_with_its_status(written):
+    """The naive 1:1 fit's kcat (~1e20 s⁻¹) never appears as a plain result."""
+    out = written[0][0]
+    rows = _table(out / "tables" / "fixed_ratio.csv")
+    huge = [r for r in rows if r["value"] and abs(float(r["value"])) > 1e6 and r["unit"] == "1/s"]
+    assert huge and all(r["status"].startswith("not bounded by the data") for r in huge)
+    md = (out / "report.md").read_text(encoding="utf-8")
+    for line in md.splitlines():
+        if re.search(r"×10(¹|²|³|⁴|⁵|⁶|⁷|⁸|⁹)[⁰-⁹]", line) and "s⁻¹" in line and "M⁻¹" not in line:
+            assert "not bounded by the data" in line, line
+    assert not re.search(r"\d\.\d+e\+?\d\d", md)  # no 1.8e22-style numbers at all
+
+
+def test_page_is_worded_from_the_results(written):
+    out = written[0][0]
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "SIMULATED" in md and written[0][1] in md
+    kcat = {r["variant"]: r for r in _table(out / "tables" / "truth_check.csv") if r["parameter"] == "kcat"}
+    wt = kcat["WT"]
+    # the sentence's numbers are the table's, rounded to the SE
+    assert f"kcat falls from {format_pm(float(wt['value']), float(wt['stderr']))} s⁻¹ (WT)" in md
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count("<figcaption>") == html.count("<svg") >= 8
+
+
+def test_committed_report_is_this_report(written):
+    """reports/ is the main job's output: regenerated, it has the same files and words."""
+    out = written[0][0]
+    assert sorted(_files(out)) == sorted(k for k in _files(COMMITTED))
+    fresh = (out / "report.md").read_text(encoding="utf-8").replace(f" --out {out}", "")
+    assert fresh == (COMMITTED / "report.md").read_text(encoding="utf-8")
 
 
 def test_format_pm():
     assert format_pm(3.09684, 0.0106) == "3.097 ± 0.011"
-
-
-def test_cli_report_prints_headline(tmp_path):
-    from mgkinetics_cli.main import cli
-
-    out = CliRunner().invoke(
-        cli, ["report", "--data", str(ROOT / "datasets"), "--out", str(tmp_path), "--no-figures"]
-    )
-    assert out.exit_code == 0, out.output
-    assert HEADLINE.match(out.output.strip())
-    assert (tmp_path / "report.md").is_file()
-
-
-def test_report_rejects_rows_without_variant(tmp_path):
-    """A user's data directory with a row that names no variant gets a DataFormatError naming the
-    line, not a report that silently left the row out."""
-    import shutil
-
-    import mgkinetics as mgk
-    from mgkinetics.ak import report as akreport
-
-    for path in akreport.dataset_paths().values():
-        shutil.copy(path, tmp_path / path.name)
-        meta = path.with_suffix(".meta.json")
-        if meta.exists():
-            shutil.copy(meta, tmp_path / meta.name)
-    grid = tmp_path / "ak_bibi_grid.csv"
-    lines = grid.read_text().splitlines()
-    header = next(i for i, ln in enumerate(lines) if not ln.startswith("#"))
-    cols = lines[header].split(",")
-    row = lines[header + 1].split(",")
-    row[cols.index("variant")] = ""
-    lines.append(",".join(row))
-    grid.write_text("\n".join(lines) + "\n")
-    with pytest.raises(mgk.DataFormatError) as exc:
-        akreport.build_report(tmp_path, out_dir=None, figures=False)
-    assert [(p.line, p.column) for p in exc.value.problems] == [(len(lines), "variant")]

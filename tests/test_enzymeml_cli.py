@@ -6,7 +6,6 @@ import csv
 import io
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import jsonschema
 import pytest
@@ -130,17 +129,15 @@ def test_report_format_enzymeml(tmp_path, monkeypatch, validator):
     fit = mgk.fit(str(AK), "mgatp_mm", enzyme="enzyme_nM", group="variant")
     calls = []
 
-    def fake_build_report(data_dir, out_dir, *, figures=True):
-        calls.append((data_dir, out_dir, figures))
-        return SimpleNamespace(
-            headline="kcat: headline", fits={"bibi": {"WT": fit["WT"], "D84A": fit["D84A"]}}
-        )
+    def fake_headline_fits(paths=None):
+        calls.append(paths)
+        return "kcat: headline", {"WT": fit["WT"], "D84A": fit["D84A"]}
 
-    monkeypatch.setattr("mgkinetics.ak.report.build_report", fake_build_report)
+    monkeypatch.setattr("mgkinetics.ak.report.headline_fits", fake_headline_fits)
     out = tmp_path / "ak.json"
     res = _runner().invoke(cli, ["report", "--format", "enzymeml", "--out", str(out)])
     assert res.exit_code == 0, res.stderr
-    assert calls == [(None, None, False)]  # computed, nothing written but the document
+    assert calls == [None]  # the built-in datasets; nothing written but the document
     assert res.stdout.strip() == "kcat: headline"
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert list(validator.iter_errors(doc)) == [] and len(doc["measurements"]) == 54

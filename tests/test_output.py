@@ -180,21 +180,25 @@ def test_output_folder_containing_an_input_is_refused(tmp_path):
 def test_report_refuses_its_data_folder_and_survives_an_interruption(tmp_path, monkeypatch):
     data = tmp_path / "d"
     data.mkdir()
-    (data / "ak_bibi_grid.csv").write_text("x\n")
-    res = run("report", "--data", data, "--out", data)
+    s = [0.5, 1, 2, 4, 8, 16]
+    rows = "".join(f"{x},{10 * x / (2 + x) * (1 + 0.02 * (-1) ** i):.5g}\n" for i, x in enumerate(s))
+    (data / "x.csv").write_text("s_mM,rate_uM_per_s\n" + rows)
+    spec = data / "r.toml"
+    spec.write_text('title = "t"\n[[analysis]]\nname = "a"\ndata = "x.csv"\nlaw = "michaelis_menten"\n')
+    res = run("report", spec, "--out", data)
     assert res.exit_code == 2 and "overlaps the input" in res.stderr
     # An interrupted report leaves the previous report untouched.
     out = tmp_path / "reports"
     out.mkdir()
     (out / "report.md").write_text("previous")
-    import mgkinetics.ak.report as ak_report
+    import mgkinetics.report.render as render
 
-    def interrupted(data_dir, out_dir, *, figures):
-        Path(out_dir, "report.md").write_text("partial")
+    def interrupted(report, folder):
+        Path(folder, "report.md").write_text("partial")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ak_report, "build_report", interrupted)
-    run("report", "--out", out, "--no-figures")
+    monkeypatch.setattr(render, "write_into", interrupted)
+    run("report", spec, "--out", out)
     assert (out / "report.md").read_text() == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "reports"]
 

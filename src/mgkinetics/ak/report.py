@@ -1,9 +1,10 @@
 """The adenylate-kinase report: every built-in AK dataset fitted, WT compared with D84A.
 
-:func:`build_report` fits the five designs, checks the fits against the truth recorded in the
-(SIMULATED) datasets' metadata, and writes ``report.md``, CSV tables and PNG figures. Every
-table is also returned as data (:class:`Table`), and each step is a public function usable
-from scripts. Output is deterministic: fixed float formats, no timestamps.
+The report is one spec shipped with the datasets (``ak_report.toml`` in ``mgkinetics_datasets``,
+see :func:`spec_path`); ``mgkinetics report`` with no argument runs it through the generic report
+builder (:mod:`mgkinetics.report.build`), and :func:`build_report` does the same from a script.
+Its application analyses (:mod:`mgkinetics.ak.sections`) call the public functions here, which
+scripts can use one by one. The datasets are SIMULATED; their metadata record the truth.
 
 Which fit gives which number
 ----------------------------
@@ -12,20 +13,14 @@ Which fit gives which number
 * apparent kcat/KM: ``mgatp_mm`` on the MgATP series (fixed 1 mM AMP, so apparent values);
 * Kd(MgATP): ``mgatp_mm`` global fit of the Mg titration with the 1:1 Mg:ATP series, Kd shared;
 * 1:1 Mg:ATP artefact: ``michaelis_menten_kcat`` on total ATP beside ``mgatp_mm``;
-* ratios, ΔΔG‡, F tests: :func:`mgkinetics.stats.compare.compare` of ``ak_random_bibi`` on the grid.
+* ratios, ΔΔG‡, F tests: :func:`mgkinetics.compare` of ``ak_random_bibi`` on the grid.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from mgkinetics.ak import design as akdesign
 from mgkinetics.data.table import concat, read_csv
@@ -33,12 +28,14 @@ from mgkinetics.errors import DataFormatError, Problem
 from mgkinetics.fitting.globalfit import fit_global
 from mgkinetics.fitting.problem import build_problems
 from mgkinetics.fitting.single import fit, fit_problem
+from mgkinetics.report.numbers import format_pm, format_value
 from mgkinetics.stats.compare import R_KCAL, compare, ddg_kcal, ratio
 
 __all__ = [
     "DATASETS",
-    "Table",
-    "AKReport",
+    "SPEC",
+    "spec_path",
+    "temperature_of",
     "dataset_paths",
     "truth_from_metadata",
     "fit_bibi_joint",
@@ -47,7 +44,7 @@ __all__ = [
     "fit_mg_titration",
     "compare_variants",
     "headline",
-    "truth_check",
+    "headline_fits",
     "build_report",
     "format_pm",
 ]
@@ -59,56 +56,17 @@ WEIGHTS = "relative"
 #: Parameters tested for sharing between WT and D84A (every fitted bi-bi parameter).
 SHARING_TESTS = ("kcat", "km_mgatp", "km_amp", "kia_mgatp", "ki_amp")
 BIBI = ("kcat", "km_mgatp", "km_amp", "kia_mgatp", "ki_amp", "kd_mgatp")
+#: The report spec's file name in the datasets package.
+SPEC = "ak_report.toml"
 
 
-def _cell(x: Any) -> str:
-    if x is None:
-        return ""
-    if isinstance(x, (bool, np.bool_)):
-        return "yes" if x else "no"
-    if isinstance(x, (float, np.floating)):
-        return f"{float(x):.6g}" if math.isfinite(x) else ""
-    return str(x)
+def spec_path() -> Path:
+    """The AK report spec shipped with the datasets (package data of ``mgkinetics_datasets``)."""
+    from importlib import resources
 
+    from mgkinetics.data import builtin
 
-@dataclass(frozen=True)
-class Table:
-    """One report table: a name (CSV file stem), a title, columns and raw rows."""
-
-    name: str
-    title: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
-
-    def to_csv(self) -> str:
-        """CSV text, numbers with 6 significant digits."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(self.columns)
-        writer.writerows([_cell(c) for c in r] for r in self.rows)
-        return out.getvalue()
-
-    def to_markdown(self) -> str:
-        """A Markdown table."""
-        lines = ["| " + " | ".join(self.columns) + " |", "|" + "---|" * len(self.columns)]
-        lines += ["| " + " | ".join(_cell(c) for c in r) + " |" for r in self.rows]
-        return "\n".join(lines) + "\n"
-
-    def records(self) -> list[dict[str, Any]]:
-        """Rows as dicts."""
-        return [dict(zip(self.columns, r)) for r in self.rows]
-
-
-@dataclass(frozen=True)
-class AKReport:
-    """Everything :func:`build_report` computed: headline, tables, fits, written files."""
-
-    headline: str
-    numbers: Mapping[str, float]
-    tables: Mapping[str, Table]
-    markdown: str
-    fits: Mapping[str, Any] = field(repr=False, default_factory=dict)
-    files: tuple[Path, ...] = ()
+    return Path(str(resources.files(builtin.PACKAGE) / SPEC))
 
 
 def dataset_paths(data_dir: str | Path | None = None) -> dict[str, Path]:
@@ -128,6 +86,11 @@ def truth_from_metadata(path: str | Path) -> dict[str, dict[str, float]]:
     }
 
 
+def temperature_of(path: Path) -> float:
+    """The assay temperature (°C) a dataset's metadata state (25 °C when they state none)."""
+    return _temperature(path)
+
+
 def _temperature(path: Path) -> float:
     return float(read_csv(path).metadata.get("conditions", {}).get("temperature_C", 25.0))
 
@@ -136,9 +99,17 @@ def _variant_problems(data, law: str) -> list:
     """One problem per variant; a row that names no variant is an error, not a silent omission."""
     problems, unassigned, ds = build_problems(data, law, group="variant", weights=WEIGHTS)
     if unassigned:
-        raise DataFormatError(ds.source, [Problem(e.line, "variant", f"{e.reason}; every row of an AK "
-                                                  "dataset must name its variant (WT, D84A, ...)")
-                                          for e in unassigned])
+        raise DataFormatError(
+            ds.source,
+            [
+                Problem(
+                    e.line,
+                    "variant",
+                    f"{e.reason}; every row of an AK dataset must name its variant (WT, D84A, ...)",
+                )
+                for e in unassigned
+            ],
+        )
     return problems
 
 
@@ -194,18 +165,6 @@ def compare_variants(grid: Path):
     )
 
 
-def format_pm(value: float, se: float) -> str:
-    """``value ± se`` with se to 2 significant digits and value to the same decimals.
-
-    Examples
-    --------
-    >>> format_pm(330.0614, 2.3436), format_pm(1.77253, 0.029145)
-    ('330.1 ± 2.3', '1.773 ± 0.029')
-    """
-    decimals = max(0, 1 - math.floor(math.log10(abs(se)))) if se > 0 else 3
-    return f"{value:.{decimals}f} ± {se:.{decimals}f}"
-
-
 def headline(bibi: Mapping[str, Any], temperature_C: float) -> tuple[str, dict[str, float]]:
     """The one-line kcat summary from the bi-bi fits, and its numbers."""
     wt, mut = bibi["WT"].parameters["kcat"], bibi["D84A"].parameters["kcat"]
@@ -213,12 +172,14 @@ def headline(bibi: Mapping[str, Any], temperature_C: float) -> tuple[str, dict[s
     r = ratio(mut.value, mut.stderr, wt.value, wt.stderr, dof=dof, name="kcat")  # D84A / WT
     ddg = ddg_kcal(r, temperature_C, "kcat")  # RT·ln(kcat_WT / kcat_D84A)
     fold = 1.0 / r.value
+    fold_se = fold * r.stderr_log if r.stderr_log else None  # delta method on the log scale
     numbers = {
         "kcat_wt": wt.value,
         "kcat_wt_se": wt.stderr,
         "kcat_d84a": mut.value,
         "kcat_d84a_se": mut.stderr,
         "fold": fold,
+        "fold_se": fold_se,
         "fold_ci_low": 1.0 / r.ci_high,
         "fold_ci_high": 1.0 / r.ci_low,
         "ddg_kcal": ddg.value,
@@ -228,230 +189,30 @@ def headline(bibi: Mapping[str, Any], temperature_C: float) -> tuple[str, dict[s
     }
     text = (
         f"kcat: WT {format_pm(wt.value, wt.stderr)} s⁻¹ → D84A {format_pm(mut.value, mut.stderr)} s⁻¹ "
-        f"({fold:.0f}-fold; ΔΔG‡ {format_pm(ddg.value, ddg.stderr)} kcal/mol)"
+        f"({format_value(fold, fold_se)}-fold; ΔΔG‡ {format_pm(ddg.value, ddg.stderr)} kcal/mol)"
     )
     return text, numbers
 
 
-def truth_check(bibi: Mapping[str, Any], truth: Mapping[str, Mapping[str, float]]) -> Table:
-    """Fitted vs true value of every bi-bi parameter, with 95% CI and whether it holds the truth."""
-    rows = []
-    for v in VARIANT_ORDER:
-        for name in BIBI:
-            e = bibi[v].parameters[name]
-            t = truth[v][name]
-            inside = e.ci_low is not None and e.ci_low <= t <= e.ci_high
-            rows.append(
-                (
-                    v,
-                    name,
-                    t,
-                    e.value,
-                    e.stderr,
-                    e.ci_low,
-                    e.ci_high,
-                    e.unit.label,
-                    100.0 * (e.value - t) / t,
-                    inside,
-                )
-            )
-    return Table(
-        "truth_check",
-        "Truth check: ak_random_bibi joint fit of all designs vs the simulation truth",
-        (
-            "variant",
-            "parameter",
-            "true",
-            "fitted",
-            "stderr",
-            "ci95_low",
-            "ci95_high",
-            "unit",
-            "error_percent",
-            "true_inside_ci",
-        ),
-        tuple(rows),
-    )
-
-
-def _apparent_truth(
-    t: Mapping[str, float], amp_total: float, free_mg: float, kd_amp: float
-) -> tuple[float, float]:
-    # At fixed free AMP b the bi-bi law is MM in A: apparent kcat = kcat·b/(K_B + b) and
-    # apparent KM = (K_iA·K_B + K_A·b·(1 + b/K_iB))/(K_B + b).
-    b = amp_total / (1.0 + free_mg / kd_amp)
-    kcat = t["kcat"] * b / (t["km_amp"] + b)
-    km = (t["kia_mgatp"] * t["km_amp"] + t["km_mgatp"] * b * (1.0 + b / t["ki_amp"])) / (t["km_amp"] + b)
-    return kcat, km
-
-
-def _estimate_rows(fits: Mapping[str, Any], names: Sequence[str], extra=lambda v, n: ()) -> list[tuple]:
-    rows = []
-    for v in VARIANT_ORDER:
-        for n in names:
-            e = fits[v].parameters[n]
-            rows.append((v, n, e.value, e.stderr, e.ci_low, e.ci_high, e.unit.label, *extra(v, n)))
-    return rows
-
-
-_EST = ("variant", "parameter", "value", "stderr", "ci95_low", "ci95_high", "unit")
-
-
-def _tables(fits: Mapping[str, Any], truth, temperature_C: float) -> dict[str, Table]:
-    from mgkinetics.speciation.constants import apparent_kd
-
-    t: dict[str, Table] = {}
-    t["truth_check"] = truth_check(fits["bibi"], truth)
-    kd_amp = float(apparent_kd("MgAMP", **akdesign.CONDITIONS))
-    expected = {
-        v: dict(
-            zip(("kcat", "km"), _apparent_truth(truth[v], akdesign.AMP_FIXED_MM, akdesign.FREE_MG_MM, kd_amp))
-        )
-        for v in VARIANT_ORDER
-    }
-    t["apparent_mm"] = Table(
-        "apparent_mm",
-        "mgatp_mm on the MgATP series (1 mM AMP): apparent kcat and KM(MgATP)",
-        (*_EST, "expected_apparent"),
-        tuple(
-            _estimate_rows(
-                {v: fits["apparent"][v] for v in VARIANT_ORDER},
-                ("kcat", "km"),
-                lambda v, n: (expected[v][n],),
-            )
-        ),
-    )
-    naive, mgmm = fits["fixed_ratio"]
-    rows = []
-    for label, coll in (("michaelis_menten_kcat on total ATP", naive), ("mgatp_mm (speciated MgATP)", mgmm)):
-        for v in VARIANT_ORDER:
-            f = coll[v]
-            # A diverging naive fit is the artefact itself: say so instead of hiding the row.
-            note = "ok" if f.success and not f.warnings else "unreliable: " + "; ".join(f.warnings)[:120]
-            for n in ("kcat", "km"):
-                e = f.parameters[n]
-                rows.append((v, label, n, e.value, e.stderr, e.ci_low, e.ci_high, e.unit.label, note))
-    t["fixed_ratio"] = Table(
-        "fixed_ratio",
-        "1:1 Mg:ATP series: naive fit on total ATP vs mgatp_mm",
-        ("variant", "fit", "parameter", "value", "stderr", "ci95_low", "ci95_high", "unit", "note"),
-        tuple(rows),
-    )
-    rows = []
-    for v in VARIANT_ORDER:
-        g = fits["mg_titration"][v]
-        for key, e in g.parameters.items():
-            if not e.fixed:
-                rows.append(
-                    (
-                        v,
-                        key,
-                        e.value,
-                        e.stderr,
-                        e.ci_low,
-                        e.ci_high,
-                        e.unit.label,
-                        truth[v]["kd_mgatp"] if key == "kd_mgatp" else None,
-                    )
-                )
-    t["mg_titration"] = Table(
-        "mg_titration",
-        "mgatp_mm global fit: Mg titration + 1:1 Mg:ATP series, Kd(MgATP) shared",
-        (*_EST, "true"),
-        tuple(rows),
-    )
-    c = fits["comparison"]
-    rows = [(name, r.value, r.ci_low, r.ci_high) for name, r in c.ratios["D84A"].items()]
-    t["ratios"] = Table(
-        "ratios",
-        "D84A / WT ratios (compare.compare, ak_random_bibi on the grid, Kd at table value)",
-        ("quantity", "ratio_D84A_over_WT", "ci95_low", "ci95_high"),
-        tuple(rows),
-    )
-    rows = [(k, d.value, d.stderr, d.ci_low, d.ci_high) for k, d in c.ddg["D84A"].items()]
-    t["ddg"] = Table(
-        "ddg",
-        f"ΔΔG‡ = RT ln(WT/D84A) in kcal/mol at {c.temperature_C:g} °C (grid comparison)",
-        ("basis", "ddg_kcal_per_mol", "stderr", "ci95_low", "ci95_high"),
-        tuple(rows),
-    )
-    rows = [
-        (s.parameter, s.f, s.p, s.df_num, s.df_den, s.delta_aicc, s.shared_value, s.preferred)
-        for s in c.tests
-    ]
-    t["sharing_tests"] = Table(
-        "sharing_tests",
-        "Is a parameter the same in WT and D84A? (shared vs separate, grid)",
-        ("parameter", "F", "p", "df_num", "df_den", "delta_aicc", "shared_value", "preferred"),
-        tuple(rows),
-    )
-    t["bibi_joint"] = Table(
-        "bibi_joint",
-        "ak_random_bibi, all five designs per variant, Kd(MgATP) fitted",
-        (*_EST, "n", "reduced_chi2"),
-        tuple(
-            r + (fits["bibi"][r[0]].statistics.n, fits["bibi"][r[0]].statistics.redchi)
-            for r in _estimate_rows(fits["bibi"], BIBI)
-        ),
-    )
-    return t
+def headline_fits(paths: Mapping[str, Path] | None = None) -> tuple[str, dict[str, Any]]:
+    """The headline line and the joint bi-bi fits it comes from (:func:`fit_bibi_joint`); nothing
+    is written. ``paths`` as :func:`dataset_paths` returns (default: the built-in datasets)."""
+    paths = dict(paths) if paths is not None else dataset_paths()
+    fits = fit_bibi_joint(paths)
+    line, _ = headline(fits, temperature_of(paths["ak_bibi_grid"]))
+    return line, fits
 
 
 def build_report(
-    data_dir: str | Path | None = None, out_dir: str | Path | None = "reports", *, figures: bool = True
-) -> AKReport:
-    """Fit every AK dataset and write ``report.md``, ``tables/*.csv`` and ``figures/*.png``.
+    out_dir: str | Path | None = "reports", *, command: str | None = None, progress: bool = False
+):
+    """Run the shipped AK spec (:func:`spec_path`) and write the report into ``out_dir`` (None:
+    compute only). Returns the :class:`mgkinetics.report.build.Report`; its ``headline`` is the
+    kcat line."""
+    from mgkinetics.report.build import build_report as build
+    from mgkinetics.report.build import write_report
 
-    Parameters
-    ----------
-    data_dir : path, optional
-        Directory with the five AK CSVs (and sidecars); default: the built-in datasets.
-    out_dir : path or None
-        Where to write; None computes without writing.
-    figures : bool
-        Draw the PNG figures (matplotlib).
-
-    Returns
-    -------
-    AKReport
-    """
-    from mgkinetics.ak.text import markdown
-
-    paths = dataset_paths(data_dir)
-    truth = truth_from_metadata(paths["ak_bibi_grid"])
-    temperature = _temperature(paths["ak_bibi_grid"])
-    fits: dict[str, Any] = {
-        "bibi": fit_bibi_joint(paths),
-        "apparent": fit_apparent_mm(paths["ak_mgatp_saturation"]),
-        "fixed_ratio": fit_fixed_ratio(paths["ak_fixed_ratio"]),
-        "mg_titration": fit_mg_titration(paths["ak_fixed_ratio"], paths["ak_mg_titration"]),
-        "comparison": compare_variants(paths["ak_bibi_grid"]),
-    }
-    line, numbers = headline(fits["bibi"], temperature)
-    # The truth the data were simulated from (the published kcats), and what it implies.
-    true_wt, true_mut = truth["WT"]["kcat"], truth["D84A"]["kcat"]
-    numbers = {**numbers, "true_kcat_wt": true_wt, "true_kcat_d84a": true_mut,
-               "true_fold": true_wt / true_mut,
-               "true_ddg_kcal": numbers["rt_kcal"] * math.log(true_wt / true_mut)}
-    tables = _tables(fits, truth, temperature)
-    files: list[Path] = []
-    figure_names: list[str] = []
+    report = build(spec_path(), command=command or "mgkinetics report", progress=progress)
     if out_dir is not None:
-        out = Path(out_dir)
-        (out / "tables").mkdir(parents=True, exist_ok=True)
-        for tab in tables.values():
-            p = out / "tables" / f"{tab.name}.csv"
-            p.write_text(tab.to_csv(), encoding="utf-8", newline="")
-            files.append(p)
-        if figures:
-            from mgkinetics.report.plotting import report_figures
-
-            figs = report_figures(fits, paths, out / "figures")
-            files += figs
-            figure_names = [f"figures/{p.name}" for p in figs]
-    md = markdown(line, tables, numbers, figure_names)
-    if out_dir is not None:
-        p = Path(out_dir) / "report.md"
-        p.write_text(md, encoding="utf-8", newline="")
-        files.append(p)
-    return AKReport(line, numbers, tables, md, fits, tuple(files))
+        write_report(report, out_dir)
+    return report

@@ -22,6 +22,7 @@ import numpy as np
 from mgkinetics.errors import FitError
 from mgkinetics.fitting.results import Exclusion
 from mgkinetics.fitting.single import _quantile
+from mgkinetics.report.shown import Shown
 from mgkinetics.units import convert, parse_unit
 
 __all__ = ["BatchResult", "STAT_COLUMNS"]
@@ -39,8 +40,8 @@ def _frozen(a) -> np.ndarray:
     return a
 
 
-@dataclass(frozen=True)
-class BatchResult:
+@dataclass(frozen=True, repr=False)
+class BatchResult(Shown):
     """Fits of one law to many curves, as column arrays (one row per curve, in file order).
 
     Attributes

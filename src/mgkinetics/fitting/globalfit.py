@@ -34,6 +34,7 @@ from mgkinetics.fitting.single import (
     result_for,
     weighted_r2,
 )
+from mgkinetics.report.shown import Shown
 
 __all__ = ["GlobalFitResult", "fit_global", "label_of"]
 
@@ -49,8 +50,8 @@ def _safe(name: str) -> str:
     return re.sub(r"\W", "_", name)
 
 
-@dataclass(frozen=True)
-class GlobalFitResult:
+@dataclass(frozen=True, repr=False)
+class GlobalFitResult(Shown):
     """A joint fit of several data sets.
 
     Attributes

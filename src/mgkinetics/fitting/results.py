@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from mgkinetics.report.shown import Shown
 from mgkinetics.units import Unit, convert, parse_unit
 
 __all__ = ["Estimate", "Statistics", "Exclusion", "RowAccount", "FitResult", "FitCollection"]
@@ -26,8 +27,8 @@ def _finite_or_none(x) -> float | None:
     return x if math.isfinite(x) else None
 
 
-@dataclass(frozen=True)
-class Estimate:
+@dataclass(frozen=True, repr=False)
+class Estimate(Shown):
     """A fitted or derived quantity with its uncertainty.
 
     Attributes
@@ -174,8 +175,8 @@ def _readonly(mapping) -> Mapping:
     return MappingProxyType(dict(mapping))
 
 
-@dataclass(frozen=True)
-class FitResult:
+@dataclass(frozen=True, repr=False)
+class FitResult(Shown):
     """The result of fitting one rate law to one group of rows.
 
     Attributes
@@ -344,8 +345,8 @@ class FitResult:
         return pd.DataFrame.from_records(records)
 
 
-@dataclass(frozen=True)
-class FitCollection:
+@dataclass(frozen=True, repr=False)
+class FitCollection(Shown):
     """Fits of one law to several groups of one table, plus rows no group could take.
 
     Iterating yields the :class:`FitResult` objects in group order.

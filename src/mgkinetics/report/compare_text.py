@@ -1,50 +1,105 @@
-"""A :class:`~mgkinetics.stats.compare.Comparison` as deterministic text and JSON."""
+"""A :class:`~mgkinetics.stats.compare.Comparison` as text (``print``, `mgkinetics compare`), HTML and JSON.
+
+Ratios, ΔΔG‡ and estimates are rounded to their standard errors; every interval names its level
+and method; the sharing tests give F, p and ΔAICc.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from mgkinetics.report.text import fit_to_text, fmt
-from mgkinetics.stats.compare import Comparison
+from mgkinetics.report.display import fit_html, fit_text, global_text, table_html, text_table
+from mgkinetics.report.numbers import format_ci, format_pm, format_value
 
-__all__ = ["to_text", "to_json"]
+__all__ = ["to_text", "to_json", "to_html", "ratio_rows", "ddg_rows", "test_rows"]
 
 
-def to_json(comparison: Comparison) -> str:
-    """The JSON contract of `mgkinetics compare`."""
+def to_json(comparison: Any) -> str:
+    """The JSON contract of `mgkinetics compare` (full precision)."""
     return json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def _ci(low, high) -> str:
-    return f"[{fmt(low, 4)}, {fmt(high, 4)}]"
+def _ratio_se(r: Any) -> float | None:
+    return r.value * r.stderr_log if r.stderr_log else None
 
 
-def to_text(comparison: Comparison) -> str:
-    """Per-variant fits, then ratios, ΔΔG‡ and the shared-vs-separate tests as tables."""
-    c = comparison
-    parts = [fit_to_text(f) for f in c.fits.values()]
-    lines = [f"ratios (variant / {c.reference}, 95% CI):"]
+def ratio_rows(c: Any) -> list[list[str]]:
+    """Header + one row per variant and quantity: ratio and its CI, rounded to the ratio's SE."""
+    methods = sorted({r.ci_method for rs in c.ratios.values() for r in rs.values()})
+    level = next((r.ci_level for rs in c.ratios.values() for r in rs.values()), 0.95)
+    rows = [["variant", "quantity", f"ratio to {c.reference}", f"{level:.0%} CI ({', '.join(methods)})"]]
     for variant, ratios in c.ratios.items():
         for name, r in ratios.items():
-            lines.append(f"  {variant:<10} {name:<16} {fmt(r.value, 4):>10}  {_ci(r.ci_low, r.ci_high)}")
-    lines.append(f"ddG‡ = RT·ln(k_{c.reference} / k_variant) at {c.temperature_C:g} °C "
-                 f"({c.temperature_source}), kcal/mol:")
+            se = _ratio_se(r)
+            rows.append(
+                [variant, name, format_value(r.value, se), format_ci(r.ci_low, r.ci_high, se, value=r.value)]
+            )
+    return rows
+
+
+def ddg_rows(c: Any) -> list[list[str]]:
+    """Header + one row per variant and basis: ΔΔG‡ ± SE and its CI, kcal/mol."""
+    methods = sorted({d.ci_method for ds in c.ddg.values() for d in ds.values()})
+    rows = [["variant", "basis", "ΔΔG‡ ± SE (kcal/mol)", f"CI ({', '.join(methods)})"]]
     for variant, table in c.ddg.items():
         for name, d in table.items():
-            lines.append(f"  {variant:<10} {name:<16} {fmt(d.value, 4):>10} ± {fmt(d.stderr, 3)}  "
-                         f"{_ci(d.ci_low, d.ci_high)}")
-    lines.append("shared vs separate (extra-sum-of-squares F test; dAICc = shared - separate):")
+            rows.append(
+                [
+                    variant,
+                    name,
+                    format_pm(d.value, d.stderr),
+                    format_ci(d.ci_low, d.ci_high, d.stderr, value=d.value),
+                ]
+            )
+    return rows
+
+
+def test_rows(c: Any) -> list[list[str]]:
+    """Header + one row per sharing test: F, p, ΔAICc and the preferred model."""
+    rows = [["variant", "parameter", "F (df)", "p", "ΔAICc", "preferred"]]
     for t in c.tests:
-        lines.append(f"  {t.variant:<10} {t.parameter:<12} F = {fmt(t.f, 4):>8}  p = {fmt(t.p, 3):>8}  "
-                     f"dAICc = {fmt(t.delta_aicc, 4):>8}  -> {t.preferred}")
+        rows.append(
+            [
+                t.variant,
+                t.parameter,
+                f"{format_value(t.f)} ({t.df_num}, {t.df_den})",
+                format_value(t.p),
+                format_value(t.delta_aicc),
+                t.preferred,
+            ]
+        )
+    return rows
+
+
+def to_text(comparison: Any) -> str:
+    """Per-variant fits, then ratios, ΔΔG‡ and the shared-vs-separate tests as tables."""
+    c = comparison
+    parts = [fit_text(f) for f in c.fits.values()]
+    lines = [f"ratios (variant / {c.reference}):", *text_table(ratio_rows(c))]
+    lines.append(
+        f"ddG‡ = RT·ln(k_{c.reference} / k_variant) at {c.temperature_C:g} °C ({c.temperature_source}):"
+    )
+    lines += text_table(ddg_rows(c)) if any(c.ddg.values()) else ["  (none: the law has no kcat)"]
+    lines.append("shared vs separate (extra-sum-of-squares F test; ΔAICc = shared - separate):")
+    lines += text_table(test_rows(c)) if c.tests else ["  (no tests)"]
     if c.shared_fit is not None:
-        g = c.shared_fit
-        lines.append(f"joint fit with shared {', '.join(g.shared)}:")
-        for name, e in g.parameters.items():
-            lines.append(f"  {name:<24} {fmt(e.value):>12} ± {fmt(e.stderr, 4):<10} {e.unit.label}")
-        s = g.statistics
-        lines.append(f"  n = {s.n}, dof = {s.dof}, RSS = {fmt(s.rss)}, AICc = {fmt(s.aicc)}")
+        lines.append(f"joint fit with shared {', '.join(c.shared_fit.shared)}:")
+        lines += ["  " + line for line in global_text(c.shared_fit).rstrip().splitlines()]
     if c.unassigned:
         lines.append(f"rows in no variant (empty '{c.by}'):")
         lines += [f"  line {e.line}: {e.reason}" for e in c.unassigned]
     return "\n".join(parts) + "\n" + "\n".join(lines) + "\n"
+
+
+def to_html(comparison: Any) -> str:
+    """The comparison as HTML for a notebook."""
+    c = comparison
+    out = [f"<div class=\"mgk-compare\"><p>variants compared with {c.reference} (by '{c.by}')</p>"]
+    out += [fit_html(f) for f in c.fits.values()]
+    out.append(table_html(ratio_rows(c), f"ratios (variant / {c.reference})"))
+    if any(c.ddg.values()):
+        out.append(table_html(ddg_rows(c), f"ΔΔG‡ at {c.temperature_C:g} °C ({c.temperature_source})"))
+    if c.tests:
+        out.append(table_html(test_rows(c), "shared vs separate (F test, ΔAICc)"))
+    return "".join(out) + "</div>"

@@ -1,4 +1,4 @@
-"""Plots of metal–ligand species fractions (matplotlib imported lazily, Agg backend)."""
+"""Plots of metal–ligand species fractions (matplotlib imported lazily; the caller's backend)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,19 @@ import numpy as np
 from mgkinetics.errors import SpeciationError
 from mgkinetics.speciation.species import speciate
 
-__all__ = ["plot_fractions", "plot_vs_total_atp", "plot_vs_total_mg"]
+__all__ = ["plot_fractions", "plot_vs_total_atp", "plot_vs_total_mg", "plot_around"]
 
 
-def plot_fractions(vary: str, values_mM: Any, fixed_totals_mM: Mapping[str, float], *,
-                   ligand: str = "ATP", path: str | Path | None = None, ax: Any = None,
-                   **conditions: Any) -> Any:
+def plot_fractions(
+    vary: str,
+    values_mM: Any,
+    fixed_totals_mM: Mapping[str, float],
+    *,
+    ligand: str = "ATP",
+    path: str | Path | None = None,
+    ax: Any = None,
+    **conditions: Any,
+) -> Any:
     """Fractions of ``ligand`` free and in each complex, and free metal, vs one total.
 
     Parameters
@@ -47,9 +54,6 @@ def plot_fractions(vary: str, values_mM: Any, fixed_totals_mM: Mapping[str, floa
     >>> fig.axes[0].get_xlabel()
     'total Mg (mM)'
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     x = np.asarray(values_mM, dtype=float)
@@ -69,8 +73,11 @@ def plot_fractions(vary: str, values_mM: Any, fixed_totals_mM: Mapping[str, floa
     for name, c in res.constants.items():
         if c.ligand == ligand:
             ax.plot(x, res.complexes[name] / lig_total, label=name)
-    for metal in (n for n in res.free if n in totals and n != ligand and
-                  any(c.metal == n for c in res.constants.values())):
+    for metal in (
+        n
+        for n in res.free
+        if n in totals and n != ligand and any(c.metal == n for c in res.constants.values())
+    ):
         m_total = np.where(totals[metal] > 0, totals[metal], np.nan)
         ax.plot(x, res.free[metal] / m_total, "--", label=f"free {metal} / total {metal}")
     ax.set_xscale("log")
@@ -78,13 +85,18 @@ def plot_fractions(vary: str, values_mM: Any, fixed_totals_mM: Mapping[str, floa
     ax.set_xlabel(f"total {vary} (mM)")
     ax.set_ylabel("fraction")
     fixed = ", ".join(f"{k} {v:g} mM" for k, v in fixed_totals_mM.items())
-    ax.set_title(f"{fixed}; pH {conditions.get('ph', 7.5):g}, "
-                 f"{conditions.get('temperature_C', 25.0):g} °C, "
-                 f"I {conditions.get('ionic_strength_M', 0.15):g} M", fontsize=9)
+    ax.set_title(
+        f"{fixed}; pH {conditions.get('ph', 7.5):g}, "
+        f"{conditions.get('temperature_C', 25.0):g} °C, "
+        f"I {conditions.get('ionic_strength_M', 0.15):g} M",
+        fontsize=9,
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     if path is not None:
-        fig.savefig(path)
+        from mgkinetics.report.savefig import save_figure
+
+        save_figure(fig, path, close=False)
     return fig
 
 
@@ -110,3 +122,30 @@ def plot_vs_total_atp(atp_total_mM: Any, mg_total_mM: float = 1.0, **kwargs: Any
     """
     others = kwargs.pop("fixed_totals_mM", {})
     return plot_fractions("ATP", atp_total_mM, {"Mg": mg_total_mM, **others}, **kwargs)
+
+
+def plot_around(
+    totals_mM: Mapping[str, float], vary: str = "Mg", *, span: float = 100.0, **conditions: Any
+) -> Any:
+    """Fractions vs total ``vary`` from its value / ``span`` to × 10, the given mixture marked.
+
+    The ligand drawn is ATP when present, else the first other total.
+
+    Examples
+    --------
+    >>> fig = plot_around({"Mg": 2.0, "ATP": 1.0})
+    >>> fig.axes[0].get_xlabel()
+    'total Mg (mM)'
+    """
+    if vary not in totals_mM or totals_mM[vary] <= 0:
+        raise SpeciationError(f"give a positive total {vary} to plot around (e.g. --total {vary}=2mM)")
+    others = {k: float(v) for k, v in totals_mM.items() if k != vary}
+    if not others:
+        raise SpeciationError(f"give a ligand besides {vary} (e.g. --total ATP=1mM)")
+    ligand = "ATP" if "ATP" in others else next(iter(others))
+    centre = float(totals_mM[vary])
+    fig = plot_fractions(
+        vary, np.geomspace(centre / span, centre * 10, 120), others, ligand=ligand, **conditions
+    )
+    fig.axes[0].axvline(centre, color="0.4", lw=0.8, ls=":")
+    return fig

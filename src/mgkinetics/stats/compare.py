@@ -23,6 +23,7 @@ from mgkinetics.fitting.globalfit import GlobalFitResult, fit_global, label_of
 from mgkinetics.fitting.problem import build_problems, input_columns
 from mgkinetics.fitting.results import FitResult, Statistics
 from mgkinetics.fitting.single import fit_problem
+from mgkinetics.report.shown import Shown
 
 __all__ = ["Ratio", "SharingTest", "Comparison", "compare", "ratio", "ddg_kcal"]
 
@@ -113,8 +114,8 @@ def _nan_none(x):
     return None if x is None or not math.isfinite(x) else float(x)
 
 
-@dataclass(frozen=True)
-class Comparison:
+@dataclass(frozen=True, repr=False)
+class Comparison(Shown):
     """The comparison of variants of one law.
 
     Attributes

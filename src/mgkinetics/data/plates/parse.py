@@ -42,7 +42,7 @@ NON_READING_TOKENS: dict[str, str] = {
         ("no reading", "NaN - n/a NA"),
         ("overflow", "OVRFLW OVERFLOW OVER"),
         ("saturated", "#SAT SAT"),
-        ("out of range", "Range?"),
+        ("out of range", "Range? ?????"),
         ("invalid reading", "Invalid"),
         ("reader error", "Error"),
         ("PathCheck failed", "Path?"),

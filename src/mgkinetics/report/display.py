@@ -1,0 +1,261 @@
+"""Results for people: the text of ``print(result)`` and the HTML of a notebook cell.
+
+Every value is rounded to its standard error (:mod:`mgkinetics.report.numbers`); every interval
+says its level and method; each fit says its weighting, the conditions its parameters refer to,
+its status and its warnings. The command line prints the same text (``mgkinetics fit``).
+
+Examples
+--------
+>>> import numpy as np, mgkinetics as mgk
+>>> s = np.array([0.02, 0.06, 0.11, 0.22, 0.56, 1.1])
+>>> res = mgk.fit({"s_mM": s, "rate_uM_per_min": 200 * s / (0.06 + s) * (1 + 0.03 * np.cos(9 * s))},
+...               "michaelis_menten")
+>>> print(estimate_text(res.parameters["km"]))
+0.0552 ± 0.0024 mM
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from mgkinetics.report.numbers import format_ci, format_pm, format_value
+
+__all__ = [
+    "estimate_text",
+    "estimate_status",
+    "estimate_repr",
+    "text_table",
+    "fit_text",
+    "fit_html",
+    "collection_text",
+    "collection_html",
+    "global_text",
+    "global_html",
+    "conditions_text",
+    "statistics_text",
+    "table_html",
+]
+
+
+def _unit(e: Any) -> str:
+    # the library's own label (uM/s, 1/s), the one --units and column suffixes accept
+    label = e.unit.label if hasattr(e.unit, "label") else str(e.unit)
+    return "" if label in ("1", "") else label
+
+
+def estimate_text(e: Any) -> str:
+    """``0.0641 ± 0.0083 mM``; a fixed value says so; no SE: the value alone."""
+    if e.fixed:
+        return f"{format_value(e.value)} {_unit(e)} (fixed)".replace("  ", " ")
+    return format_pm(e.value, e.stderr, _unit(e))
+
+
+def estimate_status(e: Any, warnings: Sequence[str] = ()) -> str:
+    """What the reader must know before using an estimate: '' when nothing.
+
+    ``fixed``; ``not bounded by the data`` when there is no SE, the SE exceeds the value, or an
+    interval side is open; ``at a bound`` when a warning says so; else the estimate's note.
+    """
+    import math
+
+    if e.fixed:
+        return "fixed"
+    se = e.stderr
+    if se is None or not math.isfinite(se) or (e.value and se > abs(e.value)):
+        return "not bounded by the data"
+    if not e.fixed and (e.ci_low is None or e.ci_high is None):
+        return "not bounded by the data (open interval)"
+    if any(w.startswith(f"{e.name} = ") and "bound" in w for w in warnings):
+        return "at a bound"
+    return e.note
+
+
+def _ci_head(estimates: Sequence[Any]) -> tuple[str, bool]:
+    free = [e for e in estimates if not e.fixed]
+    methods = sorted({e.ci_method for e in free})
+    level = free[0].ci_level if free else 0.95
+    if len(methods) == 1:
+        return f"{level:.0%} CI ({methods[0]})", False
+    return f"{level:.0%} CI", True
+
+
+def _ci(e: Any) -> str:
+    return "-" if e.fixed else format_ci(e.ci_low, e.ci_high, e.stderr, value=e.value)
+
+
+def estimate_repr(e: Any) -> str:
+    """One line: name, value ± SE unit, the interval with its level and method, any note."""
+    tail = "" if e.fixed else f"; {e.ci_level:.0%} CI {_ci(e)} ({e.ci_method})"
+    note = f"; {e.note}" if e.note else ""
+    return f"<Estimate {e.name} = {estimate_text(e)}{tail}{note}>"
+
+
+def text_table(rows: list[list[str]]) -> list[str]:
+    """Rows of cells as aligned text lines (two-space indent)."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+
+
+def _estimate_rows(estimates: Sequence[Any], warnings: Sequence[str]) -> list[list[str]]:
+    head, per_row = _ci_head(estimates)
+    rows = [["parameter", "value ± SE", head] + (["method"] if per_row else []) + ["status"]]
+    for e in estimates:
+        rows.append(
+            [e.name, estimate_text(e), _ci(e)]
+            + ([e.ci_method] if per_row else [])
+            + [estimate_status(e, warnings)]
+        )
+    if not any(r[-1] for r in rows[1:]):
+        rows = [r[:-1] for r in rows]
+    return rows
+
+
+def statistics_text(s: Any) -> str:
+    """``n = 12, dof = 10, RSS = ..., reduced χ² = ..., R² = ..., AICc = ..., BIC = ...``."""
+    return (
+        f"n = {s.n}, dof = {s.dof}, RSS = {format_value(s.rss)}, reduced χ² = {format_value(s.redchi)}, "
+        f"R² = {format_value(s.r2)}, AICc = {format_value(s.aicc)}, BIC = {format_value(s.bic)}"
+    )
+
+
+def conditions_text(conditions: Mapping[str, Any]) -> str:
+    """``pH 7.5, 25 °C, I 0.15 M (ph from metadata; ...)``; '' for laws without conditions."""
+    if not conditions:
+        return ""
+    parts = []
+    if conditions.get("ph") is not None:
+        parts.append(f"pH {conditions['ph']:g}")
+    if conditions.get("temperature_C") is not None:
+        parts.append(f"{conditions['temperature_C']:g} °C")
+    if conditions.get("ionic_strength_M") is not None:
+        parts.append(f"I {conditions['ionic_strength_M']:g} M")
+    text = ", ".join(parts)
+    if conditions.get("varies"):
+        text += " (vary between rows; these are the reference conditions)"
+    if conditions.get("source"):
+        text += f" ({conditions['source']})"
+    return text
+
+
+def _title(f: Any) -> str:
+    title = f"{f.law.name} fit of {f.source}" if f.source else f"{f.law.name} fit"
+    if f.group:
+        title += "  [" + ", ".join(f"{k}={v}" for k, v in f.group.items()) + "]"
+    return title
+
+
+def fit_text(f: Any) -> str:
+    """A fit as text: estimates, statistics, weighting, conditions, status, rows, warnings."""
+    lines = [_title(f), f"  {f.law.formula}"]
+    lines += text_table(_estimate_rows([*f.parameters.values(), *f.derived.values()], f.warnings))
+    lines.append("  " + statistics_text(f.statistics))
+    lines.append(f"  weighting: {f.weighting}")
+    cond = conditions_text(f.conditions)
+    if cond:
+        lines.append(f"  conditions: {cond}")
+    lines.append("  columns: " + ", ".join(f"{k} <- {v}" for k, v in f.columns.items()))
+    lines.append(f"  converged: {'yes' if f.success else 'NO'} ({f.message})")
+    lines.append(f"  rows: {len(f.rows.used)} used, {len(f.rows.excluded)} excluded")
+    lines += [f"    line {e.line}: {e.reason}" for e in f.rows.excluded]
+    lines += [f"  warning: {w}" for w in f.warnings]
+    for e in [*f.parameters.values(), *f.derived.values()]:
+        if e.note:
+            lines.append(f"  note on {e.name}: {e.note}")
+    diag = f.diagnostics or {}
+    for p in diag.get("outliers", {}).get("points", []):
+        lines.append(
+            f"  possible outlier: line {p['line']} (robust t = {p['robust_t']:.3g}, "
+            f"p = {p['p_value']:.2g}; ROUT-like, Q = 1%; --outliers exclude to refit without it)"
+        )
+    hint = diag.get("weighting", {}).get("hint")
+    if hint:
+        lines.append(f"  hint: {hint}")
+    return "\n".join(lines) + "\n"
+
+
+def table_html(rows: list[list[str]], caption: str = "", cls: str = "mgk") -> str:
+    """Rows of text cells (the first is the header) as an escaped HTML table."""
+    esc = html.escape
+    out = [f'<table class="{cls}">'] + ([f"<caption>{esc(caption)}</caption>"] if caption else [])
+    out.append("<thead><tr>" + "".join(f"<th>{esc(c)}</th>" for c in rows[0]) + "</tr></thead><tbody>")
+    out += ["<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows[1:]]
+    return "".join(out) + "</tbody></table>"
+
+
+def _facts_html(facts: list[tuple[str, str]]) -> str:
+    esc = html.escape
+    return (
+        '<dl class="mgk">' + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in facts if v) + "</dl>"
+    )
+
+
+def fit_html(f: Any) -> str:
+    """A fit as HTML for a notebook: the estimate table, then statistics and the rest."""
+    rows = _estimate_rows([*f.parameters.values(), *f.derived.values()], f.warnings)
+    facts = [
+        ("law", f.law.formula),
+        ("statistics", statistics_text(f.statistics)),
+        ("weighting", f.weighting),
+        ("conditions", conditions_text(f.conditions)),
+        ("status", ("converged" if f.success else "did not converge") + f" ({f.message})"),
+        (
+            "rows",
+            f"{len(f.rows.used)} used, {len(f.rows.excluded)} excluded"
+            + "".join(f"; line {e.line}: {e.reason}" for e in f.rows.excluded),
+        ),
+    ]
+    facts += [("warning", w) for w in f.warnings]
+    return f'<div class="mgk-fit">{table_html(rows, _title(f))}{_facts_html(facts)}</div>'
+
+
+def collection_text(c: Any) -> str:
+    """Every fit of a collection, then the rows no group took."""
+    parts = [fit_text(f) for f in c]
+    if c.unassigned:
+        parts.append("rows in no group:\n" + "".join(f"  line {e.line}: {e.reason}\n" for e in c.unassigned))
+    return "\n".join(parts)
+
+
+def collection_html(c: Any) -> str:
+    """Every fit of a collection as HTML."""
+    extra = "".join(f"<p>line {e.line}: {html.escape(e.reason)}</p>" for e in c.unassigned)
+    return "".join(fit_html(f) for f in c) + extra
+
+
+def global_text(g: Any) -> str:
+    """A global fit: joint estimates, statistics, status, each set's rows, warnings."""
+    lines = [f"global fit of {len(g.parts)} data sets, shared: {', '.join(g.shared) or 'none'}"]
+    names = sorted({p.law.name for p in g.parts})
+    lines.append(f"  law{'s' if len(names) > 1 else ''}: {', '.join(names)}")
+    lines += text_table(_estimate_rows(list(g.parameters.values()), g.warnings))
+    lines.append("  " + statistics_text(g.statistics))
+    if g.parts:
+        lines.append(f"  weighting: {g.parts[0].weighting}")
+        cond = conditions_text(g.parts[0].conditions)
+        if cond:
+            lines.append(f"  conditions: {cond}")
+    lines.append(f"  converged: {'yes' if g.success else 'NO'} ({g.message})")
+    for label, part in zip(g.labels, g.parts):
+        lines.append(
+            f"  {label}: {len(part.rows.used)} rows used, {len(part.rows.excluded)} excluded ({part.source})"
+        )
+        lines += [f"    line {e.line}: {e.reason}" for e in part.rows.excluded]
+    lines += [f"  warning: {w}" for w in g.warnings]
+    if g.unassigned:
+        lines.append("  rows in no data set (empty group cell):")
+        lines += [f"    line {e.line}: {e.reason}" for e in g.unassigned]
+    return "\n".join(lines) + "\n"
+
+
+def global_html(g: Any) -> str:
+    """A global fit as HTML."""
+    rows = _estimate_rows(list(g.parameters.values()), g.warnings)
+    facts = [
+        ("statistics", statistics_text(g.statistics)),
+        ("status", ("converged" if g.success else "did not converge") + f" ({g.message})"),
+    ]
+    facts += [("warning", w) for w in g.warnings]
+    caption = f"global fit of {len(g.parts)} data sets, shared: {', '.join(g.shared) or 'none'}"
+    return f'<div class="mgk-fit">{table_html(rows, caption)}{_facts_html(facts)}</div>'

@@ -1,0 +1,78 @@
+"""Writing a :class:`~mgkinetics.report.build.Report`: HTML and Markdown from templates, CSV tables,
+figures. Everything is written into one folder (the staging folder of
+:func:`mgkinetics.report.build.write_report`); nothing here holds a timestamp.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mgkinetics.report.prose import environment
+
+__all__ = ["RenderedFigure", "write_into", "html_page", "markdown_page"]
+
+
+@dataclass(frozen=True)
+class RenderedFigure:
+    """A figure as it appears in the page: number, caption, inline SVG, and its file."""
+
+    number: int
+    name: str
+    caption: str
+    svg: str
+    file: str
+
+
+def _render_figures(report: Any, folder: Path) -> dict[str, list[RenderedFigure]]:
+    from mgkinetics.report.savefig import figure_svg, save_figure
+
+    out: dict[str, list[RenderedFigure]] = {}
+    n = 0
+    (folder / "figures").mkdir(exist_ok=True)
+    for section in report.sections:
+        for spec in section.figures:
+            n += 1
+            file = f"figures/{spec.name}.{report.figure_format}"
+            svg = figure_svg(spec.figure, f"fig{n}", close=False)
+            save_figure(spec.figure, folder / file)  # closes it
+            out.setdefault(section.name, []).append(RenderedFigure(n, spec.name, spec.caption, svg, file))
+    return out
+
+
+def _context(report: Any, figures: dict[str, list[RenderedFigure]]) -> dict[str, Any]:
+    return {"report": report, "figures": figures, "css": environment().get_template("report.css").render()}
+
+
+def html_page(report: Any, figures: dict[str, list[RenderedFigure]]) -> str:
+    """The self-contained HTML page (inline CSS and SVG)."""
+    return environment().get_template("report.html.j2").render(**_context(report, figures))
+
+
+def markdown_page(report: Any, figures: dict[str, list[RenderedFigure]]) -> str:
+    """The Markdown version of the page (figures linked, not inlined)."""
+    return environment().get_template("report.md.j2").render(**_context(report, figures))
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="")
+    return path
+
+
+def write_into(report: Any, folder: str | Path) -> list[Path]:
+    """Write every file of ``report`` into ``folder``; returns their paths."""
+    folder = Path(folder)
+    written: list[Path] = []
+    for section in report.sections:
+        for table in section.tables:
+            written.append(_write(folder / "tables" / f"{table.name}.csv", table.to_csv()))
+            written.append(
+                _write(folder / "tables" / f"{table.name}.md", f"{table.title}\n\n{table.to_markdown()}")
+            )
+    figures = _render_figures(report, folder)
+    written += [folder / f.file for fs in figures.values() for f in fs]
+    written.append(_write(folder / "report.html", html_page(report, figures)))
+    written.append(_write(folder / "report.md", markdown_page(report, figures)))
+    return sorted(written)

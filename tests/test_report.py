@@ -1,0 +1,165 @@
+"""`mgkinetics report SPEC.toml` on an experiment it was not written for: R's Puromycin data, one
+variant per file (tests/data/report, provenance in its README).
+
+Expected values: R ``nls`` (Bates & Watts 1988, §2.3): treated K 0.06412 (SE 0.008281), Vm 212.68;
+untreated K 0.04771, Vm 160.28; so the display must read ``0.0641 ± 0.0083`` for the treated KM.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from mgkinetics_cli.main import cli
+
+import mgkinetics as mgk
+from mgkinetics.report.spec import load_spec, parse_spec
+
+DATA = Path(__file__).parent / "data" / "report"
+
+
+@pytest.fixture(scope="module")
+def puromycin(tmp_path_factory):
+    """The spec and its data copied to a scratch folder, and the report written twice."""
+    root = tmp_path_factory.mktemp("puro")
+    for name in ("treated.csv", "untreated.csv", "puromycin.toml"):
+        shutil.copy(DATA / name, root / name)
+    runner = CliRunner()
+    outs = []
+    for run in ("a", "b"):
+        res = runner.invoke(cli, ["report", str(root / "puromycin.toml"), "--out", str(root / run)])
+        assert res.exit_code == 0, res.output
+        outs.append(root / run)
+    return root, outs, res.output
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_report_files_and_summary_line(puromycin):
+    root, (out, _), output = puromycin
+    names = set(_files(out))
+    assert {
+        "report.html",
+        "report.md",
+        "tables/puromycin_estimates.csv",
+        "tables/puromycin_ratios.csv",
+        "tables/puromycin_sharing_tests.csv",
+        "tables/puromycin_estimates.md",
+        "figures/puromycin_curves.png",
+        "figures/puromycin_ratios_treated.png",
+    } <= names
+    assert "Puromycin: treated vs untreated: 1 analyses" in output
+
+
+def test_rerun_is_byte_identical(puromycin):
+    _, (a, b), _ = puromycin
+    fa, fb = _files(a), _files(b)
+    assert fa.keys() == fb.keys()
+    differing = [k for k in fa if fa[k] != fb[k] and k != "report.html" and k != "report.md"]
+    assert differing == []
+    # the two pages differ only in the recorded command (--out a vs --out b)
+    ha, hb = fa["report.html"].decode(), fb["report.html"].decode()
+    assert ha.replace("--out " + str(a), "") == hb.replace("--out " + str(b), "")
+
+
+def test_html_is_self_contained(puromycin):
+    _, (out, _), _ = puromycin
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count("<svg") == 2 and html.count("<figcaption>") == 2
+    assert not re.search(r"""(src|href)=["'](https?:)?//""", html)  # no external URL
+    assert "<link" not in html and "<script" not in html and "<style>" in html
+    # ids of the inline figures are prefixed per figure, so two figures never clash
+    ids = re.findall(r'id="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+
+
+def test_numbers_are_rounded_to_their_se_in_html_and_markdown(puromycin):
+    _, (out, _), _ = puromycin
+    html = (out / "report.html").read_text(encoding="utf-8")
+    md = (out / "report.md").read_text(encoding="utf-8")
+    for text in (html, md):
+        assert "0.0641 ± 0.0083" in text  # treated KM, R: 0.06412 (SE 0.008281)
+        assert "212.7 ± 6.9" in text  # treated Vmax, R: 212.68 (SE 6.947)
+        assert "F(1, 19) = 1.718" in text  # shared K: R gives F = 1.72 on (1, 19) df
+
+
+def test_csv_keeps_full_precision(puromycin):
+    _, (out, _), _ = puromycin
+    with open(out / "tables" / "puromycin_estimates.csv", newline="") as fh:
+        rows = {(r["variant"], r["parameter"]): r for r in csv.DictReader(fh)}
+    km = rows[("treated", "km")]
+    fit = mgk.fit(DATA / "treated.csv", "michaelis_menten")
+    assert float(km["value"]) == fit.parameters["km"].value  # repr round-trips the float exactly
+    assert float(km["value"]) == pytest.approx(0.06412, abs=5e-5)
+    assert km["ci_method"] == "asymptotic-t" and km["unit"] == "mM"
+
+
+def test_interrupted_run_leaves_the_previous_report(puromycin, monkeypatch):
+    root, (out, _), _ = puromycin
+    before = _files(out)
+    import mgkinetics.report.render as render
+
+    real = render.write_into
+
+    def interrupted(report, folder):
+        real(report, folder)  # every file written into the staging folder ...
+        raise KeyboardInterrupt  # ... and then the run is stopped
+
+    monkeypatch.setattr(render, "write_into", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        from mgkinetics.report.build import build_report, write_report
+
+        write_report(build_report(root / "puromycin.toml"), out)
+    assert _files(out) == before
+    assert not [p for p in root.iterdir() if p.name.startswith(".")]  # no staging folder left
+
+
+def test_spec_problems_are_all_reported(tmp_path):
+    raw = {
+        "title": "",
+        "colour": "red",
+        "analysis": [
+            {"name": "bad name", "data": ["missing.csv"], "kind": "sideways", "ci": "guess"},
+            {"data": "x.csv", "law": "hill", "extra": 1},
+        ],
+    }
+    with pytest.raises(mgk.DataFormatError) as exc:
+        parse_spec(raw, tmp_path / "r.toml")
+    where = [p.column for p in exc.value.problems]
+    assert where == [
+        "colour",
+        "title",
+        "analysis[1].name",
+        "analysis[1].data",
+        "analysis[1].kind",
+        "analysis[1].ci",
+        "analysis[2].extra",
+        "analysis[2].name",
+        "analysis[2].data",
+    ]
+    (tmp_path / "broken.toml").write_text("title = \n")
+    res = CliRunner().invoke(cli, ["report", str(tmp_path / "broken.toml"), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "not valid TOML" in res.output and "Traceback" not in res.output
+
+
+def test_spec_keys_are_documented():
+    from mgkinetics.report import spec as spec_module
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for key in spec_module.ANALYSIS_KEYS + spec_module.TOP_KEYS:
+        shown = "[[analysis]]" if key == "analysis" else key
+        assert f"``{shown}``" in spec_module.__doc__, key
+        assert f"`{shown}`" in readme, key
+
+
+def test_load_spec_resolves_paths_against_the_spec():
+    spec = load_spec(DATA / "puromycin.toml")
+    a = spec.analyses[0]
+    assert a.kind == "compare" and a.reference == "untreated"
+    assert [p.name for p in a.data] == ["treated.csv", "untreated.csv"] and all(p.is_file() for p in a.data)
