@@ -32,6 +32,10 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, plot, **dat
     if fmt == "parquet" and not out:
         raise click.UsageError("--format parquet needs --out PATH")
     check_plot_path(plot, [file])
+    if out:
+        from .options import guard_outputs
+
+        guard_outputs([file], excluded_path(out))
     result = fit_many(
         file, law, curve, **data_kwargs(data), engine=engine, scheduler=scheduler, chunk_size=chunk_size,
     )
@@ -45,16 +49,26 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, plot, **dat
     else:
         click.echo(result.to_csv(), nl=False)
     n_bad = int((~result.success).sum())
-    n_excluded = len(result.excluded) + len(result.unassigned)
+    n_excl = len(result.excluded) + len(result.unassigned)
+    where = _write_excluded(result, out) if n_excl else ""
     click.echo(f"{len(result)} curves: {len(result) - n_bad} fitted, {n_bad} failed; "
-               f"{n_excluded} rows excluded", err=True)
-    _list_exclusions(result, curve)
+               f"{n_excl} rows excluded{where}", err=True)
     write_plot(result, plot)
 
 
-def _list_exclusions(result, curve: str) -> None:
-    """Every excluded row on stderr, in line order: its line, its curve and the reason."""
-    rows = [(e.line, f"{curve} '{c}'", e.reason) for c, e in result.excluded]
-    rows += [(e.line, f"no {curve}", e.reason) for e in result.unassigned]
-    for line, where, reason in sorted(rows, key=lambda r: r[0]):
-        click.echo(f"  line {line} ({where}): {reason}", err=True)
+def excluded_path(out: str) -> str:
+    """The side table of excluded rows beside ``--out``: ``fits.csv`` -> ``fits.excluded.csv``."""
+    stem, dot, _ = out.rpartition(".")
+    return f"{stem}.excluded.csv" if dot else f"{out}.excluded.csv"
+
+
+def _write_excluded(result, out) -> str:
+    """Write every excluded row (curve, line, reason) beside ``--out``, or list them on stderr."""
+    frame = result.exclusions_frame()
+    if out:
+        path = excluded_path(out)
+        write_output(frame.to_csv(index=False, lineterminator="\n"), path)
+        return f" (line and reason of each: {path})"
+    for row in frame.itertuples(index=False):
+        click.echo(f"  excluded: line {row.line} ({result.curve} '{row[0]}'): {row.reason}", err=True)
+    return " (listed above)"

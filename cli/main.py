@@ -26,6 +26,7 @@ COMMANDS = {
     "select": "select:select",
     "traces": "traces:traces",
     "enzymeml": "enzymeml:enzymeml",
+    "rates": "rates:rates",
 }
 
 VERSION = "0.1.0"

@@ -164,3 +164,14 @@ def test_functions_are_short():
                 if n > MAX_FUNCTION_LINES:
                     long[f"{module}.{node.name}"] = n
     assert long == {}
+
+
+def test_every_subpackage_is_installed():
+    # setuptools installs only the packages pyproject names: a wing missing there works in an
+    # editable install and is absent from a real one
+    import tomllib
+
+    pyproject = tomllib.loads((SRC.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(pyproject["tool"]["setuptools"]["packages"])
+    packages = {m for m, p in MODULES.items() if p.name == "__init__.py"}
+    assert packages - listed == set()

@@ -133,7 +133,7 @@ def test_to_frame_columns_and_csv(tmp_path):
     res = mgk.fit_many(curves(5), "michaelis_menten", curve="curve")
     frame = res.to_frame()
     expected = ["curve"]
-    for p in ("vmax", "km"):
+    for p in ("vmax_uM_per_s", "km_mM"):  # the unit in every parameter column's name
         expected += [p, f"{p}_stderr", f"{p}_ci_low", f"{p}_ci_high"]
     expected += ["n", "dof", "rss", "redchi", "r2", "aicc", "bic", "success", "warnings"]
     assert list(frame.columns) == expected
@@ -207,7 +207,7 @@ def test_cli_batch(tmp_path):
                                  "--out", str(out)])
     assert r.exit_code == 0, r.output
     back = pd.read_csv(out)
-    assert list(back.columns)[:3] == ["curve", "vmax", "vmax_stderr"] and len(back) == 4
+    assert list(back.columns)[:3] == ["curve", "vmax_uM_per_s", "vmax_uM_per_s_stderr"] and len(back) == 4
     r = CliRunner().invoke(cli, ["batch", str(path), "--law", "michaelis_menten", "--curve", "nope"])
     assert r.exit_code == 2 and "no curve column 'nope'" in r.output
 

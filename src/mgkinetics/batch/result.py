@@ -23,7 +23,7 @@ from mgkinetics.errors import FitError
 from mgkinetics.fitting.results import Exclusion
 from mgkinetics.fitting.single import _quantile
 from mgkinetics.report.shown import Shown
-from mgkinetics.units import convert, parse_unit
+from mgkinetics.units import column_suffix, convert, parse_unit
 
 __all__ = ["BatchResult", "STAT_COLUMNS"]
 
@@ -32,6 +32,16 @@ STAT_COLUMNS = ("n", "dof", "rss", "redchi", "r2", "aicc", "bic")
 
 # ----------------------------------------------------------------------------------------------
 # Result
+
+
+def _suffix(label: str) -> str:
+    """Column suffix of a unit label: ``uM/s`` -> ``uM_per_s``, ``1/(M*s)`` -> ``per_M_per_s``, ``1`` -> ''.
+    """
+    if label in ("", "1"):
+        return ""
+    if label.startswith("1/(") and label.endswith(")"):
+        return "_".join(f"per_{part}" for part in label[3:-1].split("*"))
+    return column_suffix(label)
 
 
 def _frozen(a) -> np.ndarray:
@@ -108,18 +118,22 @@ class BatchResult(Shown):
     def __len__(self) -> int:
         return int(self.curves.size)
 
+    def column_name(self, name: str) -> str:
+        """``km`` -> ``km_mM``: a parameter's column names its unit (dimensionless: the bare name)."""
+        return f"{name}_{_suffix(self.units.get(name, '1'))}".rstrip("_")
+
     @property
     def columns(self) -> list[str]:
-        """Column names of :meth:`to_frame`, in order."""
+        """Column names of :meth:`to_frame`, in order (``km_mM``, ``km_mM_stderr``, ...)."""
         cols = [self.curve]
-        for name in self.names:
-            cols += [name, f"{name}_stderr", f"{name}_ci_low", f"{name}_ci_high"]
+        for c in map(self.column_name, self.names):
+            cols += [c, f"{c}_stderr", f"{c}_ci_low", f"{c}_ci_high"]
         return cols + list(STAT_COLUMNS) + ["success", "warnings"]
 
     def column_data(self) -> dict[str, np.ndarray]:
         """The table as a dict of arrays (what :meth:`to_frame` wraps)."""
         out: dict[str, Any] = {self.curve: np.asarray(self.curves)}
-        for j, name in enumerate(self.names):
+        for j, name in enumerate(map(self.column_name, self.names)):
             out[name] = self.values[:, j]
             out[f"{name}_stderr"] = self.stderr[:, j]
             out[f"{name}_ci_low"] = self.ci_low[:, j]
@@ -131,8 +145,9 @@ class BatchResult(Shown):
         return out
 
     def to_frame(self):
-        """One row per curve: id, then NAME, NAME_stderr, NAME_ci_low, NAME_ci_high per name,
-        then n, dof, rss, redchi, r2, aicc, bic, success, warnings."""
+        """One row per curve: id, then NAME_UNIT, NAME_UNIT_stderr, NAME_UNIT_ci_low, NAME_UNIT_ci_high
+        per name (``km_mM``, ``vmax_uM_per_s``; see :meth:`column_name`), then n, dof, rss, redchi,
+        r2, aicc, bic, success, warnings."""
         import pandas as pd
 
         return pd.DataFrame(self.column_data(), columns=self.columns)

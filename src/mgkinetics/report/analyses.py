@@ -163,6 +163,12 @@ def comparison_tables(name: str, c: Any) -> tuple[Table, ...]:
     return tuple(tables)
 
 
+def _x_label(fit: Any) -> str:
+    from mgkinetics.report.curves import axis_label, choose_x
+
+    return axis_label(fit, choose_x(fit))
+
+
 def _run_compare(a: Analysis) -> Section:
     import mgkinetics as mgk
     from mgkinetics.report.figures import plot_comparison, plot_ratios
@@ -183,6 +189,7 @@ def _run_compare(a: Analysis) -> Section:
         "c": c,
         "law": next(iter(c.fits.values())).law,
         "per_enzyme": all("enzyme" in f.law.input_names for f in c.fits.values()),
+        "xlabel": _x_label(next(iter(c.fits.values()))),
     }
     figs = [
         FigureSpec(

@@ -56,7 +56,8 @@ def estimate_status(e: Any, warnings: Sequence[str] = ()) -> str:
     """What the reader must know before using an estimate: '' when nothing.
 
     ``fixed``; ``not bounded by the data`` when there is no SE, the SE exceeds the value, or an
-    interval side is open; ``at a bound`` when a warning says so; else the estimate's note.
+    interval side is open; ``at a bound`` when a warning says so; ``poorly determined`` when the
+    SE exceeds half the value; else the estimate's note.
     """
     import math
 
@@ -69,6 +70,8 @@ def estimate_status(e: Any, warnings: Sequence[str] = ()) -> str:
         return "not bounded by the data (open interval)"
     if any(w.startswith(f"{e.name} = ") and "bound" in w for w in warnings):
         return "at a bound"
+    if e.value and se > 0.5 * abs(e.value):
+        return "poorly determined (SE > 50% of the value)"
     return e.note
 
 

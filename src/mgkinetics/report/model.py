@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mgkinetics.report.numbers import format_ci, format_pm, format_value, pretty_unit
+from mgkinetics.report.numbers import format_ci, format_pm, format_rough, format_value, pretty_unit
 
 __all__ = ["Table", "FigureSpec", "Section", "estimate_table", "csv_cell"]
 
@@ -137,7 +137,12 @@ def estimate_table(
             )
         )
         se = e.stderr if e.stderr is not None and math.isfinite(e.stderr) and e.stderr > 0 else None
-        shown = format_value(e.value) + " (fixed)" if e.fixed else format_pm(e.value, se)
+        if e.fixed:
+            shown = format_value(e.value) + " (fixed)"
+        elif str(status).startswith("not bounded"):
+            shown = format_rough(e.value)  # where the fit stopped, not a result: two digits
+        else:
+            shown = format_pm(e.value, se)
         ci = "" if e.fixed else format_ci(e.ci_low, e.ci_high, se, value=e.value)
         if ci and not e.fixed:
             ci += f" ({e.ci_level:.0%} {e.ci_method})"

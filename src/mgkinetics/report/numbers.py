@@ -112,6 +112,19 @@ def format_value(x: float | None, se: float | None = None) -> str:
     return f"{x:.{PLAIN_DIGITS}g}" if abs(x) < 10**PLAIN_DIGITS else f"{x:.0f}"
 
 
+def format_rough(x: float | None) -> str:
+    """Two significant digits, for a number that is not a result (a fit that ran away).
+
+    Examples
+    --------
+    >>> format_rough(1.828249898673621e22), format_rough(7.0184)
+    ('1.8×10²²', '7.0')
+    """
+    if not _finite(x) or x == 0:
+        return format_value(x)
+    return format_value(x, 10.0 ** _exponent(float(x)))
+
+
 def format_pm(value: float | None, se: float | None, unit: str = "") -> str:
     """``value ± se [unit]``: SE to two significant digits, the value to the same decimals.
 

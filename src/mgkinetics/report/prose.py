@@ -4,7 +4,8 @@ Each template in ``mgkinetics/report/templates/`` defines macros; :func:`words` 
 the results and returns its text with runs of whitespace collapsed (so templates can be laid
 out readably). Numbers enter only through the filters, which round them to their standard
 errors (:mod:`mgkinetics.report.numbers`): ``pm`` (value ± SE), ``val`` (value, optionally to an
-SE), ``ci`` (an interval), ``est`` (an Estimate with its unit), ``unit`` (a unit label as printed).
+SE), ``ci`` (an interval), ``est`` (an Estimate with its unit), ``unit`` (a unit label as printed),
+``rough`` (two digits, for where a runaway fit stopped), ``pct``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from mgkinetics.report.numbers import format_ci, format_pm, format_value, pretty_unit
+from mgkinetics.report.numbers import format_ci, format_pm, format_rough, format_value, pretty_unit
 
 __all__ = ["environment", "words", "paragraphs"]
 
@@ -45,7 +46,13 @@ def environment(package: str = "mgkinetics.report") -> Any:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        pm=format_pm, val=format_value, ci=_ci, est=_est, unit=pretty_unit, pct=lambda x: f"{x:.0%}"
+        pm=format_pm,
+        val=format_value,
+        ci=_ci,
+        est=_est,
+        unit=pretty_unit,
+        pct=lambda x: f"{x:.0%}",
+        rough=format_rough,
     )
     return env
 

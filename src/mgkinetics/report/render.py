@@ -5,6 +5,7 @@ figures. Everything is written into one folder (the staging folder of
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,7 +53,8 @@ def html_page(report: Any, figures: dict[str, list[RenderedFigure]]) -> str:
 
 def markdown_page(report: Any, figures: dict[str, list[RenderedFigure]]) -> str:
     """The Markdown version of the page (figures linked, not inlined)."""
-    return environment().get_template("report.md.j2").render(**_context(report, figures))
+    text = environment().get_template("report.md.j2").render(**_context(report, figures))
+    return re.sub(r"\n{3,}", "\n\n", text)
 
 
 def _write(path: Path, text: str) -> Path:
