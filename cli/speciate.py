@@ -16,7 +16,6 @@ __all__ = ["speciate", "parse_concentration"]
 
 # Species columns of a speciation table: NAME_total_UNIT or NAME_free_UNIT.
 _COLUMN = re.compile(r"^(?P<sp>[A-Za-z0-9]+)_(?P<kind>total|free)_(?P<unit>M|mM|uM|µM|μM|nM)$")
-_CONDITION_COLUMNS = ("ph", "temperature_C", "ionic_strength_M")
 
 
 def parse_concentration(text: str) -> float:
@@ -114,81 +113,28 @@ def _read_table(path: str):
     from mgkinetics.units import convert
 
     data = read_csv(path)
-    totals, free, cond, cond_columns = {}, {}, {}, {}
+    totals, free = {}, {}
     for col in data.columns:
         match = _COLUMN.match(col)
         if match is not None:
             target = totals if match["kind"] == "total" else free
             target[_canonical(match["sp"])] = convert(data.values[col], data.units[col], "mM")
-        elif col.lower() in {c.lower() for c in _CONDITION_COLUMNS} and data.is_numeric(col):
-            name = next(c for c in _CONDITION_COLUMNS if c.lower() == col.lower())
-            cond[name], cond_columns[name] = data.values[col], col
     if not totals and not free:
         raise DataFormatError(path, [Problem(1, None, "no species columns; name them like "
                                              "atp_total_mM, mg_total_uM (or mg_free_mM)")])
-    problems = _condition_problems(data.lines, cond, cond_columns)
-    if problems:
-        raise DataFormatError(path, problems)
-    return data.to_frame().drop(columns="line"), totals, free, cond
-
-
-def _ranges() -> dict[str, tuple[str, float, float, str]]:
-    """condition -> (label, low, high, why) from the library's valid ranges."""
-    from mgkinetics.speciation.constants import I_RANGE_M, PH_RANGE, T_RANGE_C
-
-    return {
-        "ph": ("pH", *PH_RANGE, ""),
-        "temperature_C": ("temperature", *T_RANGE_C, " °C (liquid water)"),
-        "ionic_strength_M": ("ionic strength", *I_RANGE_M, " M (the Debye–Hückel correction holds to 0.5 M)"),
-    }
-
-
-def _condition_problems(lines, cond: dict, columns: dict) -> list:
-    """Every row whose pH, temperature or ionic strength is missing or out of range, with its line
-    and column (all of them, in file order)."""
-    import numpy as np
-
-    from mgkinetics.errors import Problem
-
-    problems = []
-    for name, values in cond.items():
-        label, lo, hi, why = _ranges()[name]
-        arr = np.asarray(values, dtype=float)
-        lines = np.asarray(lines)
-        for line in lines[~np.isfinite(arr)]:
-            problems.append(Problem(int(line), columns[name], f"{label} is empty; give it for every row "
-                                    "or drop the column to use the command-line value"))
-        bad = np.isfinite(arr) & ((arr < lo) | (arr > hi))
-        for line, value in zip(lines[bad], arr[bad], strict=True):
-            problems.append(Problem(int(line), columns[name], f"{label} = {value:g} is outside "
-                                    f"{lo:g}–{hi:g}{why}"))
-    return sorted(problems, key=lambda p: (p.line, p.column))
-
-
-def _check_options(kw: dict) -> None:
-    """--ph/--temperature/--ionic-strength out of range: one usage error naming every bad option."""
-    import math
-
-    options = {"ph": "--ph", "temperature_C": "--temperature", "ionic_strength_M": "--ionic-strength"}
-    bad = []
-    for name, (label, lo, hi, why) in _ranges().items():
-        value = kw[name]
-        if not (math.isfinite(value) and lo <= value <= hi):
-            bad.append(f"{options[name]} {value:g}: {label} must be within {lo:g}–{hi:g}{why}")
-    if bad:
-        raise click.UsageError("; ".join(bad))
+    return data.to_frame().drop(columns="line"), totals, free, data
 
 
 def _table(path, kw, out):
     import pandas as pd
 
+    from mgkinetics.data.conditions import CONDITIONS, resolve_conditions
     from mgkinetics.speciation.species import speciate as run
     from mgkinetics.speciation.species import speciate_from_free
 
-    frame, totals, free, cond = _read_table(path)
-    kw = {**kw, **{"ph": cond.get("ph", kw["ph"]),
-                   "temperature_C": cond.get("temperature_C", kw["temperature_C"]),
-                   "ionic_strength_M": cond.get("ionic_strength_M", kw["ionic_strength_M"])}}
+    frame, totals, free, data = _read_table(path)
+    cond = resolve_conditions(data, {k: kw[k] for k in CONDITIONS})  # columns, then the options
+    kw = {**kw, **cond.values}
     if free:
         if len(free) != 1:
             raise click.UsageError(f"{path}: only one *_free_* column (one metal) is allowed")
@@ -243,7 +189,6 @@ def speciate(file, totals, free, ph, temperature_C, ionic_strength_M, kds, inclu
         raise click.UsageError("--plot draws a mixture given by --total (not a FILE or --free)")
     kw = dict(ph=ph, temperature_C=temperature_C, ionic_strength_M=ionic_strength_M,
               kd_mM=_pairs(kds, "--kd") or None, include=tuple(include))
-    _check_options(kw)
     if constants_file:
         from mgkinetics.speciation.constants import load_table
 

@@ -6,17 +6,21 @@ from pathlib import Path
 
 import pytest
 
-#: ../shared/reference-data, resolved from the project root (never an absolute path).
+#: The reference data copied into the repository (tests/data/<topic>/, each with its README and provenance).
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SHARED_REFERENCE = PROJECT_ROOT.parent / "shared" / "reference-data"
+REFERENCE_DATA = PROJECT_ROOT / "tests" / "data"
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """The shared reference-data directory; the test is skipped when it is absent."""
-    if not SHARED_REFERENCE.is_dir():
-        pytest.skip(f"../shared/reference-data not found: {SHARED_REFERENCE}")
-    return SHARED_REFERENCE
+def reference_dir() -> Path:
+    """tests/data: ``nist/`` (NIST StRD) and ``enzyme/`` (renz, nlstools), part of every clone."""
+    return REFERENCE_DATA
+
+
+@pytest.fixture(scope="session")
+def shared_dir(reference_dir) -> Path:
+    """The same directory under its former name (tests written against ../shared)."""
+    return reference_dir
 
 
 @pytest.fixture

@@ -41,8 +41,14 @@ def kcat_frame():
     s = np.concatenate([S_UM, S_UM])
     e_nm = np.repeat([5.0, 20.0], S_UM.size)
     rate = noisy(KCAT_PER_MIN * (e_nm * 1e-3) * s / (KM_UM + s))
-    return pd.DataFrame({"variant": np.repeat(["lowE", "highE"], S_UM.size), "s_uM": s,
-                         "enzyme_nM": e_nm, "rate_uM_per_min": rate})
+    return pd.DataFrame(
+        {
+            "variant": np.repeat(["lowE", "highE"], S_UM.size),
+            "s_uM": s,
+            "enzyme_nM": e_nm,
+            "rate_uM_per_min": rate,
+        }
+    )
 
 
 def test_units_of_vmax_and_km():
@@ -56,7 +62,7 @@ def test_units_of_vmax_and_km():
 
 
 def test_kcat_units_and_kcat_over_km_conversion(kcat_frame):
-    res = mgk.fit(kcat_frame, "michaelis_menten_kcat")
+    res = mgk.fit(kcat_frame, "michaelis_menten_kcat", pool=True)
     kcat, km, spec = res.parameters["kcat"], res.parameters["km"], res.derived["kcat_over_km"]
     assert kcat.unit.label == "1/min"  # 1/time of the rate uM/min
     assert km.unit.label == "uM"
@@ -69,7 +75,7 @@ def test_kcat_units_and_kcat_over_km_conversion(kcat_frame):
 
 def test_kcat_over_km_se_by_numerical_delta_method(kcat_frame):
     """SE(kcat/KM) = sqrt(g' C g) with g the numerical gradient of kcat/KM (central differences)."""
-    res = mgk.fit(kcat_frame, "michaelis_menten_kcat")
+    res = mgk.fit(kcat_frame, "michaelis_menten_kcat", pool=True)
     names = list(res.covariance_names)
     theta = np.array([res.values[n] for n in names])
     factor = 1e6 / 60
@@ -77,8 +83,7 @@ def test_kcat_over_km_se_by_numerical_delta_method(kcat_frame):
     def g(t):
         return t[names.index("kcat")] / t[names.index("km")] * factor
 
-    grad = np.array([(g(theta + h) - g(theta - h)) / (2 * h[i])
-                     for i, h in enumerate(np.diag(1e-6 * theta))])
+    grad = np.array([(g(theta + h) - g(theta - h)) / (2 * h[i]) for i, h in enumerate(np.diag(1e-6 * theta))])
     se = math.sqrt(grad @ res.covariance @ grad)
     assert res.derived["kcat_over_km"].stderr == pytest.approx(se, rel=1e-6)
 
@@ -90,12 +95,16 @@ def test_kcat_over_km_se_matches_reparametrised_fit(kcat_frame):
     def mm_spec(substrate, enzyme, kspec=1.0, km=1.0):
         return kspec * km * np.asarray(enzyme) * substrate / (km + substrate)
 
-    law = RateLaw("mm_spec_test", mm_spec, inputs=(SUBSTRATE, ENZYME),
-                  params=(ParamSpec("kspec", "1", min=0.0), ParamSpec("km", "substrate", min=0.0)),
-                  formula="v = (kcat/KM)·KM·E·S/(KM+S)")
-    ref = mgk.fit(kcat_frame, "michaelis_menten_kcat")
+    law = RateLaw(
+        "mm_spec_test",
+        mm_spec,
+        inputs=(SUBSTRATE, ENZYME),
+        params=(ParamSpec("kspec", "1", min=0.0), ParamSpec("km", "substrate", min=0.0)),
+        formula="v = (kcat/KM)·KM·E·S/(KM+S)",
+    )
+    ref = mgk.fit(kcat_frame, "michaelis_menten_kcat", pool=True)
     k0 = ref.values["kcat"] / ref.values["km"]
-    rep = mgk.fit(kcat_frame, law, init={"kspec": k0, "km": ref.values["km"]})
+    rep = mgk.fit(kcat_frame, law, pool=True, init={"kspec": k0, "km": ref.values["km"]})
     factor = 1e6 / 60  # kspec is in 1/(uM*min) here
     spec = ref.derived["kcat_over_km"]
     assert rep.parameters["kspec"].value * factor == pytest.approx(spec.value, rel=1e-7)
@@ -114,7 +123,7 @@ def test_per_row_enzyme_two_groups_same_kcat(kcat_frame):
         assert f.parameters["kcat"].value == pytest.approx(KCAT_PER_MIN, rel=1e-7)
         assert f.parameters["km"].value == pytest.approx(KM_UM, rel=1e-7)
     # ... and the pooled fit over both enzyme levels too
-    pooled = mgk.fit(frame, "michaelis_menten_kcat")
+    pooled = mgk.fit(frame, "michaelis_menten_kcat", pool=True)
     assert pooled.parameters["kcat"].value == pytest.approx(KCAT_PER_MIN, rel=1e-7)
 
 
@@ -149,8 +158,9 @@ def test_weights_none_matches_curve_fit():
     popt, pcov = curve_fit(mm, s, y, p0=[3.0, 120.0])
     assert res.scale_covar is True
     np.testing.assert_allclose([res.values["vmax"], res.values["km"]], popt, rtol=1e-7)
-    np.testing.assert_allclose([res.parameters["vmax"].stderr, res.parameters["km"].stderr],
-                               np.sqrt(np.diag(pcov)), rtol=1e-5)
+    np.testing.assert_allclose(
+        [res.parameters["vmax"].stderr, res.parameters["km"].stderr], np.sqrt(np.diag(pcov)), rtol=1e-5
+    )
 
 
 def test_weights_relative_matches_curve_fit_sigma_y():
@@ -160,8 +170,9 @@ def test_weights_relative_matches_curve_fit_sigma_y():
     res = mgk.fit({"s_uM": s, "rate_uM_per_s": y}, "michaelis_menten", weights="relative")
     popt, pcov = curve_fit(mm, s, y, p0=[3.0, 120.0], sigma=y, absolute_sigma=False)
     np.testing.assert_allclose([res.values["vmax"], res.values["km"]], popt, rtol=1e-7)
-    np.testing.assert_allclose([res.parameters["vmax"].stderr, res.parameters["km"].stderr],
-                               np.sqrt(np.diag(pcov)), rtol=1e-5)
+    np.testing.assert_allclose(
+        [res.parameters["vmax"].stderr, res.parameters["km"].stderr], np.sqrt(np.diag(pcov)), rtol=1e-5
+    )
     # an unweighted fit of the same data differs (the test would notice weights being ignored)
     plain = mgk.fit({"s_uM": s, "rate_uM_per_s": y}, "michaelis_menten")
     assert abs(plain.values["km"] / res.values["km"] - 1) > 1e-4
@@ -172,14 +183,16 @@ def test_weights_sd_absolute_sigma_hand_computation():
     s = S_UM
     sd = 0.03 + 0.02 * mm(s, 3.0, 120.0)
     y = mm(s, 3.0, 120.0) + sd * np.random.default_rng(7).standard_normal(s.size)
-    res = mgk.fit({"s_uM": s, "rate_uM_per_s": y, "sd_uM_per_s": sd}, "michaelis_menten",
-                  weights="sd:sd_uM_per_s")
+    res = mgk.fit(
+        {"s_uM": s, "rate_uM_per_s": y, "sd_uM_per_s": sd}, "michaelis_menten", weights="sd:sd_uM_per_s"
+    )
     assert res.scale_covar is False
     vmax, km = res.values["vmax"], res.values["km"]
     jac = np.column_stack([s / (km + s), -vmax * s / (km + s) ** 2])
     cov = np.linalg.inv(jac.T @ np.diag(1 / sd**2) @ jac)
-    np.testing.assert_allclose([res.parameters["vmax"].stderr, res.parameters["km"].stderr],
-                               np.sqrt(np.diag(cov)), rtol=1e-6)
+    np.testing.assert_allclose(
+        [res.parameters["vmax"].stderr, res.parameters["km"].stderr], np.sqrt(np.diag(cov)), rtol=1e-6
+    )
     # chi2 = sum(((y - f)/sd)^2) is reported as the RSS
     assert res.statistics.rss == pytest.approx(np.sum(((y - mm(s, vmax, km)) / sd) ** 2), rel=1e-9)
     popt, _ = curve_fit(mm, s, y, p0=[3.0, 120.0], sigma=sd, absolute_sigma=True)
@@ -193,10 +206,12 @@ def test_weights_sd_in_other_unit_is_converted():
     s = S_UM
     sd = np.full(s.size, 0.05)
     y = mm(s, 3.0, 120.0) + sd * np.random.default_rng(8).standard_normal(s.size)
-    a = mgk.fit({"s_uM": s, "rate_uM_per_s": y, "sd_uM_per_s": sd}, "michaelis_menten",
-                weights="sd:sd_uM_per_s")
-    b = mgk.fit({"s_uM": s, "rate_uM_per_s": y, "sd_nM_per_s": sd * 1e3}, "michaelis_menten",
-                weights="sd:sd_nM_per_s")
+    a = mgk.fit(
+        {"s_uM": s, "rate_uM_per_s": y, "sd_uM_per_s": sd}, "michaelis_menten", weights="sd:sd_uM_per_s"
+    )
+    b = mgk.fit(
+        {"s_uM": s, "rate_uM_per_s": y, "sd_nM_per_s": sd * 1e3}, "michaelis_menten", weights="sd:sd_nM_per_s"
+    )
     assert b.parameters["km"].stderr == pytest.approx(a.parameters["km"].stderr, rel=1e-9)
 
 
@@ -216,9 +231,14 @@ def test_all_zero_substrate():
 
 
 def test_missing_starting_value():
-    law = RateLaw("mm_no_guess_test", lambda substrate, vmax=1.0, km=1.0: vmax * substrate / (km + substrate),
-                  inputs=(SUBSTRATE,), params=(ParamSpec("vmax", "rate"), ParamSpec("km", "substrate")),
-                  formula="v", guess=None)
+    law = RateLaw(
+        "mm_no_guess_test",
+        lambda substrate, vmax=1.0, km=1.0: vmax * substrate / (km + substrate),
+        inputs=(SUBSTRATE,),
+        params=(ParamSpec("vmax", "rate"), ParamSpec("km", "substrate")),
+        formula="v",
+        guess=None,
+    )
     data = {"s_mM": [0.5, 1, 2, 4.0], "rate_uM_per_s": [1.0, 1.5, 2.0, 2.3]}
     with pytest.raises(FitError, match="parameter 'vmax' has no starting value; give --init vmax=VALUE"):
         mgk.fit(data, law)
@@ -234,8 +254,9 @@ def test_all_rows_excluded():
 def test_absurd_init_gives_mgkinetics_error_or_result():
     s = np.array([0.5, 1, 2, 4, 8, 16.0])
     try:
-        res = mgk.fit({"s_mM": s, "rate_uM_per_s": mm(s, 10, 2)}, "michaelis_menten",
-                      init={"vmax": 1e200, "km": 1.0})
+        res = mgk.fit(
+            {"s_mM": s, "rate_uM_per_s": mm(s, 10, 2)}, "michaelis_menten", init={"vmax": 1e200, "km": 1.0}
+        )
     except mgk.MgKineticsError:
         return
     assert isinstance(res, mgk.FitResult)
@@ -246,10 +267,14 @@ def test_excluded_rows_listed_with_lines(write_csv):
     res = mgk.fit(path, "michaelis_menten")
     assert res.rows.used == (2, 4, 6, 7)
     assert [(e.line, e.reason) for e in res.rows.excluded] == [
-        (3, "empty 'rate_uM_per_s'"), (5, "empty 's_mM'")]
+        (3, "empty 'rate_uM_per_s'"),
+        (5, "empty 's_mM'"),
+    ]
     assert res.statistics.n == 4
-    assert res.to_dict()["rows"] == {"used": 4, "excluded": [{"line": 3, "reason": "empty 'rate_uM_per_s'"},
-                                                             {"line": 5, "reason": "empty 's_mM'"}]}
+    assert res.to_dict()["rows"] == {
+        "used": 4,
+        "excluded": [{"line": 3, "reason": "empty 'rate_uM_per_s'"}, {"line": 5, "reason": "empty 's_mM'"}],
+    }
 
 
 def test_relative_weights_exclude_zero_rate():
@@ -283,8 +308,9 @@ def test_warning_parameter_at_bound():
 
 def test_warning_km_beyond_twice_max_substrate():
     s = np.array([0.5, 1, 2, 4, 8, 16.0])
-    res = mgk.fit({"s_mM": s, "rate_uM_per_s": mm(s, 100.0, 80.0)}, "michaelis_menten")
-    assert res.values["km"] == pytest.approx(80.0, rel=1e-5)
+    wobble = 1 + 1e-3 * np.array([1, -1, 1, -1, -1, 1])  # noise, so the errors are not zero
+    res = mgk.fit({"s_mM": s, "rate_uM_per_s": mm(s, 100.0, 80.0) * wobble}, "michaelis_menten")
+    assert res.values["km"] == pytest.approx(80.0, rel=0.05)
     assert any("beyond twice the highest substrate" in w for w in res.warnings), res.warnings
     ok = mgk.fit({"s_mM": s, "rate_uM_per_s": mm(s, 100.0, 5.0)}, "michaelis_menten")
     assert not any("beyond twice" in w for w in ok.warnings)
@@ -302,12 +328,17 @@ def test_non_convergence_returns_success_false():
     atp = np.repeat(np.geomspace(0.005, 1, 9), 2)
     mg = total_metal_for_free(1.0, {"ATP": atp})
     z, o = np.zeros_like(atp), np.ones_like(atp)
-    v = mgatp_mm(atp, mg, 2e-6 * o, z, z, z, o, 0.71 * o, 16.2 * o, 5.5 * o,
-                 kcat=330, km=0.06, kd_mgatp=0.0672)
+    v = mgatp_mm(
+        atp, mg, 2e-6 * o, z, z, z, o, 0.71 * o, 16.2 * o, 5.5 * o, kcat=330, km=0.06, kd_mgatp=0.0672
+    )
     rng = np.random.default_rng(5)
     rate = 1e3 * v * (1 + 0.04 * rng.standard_normal(v.size))
-    res = mgk.fit({"atp_total_mM": atp, "mg_total_mM": mg, "rate_uM_per_s": rate}, "mgatp_mm",
-                  enzyme="2nM", init={"kd_mgatp": 0.1})
+    res = mgk.fit(
+        {"atp_total_mM": atp, "mg_total_mM": mg, "rate_uM_per_s": rate},
+        "mgatp_mm",
+        enzyme="2nM",
+        init={"kd_mgatp": 0.1},
+    )
     assert res.success is False
     assert res.message  # the solver's own message, never hidden
     assert any("did not converge" in w for w in res.warnings)
@@ -357,7 +388,7 @@ def test_in_units_conversion():
 
 
 def test_in_units_derived(kcat_frame):
-    res = mgk.fit(kcat_frame, "michaelis_menten_kcat")
+    res = mgk.fit(kcat_frame, "michaelis_menten_kcat", pool=True)
     conv = res.in_units(kcat_over_km="1/(mM*s)", kcat="1/s")
     spec = res.derived["kcat_over_km"].value
     assert conv.derived["kcat_over_km"].value == pytest.approx(spec / 1e3, rel=1e-14)
@@ -373,7 +404,7 @@ def test_predict():
 
 
 def test_to_frame_and_dict_shapes(kcat_frame):
-    res = mgk.fit(kcat_frame, "michaelis_menten_kcat")
+    res = mgk.fit(kcat_frame, "michaelis_menten_kcat", pool=True)
     frame = res.to_frame()
     assert list(frame["name"]) == ["kcat", "km", "kcat_over_km"]
     assert list(frame["unit"]) == ["1/min", "uM", "1/(M*s)"]

@@ -1,10 +1,10 @@
-"""Validation against ../shared/reference-data (skipped cleanly when absent).
+"""Validation against the reference data copied into tests/data/ (nist/, enzyme/; see their READMEs).
 
 * NIST StRD Misra1d (certified values and SDs, NIST ITL): y = b1*b2*x/(1+b2*x) is Michaelis-Menten
   with Vmax = b1 and KM = 1/b2. At the optimum the asymptotic covariance transforms exactly by
   the chain rule, so SD(b2) = SD(KM)/KM^2. Both NIST starting points must reproduce the certified
   values and SDs to LRE >= 6 (LRE = -log10(|a - c|/|c|)).
-* Misra1a is y = b1*(1-exp(-b2*x)), not a Michaelis-Menten law: skipped.
+* Misra1a is y = b1*(1-exp(-b2*x)), not a Michaelis-Menten law: fitted as a user expression (CLI).
 * nlstools vmkm / vmkmki / L.minor and renz ONPG / intMM data vs ``computed_here`` in
   enzyme_reference.json. NOTE: those numbers were computed with scipy least_squares (unweighted,
   SE = sqrt(diag((J'J)^-1 RSS/(n-p)))) by whoever prepared the reference data; they are a
@@ -37,8 +37,8 @@ def lre(a: float, c: float) -> float:
 
 
 @pytest.fixture(scope="module")
-def enzyme_ref(shared_dir):
-    return json.loads((shared_dir / "enzyme" / "enzyme_reference.json").read_text())
+def enzyme_ref(reference_dir):
+    return json.loads((reference_dir / "enzyme" / "enzyme_reference.json").read_text())
 
 
 def cli_fit_json(*args) -> list[dict]:
@@ -51,10 +51,10 @@ def cli_fit_json(*args) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def misra1d(shared_dir):
-    cert = json.loads((shared_dir / "nist" / "certified.json").read_text())["Misra1d"]
-    lines = (shared_dir / "nist" / "Misra1d.dat").read_text().splitlines()
-    rows = [ln.split() for ln in lines[cert["data_first_line"] - 1:] if ln.strip()]
+def misra1d(reference_dir):
+    cert = json.loads((reference_dir / "nist" / "certified.json").read_text())["Misra1d"]
+    lines = (reference_dir / "nist" / "Misra1d.dat").read_text().splitlines()
+    rows = [ln.split() for ln in lines[cert["data_first_line"] - 1 :] if ln.strip()]
     y, x = np.array(rows, dtype=float).T
     assert y.size == cert["n_obs"] == 14
     return cert, x, y
@@ -71,12 +71,16 @@ def test_nist_misra1d_both_starts(misra1d, tmp_path, start):
     assert res.success
     vmax, km = res.parameters["vmax"], res.parameters["km"]
     got = {
-        "b1": vmax.value, "b2": 1.0 / km.value,
-        "sd_b1": vmax.stderr, "sd_b2": km.stderr / km.value**2,
+        "b1": vmax.value,
+        "b2": 1.0 / km.value,
+        "sd_b1": vmax.stderr,
+        "sd_b2": km.stderr / km.value**2,
     }
     digits = {
-        "b1": lre(got["b1"], b1["certified"]), "b2": lre(got["b2"], b2["certified"]),
-        "sd_b1": lre(got["sd_b1"], b1["certified_sd"]), "sd_b2": lre(got["sd_b2"], b2["certified_sd"]),
+        "b1": lre(got["b1"], b1["certified"]),
+        "b2": lre(got["b2"], b2["certified"]),
+        "sd_b1": lre(got["sd_b1"], b1["certified_sd"]),
+        "sd_b2": lre(got["sd_b2"], b2["certified_sd"]),
     }
     print(f"Misra1d {start} LRE:", {k: round(v, 2) for k, v in digits.items()})
     assert all(d >= 6 for d in digits.values()), digits
@@ -84,18 +88,30 @@ def test_nist_misra1d_both_starts(misra1d, tmp_path, start):
 
 
 @pytest.mark.parametrize("start", ["start1", "start2"])
-def test_nist_misra1a_through_the_expression_law(shared_dir, tmp_path, start):
+def test_nist_misra1a_through_the_expression_law(reference_dir, tmp_path, start):
     """Misra1a, y = b1*(1 - exp(-b2*x)), is not a Michaelis-Menten law: fitted through the CLI as a
     user equation (--law 'expr: ...'), it must still match NIST's certified values and SDs to
     >= 6 significant digits from both starts (certified.json, NIST StRD)."""
-    cert = json.loads((shared_dir / "nist" / "certified.json").read_text())["Misra1a"]
-    lines = (shared_dir / "nist" / cert["file"]).read_text().splitlines()[cert["data_first_line"] - 1:]
+    cert = json.loads((reference_dir / "nist" / "certified.json").read_text())["Misra1a"]
+    lines = (reference_dir / "nist" / cert["file"]).read_text().splitlines()[cert["data_first_line"] - 1 :]
     rows = [line.split() for line in lines if line.strip()]
     path = tmp_path / "misra1a.csv"
     path.write_text("y,x\n" + "".join(f"{r[0]},{r[1]}\n" for r in rows))
     b1, b2 = cert["parameters"]["b1"], cert["parameters"]["b2"]
-    args = ["fit", str(path), "--law", "expr: b1*(1-exp(-b2*x))", "--y", "y",
-            "--init", f"b1={b1[start]}", "--init", f"b2={b2[start]}", "--format", "json"]
+    args = [
+        "fit",
+        str(path),
+        "--law",
+        "expr: b1*(1-exp(-b2*x))",
+        "--y",
+        "y",
+        "--init",
+        f"b1={b1[start]}",
+        "--init",
+        f"b2={b2[start]}",
+        "--format",
+        "json",
+    ]
     res = CliRunner().invoke(cli, args)
     assert res.exit_code == 0, res.output
     params = json.loads(res.output)["fits"][0]["parameters"]
@@ -115,10 +131,17 @@ def check_sig4(fit_params: dict, expected: dict, mapping: dict):
         assert est["stderr"] == pytest.approx(expected[f"{ref}_se"], rel=SIG4), f"{ours} SE"
 
 
-def test_nlstools_vmkm_cli(shared_dir, enzyme_ref):
+def test_nlstools_vmkm_cli(reference_dir, enzyme_ref):
     ref = enzyme_ref["nlstools_vmkm"]["computed_here"]
-    (fit,) = cli_fit_json(shared_dir / "enzyme" / "nlstools_vmkm.csv", "--law", "michaelis_menten",
-                          "--input-unit", "S=mM", "--input-unit", "v=uM/min")
+    (fit,) = cli_fit_json(
+        reference_dir / "enzyme" / "nlstools_vmkm.csv",
+        "--law",
+        "michaelis_menten",
+        "--input-unit",
+        "S=mM",
+        "--input-unit",
+        "v=uM/min",
+    )
     check_sig4(fit["parameters"], ref, {"vmax": "Vmax", "km": "Km"})
     assert fit["statistics"]["rss"] == pytest.approx(ref["rss"], rel=SIG4)
     assert fit["statistics"]["dof"] == ref["dof"]
@@ -126,19 +149,28 @@ def test_nlstools_vmkm_cli(shared_dir, enzyme_ref):
 
 
 @pytest.mark.parametrize("law, key", [("competitive", "competitive"), ("noncompetitive", "noncompetitive")])
-def test_nlstools_vmkmki_cli(shared_dir, enzyme_ref, law, key):
+def test_nlstools_vmkmki_cli(reference_dir, enzyme_ref, law, key):
     ref = enzyme_ref["nlstools_vmkmki"]["computed_here"][key]
-    (fit,) = cli_fit_json(shared_dir / "enzyme" / "nlstools_vmkmki.csv", "--law", law,
-                          "--input-unit", "S=mM", "--input-unit", "I=mM", "--input-unit", "v=uM/min")
+    (fit,) = cli_fit_json(
+        reference_dir / "enzyme" / "nlstools_vmkmki.csv",
+        "--law",
+        law,
+        "--input-unit",
+        "S=mM",
+        "--input-unit",
+        "I=mM",
+        "--input-unit",
+        "v=uM/min",
+    )
     check_sig4(fit["parameters"], ref, {"vmax": "Vmax", "km": "Km", "ki": "Ki"})
     assert fit["statistics"]["rss"] == pytest.approx(ref["rss"], rel=SIG4)
     assert fit["statistics"]["dof"] == ref["dof"] == 69
 
 
-def test_nlstools_l_minor(shared_dir, enzyme_ref, tmp_path):
-    """A renamed copy in tmp_path (conc -> conc_uM, rate -> rate_uM_per_h); the shared file stays put."""
+def test_nlstools_l_minor(reference_dir, enzyme_ref, tmp_path):
+    """A renamed copy in tmp_path (conc -> conc_uM, rate -> rate_uM_per_h); the data file stays put."""
     ref = enzyme_ref["nlstools_L_minor"]["computed_here"]
-    text = (shared_dir / "enzyme" / "nlstools_L_minor.csv").read_text()
+    text = (reference_dir / "enzyme" / "nlstools_L_minor.csv").read_text()
     header, body = text.split("\n", 1)
     assert header.strip() == "conc,rate"
     path = tmp_path / "l_minor.csv"
@@ -153,28 +185,48 @@ def test_nlstools_l_minor(shared_dir, enzyme_ref, tmp_path):
 
 
 @pytest.mark.parametrize("group", ["v1", "v7", "v8"])
-def test_renz_onpg_computed_here_cli(shared_dir, enzyme_ref, group):
+def test_renz_onpg_computed_here_cli(reference_dir, enzyme_ref, group):
     ref = enzyme_ref["renz_ONPG"]["computed_here"][group]
-    (fit,) = cli_fit_json(shared_dir / "enzyme" / "renz_ONPG.csv", "--law", "michaelis_menten",
-                          "--x", "ONPG_mM", "--y", f"{group}_uM_per_min",
-                          "--input-unit", "ONPG=mM", "--input-unit", f"{group}=uM/min")
+    (fit,) = cli_fit_json(
+        reference_dir / "enzyme" / "renz_ONPG.csv",
+        "--law",
+        "michaelis_menten",
+        "--x",
+        "ONPG_mM",
+        "--y",
+        f"{group}_uM_per_min",
+        "--input-unit",
+        "ONPG=mM",
+        "--input-unit",
+        f"{group}=uM/min",
+    )
     check_sig4(fit["parameters"], ref, {"vmax": "Vm", "km": "Km"})
     assert fit["statistics"]["rss"] == pytest.approx(ref["rss"], rel=SIG4)
     assert fit["parameters"]["vmax"]["unit"] == "uM/min"
 
 
-def test_renz_onpg_v7_published(shared_dir, enzyme_ref):
+def test_renz_onpg_v7_published(reference_dir, enzyme_ref):
     pub = enzyme_ref["renz_ONPG"]["published"]["group7_v7"]
-    (fit,) = cli_fit_json(shared_dir / "enzyme" / "renz_ONPG.csv", "--law", "michaelis_menten",
-                          "--x", "ONPG_mM", "--y", "v7_uM_per_min",
-                          "--input-unit", "ONPG=mM", "--input-unit", "v7=uM/min")
+    (fit,) = cli_fit_json(
+        reference_dir / "enzyme" / "renz_ONPG.csv",
+        "--law",
+        "michaelis_menten",
+        "--x",
+        "ONPG_mM",
+        "--y",
+        "v7_uM_per_min",
+        "--input-unit",
+        "ONPG=mM",
+        "--input-unit",
+        "v7=uM/min",
+    )
     assert round(fit["parameters"]["km"]["value"], 3) == pub["Km_mM"] == 3.115
     assert round(fit["parameters"]["vmax"]["value"], 3) == pub["Vm_uM_per_min"] == 181.182
 
 
-def test_renz_intmm_sv_published(shared_dir, enzyme_ref):
+def test_renz_intmm_sv_published(reference_dir, enzyme_ref):
     entry = enzyme_ref["renz_intMM_Sv"]
-    (fit,) = cli_fit_json(shared_dir / "enzyme" / "renz_intMM_Sv.csv", "--law", "michaelis_menten")
+    (fit,) = cli_fit_json(reference_dir / "enzyme" / "renz_intMM_Sv.csv", "--law", "michaelis_menten")
     assert round(fit["parameters"]["km"]["value"], 3) == entry["published"]["Km_mM"] == 5.028
     assert round(fit["parameters"]["vmax"]["value"], 3) == entry["published"]["Vm_mM_per_min"] == 51.678
     check_sig4(fit["parameters"], entry["computed_here"], {"vmax": "Vm", "km": "Km"})

@@ -20,6 +20,10 @@ __all__ = [
     "OutputError",
     "SchedulerError",
     "MgKineticsWarning",
+    "FitWarning",
+    "WARNING_CODES",
+    "STATUSES",
+    "missing_dependency",
 ]
 
 
@@ -111,3 +115,85 @@ class SchedulerError(MgKineticsError, ConnectionError):
 
 class MgKineticsWarning(UserWarning):
     """Base class of warnings issued by mgkinetics."""
+
+
+#: Codes of the warnings a fit can carry (:class:`FitWarning`), recognised by code, never by text.
+WARNING_CODES = (
+    "singular_covariance",  # JᵀJ cannot be inverted: some parameter is not determined
+    "zero_width",  # a standard error of exactly 0 (RSS = 0, or constant data)
+    "at_bound",  # a parameter sits at a declared bound
+    "beyond_data",  # a saturation constant beyond twice the highest concentration
+    "poorly_determined",  # relative standard error above 100 %
+    "correlated",  # two parameters correlated beyond ±0.999
+    "not_converged",  # the solver did not report convergence
+    "no_activity",  # every rate is 0
+    "interval",  # from an interval method (profile, bootstrap)
+)
+
+#: The status of every fit result (single, global, batch, compare), best first.
+#: ``converged``: an interior optimum with finite, non-zero errors; ``at_bound``: an optimum with a
+#: parameter at a declared bound; ``not_bounded``: a saturation constant runs away (KM → ∞), only
+#: the initial slope (Vmax/KM) is determined; ``not_identifiable``: singular or zero-width
+#: covariance, or a correlation beyond ±0.9999; ``failed``: the solver did not converge.
+STATUSES = ("converged", "at_bound", "not_bounded", "not_identifiable", "failed")
+
+
+class FitWarning(str):
+    """A warning's text with its ``code`` (one of :data:`WARNING_CODES`).
+
+    It *is* the text (a ``str``), so tables, JSON and ``"..." in warning`` keep working; code that
+    decides anything reads ``.code``.
+
+    Examples
+    --------
+    >>> w = FitWarning(code="at_bound", message="km sits at its lower bound (0)")
+    >>> w.code, str(w), w == "km sits at its lower bound (0)"
+    ('at_bound', 'km sits at its lower bound (0)', True)
+    """
+
+    code: str
+
+    def __new__(cls, code: str, message: str, **details):
+        if code not in WARNING_CODES:
+            raise ValueError(f"unknown warning code {code!r}; codes are {', '.join(WARNING_CODES)}")
+        obj = super().__new__(cls, message)
+        obj.code = code
+        obj.details = dict(details)
+        return obj
+
+    @property
+    def message(self) -> str:
+        """The text."""
+        return str.__str__(self)
+
+    def __reduce__(self):
+        return (_rebuild_warning, (self.code, self.message, self.details))
+
+
+def _rebuild_warning(code: str, message: str, details: dict) -> FitWarning:
+    return FitWarning(code, message, **details)
+
+
+def warning_code(warning) -> str | None:
+    """The code of a warning, None for a plain string (text from elsewhere)."""
+    return getattr(warning, "code", None)
+
+
+class MissingDependencyError(MgKineticsError, ImportError):
+    """An optional dependency is not installed; the message gives the install command."""
+
+
+def missing_dependency(package: str, extra: str | None = None, purpose: str = "") -> MissingDependencyError:
+    """The ImportError for an optional dependency that is not installed, with the install command.
+
+    Examples
+    --------
+    >>> str(missing_dependency("dask", "dask", "--dask"))
+    "--dask needs the optional package 'dask'; install it with: pip install 'mgkinetics[dask]'"
+    """
+    command = f"pip install 'mgkinetics[{extra}]'" if extra else f"pip install {package}"
+    what = f"{purpose} needs" if purpose else "this needs"
+    return MissingDependencyError(f"{what} the optional package '{package}'; install it with: {command}")
+
+
+__all__ += ["warning_code", "MissingDependencyError"]

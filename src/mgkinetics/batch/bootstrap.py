@@ -20,7 +20,8 @@ from mgkinetics.batch.result import _frozen
 from mgkinetics.batch.starts import _loop_guess, _setup, _starts, _vector_guess
 from mgkinetics.errors import FitError
 from mgkinetics.fitting.problem import FitProblem
-from mgkinetics.fitting.single import _value_in, parameter_units
+from mgkinetics.fitting.starts import parameter_units
+from mgkinetics.fitting.starts import value_in as _value_in
 from mgkinetics.laws.registry import RateLaw, get_law
 
 __all__ = ["BootstrapResult", "bootstrap_curve", "bootstrap_fits"]

@@ -26,7 +26,9 @@ def _client(scheduler):
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
-        raise FitError("engine='dask' needs dask.distributed: pip install 'mgkinetics[dask]'") from None
+        from mgkinetics.errors import missing_dependency
+
+        raise missing_dependency("dask.distributed", "dask", "engine='dask'") from None
     if scheduler is None:
         cluster = LocalCluster(threads_per_worker=1, dashboard_address=None)
         client = Client(cluster)

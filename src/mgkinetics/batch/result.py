@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from mgkinetics.errors import FitError
+from mgkinetics.fitting.numerics import quantile as _quantile
 from mgkinetics.fitting.results import Exclusion
-from mgkinetics.fitting.single import _quantile
 from mgkinetics.report.shown import Shown
 from mgkinetics.units import column_suffix, convert, parse_unit
 
@@ -175,7 +175,9 @@ class BatchResult(Shown):
             import pyarrow as pa
             import pyarrow.parquet as pq
         except ImportError:
-            raise FitError("writing Parquet needs pyarrow: pip install pyarrow") from None
+            from mgkinetics.errors import missing_dependency
+
+            raise missing_dependency("pyarrow", purpose="writing Parquet") from None
         table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
         meta = dict(table.schema.metadata or {})
         meta[b"mgkinetics.units"] = repr(dict(self.units)).encode()
@@ -198,7 +200,7 @@ class BatchResult(Shown):
 
 
 def _information_criteria_many(n, k, rss, scale, fitted):
-    """``fitting._information_criteria`` over arrays (same formula; checked against it in tests)."""
+    """``fitting.numerics.information_criteria`` over arrays (same formula; checked against it in tests)."""
     aicc = np.full(n.size, np.nan)
     bic = np.full(n.size, np.nan)
     ok = fitted & (n > 0) & (rss > 0)

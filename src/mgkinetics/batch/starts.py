@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mgkinetics.fitting.single import _value_in
+from mgkinetics.fitting.starts import value_in as _value_in
 from mgkinetics.laws import guesses
 from mgkinetics.laws.registry import RateLaw
 

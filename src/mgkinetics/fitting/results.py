@@ -6,25 +6,17 @@ lmfit result stays reachable as ``lmfit_result`` as an escape hatch, but nothing
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
+from mgkinetics.fitting.plain import finite_or_none, plain, readonly
 from mgkinetics.report.shown import Shown
 from mgkinetics.units import Unit, convert, parse_unit
 
 __all__ = ["Estimate", "Statistics", "Exclusion", "RowAccount", "FitResult", "FitCollection"]
-
-
-def _finite_or_none(x) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 @dataclass(frozen=True, repr=False)
@@ -87,10 +79,10 @@ class Estimate(Shown):
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: value, stderr, ci_low, ci_high, unit, fixed (plus method and note)."""
         out = {
-            "value": _finite_or_none(self.value),
-            "stderr": _finite_or_none(self.stderr),
-            "ci_low": _finite_or_none(self.ci_low),
-            "ci_high": _finite_or_none(self.ci_high),
+            "value": finite_or_none(self.value),
+            "stderr": finite_or_none(self.stderr),
+            "ci_low": finite_or_none(self.ci_low),
+            "ci_high": finite_or_none(self.ci_high),
             "unit": self.unit.label,
             "fixed": bool(self.fixed),
             "ci_method": self.ci_method,
@@ -124,11 +116,11 @@ class Statistics:
         return {
             "n": self.n,
             "dof": self.dof,
-            "rss": _finite_or_none(self.rss),
-            "redchi": _finite_or_none(self.redchi),
-            "r2": _finite_or_none(self.r2),
-            "aicc": _finite_or_none(self.aicc),
-            "bic": _finite_or_none(self.bic),
+            "rss": finite_or_none(self.rss),
+            "redchi": finite_or_none(self.redchi),
+            "r2": finite_or_none(self.r2),
+            "aicc": finite_or_none(self.aicc),
+            "bic": finite_or_none(self.bic),
         }
 
 
@@ -156,25 +148,6 @@ class RowAccount:
         return {"used": len(self.used), "excluded": [e.to_dict() for e in self.excluded]}
 
 
-def _plain(obj):
-    """Mappings, tuples and numpy scalars as JSON-ready builtins (non-finite floats -> None)."""
-    if isinstance(obj, Mapping):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple, np.ndarray)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        return _finite_or_none(obj)
-    return obj
-
-
-def _readonly(mapping) -> Mapping:
-    return MappingProxyType(dict(mapping))
-
-
 @dataclass(frozen=True, repr=False)
 class FitResult(Shown):
     """The result of fitting one rate law to one group of rows.
@@ -191,11 +164,13 @@ class FitResult(Shown):
         Derived quantities (kcat/KM ...).
     statistics : Statistics
     success : bool
-        Whether the optimiser reports convergence.
+        ``status in ("converged", "at_bound")``: the optimum within the bounds was found and the
+        data determine it (see ``status`` for why not).
     message : str
         The optimiser's message.
     warnings : tuple of str
-        Things the reader should know: a parameter at a bound, KM beyond the data, ...
+        Things the reader should know: a parameter at a bound, KM beyond the data, ... Each is a
+        :class:`~mgkinetics.errors.FitWarning` (a ``str`` with a ``code``) when the fit made it.
     rows : RowAccount
     input_units : Mapping[str, Unit]
         The unit each law input was evaluated in.
@@ -203,7 +178,7 @@ class FitResult(Shown):
     columns : Mapping[str, str]
         The data column (or constant) used for each input, and ``rate`` for the response.
     weighting : str
-        Description of the weighting used.
+        Description of the weighting used (``scheme`` is the scheme object itself).
     scale_covar : bool
         Whether standard errors were scaled by the residual variance.
     covariance : numpy.ndarray or None
@@ -212,13 +187,21 @@ class FitResult(Shown):
         Parameter names labelling the covariance rows.
     data : Mapping[str, numpy.ndarray]
         The inputs, rates and weights used (read-only arrays), for plots and refits.
-    lmfit_result : lmfit.model.ModelResult or None
-        The underlying lmfit result, as an escape hatch.
+    lmfit_result : lmfit.minimizer.MinimizerResult or None
+        The lmfit run that produced the values, as an escape hatch: its ``params`` hold exactly
+        the reported values, standard errors and correlations.
     conditions : Mapping
         pH, temperature_C, ionic_strength_M the parameters refer to, where they came from and
         whether they vary between rows ({} for laws that do not use conditions).
     diagnostics : Mapping
         Residual diagnostics (:func:`mgkinetics.stats.diagnostics.diagnose`); {} when not run.
+    status : str
+        One of :data:`mgkinetics.errors.STATUSES`: ``converged``, ``at_bound``, ``not_bounded``,
+        ``not_identifiable``, ``failed`` (see :mod:`mgkinetics.fitting.status`).
+    status_reason : str
+        Why, in words (which parameter, which bound ...).
+    scheme : WeightScheme or None
+        The weighting scheme object (:mod:`mgkinetics.fitting.weighting`).
     """
 
     law: Any
@@ -242,17 +225,32 @@ class FitResult(Shown):
     lmfit_result: Any = field(default=None, repr=False, compare=False)
     diagnostics: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     conditions: Mapping[str, Any] = field(default_factory=dict)
+    status: str = ""
+    status_reason: str = ""
+    scheme: Any = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
+        if not self.status:  # results built without a status: from the optimiser's verdict
+            object.__setattr__(self, "status", "converged" if self.success else "failed")
+            if not self.status_reason:
+                object.__setattr__(self, "status_reason", self.message)
         arrays = {}
         for key, arr in self.data.items():  # frozen means frozen: the arrays too
             arr = np.array(arr, dtype=float)
             arr.setflags(write=False)
             arrays[key] = arr
         object.__setattr__(self, "data", arrays)
-        for name in ("group", "parameters", "derived", "input_units", "columns", "data", "diagnostics",
-                     "conditions"):
-            object.__setattr__(self, name, _readonly(getattr(self, name)))
+        for name in (
+            "group",
+            "parameters",
+            "derived",
+            "input_units",
+            "columns",
+            "data",
+            "diagnostics",
+            "conditions",
+        ):
+            object.__setattr__(self, name, readonly(getattr(self, name)))
         if self.covariance is not None:
             cov = np.array(self.covariance, dtype=float)
             cov.setflags(write=False)
@@ -310,14 +308,17 @@ class FitResult(Shown):
             "derived": {k: e.to_dict() for k, e in self.derived.items()},
             "statistics": self.statistics.to_dict(),
             "success": bool(self.success),
+            "status": self.status,
+            "status_reason": self.status_reason,
             "message": self.message,
-            "warnings": list(self.warnings),
+            "warnings": [str(w) for w in self.warnings],
+            "warning_codes": [getattr(w, "code", None) for w in self.warnings],
             "rows": self.rows.to_dict(),
             "weighting": self.weighting,
             "scale_covar": bool(self.scale_covar),
             "columns": dict(self.columns),
             **({"conditions": dict(self.conditions)} if self.conditions else {}),
-            **({"diagnostics": _plain(self.diagnostics)} if self.diagnostics else {}),
+            **({"diagnostics": plain(self.diagnostics)} if self.diagnostics else {}),
         }
 
     def to_frame(self):

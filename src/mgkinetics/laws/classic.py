@@ -1,13 +1,13 @@
 """The catalogue of built-in rate laws, each declared once.
 
-Imported by :mod:`mgkinetics.laws.registry` on first lookup. Laws on speciated substrates
-(Mg-ATP) are declared in :mod:`mgkinetics.laws.mg_laws` and registered from here too.
+Registered by :mod:`mgkinetics.laws.registry` on first lookup. Laws on speciated substrates
+(Mg-ATP) are declared in :mod:`mgkinetics.laws.mg_laws`.
 """
 
 from __future__ import annotations
 
 from mgkinetics.laws import guesses, ratelaws
-from mgkinetics.laws.registry import DerivedSpec, InputSpec, ParamSpec, RateLaw, register
+from mgkinetics.laws.declarations import DerivedSpec, InputSpec, ParamSpec, RateLaw
 
 __all__ = ["SUBSTRATE", "INHIBITOR", "ENZYME", "BUILTIN_LAWS"]
 
@@ -16,9 +16,7 @@ SUBSTRATE = InputSpec(
     aliases=("substrate", "s", "conc", "concentration", "x"),
     description="substrate concentration",
 )
-INHIBITOR = InputSpec(
-    "inhibitor", aliases=("inhibitor", "i", "inh"), description="inhibitor concentration"
-)
+INHIBITOR = InputSpec("inhibitor", aliases=("inhibitor", "i", "inh"), description="inhibitor concentration")
 ENZYME = InputSpec(
     "enzyme",
     kind="enzyme",
@@ -31,9 +29,7 @@ VMAX = ParamSpec("vmax", "rate", description="limiting rate", **_POS)
 KM = ParamSpec("km", "substrate", description="Michaelis constant", **_POS)
 KCAT = ParamSpec("kcat", "1/time", description="turnover number", **_POS)
 KI = ParamSpec("ki", "inhibitor", description="inhibition constant", **_POS)
-KCAT_OVER_KM = DerivedSpec(
-    "kcat_over_km", "kcat", "km", "1/(M*s)", description="specificity constant"
-)
+KCAT_OVER_KM = DerivedSpec("kcat_over_km", "kcat", "km", "1/(M*s)", description="specificity constant")
 
 BUILTIN_LAWS = (
     RateLaw(
@@ -114,8 +110,3 @@ BUILTIN_LAWS = (
         description="mixed inhibition (Prism's Ki, α form)",
     ),
 )
-
-for _law in BUILTIN_LAWS:
-    register(_law)
-
-from mgkinetics.laws import mg_laws  # noqa: E402,F401  (registers the Mg-ATP laws)

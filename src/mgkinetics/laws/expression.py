@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 
 from mgkinetics.errors import LawError
-from mgkinetics.laws.registry import InputSpec, ParamSpec, RateLaw
+from mgkinetics.laws.declarations import InputSpec, ParamSpec, RateLaw
 
 __all__ = [
     "FUNCTIONS",

@@ -1,4 +1,4 @@
-"""Declarations of the Mg-ATP rate laws (functions in :mod:`mgkinetics.laws.mg_ratelaws`).
+"""Declarations of the Mg-ATP rate laws (plain laws composed with speciation: :mod:`.mg_ratelaws`).
 
 Kd(MgATP) is a parameter: by default fixed at the apparent value of the built-in table
 (Alberty 2003, corrected to the data's pH, temperature and ionic strength; ../shared/science.md
@@ -15,7 +15,8 @@ import numpy as np
 
 from mgkinetics.laws import guesses, mg_ratelaws
 from mgkinetics.laws.classic import ENZYME
-from mgkinetics.laws.registry import DerivedSpec, InputSpec, ParamSpec, RateLaw, register
+from mgkinetics.laws.declarations import DerivedSpec, InputSpec, ParamSpec, RateLaw
+from mgkinetics.laws.speciated import SPECIES_CACHE
 from mgkinetics.speciation.constants import apparent_kd
 from mgkinetics.units import Unit, convert
 
@@ -75,18 +76,7 @@ def kd_mgatp_default(conditions: Mapping, unit: Unit) -> float:
 
 
 def _mgatp(inputs: Mapping[str, np.ndarray], kd_mgatp: float) -> np.ndarray:
-    mgatp, *_ = mg_ratelaws.mg_species(
-        inputs["atp_total"],
-        inputs["mg_total"],
-        inputs["adp_total"],
-        inputs["amp_total"],
-        inputs["pep_total"],
-        kd_mgatp * inputs["kd_factor"],
-        inputs["kd_mgadp"],
-        inputs["kd_mgamp"],
-        inputs["kd_mgpep"],
-    )
-    return np.asarray(mgatp, dtype=float)
+    return SPECIES_CACHE.species(inputs, kd_mgatp)["mgatp"]
 
 
 def guess_mgatp(inputs: Mapping[str, np.ndarray], rate: np.ndarray, defaults: Mapping[str, float]) -> dict:
@@ -230,6 +220,3 @@ MG_LAWS = (
         **_COMMON,
     ),
 )
-
-for _law in MG_LAWS:
-    register(_law)

@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from mgkinetics.errors import FitError
+from mgkinetics.fitting.weighting import parse_weights
 
 __all__ = ["bands"]
 
@@ -58,7 +59,7 @@ def bands(result, *, level: float | None = None, sd=None, **inputs) -> dict[str,
     """
     from scipy import stats
 
-    from mgkinetics.fitting.solver import richardson_jacobian
+    from mgkinetics.fitting.numerics import richardson_jacobian
 
     law = result.law
     missing = [n for n in law.input_names if n not in inputs]
@@ -83,7 +84,8 @@ def bands(result, *, level: float | None = None, sd=None, **inputs) -> dict[str,
     if result.scale_covar:
         q = float(stats.t.ppf(0.5 + level / 2, dof)) if dof > 0 else math.nan
         # per-level replicate SDs are unknown at new inputs: unit weight (the average scale)
-        kind = {"replicates:pooled": "relative"}.get(result.weighting.split()[0], result.weighting.split()[0])
+        scheme = result.scheme if result.scheme is not None else parse_weights(result.weighting.split()[0])
+        kind = {"replicates:pooled": "relative"}.get(scheme.kind, scheme.kind)
         var_obs = result.statistics.redchi / _weights(kind, fit) ** 2
     else:
         q = float(stats.norm.ppf(0.5 + level / 2))
@@ -93,5 +95,10 @@ def bands(result, *, level: float | None = None, sd=None, **inputs) -> dict[str,
             var_obs = np.broadcast_to(np.asarray(sd, dtype=float) ** 2, fit.shape)
     half_c = q * np.sqrt(np.maximum(var_fit, 0.0))
     half_p = q * np.sqrt(np.maximum(var_fit, 0.0) + var_obs)
-    return {"fit": fit, "conf_low": fit - half_c, "conf_high": fit + half_c,
-            "pred_low": fit - half_p, "pred_high": fit + half_p}
+    return {
+        "fit": fit,
+        "conf_low": fit - half_c,
+        "conf_high": fit + half_c,
+        "pred_low": fit - half_p,
+        "pred_high": fit + half_p,
+    }

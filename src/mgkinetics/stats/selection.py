@@ -3,7 +3,7 @@
 Every candidate is fitted to the same rows. A fit that fails a reality check is *not ranked*, and
 the reason is given: it did not converge, a parameter sits at a bound, or its covariance is
 singular (the data do not determine every parameter). The others are ranked by AICc (Burnham &
-Anderson 2002; K counts σ² when it is estimated, as in :mod:`mgkinetics.fitting.single`), with Akaike
+Anderson 2002; K counts σ² when it is estimated, :mod:`mgkinetics.fitting.numerics`), with Akaike
 weights wᵢ = exp(−Δᵢ/2)/Σ exp(−Δⱼ/2). For declared nested pairs (:data:`NESTING`) the F test
 F = ((RSS_simple − RSS_complex)/(df_simple − df_complex)) / (RSS_complex/df_complex) says whether
 the extra parameter is justified (Motulsky & Christopoulos 2004, ch. 22).
@@ -16,6 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mgkinetics.errors import warning_code
+from mgkinetics.fitting.numerics import f_test
+
 __all__ = ["NESTING", "Candidate", "Selection", "select_model", "f_test"]
 
 #: (simpler, more complex) -> how the complex law reduces to the simpler one.
@@ -26,23 +29,6 @@ NESTING: dict[tuple[str, str], str] = {
     ("uncompetitive", "mixed"): "Ki -> infinity with alpha*Ki fixed",
     ("noncompetitive", "mixed"): "alpha = 1",
 }
-
-
-def f_test(rss_simple: float, df_simple: int, rss_complex: float, df_complex: int) -> dict:
-    """Extra-sum-of-squares F test of a simpler model nested in a more complex one.
-
-    Examples
-    --------
-    >>> round(f_test(10.0, 10, 5.0, 9)["F"], 6)
-    9.0
-    """
-    from scipy import stats
-
-    ddf = df_simple - df_complex
-    if ddf <= 0 or df_complex <= 0 or not rss_complex > 0:
-        return {"F": None, "p_value": None, "df": (ddf, df_complex)}
-    f = ((rss_simple - rss_complex) / ddf) / (rss_complex / df_complex)
-    return {"F": float(f), "p_value": float(stats.f.sf(f, ddf, df_complex)), "df": (ddf, df_complex)}
 
 
 @dataclass(frozen=True)
@@ -69,8 +55,9 @@ class Candidate:
             "akaike_weight": _num(self.weight),
             "rss": _num(st.rss) if st else None,
             "dof": st.dof if st else None,
-            "parameters": ({k: e.value for k, e in self.fit.parameters.items()}
-                           if self.fit is not None else {}),
+            "parameters": (
+                {k: e.value for k, e in self.fit.parameters.items()} if self.fit is not None else {}
+            ),
         }
 
 
@@ -92,9 +79,11 @@ class Selection:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract of `mgkinetics select --format json`."""
-        return {"best": self.best.law if self.best else None,
-                "candidates": [c.to_dict() for c in self.candidates],
-                "f_tests": [dict(t) for t in self.f_tests]}
+        return {
+            "best": self.best.law if self.best else None,
+            "candidates": [c.to_dict() for c in self.candidates],
+            "f_tests": [dict(t) for t in self.f_tests],
+        }
 
     def to_text(self) -> str:
         """A ranking table, the F tests and the reasons for unranked fits."""
@@ -102,19 +91,29 @@ class Selection:
         rows = [["law", "AICc", "dAICc", "weight", "RSS", "dof"]]
         for c in self.candidates:
             st = c.fit.statistics if c.fit is not None else None
-            rows.append([c.law, _fmt(c.aicc), _fmt(c.delta_aicc) if c.ranked else "not ranked",
-                         _fmt(c.weight) if c.ranked else "-", _fmt(st.rss) if st else "-",
-                         str(st.dof) if st else "-"])
+            rows.append(
+                [
+                    c.law,
+                    _fmt(c.aicc),
+                    _fmt(c.delta_aicc) if c.ranked else "not ranked",
+                    _fmt(c.weight) if c.ranked else "-",
+                    _fmt(st.rss) if st else "-",
+                    str(st.dof) if st else "-",
+                ]
+            )
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        lines += ["  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)).rstrip()
-                  for r in rows]
+        lines += [
+            "  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=False)).rstrip() for r in rows
+        ]
         for t in self.f_tests:
             if t["F"] is None:
                 lines.append(f"  F test {t['simple']} vs {t['complex']}: not computed ({t.get('why', '')})")
                 continue
             verdict = "prefer" + (f" {t['complex']}" if t["p_value"] < 0.05 else f" {t['simple']}")
-            lines.append(f"  F test {t['simple']} ({t['nesting']}) vs {t['complex']}: F({t['df'][0]}, "
-                         f"{t['df'][1]}) = {_fmt(t['F'])}, p = {_fmt(t['p_value'])} -> {verdict}")
+            lines.append(
+                f"  F test {t['simple']} ({t['nesting']}) vs {t['complex']}: F({t['df'][0]}, "
+                f"{t['df'][1]}) = {_fmt(t['F'])}, p = {_fmt(t['p_value'])} -> {verdict}"
+            )
         for c in self.candidates:
             for r in c.reasons:
                 lines.append(f"  {c.law} not ranked: {r}")
@@ -127,23 +126,38 @@ def _fmt(x) -> str:
 
 
 def _reality(fit) -> list[str]:
+    """Why a fit cannot be ranked, from its status and its warnings' codes (never their text)."""
     reasons = []
-    if not fit.success:
+    if fit.status == "failed":
         reasons.append(f"the fit did not converge ({fit.message})")
-    if fit.covariance is None and fit.covariance_names:
+    elif fit.status in ("not_identifiable", "not_bounded"):
+        reasons.append(f"{fit.status.replace('_', ' ')}: {fit.status_reason}")
+    if fit.covariance is None and fit.covariance_names and fit.status != "not_identifiable":
         reasons.append("singular covariance: the data do not determine every parameter")
-    reasons += [w for w in fit.warnings if "sits at its" in w]
+    reasons += [str(w) for w in fit.warnings if warning_code(w) == "at_bound"]
     return reasons
 
 
-def select_model(data, laws: Sequence[str], *, x: str | None = None, y: str | None = None,
-                 inhibitor: str | None = None, enzyme: str | None = None,
-                 columns: Mapping[str, str] | None = None, weights: str = "none",
-                 init: Mapping[str, float | str] | None = None, fix: Mapping[str, float | str] | None = None,
-                 input_units: Mapping[str, str] | None = None) -> Selection:
+def select_model(
+    data,
+    laws: Sequence[str],
+    *,
+    x: str | None = None,
+    y: str | None = None,
+    inhibitor: str | None = None,
+    enzyme: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    weights: str = "none",
+    init: Mapping[str, float | str] | None = None,
+    fix: Mapping[str, float | str] | None = None,
+    input_units: Mapping[str, str] | None = None,
+    conditions: Mapping[str, float] | None = None,
+    pool: bool = False,
+) -> Selection:
     """Fit each law to the same data and rank them.
 
-    ``init`` and ``fix`` entries are given to each law that has such a parameter.
+    ``init`` and ``fix`` entries are given to each law that has such a parameter; ``conditions``
+    and ``pool`` are as for :func:`mgkinetics.fit`.
 
     Examples
     --------
@@ -164,8 +178,21 @@ def select_model(data, laws: Sequence[str], *, x: str | None = None, y: str | No
         mine = {k: v for k, v in (init or {}).items() if k in law.param_names}
         held = {k: v for k, v in (fix or {}).items() if k in law.param_names}
         try:
-            res = fit_law(data, law, x=x, y=y, inhibitor=inhibitor, enzyme=enzyme, columns=columns,
-                          weights=weights, init=mine, fix=held, input_units=input_units)
+            res = fit_law(
+                data,
+                law,
+                x=x,
+                y=y,
+                inhibitor=inhibitor,
+                enzyme=enzyme,
+                columns=columns,
+                weights=weights,
+                init=mine,
+                fix=held,
+                input_units=input_units,
+                conditions=conditions,
+                pool=pool,
+            )
         except MgKineticsError as exc:
             cands.append(Candidate(law.name, None, math.nan, False, (f"could not be fitted: {exc}",)))
             continue
@@ -191,8 +218,11 @@ def select_model(data, laws: Sequence[str], *, x: str | None = None, y: str | No
             if not (a.ranked and b.ranked):
                 t.update(F=None, p_value=None, df=None, why="a fit failed its reality checks")
             else:
-                t.update(f_test(a.fit.statistics.rss, a.fit.statistics.dof, b.fit.statistics.rss,
-                                b.fit.statistics.dof))
+                t.update(
+                    f_test(
+                        a.fit.statistics.rss, a.fit.statistics.dof, b.fit.statistics.rss, b.fit.statistics.dof
+                    )
+                )
             tests.append(t)
     return Selection(tuple(out), tuple(tests))
 

@@ -1,0 +1,197 @@
+"""Stacked weighted residuals of one or several data sets, and their accurate Jacobian.
+
+Used by :mod:`mgkinetics.fitting.engine`. ``theta`` is in solver coordinates: each varied key's
+value divided by a power-of-two factor (1 for parameters of ordinary size, 2**k for one far from
+unit size), so the product is exact. The Jacobian is by complex steps for the parameters the law
+is complex-analytic in (checked against a Richardson-extrapolated central difference at the first
+call of a solve), broadcast in one law call per data set where the law allows, and by Richardson
+central differences for the others (a Kd that goes through the real-valued speciation solver).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from mgkinetics.fitting.numerics import richardson_jacobian
+
+__all__ = ["Stacked", "BIG"]
+
+BIG = 1e100  # residual given to non-finite model values: huge, yet its square stays finite
+_FAR = 30  # a parameter beyond 2**±30 is solved as value / 2**k (exact in floating point)
+
+
+def _power_of_two(value: float, typical: float) -> float:
+    """1, or the power of two nearest a parameter's size when that is beyond 2**±30."""
+    size = abs(value) if value != 0 and math.isfinite(value) else abs(typical)
+    if not size > 0 or not math.isfinite(size):
+        return 1.0
+    k = round(math.log2(size))
+    return 2.0**k if abs(k) > _FAR else 1.0
+
+
+def _frozen(values) -> np.ndarray:
+    """A read-only copy: the inputs cannot change during a solve (so laws may cache on them)."""
+    arr = np.array(values, dtype=float)
+    arr.setflags(write=False)
+    return arr
+
+
+class Stacked:
+    """Weighted residuals of every data set stacked, as functions of the varied keys.
+
+    ``theta`` is in solver coordinates: each varied key's value divided by its power-of-two
+    ``factor`` (1 for parameters of ordinary size), so the product is exact.
+    """
+
+    def __init__(self, problems, layout) -> None:
+        """``layout``: an :class:`mgkinetics.fitting.engine.Layout`."""
+        self.problems = list(problems)
+        self.layout = layout
+        self.varying = list(layout.varying)
+        self.factor = np.array(
+            [_power_of_two(layout.starts[k], layout.typical.get(k, 1.0)) for k in self.varying], dtype=float
+        )
+        self.calls = [
+            (p.law, [_frozen(p.inputs[n]) for n in p.law.input_names], list(keys.items()), p.rate, p.weights)
+            for p, keys in zip(self.problems, layout.keys, strict=True)
+        ]
+        rms = math.sqrt(float(np.mean(np.concatenate([p.weights * p.rate for p in problems]) ** 2)))
+        self.scale = rms if math.isfinite(rms) and rms > 0 else 1.0
+        self.safe: np.ndarray | None = None  # parameters with complex-step derivatives (first call)
+        self.vector: bool | None = None  # whether the law broadcasts parameter columns
+
+    def values(self, theta) -> dict[str, float]:
+        values = dict(self.layout.starts)
+        external = np.asarray(theta, dtype=float) * self.factor
+        values.update(zip(self.varying, (float(t) for t in external), strict=True))
+        return values
+
+    def raw(self, theta) -> np.ndarray:
+        """``w·(f − y)`` over all sets, unscaled; non-finite model values give ``BIG``."""
+        values = self.values(theta)
+        parts = []
+        for law, args, keys, rate, weights in self.calls:
+            model = np.asarray(law.func(*args, **{name: values[key] for name, key in keys}), dtype=float)
+            parts.append(weights * (model - rate))
+        out = np.concatenate(parts) if parts else np.zeros(0)
+        return np.where(np.isfinite(out), out, BIG)
+
+    def scaled(self, theta) -> np.ndarray:
+        return self.raw(theta) / self.scale
+
+    def _typical(self) -> np.ndarray:
+        return np.array([self.layout.typical.get(k, 1.0) for k in self.varying]) / self.factor
+
+    def _steps(self, theta: np.ndarray) -> np.ndarray:
+        typical = self._typical()
+        return 1e-20 * np.where(theta != 0, np.abs(theta), np.where(typical != 0, np.abs(typical), 1.0))
+
+    def _trial_values(self, theta: np.ndarray) -> dict:
+        values = dict(self.layout.starts)
+        values.update(zip(self.varying, (float(v) for v in theta * self.factor), strict=True))
+        return values
+
+    def _complex_columns(self, theta: np.ndarray, idx: list[int]) -> np.ndarray:
+        """One law call per data set: each parameter in ``idx`` a column of complex trial values
+        (the j-th with its own imaginary step), the law broadcasting them to a (len(idx), n) block."""
+        h = self._steps(theta)[idx]
+        base = self._trial_values(theta)
+        trial = np.tile(np.array([base[self.varying[j]] for j in idx], dtype=complex), (len(idx), 1))
+        trial[np.diag_indices(len(idx))] += 1j * h * self.factor[idx]
+        column = {self.varying[j]: trial[:, i : i + 1] for i, j in enumerate(idx)}
+        blocks = []
+        for law, args, keys, _rate, weights in self.calls:
+            if not any(key in column for _, key in keys):  # this set does not depend on them
+                blocks.append(np.zeros((weights.size, len(idx))))
+                continue
+            model = np.asarray(law.func(*args, **{name: column.get(key, base[key]) for name, key in keys}))
+            if not np.iscomplexobj(model) or model.shape != (len(idx), weights.size):
+                raise ValueError("the law does not broadcast parameter columns")
+            blocks.append((weights * model.imag).T / h)
+        return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+
+    def _complex_loop(self, theta: np.ndarray, idx: list[int]) -> np.ndarray:
+        """The same, one law call per parameter and data set (laws that do not broadcast)."""
+        h = self._steps(theta)
+        base = self._trial_values(theta)
+        cols = []
+        for j in idx:
+            values = dict(base)
+            values[self.varying[j]] = base[self.varying[j]] + 1j * h[j] * self.factor[j]
+            parts = []
+            for law, args, keys, _rate, weights in self.calls:
+                if all(key != self.varying[j] for _, key in keys):  # this set does not depend on it
+                    parts.append(np.zeros(weights.size))
+                    continue
+                model = np.asarray(law.func(*args, **{name: values[key] for name, key in keys}))
+                if not np.iscomplexobj(model):
+                    raise TypeError("the law drops the imaginary part")
+                parts.append(weights * model.imag / h[j])
+            cols.append(np.concatenate(parts) if len(parts) > 1 else parts[0])
+        return np.column_stack(cols)
+
+    def _complex_step(self, theta: np.ndarray, idx: list[int]) -> np.ndarray | None:
+        """``∂(w·(f − y))/∂θ_idx`` by complex steps (exact to rounding), or None when the law is not
+        complex-analytic in them (it drops the imaginary part, or fails)."""
+        import warnings
+
+        ways = ([self._complex_columns] if self.vector is not False else []) + [self._complex_loop]
+        for way in ways:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", np.exceptions.ComplexWarning)
+                    jac = way(theta, idx)
+                    if way == self._complex_columns and self.vector is None:  # check broadcasting once
+                        self.vector = bool(
+                            np.allclose(jac, self._complex_loop(theta, idx), rtol=1e-12, atol=0)
+                        )
+            except (TypeError, ValueError, IndexError, ArithmeticError, np.exceptions.ComplexWarning):
+                if way == self._complex_columns:
+                    self.vector = False
+                continue
+            if way == self._complex_columns and not self.vector:
+                continue
+            return jac if np.all(np.isfinite(jac)) else None
+        return None
+
+    def _richardson(self, theta: np.ndarray, idx: list[int]) -> np.ndarray:
+        def sub(part):
+            full = theta.copy()
+            full[idx] = part
+            return self.raw(full)
+
+        return richardson_jacobian(sub, theta[idx], typical=self._typical()[idx])
+
+    def _accurate(self, theta: np.ndarray) -> np.ndarray:
+        """Complex steps for the parameters the law is complex-analytic in (checked against the
+        Richardson Jacobian at the first call of a solve), Richardson for the others (a Kd that
+        goes through the real-valued speciation solver, say)."""
+        k = theta.size
+        if self.safe is None:
+            rich = richardson_jacobian(self.raw, theta, typical=self._typical())
+            top = np.max(np.abs(rich), axis=0) if rich.size else np.zeros(0)
+            self.safe = np.zeros(k, dtype=bool)
+            for j in range(k):
+                cs = self._complex_step(theta, [j])
+                self.safe[j] = cs is not None and bool(
+                    np.all(np.abs(cs[:, 0] - rich[:, j]) <= 1e-6 * (top[j] or 1.0))
+                )
+            return rich
+        jac = np.empty((sum(c[3].size for c in self.calls), k))
+        safe = [j for j in range(k) if self.safe[j]]
+        rest = [j for j in range(k) if not self.safe[j]]
+        cs = self._complex_step(theta, safe) if safe else None
+        if safe and cs is None:
+            rest, safe = list(range(k)), []
+        if safe:
+            jac[:, safe] = cs
+        if rest:
+            jac[:, rest] = self._richardson(theta, rest)
+        return jac
+
+    def jacobian(self, theta, *, scaled: bool = True) -> np.ndarray:
+        """The accurate Jacobian of the (scaled) residuals in solver coordinates."""
+        jac = self._accurate(np.asarray(theta, dtype=float))
+        return jac / self.scale if scaled else jac

@@ -1,0 +1,199 @@
+"""The status of a fit and its coded warnings, from the estimates and their covariance.
+
+One vocabulary (:data:`mgkinetics.errors.STATUSES`) for single fits, global fits and what is built
+on them, decided in this order (the first that applies wins; every one found is in the warnings):
+
+1. ``failed``: the solver did not converge;
+2. ``not_identifiable`` with a zero-width covariance (a standard error of exactly 0: RSS = 0);
+3. ``not_bounded``: a saturation constant (``km*``, ``k_half``) beyond 10× the highest
+   concentration of its input and not determined (relative SE > 50 %, singular covariance or a
+   correlation beyond ±0.999): the data lie on the initial slope, only Vmax/KM is determined;
+4. ``not_identifiable``: a singular covariance, or two parameters correlated beyond ±0.9999;
+5. ``at_bound``: a parameter at a declared bound (which one and which bound in the reason);
+6. ``converged``.
+
+``success`` is ``status in ("converged", "at_bound")``: the solver found the optimum within the
+bounds, and only the statuses after it say the data do not determine the answer.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from mgkinetics.errors import FitWarning
+from mgkinetics.fitting.numerics import correlation
+
+__all__ = ["SUCCESS", "parameter_warnings", "saturation_constants", "decide", "is_saturation_constant"]
+
+#: Statuses reported as ``success=True``.
+SUCCESS = ("converged", "at_bound")
+_RUNAWAY = 10.0  # a saturation constant beyond this multiple of the highest concentration may run away
+
+
+def is_saturation_constant(spec, input_names) -> bool:
+    """KM-like: named ``km…`` or ``k_half`` and in the unit of one of the law's inputs."""
+    return spec.unit in input_names and (spec.name.startswith("km") or spec.name == "k_half")
+
+
+def saturation_constants(problem, mapping: Mapping[str, str]) -> dict[str, float]:
+    """key -> highest concentration of its input, for the KM-like parameters of one data set."""
+    law = problem.law
+    out = {}
+    for spec in law.params:
+        if is_saturation_constant(spec, law.input_names) and problem.n:
+            out[mapping[spec.name]] = float(np.nanmax(problem.inputs[spec.unit]))
+    return out
+
+
+def _bound_warnings(estimates, varying, specs, starts) -> list[FitWarning]:
+    out = []
+    for key in varying:
+        est, spec = estimates[key], specs[key]
+        for bound, side in ((spec.min, "lower"), (spec.max, "upper")):
+            scale = max(abs(est.value), abs(bound), abs(starts.get(key, 0.0)))
+            if np.isfinite(bound) and abs(est.value - bound) <= 1e-6 * scale:
+                out.append(
+                    FitWarning(
+                        "at_bound",
+                        f"{key} = {est.value:.6g} {est.unit} sits at its {side} bound ({bound:g}); its "
+                        "estimate and error are not reliable",
+                        parameter=key,
+                        bound=side,
+                    )
+                )
+    return out
+
+
+def parameter_warnings(
+    estimates: Mapping,
+    varying: Sequence[str],
+    cov,
+    specs: Mapping,
+    starts: Mapping[str, float],
+    tops: Mapping[str, float],
+) -> list[FitWarning]:
+    """Coded warnings about the parameters: singular or zero-width covariance, bounds, KM beyond
+    the data, relative SE > 100 %, correlations beyond ±0.999."""
+    out: list[FitWarning] = []
+    if varying and cov is None:
+        out.append(
+            FitWarning(
+                "singular_covariance",
+                "standard errors could not be estimated: the parameters "
+                "are not all determined by these data (singular covariance)",
+            )
+        )
+    zero = [k for k in varying if estimates[k].stderr == 0]
+    if zero:
+        out.append(
+            FitWarning(
+                "zero_width",
+                f"the standard error of {', '.join(zero)} is exactly 0 (RSS = 0): "
+                "these data cannot give an uncertainty",
+                parameters=tuple(zero),
+            )
+        )
+    out += _bound_warnings(estimates, varying, specs, starts)
+    for key, top in tops.items():
+        est = estimates[key]
+        if key in varying and specs[key].name in ("km", "k_half") and est.value > 2 * top:
+            out.append(
+                FitWarning(
+                    "beyond_data",
+                    f"{key} = {est.value:.4g} {est.unit} is beyond twice the highest {specs[key].unit} "
+                    f"({top:.4g} {est.unit}): it is poorly determined; measure at higher concentrations",
+                    parameter=key,
+                )
+            )
+    for key in varying:
+        e = estimates[key]
+        if e.stderr is not None and e.value != 0 and e.stderr / abs(e.value) > 1.0:
+            out.append(
+                FitWarning(
+                    "poorly_determined",
+                    f"{key} is not determined by these data (relative standard error "
+                    f"{100 * e.stderr / abs(e.value):.0f} %); fix it or add data that constrain it",
+                    parameter=key,
+                )
+            )
+    out += _correlation_warnings(varying, cov, 0.999)
+    return out
+
+
+def _correlation_warnings(varying, cov, limit: float) -> list[FitWarning]:
+    if cov is None or len(varying) < 2:
+        return []
+    corr = correlation(cov)
+    out = []
+    for i in range(len(varying)):
+        for j in range(i + 1, len(varying)):
+            if np.isfinite(corr[i, j]) and abs(corr[i, j]) > limit:
+                out.append(
+                    FitWarning(
+                        "correlated",
+                        f"{varying[i]} and {varying[j]} are correlated {corr[i, j]:+.4f}: these data "
+                        "determine only a combination of them",
+                        parameters=(varying[i], varying[j]),
+                        correlation=float(corr[i, j]),
+                    )
+                )
+    return out
+
+
+def _runaway(estimates, varying, cov, tops) -> list[str]:
+    """Saturation constants that run away: beyond 10× the data and not determined."""
+    out = []
+    corr = correlation(cov) if cov is not None else None
+    for key, top in tops.items():
+        if key not in varying or not estimates[key].value > _RUNAWAY * top:
+            continue
+        e = estimates[key]
+        loose = e.stderr is None or (e.value != 0 and e.stderr / abs(e.value) > 0.5)
+        i = list(varying).index(key)
+        tied = corr is not None and np.nanmax(np.abs(np.delete(corr[i], i)), initial=0.0) > 0.999
+        if loose or tied:
+            out.append(key)
+    return out
+
+
+def decide(
+    estimates: Mapping,
+    varying: Sequence[str],
+    cov,
+    warnings: Sequence[FitWarning],
+    tops: Mapping[str, float],
+    *,
+    success: bool,
+    message: str,
+) -> tuple[str, str, list[str]]:
+    """``(status, reason, runaway keys)``; see the module docstring for the order."""
+    by_code: dict[str, list[FitWarning]] = {}
+    for w in warnings:
+        by_code.setdefault(getattr(w, "code", ""), []).append(w)
+    runaway = _runaway(estimates, varying, cov, tops)
+    if not success or not all(math.isfinite(e.value) for e in estimates.values()):
+        return "failed", f"the fit did not converge: {message}", runaway
+    if "zero_width" in by_code:
+        return "not_identifiable", str(by_code["zero_width"][0]), runaway
+    if runaway:
+        names = ", ".join(runaway)
+        return (
+            "not_bounded",
+            (
+                f"{names} runs beyond {_RUNAWAY:g}× the highest concentration and is not bounded by these "
+                "data (KM → ∞): only the initial slope (the ratio to it) is determined; measure at higher "
+                "concentrations"
+            ),
+            runaway,
+        )
+    if "singular_covariance" in by_code:
+        return "not_identifiable", str(by_code["singular_covariance"][0]), runaway
+    strong = _correlation_warnings(list(varying), cov, 0.9999)
+    if strong:
+        return "not_identifiable", str(strong[0]), runaway
+    if "at_bound" in by_code:
+        return "at_bound", "; ".join(str(w) for w in by_code["at_bound"]), runaway
+    return "converged", "converged to an interior optimum with finite standard errors", runaway
