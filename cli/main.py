@@ -12,7 +12,7 @@ import importlib
 
 import click
 
-__all__ = ["cli", "UserError"]
+__all__ = ["cli", "UserError", "InternalError"]
 
 #: command name -> "module:attribute" inside mgkinetics_cli
 COMMANDS = {
@@ -36,6 +36,19 @@ class UserError(click.ClickException):
     """A problem with the user's input: printed as ``Error: ...``, exit code 2."""
 
     exit_code = 2
+
+
+class InternalError(click.ClickException):
+    """A bug (an exception that is not a MgKineticsError): one line, exit code 3, no traceback
+    unless ``--debug``."""
+
+    exit_code = 3
+
+    def __init__(self, exc: BaseException):
+        super().__init__(
+            f"internal error ({type(exc).__name__}: {exc}); this is a bug in mgkinetics, not in "
+            "your input: please report it with the command and file (run with --debug for the traceback)"
+        )
 
 
 class LazyGroup(click.Group):
@@ -62,15 +75,17 @@ class LazyGroup(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except click.ClickException:
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:
             from mgkinetics.errors import MgKineticsError
 
             debug = (ctx.obj or {}).get("debug", False)
-            if isinstance(exc, MgKineticsError) and not debug:
+            if debug:
+                raise
+            if isinstance(exc, MgKineticsError):
                 raise UserError(str(exc)) from None
-            raise
+            raise InternalError(exc) from None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -199,7 +199,7 @@ def interval_options(*, what: str, min_bootstrap: int):
                      show_default=True, help="Bootstrap resamples (with --ci bootstrap)."),
         click.option("--bootstrap-kind", type=click.Choice(["case", "residual"]), default="case",
                      show_default=True, help="Resample rows (case) or residuals."),
-        click.option("--seed", type=int, default=None,
+        click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None,
                      help="Random seed: the same seed gives the same intervals."),
     ]
 

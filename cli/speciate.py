@@ -151,6 +151,22 @@ def _table(path, kw, out):
     _write(merged.to_csv(index=False, float_format="%.6g", lineterminator="\n"), out)
 
 
+def _check_options(kw: dict) -> None:
+    """--ph/--temperature/--ionic-strength out of range: one usage error naming every bad option."""
+    import math
+
+    from mgkinetics.speciation.constants import I_RANGE_M, PH_RANGE, T_RANGE_C
+
+    checks = (("ph", "--ph", "pH", PH_RANGE, ""), ("temperature_C", "--temperature", "temperature", T_RANGE_C,
+              " °C (liquid water)"), ("ionic_strength_M", "--ionic-strength", "ionic strength", I_RANGE_M,
+              " M (the Debye–Hückel correction holds to 0.5 M)"))
+    bad = [f"{opt} {kw[name]:g}: {label} must be within {lo:g}–{hi:g}{why}"
+           for name, opt, label, (lo, hi), why in checks
+           if not (math.isfinite(kw[name]) and lo <= kw[name] <= hi)]
+    if bad:
+        raise click.UsageError("; ".join(bad))
+
+
 @click.command("speciate")
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--total", "totals", multiple=True, metavar="NAME=QTY",
@@ -189,6 +205,7 @@ def speciate(file, totals, free, ph, temperature_C, ionic_strength_M, kds, inclu
         raise click.UsageError("--plot draws a mixture given by --total (not a FILE or --free)")
     kw = dict(ph=ph, temperature_C=temperature_C, ionic_strength_M=ionic_strength_M,
               kd_mM=_pairs(kds, "--kd") or None, include=tuple(include))
+    _check_options(kw)
     if constants_file:
         from mgkinetics.speciation.constants import load_table
 

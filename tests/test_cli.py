@@ -319,3 +319,93 @@ def test_enzyme_for_a_law_without_enzyme_is_an_error_not_ignored(write_csv):
     res = run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--enzyme", "2nM")
     assert res.exit_code == 2
     assert "has no input 'enzyme'" in res.stderr and "michaelis_menten_kcat" in res.stderr
+
+
+# ---------------------------------------------------------------- issue 12: no traceback from any input
+
+
+def test_all_zero_rates_with_a_kcat_law_do_not_crash(write_csv):
+    # A dead mutant: kcat/KM once divided by zero (ZeroDivisionError in the derived quantity).
+    path = write_csv("s_mM,enzyme_nM,rate_uM_per_s\n1,2,0\n2,2,0\n4,2,0\n8,2,0\n")
+    res = run("fit", path, "--law", "michaelis_menten_kcat", "--format", "json")
+    assert res.exit_code in (0, 2) and "Traceback" not in res.output, res.output
+    if res.exit_code == 0:  # the fit itself is the fitting helpers' to judge; no crash here
+        (fit,) = json.loads(res.stdout)["fits"]
+        assert fit["parameters"]["kcat"]["value"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_negative_seed_is_a_usage_error(write_csv):
+    res = run("fit", write_csv(MM_CSV), "--law", "michaelis_menten", "--ci", "bootstrap", "--seed", "-1")
+    assert res.exit_code == 2 and "--seed" in res.stderr and "Traceback" not in res.output
+
+
+def test_unreachable_dask_scheduler_is_an_error(write_csv, monkeypatch):
+    pytest.importorskip("dask.distributed")
+    import mgkinetics.batch.distributed as dist
+
+    monkeypatch.setattr(dist, "SCHEDULER_TIMEOUT_S", 1)
+    text = "curve,s_mM,rate_uM_per_s\n" + "".join(
+        f"{c},{s},{float(10 * s / (2 + s))!r}\n" for c in "ab" for s in S
+    )
+    res = run(
+        "batch",
+        write_csv(text),
+        "--law",
+        "michaelis_menten",
+        "--curve",
+        "curve",
+        "--engine",
+        "dask",
+        "--scheduler",
+        "tcp://127.0.0.1:9",
+    )
+    assert_user_error(res, "cannot reach the dask scheduler", "tcp://127.0.0.1:9")
+
+
+def test_dataframe_with_duplicate_labels_is_a_data_format_error():
+    import pandas as pd
+
+    import mgkinetics as mgk
+
+    df = pd.DataFrame([[1, 2, 1], [2, 3, 2], [4, 4, 4]], columns=["s_mM", "rate_uM_per_s", "s_mM"])
+    with pytest.raises(mgk.errors.DataFormatError, match="appears twice"):
+        mgk.fit(df, "michaelis_menten")
+
+
+def test_batch_lists_every_excluded_row_with_line_and_reason(write_csv):
+    text = "curve,s_mM,rate_uM_per_s\n" + "".join(
+        f"{c},{s},{float(10 * s / (2 + s))!r}\n" for c in "ab" for s in S
+    )
+    text += "a,,3\n,4,2\nb,8,\n"  # lines 14, 15, 16
+    res = run("batch", write_csv(text), "--law", "michaelis_menten", "--curve", "curve")
+    assert res.exit_code == 0, res.output
+    listed = [ln.strip() for ln in res.stderr.splitlines() if ln.strip().startswith("excluded: line ")]
+    assert sorted(listed) == [  # every excluded row (the report helper's listing), any order
+        "excluded: line 14 (curve 'a'): empty 's_mM'",
+        "excluded: line 15 (curve ''): group column 'curve' is empty",
+        "excluded: line 16 (curve 'b'): empty 'rate_uM_per_s'",
+    ]
+
+
+def test_a_bug_is_one_line_with_exit_code_3_not_a_traceback(write_csv, monkeypatch):
+    from mgkinetics.fitting import single
+
+    def bug(*a, **k):
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(single, "fit", bug)
+    res = run("fit", write_csv(MM_CSV), "--law", "michaelis_menten")
+    assert res.exit_code == 3 and "Traceback" not in res.output
+    assert res.stderr.startswith("Error: internal error (ZeroDivisionError") and "--debug" in res.stderr
+
+
+def test_compare_with_a_reference_value_of_zero_does_not_crash(write_csv):
+    # Found by fuzzing: one huge negative rate drove the reference vmax to ~0 and the ratio
+    # variant/reference divided by zero (ZeroDivisionError in stats.compare.ratio).
+    text = (
+        "variant,s_mM,rate_uM_per_s\nwt,0.25,-454248\nwt,0.5,2\nwt,1,3.33333\nwt,2,5\nwt,4,6.66667\n"
+        "wt,8,8\nwt,16,8.88889\nwt,32,9.41176\nmut,0.25,0.444444\nmut,0.5,0.8\nmut,1,1.33333\nmut,2,2\n"
+        "mut,4,2.66667\nmut,8,3.2\nmut,16,3.55556\nmut,32,3.76471\n"
+    )
+    res = run("compare", write_csv(text), "--law", "michaelis_menten", "--shared", "km")
+    assert res.exit_code in (0, 2) and "Traceback" not in res.output and "internal error" not in res.output

@@ -22,6 +22,54 @@ def test_runs_test_exact_probabilities():
     assert alt["runs"] == 8 and alt["p_value"] == pytest.approx(1.0)
 
 
+def _signs(n_pos: int, n_neg: int, runs: int) -> np.ndarray:
+    """A sign sequence with exactly ``runs`` runs (alternating blocks, the rest in the last two)."""
+    blocks_pos, blocks_neg = (runs + 1) // 2, runs // 2
+    pos = [1] * (blocks_pos - 1) + [n_pos - blocks_pos + 1]
+    neg = [1] * (blocks_neg - 1) + [n_neg - blocks_neg + 1]
+    out = []
+    for i in range(runs):
+        out += [1.0] * pos[i // 2] if i % 2 == 0 else [-1.0] * neg[i // 2]
+    return np.array(out)
+
+
+def test_runs_log_space_sum_equals_the_integer_sum():
+    from mgkinetics.stats.diagnostics import _runs_exact_p, _runs_log_exact_p
+
+    # Same exact formula, two arithmetics: integer (math.comb) vs log-gamma; agreement to 1e-11.
+    for n1, n2 in [(1, 49), (7, 43), (25, 25), (30, 70), (150, 150)]:
+        for runs in range(2, 2 * min(n1, n2) + 2, 3):
+            assert _runs_log_exact_p(runs, n1, n2) == pytest.approx(_runs_exact_p(runs, n1, n2), abs=1e-11)
+
+
+def test_runs_normal_approximation_agrees_with_the_exact_sum_at_the_switch():
+    from mgkinetics.stats.diagnostics import RUNS_NORMAL_MIN_MINORITY as m
+    from mgkinetics.stats.diagnostics import _runs_log_exact_p, _runs_normal_p
+
+    # Just above the switch, balanced and 1:9 skewed samples, from the lower tail to the top:
+    # the approximation is within 0.006 of the exact p (the bound the module documents).
+    for n1, n2 in [(m + 1, m + 1), (m + 1, 9 * m)]:
+        for runs in np.linspace(2, 2 * (m + 1), 60).astype(int):
+            exact = _runs_log_exact_p(int(runs), n1, n2)
+            assert abs(_runs_normal_p(int(runs), n1, n2) - exact) < 0.006
+
+
+def test_runs_test_switches_method_and_stays_fast():
+    import time
+
+    small = runs_test(_signs(20, 20, 10))
+    assert small["method"] == "exact" and small["runs"] == 10
+    mid = runs_test(_signs(500, 20_000, 200))
+    assert mid["method"] == "exact" and mid["runs"] == 200
+    rng = np.random.default_rng(1)
+    big = rng.normal(size=1_000_000)
+    t0 = time.perf_counter()
+    out = runs_test(big)
+    elapsed = time.perf_counter() - t0
+    assert out["method"] == "normal approximation" and 0.01 < out["p_value"] < 0.99
+    assert elapsed < 2.0  # 10^4 residuals took 12.8 s with exact big-integer sums
+
+
 def test_replicates_test_detects_wrong_model():
     # Hill-shaped data (n = 2.5) fitted with Michaelis-Menten: the curve misses the replicate means.
     v = 10 * S3**2.5 / (2**2.5 + S3**2.5) * (1 + JITTER)
@@ -74,10 +122,12 @@ def test_replicate_weighting_uses_level_sd():
     v = 10 * S3 / (2 + S3) * (1 + JITTER)
     (prob,), _, _ = build_problems({"s_mM": S3, "rate_uM_per_s": v}, "michaelis_menten", weights="replicates")
     assert prob.weights[0] == pytest.approx(1 / np.std(v[:3], ddof=1), rel=1e-12)
-    (pooled,), _, _ = build_problems({"s_mM": S3, "rate_uM_per_s": v}, "michaelis_menten",
-                                     weights="replicates:pooled")
+    (pooled,), _, _ = build_problems(
+        {"s_mM": S3, "rate_uM_per_s": v}, "michaelis_menten", weights="replicates:pooled"
+    )
     assert pooled.weights[0] == pytest.approx(1 / np.mean(v[:3]), rel=1e-12)
     # unreplicated level: excluded with a reason
-    (single,), _, _ = build_problems({"s_mM": np.r_[S3, 50.0], "rate_uM_per_s": np.r_[v, 9.6]},
-                                     "michaelis_menten", weights="replicates")
+    (single,), _, _ = build_problems(
+        {"s_mM": np.r_[S3, 50.0], "rate_uM_per_s": np.r_[v, 9.6]}, "michaelis_menten", weights="replicates"
+    )
     assert single.excluded and "replicate" in single.excluded[0].reason

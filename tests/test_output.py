@@ -215,3 +215,14 @@ def test_datasets_export_is_atomic_and_checked(tmp_path):
     (tmp_path / "file").write_text("")
     res = run("datasets", "export", "ak_mgatp_saturation", "--out", tmp_path / "file")
     assert res.exit_code == 2 and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("sidecar", ["data.meta.json", "data.json"])
+def test_metadata_sidecar_of_an_input_is_never_an_output(tmp_path, sidecar):
+    data = tmp_path / "data.csv"
+    data.write_text(MM_CSV, encoding="utf-8")
+    meta = tmp_path / sidecar
+    meta.write_text("{}", encoding="utf-8")
+    res = run("fit", data, "--law", "michaelis_menten", "--format", "json", "--out", meta)
+    assert res.exit_code == 2 and "is the input" in res.stderr
+    assert meta.read_text(encoding="utf-8") == "{}"

@@ -88,7 +88,29 @@ def test_library_errors_propagate():
     r = run("--total", "Mg=2mM", "--total", "ATPP=1mM")
     assert isinstance(r.exception, SpeciationError) and "did you mean" in str(r.exception)
     r = run("--total", "Mg=2mM", "--total", "ATP=1mM", "--ionic-strength", "0.9")
-    assert isinstance(r.exception, SpeciationError) and "Debye" in str(r.exception)
+    assert r.exit_code == 2 and "--ionic-strength 0.9" in r.output and "Debye" in r.output
+
+
+def test_every_bad_condition_option_is_named_at_once():
+    r = run("--total", "Mg=2mM", "--total", "ATP=1mM", "--ph", "13", "--temperature", "-5")
+    assert r.exit_code == 2
+    assert "--ph 13: pH must be within 2–12" in r.output and "--temperature -5" in r.output
+
+
+def test_condition_errors_name_line_and_column_all_at_once(tmp_path):
+    f = tmp_path / "conditions.csv"
+    f.write_text(
+        "atp_total_mM,mg_total_mM,ph,temperature_C,ionic_strength_M\n"
+        "1,2,7.5,25,0.1\n"  # line 2: fine
+        "1,2,13,25,0.1\n"  # line 3: pH too high
+        "1,2,,25,0.1\n"  # line 4: pH empty, so the --ph value (the data wing's rule)
+        "1,2,7,150,0.9\n"  # line 5: temperature and ionic strength out of range
+    )
+    r = run(str(f))
+    assert isinstance(r.exception, DataFormatError)
+    found = [(p.line, p.column) for p in r.exception.problems]
+    assert sorted(found) == [(3, "ph"), (5, "ionic_strength_M"), (5, "temperature_C")]
+    assert "13 is outside" in str(r.exception)
 
 
 @pytest.mark.parametrize("args, text", [

@@ -18,6 +18,7 @@ __all__ = [
     "LawError",
     "SpeciationError",
     "OutputError",
+    "SchedulerError",
     "MgKineticsWarning",
     "FitWarning",
     "WARNING_CODES",
@@ -106,6 +107,10 @@ class SpeciationError(MgKineticsError, ValueError):
 
 class OutputError(MgKineticsError, OSError):
     """An output path would overwrite an input, or cannot be written (missing or read-only folder)."""
+
+
+class SchedulerError(MgKineticsError, ConnectionError):
+    """A dask scheduler given by address cannot be reached."""
 
 
 class MgKineticsWarning(UserWarning):

@@ -16,11 +16,13 @@ from functools import partial
 import numpy as np
 
 from mgkinetics.batch.engine import Chunk, ChunkFit, fit_chunk
-from mgkinetics.errors import FitError
+from mgkinetics.errors import FitError, SchedulerError
 
-__all__ = ["run_chunks", "split_by_size"]
+__all__ = ["run_chunks", "split_by_size", "SCHEDULER_TIMEOUT_S"]
 
 TARGET_BYTES = 4 << 20  # about 4 MiB of arrays per task: big enough to amortise, small enough to spread
+#: Seconds to wait for a dask scheduler given by address before giving up with SchedulerError.
+SCHEDULER_TIMEOUT_S = 10
 
 
 def _client(scheduler):
@@ -43,9 +45,13 @@ def _client(scheduler):
         return scheduler, []
     if isinstance(scheduler, str) or hasattr(scheduler, "scheduler_address"):
         try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise FitError(f"cannot reach the dask scheduler {scheduler!r}: {exc}") from None
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_S)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            raise SchedulerError(
+                f"cannot reach the dask scheduler {scheduler!r} within {SCHEDULER_TIMEOUT_S} s "
+                f"({type(exc).__name__}: {exc}); check the address (tcp://HOST:PORT) or leave out "
+                "--scheduler for a local cluster"
+            ) from None
         return client, [client]
     raise FitError("scheduler must be an address, a dask Client or a cluster, "
                    f"not {type(scheduler).__name__}")

@@ -252,7 +252,18 @@ def numeric_column(ds, column: str) -> np.ndarray:
 def resolve_columns(ds, law, columns, rate, taken):
     """Every input's column or constant, and the rate column; all column problems at once."""
     resolved, problems = {}, []
+    unbound: set[str] = set()
+    if law.name.startswith("expr:"):  # exact name or unit-stripped stem only; never the response
+        from mgkinetics.laws.expression_columns import bind_columns
+
+        response = find_column(ds, rate) if rate is not None else None
+        bound, messages = bind_columns(law, ds.columns, given=columns, response=response)
+        problems += [Problem(1, None, m) for m in messages]
+        unbound = {n for n in law.input_names if n not in bound and n not in columns}
+        columns = {**bound, **columns}
     for spec in law.data_inputs:
+        if spec.name in unbound:
+            continue
         if spec.optional and columns.get(spec.name) is None:
             hits = [
                 c

@@ -45,6 +45,14 @@ def _same(a: Path, b: Path) -> bool:
         return False
 
 
+def _sidecars(path: Path) -> list[Path]:
+    """The metadata files a reader takes from beside ``path`` (``NAME.meta.json``, ``NAME.json``):
+    inputs too, so never outputs."""
+    if path.suffix.lower() not in (".csv", ".tsv", ".tab", ".txt"):
+        return []
+    return [path.with_suffix(".meta.json"), path.with_suffix(".json")]
+
+
 def _writable_folder(folder: Path, what: str) -> None:
     if not folder.exists():
         raise OutputError(f"{what}: folder '{folder}' does not exist; create it first or choose another path")
@@ -62,7 +70,8 @@ def check_outputs(inputs: Iterable[PathLike | None], outputs: Iterable[PathLike 
     Parameters
     ----------
     inputs : iterable of path
-        Every file (or folder) the command reads.
+        Every file (or folder) the command reads; the metadata sidecars beside a CSV
+        (``NAME.meta.json``, ``NAME.json``) count as inputs too.
     outputs : iterable of path
         Every file the command will write.
 
@@ -86,6 +95,7 @@ def check_outputs(inputs: Iterable[PathLike | None], outputs: Iterable[PathLike 
     refused: True
     """
     ins = [Path(p) for p in inputs if p is not None]
+    ins += [side for p in ins for side in _sidecars(p) if side.exists()]
     for out in (Path(p) for p in outputs if p is not None):
         for src in ins:
             if _same(out, src):

@@ -158,10 +158,28 @@ def _split_complex_name(name: str, metals: Iterable[str]) -> tuple[str, str, int
                           f"name it <metal><ligand>, e.g. 'CaEDTA'")
 
 
+def _numbers(value: Any, what: str) -> np.ndarray:
+    """``value`` as a float array, or a SpeciationError naming ``what`` (text, huge integers and
+    other non-numbers would otherwise raise ValueError, TypeError or OverflowError)."""
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise SpeciationError(f"{what} must be a number (or an array of numbers), got {value!r:.60}") \
+            from None
+
+
+def _check_numbers(ph: Any, temperature_C: Any, ionic_strength_M: Any,
+                   kd_mM: Mapping[str, Any] | None) -> None:
+    for what, value in (("pH", ph), ("temperature_C", temperature_C), ("ionic_strength_M", ionic_strength_M)):
+        _numbers(value, what)
+    for name, kd in (kd_mM or {}).items():
+        _numbers(kd, f"Kd of '{name}'")
+
+
 def _check_totals(totals_mM: Mapping[str, Any]) -> dict[str, np.ndarray]:
     out = {}
     for name, v in totals_mM.items():
-        a = np.asarray(v, dtype=float)
+        a = _numbers(v, f"total of '{name}'")
         if not np.all(np.isfinite(a)):
             raise SpeciationError(f"total of '{name}' is not finite")
         if np.any(a < 0):
@@ -261,6 +279,7 @@ def speciate(totals_mM: Mapping[str, Any], *, ph: Any = 7.5, temperature_C: Any 
     >>> round(float(r.complexes["MgATP"]), 3), round(float(r.free["Mg"]), 3)
     (0.94, 1.06)
     """
+    _check_numbers(ph, temperature_C, ionic_strength_M, kd_mM)
     check_conditions(ph, temperature_C, ionic_strength_M)
     totals = _check_totals(totals_mM)
     metals, ligands, chosen = _select_constants(

@@ -161,6 +161,8 @@ def ratio(
     var = (num_se / num) ** 2 + (den_se / den) ** 2 - 2 * cov / (num * den)
     se = math.sqrt(max(var, 0.0))
     q = stats.t.ppf(0.5 + level / 2, dof) if dof else stats.norm.ppf(0.5 + level / 2)
+    if q * se > 700:  # the interval overflows: the data do not bound the ratio (no CI reported)
+        return Ratio(name, value, se, None, None, level)
     return Ratio(name, value, se, value * math.exp(-q * se), value * math.exp(q * se), level)
 
 
@@ -198,10 +200,14 @@ def _ratios_and_ddg(
     rs = {}
     for table in ("parameters", "derived"):
         for name, e_ref in getattr(ref, table).items():
-            e_var = getattr(var, table)[name]
+            e_var = getattr(var, table).get(name)
+            if e_var is None:  # not reported for this variant (e.g. a ratio over KM = 0)
+                continue
             if e_ref.fixed and e_var.fixed:
                 continue
             ref_v = e_ref.to(e_var.unit) if e_ref.unit.dimension == e_var.unit.dimension else e_ref
+            if not (ref_v.value != 0 and math.isfinite(ref_v.value) and math.isfinite(e_var.value)):
+                continue  # no ratio to a reference value of 0 (e.g. KM = 0): undefined, not reported
             rs[name] = ratio(
                 e_var.value,
                 e_var.stderr,

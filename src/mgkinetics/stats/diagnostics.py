@@ -8,8 +8,9 @@
     (means about the curve); F = (SS_lof/df_lof)/(SS_pe/df_pe) (Draper & Smith 1998, §2.1;
     Prism's "replicates test"). A small p says the curve misses the replicate means.
 ``runs``
-    Wald–Wolfowitz runs test on the signs of the residuals ordered by the first input; the exact
-    one-sided p of so *few* runs (systematic deviation from the curve).
+    Wald–Wolfowitz runs test on the signs of the residuals ordered by the first input; the
+    one-sided p of so *few* runs (systematic deviation from the curve): exact while the rarer
+    sign occurs at most 3000 times, the normal approximation with continuity correction above.
 ``normality``
     Shapiro–Wilk (n ≥ 3) and D'Agostino–Pearson K² (n ≥ 20) on the weighted residuals.
 ``weighting``
@@ -33,14 +34,90 @@ import numpy as np
 
 from mgkinetics.fitting.results import Exclusion
 
-__all__ = ["diagnose", "runs_test", "lack_of_fit", "rout_outliers", "without_outliers", "ROUT_Q"]
+__all__ = [
+    "diagnose",
+    "runs_test",
+    "lack_of_fit",
+    "rout_outliers",
+    "without_outliers",
+    "ROUT_Q",
+    "RUNS_EXACT_MAX",
+    "RUNS_NORMAL_MIN_MINORITY",
+]
 
 #: False discovery rate of the ROUT-like rule (Prism's default Q = 1%).
 ROUT_Q = 0.01
 
 
+#: Up to this many nonzero residuals the runs test sums exact probabilities in integer arithmetic.
+RUNS_EXACT_MAX = 50
+#: Up to this many signs of the rarer kind it sums exact probabilities in log space (at most
+#: 2 x 3000 + 1 terms, vectorised); above it the normal approximation is used, whose error is then
+#: below 0.006 in p (checked in tests/test_diagnostics.py against the exact sum).
+RUNS_NORMAL_MIN_MINORITY = 3000
+
+
+def _runs_exact_p(runs: int, n1: int, n2: int) -> float:
+    """Exact P(R <= runs) for n1 positive and n2 negative signs (Wald & Wolfowitz 1940)."""
+    total = math.comb(n1 + n2, n1)
+    c = math.comb
+
+    def prob(r: int) -> float:
+        k, odd = divmod(r, 2)
+        if not odd:
+            return 2 * c(n1 - 1, k - 1) * c(n2 - 1, k - 1) / total if k >= 1 else 0.0
+        if k < 1:
+            return 0.0
+        return (c(n1 - 1, k - 1) * c(n2 - 1, k) + c(n1 - 1, k) * c(n2 - 1, k - 1)) / total
+
+    return float(min(1.0, sum(prob(r) for r in range(2, runs + 1))))
+
+
+def _log_comb(a, b) -> np.ndarray:
+    """log C(a, b) elementwise; -inf where the coefficient is zero (b < 0 or b > a)."""
+    from scipy.special import gammaln
+
+    a, b = np.broadcast_arrays(np.asarray(a, dtype=float), np.asarray(b, dtype=float))
+    out = np.full(a.shape, -np.inf)
+    ok = (b >= 0) & (b <= a)
+    out[ok] = gammaln(a[ok] + 1) - gammaln(b[ok] + 1) - gammaln(a[ok] - b[ok] + 1)
+    return out
+
+
+def _runs_log_exact_p(runs: int, n1: int, n2: int) -> float:
+    """The same exact sum as `_runs_exact_p`, term by term in log space (no big integers)."""
+    from scipy.special import logsumexp
+
+    r = np.arange(2, min(runs, 2 * min(n1, n2) + 1) + 1)
+    if r.size == 0:
+        return 0.0
+    k = r // 2
+    even = np.log(2.0) + _log_comb(n1 - 1, k - 1) + _log_comb(n2 - 1, k - 1)
+    odd = np.logaddexp(
+        _log_comb(n1 - 1, k - 1) + _log_comb(n2 - 1, k), _log_comb(n1 - 1, k) + _log_comb(n2 - 1, k - 1)
+    )
+    terms = np.where(r % 2 == 1, odd, even) - _log_comb(n1 + n2, n1)
+    return float(min(1.0, np.exp(logsumexp(terms))))
+
+
+def _runs_normal_p(runs: int, n1: int, n2: int) -> float:
+    """Normal approximation of P(R <= runs), with continuity correction (Wald & Wolfowitz 1940:
+    mean 1 + 2 n1 n2 / N, variance 2 n1 n2 (2 n1 n2 - N) / (N^2 (N - 1)))."""
+    n = n1 + n2
+    mean = 1.0 + 2.0 * n1 * n2 / n
+    var = 2.0 * n1 * n2 * (2.0 * n1 * n2 - n) / (n * n * (n - 1.0))
+    if not var > 0:
+        return 1.0 if runs >= mean else 0.0
+    z = (runs + 0.5 - mean) / math.sqrt(var)
+    return float(min(1.0, 0.5 * math.erfc(-z / math.sqrt(2.0))))
+
+
 def runs_test(residuals: np.ndarray) -> dict:
-    """Wald–Wolfowitz runs test on residual signs (zeros dropped); exact P(runs ≤ observed).
+    """Wald–Wolfowitz runs test on residual signs (zeros dropped): P(runs <= observed).
+
+    Exact (integer arithmetic) for at most `RUNS_EXACT_MAX` signs; exact in log space while the
+    rarer sign occurs at most `RUNS_NORMAL_MIN_MINORITY` times; the normal approximation with
+    continuity correction above. Linear time in the number of residuals; ``method`` says which.
 
     Examples
     --------
@@ -51,29 +128,34 @@ def runs_test(residuals: np.ndarray) -> dict:
     signs = signs[signs != 0]
     n1, n2 = int((signs > 0).sum()), int((signs < 0).sum())
     runs = int(1 + np.count_nonzero(np.diff(signs))) if signs.size else 0
-    out = {"runs": runs, "n_positive": n1, "n_negative": n2, "p_value": None}
+    out = {"runs": runs, "n_positive": n1, "n_negative": n2, "p_value": None, "method": None}
     if n1 == 0 or n2 == 0:
         return out
-    total = math.comb(n1 + n2, n1)
-
-    def prob(r: int) -> float:
-        k, odd = divmod(r, 2)
-        if not odd:
-            return 2 * math.comb(n1 - 1, k - 1) * math.comb(n2 - 1, k - 1) / total if k >= 1 else 0.0
-        if k < 1:
-            return 0.0
-        c = math.comb
-        return (c(n1 - 1, k - 1) * c(n2 - 1, k) + c(n1 - 1, k) * c(n2 - 1, k - 1)) / total
-
-    out["p_value"] = float(min(1.0, sum(prob(r) for r in range(2, runs + 1))))
+    if n1 + n2 <= RUNS_EXACT_MAX:
+        out["p_value"], out["method"] = _runs_exact_p(runs, n1, n2), "exact"
+    elif min(n1, n2) <= RUNS_NORMAL_MIN_MINORITY:
+        out["p_value"], out["method"] = _runs_log_exact_p(runs, n1, n2), "exact"
+    else:
+        out["p_value"], out["method"] = _runs_normal_p(runs, n1, n2), "normal approximation"
     return out
 
 
 def _levels(problem) -> np.ndarray:
-    """An integer id per row for identical input values (replicates share an id)."""
-    stacked = np.column_stack([np.round(np.asarray(v, dtype=float), 12) for v in problem.inputs.values()])
-    _, ids = np.unique(stacked, axis=0, return_inverse=True)
-    return np.asarray(ids).ravel()
+    """An integer id per row for identical input values (replicates share an id).
+
+    One 1-D ``np.unique`` per input, the ids combined pairwise (a row-wise ``unique(axis=0)``
+    sorts structured rows and took seconds for 10^6 rows).
+    """
+    ids = None
+    for values in problem.inputs.values():
+        _, col_ids = np.unique(np.round(np.asarray(values, dtype=float), 12), return_inverse=True)
+        col_ids = np.asarray(col_ids, dtype=np.int64).ravel()
+        if ids is None:
+            ids = col_ids
+        else:
+            _, ids = np.unique(ids * (int(col_ids.max()) + 1) + col_ids, return_inverse=True)
+            ids = np.asarray(ids, dtype=np.int64).ravel()
+    return ids if ids is not None else np.zeros(problem.n, dtype=np.int64)
 
 
 def lack_of_fit(problem, fitted: np.ndarray, n_params: int) -> dict | None:
@@ -87,22 +169,31 @@ def lack_of_fit(problem, fitted: np.ndarray, n_params: int) -> dict | None:
         return None
     w2 = problem.weights**2
     y = problem.rate
-    ss_pe = 0.0
-    for g in range(n_levels):
-        m = ids == g
-        mean = np.sum(w2[m] * y[m]) / np.sum(w2[m])
-        ss_pe += float(np.sum(w2[m] * (y[m] - mean) ** 2))
+    # Weighted mean of each level, then the scatter about it: bincount keeps this linear in n.
+    sum_w = np.bincount(ids, weights=w2, minlength=n_levels)
+    mean = np.bincount(ids, weights=w2 * y, minlength=n_levels) / np.where(sum_w > 0, sum_w, 1.0)
+    ss_pe = float(np.sum(w2 * (y - mean[ids]) ** 2))
     rss = float(np.sum(w2 * (y - fitted) ** 2))
     df_pe, df_lof = n - n_levels, n_levels - n_params
-    out = {"levels": n_levels, "replicated_levels": int(np.sum(np.bincount(ids) > 1)),
-           "ss_pure_error": ss_pe, "ss_lack_of_fit": rss - ss_pe, "df_pure_error": df_pe,
-           "df_lack_of_fit": df_lof, "F": None, "p_value": None}
+    out = {
+        "levels": n_levels,
+        "replicated_levels": int(np.sum(np.bincount(ids) > 1)),
+        "ss_pure_error": ss_pe,
+        "ss_lack_of_fit": rss - ss_pe,
+        "df_pure_error": df_pe,
+        "df_lack_of_fit": df_lof,
+        "F": None,
+        "p_value": None,
+    }
     if df_pe > 0 and df_lof > 0 and ss_pe > 0:
         f = ((rss - ss_pe) / df_lof) / (ss_pe / df_pe)
         out["F"] = float(f)
         out["p_value"] = float(stats.f.sf(f, df_lof, df_pe))
-        out["conclusion"] = ("the curve misses the replicate means (p < 0.05): consider another model"
-                             if out["p_value"] < 0.05 else "no evidence of lack of fit")
+        out["conclusion"] = (
+            "the curve misses the replicate means (p < 0.05): consider another model"
+            if out["p_value"] < 0.05
+            else "no evidence of lack of fit"
+        )
     return out
 
 
@@ -137,8 +228,15 @@ def rout_outliers(result, problem, *, q: float = ROUT_Q) -> dict:
     scale = _robust_sd(r(theta), k) or 1.0
     for _ in range(3):  # re-estimate the Cauchy scale from the robust residuals
         try:
-            sol = least_squares(r, theta, loss="cauchy", f_scale=max(scale, 1e-300), bounds=bounds,
-                                x_scale="jac", method="trf")
+            sol = least_squares(
+                r,
+                theta,
+                loss="cauchy",
+                f_scale=max(scale, 1e-300),
+                bounds=bounds,
+                x_scale="jac",
+                method="trf",
+            )
         except ValueError:
             break
         theta = sol.x
@@ -163,9 +261,12 @@ def rout_outliers(result, problem, *, q: float = ROUT_Q) -> dict:
             last = i
     flagged = sorted(order[: last + 1].tolist())
     out["points"] = [
-        {"line": int(problem.lines[i]),
-         "residual": float(res[i] / problem.weights[i]) if problem.weights[i] else None,
-         "robust_t": float(t[i]), "p_value": float(p[i])}
+        {
+            "line": int(problem.lines[i]),
+            "residual": float(res[i] / problem.weights[i]) if problem.weights[i] else None,
+            "robust_t": float(t[i]),
+            "p_value": float(p[i]),
+        }
         for i in flagged
     ]
     return out
@@ -195,9 +296,11 @@ def diagnose(result, problem) -> dict:
     if lof is not None:
         out["replicates"] = lof
     runs = runs_test(wres[order])
-    runs["conclusion"] = ("residuals cluster by sign (p < 0.05): the curve deviates systematically"
-                          if runs["p_value"] is not None and runs["p_value"] < 0.05 else "no evidence of "
-                          "systematic deviation")
+    runs["conclusion"] = (
+        "residuals cluster by sign (p < 0.05): the curve deviates systematically"
+        if runs["p_value"] is not None and runs["p_value"] < 0.05
+        else "no evidence of systematic deviation"
+    )
     out["runs"] = runs
     normality: dict = {}
     if n >= 3 and np.ptp(wres) > 1e-12 * max(float(np.max(np.abs(wres))), 1e-300):  # not all equal
@@ -214,12 +317,16 @@ def diagnose(result, problem) -> dict:
         rho, p = stats.spearmanr(np.abs(wres), np.abs(fitted))
         hint = ""
         if rho > 0.5 and p < 0.05:
-            hint = ("the scatter grows with the rate: consider --weights relative (or poisson)"
-                    if problem.scheme.kind == "none"
-                    else "the scatter still grows with the rate after weighting")
+            hint = (
+                "the scatter grows with the rate: consider --weights relative (or poisson)"
+                if problem.scheme.kind == "none"
+                else "the scatter still grows with the rate after weighting"
+            )
         elif rho < -0.5 and p < 0.05 and problem.scheme.kind in ("relative", "poisson"):
-            hint = ("the weighted scatter shrinks with the rate: the weighting may be too strong; "
-                    "consider --weights none")
+            hint = (
+                "the weighted scatter shrinks with the rate: the weighting may be too strong; "
+                "consider --weights none"
+            )
         out["weighting"] = {"spearman_rho": float(rho), "p_value": float(p), "hint": hint}
     out["outliers"] = rout_outliers(result, problem)
     return out
@@ -234,8 +341,11 @@ def without_outliers(problem, result):
     keep = np.array([int(line) not in lines for line in problem.lines], dtype=bool)
     if keep.sum() <= len(result.covariance_names) + 1:
         return None  # too few points would remain; keep flagging only
-    reasons = {p["line"]: f"outlier (ROUT-like, Q = {ROUT_Q:.0%}; robust t = {p['robust_t']:.3g}, "
-                          f"p = {p['p_value']:.2g}); excluded on request" for p in points}
+    reasons = {
+        p["line"]: f"outlier (ROUT-like, Q = {ROUT_Q:.0%}; robust t = {p['robust_t']:.3g}, "
+        f"p = {p['p_value']:.2g}); excluded on request"
+        for p in points
+    }
     new = tuple(Exclusion(int(line), reasons[int(line)]) for line in sorted(lines))
     excluded = tuple(problem.excluded) + new
     return replace(
