@@ -20,7 +20,9 @@ def summary_line(result) -> str:
     """One line: instrument, plates, wells, reads, wavelengths, skipped cells (the first few named)."""
     frame = result.frame
     wavelengths = sorted({int(w) for w in frame["wavelength_nm"].dropna()})
-    reads = frame[["plate", "time_s"]].drop_duplicates().shape[0]
+    # reads per well (per-well read times, as in Multiskan Sky, must not count as separate reads)
+    per_well = frame.groupby(["well", "wavelength_nm"], dropna=False).size()
+    reads = int(per_well.max()) if len(per_well) else 0
     parts = [
         f"{result.instrument}: {frame['plate'].nunique()} plate(s)",
         f"{frame['well'].nunique()} wells",
@@ -46,7 +48,7 @@ def summary_line(result) -> str:
     default="auto",
     show_default=True,
     help="Export format: auto (detect), or spectramax, multiskan_spectrum, multiskan_sky, biotek_gen5, "
-    "tecan_magellan, tecan_spark, generic.",
+    "tecan_magellan, tecan_spark, skanit, generic.",
 )
 @click.option("--sheet", default=None, help="Worksheet to read (spreadsheet exports).")
 @click.option(
