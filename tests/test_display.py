@@ -72,12 +72,30 @@ def test_fit_text_names_ci_method_weighting_and_status(treated):
 
 
 def test_mg_law_text_says_the_conditions():
-    res = mgk.fit(builtin.path("ak_mgatp_saturation"), "mgatp_mm", group="variant", weights="relative",
-                  conditions={"ph": 7.2, "temperature_C": 30.0})
+    res = mgk.fit(
+        builtin.path("ak_mgatp_saturation"),
+        "mgatp_mm",
+        group="variant",
+        weights="relative",
+        conditions={"ph": 7.2, "temperature_C": 30.0},
+    )
     text = str(res["WT"])
     assert "conditions: pH 7.2, 30 °C, I 0.15 M" in text and "ph from option" in text
-    out = CliRunner().invoke(cli, ["fit", str(builtin.path("ak_mgatp_saturation")), "--law", "mgatp_mm",
-                                   "--group", "variant", "--ph", "7.2", "--temperature", "30"])
+    out = CliRunner().invoke(
+        cli,
+        [
+            "fit",
+            str(builtin.path("ak_mgatp_saturation")),
+            "--law",
+            "mgatp_mm",
+            "--group",
+            "variant",
+            "--ph",
+            "7.2",
+            "--temperature",
+            "30",
+        ],
+    )
     assert out.exit_code == 0 and "conditions: pH 7.2, 30 °C" in out.output
 
 
@@ -86,8 +104,9 @@ def test_html_of_every_result(treated):
     assert html.startswith('<div class="mgk-fit"><table') and "0.0641 ± 0.0083 mM" in html
     coll = mgk.fit(DATA.parent / "r" / "puromycin.csv", "michaelis_menten", group="state")
     assert coll._repr_html_().count("<table") == 2 and "state=treated" in str(coll)
-    cmp = mgk.compare([str(DATA / "treated.csv"), str(DATA / "untreated.csv")], "michaelis_menten",
-                      reference="untreated")
+    cmp = mgk.compare(
+        [str(DATA / "treated.csv"), str(DATA / "untreated.csv")], "michaelis_menten", reference="untreated"
+    )
     assert "ratios (variant / untreated):" in str(cmp) and "[1.180, 1.493]" in str(cmp)
     assert cmp._repr_html_().count("<table") == 4  # two fits, ratios, sharing tests
     g = mgk.fit_shared([str(DATA / "treated.csv"), str(DATA / "untreated.csv")], "michaelis_menten", ["km"])
@@ -105,8 +124,13 @@ def test_status_of_an_undetermined_estimate():
 
 def _batch_frame():
     s = np.tile([0.25, 0.5, 1, 2, 4, 8, 16, 32.0], 3)
-    frame = pd.DataFrame({"curve": np.repeat(["a", "b", "c"], 8), "s_mM": s,
-                          "rate_uM_per_s": 10 * s / (2 + s) * (1 + 0.03 * np.cos(s))})
+    frame = pd.DataFrame(
+        {
+            "curve": np.repeat(["a", "b", "c"], 8),
+            "s_mM": s,
+            "rate_uM_per_s": 10 * s / (2 + s) * (1 + 0.03 * np.cos(s)),
+        }
+    )
     frame.loc[3, "rate_uM_per_s"] = np.nan  # file line 5: an empty rate
     return frame
 
@@ -115,12 +139,16 @@ def test_batch_columns_carry_units_and_excluded_rows_go_to_a_side_table(tmp_path
     path = tmp_path / "curves.csv"
     _batch_frame().to_csv(path, index=False)
     res = mgk.fit_many(path, "michaelis_menten", curve="curve")
-    assert res.columns[:5] == ["curve", "vmax_uM_per_s", "vmax_uM_per_s_stderr", "vmax_uM_per_s_ci_low",
-                               "vmax_uM_per_s_ci_high"] and "km_mM" in res.columns
+    assert (
+        res.columns[:5]
+        == ["curve", "vmax_uM_per_s", "vmax_uM_per_s_stderr", "vmax_uM_per_s_ci_low", "vmax_uM_per_s_ci_high"]
+        and "km_mM" in res.columns
+    )
     assert "michaelis_menten fitted to 3 curves" in str(res) and "<table" in res._repr_html_()
     out = tmp_path / "fits.csv"
-    r = CliRunner().invoke(cli, ["batch", str(path), "--law", "michaelis_menten", "--curve", "curve",
-                                 "--out", str(out)])
+    r = CliRunner().invoke(
+        cli, ["batch", str(path), "--law", "michaelis_menten", "--curve", "curve", "--out", str(out)]
+    )
     assert r.exit_code == 0, r.output
     side = tmp_path / "fits.excluded.csv"
     assert str(side) in r.stderr and "1 rows excluded" in r.stderr
@@ -148,6 +176,19 @@ def test_progress_is_off_unless_asked(capsys):
 
 
 def test_cli_shows_no_progress_in_a_pipe(tmp_path):
-    r = CliRunner().invoke(cli, ["fit", str(DATA / "treated.csv"), "--law", "michaelis_menten", "--ci",
-                                 "bootstrap", "--bootstrap", "50", "--seed", "1"])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "fit",
+            str(DATA / "treated.csv"),
+            "--law",
+            "michaelis_menten",
+            "--ci",
+            "bootstrap",
+            "--bootstrap",
+            "50",
+            "--seed",
+            "1",
+        ],
+    )
     assert r.exit_code == 0 and r.stderr == ""  # stderr is not a terminal here

@@ -163,3 +163,33 @@ def test_load_spec_resolves_paths_against_the_spec():
     a = spec.analyses[0]
     assert a.kind == "compare" and a.reference == "untreated"
     assert [p.name for p in a.data] == ["treated.csv", "untreated.csv"] and all(p.is_file() for p in a.data)
+
+
+def test_fit_and_global_kinds_and_svg_figures(tmp_path):
+    for name in ("treated.csv", "untreated.csv"):
+        shutil.copy(DATA / name, tmp_path / name)
+    (tmp_path / "r.toml").write_text(
+        'title = "Puromycin, other kinds"\nfigure_format = "svg"\n'
+        '[[analysis]]\nname = "separate"\nkind = "fit"\ndata = ["treated.csv", "untreated.csv"]\n'
+        'law = "michaelis_menten"\nci = "profile"\n'
+        '[[analysis]]\nname = "shared_km"\nkind = "global"\ndata = ["treated.csv", "untreated.csv"]\n'
+        'law = "michaelis_menten"\nshared = ["km"]\n',
+        encoding="utf-8",
+    )
+    from mgkinetics.report.build import build_report, write_report
+
+    report = build_report(tmp_path / "r.toml")
+    files = {str(p.relative_to(tmp_path / "out")) for p in write_report(report, tmp_path / "out")}
+    assert {
+        "figures/separate_fits.svg",
+        "figures/shared_km_fits.svg",
+        "tables/separate_estimates.csv",
+        "tables/shared_km_estimates.csv",
+    } <= files
+    separate, shared = report.sections
+    assert "profile" in separate.tables[0].to_markdown()  # the CI method is named in the table
+    # R nls, shared K (Bates & Watts): K = 0.05797, SE 0.00591
+    km = next(r for r in shared.tables[0].records() if r["parameter"] == "km")
+    assert km["value"] == pytest.approx(0.05797, abs=5e-5)
+    assert km["stderr"] == pytest.approx(0.00591, abs=5e-5)
+    assert any("0.0580 ± 0.0059 mM" in p for p in shared.paragraphs)
