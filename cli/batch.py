@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import data_kwargs, data_options, output_options, plot_option, write_output
+from .options import data_kwargs, data_options, output_options, plot_option, read_table, write_output
 from .plotting import check_plot_path, write_plot
 
 __all__ = ["batch"]
@@ -37,7 +37,8 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, plot, **dat
 
         guard_outputs([file], excluded_path(out))
     result = fit_many(
-        file, law, curve, **data_kwargs(data), engine=engine, scheduler=scheduler, chunk_size=chunk_size,
+        read_table(file, data), law, curve, **data_kwargs(data), engine=engine, scheduler=scheduler,
+        chunk_size=chunk_size,
     )
     if fmt == "parquet":
         from mgkinetics.report.output import atomic_file

@@ -12,10 +12,12 @@ from .options import (
     parse_pairs,
     plot_option,
     quiet_option,
+    read_table,
     write_enzymeml_output,
     write_output,
 )
 from .plotting import check_plot_path, progress_enabled, write_plot
+from .rates import compute_rates, echo_rates_summary, rate_options
 
 __all__ = ["fit", "laws"]
 
@@ -53,6 +55,7 @@ __all__ = ["fit", "laws"]
 @output_options("text", "json", "csv", "enzymeml")
 @plot_option("the fits (data, curve, confidence band, residuals)")
 @quiet_option
+@rate_options(layout_required=False, method_flag="--rate-method")
 def fit(
     files,
     law,
@@ -71,12 +74,15 @@ def fit(
     out,
     plot,
     quiet,
+    rate_settings,
     **data,
 ):
-    """Fit a rate law to the initial rates in FILES (CSV).
+    """Fit a rate law to the initial rates in FILES (CSV, TSV, xlsx).
 
     Each file (and each --group) is fitted separately, unless --shared names parameters to share:
-    then all of them are fitted together in one global fit.
+    then all of them are fitted together in one global fit. With --layout, FILES are plate traces
+    (an instrument export or a traces CSV): each is turned into initial rates first (as `mgkinetics
+    rates` does), and every well is accounted for on stderr.
     """
     from mgkinetics.report import text as report
 
@@ -88,6 +94,9 @@ def fit(
         if v is not None
     }
     check_plot_path(plot, files)
+    sources = ", ".join(files)
+    if rate_settings["layout"]:
+        files = _rates_of(files, rate_settings)
     shared_names = [p.strip() for p in shared.split(",") if p.strip()]
     if shared_names:
         _fit_shared(files, law, shared_names, data, groups=groups, conditions=conditions, fmt=fmt, out=out,
@@ -95,7 +104,7 @@ def fit(
         return
     results = [
         _fit_one(
-            file,
+            read_table(file, data),
             law,
             **data_kwargs(data),  # fresh dicts for each file, as the library may keep them
             group=list(groups) or None,
@@ -121,7 +130,7 @@ def fit(
     write_plot(result, plot)
     fits = report.as_collection(result)
     for status, what, advice in (
-        ("failed", "did not converge", "results above are the last iterate. Try --init with better starting values"),
+        ("failed", "did not converge", "results above are the last iterate. Try --init with better starts"),
         ("not_bounded", "are not bounded by the data", "see each fit's status_reason"),
         ("not_identifiable", "are not determined by the data", "see each fit's status_reason"),
     ):
@@ -131,7 +140,17 @@ def fit(
                 (", ".join(f"{k}={v}" for k, v in f.group.items()) or f.law.name) + f": {f.status_reason}"
                 for f in bad
             )
-            raise UserError(f"{', '.join(files)}: {len(bad)} fit(s) {what} ({names}); {advice}")
+            raise UserError(f"{sources}: {len(bad)} fit(s) {what} ({names}); {advice}")
+
+
+def _rates_of(files, settings):
+    """Each traces file as a Dataset of initial rates, every well accounted for on stderr."""
+    datasets = []
+    for traces in files:
+        table, skipped = compute_rates(traces, settings)
+        echo_rates_summary(table, skipped, traces)
+        datasets.append(table.to_dataset(source=f"{traces} (initial rates)"))
+    return datasets
 
 
 def _progress_bar(quiet: bool):
@@ -159,7 +178,8 @@ def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out, plot=
         raise UserError("--shared writes text or json; use --format json for a machine-readable result")
     options = data_kwargs(data)
     result = globalfit.fit_shared(
-        list(files), law, shared, group=list(groups) or None, conditions=conditions or None, **options
+        [read_table(f, data) for f in files], law, shared, group=list(groups) or None,
+        conditions=conditions or None, **options
     )
     if fmt == "enzymeml":
         write_enzymeml_output(

@@ -10,6 +10,7 @@ from .options import (
     interval_options,
     output_options,
     plot_option,
+    read_table,
     write_enzymeml_output,
     write_output,
 )
@@ -59,7 +60,7 @@ def compare(
     split = [s.strip() for s in shared.split(",") if s.strip()]
     test = [s.strip() for s in tested.split(",") if s.strip()] or None
     result = cmp.compare(
-        list(files) if len(files) > 1 else files[0],
+        [read_table(f, data) for f in files] if len(files) > 1 else read_table(files[0], data),
         law,
         by=by,
         reference=reference,

@@ -1,11 +1,12 @@
-"""Option parsing shared by the commands (click only; no library imports)."""
+"""Option parsing shared by the commands (click only; the library is imported inside functions)."""
 
 from __future__ import annotations
 
 import click
 
 __all__ = [
-    "parse_pairs", "write_output", "guard_outputs", "data_options", "data_kwargs", "output_options",
+    "parse_pairs", "write_output", "guard_outputs", "data_options", "data_kwargs", "read_table",
+    "output_options",
     "interval_options", "write_enzymeml_output", "plot_option", "quiet_option",
 ]
 
@@ -41,8 +42,16 @@ _DATA_OPTIONS = (
     ("--init", "init_pairs", {**_PAIRS, "metavar": "P=V",
                               "help": "Starting value of a parameter."}),
     ("--input-unit", "input_unit_pairs", {**_PAIRS, "metavar": "COLUMN=UNIT",
-                                          "help": "Unit of a column whose name has no unit suffix "
-                                                  "(e.g. S=mM, v=uM/min)."}),
+                                          "help": "Unit of a column whose header has none "
+                                                  "(e.g. S=mM, v=uM/min, 'Y*=uM/min')."}),
+    ("--sheet", "sheet", {"metavar": "NAME",
+                          "help": "Sheet of an .xlsx workbook (default: the first that holds a table)."}),
+    ("--replicates", "replicates", {"metavar": "PATTERN",
+                                    "help": "Replicate columns side by side, e.g. 'Rate *' (recognised "
+                                            "automatically when they share a stem and a unit)."}),
+    ("--pool", "pool", {"is_flag": True, "default": False,
+                        "help": "Fit rows with different labels (e.g. variants) as one data set "
+                                "instead of refusing."}),
 )
 
 
@@ -85,12 +94,26 @@ def data_kwargs(values: dict) -> dict:
     ``input_units`` is None when empty, the other dicts may be empty.
     """
     out = {kw: values[name] for name, kw in _PLAIN_KEYWORDS.items() if name in values}
+    if values.get("pool"):
+        out["pool"] = True
     for name, (kw, option) in _PAIR_KEYWORDS.items():
         if name in values:
             out[kw] = parse_pairs(values[name], option)
     if "input_units" in out:
         out["input_units"] = out["input_units"] or None
     return out
+
+
+def read_table(path, values: dict):
+    """Read FILE with the library's reader (:func:`mgkinetics.read_csv`) and the command's
+    --input-unit, --sheet and --replicates, so the command line reads exactly as the library does.
+    A Dataset (the initial rates of `fit --layout`) is already read."""
+    from mgkinetics.data.table import Dataset, read_csv
+
+    if isinstance(path, Dataset):
+        return path
+    units = parse_pairs(values.get("input_unit_pairs", ()), "--input-unit") or None
+    return read_csv(path, input_units=units, sheet=values.get("sheet"), wide=values.get("replicates"))
 
 
 def output_options(*formats: str):

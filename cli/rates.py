@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import functools
 
 import click
 
-from .main import UserError
-
-__all__ = ["rates"]
+__all__ = ["rates", "rate_options", "compute_rates", "echo_rates_summary", "RATE_SETTINGS"]
 
 
 def _read_table(path: str, what: str):
@@ -58,80 +55,144 @@ def _load_layout(path: str):
     return mgk.read_layout(path, plate_wells=384)
 
 
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
-    except OSError:
-        return Path(a).resolve() == Path(b).resolve()
+#: Parameter names of :func:`rate_options`, collected into one ``rate_settings`` dict.
+RATE_SETTINGS = (
+    "layout",
+    "method",
+    "epsilon",
+    "path_length",
+    "stoichiometry",
+    "blank",
+    "sign",
+    "substrate_column",
+    "standard_column",
+    "wavelength_nm",
+    "rate_unit",
+)
+
+
+def rate_options(*, layout_required: bool, method_flag: str = "--method"):
+    """The options that turn traces into initial rates, declared once for `rates` and `fit --layout`.
+
+    The decorated command receives them as one dict, ``rate_settings`` (keys :data:`RATE_SETTINGS`).
+    """
+    layout_help = "Layout (CSV or xlsx), one row per well" + (
+        "." if layout_required else ": FILES are plate traces, turned into initial rates first."
+    )
+    options = [
+        click.option("--layout", required=layout_required, type=click.Path(dir_okay=False), help=layout_help),
+        click.option(
+            method_flag,
+            "method",
+            type=click.Choice(["auto", "linear", "progress"]),
+            default="auto",
+            show_default=True,
+            help="Initial-rate estimator. linear: OLS over an automatic early window; progress: integrated "
+            "Michaelis-Menten (needs --substrate); auto: the better of the two per well.",
+        ),
+        click.option("--epsilon", default="6.22/mM/cm", show_default=True, help="Absorption coefficient."),
+        click.option("--path-length", default="0.5cm", show_default=True, help="Optical path length."),
+        click.option(
+            "--stoichiometry",
+            type=click.FloatRange(min=0, min_open=True),
+            default=1.0,
+            show_default=True,
+            help="Detected molecules per turnover (2 NADH per AK turnover in PK/LDH).",
+        ),
+        click.option(
+            "--blank",
+            default="auto",
+            show_default=True,
+            help="auto (the layout's matching blank wells) or a comma-separated list such as A1,A2.",
+        ),
+        click.option(
+            "--sign",
+            type=click.Choice(["auto", "increase", "decrease"]),
+            default="auto",
+            show_default=True,
+            help="Signal direction that counts as a positive rate.",
+        ),
+        click.option(
+            "--substrate",
+            "substrate_column",
+            metavar="COLUMN",
+            help="Layout column with the initial substrate (e.g. mgatp_mM): conversion and progress fits.",
+        ),
+        click.option(
+            "--standard",
+            "standard_column",
+            metavar="COLUMN",
+            help="Concentration column of the standard wells (replaces epsilon and path length).",
+        ),
+        click.option(
+            "--wavelength",
+            "wavelength_nm",
+            type=float,
+            help="Wavelength to use when the traces hold several.",
+        ),
+        click.option("--rate-unit", default="uM/s", show_default=True, help="Unit of the rate columns."),
+    ]
+
+    def decorate(command):
+        @functools.wraps(command)
+        def with_settings(*args, **kwargs):
+            settings = {name: kwargs.pop(name) for name in RATE_SETTINGS}
+            return command(*args, rate_settings=settings, **kwargs)
+
+        for option in reversed(options):
+            with_settings = option(with_settings)
+        return with_settings
+
+    return decorate
+
+
+def compute_rates(traces: str, settings: dict):
+    """Initial rates of the traces file ``traces`` with the `rate_options` ``settings``.
+
+    Returns the :class:`~mgkinetics.rates.RatesTable` and the cells the reader did not keep.
+    """
+    from mgkinetics.rates import initial_rates
+
+    blank = settings["blank"]
+    wells = "auto" if blank.strip().lower() == "auto" else [w.strip() for w in blank.split(",") if w.strip()]
+    read, skipped = _load_traces(traces, settings["wavelength_nm"])
+    table = initial_rates(
+        read,
+        _load_layout(settings["layout"]),
+        method=settings["method"],
+        epsilon=settings["epsilon"],
+        path_length=settings["path_length"],
+        stoichiometry=settings["stoichiometry"],
+        sign=settings["sign"],
+        blank=wells,
+        standard_column=settings["standard_column"],
+        substrate_column=settings["substrate_column"],
+        wavelength_nm=settings["wavelength_nm"],
+        rate_unit=settings["rate_unit"],
+    )
+    return table, skipped
+
+
+def echo_rates_summary(table, skipped, traces: str, out: str | None = None) -> None:
+    """Every well accounted for, on stderr: sample wells, flagged, excluded (each with its reason)."""
+    n_flagged = int((table.frame["flags"] != "").sum()) if len(table.frame) else 0
+    target = f" -> {out}" if out else ""
+    click.echo(
+        f"{traces}: {len(table.frame)} sample wells{target} ({n_flagged} flagged, "
+        f"{len(table.excluded)} excluded)",
+        err=True,
+    )
+    if skipped:
+        click.echo(f"  {len(skipped)} cells of {traces} hold no reading (e.g. {skipped[0]})", err=True)
+    for row in table.excluded.itertuples():
+        click.echo(f"  excluded plate {row.plate} well {row.well}: {row.reason}", err=True)
 
 
 @click.command()
 @click.argument("traces", type=click.Path(dir_okay=False))
-@click.option(
-    "--layout", required=True, type=click.Path(dir_okay=False), help="Layout CSV, one row per well."
-)
-@click.option(
-    "--method",
-    type=click.Choice(["auto", "linear", "progress"]),
-    default="auto",
-    show_default=True,
-    help="linear: OLS over an automatic early window; progress: integrated Michaelis-Menten "
-    "(needs --substrate); auto: the better of the two per well.",
-)
-@click.option("--epsilon", default="6.22/mM/cm", show_default=True, help="Absorption coefficient.")
-@click.option("--path-length", default="0.5cm", show_default=True, help="Optical path length.")
-@click.option(
-    "--stoichiometry",
-    type=click.FloatRange(min=0, min_open=True),
-    default=1.0,
-    show_default=True,
-    help="Detected molecules per turnover (2 NADH per AK turnover in PK/LDH).",
-)
-@click.option(
-    "--blank",
-    default="auto",
-    show_default=True,
-    help="auto (the layout's matching blank wells) or a comma-separated list such as A1,A2.",
-)
-@click.option(
-    "--sign",
-    type=click.Choice(["auto", "increase", "decrease"]),
-    default="auto",
-    show_default=True,
-    help="Signal direction that counts as a positive rate.",
-)
-@click.option(
-    "--substrate",
-    "substrate_column",
-    metavar="COLUMN",
-    help="Layout column with the initial substrate (e.g. mgatp_mM): conversion and progress fits.",
-)
-@click.option(
-    "--standard",
-    "standard_column",
-    metavar="COLUMN",
-    help="Concentration column of the standard wells (replaces epsilon and path length).",
-)
-@click.option(
-    "--wavelength", "wavelength_nm", type=float, help="Wavelength to use when the traces hold several."
-)
-@click.option("--rate-unit", default="uM/s", show_default=True, help="Unit of the rate columns.")
+@rate_options(layout_required=True)
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="Rates CSV to write.")
-def rates(
-    traces,
-    layout,
-    method,
-    epsilon,
-    path_length,
-    stoichiometry,
-    blank,
-    sign,
-    substrate_column,
-    standard_column,
-    wavelength_nm,
-    rate_unit,
-    out,
-):
+def rates(traces, out, rate_settings):
     """Initial rates of every sample well of TRACES, one row per well in --out, with SE, window,
     method and flags. TRACES is a long CSV (plate, well, time_s, wavelength_nm, temperature_C,
     signal) or a plate-reader export that `mgkinetics traces` reads.
@@ -140,36 +201,9 @@ def rates(
 
         mgkinetics rates traces.csv --layout layout.csv --stoichiometry 2 --substrate mgatp_mM --out r.csv
     """
-    from mgkinetics.rates import initial_rates
+    from mgkinetics.report.output import check_outputs
 
-    for source in (traces, layout):
-        if _same_file(out, source) or os.path.abspath(out) == os.path.abspath(source):
-            raise UserError(
-                f"--out {out} is an input file; choose another path so the input is not overwritten"
-            )
-    wells = "auto" if blank.strip().lower() == "auto" else [w.strip() for w in blank.split(",") if w.strip()]
-    read, skipped = _load_traces(traces, wavelength_nm)
-    table = initial_rates(
-        read,
-        _load_layout(layout),
-        method=method,
-        epsilon=epsilon,
-        path_length=path_length,
-        stoichiometry=stoichiometry,
-        sign=sign,
-        blank=wells,
-        standard_column=standard_column,
-        substrate_column=substrate_column,
-        wavelength_nm=wavelength_nm,
-        rate_unit=rate_unit,
-    )
+    check_outputs([traces, rate_settings["layout"]], [out])
+    table, skipped = compute_rates(traces, rate_settings)
     table.to_csv(out)
-    n_flagged = int((table.frame["flags"] != "").sum()) if len(table.frame) else 0
-    click.echo(
-        f"{len(table.frame)} sample wells -> {out} ({n_flagged} flagged, {len(table.excluded)} excluded)",
-        err=True,
-    )
-    if skipped:
-        click.echo(f"  {len(skipped)} cells of {traces} hold no reading (e.g. {skipped[0]})", err=True)
-    for row in table.excluded.itertuples():
-        click.echo(f"  excluded plate {row.plate} well {row.well}: {row.reason}", err=True)
+    echo_rates_summary(table, skipped, traces, out)

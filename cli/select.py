@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import data_kwargs, data_options, output_options, plot_option, write_output
+from .options import data_kwargs, data_options, output_options, plot_option, read_table, write_output
 from .plotting import check_plot_path, write_plot
 
 __all__ = ["select"]
@@ -25,7 +25,7 @@ def select(file, law_list, fmt, out, plot, **data):
     if len(laws) < 2:
         raise click.BadParameter("give at least two laws, separated by commas", param_hint="--laws")
     check_plot_path(plot, [file])
-    sel = select_model(file, laws, **data_kwargs(data))
+    sel = select_model(read_table(file, data), laws, **data_kwargs(data))
     if fmt == "json":
         import json
 

@@ -16,7 +16,6 @@ __all__ = ["speciate", "parse_concentration"]
 
 # Species columns of a speciation table: NAME_total_UNIT or NAME_free_UNIT.
 _COLUMN = re.compile(r"^(?P<sp>[A-Za-z0-9]+)_(?P<kind>total|free)_(?P<unit>M|mM|uM|µM|μM|nM)$")
-_CONDITION_COLUMNS = ("ph", "temperature_C", "ionic_strength_M")
 
 
 def parse_concentration(text: str) -> float:
@@ -114,30 +113,28 @@ def _read_table(path: str):
     from mgkinetics.units import convert
 
     data = read_csv(path)
-    totals, free, cond = {}, {}, {}
+    totals, free = {}, {}
     for col in data.columns:
         match = _COLUMN.match(col)
         if match is not None:
             target = totals if match["kind"] == "total" else free
             target[_canonical(match["sp"])] = convert(data.values[col], data.units[col], "mM")
-        elif col.lower() in {c.lower() for c in _CONDITION_COLUMNS} and data.is_numeric(col):
-            cond[next(c for c in _CONDITION_COLUMNS if c.lower() == col.lower())] = data.values[col]
     if not totals and not free:
         raise DataFormatError(path, [Problem(1, None, "no species columns; name them like "
                                              "atp_total_mM, mg_total_uM (or mg_free_mM)")])
-    return data.to_frame().drop(columns="line"), totals, free, cond
+    return data.to_frame().drop(columns="line"), totals, free, data
 
 
 def _table(path, kw, out):
     import pandas as pd
 
+    from mgkinetics.data.conditions import CONDITIONS, resolve_conditions
     from mgkinetics.speciation.species import speciate as run
     from mgkinetics.speciation.species import speciate_from_free
 
-    frame, totals, free, cond = _read_table(path)
-    kw = {**kw, **{"ph": cond.get("ph", kw["ph"]),
-                   "temperature_C": cond.get("temperature_C", kw["temperature_C"]),
-                   "ionic_strength_M": cond.get("ionic_strength_M", kw["ionic_strength_M"])}}
+    frame, totals, free, data = _read_table(path)
+    cond = resolve_conditions(data, {k: kw[k] for k in CONDITIONS})  # columns, then the options
+    kw = {**kw, **cond.values}
     if free:
         if len(free) != 1:
             raise click.UsageError(f"{path}: only one *_free_* column (one metal) is allowed")

@@ -169,7 +169,10 @@ def test_functions_are_short():
 def test_every_subpackage_is_installed():
     # setuptools installs only the packages pyproject names: a wing missing there works in an
     # editable install and is absent from a real one
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
 
     pyproject = tomllib.loads((SRC.parents[1] / "pyproject.toml").read_text(encoding="utf-8"))
     listed = set(pyproject["tool"]["setuptools"]["packages"])

@@ -198,7 +198,7 @@ def test_missing_unit_suffix_on_rate(write_csv):
         run("fit", write_csv("s_mM,rate\n1,2\n2,3\n3,4\n"), "--law", "michaelis_menten"),
         "line 1",
         "column 'rate'",
-        "no unit suffix",
+        "has no unit",
     )
 
 
@@ -207,7 +207,7 @@ def test_missing_unit_suffix_on_substrate(write_csv):
         run("fit", write_csv("S,rate_uM_per_s\n1,2\n2,3\n3,4\n"), "--law", "michaelis_menten"),
         "line 1",
         "column 'S'",
-        "no unit suffix",
+        "has no unit",
     )
 
 

@@ -62,7 +62,7 @@ def test_units_of_vmax_and_km():
 
 
 def test_kcat_units_and_kcat_over_km_conversion(kcat_frame):
-    res = mgk.fit(kcat_frame, "michaelis_menten_kcat")
+    res = mgk.fit(kcat_frame, "michaelis_menten_kcat", pool=True)
     kcat, km, spec = res.parameters["kcat"], res.parameters["km"], res.derived["kcat_over_km"]
     assert kcat.unit.label == "1/min"  # 1/time of the rate uM/min
     assert km.unit.label == "uM"
@@ -75,7 +75,7 @@ def test_kcat_units_and_kcat_over_km_conversion(kcat_frame):
 
 def test_kcat_over_km_se_by_numerical_delta_method(kcat_frame):
     """SE(kcat/KM) = sqrt(g' C g) with g the numerical gradient of kcat/KM (central differences)."""
-    res = mgk.fit(kcat_frame, "michaelis_menten_kcat")
+    res = mgk.fit(kcat_frame, "michaelis_menten_kcat", pool=True)
     names = list(res.covariance_names)
     theta = np.array([res.values[n] for n in names])
     factor = 1e6 / 60
@@ -102,9 +102,9 @@ def test_kcat_over_km_se_matches_reparametrised_fit(kcat_frame):
         params=(ParamSpec("kspec", "1", min=0.0), ParamSpec("km", "substrate", min=0.0)),
         formula="v = (kcat/KM)·KM·E·S/(KM+S)",
     )
-    ref = mgk.fit(kcat_frame, "michaelis_menten_kcat")
+    ref = mgk.fit(kcat_frame, "michaelis_menten_kcat", pool=True)
     k0 = ref.values["kcat"] / ref.values["km"]
-    rep = mgk.fit(kcat_frame, law, init={"kspec": k0, "km": ref.values["km"]})
+    rep = mgk.fit(kcat_frame, law, pool=True, init={"kspec": k0, "km": ref.values["km"]})
     factor = 1e6 / 60  # kspec is in 1/(uM*min) here
     spec = ref.derived["kcat_over_km"]
     assert rep.parameters["kspec"].value * factor == pytest.approx(spec.value, rel=1e-7)
@@ -123,7 +123,7 @@ def test_per_row_enzyme_two_groups_same_kcat(kcat_frame):
         assert f.parameters["kcat"].value == pytest.approx(KCAT_PER_MIN, rel=1e-7)
         assert f.parameters["km"].value == pytest.approx(KM_UM, rel=1e-7)
     # ... and the pooled fit over both enzyme levels too
-    pooled = mgk.fit(frame, "michaelis_menten_kcat")
+    pooled = mgk.fit(frame, "michaelis_menten_kcat", pool=True)
     assert pooled.parameters["kcat"].value == pytest.approx(KCAT_PER_MIN, rel=1e-7)
 
 
@@ -388,7 +388,7 @@ def test_in_units_conversion():
 
 
 def test_in_units_derived(kcat_frame):
-    res = mgk.fit(kcat_frame, "michaelis_menten_kcat")
+    res = mgk.fit(kcat_frame, "michaelis_menten_kcat", pool=True)
     conv = res.in_units(kcat_over_km="1/(mM*s)", kcat="1/s")
     spec = res.derived["kcat_over_km"].value
     assert conv.derived["kcat_over_km"].value == pytest.approx(spec / 1e3, rel=1e-14)
@@ -404,7 +404,7 @@ def test_predict():
 
 
 def test_to_frame_and_dict_shapes(kcat_frame):
-    res = mgk.fit(kcat_frame, "michaelis_menten_kcat")
+    res = mgk.fit(kcat_frame, "michaelis_menten_kcat", pool=True)
     frame = res.to_frame()
     assert list(frame["name"]) == ["kcat", "km", "kcat_over_km"]
     assert list(frame["unit"]) == ["1/min", "uM", "1/(M*s)"]

@@ -199,8 +199,8 @@ def test_tsv(write_csv):
 
 def test_input_units_for_unsuffixed_columns(write_csv):
     ds = mgk.read_csv(write_csv("S,v\n1,2\n"), input_units={"S": "mM", "v": "uM/min"})
-    assert ds.columns == ("S_mM", "v_uM_per_min")
-    assert ds.units["v_uM_per_min"].label == "uM/min"
+    assert ds.columns == ("S", "v")  # names stay as written; the unit travels in ds.units
+    assert ds.units["v"].label == "uM/min" and ds.units["S"].label == "mM"
 
 
 def test_sidecar_metadata(write_csv, tmp_path):
@@ -353,8 +353,8 @@ def test_semicolon_separated_file_is_read(write_csv):
     np.testing.assert_array_equal(ds.values["rate_uM_per_s"], [2.0, 3.3])
 
 
-def test_decimal_comma_is_named(write_csv):
+def test_decimal_comma_in_a_comma_file_is_named(write_csv):
     with pytest.raises(DataFormatError) as exc:
-        mgk.read_csv(write_csv("s_mM;rate_uM_per_s\n0,5;2\n"))
+        mgk.read_csv(write_csv('s_mM,rate_uM_per_s\n"0,5",2\n'))
     assert problems_of(exc) == [(2, "s_mM")]
     assert "decimal comma" in exc.value.problems[0].message

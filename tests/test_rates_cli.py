@@ -117,7 +117,7 @@ def test_refuses_to_overwrite_an_input(files):
     root, *_ = files
     for target in ("traces.csv", "layout.csv"):
         res = run("rates", root / "traces.csv", "--layout", root / "layout.csv", "--out", root / target)
-        assert_user_error(res, "is an input file")
+        assert_user_error(res, "is the input")
     assert len(pd.read_csv(root / "traces.csv")) == 96 * 60  # untouched
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "UNSPECIFIED",
     "parse_unit",
     "parse_column",
+    "split_header",
     "parse_quantity",
     "convert",
     "column_suffix",
@@ -227,10 +228,69 @@ def parse_unit(text: str) -> Unit:
     return Unit(_norm_conc(g["iconc3"]), -1)
 
 
-def parse_column(name: str) -> tuple[str, Unit | None]:
-    """Split a column name into its stem and the unit its suffix names.
+#: A unit written after the name: ``S (mM)``, ``v [uM/min]``, ``Rate, uM/min``, ``[ATP] mM``.
+_BRACKETED_RE = re.compile(r"^(?P<stem>.*?)\s*[(\[]\s*(?P<unit>[^()\[\]]+?)\s*[)\]]\s*$")
+_COMMA_RE = re.compile(r"^(?P<stem>.+?)\s*,\s*(?P<unit>[^,\s][^,]*?)\s*$")
+_SPACED_RE = re.compile(r"^(?P<stem>.*\S)\s+(?P<unit>\S+)$")
+#: Units that are not a :class:`Unit` but still mark a header (conditions).
+CONDITION_UNITS = {"°c": "°C", "ºc": "°C", "degc": "°C", "c": "°C", "k": "K", "ph": "pH", "m": "M"}
 
-    Returns ``(name, None)`` when the name carries no unit suffix.
+
+def _unit_text(text: str) -> str | None:
+    """``text`` when it is a unit label (a :class:`Unit` other than 1, or °C/K), else None."""
+    raw = text.strip()
+    if raw.lower() in CONDITION_UNITS:
+        return raw
+    try:
+        unit = parse_unit(raw)
+    except UnitError:
+        return None
+    return raw if unit.dimension != (0, 0) else None
+
+
+def _clean_stem(stem: str) -> str:
+    stem = stem.strip()
+    if len(stem) > 2 and stem[0] == "[" and stem[-1] == "]" and "[" not in stem[1:-1]:
+        stem = stem[1:-1].strip()  # "[ATP]" is the concentration of ATP
+    return stem
+
+
+def split_header(name: str) -> tuple[str, str | None]:
+    """Split a column header into its stem and the unit text it carries (None when it has none).
+
+    Reads ``s_mM``, ``rate_uM_per_s``, ``S (mM)``, ``v [µM/min]``, ``[ATP] (µM)``, ``[ATP] mM``,
+    ``Rate, uM/min``, ``Rate (uM/min)``, ``Temperature (°C)``, ``T [K]``, ``temperature_C``. A
+    bracketed stem such as ``[ATP]`` becomes ``ATP``; a trailing number (``Rate 1``) is part of
+    the stem, never a unit.
+
+    Examples
+    --------
+    >>> split_header("[ATP] mM"), split_header("v [µM/min]"), split_header("Rate, uM/min")
+    (('ATP', 'mM'), ('v', 'µM/min'), ('Rate', 'uM/min'))
+    >>> split_header("s_mM"), split_header("T [K]"), split_header("Rate 1"), split_header("[ATP]")
+    (('s', 'mM'), ('T', 'K'), ('Rate 1', None), ('ATP', None))
+    """
+    text = str(name).strip()
+    m = _SUFFIX_RE.match(text)
+    if m:
+        unit = text[len(m.group("stem")) + 1 :]
+        return m.group("stem"), ("1/" + unit[4:] if unit.startswith("per_") else unit)
+    for regex in (_BRACKETED_RE, _COMMA_RE, _SPACED_RE):
+        m = regex.match(text)
+        if m and m.group("stem").strip() and _unit_text(m.group("unit")) is not None:
+            return _clean_stem(m.group("stem")), m.group("unit").strip()
+    low = text.lower()
+    for suffix in ("_c", "_k", "_degc"):  # temperature_C, temperature_K
+        if low.endswith(suffix) and len(text) > len(suffix):
+            return text[: -len(suffix)], text[-len(suffix) + 1 :]
+    return _clean_stem(text), None
+
+
+def parse_column(name: str) -> tuple[str, Unit | None]:
+    """Split a column name into its stem and the unit it names (any style of :func:`split_header`).
+
+    Returns ``(name, None)`` when the name carries no concentration, rate or frequency unit (a
+    condition unit such as °C is not a :class:`Unit`).
 
     Examples
     --------
@@ -240,19 +300,19 @@ def parse_column(name: str) -> tuple[str, Unit | None]:
     'uM/s'
     >>> parse_column("kobs_per_min")[1].label
     '1/min'
+    >>> parse_column("Rate (µM/min)")[1].label
+    'uM/min'
     >>> parse_column("variant")
     ('variant', None)
     """
-    m = _SUFFIX_RE.match(name.strip())
-    if not m:
-        return name.strip(), None
-    stem = m.group("stem")
-    conc_r, time_r, conc_c, time_f = m.group(2), m.group(3), m.group(4), m.group(5)
-    if conc_r:
-        return stem, Unit(_norm_conc(conc_r), 1, _TIME_ALIASES[time_r], -1)
-    if conc_c:
-        return stem, Unit(_norm_conc(conc_c), 1)
-    return stem, Unit(None, 0, _TIME_ALIASES[time_f], -1)
+    stem, unit_text = split_header(name)
+    try:
+        unit = parse_unit(unit_text) if unit_text is not None else None
+    except UnitError:
+        unit = None
+    if unit is None or unit.dimension == (0, 0):
+        return str(name).strip(), None
+    return stem, unit
 
 
 _QUANTITY_RE = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mgkinetics.ak import design as akdesign
+from mgkinetics.data.conditions import resolve_conditions
 from mgkinetics.data.table import concat, read_csv
 from mgkinetics.errors import DataFormatError, Problem
 from mgkinetics.fitting.globalfit import fit_global
@@ -92,7 +93,7 @@ def temperature_of(path: Path) -> float:
 
 
 def _temperature(path: Path) -> float:
-    return float(read_csv(path).metadata.get("conditions", {}).get("temperature_C", 25.0))
+    return float(resolve_conditions(read_csv(path)).values["temperature_C"][0])
 
 
 def _variant_problems(data, law: str) -> list:

@@ -27,9 +27,17 @@ from mgkinetics.batch.bootstrap import BootstrapResult, bootstrap_curve, bootstr
 from mgkinetics.batch.result import STAT_COLUMNS as STAT_COLUMNS
 from mgkinetics.batch.result import BatchResult, _assemble
 from mgkinetics.batch.result import _information_criteria_many as _information_criteria_many
-from mgkinetics.batch.starts import _loop_guess, _setup, _starts, _vector_guess
+from mgkinetics.batch.starts import _setup, _starts
 from mgkinetics.batch.starts import hanes_woolf as hanes_woolf
-from mgkinetics.batch.table import _bucket_plan, _dataset, _first_appearance, _pad, _prepare, _usable
+from mgkinetics.batch.table import (
+    _block_guess,
+    _bucket_plan,
+    _dataset,
+    _first_appearance,
+    _pad,
+    _prepare,
+    _usable,
+)
 from mgkinetics.errors import FitError
 from mgkinetics.fitting.starts import parameter_units
 from mgkinetics.fitting.weighting import WeightScheme
@@ -72,6 +80,8 @@ def fit_many(
     fix: Mapping[str, float | str] | None = None,
     init: Mapping[str, float | str] | None = None,
     input_units: Mapping[str, str] | None = None,
+    conditions: Mapping[str, float] | None = None,
+    pool: bool = False,
     ci_level: float = 0.95,
     engine: str = "numpy",
     scheduler=None,
@@ -86,8 +96,10 @@ def fit_many(
     law : str or RateLaw
     curve : str
         The curve-id column.
-    x, y, inhibitor, enzyme, columns, weights, fix, init, input_units, ci_level
+    x, y, inhibitor, enzyme, columns, weights, fix, init, input_units, conditions, ci_level
         As :func:`mgkinetics.fit`; ``fix`` and ``init`` apply to every curve.
+    pool : bool
+        Allow other text columns to vary within a curve (otherwise refused as silent pooling).
     engine : {"numpy", "dask"}
         ``dask`` sends chunks of curves to a dask.distributed cluster; results are identical.
     scheduler : str, Client or cluster, optional
@@ -118,7 +130,7 @@ def fit_many(
         if value is not None and name in law.input_names:
             cols[name] = value
     ds, factors = _dataset(data, input_units)
-    prep = _prepare(ds, law, curve, cols, y, weights, factors)
+    prep = _prepare(ds, law, curve, cols, y, weights, factors, conditions=conditions, pool=pool)
     punits = parameter_units(law, prep.units, prep.rate_unit)
     setup = _setup(law, punits, fix, init)
     vary_idx = [law.param_names.index(p) for p in setup.varying]
@@ -157,9 +169,7 @@ def fit_many(
         pos, valid = _pad(idx, L, starts, n_used)
         ins = {name: a[pos] for name, a in arrays_sorted.items()}
         yb = y_sorted[pos]
-        g = _vector_guess(law, ins, yb, valid)
-        if g is None:
-            g = _loop_guess(law, ins, yb, n_used[idx])
+        g = _block_guess(law, prep, punits, idx, ins, yb, valid, n_used[idx])
         P0_all[idx], missing[idx] = _starts(law, setup, g, idx.size)
         blocks.append((idx, ins, yb, pos, valid))
     reasons = _messages_for_failures(law, setup, n_used, n_excl, has_pos, missing)

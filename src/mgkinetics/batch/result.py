@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from mgkinetics.errors import FitError
-from mgkinetics.fitting.results import Exclusion
 from mgkinetics.fitting.numerics import quantile as _quantile
+from mgkinetics.fitting.results import Exclusion
 from mgkinetics.report.shown import Shown
 from mgkinetics.units import column_suffix, convert, parse_unit
 

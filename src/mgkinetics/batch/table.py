@@ -1,152 +1,40 @@
-"""Preparing a long-format table for :func:`mgkinetics.fit_many`: columns to curve-sorted arrays.
+"""Preparing a long-format table for :func:`mgkinetics.fit_many`: the builder's output, curve by curve.
 
-Vectorised over the whole table; mirrors :func:`mgkinetics.fitting.problem.build_problems` (same column
-resolution, units and row reasons, via the helpers of :mod:`mgkinetics.fitting.problem`) without building
-one :class:`~mgkinetics.fitting.problem.FitProblem` per curve:
+The table is prepared by the one problem builder (:func:`mgkinetics.fitting.problem.prepare_table`,
+the same columns, units, weights, conditions and row reasons as :func:`mgkinetics.fit`, with the
+curve column as the group); this module adds only what the batch needs:
 
-* :func:`_dataset` and :func:`_text_factors` - the table as a Dataset, with a fast path for clean
-  numeric frames; :func:`_prepare` - inputs, rate and weights in their units, why each row is
-  left out, and the curve id of each row (:func:`_curve_keys`).
+* :func:`_prepare` - the builder's arrays for every row, with the auxiliary inputs of laws that
+  use conditions (Mg-ATP laws) computed per curve's reference conditions;
 * :func:`_first_appearance` and :func:`_usable` - row accounting: curves in order of first
-  appearance, usable rows.
+  appearance, usable rows;
 * :func:`_bucket_plan` and :func:`_pad` - packing curves of similar length into padded blocks for
   the batched solver.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from mgkinetics.errors import FitError
-from mgkinetics.fitting.problem import (
-    _check_unit,
-    _did_you_mean,
-    _find_column,
-    _found,
-    _group_keys,
-    _header_problem,
-    _resolve_input,
-    _resolve_rate,
-    _row_reasons,
-    as_dataset,
-)
-from mgkinetics.fitting.weighting import WeightScheme, parse_weights
+from mgkinetics.batch.starts import _loop_guess, _vector_guess
+from mgkinetics.fitting.columns import did_you_mean, find_column, found_columns, header_problem
+from mgkinetics.fitting.problem import PreparedTable, as_dataset, prepare_table
+from mgkinetics.fitting.weighting import WeightScheme
 from mgkinetics.laws.registry import RateLaw
-from mgkinetics.units import Unit, convert
+from mgkinetics.units import Unit
 
 __all__: list[str] = []  # private helpers of mgkinetics.batch.many
 
 
 # ----------------------------------------------------------------------------------------------
-# Preparing the table (vectorised; mirrors problem.build_problems)
+# Preparing the table (the builder's output)
 
 
 def _dataset(data, input_units):
-    """:func:`problem.as_dataset`, with a vectorised path for clean numeric frames.
-
-    Returns ``(dataset, factors)``; ``factors`` maps each text column of the fast path to
-    ``(codes, labels)`` (row → index into the distinct stripped labels), so curves are grouped
-    without sorting or comparing strings row by row.
-
-    ``Dataset.from_frame`` turns every cell into text so that it can name bad cells; for a frame of
-    a million rows that costs seconds and hundreds of MB. When every unit column is already
-    numeric, finite and (for concentrations) non-negative, the Dataset is built from the arrays
-    directly; anything else goes through the careful path, which reports the problems.
-    """
-    from mgkinetics.data.table import Dataset, _column_kind
-
-    if input_units or isinstance(data, (str, Path, Dataset)) or not (
-        hasattr(data, "columns") or isinstance(data, Mapping)
-    ):
-        return as_dataset(data, input_units=input_units), {}
-    names = [str(c) for c in (data.columns if hasattr(data, "columns") else data)]
-    keys = list(data.columns) if hasattr(data, "columns") else list(data)
-    if len({n.strip().lower() for n in names}) != len(names) or any(not n.strip() for n in names):
-        return as_dataset(data), {}
-    values, units, factors = {}, {}, {}
-    n_rows = None
-    for key, name in zip(keys, names, strict=False):
-        kind, unit = _column_kind(name)
-        if kind != "text":
-            arr = np.asarray(data[key])
-            if arr.ndim != 1 or (n_rows is not None and arr.size != n_rows) or arr.dtype.kind not in "fiu":
-                return as_dataset(data), {}
-            a = np.ascontiguousarray(arr, dtype=float)
-            if np.isinf(a).any() or (kind == "concentration" and np.any(a < 0)):
-                return as_dataset(data), {}
-            values[name] = a if a is not arr else a.copy()
-        else:
-            fac = _text_factors(data[key])
-            if fac is None or (n_rows is not None and fac[0].size != n_rows):
-                return as_dataset(data), {}
-            codes, labels = fac
-            values[name] = labels[codes]
-            factors[name.strip()] = fac
-        n_rows = values[name].size
-        units[name] = unit
-    if not n_rows:
-        return as_dataset(data), {}
-    ds = Dataset(source="<DataFrame>", columns=tuple(n.strip() for n in names),
-                 units={n.strip(): u for n, u in units.items()},
-                 values={n.strip(): v for n, v in values.items()}, lines=np.arange(n_rows) + 2)
-    return ds, factors
-
-
-def _text_factors(col) -> tuple[np.ndarray, np.ndarray] | None:
-    """(codes, labels) of a text or integer column: ``labels[codes]`` is the stripped text of each
-    row; labels are distinct. None when the column needs the careful path (missing cells,
-    non-string objects, floats)."""
-    if hasattr(col, "isna") and hasattr(col, "dtype") and getattr(col, "ndim", 1) == 1:  # pandas
-        import pandas as pd
-
-        dt = col.dtype
-        is_string = isinstance(dt, pd.StringDtype)
-        is_object = not is_string and getattr(dt, "kind", "") == "O"
-        if col.isna().any():  # empty cells (also of nullable integer columns): careful path
-            return None
-        if is_object and col.map(type).ne(str).any():
-            return None
-        if not (is_string or is_object) and getattr(dt, "kind", "") not in "iuUSb":
-            return None
-        codes, uniq = pd.factorize(col, sort=False)
-        codes = np.asarray(codes, dtype=np.intp)
-        if codes.size and codes.min() < 0:
-            return None
-        labels = np.asarray(uniq, dtype=object).astype(str) if len(uniq) else np.array([], dtype=str)
-    else:
-        arr = np.asarray(col)
-        if arr.ndim != 1:
-            return None
-        if arr.dtype.kind not in "iuUSb":
-            if arr.dtype.kind != "O" or not all(isinstance(v, str) for v in arr):
-                return None
-        labels, codes = np.unique(arr, return_inverse=True)
-        labels, codes = labels.astype(str), codes.ravel().astype(np.intp)
-    stripped = np.char.strip(labels)
-    if labels.size and not np.array_equal(stripped, labels):
-        labels, remap = np.unique(stripped, return_inverse=True)  # " a" and "a" are one curve
-        codes = remap.ravel()[codes]
-    return codes, labels
-
-
-def _curve_keys(ds, column: str, factors=None) -> tuple[np.ndarray, list]:
-    """``problem._group_keys`` for one column without joining strings row by row."""
-    if factors and column in factors:
-        codes, labels = factors[column]
-        if not np.any(labels == ""):
-            return codes, []
-        return _group_keys(ds, [column])
-    vals = np.asarray(ds.values[column]).astype(str)
-    _, ids = np.unique(vals, return_inverse=True)
-    ids = ids.astype(int).ravel()
-    blank = np.flatnonzero(vals == "")
-    if blank.size:
-        return _group_keys(ds, [column])
-    return ids, []
+    """The table as a Dataset (``(dataset, {})``; the second item is kept for the caller's unpacking)."""
+    return as_dataset(data, input_units=input_units), {}
 
 
 @dataclass
@@ -165,79 +53,115 @@ class _Prepared:
     labels: np.ndarray
     curve: str
     source: str
+    unused: tuple[str, ...] = ()
+    references: list = field(default_factory=list)
+    reference_of_curve: np.ndarray | None = None
 
 
-def _prepare(ds, law: RateLaw, curve: str, columns, rate, weights, factors=None) -> _Prepared:
-    scheme = parse_weights(weights)
-    unknown = [k for k in columns if k not in law.input_names]
-    if unknown:
-        raise FitError(
-            f"law '{law.name}' has no input '{unknown[0]}'; its inputs are {', '.join(law.input_names)}"
+def _conditioned_inputs(prep: PreparedTable) -> tuple[dict[str, np.ndarray], list, np.ndarray | None]:
+    """The auxiliary inputs of a law that uses conditions, for every row, each curve at its own
+    reference conditions (those of its first usable row, as :func:`build_problems` takes them)."""
+    law, arrays = prep.law, dict(prep.arrays)
+    if not law.uses_conditions or law.prepare is None or prep.keys.size == 0 or (prep.keys < 0).all():
+        return arrays, [], None
+    usable = np.array([r is None for r in prep.reasons], dtype=bool)
+    keys = prep.keys
+    order = np.flatnonzero(keys >= 0)
+    ranked = order[np.argsort(~usable[order], kind="stable")]  # usable rows first
+    curves, first = np.unique(keys[ranked], return_index=True)
+    first_row = np.full(int(keys.max()) + 1, -1)
+    first_row[curves] = ranked[first]
+    names = list(prep.conditions)
+    ref_rows = np.column_stack([prep.conditions[k][first_row] for k in names])
+    refs, which = np.unique(ref_rows, axis=0, return_inverse=True)
+    shared = law.shared_unit_inputs[0] if law.shared_unit_inputs else law.inputs[0].name
+    extra: dict[str, np.ndarray] = {}
+    for j, ref in enumerate(refs):
+        rows = np.flatnonzero((keys >= 0) & (np.asarray(which).ravel()[np.maximum(keys, 0)] == j))
+        sub = {k: v[rows] for k, v in prep.arrays.items()}
+        cond = {
+            **{k: prep.conditions[k][rows] for k in names},
+            "reference": dict(zip(names, map(float, ref))),
+        }
+        for name, values in law.prepare(sub, cond, prep.units[shared]).items():
+            extra.setdefault(name, np.full(keys.size, np.nan))[rows] = values
+    arrays.update(extra)
+    references = [dict(zip(names, map(float, ref))) for ref in refs]
+    return arrays, references, np.asarray(which).ravel()
+
+
+def _prepare(
+    ds, law: RateLaw, curve: str, columns, rate, weights, factors=None, *, conditions=None, pool: bool = False
+) -> _Prepared:
+    """The builder's output for the batch (``factors`` is accepted and unused)."""
+    if find_column(ds, curve) is None:
+        raise header_problem(
+            ds, None, f"no curve column '{curve}'; found {found_columns(ds)}{did_you_mean(ds, curve)}"
         )
-    curve_col = _find_column(ds, curve)
-    if curve_col is None:
-        raise _header_problem(
-            ds, None, f"no curve column '{curve}'; found {_found(ds)}{_did_you_mean(ds, curve)}"
-        )
-    sd_col = None
-    if scheme.kind == "sd":
-        sd_col = _find_column(ds, scheme.column)
-        if sd_col is None:
-            raise _header_problem(ds, None, f"no SD column '{scheme.column}' for weights; found {_found(ds)}"
-                                  f"{_did_you_mean(ds, scheme.column)}")
-    taken: set[str] = {curve_col} | ({sd_col} if sd_col else set())
-    resolved = {}
-    for spec in law.inputs:
-        kind, what = _resolve_input(ds, law, spec, columns.get(spec.name), taken)
-        resolved[spec.name] = (kind, what)
-        if kind == "column":
-            taken.add(what)
-    rate_col = _resolve_rate(ds, rate, taken)
-    rate_unit = _check_unit(ds, rate_col, ("rate", "frequency"), "rate")
-    n_rows = len(ds)
-    arrays: dict[str, np.ndarray] = {}
-    units: dict[str, Unit] = {}
-    used: dict[str, str] = {}
-    for spec in law.inputs:
-        kind, what = resolved[spec.name]
-        if kind == "column":
-            unit = _check_unit(ds, what, ("concentration",), spec.description or spec.name)
-            values = np.array(ds.values[what], dtype=float)
-            used[spec.name] = what
-        else:
-            value, unit = what
-            if unit.kind != "concentration":
-                raise FitError(f"{spec.name} must be a concentration, got {value:g} {unit}")
-            values = np.full(n_rows, value)
-            used[spec.name] = f"{value:g} {unit}"
-        if spec.kind == "enzyme":
-            if rate_unit.kind != "rate":
-                raise FitError(f"law '{law.name}' needs rates in concentration per time to give kcat; "
-                               f"'{rate_col}' is in {rate_unit}")
-            target = Unit(rate_unit.conc, 1)
-            values = convert(values, unit, target)
-            unit = target
-        arrays[spec.name] = np.asarray(values, dtype=float)
-        units[spec.name] = unit
-    if law.shared_unit_inputs:
-        first = law.shared_unit_inputs[0]
-        for name in law.shared_unit_inputs[1:]:
-            arrays[name] = convert(arrays[name], units[name], units[first])
-            units[name] = units[first]
-    used["rate"] = rate_col
-    y = np.array(ds.values[rate_col], dtype=float)
-    sd = None
-    if sd_col:
-        _check_unit(ds, sd_col, (rate_unit.kind,), "SD of the rate")
-        sd = convert(np.array(ds.values[sd_col], dtype=float), ds.units[sd_col], rate_unit)
-    w, weight_reasons = scheme.weights(np.nan_to_num(y, nan=1.0), sd)
-    reasons = _row_reasons(ds, used, sd_col, weight_reasons)
-    keys, unassigned = _curve_keys(ds, curve_col, factors)
-    labels = np.asarray(ds.values[curve_col])
+    prep = prepare_table(
+        ds, law, columns=columns, rate=rate, group=[curve], weights=weights, conditions=conditions, pool=pool
+    )
+    curve_col = prep.groups[0]
+    labels = np.asarray(prep.dataset.values[curve_col])
     if labels.dtype.kind != "U":
         labels = labels.astype(str)
-    return _Prepared(law, scheme, arrays, units, rate_unit, y, np.asarray(w, float), reasons, keys,
-                     unassigned, np.asarray(ds.lines), labels, curve_col, ds.source)
+    arrays, references, reference_of_curve = _conditioned_inputs(prep)
+    return _Prepared(
+        prep.law,
+        prep.scheme,
+        arrays,
+        prep.units,
+        prep.rate_unit,
+        prep.y,
+        prep.w,
+        prep.reasons,
+        prep.keys,
+        prep.unassigned,
+        np.asarray(prep.dataset.lines),
+        labels,
+        curve_col,
+        prep.dataset.source,
+        prep.unused,
+        references,
+        reference_of_curve,
+    )
+
+
+def _block_guess(
+    law: RateLaw, prep: _Prepared, punits, idx, inputs, v, valid, counts
+) -> dict[str, np.ndarray]:
+    """Starting guesses of a padded block of curves ``idx``, with the parameters' condition
+    defaults (Kd(MgATP) from the table at each curve's reference conditions), as fit_problem takes them."""
+    defaults = {}
+    if prep.references:
+        ref = prep.reference_of_curve[idx]
+        for p in law.params:
+            if p.default is not None:
+                per_ref = np.array([float(p.default(r, punits[p.name])) for r in prep.references])
+                defaults[p.name] = per_ref[ref]
+    guess = _vector_guess(law, inputs, v, valid)
+    if guess is None and law.guess_takes_defaults:
+        guess = {p: np.full(idx.size, np.nan) for p in law.param_names}
+        for i in range(idx.size):
+            c = counts[i]
+            try:
+                g = law.guess(
+                    {k: a[i, :c] for k, a in inputs.items()},
+                    v[i, :c],
+                    {k: float(d[i]) for k, d in defaults.items()},
+                )
+            except (ValueError, FloatingPointError, ZeroDivisionError, IndexError):
+                continue
+            for k, val in g.items():
+                if k in guess and val is not None:
+                    guess[k][i] = val
+    elif guess is None:
+        guess = _loop_guess(law, inputs, v, counts)
+    for p in law.params:
+        if p.name in defaults:
+            g = np.asarray(guess.get(p.name, np.full(idx.size, np.nan)), dtype=float)
+            guess[p.name] = defaults[p.name] if not p.vary else np.where(np.isfinite(g), g, defaults[p.name])
+    return guess
 
 
 # ----------------------------------------------------------------------------------------------

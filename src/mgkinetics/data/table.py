@@ -1,274 +1,74 @@
-"""CSV in: the only module that opens data files.
+"""Tables in: the one reader of measurement tables (.csv, .tsv, .txt, .xlsx) and :func:`concat`.
 
-Cells are read as text so that every bad cell can be named; all problems are collected and raised
-together as one :class:`~mgkinetics.errors.DataFormatError`. Line numbers are those an editor
-shows (the header is line 1). pandas is not needed to read a file.
+Every table becomes a :class:`~mgkinetics.data.model.Dataset` the same way, from the library
+(:func:`read_csv`) and from the command line. Reading rules (README, "CSV conventions"):
 
-Column conventions
-------------------
-* a unit suffix makes a column numeric: concentrations ``_M``, ``_mM``, ``_uM`` (``_µM``),
-  ``_nM``, ``_pM``; rates ``_uM_per_s``, ``_mM_per_min``, ``_nM_per_s`` ...; first-order
-  constants ``_per_s``;
-* ``ph``, ``temperature_C``, ``temperature_K`` are numeric condition columns;
-* any other column is text (a group label such as ``variant``, ``replicate``, ``curve``);
-* an empty cell marks a missing value: rows with a missing value that a fit needs are excluded
-  from that fit and listed with the reason, never dropped silently;
-* lines starting with ``#`` are comments; a sidecar ``NAME.meta.json`` (or ``NAME.json``) beside
-  ``NAME.csv`` is read as the dataset's metadata.
+* units in the header in any common style (``s_mM``, ``S (mM)``, ``v [µM/min]``, ``[ATP] mM``,
+  ``Rate, uM/min``), or given with ``input_units`` (``--input-unit COLUMN=UNIT``);
+* separators: ``,``; ``;`` or tabs (then ``0,5`` is read as 0.5); BOM, CRLF, blank lines and
+  Excel's trailing empty columns and rows are accepted; a line is a comment only when an
+  unquoted ``#`` starts it;
+* replicates side by side (``Rate 1 (uM/min), Rate 2 (uM/min)``) become long rows with a
+  ``replicate`` column (:mod:`mgkinetics.data.wide`);
+* a sidecar ``NAME.meta.json`` beside ``NAME.csv`` is the dataset's metadata (``NAME.json`` is not
+  read: it is where ``fit NAME.csv --format json`` output goes).
 """
 
 from __future__ import annotations
 
-import csv
-import io as _io
 import json
-import math
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any
 
 import numpy as np
 
+from mgkinetics.data.model import Dataset, build_dataset
 from mgkinetics.errors import DataFormatError, Problem
-from mgkinetics.units import Unit, column_suffix, parse_column
 
-__all__ = ["Dataset", "read_csv", "concat", "CONDITION_COLUMNS"]
+__all__ = ["Dataset", "read_csv", "read_table", "concat", "TABLE_SUFFIXES"]
 
-#: Numeric columns without a unit suffix, and the unit they are in.
-CONDITION_COLUMNS: dict[str, str] = {"ph": "pH", "temperature_c": "°C", "temperature_k": "K"}
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """A validated table of measurements with units and provenance.
-
-    Attributes
-    ----------
-    source : str
-        File name (or description) the data came from; used in every message.
-    columns : tuple of str
-        Column names in file order.
-    units : Mapping[str, Unit or None]
-        Unit of each numeric column (None for text and condition columns).
-    values : Mapping[str, numpy.ndarray]
-        Float arrays (NaN marks an empty cell) for numeric columns, arrays of str for text.
-    lines : numpy.ndarray
-        File line number of each row.
-    metadata : Mapping
-        Sidecar metadata (conditions, provenance ...), {} when there is none.
-    """
-
-    source: str
-    columns: tuple[str, ...]
-    units: Mapping[str, Unit | None]
-    values: Mapping[str, np.ndarray]
-    lines: np.ndarray
-    metadata: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for arr in list(self.values.values()) + [self.lines]:
-            arr.setflags(write=False)
-        object.__setattr__(self, "units", MappingProxyType(dict(self.units)))
-        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
-        object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
-
-    def __len__(self) -> int:
-        return int(self.lines.size)
-
-    def is_numeric(self, column: str) -> bool:
-        """True for unit and condition columns."""
-        return self.values[column].dtype.kind == "f"
-
-    def to_frame(self):
-        """The data as a new pandas DataFrame (with a ``line`` column)."""
-        import pandas as pd
-
-        frame = pd.DataFrame({c: np.array(self.values[c]) for c in self.columns})
-        frame.insert(0, "line", np.array(self.lines))
-        return frame
-
-    @classmethod
-    def from_frame(cls, frame, *, source: str = "<DataFrame>", metadata=None) -> Dataset:
-        """Validate a pandas DataFrame (or a dict of columns) as if it were a CSV file.
-
-        The caller's object is not modified. Row *i* is reported as line *i + 2*, as if the
-        frame had been written to CSV with a header.
-        """
-        if hasattr(frame, "columns"):
-            header = [str(c) for c in frame.columns]
-            cols = [frame[c].tolist() for c in frame.columns]
-        else:
-            header = [str(c) for c in frame]
-            cols = [list(np.atleast_1d(frame[c])) for c in frame]
-        n = len(cols[0]) if cols else 0
-        rows = []
-        for i in range(n):
-            row = []
-            for col in cols:
-                cell = col[i] if i < len(col) else ""
-                if cell is None or (isinstance(cell, float) and math.isnan(cell)):
-                    row.append("")
-                else:
-                    row.append(repr(float(cell)) if isinstance(cell, (float, np.floating)) else str(cell))
-            rows.append((i + 2, row))
-        return _build(source, header, rows, dict(metadata or {}))
-
-
-#: What a CSV cell may hold as a number: ASCII decimal, optional exponent, or inf/nan words (which
-#: are then reported as not finite). Python's float() alone would also take '1_000' and non-ASCII
-#: digits such as '٣', which no spreadsheet reads as numbers.
-_NUMBER_RE = re.compile(
-    r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?(?:inf|infinity|nan)", re.IGNORECASE
-)
-
-
-def _parse_number(text: str) -> float | None:
-    if not _NUMBER_RE.fullmatch(text):
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _column_kind(name: str) -> tuple[str, Unit | None]:
-    stem, unit = parse_column(name)
-    if unit is not None:
-        return unit.kind, unit
-    if name.strip().lower() in CONDITION_COLUMNS:
-        return "condition", None
-    return "text", None
-
-
-def _build(
-    source: str,
-    header: list[str],
-    rows: list[tuple[int, list[str]]],
-    metadata: dict,
-    *,
-    header_line: int = 1,
-) -> Dataset:
-    problems: list[Problem] = []
-    if not header or all(not h.strip() for h in header):
-        raise DataFormatError(
-            source,
-            [Problem(header_line, None, "the header line is empty; the first line must name the columns")],
-        )
-    names = [h.strip() for h in header]
-    seen: dict[str, int] = {}
-    for idx, name in enumerate(names):
-        if not name:
-            problems.append(
-                Problem(header_line, None, f"column {idx + 1} has no name; give every column a name")
-            )
-        elif name.lower() in seen:
-            problems.append(
-                Problem(header_line, name, "appears twice in the header; column names must be unique")
-            )
-        seen.setdefault(name.lower(), idx)
-    if not rows:
-        problems.append(Problem(header_line, None, "no data rows after the header; add the measurements "
-                                "below it, one row each"))
-    kinds = [_column_kind(n) for n in names]
-    width = len(names)
-    numeric = {i for i, (k, _) in enumerate(kinds) if k != "text"}
-    good_rows: list[tuple[int, list[str]]] = []
-    for line, cells in rows:
-        if len(cells) != width:
-            problems.append(
-                Problem(
-                    line,
-                    None,
-                    f"has {len(cells)} fields but the header has {width}; "
-                    "check for a missing or extra comma",
-                )
-            )
-            continue
-        good_rows.append((line, cells))
-    data: dict[str, list] = {n: [] for n in names}
-    for line, cells in good_rows:
-        for i, (name, cell) in enumerate(zip(names, cells)):
-            text = cell.strip()
-            if i not in numeric:
-                data[name].append(text)
-                continue
-            if text == "":
-                data[name].append(math.nan)
-                continue
-            value = _parse_number(text)
-            kind, unit = kinds[i]
-            if value is None or not math.isfinite(value):
-                what = "is not a number" if value is None else "is not a finite number"
-                if value is None and re.fullmatch(r"[-+]?\d+,\d+", text):
-                    what += " (a decimal comma? write 0.5, not 0,5)"
-                problems.append(
-                    Problem(line, name, f"'{text}' {what}; leave the cell empty to mark a missing value")
-                )
-                data[name].append(math.nan)
-                continue
-            if kind == "concentration" and value < 0:
-                problems.append(Problem(line, name, f"{text} is negative; concentrations must be >= 0"))
-            data[name].append(value)
-    if problems:
-        # file order (DataFormatError's contract): ragged rows are found in a first pass
-        problems.sort(key=lambda p: -1 if p.line is None else p.line)
-        raise DataFormatError(source, problems)
-    values = {}
-    for i, name in enumerate(names):
-        if i in numeric:
-            values[name] = np.asarray(data[name], dtype=float)
-        else:
-            values[name] = np.asarray(data[name], dtype=str) if data[name] else np.array([], dtype=str)
-    return Dataset(
-        source=source,
-        columns=tuple(names),
-        units={n: u for n, (_, u) in zip(names, kinds)},
-        values=values,
-        lines=np.asarray([line for line, _ in good_rows], dtype=int),
-        metadata=metadata,
-    )
+#: File types read as tables.
+TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".xlsx")
 
 
 def _sidecar(path: Path) -> dict:
-    for candidate in (path.with_suffix(".meta.json"), path.with_suffix(".json")):
-        if candidate.is_file():
-            try:
-                return json.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise DataFormatError(
-                    str(candidate), [Problem(None, None, f"metadata is not valid JSON: {exc}")]
-                ) from None
-    return {}
+    candidate = path.with_name(path.stem + ".meta.json")
+    if not candidate.is_file():
+        return {}
+    try:
+        meta = json.loads(candidate.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataFormatError(
+            str(candidate), [Problem(None, None, f"metadata is not valid JSON: {exc}")]
+        ) from None
+    if not isinstance(meta, dict):
+        raise DataFormatError(str(candidate), [Problem(None, None, "metadata must be a JSON object {...}")])
+    return meta
 
 
-def _delimiter(text: str, path: Path) -> str:
-    """Comma, unless the file is .tsv/.tab or its header line has no comma but semicolons (as
-    spreadsheets in decimal-comma locales save CSV) or tabs."""
-    if path.suffix.lower() in (".tsv", ".tab"):
-        return "\t"
-    header = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
-    if "," not in header:
-        if ";" in header:
-            return ";"
-        if "\t" in header:
-            return "\t"
-    return ","
-
-
-def read_csv(path: str | Path, *, input_units: Mapping[str, str] | None = None) -> Dataset:
-    """Read and validate a CSV file of measurements.
+def read_csv(
+    path: str | Path,
+    *,
+    input_units: Mapping[str, str] | None = None,
+    sheet: str | None = None,
+    wide: str | list[str] | bool | None = None,
+) -> Dataset:
+    """Read and validate a table of measurements (.csv, .tsv, .txt or .xlsx).
 
     Parameters
     ----------
     path : str or Path
-        The file. Comma-separated (tab-separated for ``.tsv``), UTF-8, header on the first
-        non-comment line.
+        The file. Text is UTF-8 (a BOM is fine), header on the first line that is not blank or a
+        comment; ``.xlsx`` is read from ``sheet``.
     input_units : mapping, optional
-        Units for columns whose names carry no suffix, ``{"S": "mM", "v": "uM/min"}``; the
-        column is then read as if it had been named ``S_mM``.
+        Units for columns whose header carries none, ``{"S": "mM", "v": "uM/min"}`` (keys: a
+        column's name or stem, or a pattern such as ``"Y*"``); the name is kept as written.
+    sheet : str, optional
+        The sheet of an ``.xlsx`` workbook (default: the first that holds a table; its name is
+        in ``metadata["sheet"]``).
+    wide : str, list of str or bool, optional
+        Replicate columns side by side: a pattern (``"Rate *"``) or the column names; ``False``
+        turns off their automatic recognition (:func:`mgkinetics.data.wide.to_long`).
 
     Returns
     -------
@@ -278,69 +78,79 @@ def read_csv(path: str | Path, *, input_units: Mapping[str, str] | None = None) 
     ------
     DataFormatError
         Listing every problem: unreadable or empty file, ragged rows, duplicate columns,
-        non-numeric or negative cells in unit columns.
+        non-numeric or negative cells in unit columns, each with its line and column.
 
     Examples
     --------
     >>> import tempfile, os
     >>> with tempfile.TemporaryDirectory() as d:
     ...     p = os.path.join(d, "mm.csv")
-    ...     _ = open(p, "w").write("s_mM,rate_uM_per_s\\n1,2\\n2,3\\n")
+    ...     _ = open(p, "w").write("S (mM),Rate (uM/s)\\n1,2\\n2,3\\n")
     ...     ds = read_csv(p)
-    >>> ds.units["s_mM"].label, len(ds)
-    ('mM', 2)
+    >>> ds.units["S (mM)"].label, ds.find("S"), len(ds)
+    ('mM', 'S (mM)', 2)
     """
+    return read_table(path, input_units=input_units, sheet=sheet, wide=wide)
+
+
+def read_table(path, *, input_units=None, sheet=None, wide=None) -> Dataset:
+    """:func:`read_csv` (its name says what it reads: any table file)."""
+    from mgkinetics.data.wide import to_long
+
     path = Path(path)
     source = str(path)
+    suffix = path.suffix.lower()
+    if suffix in (".xls", ".ods"):
+        from mgkinetics.data.xlsx import refuse_other_spreadsheets
+
+        refuse_other_spreadsheets(path)
     try:
-        raw = path.read_bytes()
+        raw_bytes = path.read_bytes()
     except FileNotFoundError:
         raise DataFormatError(source, [Problem(None, None, "file not found; check the path")]) from None
     except OSError as exc:
         raise DataFormatError(source, [Problem(None, None, f"cannot be read: {exc.strerror}")]) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataFormatError(
-            source, [Problem(line, None, "is not UTF-8 text; save the file as UTF-8 CSV")]
-        ) from None
-    if not text.strip():
-        raise DataFormatError(
-            source, [Problem(1, None, "the file is empty; expected a header line naming the columns "
-                             "(e.g. s_mM,rate_uM_per_s) and data rows")]
-        )
-    delimiter = _delimiter(text, path)
-    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    try:
-        for cells in reader:
-            line = reader.line_num
-            if not cells or all(not c.strip() for c in cells):
-                continue
-            if cells[0].lstrip().startswith("#"):
-                continue
-            if header is None:
-                header = cells
-                header_line = line
-            else:
-                rows.append((line, cells))
-    except csv.Error as exc:
-        raise DataFormatError(source, [Problem(reader.line_num, None, f"is not valid CSV: {exc}")]) from None
-    if header is None:
-        raise DataFormatError(source, [Problem(1, None, "no header line, only comments or blank lines; "
-                                               "the first other line must name the columns")])
-    if input_units:
-        renamed = []
-        for name in header:
-            unit = input_units.get(name.strip())
-            if unit is not None:
-                renamed.append(f"{name.strip()}_{column_suffix(unit)}")
-            else:
-                renamed.append(name)
-        header = renamed
-    return _build(source, header, rows, _sidecar(path), header_line=header_line)
+    if suffix == ".xlsx" or raw_bytes.startswith(b"PK\x03\x04"):
+        from mgkinetics.data.xlsx import read_xlsx_table
+
+        raw = read_xlsx_table(path, sheet)
+    else:
+        if sheet is not None:
+            raise DataFormatError(
+                source,
+                [
+                    Problem(
+                        None,
+                        None,
+                        f"sheet '{sheet}' given, but a text file has no "
+                        "sheets; --sheet is for .xlsx workbooks",
+                    )
+                ],
+            )
+        from mgkinetics.data.textfile import read_text_table
+
+        raw = read_text_table(path, raw_bytes)
+    raw.metadata = {**_sidecar(path), **raw.metadata}
+    return to_long(build_dataset(raw, input_units=input_units), wide)
+
+
+def _merge_metadata(sets: list[Dataset]) -> dict:
+    """Keys that agree are kept once; a key whose value differs between files is kept per file,
+    as ``{key: {source: value, ...}}``, and listed under ``"conflicting"``."""
+    merged: dict = {}
+    conflicting = []
+    keys = list(dict.fromkeys(k for d in sets for k in d.metadata))
+    for key in keys:
+        per = {d.source: d.metadata[key] for d in sets if key in d.metadata}
+        distinct = {json.dumps(v, sort_keys=True, default=str) for v in per.values()}
+        if len(distinct) == 1:
+            merged[key] = next(iter(per.values()))
+        else:
+            merged[key] = per
+            conflicting.append(key)
+    if conflicting:
+        merged["conflicting"] = conflicting
+    return merged
 
 
 def concat(datasets: list[Dataset], *, label: str | None = None) -> Dataset:
@@ -353,7 +163,10 @@ def concat(datasets: list[Dataset], *, label: str | None = None) -> Dataset:
         A column that identifies each table's rows. When no table has it, it is added, holding
         each table's file stem (so ``compare wt.csv d84a.csv`` compares 'wt' with 'd84a').
 
-    Line numbers stay those of each row's own file; ``source`` names every file.
+    Line numbers stay those of each row's own file (``files``/``file_index`` say which);
+    ``source`` names every file. Metadata are merged: a key that all files agree on is kept once;
+    a key with different values is kept per file (``{key: {file: value}}``) and named in
+    ``metadata["conflicting"]``.
 
     Raises
     ------
@@ -363,24 +176,55 @@ def concat(datasets: list[Dataset], *, label: str | None = None) -> Dataset:
     if len(datasets) == 1:
         return datasets[0]
     sets = list(datasets)
-    if label is not None and all(label.lower() not in {c.lower() for c in d.columns} for d in sets):
-        sets = [
-            Dataset(source=d.source, columns=d.columns + (label,), units={**d.units, label: None},
-                    values={**d.values, label: np.full(len(d), Path(d.source).stem)}, lines=d.lines,
-                    metadata=d.metadata)
-            for d in sets
-        ]
+    if label is not None and all(d.find(label) is None for d in sets):
+        sets = [_with_label(d, label) for d in sets]
     columns = sets[0].columns
     for d in sets[1:]:
         if set(d.columns) != set(columns):
-            raise DataFormatError(d.source, [Problem(
-                1, None, f"has columns {', '.join(d.columns)} but {sets[0].source} has {', '.join(columns)}; "
-                "files analysed together need the same columns")])
+            raise DataFormatError(
+                d.source,
+                [
+                    Problem(
+                        1,
+                        None,
+                        f"has columns {', '.join(d.columns)} but {sets[0].source} has {', '.join(columns)}; "
+                        "files analysed together need the same columns",
+                    )
+                ],
+            )
+    files = tuple(f for d in sets for f in d.files)
+    offsets = np.cumsum([0] + [len(d.files) for d in sets[:-1]])
+    index = [
+        (np.zeros(len(d), int) if d.file_index is None else np.asarray(d.file_index)) + off
+        for d, off in zip(sets, offsets)
+    ]
+    first = sets[0]
     return Dataset(
         source=" + ".join(d.source for d in sets),
         columns=columns,
-        units=sets[0].units,
+        units=first.units,
         values={c: np.concatenate([d.values[c] for d in sets]) for c in columns},
         lines=np.concatenate([d.lines for d in sets]),
-        metadata=dict(sets[0].metadata),
+        metadata=_merge_metadata(sets),
+        stems=first.stems,
+        unit_texts=first.unit_texts,
+        kinds=first.kinds,
+        files=files,
+        file_index=np.concatenate(index),
+    )
+
+
+def _with_label(d: Dataset, label: str) -> Dataset:
+    return Dataset(
+        source=d.source,
+        columns=d.columns + (label,),
+        units={**d.units, label: None},
+        values={**d.values, label: np.full(len(d), Path(d.source).stem)},
+        lines=d.lines,
+        metadata=d.metadata,
+        stems=d.stems,
+        unit_texts=d.unit_texts,
+        kinds={**d.kinds, label: "text"},
+        files=d.files,
+        file_index=d.file_index,
     )

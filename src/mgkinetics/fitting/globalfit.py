@@ -287,6 +287,7 @@ def fit_shared(
     init: Mapping[str, float | str] | None = None,
     input_units: Mapping[str, str] | None = None,
     conditions: Mapping[str, float] | None = None,
+    pool: bool = False,
     ci_level: float = 0.95,
 ) -> GlobalFitResult:
     """Fit one law to several files (and/or groups) at once with some parameters shared.
@@ -329,8 +330,10 @@ def fit_shared(
             weights=weights,
             input_units=input_units,
             conditions=conditions,
+            pool=pool,
         )
-        stem = Path(ds.source).stem if isinstance(item, (str, Path)) else f"set{n + 1}"
+        from_file = isinstance(item, (str, Path)) or (hasattr(item, "files") and Path(ds.source).suffix)
+        stem = Path(ds.source).stem if from_file else f"set{n + 1}"
         unassigned.extend(lost)
         for i, p in enumerate(probs):
             labels.append(stem if not p.group else f"{stem}:{label_of(p, i)}")

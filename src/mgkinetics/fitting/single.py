@@ -218,6 +218,7 @@ def fit(
     init: Mapping[str, float | str] | None = None,
     input_units: Mapping[str, str] | None = None,
     conditions: Mapping[str, float] | None = None,
+    pool: bool = False,
     ci_level: float = 0.95,
     ci: str = "asymptotic",
     n_bootstrap: int = 1000,
@@ -254,6 +255,9 @@ def fit(
     conditions : mapping, optional
         ``ph``, ``temperature_C``, ``ionic_strength_M`` for laws that use them (Mg-ATP laws),
         where the data have no such columns; see :func:`mgkinetics.fitting.problem.build_problems`.
+    pool : bool
+        Fit rows with different labels (a text column such as ``variant`` that ``group`` does not
+        name) as one data set; without it such data are refused, naming the column.
     ci_level : float
         Coverage of the reported confidence intervals.
     ci : {"asymptotic", "profile", "bootstrap"}
@@ -302,6 +306,7 @@ def fit(
         weights=weights,
         input_units=input_units,
         conditions=conditions,
+        pool=pool,
     )
     results = []
     for p in problems:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,25 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["RatesTable", "write_csv_atomic"]
-
-
-def write_csv_atomic(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` as CSV through a temporary file in the same folder, then rename it into place.
-
-    A reader never sees a half-written file, and a failed write leaves any old file untouched.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            frame.to_csv(fh, index=False, float_format="%.10g", lineterminator="\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+__all__ = ["RatesTable"]
 
 
 @dataclass(frozen=True)
@@ -68,5 +48,34 @@ class RatesTable:
         return str(self.metadata["stderr_column"])
 
     def to_csv(self, path: str | Path) -> Path:
-        """Write :attr:`frame` to ``path`` atomically (temporary file, then rename)."""
-        return write_csv_atomic(self.frame, path)
+        """Write :attr:`frame` to ``path`` atomically (temporary file, then rename), full precision."""
+        from mgkinetics.report.output import atomic_write_text
+
+        atomic_write_text(path, self.frame.to_csv(index=False, float_format="%.17g", lineterminator="\n"))
+        return Path(path)
+
+    def to_dataset(self, *, source: str = "<rates>"):
+        """The rates as a :class:`~mgkinetics.Dataset` for :func:`mgkinetics.fit` and ``compare``.
+
+        It keeps the layout's columns, the rate and its SE (``weights="sd:<stderr column>"`` weights
+        a fit by them). The per-well diagnostics (window, method, flags) stay in :attr:`frame`; row
+        *i* of the dataset (line *i* + 2) is well ``metadata["wells"][i]``.
+        """
+        from mgkinetics import Dataset  # the data wing's one table, whichever module holds it
+
+        diagnostics = {
+            "plate",
+            "well",
+            "window_start_s",
+            "window_end_s",
+            "window_reason",
+            "n_points",
+            "conversion_percent",
+            "method",
+            "flags",
+            "signal_direction",
+            "role",
+        }
+        keep = [c for c in self.frame.columns if c not in diagnostics]
+        wells = [f"plate {p} well {w}" for p, w in zip(self.frame["plate"], self.frame["well"])]
+        return Dataset.from_frame(self.frame[keep], source=source, metadata={**self.metadata, "wells": wells})

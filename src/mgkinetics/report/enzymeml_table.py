@@ -21,7 +21,7 @@ def _slug(text: str) -> str:
 
 def extra_columns(table, fits) -> list[tuple[str, str]]:
     """(column, species id) of the table's concentration columns that no fit used as an input."""
-    used = {c for fit in fits for c in fit.columns.values()}
+    used = {c for fit in fits for k, c in fit.columns.items() if k != "unused"}  # "unused" lists columns
     out = []
     for column in table.columns:
         unit = table.units.get(column)

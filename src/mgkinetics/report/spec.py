@@ -122,10 +122,8 @@ def load_spec(path: str | Path) -> ReportSpec:
     """Read and check a report spec; every problem is reported at once (DataFormatError)."""
     try:
         import tomllib
-    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-        raise DataFormatError(
-            str(path), [Problem(None, None, "reading a TOML spec needs Python >= 3.11 (tomllib)")]
-        ) from None
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10: the same parser, as a package
+        import tomli as tomllib
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")

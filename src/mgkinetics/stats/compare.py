@@ -204,18 +204,18 @@ def ddg_kcal(r: Ratio, temperature_C: float, name: str = "") -> DeltaG:
     return DeltaG(name, value, se, low, high, temperature_C)
 
 
-def _temperature(ds, problems) -> tuple[float, str]:
-    for col in ds.columns:
-        if col.lower() == "temperature_c":
-            vals = np.unique(ds.values[col][~np.isnan(ds.values[col])])
-            if vals.size == 1:
-                return float(vals[0]), f"column '{col}'"
-            if vals.size > 1:
-                raise FitError(f"{ds.source}: column '{col}' holds several temperatures; ΔΔG‡ needs one")
-    cond = ds.metadata.get("conditions", {}) if isinstance(ds.metadata, Mapping) else {}
-    if isinstance(cond, Mapping) and "temperature_C" in cond:
-        return float(cond["temperature_C"]), "metadata"
-    return DEFAULT_TEMPERATURE_C, "default (25 °C; the data state no temperature)"
+def _temperature(ds, problems, conditions=None) -> tuple[float, str]:
+    from mgkinetics.data.conditions import resolve_conditions
+
+    cond = resolve_conditions(ds, conditions)
+    values = cond.values["temperature_C"]
+    vals = np.unique(values[~np.isnan(values)])
+    if vals.size > 1:
+        raise FitError(f"{ds.source}: {cond.sources['temperature_C']} holds several temperatures; ΔΔG‡ needs one")
+    source = cond.sources["temperature_C"]
+    if source == "default":
+        source = "default (25 °C; the data state no temperature)"
+    return (float(vals[0]) if vals.size else DEFAULT_TEMPERATURE_C), source
 
 
 def compare(
@@ -256,7 +256,8 @@ def compare(
         of independent bootstrap refits of each variant (``n_bootstrap`` resamples,
         ``bootstrap_kind`` "case" or "residual", ``seed``).
     **fit_options
-        ``x``, ``y``, ``enzyme``, ``columns``, ``weights``, ``fix``, ``init``, ``input_units``.
+        ``x``, ``y``, ``enzyme``, ``columns``, ``weights``, ``fix``, ``init``, ``input_units``,
+        ``conditions`` (as :func:`mgkinetics.fit`) and ``pool``.
 
     Returns
     -------
@@ -283,6 +284,8 @@ def compare(
         rate=fit_options.pop("y", None),
         group=by,
         weights=fit_options.pop("weights", "none"),
+        conditions=(conditions := fit_options.pop("conditions", None)),
+        pool=fit_options.pop("pool", False),
     )
     if fit_options:
         raise TypeError(f"unexpected options: {', '.join(fit_options)}")
@@ -297,7 +300,7 @@ def compare(
     order = [reference] + [lab for lab in labels if lab != reference]
     by_label = dict(zip(labels, problems))
     fits = {lab: fit_problem(by_label[lab], fix=fix, init=init, ci_level=ci_level) for lab in order}
-    temperature, t_source = _temperature(ds, problems)
+    temperature, t_source = _temperature(ds, problems, conditions)
 
     ref = fits[reference]
     ratios: dict[str, dict[str, Ratio]] = {}

@@ -151,10 +151,13 @@ def select_model(
     init: Mapping[str, float | str] | None = None,
     fix: Mapping[str, float | str] | None = None,
     input_units: Mapping[str, str] | None = None,
+    conditions: Mapping[str, float] | None = None,
+    pool: bool = False,
 ) -> Selection:
     """Fit each law to the same data and rank them.
 
-    ``init`` and ``fix`` entries are given to each law that has such a parameter.
+    ``init`` and ``fix`` entries are given to each law that has such a parameter; ``conditions``
+    and ``pool`` are as for :func:`mgkinetics.fit`.
 
     Examples
     --------
@@ -187,6 +190,8 @@ def select_model(
                 init=mine,
                 fix=held,
                 input_units=input_units,
+                conditions=conditions,
+                pool=pool,
             )
         except MgKineticsError as exc:
             cands.append(Candidate(law.name, None, math.nan, False, (f"could not be fitted: {exc}",)))

@@ -1,0 +1,253 @@
+"""Delimited text (.csv, .tsv, .txt) to a :class:`~mgkinetics.data.model.RawTable`, with pandas' C parser.
+
+The file's structure is found on its bytes with numpy before pandas parses it: record ends (a
+newline outside quotes), comment lines (an unquoted ``#`` first on the line), blank lines (only
+spaces or separators, as Excel leaves at the end) and the field count of each record. So every
+row keeps the line number an editor shows (header = line 1, comments and blank lines counted), a
+quoted label starting with ``#`` is data, and ragged rows are reported, not padded. BOM and CRLF
+are accepted; the separator is a tab for ``.tsv``, else the header's tab, ``;`` or ``,``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
+
+from mgkinetics.data.conditions import condition_of_column
+from mgkinetics.data.model import RawTable
+from mgkinetics.errors import DataFormatError, Problem
+from mgkinetics.units import split_header
+
+__all__ = ["read_text_table"]
+
+_QUOTE, _NL, _HASH = 34, 10, 35
+_BLANKISH = b" \t\r"
+
+
+def _decode(raw: bytes, source: str) -> bytes:
+    """UTF-8 bytes without BOM (UTF-16 with a BOM is transcoded)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16").encode("utf-8")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if raw.isascii():
+        return raw
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataFormatError(
+            source, [Problem(line, None, "is not UTF-8 text; save the file as UTF-8 CSV (or as .xlsx)")]
+        ) from None
+    return raw
+
+
+def _records(a: np.ndarray, nl: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(start, end) byte offsets of each record and the quote positions (None without quotes)."""
+    quotes = np.flatnonzero(a == _QUOTE) if (a == _QUOTE).any() else None
+    if quotes is not None:  # a newline inside quotes does not end a record
+        nl = nl[np.searchsorted(quotes, nl) % 2 == 0]
+    starts = np.concatenate([[0], nl + 1])
+    ends = np.concatenate([nl, [a.size]])
+    if ends.size and starts[-1] >= a.size:  # the file ends with a newline
+        starts, ends = starts[:-1], ends[:-1]
+    return starts, ends, quotes
+
+
+def _blank_or_comment(a: np.ndarray, starts, ends, sep: int) -> np.ndarray:
+    """Records that are blank (only spaces/separators) or comments (an unquoted '#' first)."""
+    first = np.where(ends > starts, a[np.minimum(starts, a.size - 1)], _NL) if a.size else starts
+    skip = (ends == starts) | (first == _HASH)
+    maybe = np.flatnonzero(~skip & np.isin(first, np.frombuffer(_BLANKISH + bytes([sep]), np.uint8)))
+    for r in maybe:  # rare: a record starting with a space or a separator
+        body = a[starts[r] : ends[r]].tobytes()
+        stripped = body.strip(_BLANKISH + bytes([sep]))
+        skip[r] = not stripped or body.lstrip(b" \t").startswith(b"#")
+    return skip
+
+
+def _separator(header: bytes, path: Path) -> str:
+    if path.suffix.lower() in (".tsv", ".tab"):
+        return "\t"
+    unquoted = b"".join(header.split(b'"')[0::2])
+    for sep in (b"\t", b";", b","):
+        if sep in unquoted:
+            return sep.decode()
+    return ","
+
+
+def _field_counts(a, starts, ends, quotes, sep: int) -> np.ndarray:
+    """Fields of each record (separators outside quotes + 1)."""
+    pos = np.flatnonzero(a == sep)
+    if quotes is not None:
+        pos = pos[np.searchsorted(quotes, pos) % 2 == 0]
+    rec = np.searchsorted(starts, pos, side="right") - 1
+    return np.bincount(rec, minlength=starts.size) + 1
+
+
+def _header_cells(text: bytes, sep: str) -> list[str]:
+    try:
+        return next(csv.reader([text.decode("utf-8").replace("\r", " ")], delimiter=sep), [])
+    except csv.Error:
+        return text.decode("utf-8").split(sep)
+
+
+#: Bytes that may not start a line of a file read on the fast path (comments, blanks, spaces).
+_NOT_FIRST = np.zeros(256, dtype=bool)
+_NOT_FIRST[[_HASH, _NL, 13, 32, 9]] = True
+
+
+def _fast(data: bytes, sep: str, source: str):
+    """(header, cells, lines) when every line is a record, i.e. no quotes, comments, blank lines or
+    lines starting with a space or separator, and no row is ragged; else None (the careful path)."""
+    import pandas as pd
+
+    if not data or b'"' in data:
+        return None
+    a = np.frombuffer(data, dtype=np.uint8)
+    nl = np.flatnonzero(a == _NL)
+    firsts = a[np.concatenate([[0], nl[nl + 1 < a.size] + 1])]
+    not_first = _NOT_FIRST.copy()
+    not_first[ord(sep)] = True
+    if not_first[firsts].any():
+        return None
+    first = int(nl[0]) if nl.size else a.size
+    header = [c.strip() for c in _header_cells(data[:first].rstrip(b"\r"), sep)]
+    n_rows = firsts.size - 1
+    if int(np.count_nonzero(a == ord(sep))) != (len(header) - 1) * (n_rows + 1):
+        return None
+    try:
+        cells = _parse(pd, data if n_rows else b"", sep, header, n_rows, source, skip_header=True)
+    except DataFormatError:
+        return None
+    return header, cells, np.arange(2, n_rows + 2)
+
+
+def read_text_table(path: Path, raw: bytes) -> RawTable:
+    """Parse a delimited text file into a RawTable (cells as the C parser read them)."""
+    source = str(path)
+    data = _decode(raw, source)
+    if b"\r" in data and b"\n" not in data:  # old Mac line ends
+        data = data.replace(b"\r", b"\n")
+    end = data.find(b"\n")
+    sep = _separator(data[: end if end >= 0 else len(data)], path)
+    fast = _fast(data, sep, source)
+    if fast is not None:
+        header, cells, lines = fast
+        return RawTable(source, header, cells, lines, 1, decimal_comma=sep != ",")
+    return _careful(path, data, source)
+
+
+def _careful(path: Path, data: bytes, source: str) -> RawTable:
+    """Any file: records found on the bytes (quotes, comments, blank lines, ragged rows)."""
+    import pandas as pd
+
+    a = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(a == _NL)
+    starts, ends, quotes = _records(a, newlines)
+    line_of = np.searchsorted(newlines, starts) + 1
+    skip = _blank_or_comment(a, starts, ends, ord(","))
+    kept = np.flatnonzero(~skip)
+    if kept.size == 0:
+        what = "the file is empty" if not data.strip() else "no header line, only comments or blank lines"
+        raise DataFormatError(
+            source,
+            [
+                Problem(
+                    1,
+                    None,
+                    f"{what}; expected a header line naming the columns "
+                    "(e.g. s_mM,rate_uM_per_s) and data rows",
+                )
+            ],
+        )
+    h = kept[0]
+    sep = _separator(data[starts[h] : ends[h]], path)
+    if sep != ",":
+        skip = _blank_or_comment(a, starts, ends, ord(sep))
+        kept = np.flatnonzero(~skip)
+    header = [c.strip() for c in _header_cells(data[starts[h] : ends[h]].rstrip(b"\r"), sep)]
+    rows = kept[1:]
+    counts = _field_counts(a, starts, ends, quotes, ord(sep))
+    width = len(header)
+    problems = []
+    ragged = rows[counts[rows] != width]
+    for r in ragged:
+        n = len(_header_cells(data[starts[r] : ends[r]].rstrip(b"\r"), sep))
+        problems.append(
+            Problem(
+                int(line_of[r]),
+                None,
+                f"has {n} fields but the header has {width}; check for a missing or extra '{sep}'",
+            )
+        )
+    if ragged.size:  # parse the other rows too, so that their bad cells are reported with these
+        skip = skip.copy()
+        skip[ragged] = True
+        rows = rows[counts[rows] == width]
+    body = _body(a, data, starts, ends, rows, skip, h)
+    cells = _parse(pd, body, sep, header, rows.size, source)
+    return RawTable(
+        source, header, cells, line_of[rows], int(line_of[h]), decimal_comma=sep != ",", problems=problems
+    )
+
+
+def _body(a, data: bytes, starts, ends, rows, skip, h) -> bytes:
+    """The data records as one byte string (comments and blank lines left out)."""
+    if rows.size == 0:
+        return b""
+    if not skip[h + 1 :].any():
+        return data[starts[rows[0]] :]
+    keep = np.zeros(a.size + 1, dtype=np.int8)
+    np.add.at(keep, starts[rows], 1)
+    np.add.at(keep, np.minimum(ends[rows] + 1, a.size), -1)
+    return a[np.cumsum(keep[:-1]) > 0].tobytes()
+
+
+def _is_label(name: str) -> bool:
+    """Whether a header names a text column (no unit, not a condition): read as text, not inferred."""
+    stem, unit = split_header(name)
+    return unit is None and condition_of_column(name, stem, unit) is None
+
+
+def _parse(
+    pd, body: bytes, sep: str, header: list[str], n_rows: int, source: str, *, skip_header: bool = False
+) -> list:
+    n_fields = len(header)
+    if n_rows == 0:
+        return [np.array([], dtype=object) for _ in range(n_fields)]
+    options = dict(
+        sep=sep,
+        header=0 if skip_header else None,
+        names=list(range(n_fields)),
+        keep_default_na=False,
+        na_values=[""],
+        skip_blank_lines=False,
+        engine="c",
+        encoding="utf-8",
+    )
+    try:
+        frame = pd.read_csv(io.BytesIO(body), **options)
+        labels = [i for i, h in enumerate(header) if _is_label(h) and frame[i].dtype.kind in "fiub"]
+        if labels:  # a label column that looks numeric keeps its text ('01' is not '1')
+            text = pd.read_csv(
+                io.BytesIO(body), **options, usecols=labels, dtype=dict.fromkeys(labels, "str")
+            )
+            for i in labels:
+                frame[i] = text[i]
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
+        raise DataFormatError(source, [Problem(None, None, f"is not valid delimited text: {exc}")]) from None
+    if len(frame) != n_rows:
+        raise DataFormatError(
+            source,
+            [Problem(None, None, f"{len(frame)} rows parsed where {n_rows} were found; check the quotes")],
+        )
+    return [_column(frame[i]) for i in range(n_fields)]
+
+
+def _column(series):
+    """Numbers as a numpy array; text stays a pandas Series (arrow strings factorize fast)."""
+    return series.to_numpy() if series.dtype.kind in "fiub" else series
