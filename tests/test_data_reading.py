@@ -191,3 +191,13 @@ def test_frame_input_is_validated_like_a_file():
     with pytest.raises(DataFormatError) as exc:
         mgk.Dataset.from_frame({"s_mM": np.array([1.0, -2.0]), "rate_uM_per_s": np.array([1.0, np.inf])})
     assert problems_of(exc) == [(3, "s_mM"), (3, "rate_uM_per_s")]
+
+
+def test_speciate_table_condition_errors_name_line_and_column(tmp_path):
+    from click.testing import CliRunner
+    from mgkinetics_cli.main import cli
+
+    path = write(tmp_path, "atp_total_mM,mg_total_mM,ph\n1,2,7.5\n1,2,13\n1,2,1\n")
+    result = CliRunner().invoke(cli, ["speciate", str(path)])
+    assert result.exit_code == 2
+    assert "line 3, column 'ph'" in result.output and "line 4, column 'ph'" in result.output
