@@ -225,9 +225,10 @@ def test_information_criteria_match_fitting():
     n = np.array([3, 4, 5, 10, 12, 0])
     rss = np.array([0.5, 1.0, 0.0, 2.0, 3.5, 1.0])
     for scale in (True, False):
-        aicc, bic = batch._information_criteria_many(n, 2, rss, scale, np.ones(6, bool))
+        log_w = np.linspace(-3.0, 2.0, 6)
+        aicc, bic = batch._information_criteria_many(n, 2, rss, scale, np.ones(6, bool), log_w)
         for i in range(6):
-            ref = information_criteria(int(n[i]), 2, float(rss[i]), scale)
+            ref = information_criteria(int(n[i]), 2, float(rss[i]), scale, log_weights=log_w[i])
             np.testing.assert_allclose([aicc[i], bic[i]], ref, rtol=1e-14)
 
 

@@ -66,8 +66,13 @@ RATE_U = [67, 51, 84, 86, 98, 115, 131, 124, 144, 158, 160]
 def _puromycin():
     import pandas as pd
 
-    return pd.DataFrame({"conc_mM": CONC_T + CONC_U, "rate_uM_per_min": RATE_T + RATE_U,
-                         "state": ["treated"] * 12 + ["untreated"] * 11})
+    return pd.DataFrame(
+        {
+            "conc_mM": CONC_T + CONC_U,
+            "rate_uM_per_min": RATE_T + RATE_U,
+            "state": ["treated"] * 12 + ["untreated"] * 11,
+        }
+    )
 
 
 def test_puromycin_separate_fits_match_r_nls():
@@ -84,9 +89,32 @@ def test_puromycin_separate_fits_match_r_nls():
 def test_puromycin_shared_k_f_test():
     compare = pytest.importorskip("mgkinetics.stats.compare")
     # Bates & Watts (1988, §3.10): a common K is not rejected: extra-SS F(1, 19) ~ 1.7, p ~ 0.2.
-    cmp = compare.compare(_puromycin(), "michaelis_menten", by="state", reference="untreated",
-                          shared=["km"], test=["km"])
+    cmp = compare.compare(
+        _puromycin(), "michaelis_menten", by="state", reference="untreated", shared=["km"], test=["km"]
+    )
     (test,) = cmp.tests
     assert (test.df_num, test.df_den) == (1, 19)
     assert test.p > 0.05
     assert test.f == pytest.approx(1.7, abs=0.05)
+
+
+def test_selection_reports_r_scale_criteria():
+    """select's logLik/AIC/BIC are R's (tests/data/r/nls_golden.json, R's own nls of Puromycin)."""
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+
+    data = Path(__file__).parent / "data" / "r"
+    golden = next(
+        c
+        for c in json.loads((data / "nls_golden.json").read_text())["fits"]
+        if c["case"] == "treated_unweighted"
+    )
+    frame = pd.read_csv(data / "puromycin.csv")
+    frame = frame[frame["state"] == "treated"].drop(columns="state")
+    sel = select_model(frame, ["michaelis_menten", "hill"], init={"vmax": 200, "km": 0.1})
+    mm = next(c for c in sel.to_dict()["candidates"] if c["law"] == "michaelis_menten")
+    for key in ("loglik", "aic", "bic"):
+        assert mm[key] == pytest.approx(golden[key], rel=1e-6)
+    assert "logLik" in sel.to_text()

@@ -197,8 +197,11 @@ def fit_many(
     else:
         fits = [engine_fit(law, c, vary_idx, lo, hi) for c in chunks]
 
+    with np.errstate(divide="ignore"):  # Σ log wᵢ per curve (R's weights w², for the criteria)
+        log_w = np.bincount(curve_of, weights=np.where(w_sorted != 0, 2 * np.log(np.abs(w_sorted)), 0.0),
+                            minlength=G)
     return _assemble(law, prep, setup, punits, curve_labels, n_used, n_excl, reasons, fits,
-                     starts, ci_level, engine, arrays_sorted, P0_all, bad_rows)
+                     starts, ci_level, engine, arrays_sorted, P0_all, bad_rows, log_w)
 
 
 def engine_fit(law: RateLaw, chunk, vary_idx, lo, hi):

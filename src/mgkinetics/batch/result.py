@@ -199,24 +199,16 @@ class BatchResult(Shown):
 # Assembling the result from the solver's chunk fits
 
 
-def _information_criteria_many(n, k, rss, scale, fitted):
-    """``fitting.numerics.information_criteria`` over arrays (same formula; checked against it in tests)."""
-    aicc = np.full(n.size, np.nan)
-    bic = np.full(n.size, np.nan)
-    ok = fitted & (n > 0) & (rss > 0)
-    kk = k + 1 if scale else k
-    nn, rr = n[ok].astype(float), rss[ok]
-    core = nn * np.log(rr / nn) if scale else rr
-    with np.errstate(divide="ignore"):
-        room = nn - kk - 1
-        corr = np.where(room > 0, 2 * kk * (kk + 1) / np.where(room > 0, room, 1), np.inf)
-    aicc[ok] = core + 2 * kk + corr
-    bic[ok] = core + kk * np.log(nn)
-    return aicc, bic
+def _information_criteria_many(n, k, rss, scale, fitted, log_weights=0.0):
+    """:func:`mgkinetics.fitting.numerics.information_criteria` over arrays: (aicc, bic) per curve."""
+    from mgkinetics.fitting.numerics import information_criteria
+
+    ic = information_criteria(n, k, np.where(fitted, rss, np.nan), scale, log_weights=log_weights)
+    return np.asarray(ic.aicc, dtype=float), np.asarray(ic.bic, dtype=float)
 
 
 def _assemble(law, prep, setup, punits, labels, n_used, n_excl, reasons, fits, starts,
-              ci_level, engine_name, arrays_sorted, P0, excluded_rows) -> BatchResult:
+              ci_level, engine_name, arrays_sorted, P0, excluded_rows, log_weights=0.0) -> BatchResult:
     G = labels.size
     K = len(law.params)
     k = len(setup.varying)
@@ -251,7 +243,7 @@ def _assemble(law, prep, setup, punits, labels, n_used, n_excl, reasons, fits, s
     q = np.full(G, np.nan)
     for d in np.unique(dof[fitted]) if fitted.any() else []:
         q[fitted & (dof == d)] = _quantile(scale, int(d), ci_level)
-    aicc, bic = _information_criteria_many(n, k, rss, scale, fitted)
+    aicc, bic = _information_criteria_many(n, k, rss, scale, fitted, log_weights)
     low = values - q[:, None] * se
     high = values + q[:, None] * se
     success = fitted & converged & np.all(np.isfinite(values), axis=1)

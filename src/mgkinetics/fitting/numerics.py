@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import numpy as np
 
+_LOG_2PI = math.log(2 * math.pi)
+
 __all__ = [
     "richardson_jacobian",
     "covariance",
@@ -19,6 +21,8 @@ __all__ = [
     "quantile",
     "weighted_r2",
     "information_criteria",
+    "sum_log_weights",
+    "Criteria",
     "f_test",
 ]
 
@@ -121,26 +125,76 @@ def weighted_r2(rate: np.ndarray, weights: np.ndarray, rss: float) -> float:
     return 1.0 - rss / ss_tot if ss_tot > 0 else math.nan
 
 
-def information_criteria(n: int, k: int, rss: float, scale_covar: bool) -> tuple[float, float]:
-    """AICc and BIC; K counts σ² as a parameter when it is estimated (Burnham & Anderson 2002).
+class Criteria(tuple):
+    """``(aicc, bic)`` (so ``aicc, bic = information_criteria(...)`` unpacks), with ``loglik``,
+    ``aic``, ``aicc``, ``bic`` and ``df`` as attributes (floats, or arrays for array input)."""
 
-    The likelihood's constant is left out (differences between fits of the same rows are what
-    the criteria compare).
+    def __new__(cls, loglik, aic, aicc, bic, df: int):
+        obj = super().__new__(cls, (aicc, bic))
+        obj.loglik, obj.aic, obj.aicc, obj.bic, obj.df = loglik, aic, aicc, bic, df
+        return obj
+
+
+def sum_log_weights(weights: np.ndarray) -> float:
+    """Σ log wᵢ over rows with non-zero weight, wᵢ = (residual multiplier)², i.e. R's ``weights``.
 
     Examples
     --------
-    >>> aicc, bic = information_criteria(10, 2, 1.0, True)
-    >>> round(aicc, 4), round(bic, 4)
-    (-13.0259, -16.1181)
+    >>> round(sum_log_weights(np.array([1.0, 0.5, 0.0])), 6)  # log 1 + log 0.25; the 0 is not counted
+    -1.386294
     """
-    if n <= 0 or not (rss > 0):
-        return math.nan, math.nan
-    kk = k + 1 if scale_covar else k
-    core = n * math.log(rss / n) if scale_covar else rss
-    aic = core + 2 * kk
-    aicc = aic + (2 * kk * (kk + 1) / (n - kk - 1) if n - kk - 1 > 0 else math.inf)
-    bic = core + kk * math.log(n)
-    return aicc, bic
+    w = np.asarray(weights, dtype=float)
+    w = w[w != 0]
+    return float(2.0 * np.sum(np.log(np.abs(w))))
+
+
+def information_criteria(n, k: int, rss, scale_covar: bool, *, log_weights=0.0) -> Criteria:
+    """Gaussian log-likelihood, AIC, AICc and BIC on R's scale (``logLik``/``AIC``/``BIC`` of ``nls``).
+
+    With N rows of non-zero weight, p = ``k`` fitted parameters and R's weights wᵢ (the squared
+    residual multipliers; ``log_weights`` = Σ log wᵢ, see :func:`sum_log_weights`):
+
+    * σ estimated (``scale_covar``): logLik = −N/2·(log 2π + 1 − log N − Σ log wᵢ/N + log Σ wᵢrᵢ²),
+      df = p + 1;
+    * σ known (absolute ``sd:`` weights, wᵢ = 1/σᵢ²): logLik = −N/2·log 2π + ½ Σ log wᵢ − ½ χ², df = p;
+
+    AIC = −2 logLik + 2 df, BIC = −2 logLik + log(N)·df, AICc = AIC + 2 df (df + 1)/(N − df − 1)
+    (infinite when N − df − 1 ≤ 0). NaN where undefined. ``n``, ``rss`` and ``log_weights`` may be
+    arrays (one fit per element, as the batch engine uses it). Differences between fits of the same
+    rows and weights equal those of the constant-free N log(RSS/N) + 2K.
+
+    Examples
+    --------
+    In R, ``x <- 1:5; y <- c(1.1, 1.9, 3.2, 3.9, 5.1)``;
+    ``logLik(nls(y ~ a*x, start=list(a=1)))`` is 3.456623 (df 2):
+
+    >>> x = np.arange(1.0, 6); y = np.array([1.1, 1.9, 3.2, 3.9, 5.1])
+    >>> a = (x @ y) / (x @ x); ic = information_criteria(5, 1, float(np.sum((y - a * x) ** 2)), True)
+    >>> round(ic.loglik, 4), ic.df
+    (3.4566, 2)
+    """
+    scalar = np.ndim(rss) == 0 and np.ndim(n) == 0 and np.ndim(log_weights) == 0
+    rss_a = np.atleast_1d(np.asarray(rss, dtype=float))
+    n_a = np.atleast_1d(np.asarray(n, dtype=float))
+    lw = np.atleast_1d(np.asarray(log_weights, dtype=float))
+    df = int(k) + 1 if scale_covar else int(k)
+    with np.errstate(all="ignore"):
+        if scale_covar:
+            ok = (n_a > 0) & np.isfinite(rss_a) & (rss_a > 0)
+            loglik = -0.5 * n_a * (_LOG_2PI + 1.0 - np.log(n_a) - lw / n_a + np.log(rss_a))
+        else:
+            ok = (n_a > 0) & np.isfinite(rss_a) & (rss_a >= 0)
+            loglik = -0.5 * n_a * _LOG_2PI + 0.5 * lw - 0.5 * rss_a
+        loglik = np.where(ok, loglik, np.nan)
+        aic = -2.0 * loglik + 2.0 * df
+        room = n_a - df - 1
+        aicc = np.where(
+            ok, aic + np.where(room > 0, 2.0 * df * (df + 1) / np.where(room > 0, room, 1.0), np.inf), np.nan
+        )
+        bic = -2.0 * loglik + np.log(np.where(n_a > 0, n_a, 1.0)) * df
+    if scalar:
+        return Criteria(float(loglik[0]), float(aic[0]), float(aicc[0]), float(bic[0]), df)
+    return Criteria(loglik, aic, aicc, bic, df)
 
 
 def f_test(rss_simple: float, df_simple: int, rss_complex: float, df_complex: int) -> dict:

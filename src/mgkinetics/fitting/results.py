@@ -97,9 +97,10 @@ class Estimate(Shown):
 class Statistics:
     """Goodness-of-fit numbers of one fit.
 
-    ``rss`` is the weighted residual sum of squares (χ² for absolute σ). AICc and BIC count the
-    residual variance as a parameter (K = p + 1, Burnham & Anderson 2002; as GraphPad Prism does)
-    except for absolute-σ weighting, where σ is known and K = p.
+    ``rss`` is the weighted residual sum of squares (χ² for absolute σ). ``loglik``, ``aic``, ``aicc``
+    and ``bic`` are on R's scale (Gaussian constant and weights' term included; σ counts as a
+    parameter except for absolute-σ weighting): :func:`mgkinetics.fitting.numerics.information_criteria`.
+    ``log_weights`` is Σ log wᵢ of R's weights, kept so pooled criteria can be recomputed.
     """
 
     n: int
@@ -110,6 +111,9 @@ class Statistics:
     aicc: float
     bic: float
     n_params: int
+    loglik: float = float("nan")
+    aic: float = float("nan")
+    log_weights: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form."""
@@ -119,6 +123,8 @@ class Statistics:
             "rss": finite_or_none(self.rss),
             "redchi": finite_or_none(self.redchi),
             "r2": finite_or_none(self.r2),
+            "loglik": finite_or_none(self.loglik),
+            "aic": finite_or_none(self.aic),
             "aicc": finite_or_none(self.aicc),
             "bic": finite_or_none(self.bic),
         }

@@ -18,7 +18,7 @@ import numpy as np
 from mgkinetics.errors import FitError, FitWarning
 from mgkinetics.fitting import engine
 from mgkinetics.fitting.estimates import derived_for, estimates_for
-from mgkinetics.fitting.numerics import information_criteria, quantile, weighted_r2
+from mgkinetics.fitting.numerics import information_criteria, quantile, sum_log_weights, weighted_r2
 from mgkinetics.fitting.problem import FitProblem, build_problems, input_columns
 from mgkinetics.fitting.results import Estimate, FitCollection, FitResult, RowAccount, Statistics
 from mgkinetics.fitting.starts import parameter_units, start_values, typical_size, where
@@ -176,16 +176,20 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
         )
     derived = derived_for(law, estimates, varying, sol.covariance, q, ci_level, runaway)
     redchi = sol.rss / sol.dof if sol.dof > 0 else math.nan
-    aicc, bic = information_criteria(n, k, sol.rss, scale_covar)
+    log_w = sum_log_weights(problem.weights)
+    ic = information_criteria(n, k, sol.rss, scale_covar, log_weights=log_w)
     stats = Statistics(
         n=n,
         dof=sol.dof,
         rss=sol.rss,
         redchi=redchi,
         r2=weighted_r2(problem.rate, problem.weights, sol.rss),
-        aicc=aicc,
-        bic=bic,
+        aicc=ic.aicc,
+        bic=ic.bic,
         n_params=k,
+        loglik=ic.loglik,
+        aic=ic.aic,
+        log_weights=log_w,
     )
     return result_for(
         problem,

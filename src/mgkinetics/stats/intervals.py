@@ -4,24 +4,8 @@
 parameter and derived estimates carry the new intervals (``ci_method``, ``ci_low``/``ci_high``,
 ``note``). Standard errors stay the asymptotic ones.
 
-Profile likelihood (Venzon & Moolgavkar 1988; Bates & Watts 1988, §6.1)
-    For each varied parameter θⱼ, θⱼ is fixed at trial values and the other parameters are
-    re-optimised (Levenberg–Marquardt on an accurate Jacobian, continuing from the neighbouring
-    point). The limits are where the profiled residual sum of squares S(θⱼ) crosses
-
-    * ``S_min·(1 + F(1, n−p; level)/(n−p))`` when σ is estimated from the residuals, and
-    * ``S_min + χ²₁(level)`` when σ is known (absolute ``sd:`` weights, S = χ²).
-
-    Trial values walk out from the estimate in doubling steps (starting at one standard error),
-    and the crossing is refined with Brent's method. A side that reaches a parameter bound, or
-    walks 2⁴⁰ standard errors without crossing, is reported *open* (``None``) with a note
-    (``> 3.1 mM``): the data do not bound it. Both sides open means a flat profile: the parameter is
-    flagged as not identifiable in the note and in the result's warnings.
-
-    Derived ratios (kcat/KM) are profiled by substitution: the ratio ρ is fixed and the numerator
-    is replaced by ρ·denominator (or the denominator by numerator/ρ when the numerator is fixed),
-    the remaining parameters re-optimised. This is the exact profile of ρ, not a delta-method
-    approximation.
+Profile likelihood
+    :mod:`mgkinetics.stats.profile` (exact, checked inner optimisations; open sides reported open).
 
 Bootstrap (Efron & Tibshirani 1993; Davison & Hinkley 1997, §6.2)
     ``case``: rows resampled with replacement (weights travel with their rows). ``residual``:
@@ -42,175 +26,26 @@ import numpy as np
 from mgkinetics.errors import FitError
 from mgkinetics.fitting.results import FitResult
 from mgkinetics.fitting.solver import polish, residuals
+from mgkinetics.stats.profile import profile_parameter, profile_threshold
 from mgkinetics.units import convert, parse_unit
 
 __all__ = ["apply_intervals", "profile_threshold", "profile_parameter", "bootstrap_draws", "METHODS"]
 
 METHODS = ("asymptotic", "profile", "bootstrap")
-_MAX_DOUBLINGS = 40
-
-
-def profile_threshold(rss_min: float, n: int, p: int, *, scale_covar: bool, level: float = 0.95) -> float:
-    """The RSS (or χ²) a profile must reach at the limits of a ``level`` interval.
-
-    Examples
-    --------
-    >>> round(profile_threshold(1.0, 10, 2, scale_covar=True), 6)  # 1 + F(1, 8; .95)/8
-    1.664707
-    """
-    from scipy import stats
-
-    if scale_covar:
-        dof = n - p
-        if dof <= 0:
-            return math.nan
-        return rss_min * (1.0 + float(stats.f.ppf(level, 1, dof)) / dof)
-    return rss_min + float(stats.chi2.ppf(level, 1))
-
-
-class _Profile:
-    """S(t): the minimum RSS with one constraint held at t, refitting the free parameters."""
-
-    def __init__(self, law, problem, best: Mapping[str, float], varied: list[str], constrain: Callable):
-        self.law, self.problem, self.best = law, problem, dict(best)
-        self.constrain = constrain  # t -> (free names, {name: value or callable(values)})
-        self.cache: dict[float, float] = {}
-        self.last: dict[tuple[str, ...], np.ndarray] = {}
-        self.varied = varied
-
-    def __call__(self, t: float) -> float:
-        t = float(t)
-        if t in self.cache:
-            return self.cache[t]
-        free, pinned = self.constrain(t)
-        spec = {p.name: p for p in self.law.params}
-        base = {k: v for k, v in self.best.items() if k not in free}
-        law, prob = self.law, self.problem
-
-        def r(theta):
-            values = dict(base)
-            values.update(zip(free, (float(x) for x in theta), strict=False))
-            for name, rule in pinned.items():
-                values[name] = rule(values) if callable(rule) else rule
-            with np.errstate(all="ignore"):
-                out = prob.weights * (prob.rate - np.asarray(law.evaluate(prob.inputs, values), dtype=float))
-            return np.where(np.isfinite(out), out, 1e100)
-
-        key = tuple(free)
-        if free:
-            start = self.last.get(key, np.array([self.best[n] for n in free], dtype=float))
-            lower = np.array([spec[n].min for n in free], dtype=float)
-            upper = np.array([spec[n].max for n in free], dtype=float)
-            theta, rss = polish(r, start, lower, upper, max_iter=100)
-            home = np.array([self.best[n] for n in free], dtype=float)
-            if not np.isfinite(rss) or rss >= 1e100:  # continuation went astray: restart at the optimum
-                theta, rss = polish(r, home, lower, upper, max_iter=100)
-            self.last[key] = theta
-        else:
-            res = r(np.array([]))
-            rss = float(res @ res)
-        self.cache[t] = rss
-        return rss
-
-
-def _walk(S: _Profile, v0: float, step: float, side: int, lo: float, hi: float, crit: float):
-    """Walk from v0 towards ``side`` until S crosses crit; ('closed'|'bound'|'open', value)."""
-    from scipy.optimize import brentq
-
-    prev = v0
-    S.last.clear()
-    for k in range(_MAX_DOUBLINGS):
-        t = v0 + side * step * 2.0**k
-        at_bound = False
-        if t <= lo or t >= hi:
-            t, at_bound = (lo if side < 0 else hi), True
-        s = S(t)
-        if s >= crit:
-            try:
-                root = brentq(lambda u: S(u) - crit, prev, t, xtol=1e-10 * max(abs(v0), step), rtol=1e-10)
-            except ValueError:  # the profile is not monotone between prev and t: take the last below
-                root = prev
-            return "closed", float(root)
-        if at_bound:
-            return "bound", float(t)
-        prev = t
-    return "open", float(prev)
-
-
-def profile_parameter(result: FitResult, problem, name: str, *, ci_level: float = 0.95,
-                      ratio: tuple[str, str] | None = None) -> dict:
-    """Profile one varied parameter (or a ratio ``(numerator, denominator)``) of a fit.
-
-    Returns
-    -------
-    dict
-        ``low``, ``high`` (None when open), ``low_kind``, ``high_kind`` (``closed``, ``bound``,
-        ``open``), ``threshold`` and ``rss_min``.
-    """
-    law = result.law
-    varied = list(result.covariance_names)
-    best = dict(result.values)
-    r0 = residuals(law, problem.inputs, problem.rate, problem.weights, varied,
-                   {k: v for k, v in best.items() if k not in varied})
-    res0 = r0(np.array([best[n] for n in varied], dtype=float))
-    rss0 = float(res0 @ res0)
-    crit = profile_threshold(rss0, problem.n, len(varied), scale_covar=result.scale_covar, level=ci_level)
-    spec = {p.name: p for p in law.params}
-    if ratio is None:
-        v0 = best[name]
-        lo, hi = spec[name].min, spec[name].max
-        se = result.parameters[name].stderr
-        free = [n for n in varied if n != name]
-
-        def constrain(t):
-            return free, {name: t}
-    else:
-        num, den = ratio
-        v0 = best[num] / best[den]
-        dependent = num if num in varied else den
-        free = [n for n in varied if n != dependent]
-        if dependent == num:
-            def constrain(t):
-                return free, {num: lambda vals, t=t: t * vals[den]}
-        else:
-            def constrain(t):
-                return free, {den: lambda vals, t=t: vals[num] / t if t else math.inf}
-        # the ratio of two non-negative parameters is non-negative
-        lo = 0.0 if spec[num].min >= 0 and spec[den].min >= 0 else -math.inf
-        hi = math.inf
-        se = None
-        if result.covariance is not None:
-            idx = {n: i for i, n in enumerate(varied)}
-            g = np.zeros(len(varied))
-            if num in idx:
-                g[idx[num]] = 1.0 / best[den]
-            if den in idx:
-                g[idx[den]] = -best[num] / best[den] ** 2
-            var = float(g @ result.covariance @ g)
-            se = math.sqrt(var) if var > 0 else None
-    step = se if se and math.isfinite(se) and se > 0 else 0.1 * max(abs(v0), 1e-8)
-    S = _Profile(law, problem, best, varied, constrain)
-    S.cache[float(v0)] = rss0
-    low_kind, low = _walk(S, v0, step, -1, lo, hi, crit)
-    high_kind, high = _walk(S, v0, step, +1, lo, hi, crit)
-    return {
-        "low": low if low_kind == "closed" else None,
-        "high": high if high_kind == "closed" else None,
-        "low_kind": low_kind, "high_kind": high_kind,
-        "low_reached": low, "high_reached": high,
-        "threshold": crit, "rss_min": rss0,
-    }
 
 
 def _profile_note(name: str, prof: dict, unit, factor: float = 1.0) -> tuple[str, bool]:
     """Plain-language note for open sides; True when the parameter looks non-identifiable."""
+
     def fmt(x):
         return f"{x * factor:.4g} {unit}".strip()
 
     lk, hk = prof["low_kind"], prof["high_kind"]
     if lk != "closed" and hk != "closed":
-        return (f"not identifiable: the profile of {name} stays below the threshold on both sides "
-                f"(from {fmt(prof['low_reached'])} to {fmt(prof['high_reached'])})"), True
+        return (
+            f"not identifiable: the profile of {name} stays below the threshold on both sides "
+            f"(from {fmt(prof['low_reached'])} to {fmt(prof['high_reached'])})"
+        ), True
     if hk != "closed":
         why = "reaches its upper bound" if hk == "bound" else "never crosses the threshold"
         return f"> {fmt(prof['low'])}: the profile {why} above the estimate; the upper limit is open", False
@@ -228,11 +63,17 @@ def _profile_result(result: FitResult, problem, ci_level: float) -> FitResult:
         if name not in varied:
             continue
         prof = profile_parameter(result, problem, name, ci_level=ci_level)
+        if prof["unsettled"]:
+            warnings.append(
+                f"{prof['unsettled']} profile points of {name} near the threshold were not "
+                "reproduced from a second start; its profile limits may be inexact"
+            )
         note, flat = _profile_note(name, prof, est.unit)
         if flat:
             warnings.append(f"{name} is not identifiable from these data (flat profile likelihood)")
-        params[name] = replace(est, ci_low=prof["low"], ci_high=prof["high"], ci_method="profile",
-                               ci_level=ci_level, note=note)
+        params[name] = replace(
+            est, ci_low=prof["low"], ci_high=prof["high"], ci_method="profile", ci_level=ci_level, note=note
+        )
     derived = dict(result.derived)
     for d in result.law.derived:
         est = derived.get(d.name)
@@ -240,22 +81,30 @@ def _profile_result(result: FitResult, problem, ci_level: float) -> FitResult:
             continue
         num, den = result.parameters[d.numerator], result.parameters[d.denominator]
         factor = convert(1.0, num.unit / den.unit, parse_unit(d.unit))
-        prof = profile_parameter(result, problem, d.name, ci_level=ci_level,
-                                 ratio=(d.numerator, d.denominator))
+        prof = profile_parameter(
+            result, problem, d.name, ci_level=ci_level, ratio=(d.numerator, d.denominator)
+        )
         note, flat = _profile_note(d.name, prof, est.unit, factor)
         if flat:
             warnings.append(f"{d.name} is not identifiable from these data (flat profile likelihood)")
 
         def scale(x, factor=factor):
             return None if x is None else x * factor
-        derived[d.name] = replace(est, ci_low=scale(prof["low"]), ci_high=scale(prof["high"]),
-                                  ci_method="profile (ratio by substitution)", ci_level=ci_level,
-                                  note=note)
+
+        derived[d.name] = replace(
+            est,
+            ci_low=scale(prof["low"]),
+            ci_high=scale(prof["high"]),
+            ci_method="profile (ratio by substitution)",
+            ci_level=ci_level,
+            note=note,
+        )
     return replace(result, parameters=params, derived=derived, warnings=tuple(dict.fromkeys(warnings)))
 
 
-def _loop_bootstrap(problem, best: Mapping[str, float], varied: list[str], *, n: int, seed, kind: str,
-                    progress=None) -> np.ndarray:
+def _loop_bootstrap(
+    problem, best: Mapping[str, float], varied: list[str], *, n: int, seed, kind: str, progress=None
+) -> np.ndarray:
     """Plain-loop bootstrap: (n, len(varied)) refitted values, NaN rows for failed refits."""
     rng = np.random.default_rng(seed)
     law = problem.law
@@ -289,8 +138,9 @@ def _loop_bootstrap(problem, best: Mapping[str, float], varied: list[str], *, n:
     return out
 
 
-def bootstrap_draws(result: FitResult, problem, *, n: int = 1000, seed=None, kind: str = "case",
-                    fix=None, progress=None) -> np.ndarray:
+def bootstrap_draws(
+    result: FitResult, problem, *, n: int = 1000, seed=None, kind: str = "case", fix=None, progress=None
+) -> np.ndarray:
     """Refitted values of the varied parameters (columns in ``result.covariance_names`` order)."""
     if kind not in ("case", "residual"):
         raise FitError(f"unknown bootstrap kind '{kind}'; use case or residual")
@@ -302,8 +152,12 @@ def bootstrap_draws(result: FitResult, problem, *, n: int = 1000, seed=None, kin
     if bootstrap_fits is not None:
         fixed = {k: v for k, v in result.values.items() if k not in varied}
         try:
-            draws = np.asarray(bootstrap_fits(problem, dict(result.values), n=n, seed=seed, kind=kind,
-                                              fix=fixed, vary=varied), dtype=float)
+            draws = np.asarray(
+                bootstrap_fits(
+                    problem, dict(result.values), n=n, seed=seed, kind=kind, fix=fixed, vary=varied
+                ),
+                dtype=float,
+            )
         except (FitError, NotImplementedError, TypeError, ValueError):
             draws = None  # a law the batched engine does not handle: the plain loop below does
         if draws is not None:
@@ -333,8 +187,14 @@ def _bootstrap_result(result: FitResult, problem, *, n, seed, kind, fix, ci_leve
         if col.size < 2:
             continue
         low, high = np.percentile(col, [tail, 100 - tail])
-        params[name] = replace(params[name], ci_low=float(low), ci_high=float(high), ci_method=method,
-                               ci_level=ci_level, note=note)
+        params[name] = replace(
+            params[name],
+            ci_low=float(low),
+            ci_high=float(high),
+            ci_method=method,
+            ci_level=ci_level,
+            note=note,
+        )
     derived = dict(result.derived)
     for d in result.law.derived:
         est = derived.get(d.name)
@@ -350,8 +210,9 @@ def _bootstrap_result(result: FitResult, problem, *, n, seed, kind, fix, ci_leve
         if ratio.size < 2:
             continue
         low, high = np.percentile(ratio, [tail, 100 - tail])
-        derived[d.name] = replace(est, ci_low=float(low), ci_high=float(high), ci_method=method,
-                                  ci_level=ci_level, note=note)
+        derived[d.name] = replace(
+            est, ci_low=float(low), ci_high=float(high), ci_method=method, ci_level=ci_level, note=note
+        )
     warnings = list(result.warnings)
     if failed > 0.1 * n:
         warnings.append(f"{failed} of {n} bootstrap refits failed; the bootstrap intervals may be biased")
@@ -414,5 +275,13 @@ def apply_intervals(
         return result
     if method == "profile":
         return _profile_result(result, problem, ci_level)
-    return _bootstrap_result(result, problem, n=int(n_bootstrap), seed=seed, kind=bootstrap_kind, fix=fix,
-                             ci_level=ci_level, progress=progress)
+    return _bootstrap_result(
+        result,
+        problem,
+        n=int(n_bootstrap),
+        seed=seed,
+        kind=bootstrap_kind,
+        fix=fix,
+        ci_level=ci_level,
+        progress=progress,
+    )

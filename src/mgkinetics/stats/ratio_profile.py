@@ -76,13 +76,14 @@ def profile_ratio(
         a = dict(ref_fixed)
         a.update(zip(ref_names, theta[: len(ref_names)]))
         b = dict(var_fixed)
-        b.update(zip(var_names, theta[len(ref_names):]))
+        b.update(zip(var_names, theta[len(ref_names) :]))
         b[name] = r * a[name]
         with np.errstate(all="ignore"):
             fa = np.asarray(ref_problem.law.evaluate(ref_problem.inputs, a), dtype=float)
             fb = np.asarray(var_problem.law.evaluate(var_problem.inputs, b), dtype=float)
-        out = np.concatenate([ref_problem.weights * (ref_problem.rate - fa),
-                              var_problem.weights * (var_problem.rate - fb)])
+        out = np.concatenate(
+            [ref_problem.weights * (ref_problem.rate - fa), var_problem.weights * (var_problem.rate - fb)]
+        )
         return np.where(np.isfinite(out), out, 1e100)
 
     r_hat = var.values[name] / ref.values[name]
@@ -94,16 +95,32 @@ def profile_ratio(
     warm = {"theta": start, "converged": True}
 
     def excess(log_r: float) -> float:
-        sol = least_squares(residual, np.clip(warm["theta"], lower, upper), args=(math.exp(log_r),),
-                            bounds=(lower, upper), method="trf", x_scale="jac", xtol=1e-12, ftol=1e-12)
+        # solved from the neighbouring point and from the separate fits; the lower RSS is kept
+        sols = [
+            least_squares(
+                residual,
+                np.clip(x0, lower, upper),
+                args=(math.exp(log_r),),
+                bounds=(lower, upper),
+                method="trf",
+                x_scale="jac",
+                xtol=1e-12,
+                ftol=1e-12,
+            )
+            for x0 in (warm["theta"], start)
+        ]
+        sol = min(sols, key=lambda s: s.cost)
         warm["theta"] = sol.x
         warm["converged"] = bool(sol.status > 0)
         return float(2 * sol.cost) - limit
 
     # First step from the delta-method width, so well-determined ratios bracket at once.
     e_ref, e_var = ref.parameters[name], var.parameters[name]
-    se_log = math.sqrt((e_ref.stderr / e_ref.value) ** 2 + (e_var.stderr / e_var.value) ** 2) \
-        if e_ref.stderr and e_var.stderr and e_ref.value > 0 and e_var.value > 0 else 0.5
+    se_log = (
+        math.sqrt((e_ref.stderr / e_ref.value) ** 2 + (e_var.stderr / e_var.value) ** 2)
+        if e_ref.stderr and e_var.stderr and e_ref.value > 0 and e_var.value > 0
+        else 0.5
+    )
     ends: list[float | None] = []
     notes = []
     for sign in (-1.0, 1.0):

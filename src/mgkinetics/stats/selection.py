@@ -3,7 +3,8 @@
 Every candidate is fitted to the same rows. A fit that fails a reality check is *not ranked*, and
 the reason is given: it did not converge, a parameter sits at a bound, or its covariance is
 singular (the data do not determine every parameter). The others are ranked by AICc (Burnham &
-Anderson 2002; K counts σ² when it is estimated, :mod:`mgkinetics.fitting.numerics`), with Akaike
+Anderson 2002) on R's scale (:func:`mgkinetics.fitting.numerics.information_criteria`: Gaussian
+log-likelihood with its constant and the weights' term, df = p + 1 when σ is estimated), with Akaike
 weights wᵢ = exp(−Δᵢ/2)/Σ exp(−Δⱼ/2). For declared nested pairs (:data:`NESTING`) the F test
 F = ((RSS_simple − RSS_complex)/(df_simple − df_complex)) / (RSS_complex/df_complex) says whether
 the extra parameter is justified (Motulsky & Christopoulos 2004, ch. 22).
@@ -50,7 +51,10 @@ class Candidate:
             "law": self.law,
             "ranked": self.ranked,
             "reasons_not_ranked": list(self.reasons),
+            "loglik": _num(st.loglik) if st else None,
+            "aic": _num(st.aic) if st else None,
             "aicc": _num(self.aicc),
+            "bic": _num(st.bic) if st else None,
             "delta_aicc": _num(self.delta_aicc),
             "akaike_weight": _num(self.weight),
             "rss": _num(st.rss) if st else None,
@@ -88,7 +92,7 @@ class Selection:
     def to_text(self) -> str:
         """A ranking table, the F tests and the reasons for unranked fits."""
         lines = ["model selection (AICc, Akaike weights; extra-sum-of-squares F tests for nested laws)"]
-        rows = [["law", "AICc", "dAICc", "weight", "RSS", "dof"]]
+        rows = [["law", "AICc", "dAICc", "weight", "logLik", "AIC", "BIC", "RSS", "dof"]]
         for c in self.candidates:
             st = c.fit.statistics if c.fit is not None else None
             rows.append(
@@ -97,6 +101,9 @@ class Selection:
                     _fmt(c.aicc),
                     _fmt(c.delta_aicc) if c.ranked else "not ranked",
                     _fmt(c.weight) if c.ranked else "-",
+                    _fmt(st.loglik) if st else "-",
+                    _fmt(st.aic) if st else "-",
+                    _fmt(st.bic) if st else "-",
                     _fmt(st.rss) if st else "-",
                     str(st.dof) if st else "-",
                 ]
