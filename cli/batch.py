@@ -15,17 +15,30 @@ __all__ = ["batch"]
 @click.option("--law", required=True, help="Rate law name (see `mgkinetics laws`).")
 @click.option("--curve", required=True, help="Column identifying the curves (one fit per value).")
 @data_options(input_unit=False)
-@click.option("--engine", type=click.Choice(["numpy", "dask"]), default="numpy", show_default=True,
-              help="numpy: in this process; dask: chunks of curves on a dask cluster.")
+@click.option(
+    "--engine",
+    type=click.Choice(["numpy", "dask"]),
+    default="numpy",
+    show_default=True,
+    help="numpy: in this process; dask: chunks of curves on a dask cluster.",
+)
 @click.option("--scheduler", metavar="ADDR", help="dask scheduler address (a local cluster when omitted).")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=20_000, show_default=True,
-              help="Curves per solver call (per dask task).")
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=20_000,
+    show_default=True,
+    help="Curves per solver call (per dask task).",
+)
 @output_options("csv", "parquet")
 @plot_option("each parameter per curve with its CI (a histogram for many curves)")
 def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, plot, **data):
     """Fit a rate law to every curve in FILE (CSV, long format): one row of results per curve.
 
-    Curves that cannot be fitted get success=False and a warning; the others are unaffected.
+    Every curve gets a status (converged, at_bound, not_bounded, not_identifiable, failed) and
+    its reason; curves that cannot be fitted never stop the others. Parameter columns carry their
+    unit (km_mM, vmax_uM_per_s). Excluded rows are listed with line and reason: in OUT.excluded.csv
+    with --out, on stderr otherwise.
     """
     from mgkinetics import fit_many
 
@@ -49,10 +62,12 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, plot, **dat
         write_output(result.to_csv(), out)
     else:
         click.echo(result.to_csv(), nl=False)
-    n_bad = int((~result.success).sum())
+    from collections import Counter
+
     n_excl = len(result.excluded) + len(result.unassigned)
     where = _write_excluded(result, out) if n_excl else ""
-    click.echo(f"{len(result)} curves: {len(result) - n_bad} fitted, {n_bad} failed; "
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(Counter(str(s) for s in result.status).items()))
+    click.echo(f"{len(result)} curves: {int(result.success.sum())} fitted ({statuses}); "
                f"{n_excl} rows excluded{where}", err=True)
     write_plot(result, plot)
 

@@ -134,10 +134,12 @@ def test_to_frame_columns_and_csv(tmp_path):
     res = mgk.fit_many(curves(5), "michaelis_menten", curve="curve")
     frame = res.to_frame()
     expected = ["curve"]
-    for p in ("vmax_uM_per_s", "km_mM"):  # the unit in every parameter column's name
+    for p in ("vmax_uM_per_s", "km_mM"):  # parameter columns carry their unit
         expected += [p, f"{p}_stderr", f"{p}_ci_low", f"{p}_ci_high"]
-    expected += ["n", "dof", "rss", "redchi", "r2", "aicc", "bic", "success", "warnings"]
+    expected += ["n_points", "dof", "rss", "redchi", "r2", "aicc", "bic", "status", "status_reason",
+                 "success", "warnings"]
     assert list(frame.columns) == expected
+    assert list(frame["status"]) == ["converged"] * 5 and frame["success"].all()
     path = tmp_path / "out.csv"
     res.to_csv(path)
     back = pd.read_csv(path)
@@ -290,6 +292,7 @@ def test_jacobian_kind_depends_on_which_parameters_vary():
     import numpy as np
 
     from mgkinetics.batch import engine as batch_engine
+    from mgkinetics.batch import jacobians as batch_jacobians
     from mgkinetics.laws.registry import get_law
 
     law = get_law("mgatp_mm")
@@ -300,5 +303,5 @@ def test_jacobian_kind_depends_on_which_parameters_vary():
     zeros = np.zeros_like(atp)
     inputs = [atp, 2 * ones, 2e-3 * ones, zeros, zeros, zeros, ones, 0.71 * ones, 16.2 * ones, 5.5 * ones]
     P = np.array([[330.0, 0.06, 0.067]])
-    assert batch_engine._jacobian_kind(model, inputs, P, [0, 1]) == "complex"
-    assert batch_engine._jacobian_kind(model, inputs, P, [0, 1, 2]) == "central"
+    assert batch_jacobians.jacobian_kind(model, inputs, P, [0, 1]) == "complex"
+    assert batch_jacobians.jacobian_kind(model, inputs, P, [0, 1, 2]) == "central"

@@ -14,8 +14,8 @@ from mgkinetics.speciation.constants import (
     apparent_kd,
     equilibrium_constant,
     load_table,
-    temperature_correction,
 )
+from mgkinetics.speciation.corrections import temperature_correction
 
 # Alberty 2003, Thermodynamics of Biochemical Reactions, Table 1.2: K at I = 0.25 M, 298.15 K
 # (the column the corrections must reproduce from the pK at I = 0; science.md §2).

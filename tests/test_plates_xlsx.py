@@ -438,8 +438,8 @@ def test_sky_header_without_signal_column_is_named(tmp_path):
     assert "truncated" in info.value.problems[0].message
 
 
-@pytest.mark.parametrize("parser", PARSERS, ids=lambda p: p.NAME)
-def test_read_of_a_file_that_is_not_xlsx_is_a_format_error(parser, tmp_path):
+@pytest.mark.parametrize("parser", [p for p in PARSERS if p is not biotek_gen5], ids=lambda p: p.NAME)
+def test_read_of_a_file_that_is_not_xlsx_is_a_format_error(parser, tmp_path):  # Gen5 reads text too
     text = tmp_path / "export.xlsx"
     text.write_text("Time\tA1\n0\t0.1\n")
     with pytest.raises(DataFormatError, match="not an xlsx workbook"):

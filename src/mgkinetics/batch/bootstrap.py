@@ -16,8 +16,9 @@ from types import MappingProxyType
 import numpy as np
 
 from mgkinetics.batch import engine as _eng
+from mgkinetics.batch.guesses import vector_guess as _vector_guess
 from mgkinetics.batch.result import _frozen
-from mgkinetics.batch.starts import _loop_guess, _setup, _starts, _vector_guess
+from mgkinetics.batch.starts import _loop_guess, _setup, _starts
 from mgkinetics.errors import FitError
 from mgkinetics.fitting.problem import FitProblem
 from mgkinetics.fitting.starts import parameter_units

@@ -19,25 +19,19 @@ why.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
 from mgkinetics.batch import engine as _eng
+from mgkinetics.batch.assemble import assemble as _assemble
 from mgkinetics.batch.bootstrap import BootstrapResult, bootstrap_curve, bootstrap_fits
+from mgkinetics.batch.guesses import hanes_woolf as hanes_woolf
 from mgkinetics.batch.result import STAT_COLUMNS as STAT_COLUMNS
-from mgkinetics.batch.result import BatchResult, _assemble
+from mgkinetics.batch.result import BatchResult
 from mgkinetics.batch.result import _information_criteria_many as _information_criteria_many
-from mgkinetics.batch.starts import _setup, _starts
-from mgkinetics.batch.starts import hanes_woolf as hanes_woolf
-from mgkinetics.batch.table import (
-    _block_guess,
-    _bucket_plan,
-    _dataset,
-    _first_appearance,
-    _pad,
-    _prepare,
-    _usable,
-)
+from mgkinetics.batch.starts import _setup, _starts, runaway_caps
+from mgkinetics.batch.table import _block_guess, _dataset, _first_appearance, _pad, _prepare, _usable
 from mgkinetics.errors import FitError
 from mgkinetics.fitting.starts import parameter_units
 from mgkinetics.fitting.weighting import WeightScheme
@@ -135,59 +129,10 @@ def fit_many(
     setup = _setup(law, punits, fix, init)
     vary_idx = [law.param_names.index(p) for p in setup.varying]
 
-    # curves in order of first appearance; usable rows sorted by curve
-    keys = prep.keys
-    assigned = np.flatnonzero(keys >= 0)
-    G, rank, first_rows = _first_appearance(keys[assigned])
-    first_rows = assigned[first_rows]
-    curve_labels = prep.labels[first_rows]
-    usable = _usable(prep.reasons)
-    ok_rows = keys >= 0
-    rows = np.flatnonzero(usable & ok_rows)
-    pos_of_row = rank[keys[rows]] if rows.size else np.array([], dtype=int)
-    if pos_of_row.size > 1 and np.any(pos_of_row[1:] < pos_of_row[:-1]):  # rows not grouped by curve
-        srt = np.argsort(pos_of_row, kind="stable")
-        rows = rows[srt]
-        pos_of_row = pos_of_row[srt]
-    curve_of = pos_of_row
-    n_used = np.bincount(curve_of, minlength=G)
-    starts = np.zeros(G, dtype=int)
-    np.cumsum(n_used[:-1], out=starts[1:])
-    bad_rows = np.flatnonzero(~usable & ok_rows)
-    n_excl = np.bincount(rank[keys[bad_rows]], minlength=G) if bad_rows.size else np.zeros(G, int)
-    first_in = law.inputs[0].name
-    arrays_sorted = {name: a[rows] for name, a in prep.arrays.items()}
-    y_sorted, w_sorted = prep.y[rows], prep.w[rows]
-    has_pos = np.bincount(curve_of, weights=arrays_sorted[first_in] > 0, minlength=G) > 0
-
-    # starting values, block by block (the padded blocks are kept for the solve)
-    P0_all = np.full((G, len(law.params)), np.nan)
-    missing = np.full(G, "", dtype=object)
-    precheck = np.flatnonzero((n_used > 0) & has_pos)
-    blocks = []
-    for L, idx in _bucket_plan(n_used, precheck, max(chunk_size, 1)):
-        pos, valid = _pad(idx, L, starts, n_used)
-        ins = {name: a[pos] for name, a in arrays_sorted.items()}
-        yb = y_sorted[pos]
-        g = _block_guess(law, prep, punits, idx, ins, yb, valid, n_used[idx])
-        P0_all[idx], missing[idx] = _starts(law, setup, g, idx.size)
-        blocks.append((idx, ins, yb, pos, valid))
-    reasons = _messages_for_failures(law, setup, n_used, n_excl, has_pos, missing)
-    failed = reasons != ""
-    todo = np.flatnonzero(~failed)
-
-    chunks = []
-    if np.array_equal(todo, precheck):
-        for idx, ins, yb, pos, valid in blocks:
-            chunks.append(_eng.Chunk(idx, tuple(ins[name] for name in law.input_names), yb,
-                                     np.where(valid, w_sorted[pos], 0.0), P0_all[idx]))
-    else:
-        for L, idx in _bucket_plan(n_used, todo, max(chunk_size, 1)):
-            pos, valid = _pad(idx, L, starts, n_used)
-            ins = tuple(arrays_sorted[name][pos] for name in law.input_names)
-            chunks.append(_eng.Chunk(idx, ins, y_sorted[pos], np.where(valid, w_sorted[pos], 0.0),
-                                     P0_all[idx]))
-    del blocks
+    plan = _plan_curves(prep, law)
+    P0_all, missing, cap_all, blocks = _start_blocks(law, prep, punits, setup, plan, max(chunk_size, 1))
+    reasons = _messages_for_failures(law, setup, plan.n_used, plan.n_excl, plan.has_pos, missing)
+    chunks = _chunks(law, plan, blocks, np.flatnonzero(reasons == ""), P0_all, cap_all, max(chunk_size, 1))
     lo = np.array([p.min for p in law.params])
     hi = np.array([p.max for p in law.params])
     if engine == "dask" and chunks:
@@ -196,12 +141,91 @@ def fit_many(
         fits = run_chunks(chunks, law.func, law.param_names, vary_idx, lo, hi, scheduler=scheduler)
     else:
         fits = [engine_fit(law, c, vary_idx, lo, hi) for c in chunks]
-
+    curve_of = np.repeat(np.arange(plan.labels.size), plan.n_used)
     with np.errstate(divide="ignore"):  # Σ log wᵢ per curve (R's weights w², for the criteria)
-        log_w = np.bincount(curve_of, weights=np.where(w_sorted != 0, 2 * np.log(np.abs(w_sorted)), 0.0),
-                            minlength=G)
-    return _assemble(law, prep, setup, punits, curve_labels, n_used, n_excl, reasons, fits,
-                     starts, ci_level, engine, arrays_sorted, P0_all, bad_rows, log_w)
+        log_w = np.bincount(curve_of, weights=np.where(plan.w != 0, 2 * np.log(np.abs(plan.w)), 0.0),
+                            minlength=plan.labels.size)
+    return _assemble(law, prep, setup, punits, plan, reasons, fits, ci_level, engine, P0_all, cap_all, log_w)
+
+
+def block_plan(counts: np.ndarray, todo: np.ndarray, chunk_size: int) -> list[tuple[int, np.ndarray]]:
+    """(padded length, curve indices) blocks: curves sorted by length, cut every ``chunk_size``.
+
+    Few blocks keep the per-iteration overhead of the batched solver low (it is paid per block);
+    sorting keeps the padding small (each block is padded to its own longest curve).
+    """
+    if todo.size == 0:
+        return []
+    order = todo[np.argsort(counts[todo], kind="stable")]
+    return [(int(counts[b].max()), np.sort(b)) for b in np.array_split(order, -(-order.size // chunk_size))]
+
+
+@dataclass(frozen=True)
+class CurvePlan:
+    """Usable rows sorted by curve, and per curve: label, first row, counts (curves in file order)."""
+
+    labels: np.ndarray
+    n_used: np.ndarray
+    n_excl: np.ndarray
+    starts: np.ndarray
+    has_pos: np.ndarray
+    arrays: dict
+    y: np.ndarray
+    w: np.ndarray
+    excluded_rows: np.ndarray
+
+
+def _plan_curves(prep, law: RateLaw) -> CurvePlan:
+    """Curves in order of first appearance; usable rows sorted by curve; row accounting."""
+    keys = prep.keys
+    assigned = np.flatnonzero(keys >= 0)
+    G, rank, first_rows = _first_appearance(keys[assigned])
+    labels = prep.labels[assigned[first_rows]]
+    usable = _usable(prep.reasons)
+    ok_rows = keys >= 0
+    rows = np.flatnonzero(usable & ok_rows)
+    pos_of_row = rank[keys[rows]] if rows.size else np.array([], dtype=int)
+    if pos_of_row.size > 1 and np.any(pos_of_row[1:] < pos_of_row[:-1]):  # rows not grouped by curve
+        srt = np.argsort(pos_of_row, kind="stable")
+        rows, pos_of_row = rows[srt], pos_of_row[srt]
+    n_used = np.bincount(pos_of_row, minlength=G)
+    starts = np.zeros(G, dtype=int)
+    np.cumsum(n_used[:-1], out=starts[1:])
+    bad_rows = np.flatnonzero(~usable & ok_rows)
+    n_excl = np.bincount(rank[keys[bad_rows]], minlength=G) if bad_rows.size else np.zeros(G, int)
+    arrays = {name: a[rows] for name, a in prep.arrays.items()}
+    has_pos = np.bincount(pos_of_row, weights=arrays[law.inputs[0].name] > 0, minlength=G) > 0
+    return CurvePlan(labels, n_used, n_excl, starts, has_pos, arrays, prep.y[rows], prep.w[rows], bad_rows)
+
+
+def _start_blocks(law: RateLaw, prep, punits, setup, plan: CurvePlan, chunk_size: int):
+    """Starting values and runaway caps of every curve, block by block (blocks kept for the solve)."""
+    G = plan.labels.size
+    P0_all = np.full((G, len(law.params)), np.nan)
+    cap_all = np.full((G, len(law.params)), np.inf)
+    missing = np.full(G, "", dtype=object)
+    blocks = []
+    for L, idx in block_plan(plan.n_used, np.flatnonzero((plan.n_used > 0) & plan.has_pos), chunk_size):
+        pos, valid = _pad(idx, L, plan.starts, plan.n_used)
+        ins = {name: a[pos] for name, a in plan.arrays.items()}
+        yb = plan.y[pos]
+        g = _block_guess(law, prep, punits, idx, ins, yb, valid, plan.n_used[idx])
+        P0_all[idx], missing[idx] = _starts(law, setup, g, idx.size)
+        cap_all[idx] = runaway_caps(law, ins, yb, valid)
+        blocks.append((idx, pos, valid))
+    return P0_all, missing, cap_all, blocks
+
+
+def _chunks(law: RateLaw, plan: CurvePlan, blocks, todo, P0_all, cap_all, chunk_size: int) -> list:
+    """Solver chunks of the curves to fit (the start blocks when every started curve is fitted)."""
+    if not np.array_equal(todo, np.concatenate([b[0] for b in blocks]) if blocks else todo):
+        blocks = [(idx, *_pad(idx, L, plan.starts, plan.n_used))
+                  for L, idx in block_plan(plan.n_used, todo, chunk_size)]
+    return [
+        _eng.Chunk(idx, tuple(plan.arrays[name][pos] for name in law.input_names), plan.y[pos],
+                   np.where(valid, plan.w[pos], 0.0), P0_all[idx], cap_all[idx])
+        for idx, pos, valid in blocks
+    ]
 
 
 def engine_fit(law: RateLaw, chunk, vary_idx, lo, hi):

@@ -1,7 +1,7 @@
 """Starting values of :func:`mgkinetics.fit_many`, for many curves at once.
 
-Every curve starts from the law's guess rule: a vectorised Hanes–Woolf regression
-(:func:`hanes_woolf`) for the Michaelis–Menten laws, the law's own rule curve by curve otherwise;
+Every curve starts from the law's guess rule, vectorised over curves for the classic laws
+(:mod:`mgkinetics.batch.guesses`), curve by curve for laws without a vectorised rule;
 ``fix`` and ``init`` apply to every curve, and starts are moved strictly inside the bounds by the
 rule of :func:`mgkinetics.fitting.single.fit_problem`.
 """
@@ -14,60 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from mgkinetics.fitting.starts import value_in as _value_in
-from mgkinetics.laws import guesses
 from mgkinetics.laws.registry import RateLaw
 
-__all__ = ["hanes_woolf"]
+__all__ = ["runaway_caps"]
 
-
-def hanes_woolf(s: np.ndarray, v: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised :func:`mgkinetics.laws.guesses.hyperbola` over rows of padded arrays.
-
-    ``valid`` marks real (not padded) points. Returns (Vmax, KM) per row, with the same fallbacks.
-    """
-    s = np.asarray(s, dtype=float)
-    v = np.asarray(v, dtype=float)
-    with np.errstate(all="ignore"):
-        ok = valid & (s > 0) & (v > 0) & np.isfinite(s) & np.isfinite(v)
-        absv = np.where(valid & ~np.isnan(v), np.abs(v), -np.inf)
-        vmax_fb = 1.1 * np.max(absv, axis=1)
-        vmax_fb = np.where(np.isneginf(vmax_fb), np.nan, vmax_fb)
-        vmax_fb = np.where(vmax_fb <= 0, 1.0, vmax_fb)
-        c = ok.sum(axis=1)
-        okf = ok.astype(float)
-        t = np.where(ok, s / v, 0.0)
-        x = np.where(ok, s, 0.0)
-        cc = np.maximum(c, 1)
-        xm = x.sum(axis=1) / cc
-        tm = t.sum(axis=1) / cc
-        dx = (x - xm[:, None]) * okf
-        sxx = np.sum(dx * dx, axis=1)
-        sxt = np.sum(dx * (t - tm[:, None]) * okf, axis=1)
-        slope = sxt / sxx
-        intercept = tm - slope * xm
-        span = np.max(np.where(ok, s, -np.inf), axis=1) - np.min(np.where(ok, s, np.inf), axis=1)
-        good = (c >= 2) & (span > 0) & (slope > 0) & (intercept > 0)
-        vmax = np.where(good, 1.0 / slope, vmax_fb)
-        km = np.where(good, intercept / slope, 1.0)
-        # fallback KM: median of the positive concentrations (only where the regression fails)
-        need = np.flatnonzero(~good & np.any(valid & (s > 0), axis=1))
-        if need.size:
-            km[need] = np.nanmedian(np.where(valid[need] & (s[need] > 0), s[need], np.nan), axis=1)
-    return vmax, km
-
-
-def _vector_guess(law: RateLaw, inputs: dict[str, np.ndarray], v: np.ndarray, valid: np.ndarray):
-    """Guesses for a padded block, vectorised for the hyperbolic laws; None if not available."""
-    if law.guess is guesses.michaelis_menten:
-        vmax, km = hanes_woolf(inputs["substrate"], v, valid)
-        return {"vmax": vmax, "km": km}
-    if law.guess is guesses.michaelis_menten_kcat:
-        e = inputs["enzyme"]
-        with np.errstate(all="ignore"):
-            turnover = np.where(e > 0, v / e, np.nan)
-        kcat, km = hanes_woolf(inputs["substrate"], turnover, valid)
-        return {"kcat": kcat, "km": km}
-    return None
+RUNAWAY = 1e6  # a parameter beyond 10⁶ × the data's scale has run away: its optimum lies at infinity
 
 
 def _loop_guess(law: RateLaw, inputs: dict[str, np.ndarray], v: np.ndarray, counts: np.ndarray):
@@ -133,3 +84,30 @@ def _starts(law: RateLaw, setup: _Setup, guess: Mapping[str, np.ndarray], m: int
             val = np.where(bad, 1.0, val)
         P0[:, j] = _clip_start(val, p.min, p.max)
     return P0, missing
+
+
+def runaway_caps(law: RateLaw, inputs: Mapping[str, np.ndarray], y: np.ndarray,
+                 valid: np.ndarray) -> np.ndarray:
+    """Per curve and parameter, the magnitude beyond which the parameter has run away, (m, K).
+
+    A parameter measured in the unit of an input (KM, Ksi, K½, Ki) runs away beyond 10⁶ × the
+    largest value of that input in the curve; a rate parameter beyond 10⁶ × the largest |rate|, a
+    turnover number beyond 10⁶ × the largest |rate/[E]|; other parameters have no cap (their
+    bounds hold them).
+    """
+    m = y.shape[0]
+    cap = np.full((m, len(law.params)), np.inf)
+    with np.errstate(all="ignore"):
+        top_y = np.max(np.where(valid, np.abs(y), 0.0), axis=1)
+        for j, p in enumerate(law.params):
+            if p.unit in inputs:
+                top = np.max(np.where(valid, np.abs(inputs[p.unit]), 0.0), axis=1)
+            elif p.unit == "rate":
+                top = top_y
+            elif p.unit == "1/time" and "enzyme" in inputs:
+                e = np.abs(inputs["enzyme"])
+                top = np.max(np.where(valid & (e > 0), np.abs(y) / np.where(e > 0, e, 1.0), 0.0), axis=1)
+            else:
+                continue
+            cap[:, j] = np.where(top > 0, RUNAWAY * top, np.inf)
+    return cap

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mgkinetics.batch.starts import _loop_guess, _vector_guess
+from mgkinetics.batch.guesses import vector_guess as _vector_guess
+from mgkinetics.batch.starts import _loop_guess
 from mgkinetics.fitting.columns import did_you_mean, find_column, found_columns, header_problem
 from mgkinetics.fitting.problem import PreparedTable, as_dataset, prepare_table
 from mgkinetics.fitting.weighting import WeightScheme

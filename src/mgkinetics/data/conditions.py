@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mgkinetics.errors import DataFormatError, Problem
-from mgkinetics.speciation.constants import I_RANGE_M, PH_RANGE, T_RANGE_C
+from mgkinetics.speciation.corrections import I_RANGE_M, PH_RANGE, T_RANGE_C
 from mgkinetics.units import UnitError, convert, parse_unit
 
 __all__ = [

@@ -27,8 +27,8 @@ from mgkinetics.speciation.constants import (
     _resolve_table,
     apparent_constants,
     apparent_kd,
-    check_conditions,
 )
+from mgkinetics.speciation.corrections import check_conditions
 from mgkinetics.speciation.equilibrium import _Cx, _weights, mgatp_complex, solve_equilibrium
 
 __all__ = [

@@ -25,6 +25,7 @@ INSTRUMENTS: tuple[str, ...] = (
     "biotek_gen5",
     "tecan_magellan",
     "tecan_spark",
+    "skanit",
     "generic",
 )
 

@@ -1,4 +1,6 @@
-"""BioTek / Agilent Gen5 Excel exports (Epoch 2, ELx808, Synergy ...): kinetic blocks and endpoint grids.
+"""BioTek / Agilent Gen5 exports (Epoch 2, ELx808, Synergy ...): kinetic blocks and endpoint grids.
+
+The Excel export and the tab-separated text export hold the same layout; the text is read as one sheet.
 
 Each kinetic block is found by its content: a header row ``Time``, ``T° <label>`` (optional), then well
 names, one row per read below it, ended by an empty row. The block's label (``630``, ``Read 1:340``) is
@@ -23,27 +25,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from mgkinetics.data.plates.common import PlateRead
+from mgkinetics.data.plates.gen5_grid import PlateBlocks, grid_columns, raw_read_wavelengths, read_grid
 from mgkinetics.data.plates.parse import hms_to_seconds, normalise_well, parse_number
+from mgkinetics.data.plates.text_sheet import TextSheet, is_text_export, read_text_sheet, text_first_rows
 from mgkinetics.data.plates.xlsx import (
     Sheet,
     SheetCells,
     excel_seconds,
     first_rows,
-    is_blank_row,
     next_filled_row,
     read_sheet,
     report_unlabelled,
     text_of,
 )
+from mgkinetics.errors import DataFormatError, Problem
 
 __all__ = ["NAME", "DESCRIPTION", "sniff", "read"]
 
 NAME = "biotek_gen5"
-DESCRIPTION = "BioTek/Agilent Gen5 Excel export (Epoch 2, ELx808, Synergy): kinetic blocks Time | T° | wells"
+DESCRIPTION = "BioTek/Agilent Gen5 Excel or text export (Epoch 2, ELx808, Synergy): Time | T° | wells blocks"
 
-_ABSORBANCE = re.compile(r"(?:[^:]*:)?\s*(\d{3,4})\s*(?:nm)?", re.IGNORECASE)
-_FLUORESCENCE = re.compile(r"(?:[^:]*:)?\s*(\d{3,4})(?:/\d+)?\s*,\s*(\d{3,4})(?:/\d+)?", re.IGNORECASE)
-_DERIVED = ("corrected", "ratio", "mean", "conc", "[")
+_READ_TYPE = re.compile(r"(?:Absorbance|Fluorescence|Luminescence|Alpha)\s+[A-Z][\w ]*")
+_TEMPERATURE = re.compile(r"^T[^\w\s]{1,2}(?=\s|$)")
 _INTERVAL = re.compile(r"Interval\s+(\d+:\d{1,2}:\d{1,2})", re.IGNORECASE)
 
 
@@ -56,6 +59,7 @@ class _Block:
     label: str
     wavelength_nm: int | None
     excitation_nm: int | None
+    raw: bool  # a raw read (not Blank, Max V, ...); luminescence raw reads have no wavelength
 
 
 def sniff(path: pathlib.Path) -> bool:
@@ -64,7 +68,9 @@ def sniff(path: pathlib.Path) -> bool:
     Never raises; False for anything that is not an xlsx workbook.
     """
     try:
-        keys = {text_of(row[0]) for row in first_rows(pathlib.Path(path), 25) if row}
+        path = pathlib.Path(path)
+        rows = text_first_rows(path, 25) if is_text_export(path) else first_rows(path, 25)
+        keys = {text_of(row[0]) for row in rows if row}
         return "Software Version" in keys and bool(
             keys & {"Reader Type:", "Experiment File Path:", "Protocol File Path:"}
         )
@@ -74,7 +80,7 @@ def sniff(path: pathlib.Path) -> bool:
 
 def _procedure(sheet: Sheet) -> dict[str, Any]:
     """Key/value rows above the data (software, reader, plate) and every kinetic Interval, in seconds."""
-    meta: dict[str, Any] = {"intervals_s": []}
+    meta: dict[str, Any] = {"intervals_s": [], "read_types": []}
     keys = {"Software Version": "software_version", "Reader Type:": "reader_type"}
     keys.update({"Plate Number": "plate_name", "Reading Type": "reading_type"})
     for row in sheet.rows:
@@ -84,7 +90,31 @@ def _procedure(sheet: Sheet) -> dict[str, Any]:
         for text in texts:
             for m in _INTERVAL.finditer(text):
                 meta["intervals_s"].append(hms_to_seconds(m[1]))
+            if _READ_TYPE.fullmatch(text) and text not in meta["read_types"]:
+                meta["read_types"].append(text)
     return meta
+
+
+def _spectra(sheet: Sheet) -> list[str]:
+    """Cells that head a spectral-scan table (``Wavelength | A1 | A2 ...``): a read type not supported."""
+    return [
+        sheet.cell(r, c)
+        for r, row in enumerate(sheet.rows)
+        for c, value in enumerate(row[:-1])
+        if text_of(value) == "Wavelength" and normalise_well(text_of(row[c + 1]))
+    ]
+
+
+def _nothing_read(meta: dict[str, Any], spectra: list[str]) -> str:
+    """Why a sheet gave no readings, naming the read types of the procedure this reader cannot read."""
+    unsupported = [t for t in meta["read_types"] if not t.endswith(("Endpoint", "Kinetic"))]
+    if spectra:
+        unsupported.append(f"spectral-scan table at {', '.join(spectra)}")
+    message = "no kinetic block (Time | T° <wavelength> | A1 ...) or endpoint grid of raw reads found"
+    if unsupported:
+        message += f"; the procedure holds {'; '.join(unsupported)}: spectra, area scans and polarization"
+        message += " reads are not supported (export kinetic or endpoint reads)"
+    return message
 
 
 def _label_of(sheet: Sheet, header_row: int, time_col: int, temp_text: str) -> str:
@@ -95,25 +125,12 @@ def _label_of(sheet: Sheet, header_row: int, time_col: int, temp_text: str) -> s
             return text_of(cells[0][1])
         if cells:
             break
-    return temp_text.removeprefix("T°").strip()
-
-
-def _wavelengths(label: str) -> tuple[int | None, int | None]:
-    """(wavelength_nm, excitation_nm) of a raw-read label; (None, None) for a derived block."""
-    low = label.lower()
-    if low.startswith(("blank", "delta")) or any(word in low for word in _DERIVED):
-        return None, None
-    m = _ABSORBANCE.fullmatch(label)
-    if m:
-        return int(m[1]), None
-    m = _FLUORESCENCE.fullmatch(label)
-    if m:
-        return int(m[2]), int(m[1])
-    return None, None
+    return _TEMPERATURE.sub("", temp_text, count=1).strip()
 
 
 def _is_temperature(text: str) -> bool:
-    return text.startswith("T°") or text.lower().startswith("temp")
+    """``T° 630``, or its degree sign mis-encoded by the export (``T∞ 600``, ``T\ufffd 420``), or ``Temp``."""
+    return bool(_TEMPERATURE.match(text)) or text.lower().startswith("temp")
 
 
 def _header(sheet: Sheet, r: int, cells: SheetCells) -> _Block | None:
@@ -139,7 +156,8 @@ def _header(sheet: Sheet, r: int, cells: SheetCells) -> _Block | None:
             message = "the kinetic header has no well columns after Time/T°; the header row looks truncated"
             cells.problem(sheet, r, c, message)
         label = _label_of(sheet, r, c, nxt if temp_col is not None else "")
-        return _Block(r, c, temp_col, wells, label, *_wavelengths(label))
+        wavelengths = raw_read_wavelengths(label)
+        return _Block(r, c, temp_col, wells, label, *(wavelengths or (None, None)), wavelengths is not None)
     return None
 
 
@@ -226,7 +244,8 @@ def _read_block(sheet: Sheet, block: _Block, plate: int, interval_s: list, cells
             )
     report_unlabelled(cells, sheet, rows, last, f"the header (row {block.header_row + 1})")
     _report_orphan_read(sheet, block, not_done.stop, cells)
-    _report_mixed_storage(sheet, block, rows, cells)
+    if not isinstance(sheet, TextSheet):  # in text every cell is text: no storage fault to find
+        _report_mixed_storage(sheet, block, rows, cells)
     try:
         stated = excel_seconds(sheet.value(rows[0], block.time_col), sheet.epoch) if rows else None
     except ValueError:  # already reported by _times
@@ -263,71 +282,15 @@ def _report_mixed_storage(sheet: Sheet, block: _Block, rows: range, cells: Sheet
         cells.problem(sheet, *first_text, message)
 
 
-class _Blocks:
-    """The blocks of a sheet: those read (a wavelength read again is the next plate) and the derived."""
-
-    def __init__(self, first_plate: int):
-        self.first_plate = first_plate
-        self.read: list[dict[str, Any]] = []
-        self.derived: list[dict[str, Any]] = []
-        self._plates: dict[Any, int] = {}
-        self._per_wavelength: dict[int, int] = {}
-
-    def plate(self, key: Any, wavelength_nm: int, **info: Any) -> int:
-        """The plate of the block ``key`` (a new block is described by ``info``)."""
-        if key not in self._plates:
-            before = self._per_wavelength.get(wavelength_nm, 0)
-            self._per_wavelength[wavelength_nm] = before + 1
-            self._plates[key] = self.first_plate + before
-            self.read.append({"plate": self._plates[key], "wavelength_nm": wavelength_nm, **info})
-        return self._plates[key]
-
-
-def _grid_columns(sheet: Sheet, r: int) -> list[tuple[int, int]]:
-    """(column, plate column number) of a plate-view grid header (``1 2 3 ...`` above row letters)."""
-    row = sheet.rows[r]
-    start = next((c for c, v in enumerate(row) if v == 1 and not isinstance(v, bool)), None)
-    if (
-        start is None
-        or start == 0
-        or text_of(row[start - 1])
-        or text_of(sheet.value(r + 1, start - 1)) != "A"
-    ):
-        return []
-    cols = []
-    while start + len(cols) < len(row) and row[start + len(cols)] == len(cols) + 1:
-        cols.append((start + len(cols), len(cols) + 1))
-    return cols
-
-
-def _read_grid(sheet: Sheet, r: int, cols: list, plate_of, derived: list, cells: SheetCells) -> int:
-    """Sort the endpoint readings of the plate-view grid at row r (time 0); return how many rows had them.
-
-    Each grid row is one data set of one plate row: the row letter (written on the first of its rows)
-    left of the values, the data set's name (``340``, ``Read 1:340``, ``Max V [630]``, ``Well ID``) right
-    of them. Only raw-read names are readings; the others are listed in ``derived``.
-    """
-    letter_col, name_col = cols[0][0] - 1, cols[-1][0] + 1
-    letter, n, k = "", 0, r + 1
-    while k < len(sheet.rows) and not is_blank_row(sheet.rows[k][letter_col : name_col + 1]):
-        letter = text_of(sheet.value(k, letter_col)) or letter
-        name = text_of(sheet.value(k, name_col))
-        wl, _ = _wavelengths(name)
-        if wl is None:
-            entry = {"label": name or "(no name)", "header": sheet.cell(r, letter_col)}
-            derived += [] if entry in derived else [entry]
-        else:
-            plate, n = plate_of(r, name, wl), n + 1
-            for c, number in cols:
-                well = normalise_well(f"{letter}{number}")
-                if well is None:
-                    cells.problem(sheet, k, c, f"row '{letter}', column {number} is no well (A1..P24)")
-                    continue
-                cells.add(
-                    sheet, k, c, plate=plate, well=well, time_s=0.0, wavelength_nm=wl, temperature_C=None
-                )
-        k += 1
-    return n
+def _sheet(path: pathlib.Path, sheet: str | None) -> Sheet:
+    """The sheet asked for of an xlsx export, or the whole of a tab-separated text export."""
+    if not is_text_export(path):
+        return read_sheet(path, sheet)
+    if sheet is not None:
+        raise DataFormatError(
+            str(path), [Problem(None, None, "a Gen5 text export has no sheets; drop --sheet")]
+        )
+    return read_text_sheet(path)
 
 
 def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
@@ -352,10 +315,10 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
         Every problem found (bad header, unknown well label, a cell that is not a number or time ...).
     """
     path = pathlib.Path(path)
-    sh = read_sheet(path, sheet)
+    sh = _sheet(path, sheet)
     meta = _procedure(sh)
     plate_no = re.search(r"\d+", meta.get("plate_name", ""))
-    blocks = _Blocks(int(plate_no[0]) if plate_no else 1)
+    blocks = PlateBlocks(int(plate_no[0]) if plate_no else 1)
     cells = SheetCells(str(path))
 
     def plate_of(grid_row: int, name: str, wl: int) -> int:
@@ -363,15 +326,15 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
         return blocks.plate((grid_row, name), wl, label=name, header=where, reads=1, layout="endpoint grid")
 
     for r in range(len(sh.rows)):
-        cols = _grid_columns(sh, r)
+        cols = grid_columns(sh, r)
         if cols:
-            _read_grid(sh, r, cols, plate_of, blocks.derived, cells)
+            read_grid(sh, r, cols, plate_of, blocks.derived, cells)
             continue
         block = _header(sh, r, cells)
         if block is None or not block.wells:
             continue
         where = sh.cell(block.header_row, block.time_col)
-        if block.wavelength_nm is None:
+        if not block.raw:
             blocks.derived.append({"label": block.label, "header": where})
             continue
         info = {
@@ -382,12 +345,13 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
         }
         plate = blocks.plate(r, block.wavelength_nm, **info)
         blocks.read[-1].update(_read_block(sh, block, plate, meta["intervals_s"], cells))
+    spectra = _spectra(sh)
     if not blocks.read and not cells.problems:
-        cells.problem(
-            sh, 0, None, "no kinetic block (Time | T° <wavelength> | A1 ...) or endpoint grid found"
-        )
+        cells.problem(sh, 0, None, _nothing_read(meta, spectra))
     frame, skipped, unmeasured = cells.finish()
     meta.update(
         sheet=sh.title, blocks=blocks.read, derived_blocks=blocks.derived, unmeasured_wells=unmeasured
     )
+    if spectra:
+        meta["not_read"] = [f"spectral-scan table at {cell} (spectra are not supported)" for cell in spectra]
     return PlateRead(frame, NAME, str(path), skipped, meta)

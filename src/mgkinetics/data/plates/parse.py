@@ -39,7 +39,7 @@ PLATE_SHAPES[384] = (16, 24)
 NON_READING_TOKENS: dict[str, str] = {
     token.lower(): f"{reason} ({token})"
     for reason, tokens in (
-        ("no reading", "NaN - n/a NA"),
+        ("no reading", "NaN - n/a NA MISSED"),
         ("overflow", "OVRFLW OVERFLOW OVER"),
         ("saturated", "#SAT SAT"),
         ("out of range", "Range? ?????"),
@@ -51,7 +51,7 @@ NON_READING_TOKENS: dict[str, str] = {
 }
 
 _WELL_RE = re.compile(r"^\s*([A-Pa-p])\s*0*([1-9][0-9]?)\s*$")
-_HMS_RE = re.compile(r"^\s*(?:(\d+)\.)?(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d*)?))?\s*$")
+_HMS_RE = re.compile(r"^\s*(?:(\d+)\.)?(\d+):(\d{1,2}(?:\.\d*)?)(?::(\d{1,2}(?:\.\d*)?))?\s*$")
 _NUMBER_RE = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
 _COMMA_NUMBER_RE = re.compile(r"^[-+]?\d*,\d+(?:[eE][-+]?\d+)?$")
 
@@ -106,19 +106,21 @@ def well_position(well: str) -> tuple[int, int]:
 
 
 def hms_to_seconds(text: object) -> float | None:
-    """``'hh:mm:ss'``, ``'h:mm:ss.fff'``, ``'mm:ss'``, ``'d.hh:mm:ss'`` -> seconds; None if not a time.
+    """``'hh:mm:ss'``, ``'h:mm:ss.fff'``, ``'mm:ss(.fff)'``, ``'d.hh:mm:ss'`` -> seconds; None if not a time.
 
     Examples
     --------
     >>> hms_to_seconds("00:01:15"), hms_to_seconds("1:00:00"), hms_to_seconds("2:30")
     (75.0, 3600.0, 150.0)
-    >>> hms_to_seconds("1.02:00:00.5"), hms_to_seconds("12.5") is None
-    (93600.5, True)
+    >>> hms_to_seconds("1.02:00:00.5"), hms_to_seconds("0:01.050"), hms_to_seconds("12.5") is None
+    (93600.5, 1.05, True)
     """
     m = _HMS_RE.match(str(text))
     if not m:
         return None
     days, first, second, third = m.groups()  # third is None for mm:ss
+    if third is not None and "." in second:
+        return None
     hours, minutes, seconds = (
         (0, int(first), float(second)) if third is None else (int(first), int(second), float(third))
     )
@@ -169,6 +171,8 @@ def classify_cell(text: object) -> tuple[float | None, str | None]:
     value = parse_number(s)
     if value is not None:
         return value, None
+    if len(s) >= 3 and s[0] == s[-1] == "*" and parse_number(s[1:-1]) is not None:  # Gen5: *0.356*
+        return None, f"flagged by the reader software ({s}: masked or invalid value)"
     return None, NON_READING_TOKENS.get(s.lower(), f"not a number: '{s}'")
 
 

@@ -19,20 +19,29 @@ as the file states them (the reader's elapsed time); endpoint reads get time 0.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from ...errors import DataFormatError, Problem
 from .common import PlateRead
-from .parse import PLATE_SHAPES, CellCollector, decode_bytes, hms_to_seconds, normalise_well, parse_number
+from .parse import PLATE_SHAPES, CellCollector, decode_bytes, normalise_well
+from .spectramax_blocks import (
+    Block,
+    Header,
+    check_width,
+    field,
+    header_cells,
+    on_plate,
+    parse_header,
+    read_groups,
+    split_blocks,
+    time_of,
+)
 
 __all__ = ["NAME", "DESCRIPTION", "sniff", "read"]
 
 NAME = "spectramax"
 DESCRIPTION = "Molecular Devices SoftMax Pro text export (##BLOCKS=, TimeFormat or PlateFormat)"
-
-_DATA_TYPES = ("Raw", "Reduced", "Both")
-_READ_TYPES = ("Kinetic", "Endpoint")
 
 
 def sniff(path: Path) -> bool:
@@ -44,26 +53,6 @@ def sniff(path: Path) -> bool:
     except Exception:  # noqa: BLE001 - a sniffer never raises
         return False
     return text.lstrip().startswith("##BLOCKS=")
-
-
-@dataclass(frozen=True)
-class _Block:
-    kind: str  # Plate, Note, Group, ...
-    start: int  # file line number of the block's first line
-    lines: list[list[str]]  # tab-split lines up to (not including) ~End
-
-
-@dataclass(frozen=True)
-class _Header:
-    name: str
-    layout: str
-    read_type: str
-    read_mode: str
-    data_type: str
-    reads_declared: int | None
-    interval_s: float | None
-    wavelengths_nm: list[int | None]
-    plate_wells: int
 
 
 def read(path: Path, *, sheet: str | None = None) -> PlateRead:
@@ -82,7 +71,7 @@ def read(path: Path, *, sheet: str | None = None) -> PlateRead:
         )
     text, encoding = decode_bytes(path.read_bytes())
     lines = text.splitlines()
-    blocks, declared, trailer = _split_blocks(lines, source)
+    blocks, declared, trailer = split_blocks(lines, source)
     cells = CellCollector(source)
     plates: list[dict] = []
     ignored: list[str] = []
@@ -90,13 +79,13 @@ def read(path: Path, *, sheet: str | None = None) -> PlateRead:
         if block.kind != "Plate":
             ignored.append(f"line {block.start}: {block.kind} block (not readings)")
             continue
-        header = _parse_header(block, cells)
+        header = parse_header(block, cells)
         if header is None:
             continue
         plate = len(plates) + 1
         plates.append({"plate": plate, **asdict(header)})
         reader = _read_time_format if header.layout == "TimeFormat" else _read_plate_format
-        reduced = reader(block, header, plate, cells)
+        reduced = reader(block, header, plate, cells, ignored)
         if not any(p == plate for p in cells.plates_with_cells()):
             ignored.append(f"line {block.start}: plate {plate} ('{header.name}') holds no raw readings")
         if reduced is not None:
@@ -128,160 +117,9 @@ def read(path: Path, *, sheet: str | None = None) -> PlateRead:
     return PlateRead(frame=frame, instrument=NAME, source=source, skipped=tuple(skipped), metadata=metadata)
 
 
-def _split_blocks(lines: list[str], source: str) -> tuple[list[_Block], int | None, str]:
-    m = re.match(r"^\s*##BLOCKS=\s*(\d+)", lines[0] if lines else "")
-    if not m:
-        raise DataFormatError(
-            source, [Problem(1, None, "not a SoftMax Pro export: line 1 should be '##BLOCKS= n'")]
-        )
-    blocks: list[_Block] = []
-    current: list[list[str]] | None = None
-    start = 0
-    trailer = []
-    for number, line in enumerate(lines[1:], start=2):
-        if current is None:
-            if not line.strip():
-                continue
-            if line.startswith("~End"):
-                continue
-            kind = line.split(":", 1)[0].strip() if ":" in line.split("\t", 1)[0] else ""
-            if kind in ("Plate", "Note", "Group"):
-                current, start = [], number
-            else:
-                trailer.append(line.strip())
-                continue
-        if line.startswith("~End"):
-            blocks.append(_Block(lines[start - 1].split(":", 1)[0].strip(), start, current))
-            current = None
-            continue
-        current.append(line.split("\t"))
-    if current is not None:
-        raise DataFormatError(source, [Problem(start, None, "block has no ~End line: the file is truncated")])
-    return blocks, int(m.group(1)), " ".join(trailer)
-
-
-def _field(fields: list[str], i: int) -> str:
-    return fields[i].strip() if i < len(fields) else ""
-
-
-def _parse_header(block: _Block, cells: CellCollector) -> _Header | None:
-    """The Plate: line's fields; the data-type field (Raw/Reduced) anchors the positions after it."""
-    f = block.lines[0]
-    line = block.start
-    layout, read_type, read_mode = _field(f, 3), _field(f, 4), _field(f, 5)
-    anchor = next((i for i in (6, 7) if _field(f, i) in _DATA_TYPES), None)
-    if layout not in ("TimeFormat", "PlateFormat") or anchor is None:
-        found = " | ".join(f[:8])
-        cells.problem(
-            line, None, f"Plate: line not understood (expected TimeFormat or PlateFormat and Raw); {found}"
-        )
-        return None
-    if read_type not in _READ_TYPES:
-        cells.problem(line, None, f"read type '{read_type}' is not supported (Kinetic or Endpoint only)")
-        return None
-    data_type = _field(f, anchor)
-    if data_type == "Reduced":
-        cells.problem(
-            line, None, "this plate was exported as Reduced data only; export Raw data to get readings"
-        )
-        return None
-    reads = parse_number(_field(f, anchor + 2))
-    interval = parse_number(_field(f, anchor + 4))
-    n_wl = parse_number(_field(f, anchor + 8))
-    wl_text = _field(f, anchor + 9).split()
-    wavelengths: list[int | None] = []
-    for token in wl_text:
-        value = parse_number(token)
-        wavelengths.append(int(value) if value else None)  # luminescence without filter: 0
-    if n_wl is not None and wavelengths and int(n_wl) != len(wavelengths):
-        cells.problem(
-            line, None, f"header says {int(n_wl)} wavelengths but lists {len(wl_text)} ({' '.join(wl_text)})"
-        )
-        return None
-    repeated = sorted({w for w in wavelengths if w is not None and wavelengths.count(w) > 1})
-    if repeated:
-        message = f"wavelength {repeated[0]} nm is read more than once in one plate ({' '.join(wl_text)})"
-        cells.problem(line, None, message + "; such reads cannot be told apart in a traces table")
-        return None
-    wells = parse_number(_field(f, anchor + 12))
-    plate_wells = int(wells) if wells is not None and int(wells) in PLATE_SHAPES else 96
-    reads_declared = int(reads) if reads is not None else None
-    interval_s = interval if read_type == "Kinetic" else None
-    return _Header(
-        _field(f, 1),
-        layout,
-        read_type,
-        read_mode,
-        data_type,
-        reads_declared,
-        interval_s,
-        wavelengths or [None],
-        plate_wells,
-    )
-
-
-def _is_blank(fields: list[str]) -> bool:
-    return all(not x.strip() for x in fields)
-
-
-def _header_cells(fields: list[str]) -> list[str]:
-    return [x.strip() for x in fields[2:] if x.strip()]
-
-
-def _is_column_header(fields: list[str], columns: list[str]) -> bool:
-    """A column-header line: well names only (TimeFormat), or the grid's column numbers (PlateFormat)."""
-    rest = _header_cells(fields)
-    if not rest:
-        return False
-    if all(normalise_well(x) for x in rest):
-        return True
-    return rest == columns[: len(rest)] and all(re.fullmatch(r"\d{1,2}", x) for x in rest)
-
-
-def _on_plate(well: str, plate_wells: int) -> bool:
-    rows, cols = PLATE_SHAPES[plate_wells]
-    return ord(well[0]) - ord("A") < rows and int(well[1:]) <= cols
-
-
-def _check_width(fields: list[str], width: int, line: int, cells: CellCollector) -> None:
-    beyond = [x for x in fields[width:] if x.strip()]
-    if beyond:
-        cells.problem(line, None, f"{len(beyond)} cell(s) beyond the column header: '{beyond[0]}' ...")
-
-
-def _time_of(
-    fields: list[str], header: _Header, line: int, cells: CellCollector
-) -> tuple[float | None, float | None]:
-    """(time_s, temperature_C) of a read line; endpoint reads are at time 0."""
-    temperature = parse_number(_field(fields, 1))
-    if _field(fields, 1).strip('"').lower() not in ("", "nan") and temperature is None:
-        cells.problem(line, "Temperature", f"'{_field(fields, 1)}' is not a temperature")
-    if header.read_type == "Endpoint":
-        return 0.0, temperature
-    time_s = hms_to_seconds(_field(fields, 0))
-    if time_s is None:
-        cells.problem(line, "Time", f"'{_field(fields, 0)}' is not a time; expected hh:mm:ss")
-    return time_s, temperature
-
-
-def _groups(
-    lines: list[list[str]], first: int, columns: list[str]
-) -> tuple[list[list[tuple[int, list[str]]]], int | None]:
-    """Read lines (after the column header) in blank-separated groups, and where reduced values start."""
-    groups: list[list[tuple[int, list[str]]]] = [[]]
-    for offset, fields in enumerate(lines):
-        number = first + offset
-        if _is_blank(fields):
-            if groups[-1]:
-                groups.append([])
-            continue
-        if _is_column_header(fields, columns):
-            return [g for g in groups if g], number
-        groups[-1].append((number, fields))
-    return [g for g in groups if g], None
-
-
-def _read_time_format(block: _Block, header: _Header, plate: int, cells: CellCollector) -> int | None:
+def _read_time_format(
+    block: Block, header: Header, plate: int, cells: CellCollector, ignored: list[str]
+) -> int | None:
     columns = block.lines[1]
     line0 = block.start + 1
     wells = [(i, normalise_well(x)) for i, x in enumerate(columns) if i >= 2 and x.strip()]
@@ -295,13 +133,13 @@ def _read_time_format(block: _Block, header: _Header, plate: int, cells: CellCol
     side_by_side = (
         n_wl > 1 and len(wells) % n_wl == 0 and [w for _, w in wells[:per_wl]] * n_wl == [w for _, w in wells]
     )
-    outside = [w for _, w in wells if w is not None and not _on_plate(w, header.plate_wells)]
+    outside = [w for _, w in wells if w is not None and not on_plate(w, header.plate_wells)]
     if outside:
         cells.problem(
             line0, None, f"wells {', '.join(outside[:5])} do not exist on a {header.plate_wells}-well plate"
         )
         return None
-    groups, reduced = _groups(block.lines[2:], line0 + 1, _header_cells(columns))
+    groups, reduced = read_groups(block.lines[2:], line0 + 1, header_cells(columns))
     reads = [item for g in groups for item in g]
     if not reads:
         return reduced
@@ -318,8 +156,8 @@ def _read_time_format(block: _Block, header: _Header, plate: int, cells: CellCol
         )
         return reduced
     for (number, fields), k in assignment:
-        time_s, temperature = _time_of(fields, header, number, cells)
-        _check_width(fields, wells[-1][0] + 1, number, cells)
+        time_s, temperature = time_of(fields, header, number, cells)
+        check_width(fields, wells[-1][0] + 1, number, cells)
         for position, (i, well) in enumerate(wells):
             wl_index = position // per_wl if side_by_side else (k or 0)
             cells.add(
@@ -328,7 +166,7 @@ def _read_time_format(block: _Block, header: _Header, plate: int, cells: CellCol
                 time_s=time_s,
                 wavelength_nm=header.wavelengths_nm[wl_index],
                 temperature_C=temperature,
-                text=_field(fields, i),
+                text=field(fields, i),
                 line=number,
                 column=well,
             )
@@ -336,7 +174,7 @@ def _read_time_format(block: _Block, header: _Header, plate: int, cells: CellCol
 
 
 def _plate_columns(
-    columns: list[str], header: _Header, line: int, cells: CellCollector
+    columns: list[str], header: Header, line: int, cells: CellCollector
 ) -> list[tuple[int, int, int]]:
     """(field index, wavelength index, column number) of every grid cell, from the column-header line."""
     out = []
@@ -361,21 +199,48 @@ def _plate_columns(
     return out
 
 
-def _read_plate_format(block: _Block, header: _Header, plate: int, cells: CellCollector) -> int | None:
+def _declared_reads(groups: list, header: Header, value_fields: list[int], ignored: list, cells) -> list:
+    """The read grids, without those after the declared number of reads whose cells are all empty.
+
+    SoftMax Pro can write a second series of the planned reads (times again from 0) with no values;
+    they are no reads and are listed in ``ignored``. A non-empty grid beyond the declared reads is a
+    problem: its times would repeat those of the first series.
+    """
+    declared = header.reads_declared
+    if header.read_type != "Kinetic" or not declared or len(groups) <= declared:
+        return groups
+    extra = groups[declared:]
+    if any(field(fields, i) for group in extra for _, fields in group for i in value_fields):
+        message = f"{len(groups)} read grids but the Plate: line declares {declared} reads"
+        cells.problem(
+            extra[0][0][0], None, message + "; the reads after the declared ones are not understood"
+        )
+        return groups[:declared]
+    ignored.append(
+        f"line {extra[0][0][0]}: {len(extra)} read grids after the {declared} declared reads, all empty"
+    )
+    return groups[:declared]
+
+
+def _read_plate_format(
+    block: Block, header: Header, plate: int, cells: CellCollector, ignored: list[str]
+) -> int | None:
     line0 = block.start + 1
     grid = _plate_columns(block.lines[1], header, line0, cells)
     if not grid:
         return None
     rows, n_cols = PLATE_SHAPES[header.plate_wells]
-    groups, reduced = _groups(block.lines[2:], line0 + 1, _header_cells(block.lines[1]))
+    groups, reduced = read_groups(block.lines[2:], line0 + 1, header_cells(block.lines[1]), grid[-1][0] + 1)
+    groups = _declared_reads(groups, header, [i for i, _, _ in grid], ignored, cells)
     for group in groups:
         if len(group) > rows:
             message = f"a read holds {len(group)} rows; a {header.plate_wells}-well plate has {rows}"
             cells.problem(group[0][0], None, message)
             continue
-        time_s, temperature = _time_of(group[0][1], header, group[0][0], cells)
+        lead = next(((n, f) for n, f in group if field(f, 0) or field(f, 1)), group[0])  # first read row
+        time_s, temperature = time_of(lead[1], header, lead[0], cells)
         for r, (number, fields) in enumerate(group):
-            _check_width(fields, grid[-1][0] + 1, number, cells)
+            check_width(fields, grid[-1][0] + 1, number, cells)
             for i, k, col in grid:
                 if col > n_cols:
                     cells.problem(
@@ -389,7 +254,7 @@ def _read_plate_format(block: _Block, header: _Header, plate: int, cells: CellCo
                     time_s=time_s,
                     wavelength_nm=header.wavelengths_nm[k],
                     temperature_C=temperature,
-                    text=_field(fields, i),
+                    text=field(fields, i),
                     line=number,
                     column=str(col),
                 )

@@ -5,7 +5,8 @@ seconds and its temperature; their number is the number of reads. Below them the
 blocks of one label cell followed by one value per read, several blocks side by side in a row and in no
 fixed order, so every block is read by its label. Rows without a well label (plate maps, notes) are not
 data. Magellan does not write the wavelength; it is read only when a cell states one
-(``Wavelength: 340 nm``), else it is left empty.
+(``Wavelength: 340 nm``), else it is left empty. Exports with a ``Well positions`` column (one row per
+well) are read by :mod:`~mgkinetics.data.plates.magellan_list`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pathlib
 import re
 
 from mgkinetics.data.plates.common import PlateRead
+from mgkinetics.data.plates.magellan_list import find_list_header, read_list
 from mgkinetics.data.plates.parse import normalise_well, parse_number
 from mgkinetics.data.plates.xlsx import Sheet, SheetCells, open_workbook, read_sheet, text_of
 from mgkinetics.errors import DataFormatError, Problem
@@ -21,7 +23,9 @@ from mgkinetics.errors import DataFormatError, Problem
 __all__ = ["NAME", "DESCRIPTION", "sniff", "read"]
 
 NAME = "tecan_magellan"
-DESCRIPTION = "Tecan Magellan Excel export: '<date>: <time> / <n> sec / <t>°C' read lines, well blocks"
+DESCRIPTION = (
+    "Tecan Magellan Excel export: '<date>: <time> / <n> sec' read lines and well blocks, or a well list"
+)
 
 _READ_LINE = re.compile(
     r"(?P<date>.+?):\s*(?P<clock>\d{1,2}:\d{2}:\d{2})\s*/\s*(?P<sec>\d+(?:[.,]\d+)?)\s*s(?:ec)?"
@@ -54,10 +58,11 @@ def sniff(path: pathlib.Path) -> bool:
 
 
 def _sheet_with_reads(workbook) -> str | None:
-    """The first sheet with read lines in the first 10 rows of column A, None if there is none."""
+    """The first sheet with read lines in the first 10 rows of column A, or a well list, else None."""
     for ws in workbook.worksheets:
         ws.reset_dimensions()
-        if _read_lines([tuple(r) for r in ws.iter_rows(max_row=10, max_col=1, values_only=True)]):
+        rows = [tuple(r) for r in ws.iter_rows(max_row=10, max_col=8, values_only=True)]
+        if _read_lines(rows) or find_list_header(rows):
             return ws.title
     return None
 
@@ -134,8 +139,15 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
     sh = read_sheet(path, sheet, _choose)
     cells = SheetCells(str(path))
     lines = _read_lines(sh.rows)
+    header = find_list_header(sh.rows)
+    if not lines and header:
+        meta = read_list(sh, header, cells)
+        frame, skipped, unmeasured = cells.finish()
+        return PlateRead(
+            frame, NAME, str(path), skipped, {"sheet": sh.title, **meta, "unmeasured_wells": unmeasured}
+        )
     if not lines:
-        message = "no read lines ('<date>: hh:mm:ss / <n> sec / <t>°C') in column A"
+        message = "no read lines ('<date>: hh:mm:ss / <n> sec / <t>°C') or 'Well positions' column"
         raise DataFormatError(str(path), [Problem(1, sh.cell(0, 0), message)])
     times, temps, clocks = _reads(lines)
     n = len(lines)

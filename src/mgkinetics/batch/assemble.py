@@ -1,0 +1,262 @@
+"""Assembling a :class:`~mgkinetics.batch.result.BatchResult` from the solver's chunk fits.
+
+Standard errors come from the same covariance formula as :func:`mgkinetics.fitting.single.fit_problem`,
+then intervals, statistics and information criteria, derived quantities, a status per curve in the
+vocabulary of single fits (:data:`~mgkinetics.batch.result.STATUSES`) and the per-curve warnings.
+
+Statuses, first match wins: ``failed`` (the curve could not be fitted, or the fit did not
+converge), ``not_bounded`` (a parameter ran away beyond 10⁶ × the data's scale: the optimum lies at
+infinity, e.g. KM → ∞ where only Vmax/KM is determined), ``not_identifiable`` (singular or
+zero-width covariance), ``at_bound`` (a parameter sits at a bound), ``converged``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from mgkinetics.batch.result import BatchResult, _information_criteria_many
+from mgkinetics.fitting.numerics import quantile as _quantile
+from mgkinetics.fitting.results import Exclusion
+from mgkinetics.units import convert, parse_unit
+
+__all__ = ["assemble"]
+
+
+@dataclass
+class _Collected:
+    values: np.ndarray
+    rss: np.ndarray
+    ss_tot: np.ndarray
+    converged: np.ndarray
+    fitted: np.ndarray
+    singular: np.ndarray
+    runaway: np.ndarray
+    cov: np.ndarray
+
+
+def _collect(fits, G: int, K: int, k: int) -> _Collected:
+    c = _Collected(
+        np.full((G, K), np.nan),
+        np.full(G, np.nan),
+        np.full(G, np.nan),
+        np.zeros(G, bool),
+        np.zeros(G, bool),
+        np.zeros(G, bool),
+        np.zeros(G, bool),
+        np.full((G, k, k), np.nan),
+    )
+    for f in fits:
+        c.values[f.index], c.rss[f.index], c.ss_tot[f.index] = f.P, f.rss, f.ss_tot
+        c.converged[f.index], c.fitted[f.index] = f.converged, True
+        c.singular[f.index], c.runaway[f.index], c.cov[f.index] = f.singular, f.runaway, f.cov_unscaled
+    return c
+
+
+def _bound_hits(law, vary_idx, values, P0, fitted, punits):
+    """(curve, message) for every varied parameter at one of its bounds."""
+    hits = []
+    for j in vary_idx:
+        p = law.params[j]
+        start = np.maximum(np.abs(values[:, j]), np.abs(P0[:, j]))
+        for bound, side in ((p.min, "lower"), (p.max, "upper")):
+            if not np.isfinite(bound):
+                continue
+            with np.errstate(invalid="ignore"):
+                at = fitted & (np.abs(values[:, j] - bound) <= 1e-6 * np.maximum(start, abs(bound)))
+            hits += [
+                (
+                    i,
+                    f"{p.name} = {values[i, j]:.6g} {punits[p.name]} sits at its {side} bound "
+                    f"({bound:g}); its estimate and error are not reliable",
+                )
+                for i in np.flatnonzero(at)
+            ]
+    return hits
+
+
+def _beyond_data(law, vary_idx, values, plan, fitted, punits):
+    """(curve, message) for KM or K½ beyond twice the highest concentration of its input."""
+    hits, tops = [], {}
+    for j in vary_idx:
+        p = law.params[j]
+        if p.unit not in law.input_names or p.name not in ("km", "k_half"):
+            continue
+        if p.unit not in tops:
+            top = np.full(plan.labels.size, -np.inf)
+            nz = np.flatnonzero(plan.n_used > 0)  # rows are sorted by curve
+            if nz.size:
+                top[nz] = np.maximum.reduceat(plan.arrays[p.unit], plan.starts[nz])
+            tops[p.unit] = top
+        top = tops[p.unit]
+        with np.errstate(invalid="ignore"):
+            beyond = fitted & (values[:, j] > 2 * top)
+        hits += [
+            (
+                i,
+                f"{p.name} = {values[i, j]:.4g} {punits[p.name]} is beyond twice the highest {p.unit} "
+                f"({top[i]:.4g} {punits[p.name]}): it is poorly determined; measure at higher "
+                "concentrations",
+            )
+            for i in np.flatnonzero(beyond)
+        ]
+    return hits
+
+
+def _runaway_reason(law, vary_idx, values, cap, i) -> str:
+    gone = [law.params[j].name for j in vary_idx if abs(values[i, j]) > cap[i, j]]
+    names = ", ".join(gone) or "a parameter"
+    text = (
+        f"{names} ran away beyond 10⁶ × the data's scale: the data do not bound "
+        f"{'it' if len(gone) <= 1 else 'them'} (the optimum lies at infinity)"
+    )
+    if "km" in gone and law.param_names[:2] in (("vmax", "km"), ("kcat", "km")):
+        text += f"; KM → ∞: only {law.param_names[0]}/km (the initial slope) is determined"
+    return text + "; measure at higher concentrations"
+
+
+def _statuses(law, vary_idx, c: _Collected, se, reasons, cap, bound_hits):
+    """Status and reason per curve (see the module docstring for the order)."""
+    G = c.fitted.size
+    status = np.full(G, "converged", dtype=object)
+    why = np.full(G, "", dtype=object)
+    for i, msg in reversed(bound_hits):
+        status[i], why[i] = "at_bound", msg
+    with np.errstate(invalid="ignore"):
+        zero_se = np.any(se[:, vary_idx] == 0, axis=1) if vary_idx else np.zeros(G, bool)
+    for i in np.flatnonzero(c.fitted & (c.singular | zero_se)):
+        status[i] = "not_identifiable"
+        why[i] = (
+            "standard errors could not be estimated: the parameters are not all determined by "
+            "these data (singular covariance)"
+            if c.singular[i]
+            else "zero-width standard error (the residuals are exactly zero): the uncertainty cannot "
+            "be estimated"
+        )
+    with np.errstate(invalid="ignore"):
+        big = np.any(np.abs(c.values[:, vary_idx]) > cap[:, vary_idx], axis=1) if vary_idx else c.runaway
+    for i in np.flatnonzero(c.fitted & (c.runaway | big)):
+        status[i], why[i] = "not_bounded", _runaway_reason(law, vary_idx, c.values, cap, i)
+    for i in np.flatnonzero(c.fitted & ~c.converged & ~(c.runaway | big)):
+        status[i] = "failed"
+        why[i] = (
+            "the fit did not converge within the iteration limit, from the law's start or two "
+            "rescaled restarts; try --init with better starting values"
+        )
+    for i in np.flatnonzero(reasons != ""):
+        status[i], why[i] = "failed", reasons[i]
+    bad = ~np.all(np.isfinite(c.values), axis=1) & (status != "failed")
+    status[bad], why[bad] = "failed", "the fit gave non-finite values"
+    return status, why
+
+
+def _derived(law, punits, values, cov, vary_idx, q):
+    """Columns (value, SE, low, high) and unit of each derived ratio, by the delta method."""
+    out = []
+    for d in law.derived:
+        a, b = law.param_names.index(d.numerator), law.param_names.index(d.denominator)
+        target = parse_unit(d.unit)
+        factor = convert(1.0, punits[d.numerator] / punits[d.denominator], target)
+        with np.errstate(all="ignore"):
+            val = values[:, a] / values[:, b] * factor
+            grads = {a: 1.0 / values[:, a], b: -1.0 / values[:, b]}
+            sel = [(vary_idx.index(i), g) for i, g in grads.items() if i in vary_idx]
+            var = np.zeros(values.shape[0])
+            for ti, gi in sel:
+                for tj, gj in sel:
+                    var = var + gi * gj * cov[:, ti, tj]
+            dse = np.sqrt(var * val**2) if sel else np.full(values.shape[0], np.nan)
+        out.append((d.name, target.label, val, dse, val - q * dse, val + q * dse))
+    return out
+
+
+def _warnings(reasons, c, status, why, bound_hits, beyond_hits) -> tuple[tuple[str, ...], ...]:
+    warns: dict[int, list[str]] = defaultdict(list)  # only curves with warnings get a list
+    for i in np.flatnonzero(reasons != ""):
+        warns[i].append(reasons[i])
+    for i in np.flatnonzero((status == "not_bounded") | ((status == "failed") & (reasons == ""))):
+        warns[i].append(why[i])
+    for i in np.flatnonzero(c.fitted & c.singular):
+        warns[i].append(
+            "standard errors could not be estimated: the parameters are not all "
+            "determined by these data (singular covariance)"
+        )
+    for i, msg in bound_hits + beyond_hits:
+        warns[i].append(msg)
+    out: list[tuple[str, ...]] = [()] * status.size
+    for i, w in warns.items():
+        out[i] = tuple(w)
+    return tuple(out)
+
+
+def assemble(
+    law, prep, setup, punits, plan, reasons, fits, ci_level, engine_name, P0, cap, log_weights=0.0
+) -> BatchResult:
+    """One :class:`BatchResult` from the chunk fits of :func:`mgkinetics.fit_many`."""
+    G, K, k = plan.labels.size, len(law.params), len(setup.varying)
+    vary_idx = [law.param_names.index(p) for p in setup.varying]
+    scale = prep.scheme.scale_covar
+    c = _collect(fits, G, K, k)
+    n = plan.n_used.astype(int)
+    dof = n - k
+    se = np.full((G, K), np.nan)
+    with np.errstate(all="ignore"):
+        redchi = np.where(c.fitted & (dof > 0), c.rss / np.where(dof > 0, dof, 1), np.nan)
+        cov = c.cov * redchi[:, None, None] if scale else c.cov
+        for t, j in enumerate(vary_idx):
+            se[:, j] = np.sqrt(cov[:, t, t])
+        r2 = np.where(c.ss_tot > 0, 1.0 - c.rss / c.ss_tot, np.nan)
+    q = np.full(G, np.nan)
+    for d in np.unique(dof[c.fitted]) if c.fitted.any() else []:
+        q[c.fitted & (dof == d)] = _quantile(scale, int(d), ci_level)
+    aicc, bic = _information_criteria_many(n, k, c.rss, scale, c.fitted, log_weights)
+    low, high = c.values - q[:, None] * se, c.values + q[:, None] * se
+    bound_hits = _bound_hits(law, vary_idx, c.values, P0, c.fitted, punits)
+    status, why = _statuses(law, vary_idx, c, se, reasons, cap, bound_hits)
+    warnings = _warnings(
+        reasons, c, status, why, bound_hits, _beyond_data(law, vary_idx, c.values, plan, c.fitted, punits)
+    )
+    for j in range(K):
+        if law.params[j].name in setup.fixed:
+            se[:, j] = low[:, j] = high[:, j] = np.nan
+    names, units = list(law.param_names), {p: punits[p].label for p in law.param_names}
+    cols = [[c.values], [se], [low], [high]]
+    for name, unit, *arrays in _derived(law, punits, c.values, cov, vary_idx, q):
+        names.append(name)
+        units[name] = unit
+        for col, arr in zip(cols, arrays, strict=True):
+            col.append(arr[:, None])
+    excluded = tuple(
+        (str(prep.labels[i]), Exclusion(int(prep.lines[i]), prep.reasons[i])) for i in plan.excluded_rows
+    )
+    return BatchResult(
+        law=law.name,
+        curve=prep.curve,
+        curves=plan.labels,
+        names=tuple(names),
+        values=np.hstack(cols[0]),
+        stderr=np.hstack(cols[1]),
+        ci_low=np.hstack(cols[2]),
+        ci_high=np.hstack(cols[3]),
+        units=units,
+        fixed=tuple(setup.fixed),
+        n=n,
+        dof=dof,
+        rss=c.rss,
+        redchi=redchi,
+        r2=r2,
+        aicc=aicc,
+        bic=bic,
+        success=np.isin(status, ("converged", "at_bound")),
+        warnings=warnings,
+        status=status,
+        status_reason=why,
+        excluded=excluded,
+        unassigned=tuple(prep.unassigned),
+        weighting=prep.scheme.label,
+        ci_level=ci_level,
+        source=prep.source,
+        engine=engine_name,
+    )

@@ -1,0 +1,89 @@
+"""Batched small linear algebra for the solver: normal equations, bound freezing, damped solves.
+
+Every function works on stacks (one row per curve) in single numpy calls: a singular row is solved
+by the batched pseudo-inverse, never in a per-row loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["batched_solve", "freeze_at_bounds", "gram", "normal_equations", "solve_damped"]
+
+
+def normal_equations(J: list[np.ndarray], r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """JᵀJ (m, k, k) and Jᵀr (m, k) from the Jacobian's columns (each (m, L))."""
+    m, k = r.shape[0], len(J)
+    A = np.empty((m, k, k))
+    g = np.empty((m, k))
+    for i in range(k):
+        g[:, i] = np.einsum("ij,ij->i", J[i], r)
+        for j in range(i + 1):
+            A[:, i, j] = A[:, j, i] = np.einsum("ij,ij->i", J[i], J[j])
+    return A, g
+
+
+def gram(J: list[np.ndarray]) -> np.ndarray:
+    """JᵀJ, shape (m, k, k), from the Jacobian's columns (each (m, L))."""
+    m, k = J[0].shape[0], len(J)
+    A = np.empty((m, k, k))
+    for i in range(k):
+        for j in range(i + 1):
+            A[:, i, j] = A[:, j, i] = np.einsum("ij,ij->i", J[i], J[j])
+    return A
+
+
+def freeze_at_bounds(A, g, Pv, lo, hi):
+    """Hold parameters that sit at a bound and are pushed outward (projected active set)."""
+    frozen = ((Pv <= lo) & (g < 0)) | ((Pv >= hi) & (g > 0))
+    if not frozen.any():
+        return A, g
+    A = A.copy()
+    g = np.where(frozen, 0.0, g)
+    m_idx, j_idx = np.nonzero(frozen)
+    A[m_idx, j_idx, :] = 0.0
+    A[m_idx, :, j_idx] = 0.0
+    A[m_idx, j_idx, j_idx] = 1.0
+    return A, g
+
+
+def batched_solve(M: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Solve M x = g for every row of a stack, (m, k, k) and (m, k), without a per-row loop.
+
+    Rows with non-finite entries give NaN; if any row is singular the whole stack is solved by the
+    batched pseudo-inverse (the minimum-norm least-squares solution for the singular rows, the exact
+    solution for the others).
+    """
+    k = M.shape[1]
+    bad = ~(np.isfinite(M).all(axis=(1, 2)) & np.isfinite(g).all(axis=1))
+    if bad.any():
+        M = np.where(bad[:, None, None], np.eye(k), M)
+        g = np.where(bad[:, None], 0.0, g)
+    try:
+        x = np.linalg.solve(M, g[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        x = np.einsum("mij,mj->mi", np.linalg.pinv(M), g)
+    if bad.any():
+        x[bad] = np.nan
+    return x
+
+
+def solve_damped(A: np.ndarray, g: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Solve (A + λ·diag(A)) δ = g per curve; NaN where the system is singular (k ≤ 2)."""
+    k = A.shape[1]
+    d = np.diagonal(A, axis1=1, axis2=2)
+    d = np.where(d > 0, d, 1.0)
+    with np.errstate(all="ignore"):
+        if k == 1:
+            return g / (A[:, 0, :] + lam[:, None] * d)
+        if k == 2:  # closed form: most batched calls are two-parameter laws
+            a = A[:, 0, 0] + lam * d[:, 0]
+            b = A[:, 0, 1]
+            c = A[:, 1, 0]
+            e = A[:, 1, 1] + lam * d[:, 1]
+            det = a * e - b * c
+            return np.stack([(e * g[:, 0] - b * g[:, 1]) / det, (a * g[:, 1] - c * g[:, 0]) / det], axis=1)
+        M = A.copy()
+        ii = np.arange(k)
+        M[:, ii, ii] += lam[:, None] * d
+        return batched_solve(M, g)
