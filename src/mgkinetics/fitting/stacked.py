@@ -172,12 +172,15 @@ class Stacked:
         if self.safe is None:
             rich = richardson_jacobian(self.raw, theta, typical=self._typical())
             top = np.max(np.abs(rich), axis=0) if rich.size else np.zeros(0)
+            tol = 1e-6 * np.where(top > 0, top, 1.0)
+            every = self._complex_step(theta, list(range(k)))
+            if every is not None:  # one call for all; per parameter only when that fails
+                self.safe = np.all(np.abs(every - rich) <= tol, axis=0)
+                return rich
             self.safe = np.zeros(k, dtype=bool)
             for j in range(k):
                 cs = self._complex_step(theta, [j])
-                self.safe[j] = cs is not None and bool(
-                    np.all(np.abs(cs[:, 0] - rich[:, j]) <= 1e-6 * (top[j] or 1.0))
-                )
+                self.safe[j] = cs is not None and bool(np.all(np.abs(cs[:, 0] - rich[:, j]) <= tol[j]))
             return rich
         jac = np.empty((sum(c[3].size for c in self.calls), k))
         safe = [j for j in range(k) if self.safe[j]]
