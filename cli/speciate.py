@@ -155,7 +155,7 @@ def _check_options(kw: dict) -> None:
     """--ph/--temperature/--ionic-strength out of range: one usage error naming every bad option."""
     import math
 
-    from mgkinetics.speciation.constants import I_RANGE_M, PH_RANGE, T_RANGE_C
+    from mgkinetics.speciation.corrections import I_RANGE_M, PH_RANGE, T_RANGE_C
 
     checks = (("ph", "--ph", "pH", PH_RANGE, ""), ("temperature_C", "--temperature", "temperature", T_RANGE_C,
               " °C (liquid water)"), ("ionic_strength_M", "--ionic-strength", "ionic strength", I_RANGE_M,

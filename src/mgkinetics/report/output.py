@@ -46,11 +46,11 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def _sidecars(path: Path) -> list[Path]:
-    """The metadata files a reader takes from beside ``path`` (``NAME.meta.json``, ``NAME.json``):
-    inputs too, so never outputs."""
-    if path.suffix.lower() not in (".csv", ".tsv", ".tab", ".txt"):
+    """The metadata file a reader takes from beside ``path`` (``NAME.meta.json``): an input too, so
+    never an output. (``NAME.json`` is not read, so ``fit x.csv --format json --out x.json`` works.)"""
+    if path.suffix.lower() not in (".csv", ".tsv", ".tab", ".txt", ".xlsx"):
         return []
-    return [path.with_suffix(".meta.json"), path.with_suffix(".json")]
+    return [path.with_suffix(".meta.json")]
 
 
 def _writable_folder(folder: Path, what: str) -> None:
