@@ -212,7 +212,7 @@ def _non_finite(args: list[str], out: str, raw: bytes) -> list[str]:
 def _accounted(how: str, stdout: str, stderr: str) -> tuple[int, int]:
     """(used, excluded) rows from a successful run's output."""
     if how == "batch":
-        used = sum(int(r["n"]) for r in csv.DictReader(io.StringIO(stdout)))
+        used = sum(int(r["n_points"]) for r in csv.DictReader(io.StringIO(stdout)))
         excluded = int(re.search(r"(\d+) rows excluded", stderr).group(1))
         return used, excluded
     if how == "speciate":
