@@ -74,7 +74,8 @@ def main() -> int:
                     vmax, km = TRUTH[variant]
                     got = {k: p["value"] for k, p in fit["parameters"].items()}
                     print(
-                        f"         {variant}: vmax {got['vmax']:.4f} (truth {vmax}), km {got['km']:.4f} (truth {km})"
+                        f"         {variant}: vmax {got['vmax']:.4f} (truth {vmax}),"
+                        f" km {got['km']:.4f} (truth {km})"
                     )
                     ok &= abs(got["vmax"] / vmax - 1) < 0.01 and abs(got["km"] / km - 1) < 0.01
                 ok &= elapsed < 30

@@ -17,12 +17,6 @@ def reference_dir() -> Path:
     return REFERENCE_DATA
 
 
-@pytest.fixture(scope="session")
-def shared_dir(reference_dir) -> Path:
-    """The same directory under its former name (tests written against ../shared)."""
-    return reference_dir
-
-
 @pytest.fixture
 def write_csv(tmp_path):
     """Write text (or bytes) to ``tmp_path/name`` and return the path.

@@ -93,12 +93,12 @@ def test_x_option_maps_the_single_input():
     assert res.parameters["vmax"].value == pytest.approx(10.0, rel=1e-8)
 
 
-def test_nist_misra1a_certified_to_seven_digits(shared_dir):
+def test_nist_misra1a_certified_to_seven_digits(reference_dir):
     # NIST StRD Misra1a, Start 1; certified values from certified.json (LRE >= 7 expected).
     import json
 
-    info = json.loads((shared_dir / "nist" / "certified.json").read_text())["Misra1a"]
-    lines = (shared_dir / "nist" / info["file"]).read_text().splitlines()[info["data_first_line"] - 1 :]
+    info = json.loads((reference_dir / "nist" / "certified.json").read_text())["Misra1a"]
+    lines = (reference_dir / "nist" / info["file"]).read_text().splitlines()[info["data_first_line"] - 1 :]
     arr = np.array([ln.split() for ln in lines if ln.strip()], dtype=float)
     res = mgk.fit(
         {"y": arr[:, 0], "x": arr[:, 1]},

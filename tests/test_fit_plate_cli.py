@@ -1,7 +1,7 @@
 """`mgkinetics fit TRACES --layout LAYOUT`: plate to parameters in one command (issue 10, item 8).
 
 Expected values: the truth the seeded simulator used (`simulate_coupled_plate` metadata: WT kcat
-330 1/s, KM 0.06 mM; D84A kcat 1.8 1/s, KM 0.24 mM; values from ../shared/science.md, Nam et al.
+330 1/s, KM 0.06 mM; D84A kcat 1.8 1/s, KM 0.24 mM; values from Nam et al.
 2024). The 95 % CIs of the fit must contain them; the rates themselves are checked in test_rates.py.
 """
 

@@ -5,7 +5,8 @@ One place says what each built-in AK dataset varies and holds fixed (the generat
 curves through the same designs). The rates are computed with the library's own rate law
 (``ak_random_bibi`` from the registry, auxiliary Kds from :func:`mgkinetics.laws.mg_laws.prepare_mg`)
 and the constant-free-Mg designs use the inverse speciation
-:func:`mgkinetics.speciation.species.total_metal_for_free`. Parameters and designs: ../shared/science.md §5.
+:func:`mgkinetics.speciation.species.total_metal_for_free`.
+Parameters and designs: Nam et al., Sci. Adv. 2024, 10(32), eado5504.
 
 All concentrations here are in mM, enzyme in µM, rates in µM/s.
 """

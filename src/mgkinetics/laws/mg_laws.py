@@ -1,8 +1,8 @@
 """Declarations of the Mg-ATP rate laws (plain laws composed with speciation: :mod:`.mg_ratelaws`).
 
 Kd(MgATP) is a parameter: by default fixed at the apparent value of the built-in table
-(Alberty 2003, corrected to the data's pH, temperature and ionic strength; ../shared/science.md
-§2), or fitted (``--init kd_mgatp=...``). It refers to the conditions of the fit's first row;
+(Alberty 2003, Table 1.2, corrected to the data's pH, temperature and ionic strength), or
+fitted (``--init kd_mgatp=...``). It refers to the conditions of the fit's first row;
 rows at other conditions scale it by the table's ratio (``kd_factor``). The other ligands' Kds are
 taken from the table at each row's conditions.
 """

@@ -2,7 +2,7 @@
 
 The built-in table holds the species equilibria of Alberty (2003), *Thermodynamics of
 Biochemical Reactions*, Table 1.2 (pK at I = 0, 298.15 K), with the standard enthalpies of
-binding of Alberty / Golding et al. (1995), as collected in ``/work/shared/science.md`` §2.
+binding of Alberty / Golding et al. (1995).
 Every number records its source string.
 
 Corrections, applied in this order to each species equilibrium:
