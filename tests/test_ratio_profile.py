@@ -58,3 +58,22 @@ def test_profile_side_open_when_data_cannot_bound_it():
     km = cmp.ratios["M"]["km"]
     assert km.ci_high is None and "upper side open" in km.ci_method
     assert km.ci_low is not None and km.ci_low < km.value
+
+
+def test_a_dead_variant_shares_nothing():
+    # issue 12: a variant with no activity fits any vmax with KM -> infinity, so a sharing test that
+    # cannot reject "shared" proves nothing; it must say undetermined, never "shared". The active
+    # pair (half the activity, same KM) is the control: km shared, vmax separate.
+    import numpy as np
+    import pandas as pd
+
+    s = np.array([0.1, 0.2, 0.5, 1, 2, 5, 10.0] * 2)
+    v = 10 * s / (1 + s) * (1 + 0.03 * np.random.default_rng(0).standard_normal(s.size))
+    dead = 1e-4 * np.random.default_rng(1).standard_normal(s.size)
+    for other, expected in ((dead, {"vmax": "undetermined", "km": "undetermined"}),
+                            (0.5 * v, {"vmax": "separate", "km": "shared"})):
+        df = pd.DataFrame({"s_mM": np.r_[s, s], "rate_uM_per_s": np.r_[v, other],
+                           "variant": ["WT"] * s.size + ["B"] * s.size})
+        cmp = compare(df, "michaelis_menten", by="variant", reference="WT")
+        got = {t.parameter: t.preferred.split(" ")[0] for t in cmp.tests}
+        assert got == expected

@@ -228,6 +228,7 @@ def _ratios_and_ddg(
 def _sharing_tests(reference, variant, problems, fits, tested, *, fix, init, ci_level) -> list[SharingTest]:
     """One shared-vs-separate test per parameter in ``tested``, started from the separate fits."""
     separate = pooled_statistics(fits[reference], fits[variant])
+    loose = [f"{lab} {fits[lab].status}" for lab in (reference, variant) if fits[lab].status != "converged"]
     starts = {reference: fits[reference].values, variant: fits[variant].values}  # no refits for starts
     tests = []
     for name in tested:
@@ -243,7 +244,8 @@ def _sharing_tests(reference, variant, problems, fits, tested, *, fix, init, ci_
             )
         except FitError:
             continue
-        tests.append(sharing_test(name, variant, separate, joint))
+        why = ", ".join(loose + ([f"joint fit {joint.status}"] if joint.status != "converged" else []))
+        tests.append(sharing_test(name, variant, separate, joint, undetermined=why))
     return tests
 
 

@@ -72,7 +72,9 @@ def pooled_statistics(a: FitResult, b: FitResult) -> Statistics:
     )
 
 
-def sharing_test(name: str, variant: str, separate: Statistics, joint: GlobalFitResult) -> SharingTest:
+def sharing_test(
+    name: str, variant: str, separate: Statistics, joint: GlobalFitResult, *, undetermined: str = ""
+) -> SharingTest:
     """Extra-sum-of-squares F test and ΔAICc (shared minus separate; negative favours sharing)."""
     from scipy import stats
 
@@ -85,6 +87,10 @@ def sharing_test(name: str, variant: str, separate: Statistics, joint: GlobalFit
         f, p = math.nan, math.nan
     delta = s2.aicc - s1.aicc
     preferred = "shared" if (math.isfinite(p) and p >= 0.05) else "separate"
+    if preferred == "shared" and undetermined:
+        # a test that cannot reject sharing proves nothing when a fit is not determined (a dead
+        # variant fits any vmax with KM -> infinity): say so instead of calling the parameter shared
+        preferred = f"undetermined ({undetermined})"
     shared_value = joint.parameters[name].value if name in joint.parameters else None
     return SharingTest(
         name, variant, float(f), float(p), int(df_num), int(s1.dof), float(delta), shared_value, preferred
