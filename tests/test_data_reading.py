@@ -201,3 +201,16 @@ def test_speciate_table_condition_errors_name_line_and_column(tmp_path):
     result = CliRunner().invoke(cli, ["speciate", str(path)])
     assert result.exit_code == 2
     assert "line 3, column 'ph'" in result.output and "line 4, column 'ph'" in result.output
+
+
+def test_labels_read_the_same_without_pyarrow(tmp_path, monkeypatch):
+    # pyarrow is a test extra, not a runtime dependency: the reader must not need it (the README's
+    # main job runs in an install without it)
+    import mgkinetics as mgk
+    from mgkinetics.data import numbers
+
+    path = tmp_path / "two.csv"
+    path.write_text("variant,s_mM,rate_uM_per_s\nWT ,1,2\nD84A,2,3\n,3,4\nWT,4,5\n", encoding="utf-8")
+    with_arrow = mgk.read_csv(path).values["variant"].tolist()
+    monkeypatch.setattr(numbers, "_has_pyarrow", lambda: False)
+    assert mgk.read_csv(path).values["variant"].tolist() == with_arrow == ["WT", "D84A", "", "WT"]

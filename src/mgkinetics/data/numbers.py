@@ -26,7 +26,7 @@ def _factorize(cells: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """(codes, stripped text of each distinct cell); empty and missing cells are ''."""
     import pandas as pd
 
-    if isinstance(cells, pd.Series) and isinstance(cells.dtype, pd.StringDtype):
+    if isinstance(cells, pd.Series) and isinstance(cells.dtype, pd.StringDtype) and _has_pyarrow():
         return _factorize_arrow(cells)
     if isinstance(cells, pd.Series):
         codes, uniques = cells.factorize(use_na_sentinel=True)
@@ -44,6 +44,13 @@ def _factorize(cells: np.ndarray) -> tuple[np.ndarray, list[str]]:
         labels.append("")
         codes = np.where(codes < 0, len(labels) - 1, codes)
     return codes, labels
+
+
+def _has_pyarrow() -> bool:
+    """pyarrow is optional (pandas' string columns work without it); use it when it is there."""
+    import importlib.util
+
+    return importlib.util.find_spec("pyarrow") is not None
 
 
 def _is_series(cells) -> bool:
