@@ -121,9 +121,13 @@ def weighted_problem(problem: FitProblem, *, fix=None, init=None, ci_level: floa
     if not needs_variance_model([problem]):
         return problem
 
+    starts = dict(init or {})
+
     def fitted_values(problems: list[FitProblem]) -> list[np.ndarray]:
         with np.errstate(all="ignore"):
-            res = _fit_problem(problems[0], fix, init, ci_level)
+            res = _fit_problem(problems[0], fix, starts, ci_level)
+        if res.success:  # the next cycle starts where this one ended
+            starts.update({k: e.value for k, e in res.parameters.items() if not e.fixed})
         return [np.asarray(problems[0].law.evaluate(problems[0].inputs, res.values), dtype=float)]
 
     return power_weighted([problem], fitted_values)[0]
