@@ -133,11 +133,14 @@ def three_reps_csv(tmp_path):
 @pytest.mark.parametrize("fmt", ["text", "json", "csv"])
 def test_cli_outputs_show_the_warning(three_reps_csv, fmt):
     res = CliRunner().invoke(
-        cli, ["fit", str(three_reps_csv), "--law", "michaelis_menten", "--weights", "replicates", "--format", fmt]
+        cli,
+        ["fit", str(three_reps_csv), "--law", "michaelis_menten", "--weights", "replicates", "--format", fmt],
     )
     assert res.exit_code == 0, res.output
     if fmt == "json":
-        (fit,) = json.loads(res.stdout)["fits"] if "fits" in json.loads(res.stdout) else [json.loads(res.stdout)]
+        (fit,) = (
+            json.loads(res.stdout)["fits"] if "fits" in json.loads(res.stdout) else [json.loads(res.stdout)]
+        )
         assert "few_replicates" in fit["warning_codes"]
     elif fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(res.stdout)))

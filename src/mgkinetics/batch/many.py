@@ -121,8 +121,8 @@ def fit_many(
     if parse_weights(weights).kind == "power":
         raise FitError(
             "fit_many does not fit the power variance model (weights='power'); fit the curves with "
-            "mgk.fit(data, law, group=CURVE, weights='power') (mgkinetics fit --group CURVE --weights power), "
-            "or use weights='replicates:pooled' or 'relative' here"
+            "mgk.fit(data, law, group=CURVE, weights='power') (mgkinetics fit --group CURVE "
+            "--weights power), or use weights='replicates:pooled' or 'relative' here"
         )
     law = get_law(law)
     cols = dict(columns or {})
@@ -151,7 +151,9 @@ def fit_many(
     with np.errstate(divide="ignore"):  # Σ log wᵢ per curve (R's weights w², for the criteria)
         log_w = np.bincount(curve_of, weights=np.where(plan.w != 0, 2 * np.log(np.abs(plan.w)), 0.0),
                             minlength=plan.labels.size)
-    result = _assemble(law, prep, setup, punits, plan, reasons, fits, ci_level, engine, P0_all, cap_all, log_w)
+    result = _assemble(
+        law, prep, setup, punits, plan, reasons, fits, ci_level, engine, P0_all, cap_all, log_w
+    )
     if prep.scheme.kind == "replicates":  # the weighting's own warning, per curve (fitting/weighting.py)
         few = few_replicates_by_group(plan.arrays, plan.y, curve_of)
         warns = tuple(w + ((few[i],) if i in few else ()) for i, w in enumerate(result.warnings))

@@ -95,7 +95,7 @@ class PowerVariance:
     n_points : int
         Points the model was estimated from.
     iterations : int
-        Reweighting cycles until b moved by less than 5 % of its standard error.
+        Reweighting cycles until a cycle moved b by less than a quarter of its standard error.
     converged : bool
         Whether that happened within the cycle budget.
     at_limit : bool
@@ -116,10 +116,9 @@ class PowerVariance:
         return f"b = {self.exponent:.3g} ± {self.exponent_se:.2g}"
 
     def to_dict(self) -> dict:
-        """The JSON form (``weighting_model`` of a fit)."""
-        nan_free = {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in vars(self).items()}
-        return {"model": "sigma = scale * |fitted rate| ** exponent", "method": "pseudo-likelihood IRLS",
-                **nan_free}
+        """The JSON form (``weighting_model`` of a fit); a non-finite number is None."""
+        out = {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in vars(self).items()}
+        return {"model": "sigma = scale * |fitted rate| ** exponent", "method": "pseudo-likelihood", **out}
 
 
 def replicate_levels(inputs, rate: np.ndarray) -> np.ndarray:
@@ -341,11 +340,21 @@ def weighting_warnings(scheme: WeightScheme, inputs, rate: np.ndarray) -> tuple[
             out.append(warning)
     v = scheme.variance
     if v is not None and not v.converged:
-        out.append(FitWarning("variance_model", f"power weights: b did not settle in {v.iterations} cycles "
-                              f"({v.text}); the weights may be poor, compare with --weights relative"))
+        out.append(
+            FitWarning(
+                "variance_model",
+                f"power weights: b did not settle in {v.iterations} cycles "
+                f"({v.text}); the weights may be poor, compare with --weights relative",
+            )
+        )
     if v is not None and v.at_limit:
-        out.append(FitWarning("variance_model", f"power weights: {v.text} is at the limit of its range "
-                              f"{EXPONENT_RANGE}; the scatter does not follow sigma = a*v^b"))
+        out.append(
+            FitWarning(
+                "variance_model",
+                f"power weights: {v.text} is at the limit of its range "
+                f"{EXPONENT_RANGE}; the scatter does not follow sigma = a*v^b",
+            )
+        )
     return tuple(out)
 
 
@@ -359,7 +368,8 @@ def weighting_model(scheme) -> dict:
 
 
 def parse_weights(text: str | WeightScheme | None) -> WeightScheme:
-    """Parse ``none``, ``relative``, ``poisson``, ``replicates``, ``replicates:pooled``, ``power`` or ``sd:COLUMN``.
+    """Parse a weighting: ``none``, ``relative``, ``poisson``, ``replicates``, ``replicates:pooled``,
+    ``power`` or ``sd:COLUMN``.
 
     Raises
     ------

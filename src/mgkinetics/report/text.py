@@ -57,7 +57,10 @@ def fits_to_csv(result: FitResult | FitCollection) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
-        (["source"] if several else []) + group_cols + list(CSV_FIELDS) + ["success", "n", "rss", "aicc", "weighting", "warning_codes"]
+        (["source"] if several else [])
+        + group_cols
+        + list(CSV_FIELDS)
+        + ["success", "n", "rss", "aicc", "weighting", "warning_codes"]
     )
     for f in coll:
         tables: Iterable[tuple[str, dict[str, Estimate]]] = (
