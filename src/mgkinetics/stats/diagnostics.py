@@ -15,7 +15,7 @@
     Shapiro–Wilk (n ≥ 3) and D'Agostino–Pearson K² (n ≥ 20) on the weighted residuals.
 ``weighting``
     Spearman correlation of |residual| with the fitted value; when the scatter clearly grows with
-    y in an unweighted fit the hint is "consider --weights relative".
+    y in an unweighted fit the hint is "consider --weights relative" (or poisson, or power).
 ``outliers``
     A ROUT-like rule (Motulsky & Brown 2006, BMC Bioinformatics 7:123): a robust fit with a
     Cauchy (Lorentzian) loss, the robust SD of its residuals (68.27th percentile of |residual|,
@@ -318,7 +318,8 @@ def diagnose(result, problem) -> dict:
         hint = ""
         if rho > 0.5 and p < 0.05:
             hint = (
-                "the scatter grows with the rate: consider --weights relative (or poisson)"
+                "the scatter grows with the rate: consider --weights relative "
+                "(or poisson, or power: sigma = a*v^b fitted)"
                 if problem.scheme.kind == "none"
                 else "the scatter still grows with the rate after weighting"
             )
