@@ -212,3 +212,14 @@ def test_prediction_band_follows_the_variance_model():
     q = stats.t.ppf(0.975, res.statistics.dof)
     obs = ((out["pred_high"] - out["fit"]) ** 2 - (out["conf_high"] - out["fit"]) ** 2) / q**2
     np.testing.assert_allclose(obs, res.statistics.redchi * np.abs(out["fit"]) ** (2 * b), rtol=1e-9)
+
+
+def test_a_fitted_scheme_passed_again_is_estimated_afresh():
+    """A result's scheme given as ``weights`` re-estimates b from the new data, never unit weights
+    under a label that claims a b."""
+    first = mgk.fit(_power_data(np.random.default_rng(14), 1.5), "michaelis_menten", weights="power")
+    data = _power_data(np.random.default_rng(15), 0.0, cv=0.3)
+    again = mgk.fit(data, "michaelis_menten", weights=first.scheme)
+    fresh = mgk.fit(data, "michaelis_menten", weights="power")
+    assert again.scheme.variance.exponent == pytest.approx(fresh.scheme.variance.exponent, rel=1e-12)
+    assert again.scheme.variance.exponent != pytest.approx(first.scheme.variance.exponent, abs=0.1)

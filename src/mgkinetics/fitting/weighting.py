@@ -383,8 +383,8 @@ def parse_weights(text: str | WeightScheme | None) -> WeightScheme:
     """
     from mgkinetics.errors import FitError
 
-    if isinstance(text, WeightScheme):
-        return text
+    if isinstance(text, WeightScheme):  # a power model is estimated afresh from the data it weights
+        return WeightScheme("power") if text.kind == "power" else text
     if text is None:
         return WeightScheme("none")
     t = str(text).strip()
