@@ -197,7 +197,7 @@ def assemble(
     """One :class:`BatchResult` from the chunk fits of :func:`mgkinetics.fit_many`."""
     G, K, k = plan.labels.size, len(law.params), len(setup.varying)
     vary_idx = [law.param_names.index(p) for p in setup.varying]
-    scale = prep.scheme.scale_covar
+    scale = prep.table.scheme.scale_covar
     c = _collect(fits, G, K, k)
     n = plan.n_used.astype(int)
     dof = n - k
@@ -229,7 +229,8 @@ def assemble(
         for col, arr in zip(cols, arrays, strict=True):
             col.append(arr[:, None])
     excluded = tuple(
-        (str(prep.labels[i]), Exclusion(int(prep.lines[i]), prep.reasons[i])) for i in plan.excluded_rows
+        (str(prep.labels[i]), Exclusion(int(prep.lines[i]), prep.table.reasons[i]))
+        for i in plan.excluded_rows
     )
     return BatchResult(
         law=law.name,
@@ -254,8 +255,8 @@ def assemble(
         status=status,
         status_reason=why,
         excluded=excluded,
-        unassigned=tuple(prep.unassigned),
-        weighting=prep.scheme.label,
+        unassigned=tuple(prep.table.unassigned),
+        weighting=prep.table.scheme.label,
         ci_level=ci_level,
         source=prep.source,
         engine=engine_name,
