@@ -25,6 +25,7 @@ import numpy as np
 
 from mgkinetics.batch import engine as _eng
 from mgkinetics.batch.assemble import assemble as _assemble
+from mgkinetics.batch.assemble import slope_ratios
 from mgkinetics.batch.bootstrap import BootstrapResult, bootstrap_curve, bootstrap_fits
 from mgkinetics.batch.guesses import hanes_woolf as hanes_woolf
 from mgkinetics.batch.result import STAT_COLUMNS as STAT_COLUMNS
@@ -97,16 +98,20 @@ def fit_many(
     pool : bool
         Allow other text columns to vary within a curve (otherwise refused as silent pooling).
     engine : {"numpy", "dask"}
-        ``dask`` sends chunks of curves to a dask.distributed cluster; results are identical.
+        ``dask`` sends the chunks of curves to a dask.distributed cluster, one task per chunk; the
+        results are bit-identical to ``numpy`` with the same ``chunk_size``.
     scheduler : str, Client or cluster, optional
         For ``engine="dask"``: a scheduler address, a Client or a cluster; a LocalCluster is
         started (and closed) when omitted.
     chunk_size : int
-        Curves per solver call (and per dask task).
+        Curves per solver call (and per dask task: for parallelism about curves / (2 × workers)).
 
     Returns
     -------
     BatchResult
+        Curves whose KM (or K½) runs away (status ``not_bounded``) also get the initial slope,
+        e.g. ``vmax_over_km`` with its SE and CI, named and in the unit a single fit gives it (the
+        column is there when at least one curve needs it, NaN on the other curves).
 
     Examples
     --------
@@ -137,12 +142,16 @@ def fit_many(
     chunks = _chunks(law, plan, blocks, np.flatnonzero(reasons == ""), P0_all, cap_all, max(chunk_size, 1))
     lo = np.array([p.min for p in law.params])
     hi = np.array([p.max for p in law.params])
+    ratios = slope_ratios(law, setup.varying, punits)  # Vmax/KM, reported where KM runs away
+    pairs = [(r.num, r.den) for r in ratios]
     if engine == "dask" and chunks:
         from mgkinetics.batch.distributed import run_chunks
 
-        fits = run_chunks(chunks, law.func, law.param_names, vary_idx, lo, hi, scheduler=scheduler)
+        fits = run_chunks(
+            chunks, law.func, law.param_names, vary_idx, lo, hi, scheduler=scheduler, ratios=pairs
+        )
     else:
-        fits = [engine_fit(law, c, vary_idx, lo, hi) for c in chunks]
+        fits = [engine_fit(law, c, vary_idx, lo, hi, pairs) for c in chunks]
     curve_of = np.repeat(np.arange(plan.labels.size), plan.n_used)
     with np.errstate(divide="ignore"):  # Σ log wᵢ per curve (R's weights w², for the criteria)
         log_w = np.bincount(
@@ -150,7 +159,9 @@ def fit_many(
             weights=np.where(plan.w != 0, 2 * np.log(np.abs(plan.w)), 0.0),
             minlength=plan.labels.size,
         )
-    return _assemble(law, prep, setup, punits, plan, reasons, fits, ci_level, engine, P0_all, cap_all, log_w)
+    return _assemble(
+        law, prep, setup, punits, plan, reasons, fits, ci_level, engine, P0_all, cap_all, log_w, ratios
+    )
 
 
 def block_plan(counts: np.ndarray, todo: np.ndarray, chunk_size: int) -> list[tuple[int, np.ndarray]]:
@@ -243,6 +254,6 @@ def _chunks(law: RateLaw, plan: CurvePlan, blocks, todo, P0_all, cap_all, chunk_
     ]
 
 
-def engine_fit(law: RateLaw, chunk, vary_idx, lo, hi):
+def engine_fit(law: RateLaw, chunk, vary_idx, lo, hi, ratios=()):
     """One chunk through the numpy engine."""
-    return _eng.fit_chunk(law.func, law.param_names, chunk, vary_idx, lo, hi)
+    return _eng.fit_chunk(law.func, law.param_names, chunk, vary_idx, lo, hi, ratios)
