@@ -54,7 +54,16 @@ def brute_profile(residual, best_free: np.ndarray, lower, upper, *, n_starts: in
 
 
 def brute_limits(
-    S, v0: float, scale: float, crit: float, *, lower=-np.inf, upper=np.inf, far=1e4, growth=1.25, sides=(-1, 1)
+    S,
+    v0: float,
+    scale: float,
+    crit: float,
+    *,
+    lower=-np.inf,
+    upper=np.inf,
+    far=1e4,
+    growth=1.25,
+    sides=(-1, 1),
 ):
     """(low, high): where S crosses ``crit`` on each side; None when it does not before the
     range ends or ``far``·scale from the estimate. Trial values v0 ± scale·(growth^k − 1)/4:
