@@ -6,6 +6,9 @@ parameter and derived estimates carry the new intervals (``ci_method``, ``ci_low
 
 Profile likelihood
     :mod:`mgkinetics.stats.profile` (exact, checked inner optimisations; open sides reported open).
+    Every derived estimate the fit reports (kcat/KM, Vmax/KM when KM runs away) is profiled by
+    reparametrisation (:mod:`mgkinetics.stats.derived_profile`); its ``ci_method`` names the
+    substitution (``profile (kcat = ρ·km)``).
 
 Bootstrap (Efron & Tibshirani 1993; Davison & Hinkley 1997, §6.2)
     ``case``: rows resampled with replacement (weights travel with their rows). ``residual``:
