@@ -409,3 +409,25 @@ def test_compare_with_a_reference_value_of_zero_does_not_crash(write_csv):
     )
     res = run("compare", write_csv(text), "--law", "michaelis_menten", "--shared", "km")
     assert res.exit_code in (0, 2) and "Traceback" not in res.output and "internal error" not in res.output
+
+
+# ------------------------------------------- an input problem is an error, never a per-candidate failure
+
+
+def test_select_on_a_file_without_usable_columns_is_an_error_not_every_law_unfitted(write_csv):
+    # Once: exit 0 and a table in which every candidate "could not be fitted".
+    res = run("select", write_csv("a,b\n1,2\n3,4\n5,6\n"), "--laws", "michaelis_menten,hill")
+    assert_user_error(res, "law 'michaelis_menten'", "law 'hill'", "no rate column", "--x")
+
+
+def test_select_with_a_law_that_cannot_start_names_that_law(write_csv):
+    # MM and hill can start on these rows; competitive has no inhibitor column: exit 2, as `fit` does.
+    res = run("select", write_csv(MM_CSV_NOISY), "--laws", "michaelis_menten,competitive,hill")
+    assert_user_error(res, "1 law cannot be fitted", "law 'competitive'", "--inhibitor")
+    assert "hill" not in res.stderr and "michaelis_menten'" not in res.stderr
+
+
+def test_select_on_valid_data_still_ranks(write_csv):
+    res = run("select", write_csv(MM_CSV_NOISY), "--laws", "michaelis_menten,hill", "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["best"] in ("michaelis_menten", "hill")
