@@ -191,8 +191,12 @@ class BatchResult(Shown):
         return pd.DataFrame(rows, columns=[self.curve, "line", "reason"])
 
     def to_csv(self, path: str | Path | None = None) -> str | None:
-        """CSV text (fixed float format ``%.10g``), written to ``path`` when given."""
-        frame = self.to_frame()
+        """CSV text (fixed float format ``%.10g``), written to ``path`` when given.
+
+        A number that is not determined (an AICc with N − df − 1 ≤ 0 is infinite) is an empty
+        cell, as in the tables of :func:`mgkinetics.fit`.
+        """
+        frame = self.to_frame().replace([np.inf, -np.inf], np.nan)
         text = frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
         if path is None:
             return text
