@@ -57,3 +57,91 @@ def test_batch_csv_leaves_an_undetermined_aicc_empty_not_inf(tmp_path):
     (row,) = csv.DictReader(io.StringIO(res.stdout))
     assert row["aicc"] == "" and math.isfinite(float(row["bic"]))
     assert "inf" not in res.stdout.lower()
+
+
+@pytest.fixture(scope="module")
+def plate(tmp_path_factory):
+    from mgkinetics.rates import simulate_coupled_plate
+
+    root = tmp_path_factory.mktemp("plate")
+    traces, layout, _truth = simulate_coupled_plate(seed=3, levels=3, n_reads=20)
+    traces.assign(time_s=0.0).to_csv(root / "zero_times.csv", index=False)
+    layout.to_csv(root / "layout.csv", index=False)
+    return root
+
+
+@pytest.mark.parametrize("method", ["auto", "linear", "progress"])
+def test_rates_with_every_read_at_one_time_is_an_error_listing_the_wells(plate, method, tmp_path):
+    # A time column of zeros: np.linalg.solve raised LinAlgError (Singular matrix) in the coupling
+    # lag, np.polyfit "SVD did not converge" in the line; once those were fixed every well was
+    # excluded and `rates` wrote an empty CSV with exit 0, `fit --layout` raised KeyError.
+    res = run(
+        "rates",
+        plate / "zero_times.csv",
+        "--layout",
+        plate / "layout.csv",
+        "--method",
+        method,
+        "--substrate",
+        "mgatp_mM",
+        "--stoichiometry",
+        2,
+        "--out",
+        tmp_path / "r.csv",
+    )
+    assert_no_crash(res)
+    assert res.exit_code == 2 and res.stderr.startswith("Error:")
+    assert "no sample well gives a rate" in res.stderr
+    assert "plate 1 well A1 (sample): 20 reads at only 1 distinct time(s)" in res.stderr
+    assert not (tmp_path / "r.csv").exists()
+    res = run(
+        "fit",
+        plate / "zero_times.csv",
+        "--layout",
+        plate / "layout.csv",
+        "--law",
+        "michaelis_menten",
+        "--x",
+        "mgatp_mM",
+        "--substrate",
+        "mgatp_mM",
+        "--stoichiometry",
+        2,
+        "--rate-method",
+        method,
+    )
+    assert_no_crash(res)
+    assert res.exit_code == 2 and "no sample well gives a rate" in res.stderr
+
+
+def test_coupling_lag_of_degenerate_traces_is_a_number():
+    import numpy as np
+
+    from mgkinetics.rates.lag import estimate_coupling_lag
+
+    t = np.arange(5.0, 60.0, 5.0)
+    lag_same_time = estimate_coupling_lag([np.zeros(11)], [np.linspace(1, 0.9, 11)])  # skipped: no times
+    lag_constant = estimate_coupling_lag([t], [np.ones_like(t)])  # singular only through y; still a number
+    assert lag_same_time == 0.0 and math.isfinite(lag_constant)
+
+
+def test_report_spec_that_is_not_utf8_is_an_error_with_its_line(tmp_path):
+    # latin-1 'µ' in the spec: UnicodeDecodeError (exit 3) before.
+    spec = tmp_path / "r.toml"
+    spec.write_bytes('title = "x"\n# \u00b5M\n'.encode("latin-1"))
+    res = run("report", spec, "--out", tmp_path / "out")
+    assert_no_crash(res)
+    assert res.exit_code == 2 and "line 2: is not UTF-8 text" in res.stderr
+
+
+def test_a_header_repeated_thousands_of_times_is_reported_not_slow(tmp_path):
+    # 5,000 columns named 'x': pandas mangled the repeated names in O(n^2) and each label column
+    # was re-inserted into the frame one by one (O(n^2) too); a 10^5-column file took minutes.
+    # The answer is checked here; the time is benchmarks/fuzz_cli.py's to measure.
+    k = 5000
+    rows = "".join(f"{s},{v}" + ",1" * k + "\n" for s, v in ((1, 2), (2, 3), (4, 4), (8, 5)))
+    path = tmp_path / "wide.csv"
+    path.write_text("s_mM,rate_uM_per_s" + ",x" * k + "\n" + rows, encoding="utf-8")
+    res = run("fit", path, "--law", "michaelis_menten")
+    assert_no_crash(res)
+    assert res.exit_code == 2 and f"{k - 1} problems" in res.stderr and "appears twice" in res.stderr

@@ -221,7 +221,8 @@ def _parse(
         return [np.array([], dtype=object) for _ in range(n_fields)]
     options = dict(
         sep=sep,
-        header=0 if skip_header else None,
+        header=None,  # the header is skipped, not read: pandas mangles repeated names in O(n^2)
+        skiprows=1 if skip_header else None,
         names=list(range(n_fields)),
         keep_default_na=False,
         na_values=[""],
@@ -231,13 +232,14 @@ def _parse(
     )
     try:
         frame = pd.read_csv(io.BytesIO(body), **options)
-        labels = [i for i, h in enumerate(header) if _is_label(h) and frame[i].dtype.kind in "fiub"]
+        columns = [frame[i] for i in range(n_fields)]
+        labels = [i for i, h in enumerate(header) if _is_label(h) and columns[i].dtype.kind in "fiub"]
         if labels:  # a label column that looks numeric keeps its text ('01' is not '1')
             text = pd.read_csv(
                 io.BytesIO(body), **options, usecols=labels, dtype=dict.fromkeys(labels, "str")
             )
-            for i in labels:
-                frame[i] = text[i]
+            for i in labels:  # not frame[i] = ...: one block insertion per column is O(n^2) in columns
+                columns[i] = text[i]
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
         raise DataFormatError(source, [Problem(None, None, f"is not valid delimited text: {exc}")]) from None
     if len(frame) != n_rows:
@@ -245,7 +247,7 @@ def _parse(
             source,
             [Problem(None, None, f"{len(frame)} rows parsed where {n_rows} were found; check the quotes")],
         )
-    return [_column(frame[i]) for i in range(n_fields)]
+    return [_column(c) for c in columns]
 
 
 def _column(series):

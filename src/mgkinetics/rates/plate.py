@@ -138,6 +138,18 @@ def _gather(wells, layout, rows, substrate_column, blank, slopes, standard_colum
                 )
             )
             continue
+        n_times = np.unique(tr.time_s).size
+        if n_times < 3:  # every read at one time (a time column of zeros): no slope to measure
+            excluded.append(
+                (
+                    plate,
+                    well,
+                    "sample",
+                    f"{tr.time_s.size} reads at only {n_times} distinct time(s); "
+                    "a rate needs reads at 3 times or more; check the time column",
+                )
+            )
+            continue
         corr = blank_for(row, plate, slopes, None if blank == "auto" else list(blank))
         w = SampleWell(
             plate,

@@ -131,6 +131,11 @@ def load_spec(path: str | Path) -> ReportSpec:
         raise DataFormatError(
             str(path), [Problem(None, None, f"cannot read the spec: {exc.strerror}")]
         ) from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise DataFormatError(
+            str(path), [Problem(line, None, "is not UTF-8 text; save the spec as UTF-8")]
+        ) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
