@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import subprocess
 import sys
 
@@ -431,3 +432,72 @@ def test_select_on_valid_data_still_ranks(write_csv):
     res = run("select", write_csv(MM_CSV_NOISY), "--laws", "michaelis_menten,hill", "--format", "json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["best"] in ("michaelis_menten", "hill")
+
+
+# ---------------------------------------------- means of n replicates: sd:SD/sqrt(n), refusing sd:SD alone
+
+MEANS_CSV = "s_mM,rate_mean_uM_per_s,rate_sd_uM_per_s,n\n" + "".join(
+    f"{s},{float(10 * s / (2 + s) * w)!r},{0.05 + 0.04 * s},{k}\n"
+    for s, w, k in zip(S, 1 + 0.02 * np.array([1, -1, 1, -1, -1, 1]), (3, 3, 4, 4, 6, 6))
+)
+
+
+def test_sd_weights_on_means_with_an_unused_n_column_are_refused(write_csv):
+    # sd:SD on means of n replicates weighted each mean by the single-replicate SD (σ √n too large)
+    res = run("fit", write_csv(MEANS_CSV), "--law", "michaelis_menten", "--weights", "sd:rate_sd_uM_per_s")
+    assert_user_error(res, "column 'n' looks like the number of replicates", "sd:rate_sd_uM_per_s/sqrt(n)")
+
+
+def test_sd_over_sqrt_n_weights_equal_weights_by_the_standard_error_column(write_csv):
+    # Independent route: the same fit with an explicit SE column (SD/√n computed here) named as SE.
+    rows = list(csv.DictReader(io.StringIO(MEANS_CSV)))
+    se_csv = "s_mM,rate_mean_uM_per_s,rate_se_uM_per_s,n\n" + "".join(
+        f"{r['s_mM']},{r['rate_mean_uM_per_s']},{float(r['rate_sd_uM_per_s']) / math.sqrt(int(r['n']))!r},"
+        f"{r['n']}\n"
+        for r in rows
+    )
+    a = run(
+        "fit",
+        write_csv(MEANS_CSV),
+        "--law",
+        "michaelis_menten",
+        "--format",
+        "json",
+        "--weights",
+        "sd:rate_sd_uM_per_s/sqrt(n)",
+    )
+    b = run(
+        "fit",
+        write_csv(se_csv, name="se.csv"),
+        "--law",
+        "michaelis_menten",
+        "--format",
+        "json",
+        "--weights",
+        "sd:rate_se_uM_per_s",
+    )
+    assert a.exit_code == 0 and b.exit_code == 0, (a.output, b.output)
+    (fa,), (fb,) = json.loads(a.stdout)["fits"], json.loads(b.stdout)["fits"]
+    for p in ("vmax", "km"):
+        assert fa["parameters"][p]["value"] == pytest.approx(fb["parameters"][p]["value"], rel=1e-9)
+        assert fa["parameters"][p]["stderr"] == pytest.approx(fb["parameters"][p]["stderr"], rel=1e-9)
+    assert "sqrt('n')" in fa["weighting"] and fa["rows"]["used"] == 6
+
+
+def test_a_bad_replicate_count_excludes_its_row_with_line_and_reason(write_csv):
+    text = MEANS_CSV.replace(",3\n", ",x\n", 1)  # line 2
+    res = run(
+        "fit",
+        write_csv(text),
+        "--law",
+        "michaelis_menten",
+        "--format",
+        "json",
+        "--weights",
+        "sd:rate_sd_uM_per_s/sqrt(n)",
+    )
+    assert res.exit_code == 0, res.output
+    (fit,) = json.loads(res.stdout)["fits"]
+    assert fit["rows"]["used"] == 5
+    (excl,) = fit["rows"]["excluded"]
+    assert excl["line"] == 2 and "replicate count 'n' is 'x'" in excl["reason"]

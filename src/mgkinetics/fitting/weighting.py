@@ -10,6 +10,11 @@ scaled by the residual variance:
 * ``poisson``: w = 1/√|y| (1/y on squared residuals); errors scaled.
 * ``sd:COLUMN``: w = 1/σ with σ the column's absolute standard deviations, in the rate's unit after
   conversion; σ is known, so errors are **not** scaled and χ²/dof tests the model.
+* ``sd:COLUMN/sqrt(N)``: the rates are means of N replicates (N a column) and COLUMN their SD:
+  σ = SD/√N, the standard error of each mean. ``sd:COLUMN`` alone on a table with an unused
+  replicate-count column (``n``, ``n_replicates``, ``replicates``, ``count``) is refused, since it
+  would weight each mean by the spread of single replicates (σ √N times too large) unless COLUMN is
+  named as a standard error (``se``, ``sem``, ``stderr`` in its name).
 * ``replicates``: σ per level from the replicates themselves: rows with identical inputs form a
   level and w = 1/SD of that level's rates (sample SD, n−1). Levels with fewer than 2 replicates,
   or identical replicates (SD = 0), cannot be weighted and their rows are excluded. An SD from 2–4
@@ -59,7 +64,7 @@ class FewReplicatesWarning(MgKineticsWarning):
         self.levels, self.fewest = levels, fewest
 
 
-SCHEMES = ("none", "relative", "poisson", "sd:COLUMN", "replicates", "replicates:pooled")
+SCHEMES = ("none", "relative", "poisson", "sd:COLUMN", "sd:COLUMN/sqrt(N)", "replicates", "replicates:pooled")
 
 
 def replicate_levels(inputs, rate: np.ndarray) -> np.ndarray:
@@ -91,10 +96,13 @@ class WeightScheme:
         ``none``, ``relative``, ``poisson`` or ``sd``.
     column : str or None
         The SD column for ``sd``.
+    count_column : str or None
+        For ``sd:COLUMN/sqrt(N)``: the column of replicate counts N (σ = SD/√N).
     """
 
     kind: str
     column: str | None = None
+    count_column: str | None = None
 
     @property
     def scale_covar(self) -> bool:
@@ -108,7 +116,9 @@ class WeightScheme:
             "none": "none (unweighted; SE scaled by residual variance)",
             "relative": "relative (1/y^2; SE scaled by residual variance)",
             "poisson": "poisson (1/y; SE scaled by residual variance)",
-            "sd": f"absolute sigma from column '{self.column}' (SE not scaled)",
+            "sd": f"absolute sigma from column '{self.column}'"
+            + (f" / sqrt('{self.count_column}'), the SE of each mean" if self.count_column else "")
+            + " (SE not scaled)",
             "replicates": "replicates (1/SD^2 of each level's replicates; SE scaled by residual variance)",
             "replicates:pooled": "replicates:pooled (1/mean^2 of each level; SE scaled by residual variance)",
         }[self.kind]
@@ -211,7 +221,11 @@ def parse_weights(text: str | WeightScheme | None) -> WeightScheme:
     --------
     >>> parse_weights("sd:rate_sd_uM_per_s").column
     'rate_sd_uM_per_s'
+    >>> parse_weights("sd:rate_sd_uM_per_s/sqrt(n)").count_column
+    'n'
     """
+    import re
+
     from mgkinetics.errors import FitError
 
     if isinstance(text, WeightScheme):
@@ -222,5 +236,8 @@ def parse_weights(text: str | WeightScheme | None) -> WeightScheme:
     if t.lower() in ("none", "relative", "poisson", "replicates", "replicates:pooled"):
         return WeightScheme(t.lower())
     if t.lower().startswith("sd:") and t[3:].strip():
+        mean_of = re.fullmatch(r"(.+?)\s*/\s*sqrt\(\s*(.+?)\s*\)", t[3:].strip())
+        if mean_of:
+            return WeightScheme("sd", mean_of.group(1), count_column=mean_of.group(2))
         return WeightScheme("sd", t[3:].strip())
     raise FitError(f"unknown weights '{text}'; use one of {', '.join(SCHEMES)}")
