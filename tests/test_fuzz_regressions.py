@@ -145,3 +145,25 @@ def test_a_header_repeated_thousands_of_times_is_reported_not_slow(tmp_path):
     res = run("fit", path, "--law", "michaelis_menten")
     assert_no_crash(res)
     assert res.exit_code == 2 and f"{k - 1} problems" in res.stderr and "appears twice" in res.stderr
+
+
+MM = "s_mM,rate_uM_per_s\n" + "".join(
+    f"{s},{10 * s / (2 + s) * (1 + 0.02 * (-1) ** i):.6g}\n"
+    for i, s in enumerate((0.25, 0.5, 1, 2, 4, 8, 16, 32))
+)
+
+
+@pytest.mark.parametrize(
+    "option", [("--fix", "km=1e400"), ("--fix", "km=nan"), ("--init", "km=inf"), ("--init", "vmax=-1e999")]
+)
+@pytest.mark.parametrize("command", ["fit", "batch"])
+def test_a_non_finite_fixed_or_starting_value_is_an_error(tmp_path, command, option):
+    # --fix km=1e400 was accepted: km '-' (fixed), vmax "not bounded by the data", exit 0 (fit);
+    # every curve 'failed: did not converge ... try --init' (batch). An input problem, not a result.
+    path = tmp_path / "mm.csv"
+    curves = "curve," + MM.replace("\n", "\na,", MM.count("\n") - 1)  # every data row in curve 'a'
+    path.write_text(MM if command == "fit" else curves, encoding="utf-8")
+    extra = ["--curve", "curve"] if command == "batch" else []
+    res = run(command, path, "--law", "michaelis_menten", *extra, *option)
+    assert_no_crash(res)
+    assert res.exit_code == 2 and f"{option[1]} is not a finite number" in res.stderr, res.output
