@@ -167,6 +167,7 @@ def _balance(totals: dict[str, float], species: dict[str, float], where: str) ->
     bad = []
     for name, total in totals.items():
         got = species.get(f"{name}_free", 0.0)
+        size = abs(got)  # the sum of the terms: each is printed to 6 significant digits
         for sp, val in species.items():
             if sp.endswith("_free") or sp.endswith("_total_to_add"):
                 continue
@@ -175,10 +176,10 @@ def _balance(totals: dict[str, float], species: dict[str, float], where: str) ->
                 continue
             metal, count, ligand = m.group(1), int(m.group(2) or 1), m.group(3)
             if metal == name:
-                got += count * val
+                got, size = got + count * val, size + count * abs(val)
             elif ligand == name:
-                got += val
-        if not math.isclose(got, total, rel_tol=1e-6, abs_tol=1e-9 * max(1.0, abs(total))):
+                got, size = got + val, size + abs(val)
+        if not abs(got - total) <= 1e-5 * (size + abs(total)) + 1e-12:
             bad.append(f"{where}: {name} total {total:g} mM but free + bound = {got:g} mM")
     return bad
 

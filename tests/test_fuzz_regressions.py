@@ -34,6 +34,7 @@ def assert_no_crash(res):
         {"kind": "mole", "exponent": 1, "scale": 400},  # 10**400: OverflowError in the factor
         {"kind": "mole", "exponent": 1e400},  # int(inf): OverflowError
         {"kind": "mole", "exponent": "abc"},  # int("abc"): ValueError in the description
+        {"kind": "mole", "exponent": -1, "multiplier": 0},  # 0.0 ** -1: ZeroDivisionError
     ],
 )
 def test_enzymeml_unit_with_an_absurd_scale_or_exponent_is_a_deviation_not_a_crash(tmp_path, base_unit):
@@ -68,6 +69,70 @@ def plate(tmp_path_factory):
     traces.assign(time_s=0.0).to_csv(root / "zero_times.csv", index=False)
     layout.to_csv(root / "layout.csv", index=False)
     return root
+
+
+def test_rates_with_every_read_duplicated_or_an_infinite_wavelength_do_not_crash(plate, tmp_path):
+    # Every row twice (the same read at the same time): the growing-window solve was singular
+    # (LinAlgError). One wavelength of 1e400 nm: int(inf) in the list of wavelengths (OverflowError).
+    import pandas as pd
+
+    from mgkinetics.rates import simulate_coupled_plate
+
+    traces, _layout, _truth = simulate_coupled_plate(seed=3, levels=3, n_reads=20)
+    pd.concat([traces, traces]).to_csv(tmp_path / "twice.csv", index=False)
+    res = run(
+        "fit",
+        tmp_path / "twice.csv",
+        "--layout",
+        plate / "layout.csv",
+        "--law",
+        "michaelis_menten",
+        "--x",
+        "mgatp_mM",
+        "--stoichiometry",
+        2,
+        "--group",
+        "variant",
+        "--format",
+        "json",
+    )
+    assert_no_crash(res)
+    assert res.exit_code == 0, res.output
+    odd = traces.astype({"wavelength_nm": float})
+    odd.loc[5, "wavelength_nm"] = math.inf
+    odd.to_csv(tmp_path / "inf_nm.csv", index=False)
+    res = run(
+        "rates",
+        tmp_path / "inf_nm.csv",
+        "--layout",
+        plate / "layout.csv",
+        "--stoichiometry",
+        2,
+        "--wavelength",
+        340,
+        "--out",
+        tmp_path / "r.csv",
+    )
+    assert_no_crash(res)
+    assert res.exit_code == 0, res.output
+
+
+def test_compare_profile_on_data_scaled_by_1e_minus_30_says_not_determined(tmp_path):
+    # brentq raised "f(a) and f(b) must have different signs" (exit 3) in the ratio profile when
+    # the refit at the inner end was already above the threshold.
+    rows = [
+        (v, s, 1e-30 * vm * s / (2 + s) * (1 + 0.02 * (-1) ** i))
+        for v, vm in (("wt", 10), ("mut", 4))
+        for i, s in enumerate((0.25, 0.5, 1, 2, 4, 8, 16, 32))
+    ]
+    path = tmp_path / "tiny.csv"
+    path.write_text("variant,s_mM,rate_uM_per_s\n" + "".join(f"{v},{s},{r!r}\n" for v, s, r in rows))
+    res = run("compare", path, "--law", "michaelis_menten", "--ci", "profile", "--format", "json")
+    assert_no_crash(res)
+    assert res.exit_code == 0, res.output
+    found: list[str] = []
+    json.loads(res.stdout, parse_constant=found.append)
+    assert found == [] and "not determined" in res.stdout
 
 
 @pytest.mark.parametrize("method", ["auto", "linear", "progress"])

@@ -137,6 +137,8 @@ def _dimensions(base_units: list[dict]) -> tuple[dict[str, int], float]:
             factor *= (multiplier * 10.0**scale) ** exponent
         except OverflowError:  # a scale of 400 (say): no unit of mgkinetics is that large
             factor = math.inf
+        except ZeroDivisionError:  # a multiplier of 0 to a negative power
+            raise ValueError("multiplier 0 with a negative exponent") from None
         if kind == "metre" and exponent % 3 == 0:
             kind, exponent = "litre", exponent // 3
             factor *= 1000.0**exponent

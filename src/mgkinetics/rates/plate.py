@@ -57,7 +57,7 @@ def check_options(method, sign, stoichiometry, rate_unit, blank):
 
 
 def _one_wavelength(traces: pd.DataFrame, wavelength_nm) -> pd.DataFrame:
-    present = sorted({int(w) for w in traces["wavelength_nm"].dropna().unique()})
+    present = sorted({int(w) for w in traces["wavelength_nm"].dropna().unique() if np.isfinite(w)})
     if wavelength_nm is not None:
         chosen = traces.loc[traces["wavelength_nm"] == float(wavelength_nm)]
         if chosen.empty:
