@@ -14,12 +14,32 @@ import numpy as np
 
 from mgkinetics.errors import DataFormatError, FitError, Problem
 
-__all__ = ["COUNT_NAMES", "count_column", "sd_of_means"]
+__all__ = ["COUNT_NAMES", "SD_SCHEMES", "count_column", "sd_of_means", "split_sd_spec", "sd_label"]
 
+#: The two forms of absolute-SD weights.
+SD_SCHEMES = ("sd:COLUMN", "sd:COLUMN/sqrt(N)")
 #: Stems of a column holding the replicates behind each row (case-insensitive).
 COUNT_NAMES = ("n", "n_replicates", "replicates", "count", "n_rep")
 #: An SD column named like this already holds standard errors of the means.
 _SE_RE = re.compile(r"(^|[\s_\-(])(se|sem|stderr|se_mean)([\s_\-)]|$)", re.IGNORECASE)
+
+
+def split_sd_spec(text: str) -> tuple[str, str | None]:
+    """``"SD/sqrt(N)"`` -> ``("SD", "N")``; ``"SD"`` -> ``("SD", None)`` (the part after ``sd:``).
+
+    Examples
+    --------
+    >>> split_sd_spec("rate_sd_uM_per_s / sqrt(n)"), split_sd_spec("rate_sd_uM_per_s")
+    (('rate_sd_uM_per_s', 'n'), ('rate_sd_uM_per_s', None))
+    """
+    mean_of = re.fullmatch(r"(.+?)\s*/\s*sqrt\(\s*(.+?)\s*\)", text.strip())
+    return (mean_of.group(1), mean_of.group(2)) if mean_of else (text.strip(), None)
+
+
+def sd_label(sd_col: str | None, count_col: str | None) -> str:
+    """The weighting label of ``sd:``: ``'SD' / sqrt('n'), the SE of each mean (SE not scaled)``."""
+    per_mean = f" / sqrt('{count_col}'), the SE of each mean" if count_col else ""
+    return f"'{sd_col}'{per_mean} (SE not scaled)"
 
 
 def count_column(ds, scheme) -> str | None:

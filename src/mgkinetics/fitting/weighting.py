@@ -10,8 +10,7 @@ scaled by the residual variance:
 * ``poisson``: w = 1/√|y| (1/y on squared residuals); errors scaled.
 * ``sd:COLUMN``: w = 1/σ with σ the column's absolute standard deviations, in the rate's unit after
   conversion; σ is known, so errors are **not** scaled and χ²/dof tests the model.
-* ``sd:COLUMN/sqrt(N)``: means of N replicates (N a column), σ = SD/√N; ``sd:COLUMN`` alone
-  beside an unused count column is refused (:mod:`mgkinetics.fitting.means`).
+* ``sd:COLUMN/sqrt(N)``: σ = SD/√N for means of N replicates (see :mod:`mgkinetics.fitting.means`).
 * ``replicates``: σ per level from the replicates themselves: rows with identical inputs form a
   level and w = 1/SD of that level's rates (sample SD, n−1). Levels with fewer than 2 replicates,
   or identical replicates (SD = 0), cannot be weighted and their rows are excluded. An SD from 2–4
@@ -40,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mgkinetics.errors import FitWarning, MgKineticsWarning
+from mgkinetics.fitting.means import SD_SCHEMES, sd_label, split_sd_spec
 
 __all__ = [
     "PowerVariance",
@@ -78,8 +78,7 @@ class FewReplicatesWarning(MgKineticsWarning):
         self.levels, self.fewest = levels, fewest
 
 
-_SD = ("sd:COLUMN", "sd:COLUMN/sqrt(N)")
-SCHEMES = ("none", "relative", "poisson", *_SD, "replicates", "replicates:pooled", "power")
+SCHEMES = ("none", "relative", "poisson", *SD_SCHEMES, "replicates", "replicates:pooled", "power")
 
 
 @dataclass(frozen=True)
@@ -151,13 +150,11 @@ class WeightScheme:
     ----------
     kind : str
         ``none``, ``relative``, ``poisson``, ``sd``, ``replicates``, ``replicates:pooled`` or ``power``.
-    column : str or None
-        The SD column for ``sd``.
+    column, count_column : str or None
+        The SD column for ``sd``, and the column of replicate counts N of ``sd:SD/sqrt(N)``.
     variance : PowerVariance or None
         For ``power``: the fitted variance model, once estimated
         (:func:`mgkinetics.fitting.variance_model.power_weighted`); None before.
-    count_column : str or None
-        For ``sd:COLUMN/sqrt(N)``: the column of replicate counts N (σ = SD/√N).
     """
 
     kind: str
@@ -177,9 +174,7 @@ class WeightScheme:
             "none": "none (unweighted; SE scaled by residual variance)",
             "relative": "relative (1/y^2; SE scaled by residual variance)",
             "poisson": "poisson (1/y; SE scaled by residual variance)",
-            "sd": f"absolute sigma from column '{self.column}'"
-            + (f" / sqrt('{self.count_column}'), the SE of each mean" if self.count_column else "")
-            + " (SE not scaled)",
+            "sd": f"absolute sigma from column {sd_label(self.column, self.count_column)}",
             "replicates": "replicates (1/SD^2 of each level's replicates; SE scaled by residual variance)",
             "replicates:pooled": "replicates:pooled (1/mean^2 of each level; SE scaled by residual variance)",
             "power": "power (sigma = a*|v|^b fitted across levels"
@@ -388,11 +383,7 @@ def parse_weights(text: str | WeightScheme | None) -> WeightScheme:
     --------
     >>> parse_weights("sd:rate_sd_uM_per_s").column
     'rate_sd_uM_per_s'
-    >>> parse_weights("sd:rate_sd_uM_per_s/sqrt(n)").count_column
-    'n'
     """
-    import re
-
     from mgkinetics.errors import FitError
 
     if isinstance(text, WeightScheme):
@@ -403,8 +394,6 @@ def parse_weights(text: str | WeightScheme | None) -> WeightScheme:
     if t.lower() in ("none", "relative", "poisson", "replicates", "replicates:pooled", "power"):
         return WeightScheme(t.lower())
     if t.lower().startswith("sd:") and t[3:].strip():
-        mean_of = re.fullmatch(r"(.+?)\s*/\s*sqrt\(\s*(.+?)\s*\)", t[3:].strip())
-        if mean_of:
-            return WeightScheme("sd", mean_of.group(1), count_column=mean_of.group(2))
-        return WeightScheme("sd", t[3:].strip())
+        sd_column, counts = split_sd_spec(t[3:])
+        return WeightScheme("sd", sd_column, count_column=counts)
     raise FitError(f"unknown weights '{text}'; use one of {', '.join(SCHEMES)}")
