@@ -501,3 +501,47 @@ def test_a_bad_replicate_count_excludes_its_row_with_line_and_reason(write_csv):
     assert fit["rows"]["used"] == 5
     (excl,) = fit["rows"]["excluded"]
     assert excl["line"] == 2 and "replicate count 'n' is 'x'" in excl["reason"]
+
+
+def test_batch_with_no_usable_row_is_an_error_listing_every_row(write_csv):
+    # Once: "0 curves: 0 fitted (); 4 rows excluded" or "2 curves: 0 fitted (failed 2)", exit 0.
+    res = run(
+        "batch",
+        write_csv("curve,s_mM,rate_uM_per_s\n,1,2\n,2,3\n,4,4\n"),
+        "--law",
+        "michaelis_menten",
+        "--curve",
+        "curve",
+    )
+    assert_user_error(
+        res,
+        "no usable row in 0 curve(s)",
+        "line 2: (curve '') group column 'curve' is empty",
+        "line 4: (curve '')",
+    )
+    text = "curve,s_mM,rate_uM_per_s,sd_uM_per_s\n" + "".join(
+        f"{c},{s},{s},0\n" for c in "ab" for s in (1, 2, 4)
+    )
+    res = run(
+        "batch",
+        write_csv(text, name="sd0.csv"),
+        "--law",
+        "michaelis_menten",
+        "--curve",
+        "curve",
+        "--weights",
+        "sd:sd_uM_per_s",
+    )
+    assert_user_error(res, "no usable row in 2 curve(s)", "line 7: (curve 'b') SD column 'sd_uM_per_s' is 0")
+
+
+def test_fit_with_no_usable_row_lists_each_row_and_its_reason(write_csv):
+    # Once: "no usable rows (all 3 excluded); see the exclusions" with no exclusions shown.
+    text = "s_mM,rate_uM_per_s,sd_uM_per_s\n1,1,0\n2,2,0\n4,3,\n"
+    res = run("fit", write_csv(text), "--law", "michaelis_menten", "--weights", "sd:sd_uM_per_s")
+    assert_user_error(
+        res,
+        "no usable rows (all 3 excluded):",
+        "line 2: SD column 'sd_uM_per_s' is 0",
+        "line 4: empty 'sd_uM_per_s'",
+    )
