@@ -41,8 +41,14 @@ __all__ = ["report"]
     help="Processes running the analyses (0: the cores, at most 2; 1: none beside this one). "
     "The report is the same bytes whatever the number.",
 )
+@click.option(
+    "--no-figures",
+    "no_figures",
+    is_flag=True,
+    help="Tables and text only: no figure is drawn or written.",
+)
 @quiet_option
-def report(spec: str | None, out_dir: str, fmt: str, jobs: int, quiet: bool) -> None:
+def report(spec: str | None, out_dir: str, fmt: str, jobs: int, no_figures: bool, quiet: bool) -> None:
     """Run the analyses of SPEC (a TOML file) and write a self-contained HTML report.
 
     Without SPEC, the built-in adenylate-kinase report (WT vs D84A, simulated data) is made and
@@ -66,7 +72,10 @@ def report(spec: str | None, out_dir: str, fmt: str, jobs: int, quiet: bool) -> 
     check_output_dir(inputs, out_dir)
     command = "mgkinetics report" + (f" {spec}" if spec is not None else "")
     command += f" --out {out_dir}" if out_dir != "reports" else ""
-    result = build_report(parsed, command=command, progress=progress_enabled(quiet), jobs=jobs or None)
+    command += " --no-figures" if no_figures else ""
+    result = build_report(
+        parsed, command=command, progress=progress_enabled(quiet), jobs=jobs or None, figures=not no_figures
+    )
     write_report(result, out_dir)
     if result.headline:
         click.echo(result.headline)

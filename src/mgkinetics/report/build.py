@@ -104,6 +104,7 @@ def build_report(
     command: str | None = None,
     progress: bool = False,
     jobs: int | None = 1,
+    figures: bool = True,
 ) -> Report:
     """Run every analysis of ``spec`` (a path or a parsed spec).
 
@@ -118,6 +119,8 @@ def build_report(
         Processes running the analyses (:mod:`mgkinetics.report.parallel`; None: the cores, at
         most two). With 1 (the default) each figure stays a matplotlib Figure; with more, the
         figures come back drawn. The files written are the same bytes either way.
+    figures : bool
+        False: tables and text only (the figures are neither drawn nor written).
 
     Returns
     -------
@@ -127,7 +130,8 @@ def build_report(
 
     if not isinstance(spec, ReportSpec):
         spec = load_spec(spec)
-    sections = run_analyses(spec.analyses, figure_format=spec.figure_format, jobs=jobs, progress=progress)
+    kind = spec.figure_format if figures else None
+    sections = run_analyses(spec.analyses, figure_format=kind, jobs=jobs, progress=progress)
     cmd = command or f"mgkinetics.report.build.build_report('{spec.source.name}')"
     return Report(spec.title, spec.description, sections, provenance(spec, cmd), spec.figure_format)
 

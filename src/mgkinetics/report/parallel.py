@@ -25,7 +25,7 @@ from typing import Any
 
 from mgkinetics.report.model import DrawnFigure, Section
 
-__all__ = ["MAX_DEFAULT_JOBS", "default_jobs", "draw_section", "run_analyses"]
+__all__ = ["MAX_DEFAULT_JOBS", "default_jobs", "draw_section", "without_figures", "run_analyses"]
 
 #: Workers used when none are asked for: the machine's cores, at most this many.
 MAX_DEFAULT_JOBS = 2
@@ -46,10 +46,13 @@ def default_jobs(n_tasks: int) -> int:
     return max(1, min(MAX_DEFAULT_JOBS, _cores(), n_tasks))
 
 
-def draw_section(section: Section, kind: str) -> Section:
-    """``section`` with each figure drawn (SVG text, file bytes of type ``kind``) and closed."""
+def draw_section(section: Section, kind: str | None) -> Section:
+    """``section`` with each figure drawn (SVG text, file bytes of type ``kind``) and closed;
+    ``kind`` None: without its figures (closed, not drawn)."""
     from mgkinetics.report.savefig import figure_bytes, svg_element
 
+    if kind is None:
+        return without_figures(section)
     drawn = []
     for spec in section.figures:
         svg = svg_element(spec.figure, close=False)
@@ -58,13 +61,33 @@ def draw_section(section: Section, kind: str) -> Section:
     return replace(section, figures=tuple(drawn))
 
 
-def _work(task: tuple[int, Any, str]) -> tuple[int, Section | None]:
-    """In a worker: one analysis, its figures drawn; None when it failed (redone in the parent)."""
-    from mgkinetics.report.analyses import run_analysis
+def without_figures(section: Section) -> Section:
+    """``section`` without its figures (closed)."""
+    import matplotlib.pyplot as plt
 
+    for spec in section.figures:
+        if spec.figure is not None:
+            plt.close(spec.figure)
+    return replace(section, figures=())
+
+
+def _run(analysis: Any) -> Section:
+    """One analysis, its figures made at the resolution of the PNG files (so the layout computed
+    when the figure is made measures its text once for both)."""
+    import matplotlib
+
+    from mgkinetics.report.analyses import run_analysis
+    from mgkinetics.report.savefig import DPI
+
+    with matplotlib.rc_context({"figure.dpi": DPI}):
+        return run_analysis(analysis)
+
+
+def _work(task: tuple[int, Any, str | None]) -> tuple[int, Section | None]:
+    """In a worker: one analysis, its figures drawn; None when it failed (redone in the parent)."""
     index, analysis, kind = task
     try:
-        return index, draw_section(run_analysis(analysis), kind)
+        return index, draw_section(_run(analysis), kind)
     except Exception:  # noqa: BLE001 - the parent reruns it and raises the error itself
         import matplotlib.pyplot as plt
 
@@ -82,7 +105,11 @@ def _in_workers(analyses: Sequence[Any], kind: str, jobs: int) -> Iterator[tuple
 
 
 def run_analyses(
-    analyses: Sequence[Any], *, figure_format: str = "png", jobs: int | None = 1, progress: bool = False
+    analyses: Sequence[Any],
+    *,
+    figure_format: str | None = "png",
+    jobs: int | None = 1,
+    progress: bool = False,
 ) -> tuple[Section, ...]:
     """The section of every analysis, in order.
 
@@ -90,8 +117,8 @@ def run_analyses(
     ----------
     analyses : sequence of Analysis
         As :func:`mgkinetics.report.spec.load_spec` returns them.
-    figure_format : {"png", "svg", "pdf"}
-        The type of the figure files (what workers draw).
+    figure_format : {"png", "svg", "pdf"} or None
+        The type of the figure files (what workers draw); None: sections without figures.
     jobs : int or None
         Processes to use: 1 runs everything here and keeps the matplotlib Figures; None chooses
         :func:`default_jobs`.
@@ -102,13 +129,13 @@ def run_analyses(
     -------
     tuple of Section
     """
-    from mgkinetics.report.analyses import run_analysis
     from mgkinetics.report.progress import track
 
     analyses = list(analyses)
     jobs = default_jobs(len(analyses)) if jobs is None else max(1, min(int(jobs), len(analyses) or 1))
     if jobs == 1 or not sys.platform.startswith("linux"):
-        return tuple(run_analysis(a) for a in track(analyses, "report", enabled=progress))
+        sections = (_run(a) for a in track(analyses, "report", enabled=progress))
+        return tuple(s if figure_format is not None else without_figures(s) for s in sections)
     sections: list[Section | None] = [None] * len(analyses)
     try:
         done = _in_workers(analyses, figure_format, jobs)
@@ -117,6 +144,6 @@ def run_analyses(
     except Exception:  # noqa: BLE001 - no workers to be had, or no way back: the rest serially, here
         pass
     return tuple(
-        s if s is not None else draw_section(run_analysis(a), figure_format)
+        s if s is not None else draw_section(_run(a), figure_format)
         for s, a in zip(sections, analyses, strict=True)
     )

@@ -31,7 +31,8 @@ def _render_figures(report: Any, folder: Path) -> dict[str, list[RenderedFigure]
 
     out: dict[str, list[RenderedFigure]] = {}
     n = 0
-    (folder / "figures").mkdir(exist_ok=True)
+    if any(section.figures for section in report.sections):
+        (folder / "figures").mkdir(exist_ok=True)
     for section in report.sections:
         for spec in section.figures:
             n += 1
