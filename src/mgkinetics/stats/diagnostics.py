@@ -19,7 +19,8 @@
 ``outliers``
     A ROUT-like rule (Motulsky & Brown 2006, BMC Bioinformatics 7:123): a robust fit with a
     Cauchy (Lorentzian) loss, the robust SD of its residuals (68.27th percentile of |residual|,
-    corrected by n/(n−K)), a t-based p value per point and a false-discovery-rate cut at Q = 1%.
+    corrected by n/(n−K)), a t-based p value per point and the Benjamini–Hochberg
+    false-discovery-rate step at Q = 1% (the i-th largest residual passes when p < Q·i/N).
     Every flagged point is listed with its file line; nothing is removed unless the caller asks
     (:func:`without_outliers`, ``fit(..., outliers="exclude")``).
 """
@@ -269,22 +270,24 @@ def rout_outliers(result, problem, *, q: float = ROUT_Q) -> dict:
 
 
 def _fdr_flagged(t: np.ndarray, dof: int, q: float) -> tuple[np.ndarray, np.ndarray]:
-    """Rows flagged by the Benjamini–Hochberg-style step (in row order) and their p values.
+    """Rows flagged by the false-discovery-rate step (in row order) and their p values.
 
-    The i-th largest |t| (i from 0) is an outlier when its two-sided p < Q(N−i)/N; every point
-    with a larger |t| than the last one passing is flagged too. Since Q(N−i)/N <= Q, only points
-    with p < Q can pass: those with |t| above the Q quantile of t (a small margin below it keeps
-    the boundary exact). Only they are sorted and given p values, so this is linear in N plus
-    O(m log m) for the m candidates.
+    Benjamini & Hochberg's step-up rule, as ROUT applies it (Motulsky & Brown 2006): with the
+    residuals ranked from the largest |t| (rank 1) down, rank i passes when its two-sided
+    p < Q·i/N, and every point up to the deepest rank that passes is flagged. With Gaussian
+    scatter and no outlier that flags nothing in about a fraction Q of data sets, whatever N.
+    Since Q·i/N <= Q, only points with p < Q can pass: those with |t| above the two-sided Q
+    quantile of t (a small margin below it keeps the boundary exact). Only they are sorted and
+    given p values, so the step is linear in N plus O(m log m) for the m candidates.
     """
     from scipy import stats
 
     n = t.size
     cut = float(stats.t.isf(q / 2, dof)) * (1 - 1e-6) if dof > 0 else 0.0
     candidates = np.flatnonzero(t > cut) if math.isfinite(cut) else np.arange(n)
-    order = candidates[np.argsort(-t[candidates])]
+    order = candidates[np.argsort(-t[candidates], kind="stable")]
     p = 2 * stats.t.sf(t[order], dof)
-    passing = np.flatnonzero(p < q * (n - np.arange(order.size)) / n)
+    passing = np.flatnonzero(p < q * np.arange(1, order.size + 1) / n)
     last = int(passing[-1]) if passing.size else -1
     by_row = np.argsort(order[: last + 1], kind="stable")
     return order[: last + 1][by_row], p[: last + 1][by_row]
