@@ -147,3 +147,33 @@ def test_complex_columns_equal_one_law_call_per_parameter(weights):
     # and they are derivatives: the Richardson central difference agrees to 1e-7 relative
     rich = stacked._richardson(theta, idx)
     np.testing.assert_allclose(block, rich, rtol=1e-7, atol=1e-9 * np.abs(rich).max())
+
+
+class _TextTable:
+    """The two things numeric_column reads of a Dataset, for one unitless (text) column."""
+
+    source = "t.csv"
+
+    def __init__(self, cells):
+        self.values = {"c": np.array(cells, dtype=object)}
+        self.lines = np.arange(2, len(cells) + 2)
+
+    def is_numeric(self, column):
+        return False
+
+
+def test_unitless_column_parsed_in_one_pass_as_float_would_cell_by_cell():
+    from mgkinetics.fitting.columns import numeric_column
+
+    cells = ["1.5", " 2 ", "", "   ", "1e3", "nan", "-inf", "1_000", "\u0663", "0"] * 50
+    expected = [float(c) if c.strip() else float("nan") for c in cells]  # Python's float, per cell
+    np.testing.assert_array_equal(numeric_column(_TextTable(cells), "c"), expected)
+
+
+def test_unitless_column_with_bad_cells_names_every_one_by_line():
+    from mgkinetics.errors import DataFormatError
+    from mgkinetics.fitting.columns import numeric_column
+
+    with pytest.raises(DataFormatError) as info:
+        numeric_column(_TextTable(["1", "x", "", "2y", "3"]), "c")
+    assert [(p.line, p.column) for p in info.value.problems] == [(3, "c"), (5, "c")]
