@@ -29,6 +29,7 @@ from mgkinetics.fitting.problem import FitProblem, build_problems, input_columns
 from mgkinetics.fitting.results import Estimate, Exclusion, FitResult, Statistics
 from mgkinetics.fitting.single import result_for
 from mgkinetics.fitting.status import SUCCESS, decide, parameter_warnings, saturation_constants
+from mgkinetics.fitting.variance_model import joint_weighting_warnings, needs_variance_model, power_weighted
 from mgkinetics.report.shown import Shown
 
 __all__ = ["GlobalFitResult", "fit_global", "label_of"]
@@ -202,6 +203,15 @@ def fit_global(
     kinds = {p.scheme.scale_covar for p in problems}
     if len(kinds) != 1:
         raise FitError("all data sets of a global fit must use the same kind of weighting")
+    if needs_variance_model(problems):  # one power variance model for all data sets (variance_model.py)
+        options = dict(shared=shared, fix=fix, init=init, labels=labels, ci_level=ci_level, starts=starts)
+        problems = power_weighted(
+            problems,
+            lambda probs: [
+                np.asarray(p.law.evaluate(p.inputs, part.values), dtype=float)
+                for p, part in zip(probs, fit_global(probs, **options).parts, strict=True)
+            ],
+        )
     scale_covar = kinds.pop()
     keys, units = keys_and_units(problems, labels, shared)
     with np.errstate(all="ignore"):
@@ -258,6 +268,7 @@ def _assemble(problems, labels, shared, keys, units, layout, sol, scale_covar, c
         _part(p, mapping, estimates, varying, sol.covariance, sol.values, q, ci_level, common)
         for p, mapping in zip(problems, keys, strict=True)
     )
+    warnings += joint_weighting_warnings(problems, labels)  # few_replicates, variance_model
     return GlobalFitResult(
         parts=parts,
         labels=labels,
