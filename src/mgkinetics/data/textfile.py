@@ -18,6 +18,7 @@ import numpy as np
 
 from mgkinetics.data.conditions import condition_of_column
 from mgkinetics.data.model import RawTable
+from mgkinetics.data.textbytes import factorize_fields
 from mgkinetics.errors import DataFormatError, Problem
 from mgkinetics.units import split_header
 
@@ -100,30 +101,77 @@ _NOT_FIRST = np.zeros(256, dtype=bool)
 _NOT_FIRST[[_HASH, _NL, 13, 32, 9]] = True
 
 
-def _fast(data: bytes, sep: str, source: str):
-    """(header, cells, lines) when every line is a record, i.e. no quotes, comments, blank lines or
-    lines starting with a space or separator, and no row is ragged; else None (the careful path)."""
-    import pandas as pd
-
-    if not data or b'"' in data:
-        return None
-    a = np.frombuffer(data, dtype=np.uint8)
+def _lines(a: np.ndarray, data: bytes, sep: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(start, end) byte offsets of each line when every line is a record: no comment, blank line,
+    line starting with a space or a separator, or a carriage return other than CRLF's; else None."""
     nl = np.flatnonzero(a == _NL)
-    firsts = a[np.concatenate([[0], nl[nl + 1 < a.size] + 1])]
+    starts = np.concatenate([[0], nl[nl + 1 < a.size] + 1])
     not_first = _NOT_FIRST.copy()
     not_first[ord(sep)] = True
-    if not_first[firsts].any():
+    if not_first[a[starts]].any():
         return None
-    first = int(nl[0]) if nl.size else a.size
-    header = [c.strip() for c in _header_cells(data[:first].rstrip(b"\r"), sep)]
-    n_rows = firsts.size - 1
-    if int(np.count_nonzero(a == ord(sep))) != (len(header) - 1) * (n_rows + 1):
+    if b"\r" in data:
+        after = np.flatnonzero(a == 13) + 1
+        if after[-1] >= a.size or (a[after] != _NL).any():
+            return None  # a lone '\r' (a line end for the parser, not for the line count)
+    return starts, np.concatenate([nl, [a.size]])[: starts.size]
+
+
+def _fast(data: bytes, sep: str, source: str, ascii_only: bool):
+    """(header, cells, lines) when every line is a record, i.e. no quotes, comments, blank lines or
+    lines starting with a space or separator, and no row is ragged; else None (the careful path).
+
+    Label columns are factorized on the bytes (:func:`~mgkinetics.data.textbytes.factorize_fields`);
+    only the other columns go through the C parser."""
+    if not data or b'"' in data or b"\x00" in data:
         return None
+    a = np.frombuffer(data, dtype=np.uint8)
+    found = _lines(a, data, sep)
+    if found is None:
+        return None
+    starts, ends = found
+    header = [c.strip() for c in _header_cells(data[: ends[0]].rstrip(b"\r"), sep)]
+    width, n_rows = len(header), starts.size - 1
+    labels = [k for k, name in enumerate(header) if _is_label(name)] if n_rows else []
+    if not labels:
+        if int(np.count_nonzero(a == ord(sep))) != (width - 1) * starts.size:
+            return None
+        cells = _parse_rows(data, sep, header, range(width), n_rows, source)
+        return None if cells is None else (header, cells, np.arange(2, n_rows + 2))
+    seps = np.flatnonzero(a == ord(sep))
+    if seps.size != (width - 1) * starts.size:
+        return None
+    seps = seps.reshape(starts.size, width - 1)
+    if width > 1 and ((seps[:, 0] < starts) | (seps[:, -1] >= ends)).any():
+        return None  # some line has more fields than the header, another fewer
+    cells: dict[int, object] = {}
+    for k in labels:
+        field_start = starts[1:] if k == 0 else seps[1:, k - 1] + 1
+        field_end = ends[1:] if k == width - 1 else seps[1:, k]
+        if k == width - 1:  # CRLF: leave the '\r' out (strip would remove it, after a dedupe)
+            field_end = field_end - ((field_end > field_start) & (a[field_end - 1] == 13))
+        factorized = factorize_fields(data, field_start, field_end, ascii_only=ascii_only)
+        if factorized is not None:
+            cells[k] = factorized
+    rest = _parse_rows(data, sep, header, [k for k in range(width) if k not in cells], n_rows, source)
+    if rest is None:
+        return None
+    cells.update(rest)
+    return header, [cells[k] for k in range(width)], np.arange(2, n_rows + 2)
+
+
+def _parse_rows(data: bytes, sep: str, header: list[str], columns, n_rows: int, source: str) -> dict | None:
+    """Columns ``columns`` of a file whose every line is a record, by the C parser; None when it
+    does not read them as the byte checks did (the careful path then reads the file)."""
+    import pandas as pd
+
+    if not columns:
+        return {}
     try:
-        cells = _parse(pd, data if n_rows else b"", sep, header, n_rows, source, skip_header=True)
+        parsed = _parse(pd, data, sep, header, n_rows, source, skip_header=True, usecols=columns)
     except DataFormatError:
         return None
-    return header, cells, np.arange(2, n_rows + 2)
+    return dict(zip(columns, parsed))
 
 
 def read_text_table(path: Path, raw: bytes) -> RawTable:
@@ -134,7 +182,7 @@ def read_text_table(path: Path, raw: bytes) -> RawTable:
         data = data.replace(b"\r", b"\n")
     end = data.find(b"\n")
     sep = _separator(data[: end if end >= 0 else len(data)], path)
-    fast = _fast(data, sep, source)
+    fast = _fast(data, sep, source, ascii_only=raw.isascii())
     if fast is not None:
         header, cells, lines = fast
         return RawTable(source, header, cells, lines, 1, decimal_comma=sep != ",")
@@ -214,15 +262,27 @@ def _is_label(name: str) -> bool:
 
 
 def _parse(
-    pd, body: bytes, sep: str, header: list[str], n_rows: int, source: str, *, skip_header: bool = False
+    pd,
+    body: bytes,
+    sep: str,
+    header: list[str],
+    n_rows: int,
+    source: str,
+    *,
+    skip_header: bool = False,
+    usecols=None,
 ) -> list:
-    n_fields = len(header)
+    """Columns ``usecols`` (default: all) of ``body`` by the C parser; label columns as text."""
+    columns = list(range(len(header))) if usecols is None else list(usecols)
     if n_rows == 0:
-        return [np.array([], dtype=object) for _ in range(n_fields)]
+        return [np.array([], dtype=object) for _ in columns]
+    labels = [i for i in columns if _is_label(header[i])]  # text as written: '01' is not '1'
     options = dict(
         sep=sep,
         header=0 if skip_header else None,
-        names=list(range(n_fields)),
+        names=list(range(len(header))),
+        usecols=columns,
+        dtype=dict.fromkeys(labels, "str"),
         keep_default_na=False,
         na_values=[""],
         skip_blank_lines=False,
@@ -231,13 +291,6 @@ def _parse(
     )
     try:
         frame = pd.read_csv(io.BytesIO(body), **options)
-        labels = [i for i, h in enumerate(header) if _is_label(h) and frame[i].dtype.kind in "fiub"]
-        if labels:  # a label column that looks numeric keeps its text ('01' is not '1')
-            text = pd.read_csv(
-                io.BytesIO(body), **options, usecols=labels, dtype=dict.fromkeys(labels, "str")
-            )
-            for i in labels:
-                frame[i] = text[i]
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
         raise DataFormatError(source, [Problem(None, None, f"is not valid delimited text: {exc}")]) from None
     if len(frame) != n_rows:
@@ -245,7 +298,7 @@ def _parse(
             source,
             [Problem(None, None, f"{len(frame)} rows parsed where {n_rows} were found; check the quotes")],
         )
-    return [_column(frame[i]) for i in range(n_fields)]
+    return [_column(frame[i]) for i in columns]
 
 
 def _column(series):
