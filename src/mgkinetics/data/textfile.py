@@ -28,14 +28,14 @@ _QUOTE, _NL, _HASH = 34, 10, 35
 _BLANKISH = b" \t\r"
 
 
-def _decode(raw: bytes, source: str) -> bytes:
-    """UTF-8 bytes without BOM (UTF-16 with a BOM is transcoded)."""
+def _decode(raw: bytes, source: str) -> tuple[bytes, bool]:
+    """UTF-8 bytes without BOM (UTF-16 with a BOM is transcoded) and whether they are ASCII."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16").encode("utf-8")
+        raw = raw.decode("utf-16").encode("utf-8")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if raw.isascii():
-        return raw
+        return raw, True
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -43,7 +43,7 @@ def _decode(raw: bytes, source: str) -> bytes:
         raise DataFormatError(
             source, [Problem(line, None, "is not UTF-8 text; save the file as UTF-8 CSV (or as .xlsx)")]
         ) from None
-    return raw
+    return raw, False
 
 
 def _records(a: np.ndarray, nl: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -101,11 +101,15 @@ _NOT_FIRST = np.zeros(256, dtype=bool)
 _NOT_FIRST[[_HASH, _NL, 13, 32, 9]] = True
 
 
+#: Files at least this large parse their numbers in a second thread while the bytes are checked.
+_THREAD_BYTES = 1 << 20
+
+
 def _lines(a: np.ndarray, data: bytes, sep: str) -> tuple[np.ndarray, np.ndarray] | None:
     """(start, end) byte offsets of each line when every line is a record: no comment, blank line,
     line starting with a space or a separator, or a carriage return other than CRLF's; else None."""
     nl = np.flatnonzero(a == _NL)
-    starts = np.concatenate([[0], nl[nl + 1 < a.size] + 1])
+    starts = np.concatenate([[0], nl[:-1] + 1 if nl.size and nl[-1] == a.size - 1 else nl + 1])
     not_first = _NOT_FIRST.copy()
     not_first[ord(sep)] = True
     if not_first[a[starts]].any():
@@ -122,22 +126,51 @@ def _fast(data: bytes, sep: str, source: str, ascii_only: bool):
     lines starting with a space or separator, and no row is ragged; else None (the careful path).
 
     Label columns are factorized on the bytes (:func:`~mgkinetics.data.textbytes.factorize_fields`);
-    only the other columns go through the C parser."""
+    only the other columns go through the C parser, in a second thread for a large file."""
+    from concurrent.futures import ThreadPoolExecutor
+
     if not data or b'"' in data or b"\x00" in data:
         return None
+    end = data.find(b"\n")
+    header = [c.strip() for c in _header_cells(data[: end if end >= 0 else len(data)].rstrip(b"\r"), sep)]
+    labels = [k for k, name in enumerate(header) if _is_label(name)]
+    numeric = [k for k in range(len(header)) if k not in labels]
+    if len(data) < _THREAD_BYTES or not numeric:
+        found = _labels_on_bytes(data, sep, header, labels, ascii_only)
+        parsed = _parse_rows(data, sep, header, numeric, source) if found is not None else None
+    else:
+        with ThreadPoolExecutor(1) as pool:
+            parsing = pool.submit(_parse_rows, data, sep, header, numeric, source)
+            found = _labels_on_bytes(data, sep, header, labels, ascii_only)
+            parsed = parsing.result()
+    if found is None or parsed is None:
+        return None
+    n_rows, cells = found
+    if n_rows == 0:
+        return header, [np.array([], dtype=object) for _ in header], np.arange(0)
+    if numeric and parsed[0] != n_rows:
+        return None
+    cells.update(parsed[1])
+    missing = [k for k in range(len(header)) if k not in cells]  # labels too long to factorize here
+    if missing:
+        extra = _parse_rows(data, sep, header, missing, source)
+        if extra is None:
+            return None
+        cells.update(extra[1])
+    return header, [cells[k] for k in range(len(header))], np.arange(2, n_rows + 2)
+
+
+def _labels_on_bytes(data: bytes, sep: str, header: list[str], labels: list[int], ascii_only: bool):
+    """(number of rows, {column: FactorizedText}) when every line is a record with as many fields as
+    the header (else None); a label column with a field too long to factorize is left out."""
     a = np.frombuffer(data, dtype=np.uint8)
     found = _lines(a, data, sep)
     if found is None:
         return None
     starts, ends = found
-    header = [c.strip() for c in _header_cells(data[: ends[0]].rstrip(b"\r"), sep)]
     width, n_rows = len(header), starts.size - 1
-    labels = [k for k, name in enumerate(header) if _is_label(name)] if n_rows else []
-    if not labels:
-        if int(np.count_nonzero(a == ord(sep))) != (width - 1) * starts.size:
-            return None
-        cells = _parse_rows(data, sep, header, range(width), n_rows, source)
-        return None if cells is None else (header, cells, np.arange(2, n_rows + 2))
+    if not labels or n_rows == 0:  # the C parser reports a row with more fields than the header
+        return (n_rows, {}) if int(np.count_nonzero(a == ord(sep))) == (width - 1) * starts.size else None
     seps = np.flatnonzero(a == ord(sep))
     if seps.size != (width - 1) * starts.size:
         return None
@@ -153,36 +186,32 @@ def _fast(data: bytes, sep: str, source: str, ascii_only: bool):
         factorized = factorize_fields(data, field_start, field_end, ascii_only=ascii_only)
         if factorized is not None:
             cells[k] = factorized
-    rest = _parse_rows(data, sep, header, [k for k in range(width) if k not in cells], n_rows, source)
-    if rest is None:
-        return None
-    cells.update(rest)
-    return header, [cells[k] for k in range(width)], np.arange(2, n_rows + 2)
+    return n_rows, cells
 
 
-def _parse_rows(data: bytes, sep: str, header: list[str], columns, n_rows: int, source: str) -> dict | None:
-    """Columns ``columns`` of a file whose every line is a record, by the C parser; None when it
-    does not read them as the byte checks did (the careful path then reads the file)."""
+def _parse_rows(data: bytes, sep: str, header: list[str], columns, source: str) -> tuple[int, dict] | None:
+    """(rows, {column: cells}) of columns ``columns`` by the C parser, the file's every line being a
+    record; None when the parser refuses it (the careful path then reads the file)."""
     import pandas as pd
 
     if not columns:
-        return {}
+        return 0, {}
     try:
-        parsed = _parse(pd, data, sep, header, n_rows, source, skip_header=True, usecols=columns)
+        n_rows, parsed = _read_columns(pd, data, sep, header, columns, source, skip_header=True)
     except DataFormatError:
         return None
-    return dict(zip(columns, parsed))
+    return n_rows, dict(zip(columns, parsed))
 
 
 def read_text_table(path: Path, raw: bytes) -> RawTable:
     """Parse a delimited text file into a RawTable (cells as the C parser read them)."""
     source = str(path)
-    data = _decode(raw, source)
+    data, ascii_only = _decode(raw, source)
     if b"\r" in data and b"\n" not in data:  # old Mac line ends
         data = data.replace(b"\r", b"\n")
     end = data.find(b"\n")
     sep = _separator(data[: end if end >= 0 else len(data)], path)
-    fast = _fast(data, sep, source, ascii_only=raw.isascii())
+    fast = _fast(data, sep, source, ascii_only=ascii_only)
     if fast is not None:
         header, cells, lines = fast
         return RawTable(source, header, cells, lines, 1, decimal_comma=sep != ",")
@@ -261,44 +290,44 @@ def _is_label(name: str) -> bool:
     return unit is None and condition_of_column(name, stem, unit) is None
 
 
-def _parse(
-    pd,
-    body: bytes,
-    sep: str,
-    header: list[str],
-    n_rows: int,
-    source: str,
-    *,
-    skip_header: bool = False,
-    usecols=None,
-) -> list:
-    """Columns ``usecols`` (default: all) of ``body`` by the C parser; label columns as text."""
-    columns = list(range(len(header))) if usecols is None else list(usecols)
+def _parse(pd, body: bytes, sep: str, header: list[str], n_rows: int, source: str) -> list:
+    """Every column of ``body`` (the data records, no header) by the C parser; label columns as text."""
     if n_rows == 0:
-        return [np.array([], dtype=object) for _ in columns]
-    labels = [i for i in columns if _is_label(header[i])]  # text as written: '01' is not '1'
+        return [np.array([], dtype=object) for _ in header]
+    n_parsed, cells = _read_columns(pd, body, sep, header, range(len(header)), source, skip_header=False)
+    if n_parsed != n_rows:
+        raise DataFormatError(
+            source,
+            [Problem(None, None, f"{n_parsed} rows parsed where {n_rows} were found; check the quotes")],
+        )
+    return cells
+
+
+def _read_columns(pd, body: bytes, sep: str, header: list[str], columns, source: str, *, skip_header: bool):
+    """(rows parsed, cells of each of ``columns``) by the C parser; label columns as text."""
+    columns = list(columns)
     options = dict(
         sep=sep,
         header=0 if skip_header else None,
         names=list(range(len(header))),
         usecols=columns,
-        dtype=dict.fromkeys(labels, "str"),
         keep_default_na=False,
         na_values=[""],
         skip_blank_lines=False,
         engine="c",
         encoding="utf-8",
     )
-    try:
+    try:  # inferring types is faster than asking for text; a label that looks numeric is read again
         frame = pd.read_csv(io.BytesIO(body), **options)
+        labels = [i for i in columns if _is_label(header[i]) and frame[i].dtype.kind in "fiub"]
+        if labels:  # text as written: '01' is not '1'
+            options.update(usecols=labels, dtype=dict.fromkeys(labels, "str"))
+            text = pd.read_csv(io.BytesIO(body), **options)
+            for i in labels:
+                frame[i] = text[i]
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
         raise DataFormatError(source, [Problem(None, None, f"is not valid delimited text: {exc}")]) from None
-    if len(frame) != n_rows:
-        raise DataFormatError(
-            source,
-            [Problem(None, None, f"{len(frame)} rows parsed where {n_rows} were found; check the quotes")],
-        )
-    return [_column(frame[i]) for i in columns]
+    return len(frame), [_column(frame[i]) for i in columns]
 
 
 def _column(series):
