@@ -105,10 +105,31 @@ _NOT_FIRST[[_HASH, _NL, 13, 32, 9]] = True
 _THREAD_BYTES = 1 << 20
 
 
-def _lines(a: np.ndarray, data: bytes, sep: str) -> tuple[np.ndarray, np.ndarray] | None:
+#: Bytes scanned at a time: the comparison's mask stays in the CPU cache.
+_CHUNK = 1 << 18
+
+
+def _scan(a: np.ndarray, sep: int, positions: bool) -> tuple[np.ndarray, np.ndarray | int]:
+    """Newline positions and separator positions (or only their count), chunk by chunk."""
+    newlines, seps, n_seps = [], [], 0
+    mask = np.empty(min(_CHUNK, a.size), dtype=bool)
+    for offset in range(0, a.size, _CHUNK):
+        chunk = a[offset : offset + _CHUNK]
+        m = mask[: chunk.size]
+        np.equal(chunk, _NL, out=m)
+        newlines.append(np.flatnonzero(m) + offset)
+        np.equal(chunk, sep, out=m)
+        if positions:
+            seps.append(np.flatnonzero(m) + offset)
+        else:
+            n_seps += int(np.count_nonzero(m))
+    nl = np.concatenate(newlines) if newlines else np.zeros(0, dtype=np.intp)
+    return nl, (np.concatenate(seps) if seps else np.zeros(0, dtype=np.intp)) if positions else n_seps
+
+
+def _lines(a: np.ndarray, nl: np.ndarray, data: bytes, sep: str) -> tuple[np.ndarray, np.ndarray] | None:
     """(start, end) byte offsets of each line when every line is a record: no comment, blank line,
     line starting with a space or a separator, or a carriage return other than CRLF's; else None."""
-    nl = np.flatnonzero(a == _NL)
     starts = np.concatenate([[0], nl[:-1] + 1 if nl.size and nl[-1] == a.size - 1 else nl + 1])
     not_first = _NOT_FIRST.copy()
     not_first[ord(sep)] = True
@@ -164,14 +185,15 @@ def _labels_on_bytes(data: bytes, sep: str, header: list[str], labels: list[int]
     """(number of rows, {column: FactorizedText}) when every line is a record with as many fields as
     the header (else None); a label column with a field too long to factorize is left out."""
     a = np.frombuffer(data, dtype=np.uint8)
-    found = _lines(a, data, sep)
+    nl, seps = _scan(a, ord(sep), positions=bool(labels))
+    found = _lines(a, nl, data, sep)
     if found is None:
         return None
     starts, ends = found
     width, n_rows = len(header), starts.size - 1
     if not labels or n_rows == 0:  # the C parser reports a row with more fields than the header
-        return (n_rows, {}) if int(np.count_nonzero(a == ord(sep))) == (width - 1) * starts.size else None
-    seps = np.flatnonzero(a == ord(sep))
+        n_seps = seps if isinstance(seps, int) else seps.size
+        return (n_rows, {}) if n_seps == (width - 1) * starts.size else None
     if seps.size != (width - 1) * starts.size:
         return None
     seps = seps.reshape(starts.size, width - 1)
