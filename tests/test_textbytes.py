@@ -95,6 +95,7 @@ def _same(fast, careful) -> None:
         "s_mM,rate_uM_per_s,variant\r\n1,2,wt\r\n2,3,mut\r\n3,4,\r\n",  # label last, CRLF
         "s_mM,rate_uM_per_s,variant\n1,2,wt\n2,3,mut",  # no newline at the end
         "curve,note,s_mM,rate_uM_per_s\nµ-1,café au lait,1,2\nµ-2,thé,2,3\nµ-1,,3,4\n",  # UTF-8 labels
+        "name\r\nwt\r\nmut \r\nwt\r\n",  # a single column of labels, CRLF
         "sample,s_mM,rate_uM_per_s\n" + "".join(f"{'x' * 70}{i % 3},{i + 1},2\n" for i in range(6)),  # long
     ],
 )

@@ -37,7 +37,9 @@ def _words(data: bytes, starts: np.ndarray, lengths: np.ndarray, width: int) -> 
         word[:inside] = view[at[:inside]]
         for i in range(inside, at.size):  # the file's last bytes
             word[i] = int.from_bytes(data[at[i] : at[i] + 8].ljust(8, b"\0"), "little")
-        word &= _KEEP[np.clip(lengths - w0, 0, 8) if w0 else np.minimum(lengths, 8)]
+        word &= _KEEP[
+            np.clip(lengths - w0, 0, 8) if w0 else lengths if width <= 8 else np.minimum(lengths, 8)
+        ]
         words.append(word)
     return words
 
@@ -105,7 +107,7 @@ def factorize_fields(
     data : bytes
         The file's bytes, without NUL bytes (a NUL would read as padding).
     starts, ends : numpy.ndarray
-        Byte offsets of each row's field (end exclusive).
+        Byte offsets of each row's field (end exclusive), rows in file order (``starts`` ascend).
     ascii_only : bool
         Whether the file is ASCII (labels are then decoded vectorised).
 
