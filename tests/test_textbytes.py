@@ -99,10 +99,7 @@ def _same(fast, careful) -> None:
         "sample,s_mM,rate_uM_per_s\n" + "".join(f"{'x' * 70}{i % 3},{i + 1},2\n" for i in range(6)),  # long
     ],
 )
-@pytest.mark.parametrize("threaded", [False, True])
-def test_fast_path_reads_as_the_careful_path(tmp_path, monkeypatch, body, threaded):
-    if threaded:  # numbers parsed in a second thread, as for a file of 1 MB or more
-        monkeypatch.setattr(textfile, "_THREAD_BYTES", 0)
+def test_fast_path_reads_as_the_careful_path(tmp_path, body):
     fast, careful = _both_ways(tmp_path, body)
     _same(fast, careful)
     assert len(fast) == body.count("\n") + (not body.endswith("\n")) - 1

@@ -9,7 +9,7 @@ are accepted; the separator is a tab for ``.tsv``, else the header's tab, ``;`` 
 
 A file whose every line is a record (no quotes, comments or blank lines: most large files) takes a
 fast path: its label columns are factorized on the bytes (:mod:`mgkinetics.data.textbytes`) and
-only its numeric columns go through the C parser, in a second thread for a file of 1 MB or more.
+only its numeric columns go through the C parser.
 """
 
 from __future__ import annotations
@@ -105,10 +105,6 @@ _NOT_FIRST = np.zeros(256, dtype=bool)
 _NOT_FIRST[[_HASH, _NL, 13, 32, 9]] = True
 
 
-#: Files at least this large parse their numbers in a second thread while the bytes are checked.
-_THREAD_BYTES = 1 << 20
-
-
 #: Bytes scanned at a time: the comparison's mask stays in the CPU cache.
 _CHUNK = 1 << 18
 
@@ -151,23 +147,15 @@ def _fast(data: bytes, sep: str, source: str, ascii_only: bool):
     lines starting with a space or separator, and no row is ragged; else None (the careful path).
 
     Label columns are factorized on the bytes (:func:`~mgkinetics.data.textbytes.factorize_fields`);
-    only the other columns go through the C parser, in a second thread for a large file."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    only the other columns go through the C parser."""
     if not data or b'"' in data or b"\x00" in data:
         return None
     end = data.find(b"\n")
     header = [c.strip() for c in _header_cells(data[: end if end >= 0 else len(data)].rstrip(b"\r"), sep)]
     labels = [k for k, name in enumerate(header) if _is_label(name)]
     numeric = [k for k in range(len(header)) if k not in labels]
-    if len(data) < _THREAD_BYTES or not numeric:
-        found = _labels_on_bytes(data, sep, header, labels, ascii_only)
-        parsed = _parse_rows(data, sep, header, numeric, source) if found is not None else None
-    else:
-        with ThreadPoolExecutor(1) as pool:
-            parsing = pool.submit(_parse_rows, data, sep, header, numeric, source)
-            found = _labels_on_bytes(data, sep, header, labels, ascii_only)
-            parsed = parsing.result()
+    found = _labels_on_bytes(data, sep, header, labels, ascii_only)
+    parsed = _parse_rows(data, sep, header, numeric, source) if found is not None else None
     if found is None or parsed is None:
         return None
     n_rows, cells = found
