@@ -28,7 +28,7 @@ __all__ = ["batch"]
     type=click.IntRange(min=1),
     default=20_000,
     show_default=True,
-    help="Curves per solver call (per dask task).",
+    help="Curves per solver call (per dask task; results do not depend on the engine).",
 )
 @output_options("csv", "parquet")
 @plot_option("each parameter per curve with its CI (a histogram for many curves)")
@@ -50,7 +50,12 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, plot, **dat
 
         guard_outputs([file], excluded_path(out))
     result = fit_many(
-        read_table(file, data), law, curve, **data_kwargs(data), engine=engine, scheduler=scheduler,
+        read_table(file, data),
+        law,
+        curve,
+        **data_kwargs(data),
+        engine=engine,
+        scheduler=scheduler,
         chunk_size=chunk_size,
     )
     if fmt == "parquet":
@@ -67,8 +72,11 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, plot, **dat
     n_excl = len(result.excluded) + len(result.unassigned)
     where = _write_excluded(result, out) if n_excl else ""
     statuses = ", ".join(f"{k} {v}" for k, v in sorted(Counter(str(s) for s in result.status).items()))
-    click.echo(f"{len(result)} curves: {int(result.success.sum())} fitted ({statuses}); "
-               f"{n_excl} rows excluded{where}", err=True)
+    click.echo(
+        f"{len(result)} curves: {int(result.success.sum())} fitted ({statuses}); "
+        f"{n_excl} rows excluded{where}",
+        err=True,
+    )
     write_plot(result, plot)
 
 

@@ -25,8 +25,19 @@ from mgkinetics.report.shown import Shown
 
 __all__ = ["BatchResult", "STAT_COLUMNS", "STATUSES", "unit_slug"]
 
-STAT_COLUMNS = ("n_points", "dof", "rss", "redchi", "r2", "aicc", "bic", "status", "status_reason", "success",
-                "warnings")
+STAT_COLUMNS = (
+    "n_points",
+    "dof",
+    "rss",
+    "redchi",
+    "r2",
+    "aicc",
+    "bic",
+    "status",
+    "status_reason",
+    "success",
+    "warnings",
+)
 
 
 def unit_slug(label: str) -> str:
@@ -124,8 +135,23 @@ class BatchResult(Shown):
             object.__setattr__(self, "status", np.where(ok, "converged", "failed").astype(object))
             reasons = [w[0] if (not s and w) else "" for s, w in zip(ok, self.warnings, strict=False)]
             object.__setattr__(self, "status_reason", np.array(reasons, dtype=object))
-        for name in ("curves", "values", "stderr", "ci_low", "ci_high", "n", "dof", "rss", "redchi",
-                     "r2", "aicc", "bic", "success", "status", "status_reason"):
+        for name in (
+            "curves",
+            "values",
+            "stderr",
+            "ci_low",
+            "ci_high",
+            "n",
+            "dof",
+            "rss",
+            "redchi",
+            "r2",
+            "aicc",
+            "bic",
+            "success",
+            "status",
+            "status_reason",
+        ):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "units", MappingProxyType(dict(self.units)))
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
@@ -192,8 +218,9 @@ class BatchResult(Shown):
 
     def to_csv(self, path: str | Path | None = None) -> str | None:
         """CSV text (fixed float format ``%.10g``), written to ``path`` when given."""
-        frame = self.to_frame()
-        text = frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+        from mgkinetics.batch.csvtext import csv_text  # what to_frame().to_csv(float_format="%.10g") writes
+
+        text = csv_text(self.column_data(), self.columns)
         if path is None:
             return text
         Path(path).write_text(text, encoding="utf-8")
@@ -235,5 +262,3 @@ def _information_criteria_many(n, k, rss, scale, fitted, log_weights=0.0):
 
     ic = information_criteria(n, k, np.where(fitted, rss, np.nan), scale, log_weights=log_weights)
     return np.asarray(ic.aicc, dtype=float), np.asarray(ic.bic, dtype=float)
-
-
