@@ -28,7 +28,7 @@ __all__ = ["batch"]
     type=click.IntRange(min=1),
     default=20_000,
     show_default=True,
-    help="Curves per solver call (per dask task).",
+    help="Curves per solver call (per dask task; results do not depend on the engine).",
 )
 @output_options("csv", "parquet")
 @plot_option("each parameter per curve with its CI (a histogram for many curves)")

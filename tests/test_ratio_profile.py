@@ -119,3 +119,30 @@ def test_derived_ratio_between_variants_matches_brute_force():
     crit = s_min * (1 + stats.f.ppf(0.95, 1, 28) / 28)  # n = 32 pooled, 4 parameters
     low, high = brute_limits(S, r_hat, 0.02 * r_hat, crit, lower=0.0)
     assert (r.ci_low, r.ci_high) == (pytest.approx(low, rel=5e-5), pytest.approx(high, rel=5e-5))
+
+
+def test_km_ratio_beyond_the_data_matches_brute_force():
+    """KM_M/KM_WT with the variant's KM (50) 10x beyond its data, relative weights (residuals
+    divided by y): the profile limits equal the brute-force profile of tests/profile_reference.py
+    (km_M = R·km_WT, the other three parameters re-optimised from many starts) to 4 digits."""
+    from profile_reference import brute_limits, brute_profile
+    from scipy import stats
+
+    data = _two_variants(km_variant=50.0, s_max_variant=5.0)
+    cmp = compare(data, "michaelis_menten", test=[], weights="relative", ci="profile")
+    r = cmp.ratios["M"]["km"]
+    ref, var = cmp.fits["WT"], cmp.fits["M"]
+    s, v = np.asarray(data["s_mM"]), np.asarray(data["rate_uM_per_s"])
+
+    def resid(ratio, x):  # x = vmax_WT, km_WT, vmax_M
+        a, b = slice(0, 16), slice(16, 32)
+        return np.r_[
+            (v[a] - x[0] * s[a] / (x[1] + s[a])) / v[a], (v[b] - x[2] * s[b] / (ratio * x[1] + s[b])) / v[b]
+        ]
+
+    start = np.array([ref.values["vmax"], ref.values["km"], var.values["vmax"]])
+    S = brute_profile(resid, start, np.zeros(3), np.full(3, np.inf), n_starts=2)
+    s_min = ref.statistics.rss + var.statistics.rss
+    crit = s_min * (1 + stats.f.ppf(0.95, 1, 28) / 28)  # n = 32 pooled, 4 parameters
+    low, high = brute_limits(S, r.value, 0.05 * r.value, crit, lower=0.0)
+    assert (r.ci_low, r.ci_high) == (pytest.approx(low, rel=5e-5), pytest.approx(high, rel=5e-5))

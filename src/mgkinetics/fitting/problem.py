@@ -335,7 +335,7 @@ def _group_conditions(prep: PreparedTable, ok: np.ndarray, inputs: dict) -> dict
 def split_groups(prep: PreparedTable) -> list[FitProblem]:
     """One :class:`FitProblem` per group of a :class:`PreparedTable`, in order of first appearance."""
     ds = prep.dataset
-    usable = np.array([r is None for r in prep.reasons], dtype=bool)
+    usable = np.equal(np.array(prep.reasons, dtype=object), None)  # C-level, no loop over rows
     labels = _group_labels(ds, prep.groups, prep.keys)
     columns = dict(prep.columns)
     if prep.unused:

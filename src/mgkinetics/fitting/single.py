@@ -67,7 +67,7 @@ def result_for(problem: FitProblem, **fitted) -> FitResult:
     return FitResult(
         law=problem.law,
         group=problem.group,
-        rows=RowAccount(tuple(int(x) for x in problem.lines), problem.excluded),
+        rows=RowAccount(tuple(np.asarray(problem.lines, dtype=np.int64).tolist()), problem.excluded),
         input_units=problem.input_units,
         rate_unit=problem.rate_unit,
         columns=problem.columns,
