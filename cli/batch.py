@@ -58,6 +58,8 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, plot, **dat
         scheduler=scheduler,
         chunk_size=chunk_size,
     )
+    if not int(sum(result.n)):  # no usable row at all: an input problem, not a table of failures
+        raise _nothing_usable(file, result)
     if fmt == "parquet":
         from mgkinetics.report.output import atomic_file
 
@@ -96,3 +98,16 @@ def _write_excluded(result, out) -> str:
     for row in frame.itertuples(index=False):
         click.echo(f"  excluded: line {row.line} ({result.curve} '{row[0]}'): {row.reason}", err=True)
     return " (listed above)"
+
+
+def _nothing_usable(file: str, result):
+    """DataFormatError listing every row of FILE with the reason it was excluded."""
+    from mgkinetics.errors import DataFormatError, Problem
+
+    frame = result.exclusions_frame()
+    problems = [Problem(None, None, f"no usable row in {len(result)} curve(s); every row was excluded:")]
+    problems += [
+        Problem(int(r.line), None, f"({result.curve} '{r[0]}') {r.reason}")
+        for r in frame.itertuples(index=False)
+    ]
+    return DataFormatError(file, problems)

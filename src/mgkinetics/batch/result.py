@@ -217,10 +217,15 @@ class BatchResult(Shown):
         return pd.DataFrame(rows, columns=[self.curve, "line", "reason"])
 
     def to_csv(self, path: str | Path | None = None) -> str | None:
-        """CSV text (fixed float format ``%.10g``), written to ``path`` when given."""
+        """CSV text (fixed float format ``%.10g``), written to ``path`` when given.
+
+        A number that is not determined (an AICc with N − df − 1 ≤ 0 is infinite) is an empty
+        cell, as in the tables of :func:`mgkinetics.fit`.
+        """
         from mgkinetics.batch.csvtext import csv_text  # what to_frame().to_csv(float_format="%.10g") writes
 
-        text = csv_text(self.column_data(), self.columns)
+        data = {k: _finite_or_nan(v) for k, v in self.column_data().items()}
+        text = csv_text(data, self.columns)
         if path is None:
             return text
         Path(path).write_text(text, encoding="utf-8")
@@ -262,3 +267,9 @@ def _information_criteria_many(n, k, rss, scale, fitted, log_weights=0.0):
 
     ic = information_criteria(n, k, np.where(fitted, rss, np.nan), scale, log_weights=log_weights)
     return np.asarray(ic.aicc, dtype=float), np.asarray(ic.bic, dtype=float)
+
+
+def _finite_or_nan(values):
+    """Float arrays with ±inf as NaN (an empty cell); other arrays as they are."""
+    arr = np.asarray(values)
+    return np.where(np.isinf(arr), np.nan, arr) if arr.dtype.kind == "f" else values
