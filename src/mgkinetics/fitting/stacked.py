@@ -59,13 +59,16 @@ class Stacked:
         ]
         rms = math.sqrt(float(np.mean(np.concatenate([p.weights * p.rate for p in problems]) ** 2)))
         self.scale = rms if math.isfinite(rms) and rms > 0 else 1.0
+        typical = np.array([layout.typical.get(k, 1.0) for k in self.varying], dtype=float) / self.factor
+        self._typ = typical
+        self._step_at_zero = np.where(typical != 0, np.abs(typical), 1.0)  # steps of parameters at 0
         self.safe: np.ndarray | None = None  # parameters with complex-step derivatives (first call)
         self.vector: bool | None = None  # whether the law broadcasts parameter columns
 
     def values(self, theta) -> dict[str, float]:
         values = dict(self.layout.starts)
-        external = np.asarray(theta, dtype=float) * self.factor
-        values.update(zip(self.varying, (float(t) for t in external), strict=True))
+        external = (np.asarray(theta, dtype=float) * self.factor).tolist()
+        values.update(zip(self.varying, external, strict=True))
         return values
 
     def raw(self, theta) -> np.ndarray:
@@ -75,31 +78,29 @@ class Stacked:
         for law, args, keys, rate, weights in self.calls:
             model = np.asarray(law.func(*args, **{name: values[key] for name, key in keys}), dtype=float)
             parts.append(weights * (model - rate))
-        out = np.concatenate(parts) if parts else np.zeros(0)
-        return np.where(np.isfinite(out), out, BIG)
+        out = (parts[0] if len(parts) == 1 else np.concatenate(parts)) if parts else np.zeros(0)
+        finite = np.isfinite(out)
+        return out if finite.all() else np.where(finite, out, BIG)
 
     def scaled(self, theta) -> np.ndarray:
         return self.raw(theta) / self.scale
 
     def _typical(self) -> np.ndarray:
-        return np.array([self.layout.typical.get(k, 1.0) for k in self.varying]) / self.factor
+        return self._typ
 
     def _steps(self, theta: np.ndarray) -> np.ndarray:
-        typical = self._typical()
-        return 1e-20 * np.where(theta != 0, np.abs(theta), np.where(typical != 0, np.abs(typical), 1.0))
+        return 1e-20 * np.where(theta != 0, np.abs(theta), self._step_at_zero)
 
     def _trial_values(self, theta: np.ndarray) -> dict:
-        values = dict(self.layout.starts)
-        values.update(zip(self.varying, (float(v) for v in theta * self.factor), strict=True))
-        return values
+        return self.values(theta)
 
     def _complex_columns(self, theta: np.ndarray, idx: list[int]) -> np.ndarray:
         """One law call per data set: each parameter in ``idx`` a column of complex trial values
         (the j-th with its own imaginary step), the law broadcasting them to a (len(idx), n) block."""
         h = self._steps(theta)[idx]
         base = self._trial_values(theta)
-        trial = np.tile(np.array([base[self.varying[j]] for j in idx], dtype=complex), (len(idx), 1))
-        trial[np.diag_indices(len(idx))] += 1j * h * self.factor[idx]
+        # row i: every parameter at its value, the i-th with its imaginary step
+        trial = np.array([base[self.varying[j]] for j in idx]) + np.diag(h * self.factor[idx]) * 1j
         column = {self.varying[j]: trial[:, i : i + 1] for i, j in enumerate(idx)}
         blocks = []
         for law, args, keys, _rate, weights in self.calls:
@@ -182,6 +183,10 @@ class Stacked:
                 cs = self._complex_step(theta, [j])
                 self.safe[j] = cs is not None and bool(np.all(np.abs(cs[:, 0] - rich[:, j]) <= tol[j]))
             return rich
+        if self.safe.all():  # the usual case: one complex-step call for every parameter
+            cs = self._complex_step(theta, list(range(k)))
+            if cs is not None:
+                return cs
         jac = np.empty((sum(c[3].size for c in self.calls), k))
         safe = [j for j in range(k) if self.safe[j]]
         rest = [j for j in range(k) if not self.safe[j]]
