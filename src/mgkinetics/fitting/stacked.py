@@ -165,38 +165,47 @@ class Stacked:
 
         return richardson_jacobian(sub, theta[idx], typical=self._typical()[idx])
 
+    def _verify(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """At the first call: which parameters have complex-step derivatives that agree with the
+        Richardson Jacobian (``self.safe``); returns that Jacobian and the all-parameter complex-step
+        one (None when it failed)."""
+        k = theta.size
+        rich = richardson_jacobian(self.raw, theta, typical=self._typical())
+        top = np.max(np.abs(rich), axis=0) if rich.size else np.zeros(0)
+        tol = 1e-6 * np.where(top > 0, top, 1.0)
+        every = self._complex_step(theta, list(range(k)))
+        if every is not None:  # one call for all; per parameter only when that fails
+            self.safe = np.all(np.abs(every - rich) <= tol, axis=0)
+            return rich, every
+        self.safe = np.zeros(k, dtype=bool)
+        for j in range(k):
+            cs = self._complex_step(theta, [j])
+            self.safe[j] = cs is not None and bool(np.all(np.abs(cs[:, 0] - rich[:, j]) <= tol[j]))
+        return rich, None
+
     def _accurate(self, theta: np.ndarray) -> np.ndarray:
         """Complex steps for the parameters the law is complex-analytic in (checked against the
         Richardson Jacobian at the first call of a solve), Richardson for the others (a Kd that
-        goes through the real-valued speciation solver, say)."""
+        goes through the real-valued speciation solver, say). Every call, the first included,
+        gives the Jacobian of that rule."""
         k = theta.size
+        rich = None
         if self.safe is None:
-            rich = richardson_jacobian(self.raw, theta, typical=self._typical())
-            top = np.max(np.abs(rich), axis=0) if rich.size else np.zeros(0)
-            tol = 1e-6 * np.where(top > 0, top, 1.0)
-            every = self._complex_step(theta, list(range(k)))
-            if every is not None:  # one call for all; per parameter only when that fails
-                self.safe = np.all(np.abs(every - rich) <= tol, axis=0)
-                return rich
-            self.safe = np.zeros(k, dtype=bool)
-            for j in range(k):
-                cs = self._complex_step(theta, [j])
-                self.safe[j] = cs is not None and bool(np.all(np.abs(cs[:, 0] - rich[:, j]) <= tol[j]))
-            return rich
-        if self.safe.all():  # the usual case: one complex-step call for every parameter
-            cs = self._complex_step(theta, list(range(k)))
-            if cs is not None:
-                return cs
-        jac = np.empty((sum(c[3].size for c in self.calls), k))
+            rich, every = self._verify(theta)
+            if every is not None and self.safe.all():
+                return np.ascontiguousarray(every)  # C order, as every Jacobian (BLAS rounds by layout)
         safe = [j for j in range(k) if self.safe[j]]
         rest = [j for j in range(k) if not self.safe[j]]
         cs = self._complex_step(theta, safe) if safe else None
         if safe and cs is None:
             rest, safe = list(range(k)), []
+        if not rest:
+            return np.ascontiguousarray(cs)
+        jac = np.empty((sum(c[3].size for c in self.calls), k))
         if safe:
             jac[:, safe] = cs
-        if rest:
-            jac[:, rest] = self._richardson(theta, rest)
+        # Richardson columns depend on their own parameter only: the check's are these columns
+        jac[:, rest] = rich[:, rest] if rich is not None else self._richardson(theta, rest)
         return jac
 
     def jacobian(self, theta, *, scaled: bool = True) -> np.ndarray:
