@@ -100,7 +100,7 @@ def fit(
     shared_names = [p.strip() for p in shared.split(",") if p.strip()]
     if shared_names:
         _fit_shared(files, law, shared_names, data, groups=groups, conditions=conditions, fmt=fmt, out=out,
-                    plot=plot)
+                    plot=plot, ci=ci_method)
         return
     results = [
         _fit_one(
@@ -166,9 +166,9 @@ def _fit_one(file, law, **options):
     return fitting.fit(file, law, **options)
 
 
-def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out, plot=None):
+def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out, plot=None, ci="asymptotic"):
     """One global fit over every file and group, the named parameters shared (``data``: the
-    `data_options` values)."""
+    `data_options` values); ``ci`` asymptotic or profile (every parameter profiled over all sets)."""
     from mgkinetics.fitting import globalfit
     from mgkinetics.report import text as report
 
@@ -176,10 +176,12 @@ def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out, plot=
 
     if fmt == "csv":
         raise UserError("--shared writes text or json; use --format json for a machine-readable result")
+    if ci == "bootstrap":
+        raise UserError("--shared takes --ci asymptotic or --ci profile (no bootstrap for global fits)")
     options = data_kwargs(data)
     result = globalfit.fit_shared(
         [read_table(f, data) for f in files], law, shared, group=list(groups) or None,
-        conditions=conditions or None, **options
+        conditions=conditions or None, ci=ci, **options
     )
     if fmt == "enzymeml":
         write_enzymeml_output(

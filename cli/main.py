@@ -73,8 +73,12 @@ class LazyGroup(click.Group):
         return getattr(mod, attr)
 
     def invoke(self, ctx):
+        import warnings
+
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():  # few_replicates is in every output as a coded fit warning
+                warnings.filterwarnings("ignore", message=r"\[few_replicates\]")
+                return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:

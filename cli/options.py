@@ -34,8 +34,9 @@ _DATA_OPTIONS = (
     ("--column", "column_pairs", {**_PAIRS, "metavar": "INPUT=COLUMN",
                                   "help": "Column for any other law input (e.g. atp_total=ATP_mM)."}),
     ("--weights", "weights", {"default": "none", "show_default": True,
-                              "help": "none, relative (1/y^2), poisson (1/y), replicates (SD of replicates), "
-                                      "replicates:pooled or sd:COLUMN (absolute SD)."}),
+                              "help": "none, relative (1/y^2), poisson (1/y), replicates (SD of replicates; "
+                                      ">= 4 per level), replicates:pooled, power (sigma = a*v^b fitted "
+                                      "across levels; for few replicates) or sd:COLUMN (absolute SD)."}),
     ("--fix", "fix_pairs", {**_PAIRS, "metavar": "P=V",
                             "help": "Hold a parameter fixed (value in the fitted unit, or with a unit: "
                                     "km=500uM)."}),

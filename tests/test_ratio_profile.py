@@ -13,6 +13,7 @@ import pytest
 
 from mgkinetics.stats.compare import compare
 
+# fmt: off
 PUROMYCIN = {
     "conc_mM": [0.02, 0.02, 0.06, 0.06, 0.11, 0.11, 0.22, 0.22, 0.56, 0.56, 1.1, 1.1,
                 0.02, 0.02, 0.06, 0.06, 0.11, 0.11, 0.22, 0.22, 0.56, 0.56, 1.1],
@@ -20,6 +21,7 @@ PUROMYCIN = {
                         67, 51, 84, 86, 98, 115, 131, 124, 144, 158, 160],
     "state": ["treated"] * 12 + ["untreated"] * 11,
 }
+# fmt: on
 
 
 def _two_variants(km_variant: float, s_max_variant: float, seed: int = 3) -> dict:
@@ -70,10 +72,77 @@ def test_a_dead_variant_shares_nothing():
     s = np.array([0.1, 0.2, 0.5, 1, 2, 5, 10.0] * 2)
     v = 10 * s / (1 + s) * (1 + 0.03 * np.random.default_rng(0).standard_normal(s.size))
     dead = 1e-4 * np.random.default_rng(1).standard_normal(s.size)
-    for other, expected in ((dead, {"vmax": "undetermined", "km": "undetermined"}),
-                            (0.5 * v, {"vmax": "separate", "km": "shared"})):
-        df = pd.DataFrame({"s_mM": np.r_[s, s], "rate_uM_per_s": np.r_[v, other],
-                           "variant": ["WT"] * s.size + ["B"] * s.size})
+    for other, expected in (
+        (dead, {"vmax": "undetermined", "km": "undetermined"}),
+        (0.5 * v, {"vmax": "separate", "km": "shared"}),
+    ):
+        df = pd.DataFrame(
+            {
+                "s_mM": np.r_[s, s],
+                "rate_uM_per_s": np.r_[v, other],
+                "variant": ["WT"] * s.size + ["B"] * s.size,
+            }
+        )
         cmp = compare(df, "michaelis_menten", by="variant", reference="WT")
         got = {t.parameter: t.preferred.split(" ")[0] for t in cmp.tests}
         assert got == expected
+
+
+def test_derived_ratio_between_variants_matches_brute_force():
+    """(kcat/KM)_M / (kcat/KM)_WT profiled with kcat_M = R·km_M·kcat_WT/km_WT and the other three
+    parameters re-optimised, against the brute-force profile of tests/profile_reference.py
+    (the two kcat-form MM fits restated in numpy) to 4 significant digits. Truth: R = 1/3."""
+    from profile_reference import brute_limits, brute_profile
+
+    data = _two_variants(km_variant=3.0, s_max_variant=10.0, seed=4)
+    data["enzyme_nM"] = np.full(32, 5.0)
+    cmp = compare(data, "michaelis_menten_kcat", test=[], ci="profile")
+    r = cmp.ratios["M"]["kcat_over_km"]
+    assert r.ci_method == "profile" and r.ci_low < r.value < r.ci_high
+    ref, var = cmp.fits["WT"], cmp.fits["M"]
+    s, v = np.asarray(data["s_mM"]), np.asarray(data["rate_uM_per_s"])
+    e_uM = 5e-3
+
+    def resid(ratio, x):  # x = kcat_WT, km_WT, km_M
+        kcat_m = ratio * x[2] * x[0] / x[1]
+        return np.r_[
+            v[:16] - x[0] * e_uM * s[:16] / (x[1] + s[:16]), v[16:] - kcat_m * e_uM * s[16:] / (x[2] + s[16:])
+        ]
+
+    start = np.array([ref.values["kcat"], ref.values["km"], var.values["km"]])
+    S = brute_profile(resid, start, np.zeros(3), np.full(3, np.inf), n_starts=2)
+    r_hat = (var.values["kcat"] / var.values["km"]) / (ref.values["kcat"] / ref.values["km"])
+    assert r.value == pytest.approx(r_hat, rel=1e-9)
+    from scipy import stats
+
+    s_min = ref.statistics.rss + var.statistics.rss
+    crit = s_min * (1 + stats.f.ppf(0.95, 1, 28) / 28)  # n = 32 pooled, 4 parameters
+    low, high = brute_limits(S, r_hat, 0.02 * r_hat, crit, lower=0.0)
+    assert (r.ci_low, r.ci_high) == (pytest.approx(low, rel=5e-5), pytest.approx(high, rel=5e-5))
+
+
+def test_km_ratio_beyond_the_data_matches_brute_force():
+    """KM_M/KM_WT with the variant's KM (50) 10x beyond its data, relative weights (residuals
+    divided by y): the profile limits equal the brute-force profile of tests/profile_reference.py
+    (km_M = R·km_WT, the other three parameters re-optimised from many starts) to 4 digits."""
+    from profile_reference import brute_limits, brute_profile
+    from scipy import stats
+
+    data = _two_variants(km_variant=50.0, s_max_variant=5.0)
+    cmp = compare(data, "michaelis_menten", test=[], weights="relative", ci="profile")
+    r = cmp.ratios["M"]["km"]
+    ref, var = cmp.fits["WT"], cmp.fits["M"]
+    s, v = np.asarray(data["s_mM"]), np.asarray(data["rate_uM_per_s"])
+
+    def resid(ratio, x):  # x = vmax_WT, km_WT, vmax_M
+        a, b = slice(0, 16), slice(16, 32)
+        return np.r_[
+            (v[a] - x[0] * s[a] / (x[1] + s[a])) / v[a], (v[b] - x[2] * s[b] / (ratio * x[1] + s[b])) / v[b]
+        ]
+
+    start = np.array([ref.values["vmax"], ref.values["km"], var.values["vmax"]])
+    S = brute_profile(resid, start, np.zeros(3), np.full(3, np.inf), n_starts=2)
+    s_min = ref.statistics.rss + var.statistics.rss
+    crit = s_min * (1 + stats.f.ppf(0.95, 1, 28) / 28)  # n = 32 pooled, 4 parameters
+    low, high = brute_limits(S, r.value, 0.05 * r.value, crit, lower=0.0)
+    assert (r.ci_low, r.ci_high) == (pytest.approx(low, rel=5e-5), pytest.approx(high, rel=5e-5))

@@ -63,6 +63,9 @@ __all__ = [
     "read_layout",
     "read_traces",
     "register",
+    "profile_derived",
+    "DerivedQuantity",
+    "profile_global",
 ]
 
 #: name -> module that defines it, imported on first access (PEP 562).
@@ -80,6 +83,9 @@ _LAZY = {
     "read_layout": "data.layout",
     "read_enzymeml": "data.enzymeml",
     "write_enzymeml": "report.enzymeml",
+    "profile_derived": "stats.derived_profile",
+    "DerivedQuantity": "stats.derived_profile",
+    "profile_global": "stats.global_profile",
 }
 
 

@@ -128,6 +128,8 @@ WARNING_CODES = (
     "not_converged",  # the solver did not report convergence
     "no_activity",  # every rate is 0
     "interval",  # from an interval method (profile, bootstrap)
+    "few_replicates",  # replicate weights from levels of < 4 replicates: SDs too uncertain, CIs too narrow
+    "variance_model",  # the power variance model (weights="power") did not settle or is at a limit
 )
 
 #: The status of every fit result (single, global, batch, compare), best first.

@@ -19,7 +19,7 @@ why.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -34,7 +34,7 @@ from mgkinetics.batch.starts import _setup, _starts, runaway_caps
 from mgkinetics.batch.table import _block_guess, _dataset, _first_appearance, _pad, _prepare, _usable
 from mgkinetics.errors import FitError
 from mgkinetics.fitting.starts import parameter_units
-from mgkinetics.fitting.weighting import WeightScheme
+from mgkinetics.fitting.weighting import WeightScheme, few_replicates_by_group, parse_weights
 from mgkinetics.laws.registry import RateLaw, get_law
 
 __all__ = ["BatchResult", "BootstrapResult", "fit_many", "bootstrap_fits", "bootstrap_curve"]
@@ -118,6 +118,12 @@ def fit_many(
     """
     if engine not in ("numpy", "dask"):
         raise FitError(f"unknown engine '{engine}'; use numpy or dask")
+    if parse_weights(weights).kind == "power":
+        raise FitError(
+            "fit_many does not fit the power variance model (weights='power'); fit the curves with "
+            "mgk.fit(data, law, group=CURVE, weights='power') (mgkinetics fit --group CURVE "
+            "--weights power), or use weights='replicates:pooled' or 'relative' here"
+        )
     law = get_law(law)
     cols = dict(columns or {})
     for name, value in (("substrate", x), ("inhibitor", inhibitor), ("enzyme", enzyme)):
@@ -145,7 +151,14 @@ def fit_many(
     with np.errstate(divide="ignore"):  # Σ log wᵢ per curve (R's weights w², for the criteria)
         log_w = np.bincount(curve_of, weights=np.where(plan.w != 0, 2 * np.log(np.abs(plan.w)), 0.0),
                             minlength=plan.labels.size)
-    return _assemble(law, prep, setup, punits, plan, reasons, fits, ci_level, engine, P0_all, cap_all, log_w)
+    result = _assemble(
+        law, prep, setup, punits, plan, reasons, fits, ci_level, engine, P0_all, cap_all, log_w
+    )
+    if prep.scheme.kind == "replicates":  # the weighting's own warning, per curve (fitting/weighting.py)
+        few = few_replicates_by_group(plan.arrays, plan.y, curve_of)
+        warns = tuple(w + ((few[i],) if i in few else ()) for i, w in enumerate(result.warnings))
+        result = replace(result, warnings=warns)
+    return result
 
 
 def block_plan(counts: np.ndarray, todo: np.ndarray, chunk_size: int) -> list[tuple[int, np.ndarray]]:

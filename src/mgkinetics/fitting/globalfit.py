@@ -29,6 +29,7 @@ from mgkinetics.fitting.problem import FitProblem, build_problems, input_columns
 from mgkinetics.fitting.results import Estimate, Exclusion, FitResult, Statistics
 from mgkinetics.fitting.single import result_for
 from mgkinetics.fitting.status import SUCCESS, decide, parameter_warnings, saturation_constants
+from mgkinetics.fitting.variance_model import joint_weighting_warnings, needs_variance_model, power_weighted
 from mgkinetics.report.shown import Shown
 
 __all__ = ["GlobalFitResult", "fit_global", "label_of"]
@@ -160,6 +161,7 @@ def fit_global(
     labels: Sequence[str] | None = None,
     ci_level: float = 0.95,
     starts: Mapping[str, Mapping[str, float]] | None = None,
+    ci: str = "asymptotic",
 ) -> GlobalFitResult:
     """Fit several data sets at once with some parameters shared.
 
@@ -177,6 +179,10 @@ def fit_global(
     starts : mapping, optional
         label -> parameter values of a fit the caller already made of that data set (its
         separate fit, say), used as starting values instead of fitting the set again.
+    ci : {"asymptotic", "profile"}
+        ``profile``: every fitted parameter (shared or local) and each set's derived quantities
+        are profiled with all others re-optimised over all data sets
+        (:func:`mgkinetics.stats.global_profile.apply_global_profile`).
 
     Returns
     -------
@@ -191,6 +197,8 @@ def fit_global(
     problems = list(problems)
     if not problems:
         raise FitError("a global fit needs at least one data set")
+    if ci not in ("asymptotic", "profile"):
+        raise FitError(f"unknown interval method '{ci}' for a global fit; use asymptotic or profile")
     labels = tuple(labels) if labels is not None else tuple(label_of(p, i) for i, p in enumerate(problems))
     if len(set(labels)) != len(labels):
         raise FitError(f"data-set labels must be unique, got {list(labels)}")
@@ -202,6 +210,15 @@ def fit_global(
     kinds = {p.scheme.scale_covar for p in problems}
     if len(kinds) != 1:
         raise FitError("all data sets of a global fit must use the same kind of weighting")
+    if needs_variance_model(problems):  # one power variance model for all data sets (variance_model.py)
+        options = dict(shared=shared, fix=fix, init=init, labels=labels, ci_level=ci_level, starts=starts)
+        problems = power_weighted(
+            problems,
+            lambda probs: [
+                np.asarray(p.law.evaluate(p.inputs, part.values), dtype=float)
+                for p, part in zip(probs, fit_global(probs, **options).parts, strict=True)
+            ],
+        )
     scale_covar = kinds.pop()
     keys, units = keys_and_units(problems, labels, shared)
     with np.errstate(all="ignore"):
@@ -215,7 +232,12 @@ def fit_global(
             )
         layout = engine.layout_for(problems, keys, begin, varying, typical)
         sol = engine.solve(problems, layout, scale_covar=scale_covar, budget=200 * (len(varying) + 1))
-        return _assemble(problems, labels, shared, keys, units, layout, sol, scale_covar, ci_level)
+        result = _assemble(problems, labels, shared, keys, units, layout, sol, scale_covar, ci_level)
+    if ci == "profile":
+        from mgkinetics.stats.global_profile import apply_global_profile
+
+        result = apply_global_profile(result, problems=problems, ci_level=ci_level)
+    return result
 
 
 def _assemble(problems, labels, shared, keys, units, layout, sol, scale_covar, ci_level) -> GlobalFitResult:
@@ -258,6 +280,7 @@ def _assemble(problems, labels, shared, keys, units, layout, sol, scale_covar, c
         _part(p, mapping, estimates, varying, sol.covariance, sol.values, q, ci_level, common)
         for p, mapping in zip(problems, keys, strict=True)
     )
+    warnings += joint_weighting_warnings(problems, labels)  # few_replicates, variance_model
     return GlobalFitResult(
         parts=parts,
         labels=labels,
@@ -293,6 +316,7 @@ def fit_shared(
     conditions: Mapping[str, float] | None = None,
     pool: bool = False,
     ci_level: float = 0.95,
+    ci: str = "asymptotic",
 ) -> GlobalFitResult:
     """Fit one law to several files (and/or groups) at once with some parameters shared.
 
@@ -342,7 +366,7 @@ def fit_shared(
         for i, p in enumerate(probs):
             labels.append(stem if not p.group else f"{stem}:{label_of(p, i)}")
             problems.append(p)
-    result = fit_global(problems, shared, fix=fix, init=init, labels=labels, ci_level=ci_level)
+    result = fit_global(problems, shared, fix=fix, init=init, labels=labels, ci_level=ci_level, ci=ci)
     return replace(result, unassigned=tuple(unassigned)) if unassigned else result
 
 

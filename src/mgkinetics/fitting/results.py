@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from mgkinetics.fitting.plain import finite_or_none, plain, readonly
+from mgkinetics.fitting.weighting import weighting_model
 from mgkinetics.report.shown import Shown
 from mgkinetics.units import Unit, convert, parse_unit
 
@@ -321,6 +322,7 @@ class FitResult(Shown):
             "warning_codes": [getattr(w, "code", None) for w in self.warnings],
             "rows": self.rows.to_dict(),
             "weighting": self.weighting,
+            **weighting_model(self.scheme),
             "scale_covar": bool(self.scale_covar),
             "columns": dict(self.columns),
             **({"conditions": dict(self.conditions)} if self.conditions else {}),

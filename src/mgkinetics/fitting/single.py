@@ -23,6 +23,8 @@ from mgkinetics.fitting.problem import FitProblem, build_problems, input_columns
 from mgkinetics.fitting.results import Estimate, FitCollection, FitResult, RowAccount, Statistics
 from mgkinetics.fitting.starts import parameter_units, start_values, typical_size, where
 from mgkinetics.fitting.status import decide, parameter_warnings, saturation_constants
+from mgkinetics.fitting.variance_model import needs_variance_model, power_weighted
+from mgkinetics.fitting.weighting import weighting_warnings
 from mgkinetics.laws.registry import RateLaw
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "derived_for",
     "check_startable",
     "fit",
+    "weighted_problem",
 ]
 
 
@@ -55,7 +58,10 @@ def result_for(problem: FitProblem, **fitted) -> FitResult:
     """A :class:`FitResult` that carries the problem's own facts (law, group, row accounting,
     units, columns, weighting, data, conditions) plus what a solver found (``fitted``: parameters,
     derived, statistics, success, message, warnings, covariance ...). Single fits and the parts of
-    a global fit are built here alike."""
+    a global fit are built here alike. The weighting's own warnings (``few_replicates``,
+    ``variance_model``: :func:`mgkinetics.fitting.weighting.weighting_warnings`) are appended."""
+    own = weighting_warnings(problem.scheme, problem.inputs, problem.rate)
+    fitted["warnings"] = tuple(fitted.get("warnings", ())) + own
     return FitResult(
         law=problem.law,
         group=problem.group,
@@ -109,6 +115,24 @@ def _no_activity(problem: FitProblem, starts, varying, punits, ci_level) -> FitR
     )
 
 
+def weighted_problem(problem: FitProblem, *, fix=None, init=None, ci_level: float = 0.95) -> FitProblem:
+    """``problem`` with its ``power`` weights estimated (:mod:`mgkinetics.fitting.variance_model`);
+    any other problem unchanged. Refits and intervals must use the problem this returns."""
+    if not needs_variance_model([problem]):
+        return problem
+
+    starts = dict(init or {})
+
+    def fitted_values(problems: list[FitProblem]) -> list[np.ndarray]:
+        with np.errstate(all="ignore"):
+            res = _fit_problem(problems[0], fix, starts, ci_level)
+        if res.success:  # the next cycle starts where this one ended
+            starts.update({k: e.value for k, e in res.parameters.items() if not e.fixed})
+        return [np.asarray(problems[0].law.evaluate(problems[0].inputs, res.values), dtype=float)]
+
+    return power_weighted([problem], fitted_values)[0]
+
+
 def fit_problem(
     problem: FitProblem, *, fix=None, init=None, ci_level: float = 0.95, diagnostics: bool = True
 ) -> FitResult:
@@ -117,7 +141,8 @@ def fit_problem(
     Floating-point warnings are silenced for the whole fit: trial steps that overflow are
     expected, non-finite model values are handled explicitly, and a user should see results and
     warnings in the result, not numpy's RuntimeWarnings. ``diagnostics=False`` skips
-    :func:`mgkinetics.stats.diagnostics.diagnose` (for internal refits).
+    :func:`mgkinetics.stats.diagnostics.diagnose` (for internal refits). ``power`` weights not yet
+    estimated are estimated first (:func:`weighted_problem`).
 
     Raises
     ------
@@ -127,6 +152,7 @@ def fit_problem(
     LawError
         An unknown parameter name in ``fix`` or ``init``.
     """
+    problem = weighted_problem(problem, fix=fix, init=init, ci_level=ci_level)
     with np.errstate(all="ignore"):
         result = _fit_problem(problem, fix, init, ci_level)
     if diagnostics and result.success:
@@ -249,8 +275,9 @@ def fit(
         Column for any other input, ``{"atp_total": "ATP_mM"}``.
     group : str or list of str, optional
         Fit each group of rows separately; a :class:`FitCollection` is returned.
-    weights : {"none", "relative", "poisson", "sd:COLUMN"}
-        See :mod:`mgkinetics.fitting.weighting`.
+    weights : {"none", "relative", "poisson", "replicates", "replicates:pooled", "power", "sd:COLUMN"}
+        See :mod:`mgkinetics.fitting.weighting`; ``power`` fits σ = a·|v|^b across the levels
+        (:mod:`mgkinetics.fitting.variance_model`).
     fix, init : mapping, optional
         Fixed values and starting values, as numbers in the parameter's fitted unit or as strings
         with a unit (``{"km": "500uM"}``).
@@ -314,6 +341,7 @@ def fit(
     )
     results = []
     for p in problems:
+        p = weighted_problem(p, fix=fix, init=init, ci_level=ci_level)
         res = fit_problem(p, fix=fix, init=init, ci_level=ci_level)
         if outliers == "exclude":
             from mgkinetics.stats.diagnostics import without_outliers

@@ -21,6 +21,14 @@ scaled by the residual variance:
   relative weighting on the replicate means instead of the noisy single observations (which bias
   1/y² fits towards low readings). The pooled CV only sets the scale, which cancels because errors
   are scaled; levels with a single measurement use their one rate as the mean.
+* ``power``: a variance model fitted across all levels, σᵢ = a·|vᵢ|^b with vᵢ the fitted rate, so
+  w = 1/|v|^b (:mod:`mgkinetics.fitting.variance_model`: iteratively reweighted least squares with
+  b estimated by pseudo-likelihood, Carroll & Ruppert 1988). b = 0 is constant σ, b = 1 a constant
+  CV (``relative``), b = 1/2 ``poisson``; the fitted b and its standard error travel on the scheme
+  (:attr:`WeightScheme.variance`). Two parameters estimated from every point instead of one SD per
+  level from 2-3 points: this is the scheme to use when levels have few replicates. Errors are
+  scaled (a is estimated). Rows whose fitted rate is 0 (no substrate) cannot be weighted and are
+  excluded.
 """
 
 from __future__ import annotations
@@ -29,16 +37,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mgkinetics.errors import MgKineticsWarning
+from mgkinetics.errors import FitWarning, MgKineticsWarning
 
 __all__ = [
+    "PowerVariance",
     "WeightScheme",
+    "few_replicates_warning",
+    "few_replicates_by_group",
+    "weighting_model",
+    "weighting_warnings",
     "parse_weights",
     "replicate_levels",
     "SCHEMES",
     "FewReplicatesWarning",
     "MIN_REPLICATES",
+    "EXPONENT_RANGE",
 ]
+
+#: Search range of the power model's exponent b (σ = a·|v|^b); 0, 1/2 and 1 are the usual values.
+EXPONENT_RANGE = (-1.0, 3.0)
 
 #: Replicates per level below which an SD is too uncertain to weight by (SD of n = 3 is uncertain
 #: by about ±50 %; 1/SD² weights from it make CIs far too narrow).
@@ -59,7 +76,49 @@ class FewReplicatesWarning(MgKineticsWarning):
         self.levels, self.fewest = levels, fewest
 
 
-SCHEMES = ("none", "relative", "poisson", "sd:COLUMN", "replicates", "replicates:pooled")
+SCHEMES = ("none", "relative", "poisson", "sd:COLUMN", "replicates", "replicates:pooled", "power")
+
+
+@dataclass(frozen=True)
+class PowerVariance:
+    """The fitted variance model σ = a·|v|^b of ``weights="power"``.
+
+    Attributes
+    ----------
+    exponent : float
+        b (0: constant σ; 1: constant CV).
+    exponent_se : float
+        Its standard error (from the curvature of the profile pseudo-likelihood; NaN when the
+        residuals are all 0).
+    scale : float
+        a, in the rate's unit to the power 1 − b (σ at |v| = 1).
+    n_points : int
+        Points the model was estimated from.
+    iterations : int
+        Reweighting cycles until a cycle moved b by less than a quarter of its standard error.
+    converged : bool
+        Whether that happened within the cycle budget.
+    at_limit : bool
+        Whether b sits at a limit of its search range (``EXPONENT_RANGE``).
+    """
+
+    exponent: float
+    exponent_se: float
+    scale: float
+    n_points: int
+    iterations: int
+    converged: bool = True
+    at_limit: bool = False
+
+    @property
+    def text(self) -> str:
+        """``b = 1.02 ± 0.11`` style summary."""
+        return f"b = {self.exponent:.3g} ± {self.exponent_se:.2g}"
+
+    def to_dict(self) -> dict:
+        """The JSON form (``weighting_model`` of a fit); a non-finite number is None."""
+        out = {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in vars(self).items()}
+        return {"model": "sigma = scale * |fitted rate| ** exponent", "method": "pseudo-likelihood", **out}
 
 
 def replicate_levels(inputs, rate: np.ndarray) -> np.ndarray:
@@ -88,13 +147,17 @@ class WeightScheme:
     Attributes
     ----------
     kind : str
-        ``none``, ``relative``, ``poisson`` or ``sd``.
+        ``none``, ``relative``, ``poisson``, ``sd``, ``replicates``, ``replicates:pooled`` or ``power``.
     column : str or None
         The SD column for ``sd``.
+    variance : PowerVariance or None
+        For ``power``: the fitted variance model, once estimated
+        (:func:`mgkinetics.fitting.variance_model.power_weighted`); None before.
     """
 
     kind: str
     column: str | None = None
+    variance: PowerVariance | None = None
 
     @property
     def scale_covar(self) -> bool:
@@ -111,6 +174,9 @@ class WeightScheme:
             "sd": f"absolute sigma from column '{self.column}' (SE not scaled)",
             "replicates": "replicates (1/SD^2 of each level's replicates; SE scaled by residual variance)",
             "replicates:pooled": "replicates:pooled (1/mean^2 of each level; SE scaled by residual variance)",
+            "power": "power (sigma = a*|v|^b fitted across levels"
+            + (f", {self.variance.text}" if self.variance is not None else ", not yet estimated")
+            + "; SE scaled by residual variance)",
         }[self.kind]
 
     def weights(
@@ -122,7 +188,7 @@ class WeightScheme:
         """
         rate = np.asarray(rate, dtype=float)
         reasons: list[str | None] = [None] * rate.size
-        if self.kind == "none":
+        if self.kind in ("none", "power"):  # power: unit weights start the reweighting cycles
             return np.ones_like(rate), reasons
         if self.kind.startswith("replicates"):
             return self._replicate_weights(rate, levels, reasons)
@@ -180,27 +246,130 @@ class WeightScheme:
         return w, reasons
 
 
+def _few_message(n_few: int, n_levels: int, fewest: int) -> str:
+    return (
+        f"{n_few} of {n_levels} replicate levels have fewer than {MIN_REPLICATES} replicates "
+        f"(fewest {fewest}): their SDs are too uncertain to weight by and the CIs are too narrow; "
+        "use --weights power (weights='power': sigma = a*v^b fitted across levels), or "
+        "replicates:pooled, or measure more replicates"
+    )
+
+
+def _few_counts(levels: np.ndarray) -> tuple[int, int, int]:
+    """(levels with 2..MIN_REPLICATES-1 rows, levels with >= 2 rows, fewest rows among the former)."""
+    counts = np.bincount(levels[levels >= 0]) if (levels >= 0).any() else np.array([], dtype=int)
+    weighted = counts[counts >= 2]
+    few = weighted[weighted < MIN_REPLICATES]
+    return int(few.size), int(weighted.size), int(few.min()) if few.size else 0
+
+
 def _warn_few_replicates(levels: np.ndarray) -> None:
     import warnings
 
-    counts = np.bincount(levels[levels >= 0]) if (levels >= 0).any() else np.array([], dtype=int)
-    few = counts[(counts >= 2) & (counts < MIN_REPLICATES)]
-    if few.size:
+    n_few, n_levels, fewest = _few_counts(levels)
+    if n_few:
         warnings.warn(
-            FewReplicatesWarning(
-                f"[few_replicates] {few.size} of {counts.size} levels have fewer than "
-                f"{MIN_REPLICATES} replicates (fewest {int(few.min())}): their SDs are too "
-                "uncertain to weight by, and the CIs will be too narrow; use weights='relative' "
-                "or 'replicates:pooled', or measure more replicates",
-                int(few.size),
-                int(few.min()),
-            ),
+            FewReplicatesWarning(f"[few_replicates] {_few_message(n_few, n_levels, fewest)}", n_few, fewest),
             stacklevel=4,
         )
 
 
+def few_replicates_warning(levels: np.ndarray) -> FitWarning | None:
+    """The coded ``few_replicates`` fit warning for replicate ``levels`` of the rows used, or None.
+
+    Examples
+    --------
+    >>> w = few_replicates_warning(np.array([0, 0, 0, 1, 1, 1, 1]))
+    >>> w.code, w.details
+    ('few_replicates', {'levels': 1, 'fewest': 3})
+    >>> few_replicates_warning(np.array([0, 0, 0, 0])) is None
+    True
+    """
+    n_few, n_levels, fewest = _few_counts(np.asarray(levels, dtype=int))
+    if not n_few:
+        return None
+    return FitWarning("few_replicates", _few_message(n_few, n_levels, fewest), levels=n_few, fewest=fewest)
+
+
+def few_replicates_by_group(inputs, rate: np.ndarray, group_ids: np.ndarray) -> dict[int, FitWarning]:
+    """The ``few_replicates`` warning of each group (curve) that has one, vectorised over all rows.
+
+    Examples
+    --------
+    >>> ids = np.array([0, 0, 0, 0, 1, 1, 1])
+    >>> few = few_replicates_by_group({"s": np.ones(7)}, np.arange(7.0), ids)
+    >>> list(few), few[1].details
+    ([1], {'levels': 1, 'fewest': 3})
+    """
+    group_ids = np.asarray(group_ids, dtype=int)
+    levels = replicate_levels({**dict(inputs), "\x00group": group_ids.astype(float)}, rate)
+    ok = levels >= 0
+    if not ok.any():
+        return {}
+    counts = np.bincount(levels[ok])
+    group_of = np.zeros(counts.size, dtype=int)
+    group_of[levels[ok]] = group_ids[ok]
+    few = (counts >= 2) & (counts < MIN_REPLICATES)
+    n_groups = int(group_ids.max()) + 1
+    n_few = np.bincount(group_of[few], minlength=n_groups)
+    n_levels = np.bincount(group_of[counts >= 2], minlength=n_groups)
+    fewest = np.full(n_groups, MIN_REPLICATES)
+    np.minimum.at(fewest, group_of[few], counts[few])
+    return {
+        int(g): FitWarning(
+            "few_replicates",
+            _few_message(int(n_few[g]), int(n_levels[g]), int(fewest[g])),
+            levels=int(n_few[g]),
+            fewest=int(fewest[g]),
+        )
+        for g in np.flatnonzero(n_few)
+    }
+
+
+def weighting_warnings(scheme: WeightScheme, inputs, rate: np.ndarray) -> tuple[FitWarning, ...]:
+    """Coded warnings a weighting scheme gives the rows a fit used (``inputs``, ``rate``).
+
+    ``replicates`` with levels of fewer than :data:`MIN_REPLICATES` rows: ``few_replicates``. A
+    ``power`` model whose exponent did not settle or sits at a limit of its range: ``variance_model``.
+    Other schemes: none.
+    """
+    out: list[FitWarning] = []
+    if scheme.kind == "replicates":
+        warning = few_replicates_warning(replicate_levels(inputs, rate))
+        if warning is not None:
+            out.append(warning)
+    v = scheme.variance
+    if v is not None and not v.converged:
+        out.append(
+            FitWarning(
+                "variance_model",
+                f"power weights: b did not settle in {v.iterations} cycles "
+                f"({v.text}); the weights may be poor, compare with --weights relative",
+            )
+        )
+    if v is not None and v.at_limit:
+        out.append(
+            FitWarning(
+                "variance_model",
+                f"power weights: {v.text} is at the limit of its range "
+                f"{EXPONENT_RANGE}; the scatter does not follow sigma = a*v^b",
+            )
+        )
+    return tuple(out)
+
+
+def weighting_model(scheme) -> dict:
+    """``{"weighting_model": {...}}`` for a fitted variance model (``weights="power"``), else {}.
+
+    The JSON entry of a fit (:meth:`mgkinetics.fitting.results.FitResult.to_dict`).
+    """
+    variance = getattr(scheme, "variance", None)
+    return {"weighting_model": variance.to_dict()} if variance is not None else {}
+
+
 def parse_weights(text: str | WeightScheme | None) -> WeightScheme:
-    """Parse ``none``, ``relative``, ``poisson`` or ``sd:COLUMN``.
+    """Parse a weighting: ``none``, ``relative``, ``poisson``, ``replicates``, ``replicates:pooled``,
+    ``power`` or ``sd:COLUMN``.
 
     Raises
     ------
@@ -219,7 +388,7 @@ def parse_weights(text: str | WeightScheme | None) -> WeightScheme:
     if text is None:
         return WeightScheme("none")
     t = str(text).strip()
-    if t.lower() in ("none", "relative", "poisson", "replicates", "replicates:pooled"):
+    if t.lower() in ("none", "relative", "poisson", "replicates", "replicates:pooled", "power"):
         return WeightScheme(t.lower())
     if t.lower().startswith("sd:") and t[3:].strip():
         return WeightScheme("sd", t[3:].strip())

@@ -39,7 +39,7 @@ Top-level keys
     ``compare``: the parameters tested for sharing (default: every fitted one).
 ``ci`` (``"asymptotic"``, ``"profile"``, ``"bootstrap"``; default ``"asymptotic"``)
 ``weights`` (string; default ``"none"``)
-    As ``--weights`` (``relative``, ``poisson``, ``replicates``, ``sd:COLUMN``).
+    As ``--weights`` (``relative``, ``poisson``, ``replicates``, ``replicates:pooled``, ``power``, ``sd:COLUMN``).
 ``n_bootstrap`` (integer; default 1000), ``seed`` (integer; default 1)
     For ``ci = "bootstrap"``; the seed makes the report reproducible.
 ``init``, ``fix`` (tables of parameter = number)

@@ -57,7 +57,10 @@ def fits_to_csv(result: FitResult | FitCollection) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
-        (["source"] if several else []) + group_cols + list(CSV_FIELDS) + ["success", "n", "rss", "aicc"]
+        (["source"] if several else [])
+        + group_cols
+        + list(CSV_FIELDS)
+        + ["success", "n", "rss", "aicc", "weighting", "warning_codes"]
     )
     for f in coll:
         tables: Iterable[tuple[str, dict[str, Estimate]]] = (
@@ -84,6 +87,8 @@ def fits_to_csv(result: FitResult | FitCollection) -> str:
                         f.statistics.n,
                         _num(f.statistics.rss),
                         _num(f.statistics.aicc),
+                        f.weighting,
+                        ";".join(str(getattr(w, "code", None) or "note") for w in f.warnings),
                     ]
                 )
     return out.getvalue()

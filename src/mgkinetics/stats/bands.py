@@ -4,7 +4,7 @@ At inputs x, the fitted value f(x; θ̂) has variance gᵀ C g, with g = ∂f/�
 and C the fit's covariance (already scaled by the residual variance when σ is estimated). The
 confidence band is f ± q·√(gᵀCg); the prediction band for one new measurement adds the
 measurement variance, σ²/w²: with σ estimated, σ² is the reduced χ² and w the new point's weight
-(1 unweighted, 1/|f| relative, 1/√|f| poisson); with absolute σ it is the σ given (``sd=``).
+(1 unweighted, 1/|f| relative, 1/√|f| poisson, 1/|f|^b power); with absolute σ it is the σ given (``sd=``).
 q is Student's t with the fit's degrees of freedom (normal for absolute σ), as for the parameters.
 """
 
@@ -20,8 +20,10 @@ from mgkinetics.fitting.weighting import parse_weights
 __all__ = ["bands"]
 
 
-def _weights(kind: str, fit: np.ndarray) -> np.ndarray:
+def _weights(kind: str, fit: np.ndarray, exponent: float = 0.0) -> np.ndarray:
     with np.errstate(divide="ignore"):
+        if kind == "power":  # sigma = a*|v|^b (fitting/variance_model.py)
+            return np.abs(fit) ** -exponent
         if kind == "relative":
             return 1.0 / np.abs(fit)
         if kind == "poisson":
@@ -86,7 +88,8 @@ def bands(result, *, level: float | None = None, sd=None, **inputs) -> dict[str,
         # per-level replicate SDs are unknown at new inputs: unit weight (the average scale)
         scheme = result.scheme if result.scheme is not None else parse_weights(result.weighting.split()[0])
         kind = {"replicates:pooled": "relative"}.get(scheme.kind, scheme.kind)
-        var_obs = result.statistics.redchi / _weights(kind, fit) ** 2
+        exponent = scheme.variance.exponent if getattr(scheme, "variance", None) is not None else 0.0
+        var_obs = result.statistics.redchi / _weights(kind, fit, exponent) ** 2
     else:
         q = float(stats.norm.ppf(0.5 + level / 2))
         if sd is None:

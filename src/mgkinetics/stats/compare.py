@@ -22,7 +22,7 @@ from mgkinetics.errors import FitError
 from mgkinetics.fitting.globalfit import GlobalFitResult, fit_global, label_of
 from mgkinetics.fitting.problem import build_problems, input_columns
 from mgkinetics.fitting.results import FitResult
-from mgkinetics.fitting.single import fit_problem
+from mgkinetics.fitting.single import fit_problem, weighted_problem
 from mgkinetics.report.shown import Shown
 from mgkinetics.stats.compare_intervals import bootstrap_ratio_intervals, profile_ratio_intervals
 from mgkinetics.stats.sharing import SharingTest, pooled_statistics, sharing_test
@@ -328,6 +328,8 @@ def compare(
     init = fit_options.pop("init", None)
     conditions = fit_options.get("conditions")
     problems, unassigned, ds = _variant_problems(data, law, by, fit_options)
+    # power weights: each variant's variance model, then fixed for ratios, tests and shared fits
+    problems = [weighted_problem(p, fix=fix, init=init, ci_level=ci_level) for p in problems]
     labels = [label_of(p, i) for i, p in enumerate(problems)]
     if len(problems) < 2:
         raise FitError(

@@ -20,18 +20,22 @@ def profile_ratio_intervals(ref_problem, ref, var_problem, var, ratios, ddgs, rt
     """
     from dataclasses import replace
 
-    from mgkinetics.stats.ratio_profile import profile_ratio
+    from mgkinetics.stats.ratio_profile import profile_derived_ratio, profile_ratio
 
     rt = rt_kcal
     new_ratios, new_ddg = dict(ratios), dict(ddgs)
     for name, r in ratios.items():
-        if name not in var.parameters or var.parameters[name].fixed or ref.parameters[name].fixed:
-            new_ratios[name] = replace(r, ci_method="delta-log (no profile for derived ratios)")
+        derived = name in var.derived and name in ref.derived and name not in var.parameters
+        if derived and not (var.derived[name].fixed or ref.derived[name].fixed):
+            low, high, note = profile_derived_ratio(name, ref_problem, ref, var_problem, var, level=level)
+        elif name not in var.parameters or var.parameters[name].fixed or ref.parameters[name].fixed:
+            new_ratios[name] = replace(r, ci_method="delta-log (not a fitted parameter of both data sets)")
             continue
-        if ref.parameters[name].unit != var.parameters[name].unit:
+        elif ref.parameters[name].unit != var.parameters[name].unit:
             new_ratios[name] = replace(r, ci_method="delta-log (units differ between data sets)")
             continue
-        low, high, note = profile_ratio(name, ref_problem, ref, var_problem, var, level=level)
+        else:
+            low, high, note = profile_ratio(name, ref_problem, ref, var_problem, var, level=level)
         method = "profile" + (f" ({note})" if note else "")
         new_ratios[name] = replace(r, ci_low=low, ci_high=high, ci_method=method)
         if name in ddgs:

@@ -6,6 +6,9 @@ parameter and derived estimates carry the new intervals (``ci_method``, ``ci_low
 
 Profile likelihood
     :mod:`mgkinetics.stats.profile` (exact, checked inner optimisations; open sides reported open).
+    Every derived estimate the fit reports (kcat/KM, Vmax/KM when KM runs away) is profiled by
+    reparametrisation (:mod:`mgkinetics.stats.derived_profile`); its ``ci_method`` names the
+    substitution (``profile (kcat = ρ·km)``).
 
 Bootstrap (Efron & Tibshirani 1993; Davison & Hinkley 1997, §6.2)
     ``case``: rows resampled with replacement (weights travel with their rows). ``residual``:
@@ -26,7 +29,9 @@ import numpy as np
 from mgkinetics.errors import FitError
 from mgkinetics.fitting.results import FitResult
 from mgkinetics.fitting.solver import polish, residuals
-from mgkinetics.stats.profile import profile_parameter, profile_threshold
+from mgkinetics.stats.derived_profile import derived_quantity, profile_derived
+from mgkinetics.stats.profile import profile_threshold
+from mgkinetics.stats.profile_quantities import profile_parameter
 from mgkinetics.units import convert, parse_unit
 
 __all__ = ["apply_intervals", "profile_threshold", "profile_parameter", "bootstrap_draws", "METHODS"]
@@ -75,29 +80,28 @@ def _profile_result(result: FitResult, problem, ci_level: float) -> FitResult:
             est, ci_low=prof["low"], ci_high=prof["high"], ci_method="profile", ci_level=ci_level, note=note
         )
     derived = dict(result.derived)
-    for d in result.law.derived:
-        est = derived.get(d.name)
-        if est is None or est.fixed or (d.numerator not in varied and d.denominator not in varied):
+    for name, est in result.derived.items():
+        if est.fixed:
             continue
-        num, den = result.parameters[d.numerator], result.parameters[d.denominator]
-        factor = convert(1.0, num.unit / den.unit, parse_unit(d.unit))
-        prof = profile_parameter(
-            result, problem, d.name, ci_level=ci_level, ratio=(d.numerator, d.denominator)
-        )
-        note, flat = _profile_note(d.name, prof, est.unit, factor)
-        if flat:
-            warnings.append(f"{d.name} is not identifiable from these data (flat profile likelihood)")
-
-        def scale(x, factor=factor):
-            return None if x is None else x * factor
-
-        derived[d.name] = replace(
+        try:
+            quantity = derived_quantity(result, name)
+        except FitError:  # not a ratio of this fit's parameters: keeps its asymptotic interval
+            continue
+        prof = profile_derived(result, quantity, problem=problem, ci_level=ci_level)
+        if prof.unsettled:
+            warnings.append(
+                f"{prof.unsettled} profile points of {name} near the threshold were not "
+                "reproduced from a second start; its profile limits may be inexact"
+            )
+        if prof.low_status != "closed" and prof.high_status != "closed":
+            warnings.append(f"{name} is not identifiable from these data (flat profile likelihood)")
+        derived[name] = replace(
             est,
-            ci_low=scale(prof["low"]),
-            ci_high=scale(prof["high"]),
-            ci_method="profile (ratio by substitution)",
+            ci_low=prof.low,
+            ci_high=prof.high,
+            ci_method=prof.ci_method,
             ci_level=ci_level,
-            note=note,
+            note=prof.note(),
         )
     return replace(result, parameters=params, derived=derived, warnings=tuple(dict.fromkeys(warnings)))
 

@@ -1,4 +1,4 @@
-"""The exact profile likelihood of one parameter, or of a ratio of two, for a single fit.
+"""The exact profile-likelihood engine: any quantity held fixed by a constraint, single or global fits.
 
 Profile likelihood (Venzon & Moolgavkar 1988; Bates & Watts 1988, §6.1)
     For each varied parameter θⱼ, θⱼ is fixed at trial values and the other parameters are
@@ -22,23 +22,25 @@ Profile likelihood (Venzon & Moolgavkar 1988; Bates & Watts 1988, §6.1)
     Both sides open means a flat profile: the parameter is flagged as not identifiable in the
     note and in the result's warnings.
 
-    Derived ratios (kcat/KM) are profiled by substitution: the ratio ρ is fixed and the numerator
-    is replaced by ρ·denominator (or the denominator by numerator/ρ when the numerator is fixed),
-    the remaining parameters re-optimised. This is the exact profile of ρ, not a delta-method
-    approximation.
+    :func:`profile_constrained` is the engine for any quantity held fixed by a constraint, on any
+    :class:`~mgkinetics.stats.profile_target.ProfileTarget` (a single fit or a global fit with
+    shared parameters). Parameters and ratios (kcat/KM by substitution) are profiled in
+    :mod:`mgkinetics.stats.profile_quantities`, other derived quantities (kcat = Vmax/[E], any
+    smooth function) in :mod:`mgkinetics.stats.derived_profile`, global fits in
+    :mod:`mgkinetics.stats.global_profile`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import numpy as np
 
-from mgkinetics.fitting.results import FitResult
-from mgkinetics.fitting.solver import polish, residuals
+from mgkinetics.fitting.solver import polish
+from mgkinetics.stats.profile_target import ProfileTarget
 
-__all__ = ["profile_threshold", "profile_parameter"]
+__all__ = ["profile_threshold", "profile_constrained"]
 
 _MAX_DOUBLINGS = 40
 
@@ -107,27 +109,24 @@ class _Profile:
     counted in ``unsettled``.
     """
 
-    def __init__(self, law, problem, best: Mapping[str, float], varied: list[str], constrain: Callable):
-        self.law, self.problem, self.best = law, problem, dict(best)
+    def __init__(self, target: ProfileTarget, constrain: Callable):
+        self.target, self.best = target, dict(target.best)
         self.constrain = constrain  # t -> (free names, {name: value or callable(values)})
         self.cache: dict[float, float] = {}
         self.last: dict[tuple[str, ...], np.ndarray] = {}
-        self.varied = varied
         self.unsettled: list[float] = []
-        self.crit, self.rss_min = math.inf, -math.inf  # set by profile_parameter
+        self.crit, self.rss_min = math.inf, -math.inf  # set by profile_constrained
 
     def _residual(self, free, pinned):
         base = {k: v for k, v in self.best.items() if k not in free}
-        law, prob = self.law, self.problem
+        resid = self.target.residual
 
         def r(theta):
             values = dict(base)
             values.update(zip(free, (float(x) for x in theta), strict=False))
             for name, rule in pinned.items():
                 values[name] = rule(values) if callable(rule) else rule
-            with np.errstate(all="ignore"):
-                out = prob.weights * (prob.rate - np.asarray(law.evaluate(prob.inputs, values), dtype=float))
-            return np.where(np.isfinite(out), out, 1e100)
+            return resid(values)
 
         return r
 
@@ -141,10 +140,9 @@ class _Profile:
             res = r(np.array([]))
             self.cache[t] = float(res @ res)
             return self.cache[t]
-        spec = {p.name: p for p in self.law.params}
         key = tuple(free)
-        lower = np.array([spec[n].min for n in free], dtype=float)
-        upper = np.array([spec[n].max for n in free], dtype=float)
+        lower = np.array([self.target.bounds[n][0] for n in free], dtype=float)
+        upper = np.array([self.target.bounds[n][1] for n in free], dtype=float)
         home = np.array([self.best[n] for n in free], dtype=float)
         theta, rss = self._settle(r, self.last.get(key, home), home, lower, upper, t)
         self.last[key] = theta
@@ -229,73 +227,51 @@ def _walk(S: _Profile, v0: float, step: float, side: int, lo: float, hi: float, 
     return "open", float(prev)
 
 
-def profile_parameter(
-    result: FitResult, problem, name: str, *, ci_level: float = 0.95, ratio: tuple[str, str] | None = None
+def profile_constrained(
+    target: ProfileTarget,
+    *,
+    value: float,
+    step: float | None,
+    lower: float,
+    upper: float,
+    constrain: Callable,
+    ci_level: float = 0.95,
 ) -> dict:
-    """Profile one varied parameter (or a ratio ``(numerator, denominator)``) of a fit.
+    """Profile any quantity ``t`` of a target, given how to hold it fixed.
+
+    Parameters
+    ----------
+    target : ProfileTarget
+        The fit's least-squares problem (:mod:`mgkinetics.stats.profile_target`).
+    value : float
+        The quantity at the best fit (where the profile has its minimum).
+    step : float or None
+        The first step (a standard error); 10 % of ``value`` when None.
+    lower, upper : float
+        The range the quantity can take (a side that reaches it is open, kind ``bound``).
+    constrain : callable
+        ``constrain(t) -> (free, pinned)``: the names re-optimised, and name -> value (or
+        ``rule(values) -> value``) for the others held by the constraint.
+    ci_level : float
 
     Returns
     -------
     dict
         ``low``, ``high`` (None when open), ``low_kind``, ``high_kind`` (``closed``, ``bound``,
-        ``open``), ``threshold`` and ``rss_min``.
+        ``open``), ``low_reached``/``high_reached`` (how far each side was followed),
+        ``threshold``, ``rss_min``, ``points`` and ``unsettled`` (points no second start reproduced).
     """
-    law = result.law
-    varied = list(result.covariance_names)
-    best = dict(result.values)
-    r0 = residuals(
-        law,
-        problem.inputs,
-        problem.rate,
-        problem.weights,
-        varied,
-        {k: v for k, v in best.items() if k not in varied},
+    v0 = float(value)
+    rss0 = target.rss(target.best)
+    crit = profile_threshold(
+        rss0, target.n, len(target.varied), scale_covar=target.scale_covar, level=ci_level
     )
-    res0 = r0(np.array([best[n] for n in varied], dtype=float))
-    rss0 = float(res0 @ res0)
-    crit = profile_threshold(rss0, problem.n, len(varied), scale_covar=result.scale_covar, level=ci_level)
-    spec = {p.name: p for p in law.params}
-    if ratio is None:
-        v0 = best[name]
-        lo, hi = spec[name].min, spec[name].max
-        se = result.parameters[name].stderr
-        free = [n for n in varied if n != name]
-
-        def constrain(t):
-            return free, {name: t}
-    else:
-        num, den = ratio
-        v0 = best[num] / best[den]
-        dependent = num if num in varied else den
-        free = [n for n in varied if n != dependent]
-        if dependent == num:
-
-            def constrain(t):
-                return free, {num: lambda vals, t=t: t * vals[den]}
-        else:
-
-            def constrain(t):
-                return free, {den: lambda vals, t=t: vals[num] / t if t else math.inf}
-
-        # the ratio of two non-negative parameters is non-negative
-        lo = 0.0 if spec[num].min >= 0 and spec[den].min >= 0 else -math.inf
-        hi = math.inf
-        se = None
-        if result.covariance is not None:
-            idx = {n: i for i, n in enumerate(varied)}
-            g = np.zeros(len(varied))
-            if num in idx:
-                g[idx[num]] = 1.0 / best[den]
-            if den in idx:
-                g[idx[den]] = -best[num] / best[den] ** 2
-            var = float(g @ result.covariance @ g)
-            se = math.sqrt(var) if var > 0 else None
-    step = se if se and math.isfinite(se) and se > 0 else 0.1 * max(abs(v0), 1e-8)
-    S = _Profile(law, problem, best, varied, constrain)
-    S.cache[float(v0)] = rss0
+    step = step if step and math.isfinite(step) and step > 0 else 0.1 * max(abs(v0), 1e-8)
+    S = _Profile(target, constrain)
+    S.cache[v0] = rss0
     S.crit, S.rss_min = crit, rss0
-    low_kind, low = _walk(S, v0, step, -1, lo, hi, crit)
-    high_kind, high = _walk(S, v0, step, +1, lo, hi, crit)
+    low_kind, low = _walk(S, v0, step, -1, lower, upper, crit)
+    high_kind, high = _walk(S, v0, step, +1, lower, upper, crit)
     return {
         "low": low if low_kind == "closed" else None,
         "high": high if high_kind == "closed" else None,
