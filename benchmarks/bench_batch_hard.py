@@ -17,8 +17,8 @@ For each law it prints:
   or a bounded TRF loop), relative tolerance 1e-6;
 * on the first ``--check`` curves, the largest relative difference between fit_many and
   ``mgk.fit`` over parameters of curves where both report success;
-* the dask engine (2-worker LocalCluster, scattered data) against numpy on ``--dask-curves``
-  Hill curves.
+* the dask engine (2-worker LocalCluster, scattered data, the same chunks as in-process) against
+  numpy on ``--dask-curves`` Hill curves, and whether the results are bit-identical.
 """
 
 from __future__ import annotations
@@ -165,7 +165,9 @@ def one_law(law_name, n_curves, n_check):
     )
 
 
-def dask_speedup(n_curves):
+def dask_speedup(n_curves, n_workers=2):
+    """numpy engine vs dask on a LocalCluster, both with chunk_size = curves / (2 × workers): the same
+    chunks, so the results must be bit-identical; the cluster is started before the timer."""
     import mgkinetics as mgk
 
     try:
@@ -173,16 +175,20 @@ def dask_speedup(n_curves):
     except ImportError:
         return None
     frame = make_hard("hill", n_curves, seed=7)
-    t_np, ref = time_fit_many(frame, "hill", {}, n=1)
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
-        mgk.fit_many(
-            frame.iloc[:2000], "hill", curve="curve", engine="dask", scheduler=cluster.scheduler_address
-        )  # warm-up: imports on the workers
+    chunk = -(-n_curves // (2 * n_workers))
+    t_np, ref = time_fit_many(frame, "hill", {"chunk_size": chunk}, n=1)
+    with LocalCluster(n_workers=n_workers, threads_per_worker=1, dashboard_address=None) as cluster:
+        addr = cluster.scheduler_address
+        mgk.fit_many(frame.iloc[:2000], "hill", curve="curve", engine="dask", scheduler=addr)  # warm-up
         t = time.perf_counter()
-        res = mgk.fit_many(frame, "hill", curve="curve", engine="dask", scheduler=cluster.scheduler_address)
+        res = mgk.fit_many(frame, "hill", curve="curve", engine="dask", scheduler=addr, chunk_size=chunk)
         t_dask = time.perf_counter() - t
-    same = bool(np.array_equal(res.values, ref.values, equal_nan=True))
-    return dict(curves=n_curves, t_numpy=t_np, t_dask=t_dask, speedup=t_np / t_dask, identical=same)
+    same = all(
+        np.array_equal(getattr(res, a), getattr(ref, a), equal_nan=True) for a in ("values", "stderr", "rss")
+    )
+    return dict(
+        curves=n_curves, t_numpy=t_np, t_dask=t_dask, speedup=t_np / t_dask, identical=same, chunk=chunk
+    )
 
 
 def main(argv=None):
@@ -209,8 +215,9 @@ def main(argv=None):
             print("dask: not installed")
         else:
             print(
-                f"dask (2 workers) on {d['curves']} hill curves: numpy {d['t_numpy']:.2f} s, dask "
-                f"{d['t_dask']:.2f} s, speed-up {d['speedup']:.2f}x, identical values: {d['identical']}"
+                f"dask (2 workers) on {d['curves']} hill curves, chunks of {d['chunk']}: numpy "
+                f"{d['t_numpy']:.2f} s, dask {d['t_dask']:.2f} s, speed-up {d['speedup']:.2f}x, "
+                f"bit-identical values, SEs and RSS: {d['identical']}"
             )
 
 

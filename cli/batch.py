@@ -28,7 +28,7 @@ __all__ = ["batch"]
     type=click.IntRange(min=1),
     default=20_000,
     show_default=True,
-    help="Curves per solver call (per dask task).",
+    help="Curves per solver call (per dask task; results do not depend on the engine).",
 )
 @output_options("csv", "parquet")
 @plot_option("each parameter per curve with its CI (a histogram for many curves)")
@@ -50,9 +50,16 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, plot, **dat
 
         guard_outputs([file], excluded_path(out))
     result = fit_many(
-        read_table(file, data), law, curve, **data_kwargs(data), engine=engine, scheduler=scheduler,
+        read_table(file, data),
+        law,
+        curve,
+        **data_kwargs(data),
+        engine=engine,
+        scheduler=scheduler,
         chunk_size=chunk_size,
     )
+    if not int(sum(result.n)):  # no usable row at all: an input problem, not a table of failures
+        raise _nothing_usable(file, result)
     if fmt == "parquet":
         from mgkinetics.report.output import atomic_file
 
@@ -67,8 +74,11 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, plot, **dat
     n_excl = len(result.excluded) + len(result.unassigned)
     where = _write_excluded(result, out) if n_excl else ""
     statuses = ", ".join(f"{k} {v}" for k, v in sorted(Counter(str(s) for s in result.status).items()))
-    click.echo(f"{len(result)} curves: {int(result.success.sum())} fitted ({statuses}); "
-               f"{n_excl} rows excluded{where}", err=True)
+    click.echo(
+        f"{len(result)} curves: {int(result.success.sum())} fitted ({statuses}); "
+        f"{n_excl} rows excluded{where}",
+        err=True,
+    )
     write_plot(result, plot)
 
 
@@ -88,3 +98,16 @@ def _write_excluded(result, out) -> str:
     for row in frame.itertuples(index=False):
         click.echo(f"  excluded: line {row.line} ({result.curve} '{row[0]}'): {row.reason}", err=True)
     return " (listed above)"
+
+
+def _nothing_usable(file: str, result):
+    """DataFormatError listing every row of FILE with the reason it was excluded."""
+    from mgkinetics.errors import DataFormatError, Problem
+
+    frame = result.exclusions_frame()
+    problems = [Problem(None, None, f"no usable row in {len(result)} curve(s); every row was excluded:")]
+    problems += [
+        Problem(int(r.line), None, f"({result.curve} '{r[0]}') {r.reason}")
+        for r in frame.itertuples(index=False)
+    ]
+    return DataFormatError(file, problems)

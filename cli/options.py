@@ -36,7 +36,8 @@ _DATA_OPTIONS = (
     ("--weights", "weights", {"default": "none", "show_default": True,
                               "help": "none, relative (1/y^2), poisson (1/y), replicates (SD of replicates; "
                                       ">= 4 per level), replicates:pooled, power (sigma = a*v^b fitted "
-                                      "across levels; for few replicates) or sd:COLUMN (absolute SD)."}),
+                                      "across levels; for few replicates), sd:COLUMN (absolute SD) or "
+                                      "'sd:SD/sqrt(N)' (means of N replicates: weight by SD/sqrt(N))."}),
     ("--fix", "fix_pairs", {**_PAIRS, "metavar": "P=V",
                             "help": "Hold a parameter fixed (value in the fitted unit, or with a unit: "
                                     "km=500uM)."}),

@@ -33,8 +33,22 @@ __all__ = ["report"]
     help="enzymeml (built-in AK report only): the headline ak_random_bibi fits as an EnzymeML v2 "
     "document --out DOC.json (+ DOC.stats.json) instead of the report folder.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Processes running the analyses (0: the cores, at most 2; 1: none beside this one). "
+    "The report is the same bytes whatever the number.",
+)
+@click.option(
+    "--no-figures",
+    "no_figures",
+    is_flag=True,
+    help="Tables and text only: no figure is drawn or written.",
+)
 @quiet_option
-def report(spec: str | None, out_dir: str, fmt: str, quiet: bool) -> None:
+def report(spec: str | None, out_dir: str, fmt: str, jobs: int, no_figures: bool, quiet: bool) -> None:
     """Run the analyses of SPEC (a TOML file) and write a self-contained HTML report.
 
     Without SPEC, the built-in adenylate-kinase report (WT vs D84A, simulated data) is made and
@@ -58,7 +72,10 @@ def report(spec: str | None, out_dir: str, fmt: str, quiet: bool) -> None:
     check_output_dir(inputs, out_dir)
     command = "mgkinetics report" + (f" {spec}" if spec is not None else "")
     command += f" --out {out_dir}" if out_dir != "reports" else ""
-    result = build_report(parsed, command=command, progress=progress_enabled(quiet))
+    command += " --no-figures" if no_figures else ""
+    result = build_report(
+        parsed, command=command, progress=progress_enabled(quiet), jobs=jobs or None, figures=not no_figures
+    )
     write_report(result, out_dir)
     if result.headline:
         click.echo(result.headline)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import subprocess
 import sys
 
@@ -409,3 +410,138 @@ def test_compare_with_a_reference_value_of_zero_does_not_crash(write_csv):
     )
     res = run("compare", write_csv(text), "--law", "michaelis_menten", "--shared", "km")
     assert res.exit_code in (0, 2) and "Traceback" not in res.output and "internal error" not in res.output
+
+
+# ------------------------------------------- an input problem is an error, never a per-candidate failure
+
+
+def test_select_on_a_file_without_usable_columns_is_an_error_not_every_law_unfitted(write_csv):
+    # Once: exit 0 and a table in which every candidate "could not be fitted".
+    res = run("select", write_csv("a,b\n1,2\n3,4\n5,6\n"), "--laws", "michaelis_menten,hill")
+    assert_user_error(res, "law 'michaelis_menten'", "law 'hill'", "no rate column", "--x")
+
+
+def test_select_with_a_law_that_cannot_start_names_that_law(write_csv):
+    # MM and hill can start on these rows; competitive has no inhibitor column: exit 2, as `fit` does.
+    res = run("select", write_csv(MM_CSV_NOISY), "--laws", "michaelis_menten,competitive,hill")
+    assert_user_error(res, "1 law cannot be fitted", "law 'competitive'", "--inhibitor")
+    assert "hill" not in res.stderr and "michaelis_menten'" not in res.stderr
+
+
+def test_select_on_valid_data_still_ranks(write_csv):
+    res = run("select", write_csv(MM_CSV_NOISY), "--laws", "michaelis_menten,hill", "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["best"] in ("michaelis_menten", "hill")
+
+
+# ---------------------------------------------- means of n replicates: sd:SD/sqrt(n), refusing sd:SD alone
+
+MEANS_CSV = "s_mM,rate_mean_uM_per_s,rate_sd_uM_per_s,n\n" + "".join(
+    f"{s},{float(10 * s / (2 + s) * w)!r},{0.05 + 0.04 * s},{k}\n"
+    for s, w, k in zip(S, 1 + 0.02 * np.array([1, -1, 1, -1, -1, 1]), (3, 3, 4, 4, 6, 6))
+)
+
+
+def test_sd_weights_on_means_with_an_unused_n_column_are_refused(write_csv):
+    # sd:SD on means of n replicates weighted each mean by the single-replicate SD (σ √n too large)
+    res = run("fit", write_csv(MEANS_CSV), "--law", "michaelis_menten", "--weights", "sd:rate_sd_uM_per_s")
+    assert_user_error(res, "column 'n' looks like the number of replicates", "sd:rate_sd_uM_per_s/sqrt(n)")
+
+
+def test_sd_over_sqrt_n_weights_equal_weights_by_the_standard_error_column(write_csv):
+    # Independent route: the same fit with an explicit SE column (SD/√n computed here) named as SE.
+    rows = list(csv.DictReader(io.StringIO(MEANS_CSV)))
+    se_csv = "s_mM,rate_mean_uM_per_s,rate_se_uM_per_s,n\n" + "".join(
+        f"{r['s_mM']},{r['rate_mean_uM_per_s']},{float(r['rate_sd_uM_per_s']) / math.sqrt(int(r['n']))!r},"
+        f"{r['n']}\n"
+        for r in rows
+    )
+    a = run(
+        "fit",
+        write_csv(MEANS_CSV),
+        "--law",
+        "michaelis_menten",
+        "--format",
+        "json",
+        "--weights",
+        "sd:rate_sd_uM_per_s/sqrt(n)",
+    )
+    b = run(
+        "fit",
+        write_csv(se_csv, name="se.csv"),
+        "--law",
+        "michaelis_menten",
+        "--format",
+        "json",
+        "--weights",
+        "sd:rate_se_uM_per_s",
+    )
+    assert a.exit_code == 0 and b.exit_code == 0, (a.output, b.output)
+    (fa,), (fb,) = json.loads(a.stdout)["fits"], json.loads(b.stdout)["fits"]
+    for p in ("vmax", "km"):
+        assert fa["parameters"][p]["value"] == pytest.approx(fb["parameters"][p]["value"], rel=1e-9)
+        assert fa["parameters"][p]["stderr"] == pytest.approx(fb["parameters"][p]["stderr"], rel=1e-9)
+    assert "sqrt('n')" in fa["weighting"] and fa["rows"]["used"] == 6
+
+
+def test_a_bad_replicate_count_excludes_its_row_with_line_and_reason(write_csv):
+    text = MEANS_CSV.replace(",3\n", ",x\n", 1)  # line 2
+    res = run(
+        "fit",
+        write_csv(text),
+        "--law",
+        "michaelis_menten",
+        "--format",
+        "json",
+        "--weights",
+        "sd:rate_sd_uM_per_s/sqrt(n)",
+    )
+    assert res.exit_code == 0, res.output
+    (fit,) = json.loads(res.stdout)["fits"]
+    assert fit["rows"]["used"] == 5
+    (excl,) = fit["rows"]["excluded"]
+    assert excl["line"] == 2 and "replicate count 'n' is 'x'" in excl["reason"]
+
+
+def test_batch_with_no_usable_row_is_an_error_listing_every_row(write_csv):
+    # Once: "0 curves: 0 fitted (); 4 rows excluded" or "2 curves: 0 fitted (failed 2)", exit 0.
+    res = run(
+        "batch",
+        write_csv("curve,s_mM,rate_uM_per_s\n,1,2\n,2,3\n,4,4\n"),
+        "--law",
+        "michaelis_menten",
+        "--curve",
+        "curve",
+    )
+    assert_user_error(
+        res,
+        "no usable row in 0 curve(s)",
+        "line 2: (curve '') group column 'curve' is empty",
+        "line 4: (curve '')",
+    )
+    text = "curve,s_mM,rate_uM_per_s,sd_uM_per_s\n" + "".join(
+        f"{c},{s},{s},0\n" for c in "ab" for s in (1, 2, 4)
+    )
+    res = run(
+        "batch",
+        write_csv(text, name="sd0.csv"),
+        "--law",
+        "michaelis_menten",
+        "--curve",
+        "curve",
+        "--weights",
+        "sd:sd_uM_per_s",
+    )
+    assert_user_error(res, "no usable row in 2 curve(s)", "line 7: (curve 'b') SD column 'sd_uM_per_s' is 0")
+
+
+def test_fit_with_no_usable_row_lists_each_row_and_its_reason(write_csv):
+    # Once: "no usable rows (all 3 excluded); see the exclusions" with no exclusions shown.
+    text = "s_mM,rate_uM_per_s,sd_uM_per_s\n1,1,0\n2,2,0\n4,3,\n"
+    res = run("fit", write_csv(text), "--law", "michaelis_menten", "--weights", "sd:sd_uM_per_s")
+    assert_user_error(
+        res,
+        "no usable rows (all 3 excluded):",
+        "line 2: SD column 'sd_uM_per_s' is 0",
+        "line 4: empty 'sd_uM_per_s'",
+    )

@@ -135,3 +135,15 @@ def test_unknown_quantity_and_enzyme_without_unit_are_errors():
         profile_derived(res, "kcat")  # no [E] given for a Vmax-form law
     with pytest.raises(UnitError, match="has no unit"):
         profile_derived(res, "kcat", enzyme=5.0)
+
+
+def test_dead_enzyme_gets_no_interval_rather_than_a_zero_width_one():
+    """Every rate 0: S_min = 0 and the threshold is 0, so every profile point 'reaches' it. No
+    side may be reported closed (before, kcat got [0, 0] and KM [3, 3] as ordinary limits)."""
+    s = np.array([0.5, 1, 2, 4, 8, 16.0])
+    data = {"s_mM": s, "rate_uM_per_s": np.zeros(6), "enzyme_nM": np.full(6, 5.0)}
+    res = mgk.fit(data, "michaelis_menten_kcat", ci="profile")
+    assert res.status == "not_identifiable"
+    for est in [*res.parameters.values(), *res.derived.values()]:
+        assert est.ci_low is None and est.ci_high is None, est.name
+        assert "all residuals are 0" in est.note

@@ -68,6 +68,19 @@ def test_rerun_is_byte_identical(puromycin):
     assert ha.replace("--out " + str(a), "") == hb.replace("--out " + str(b), "")
 
 
+def test_no_figures_writes_the_same_tables_and_no_figure(puromycin):
+    root, (a, _), _ = puromycin
+    out = root / "no_figures"
+    res = CliRunner().invoke(cli, ["report", str(root / "puromycin.toml"), "--out", str(out), "--no-figures"])
+    assert res.exit_code == 0, res.output
+    assert "1 analyses, 3 tables, 0 figures" in res.output  # estimates, ratios, sharing tests
+    with_figures, without = _files(a), _files(out)
+    assert not (out / "figures").exists() and "<svg" not in without["report.html"].decode()
+    tables = sorted(k for k in with_figures if k.startswith("tables/"))
+    assert tables and tables == sorted(k for k in without if k.startswith("tables/"))
+    assert all(with_figures[k] == without[k] for k in tables)  # the same numbers, byte for byte
+
+
 def test_html_is_self_contained(puromycin):
     _, (out, _), _ = puromycin
     html = (out / "report.html").read_text(encoding="utf-8")

@@ -205,15 +205,19 @@ def headline_fits(paths: Mapping[str, Path] | None = None) -> tuple[str, dict[st
 
 
 def build_report(
-    out_dir: str | Path | None = "reports", *, command: str | None = None, progress: bool = False
+    out_dir: str | Path | None = "reports",
+    *,
+    command: str | None = None,
+    progress: bool = False,
+    jobs: int | None = 1,
 ):
     """Run the shipped AK spec (:func:`spec_path`) and write the report into ``out_dir`` (None:
     compute only). Returns the :class:`mgkinetics.report.build.Report`; its ``headline`` is the
-    kcat line."""
+    kcat line. ``jobs``: processes, as :func:`mgkinetics.report.build.build_report` takes."""
     from mgkinetics.report.build import build_report as build
     from mgkinetics.report.build import write_report
 
-    report = build(spec_path(), command=command or "mgkinetics report", progress=progress)
+    report = build(spec_path(), command=command or "mgkinetics report", progress=progress, jobs=jobs)
     if out_dir is not None:
         write_report(report, out_dir)
     return report

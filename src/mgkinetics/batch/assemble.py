@@ -22,7 +22,42 @@ from mgkinetics.fitting.numerics import quantile as _quantile
 from mgkinetics.fitting.results import Exclusion
 from mgkinetics.units import convert, parse_unit
 
-__all__ = ["assemble"]
+__all__ = ["SlopeRatio", "assemble", "slope_ratios"]
+
+
+@dataclass(frozen=True)
+class SlopeRatio:
+    """numerator/KM (the initial slope), reported for curves whose KM runs away (``not_bounded``).
+
+    ``num`` and ``den`` index the law's parameters; ``name``, ``unit`` and ``factor`` (from the
+    parameters' units to ``unit``) are those :func:`mgkinetics.fitting.estimates.derived_for` gives
+    a single fit, so the batch table and ``fit()`` name and scale it alike (``vmax_over_km``, 1/s).
+    """
+
+    num: int
+    den: int
+    name: str
+    unit: str
+    factor: float
+
+
+def slope_ratios(law, varying, punits) -> list[SlopeRatio]:
+    """The ratios a single fit adds when a saturation constant runs away, for fitted pairs only."""
+    from mgkinetics.fitting.estimates import derived_for
+    from mgkinetics.fitting.results import Estimate
+    from mgkinetics.fitting.status import is_saturation_constant
+
+    names = list(law.param_names)
+    ones = {p: Estimate(p, 1.0, None, None, None, punits[p]) for p in names}
+    kms = [p.name for p in law.params if is_saturation_constant(p, law.input_names) and p.name in varying]
+    out = []
+    for km in kms:
+        for name, est in derived_for(law, ones, [], None, np.nan, 0.95, [km]).items():
+            numerator = name[: -len(f"_over_{km}")] if name.endswith(f"_over_{km}") else None
+            if name in {d.name for d in law.derived} or numerator not in varying:
+                continue
+            out.append(SlopeRatio(names.index(numerator), names.index(km), name, est.unit.label, est.value))
+    return out
 
 
 @dataclass
@@ -35,9 +70,10 @@ class _Collected:
     singular: np.ndarray
     runaway: np.ndarray
     cov: np.ndarray
+    ratio_var: np.ndarray
 
 
-def _collect(fits, G: int, K: int, k: int) -> _Collected:
+def _collect(fits, G: int, K: int, k: int, n_ratios: int = 0) -> _Collected:
     c = _Collected(
         np.full((G, K), np.nan),
         np.full(G, np.nan),
@@ -47,11 +83,14 @@ def _collect(fits, G: int, K: int, k: int) -> _Collected:
         np.zeros(G, bool),
         np.zeros(G, bool),
         np.full((G, k, k), np.nan),
+        np.full((G, n_ratios), np.nan),
     )
     for f in fits:
         c.values[f.index], c.rss[f.index], c.ss_tot[f.index] = f.P, f.rss, f.ss_tot
         c.converged[f.index], c.fitted[f.index] = f.converged, True
         c.singular[f.index], c.runaway[f.index], c.cov[f.index] = f.singular, f.runaway, f.cov_unscaled
+        if n_ratios and f.ratio_var is not None:
+            c.ratio_var[f.index] = f.ratio_var
     return c
 
 
@@ -191,14 +230,33 @@ def _warnings(reasons, c, status, why, bound_hits, beyond_hits) -> tuple[tuple[s
     return tuple(out)
 
 
+def _slopes(ratios, c: _Collected, status, cap, scale: bool, redchi, q):
+    """Columns (name, unit, value, SE, low, high) of numerator/KM for the curves whose KM ran away
+    (status ``not_bounded``; NaN on the other curves, as a single fit reports it only then); a
+    ratio no curve needs gives no column."""
+    out = []
+    for t, r in enumerate(ratios):
+        with np.errstate(invalid="ignore"):
+            rows = (status == "not_bounded") & (np.abs(c.values[:, r.den]) > cap[:, r.den])
+        if not rows.any():
+            continue
+        with np.errstate(all="ignore"):
+            val = np.where(rows, c.values[:, r.num] / c.values[:, r.den] * r.factor, np.nan)
+            var = c.ratio_var[:, t] * (redchi if scale else 1.0)
+            dse = np.where(rows, np.sqrt(var) * abs(r.factor), np.nan)
+        out.append((r.name, r.unit, val, dse, val - q * dse, val + q * dse))
+    return out
+
+
 def assemble(
-    law, prep, setup, punits, plan, reasons, fits, ci_level, engine_name, P0, cap, log_weights=0.0
+    law, prep, setup, punits, plan, reasons, fits, ci_level, engine_name, P0, cap, log_weights=0.0, ratios=()
 ) -> BatchResult:
-    """One :class:`BatchResult` from the chunk fits of :func:`mgkinetics.fit_many`."""
+    """One :class:`BatchResult` from the chunk fits of :func:`mgkinetics.fit_many` (``ratios``: the
+    :class:`SlopeRatio` list the chunks computed variances for)."""
     G, K, k = plan.labels.size, len(law.params), len(setup.varying)
     vary_idx = [law.param_names.index(p) for p in setup.varying]
-    scale = prep.scheme.scale_covar
-    c = _collect(fits, G, K, k)
+    scale = prep.table.scheme.scale_covar
+    c = _collect(fits, G, K, k, len(ratios))
     n = plan.n_used.astype(int)
     dof = n - k
     se = np.full((G, K), np.nan)
@@ -223,13 +281,17 @@ def assemble(
             se[:, j] = low[:, j] = high[:, j] = np.nan
     names, units = list(law.param_names), {p: punits[p].label for p in law.param_names}
     cols = [[c.values], [se], [low], [high]]
-    for name, unit, *arrays in _derived(law, punits, c.values, cov, vary_idx, q):
+    extra = _derived(law, punits, c.values, cov, vary_idx, q) + _slopes(
+        ratios, c, status, cap, scale, redchi, q
+    )
+    for name, unit, *arrays in extra:
         names.append(name)
         units[name] = unit
         for col, arr in zip(cols, arrays, strict=True):
             col.append(arr[:, None])
     excluded = tuple(
-        (str(prep.labels[i]), Exclusion(int(prep.lines[i]), prep.reasons[i])) for i in plan.excluded_rows
+        (str(prep.labels[i]), Exclusion(int(prep.lines[i]), prep.table.reasons[i]))
+        for i in plan.excluded_rows
     )
     return BatchResult(
         law=law.name,
@@ -254,8 +316,8 @@ def assemble(
         status=status,
         status_reason=why,
         excluded=excluded,
-        unassigned=tuple(prep.unassigned),
-        weighting=prep.scheme.label,
+        unassigned=tuple(prep.table.unassigned),
+        weighting=prep.table.scheme.label,
         ci_level=ci_level,
         source=prep.source,
         engine=engine_name,

@@ -170,8 +170,9 @@ def bootstrap_curve(
     for name, value in (("substrate", x), ("inhibitor", inhibitor), ("enzyme", enzyme)):
         if value is not None and name in law.input_names:
             cols[name] = value
-    problems, _, ds = build_problems(data, law, columns=cols, rate=y, weights=weights,
-                                     input_units=input_units)
+    problems, _, ds = build_problems(
+        data, law, columns=cols, rate=y, weights=weights, input_units=input_units
+    )
     problem = problems[0]
     frame = {name: problem.inputs[name] for name in law.input_names}
     frame_units = {name: problem.input_units[name] for name in law.input_names}
@@ -191,8 +192,13 @@ def bootstrap_curve(
     vary_idx = [law.param_names.index(p) for p in setup.varying]
     lo = np.array([p.min for p in law.params])
     hi = np.array([p.max for p in law.params])
-    chunk = _eng.Chunk(np.array([0]), tuple(ins[nm] for nm in law.input_names), problem.rate[None, :],
-                         problem.weights[None, :], P0)
+    chunk = _eng.Chunk(
+        np.array([0]),
+        tuple(ins[nm] for nm in law.input_names),
+        problem.rate[None, :],
+        problem.weights[None, :],
+        P0,
+    )
     fitres = _eng.fit_chunk(law.func, law.param_names, chunk, vary_idx, lo, hi)
     best = dict(zip(law.param_names, (float(v) for v in fitres.P[0]), strict=False))
     samples = bootstrap_fits(problem, best, n=n, seed=seed, kind=kind, fix=setup.fixed, vary=setup.varying)
@@ -201,11 +207,17 @@ def bootstrap_curve(
     ci = {}
     for j, name in enumerate(law.param_names):
         col = samples[ok, j]
-        ci[name] = ((float(np.quantile(col, a)), float(np.quantile(col, 1 - a))) if col.size
-                    else (math.nan, math.nan))
+        ci[name] = (
+            (float(np.quantile(col, a)), float(np.quantile(col, 1 - a))) if col.size else (math.nan, math.nan)
+        )
     del frame_units
     return BootstrapResult(
-        best=MappingProxyType(best), ci=MappingProxyType(ci), samples=_frozen(samples),
-        names=law.param_names, units=MappingProxyType({p: punits[p].label for p in law.param_names}),
-        n_failed=int(np.count_nonzero(~ok)), kind=kind, level=level,
+        best=MappingProxyType(best),
+        ci=MappingProxyType(ci),
+        samples=_frozen(samples),
+        names=law.param_names,
+        units=MappingProxyType({p: punits[p].label for p in law.param_names}),
+        n_failed=int(np.count_nonzero(~ok)),
+        kind=kind,
+        level=level,
     )

@@ -1,11 +1,14 @@
 """The dask engine of :func:`mgkinetics.fit_many`: chunks of curves solved on dask.distributed workers.
 
 Each task is one :class:`~mgkinetics.batch.engine.Chunk` through
-:func:`~mgkinetics.batch.engine.fit_chunk`, exactly the work the numpy engine does in-process, so
-results are identical. The chunks' arrays are *scattered* to the workers (sent once, as data, not
-embedded in the task graph), chunks are cut by size so that each worker gets several, and every
-client, cluster and worker process this module starts is closed before it returns, also on error or
-interrupt. dask is optional (``pip install mgkinetics[dask]``) and imported only here.
+:func:`~mgkinetics.batch.engine.fit_chunk`: the very chunks the numpy engine solves in-process
+(``chunk_size`` curves each, cut by :func:`mgkinetics.batch.many.block_plan`), through the same
+code, so results are bit-identical to ``engine="numpy"`` with the same ``chunk_size``. The solver's
+per-row path depends on the chunk it runs in (rows leave the active set together), which is why the
+chunks are never re-cut here; for parallelism choose ``chunk_size`` ≈ curves / (2 × workers). The
+chunks' arrays are *scattered* to the workers (sent once, as data, not embedded in the task graph),
+and every client, cluster and worker process this module starts is closed before it returns, also
+on error or interrupt. dask is optional (``pip install mgkinetics[dask]``) and imported only here.
 """
 
 from __future__ import annotations
@@ -18,9 +21,8 @@ import numpy as np
 from mgkinetics.batch.engine import Chunk, ChunkFit, fit_chunk
 from mgkinetics.errors import FitError, SchedulerError
 
-__all__ = ["run_chunks", "split_by_size", "SCHEDULER_TIMEOUT_S"]
+__all__ = ["run_chunks", "SCHEDULER_TIMEOUT_S"]
 
-TARGET_BYTES = 4 << 20  # about 4 MiB of arrays per task: big enough to amortise, small enough to spread
 #: Seconds to wait for a dask scheduler given by address before giving up with SchedulerError.
 SCHEDULER_TIMEOUT_S = 10
 
@@ -53,39 +55,34 @@ def _client(scheduler):
                 "--scheduler for a local cluster"
             ) from None
         return client, [client]
-    raise FitError("scheduler must be an address, a dask Client or a cluster, "
-                   f"not {type(scheduler).__name__}")
+    raise FitError(
+        f"scheduler must be an address, a dask Client or a cluster, not {type(scheduler).__name__}"
+    )
 
 
-def _nbytes(chunk: Chunk) -> int:
-    return sum(np.asarray(a).nbytes for a in (*chunk.inputs, chunk.y, chunk.w, chunk.P0))
+def run_chunks(
+    chunks: Sequence[Chunk],
+    func: Callable,
+    param_names: tuple[str, ...],
+    vary: Sequence[int],
+    lo: np.ndarray,
+    hi: np.ndarray,
+    *,
+    scheduler=None,
+    ratios=(),
+) -> list[ChunkFit]:
+    """Solve every chunk on a dask cluster, one task per chunk; results in the order of ``chunks``.
 
-
-def split_by_size(chunks: Sequence[Chunk], n_workers: int, target_bytes: int = TARGET_BYTES) -> list[Chunk]:
-    """Cut chunks into pieces of at most ``target_bytes``, and into at least ``2 × n_workers`` pieces
-    overall when there are enough curves, so every worker has work and the last task is short."""
-    total = sum(_nbytes(c) for c in chunks) or 1
-    want = max(2 * n_workers, -(-total // target_bytes))
-    out = []
-    for c in chunks:
-        m = c.index.size
-        pieces = min(m, max(1, round(want * _nbytes(c) / total)))
-        for rows in np.array_split(np.arange(m), pieces):
-            if rows.size:
-                out.append(Chunk(c.index[rows], tuple(np.asarray(a)[rows] for a in c.inputs), c.y[rows],
-                                 c.w[rows], c.P0[rows], None if c.cap is None else c.cap[rows]))
-    return out
-
-
-def run_chunks(chunks: Sequence[Chunk], func: Callable, param_names: tuple[str, ...], vary: Sequence[int],
-               lo: np.ndarray, hi: np.ndarray, *, scheduler=None) -> list[ChunkFit]:
-    """Solve every chunk on a dask cluster; results in the order of the (re-cut) chunks."""
+    The chunks are those the numpy engine solves in-process (not re-cut), and each goes through the
+    same :func:`~mgkinetics.batch.engine.fit_chunk`, so the results are bit-identical to
+    ``engine="numpy"`` with the same ``chunk_size``.
+    """
     client, to_close = _client(scheduler)
     try:
-        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-        pieces = split_by_size(chunks, n_workers)
-        data = client.scatter(pieces)  # the arrays travel once, as data, not inside the graph
-        work = partial(fit_chunk, func, tuple(param_names), vary=list(vary), lo=lo, hi=hi)
+        data = client.scatter(list(chunks))  # the arrays travel once, as data, not inside the graph
+        work = partial(
+            fit_chunk, func, tuple(param_names), vary=list(vary), lo=lo, hi=hi, ratios=list(ratios)
+        )
         futures = client.map(work, data, pure=False)
         return list(client.gather(futures))
     finally:

@@ -40,6 +40,7 @@ __all__ = [
     "model_jacobian",
     "richardson_jacobian",
     "invert_gram",
+    "ratio_variance",
 ]
 
 
@@ -61,7 +62,11 @@ class Chunk:
 
 @dataclass(frozen=True)
 class ChunkFit:
-    """Fitted values, weighted RSS, convergence, runaway and covariance (``(m, k, k)``; NaN if singular)."""
+    """Fitted values, weighted RSS, convergence, runaway and covariance (``(m, k, k)``; NaN if singular).
+
+    ``ratio_var`` (m, len(ratios)) holds the unscaled variance of each requested ratio P[a]/P[b]
+    (see :func:`ratio_variance`), None when no ratio was asked for.
+    """
 
     index: np.ndarray
     P: np.ndarray
@@ -71,6 +76,7 @@ class ChunkFit:
     cov_unscaled: np.ndarray
     singular: np.ndarray
     runaway: np.ndarray
+    ratio_var: np.ndarray | None = None
 
 
 def invert_gram(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -104,6 +110,26 @@ def invert_gram(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ok = good & np.all(np.isfinite(inv), axis=(1, 2)) & np.all(diag >= 0, axis=1)
     inv[~ok] = np.nan
     return inv, ~ok
+
+
+def ratio_variance(J: list[np.ndarray], P: np.ndarray, vary: Sequence[int], a: int, b: int) -> np.ndarray:
+    """Unscaled variance of r = P[a]/P[b] per row, from the Jacobian reparametrised to (r, P[b], ...).
+
+    Mathematically the delta method (gᵀ·inv(JᵀJ)·g with g = ∇r), but computed in the columns:
+    ∂f/∂r = J_a·P[b] and ∂f/∂P[b]|_r = J_a·r + J_b. When KM runs away, J_a and J_b are almost
+    collinear and inv(JᵀJ) has lost most of its digits, while the reparametrised Gram matrix is well
+    conditioned: the initial slope Vmax/KM keeps a precise SE.
+    """
+    ta, tb = list(vary).index(a), list(vary).index(b)
+    with np.errstate(all="ignore"):
+        r = P[:, a] / P[:, b]
+        cols = list(J)
+        cols[ta] = J[ta] * P[:, b][:, None]
+        cols[tb] = J[ta] * r[:, None] + J[tb]
+        A = gram(cols)
+    A[~np.all(np.isfinite(P), axis=1)] = np.nan
+    cov, _ = invert_gram(A)
+    return cov[:, ta, ta]
 
 
 def _at_bounds(P: np.ndarray, vary, lo, hi) -> np.ndarray:
@@ -151,9 +177,11 @@ def fit_chunk(
     vary: Sequence[int],
     lo: np.ndarray,
     hi: np.ndarray,
+    ratios: Sequence[tuple[int, int]] = (),
 ) -> ChunkFit:
     """Solve one chunk and compute inv(JᵀJ) at the optimum (analytic Jacobian where the law has
-    one, fit_problem's Richardson differences otherwise)."""
+    one, fit_problem's Richardson differences otherwise), and the variance of each ratio
+    P[a]/P[b] in ``ratios`` (both fitted; e.g. Vmax/KM, reported when KM runs away)."""
     model = BatchModel(func, tuple(param_names))
     vary = list(vary)
     res = solve(model, chunk.inputs, chunk.y, chunk.w, chunk.P0, vary, lo, hi, cap=chunk.cap)
@@ -178,4 +206,7 @@ def fit_chunk(
             A = gram(J)
         A[~np.all(np.isfinite(res.P), axis=1)] = np.nan
         cov, singular = invert_gram(A)
-    return ChunkFit(chunk.index, res.P, rss, ss_tot, res.converged, cov, singular, res.runaway)
+    ratio_var = None
+    if ratios and k:
+        ratio_var = np.column_stack([ratio_variance(J, res.P, vary, a, b) for a, b in ratios])
+    return ChunkFit(chunk.index, res.P, rss, ss_tot, res.converged, cov, singular, res.runaway, ratio_var)

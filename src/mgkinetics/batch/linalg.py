@@ -69,7 +69,7 @@ def batched_solve(M: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 
 def solve_damped(A: np.ndarray, g: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """Solve (A + λ·diag(A)) δ = g per curve; NaN where the system is singular (k ≤ 2)."""
+    """Solve (A + λ·diag(A)) δ = g per curve (A symmetric); NaN where the system is singular (k ≤ 2)."""
     k = A.shape[1]
     d = np.diagonal(A, axis1=1, axis2=2)
     d = np.where(d > 0, d, 1.0)
@@ -86,4 +86,36 @@ def solve_damped(A: np.ndarray, g: np.ndarray, lam: np.ndarray) -> np.ndarray:
         M = A.copy()
         ii = np.arange(k)
         M[:, ii, ii] += lam[:, None] * d
+        if k == 3:
+            return _solve_symmetric3(M, g)
         return batched_solve(M, g)
+
+
+def _solve_symmetric3(M: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Solve symmetric 3×3 systems by the adjugate after Jacobi scaling (unit diagonal): a few dozen
+    element-wise operations instead of a LAPACK call per stack (the three-parameter laws spend a
+    third of their solve time here otherwise). Rows that are singular or ill-conditioned after
+    scaling (|det| ≤ 1e-10, or non-finite) are solved by :func:`batched_solve` (LU with pivoting,
+    the pseudo-inverse when singular), in one call for all of them."""
+    with np.errstate(all="ignore"):
+        dg = np.diagonal(M, axis1=1, axis2=2)
+        sc = 1.0 / np.sqrt(np.where(dg > 0, dg, 1.0))
+        a, b, c = (
+            M[:, 0, 0] * sc[:, 0] ** 2,
+            M[:, 0, 1] * sc[:, 0] * sc[:, 1],
+            M[:, 0, 2] * sc[:, 0] * sc[:, 2],
+        )
+        d, e, f = M[:, 1, 1] * sc[:, 1] ** 2, M[:, 1, 2] * sc[:, 1] * sc[:, 2], M[:, 2, 2] * sc[:, 2] ** 2
+        g0, g1, g2 = g[:, 0] * sc[:, 0], g[:, 1] * sc[:, 1], g[:, 2] * sc[:, 2]
+        c00, c01, c02 = d * f - e * e, c * e - b * f, b * e - c * d
+        c11, c12, c22 = a * f - c * c, b * c - a * e, a * d - b * b
+        det = a * c00 + b * c01 + c * c02
+        x = np.stack(
+            [c00 * g0 + c01 * g1 + c02 * g2, c01 * g0 + c11 * g1 + c12 * g2, c02 * g0 + c12 * g1 + c22 * g2],
+            axis=1,
+        )
+        x *= sc / det[:, None]
+    hard = ~(np.abs(det) > 1e-10) | ~np.all(np.isfinite(x), axis=1)
+    if hard.any():
+        x[hard] = batched_solve(M[hard], g[hard])
+    return x

@@ -25,6 +25,7 @@ import numpy as np
 
 from mgkinetics.batch import engine as _eng
 from mgkinetics.batch.assemble import assemble as _assemble
+from mgkinetics.batch.assemble import slope_ratios
 from mgkinetics.batch.bootstrap import BootstrapResult, bootstrap_curve, bootstrap_fits
 from mgkinetics.batch.guesses import hanes_woolf as hanes_woolf
 from mgkinetics.batch.result import STAT_COLUMNS as STAT_COLUMNS
@@ -55,8 +56,10 @@ def _messages_for_failures(law, setup, n_used, n_excl, has_pos, missing) -> np.n
             out[i] = f"parameter '{missing[i]}' has no starting value; give --init {missing[i]}=VALUE"
         else:
             n = int(n_used[i])
-            out[i] = (f"{n} usable point{'s' if n != 1 else ''} for {k} fitted parameters; "
-                      f"a fit needs at least {k + 1} (parameters + 1)")
+            out[i] = (
+                f"{n} usable point{'s' if n != 1 else ''} for {k} fitted parameters; "
+                f"a fit needs at least {k + 1} (parameters + 1)"
+            )
     return out
 
 
@@ -95,16 +98,20 @@ def fit_many(
     pool : bool
         Allow other text columns to vary within a curve (otherwise refused as silent pooling).
     engine : {"numpy", "dask"}
-        ``dask`` sends chunks of curves to a dask.distributed cluster; results are identical.
+        ``dask`` sends the chunks of curves to a dask.distributed cluster, one task per chunk; the
+        results are bit-identical to ``numpy`` with the same ``chunk_size``.
     scheduler : str, Client or cluster, optional
         For ``engine="dask"``: a scheduler address, a Client or a cluster; a LocalCluster is
         started (and closed) when omitted.
     chunk_size : int
-        Curves per solver call (and per dask task).
+        Curves per solver call (and per dask task: for parallelism about curves / (2 × workers)).
 
     Returns
     -------
     BatchResult
+        Curves whose KM (or K½) runs away (status ``not_bounded``) also get the initial slope,
+        e.g. ``vmax_over_km`` with its SE and CI, named and in the unit a single fit gives it (the
+        column is there when at least one curve needs it, NaN on the other curves).
 
     Examples
     --------
@@ -131,7 +138,7 @@ def fit_many(
             cols[name] = value
     ds, factors = _dataset(data, input_units)
     prep = _prepare(ds, law, curve, cols, y, weights, factors, conditions=conditions, pool=pool)
-    punits = parameter_units(law, prep.units, prep.rate_unit)
+    punits = parameter_units(law, prep.table.units, prep.table.rate_unit)
     setup = _setup(law, punits, fix, init)
     vary_idx = [law.param_names.index(p) for p in setup.varying]
 
@@ -141,20 +148,29 @@ def fit_many(
     chunks = _chunks(law, plan, blocks, np.flatnonzero(reasons == ""), P0_all, cap_all, max(chunk_size, 1))
     lo = np.array([p.min for p in law.params])
     hi = np.array([p.max for p in law.params])
+    ratios = slope_ratios(law, setup.varying, punits)  # Vmax/KM, reported where KM runs away
+    pairs = [(r.num, r.den) for r in ratios]
     if engine == "dask" and chunks:
         from mgkinetics.batch.distributed import run_chunks
 
-        fits = run_chunks(chunks, law.func, law.param_names, vary_idx, lo, hi, scheduler=scheduler)
+        fits = run_chunks(
+            chunks, law.func, law.param_names, vary_idx, lo, hi, scheduler=scheduler, ratios=pairs
+        )
     else:
-        fits = [engine_fit(law, c, vary_idx, lo, hi) for c in chunks]
+        fits = [engine_fit(law, c, vary_idx, lo, hi, pairs) for c in chunks]
     curve_of = np.repeat(np.arange(plan.labels.size), plan.n_used)
     with np.errstate(divide="ignore"):  # Σ log wᵢ per curve (R's weights w², for the criteria)
-        log_w = np.bincount(curve_of, weights=np.where(plan.w != 0, 2 * np.log(np.abs(plan.w)), 0.0),
-                            minlength=plan.labels.size)
+        log_w = np.bincount(
+            curve_of,
+            weights=np.where(plan.w != 0, 2 * np.log(np.abs(plan.w)), 0.0),
+            minlength=plan.labels.size,
+        )
     result = _assemble(
-        law, prep, setup, punits, plan, reasons, fits, ci_level, engine, P0_all, cap_all, log_w
+        law, prep, setup, punits, plan, reasons, fits, ci_level, engine, P0_all, cap_all, log_w, ratios
     )
-    if prep.scheme.kind == "replicates":  # the weighting's own warning, per curve (fitting/weighting.py)
+    if (
+        prep.table.scheme.kind == "replicates"
+    ):  # the weighting's own warning, per curve (fitting/weighting.py)
         few = few_replicates_by_group(plan.arrays, plan.y, curve_of)
         warns = tuple(w + ((few[i],) if i in few else ()) for i, w in enumerate(result.warnings))
         result = replace(result, warnings=warns)
@@ -190,11 +206,11 @@ class CurvePlan:
 
 def _plan_curves(prep, law: RateLaw) -> CurvePlan:
     """Curves in order of first appearance; usable rows sorted by curve; row accounting."""
-    keys = prep.keys
+    keys = prep.table.keys
     assigned = np.flatnonzero(keys >= 0)
     G, rank, first_rows = _first_appearance(keys[assigned])
     labels = prep.labels[assigned[first_rows]]
-    usable = _usable(prep.reasons)
+    usable = _usable(prep.table.reasons)
     ok_rows = keys >= 0
     rows = np.flatnonzero(usable & ok_rows)
     pos_of_row = rank[keys[rows]] if rows.size else np.array([], dtype=int)
@@ -206,9 +222,11 @@ def _plan_curves(prep, law: RateLaw) -> CurvePlan:
     np.cumsum(n_used[:-1], out=starts[1:])
     bad_rows = np.flatnonzero(~usable & ok_rows)
     n_excl = np.bincount(rank[keys[bad_rows]], minlength=G) if bad_rows.size else np.zeros(G, int)
-    arrays = {name: a[rows] for name, a in prep.arrays.items()}
+    arrays = {name: a[rows] for name, a in prep.inputs.items()}
     has_pos = np.bincount(pos_of_row, weights=arrays[law.inputs[0].name] > 0, minlength=G) > 0
-    return CurvePlan(labels, n_used, n_excl, starts, has_pos, arrays, prep.y[rows], prep.w[rows], bad_rows)
+    return CurvePlan(
+        labels, n_used, n_excl, starts, has_pos, arrays, prep.table.y[rows], prep.table.w[rows], bad_rows
+    )
 
 
 def _start_blocks(law: RateLaw, prep, punits, setup, plan: CurvePlan, chunk_size: int):
@@ -232,15 +250,23 @@ def _start_blocks(law: RateLaw, prep, punits, setup, plan: CurvePlan, chunk_size
 def _chunks(law: RateLaw, plan: CurvePlan, blocks, todo, P0_all, cap_all, chunk_size: int) -> list:
     """Solver chunks of the curves to fit (the start blocks when every started curve is fitted)."""
     if not np.array_equal(todo, np.concatenate([b[0] for b in blocks]) if blocks else todo):
-        blocks = [(idx, *_pad(idx, L, plan.starts, plan.n_used))
-                  for L, idx in block_plan(plan.n_used, todo, chunk_size)]
+        blocks = [
+            (idx, *_pad(idx, L, plan.starts, plan.n_used))
+            for L, idx in block_plan(plan.n_used, todo, chunk_size)
+        ]
     return [
-        _eng.Chunk(idx, tuple(plan.arrays[name][pos] for name in law.input_names), plan.y[pos],
-                   np.where(valid, plan.w[pos], 0.0), P0_all[idx], cap_all[idx])
+        _eng.Chunk(
+            idx,
+            tuple(plan.arrays[name][pos] for name in law.input_names),
+            plan.y[pos],
+            np.where(valid, plan.w[pos], 0.0),
+            P0_all[idx],
+            cap_all[idx],
+        )
         for idx, pos, valid in blocks
     ]
 
 
-def engine_fit(law: RateLaw, chunk, vary_idx, lo, hi):
+def engine_fit(law: RateLaw, chunk, vary_idx, lo, hi, ratios=()):
     """One chunk through the numpy engine."""
-    return _eng.fit_chunk(law.func, law.param_names, chunk, vary_idx, lo, hi)
+    return _eng.fit_chunk(law.func, law.param_names, chunk, vary_idx, lo, hi, ratios)

@@ -25,8 +25,19 @@ from mgkinetics.report.shown import Shown
 
 __all__ = ["BatchResult", "STAT_COLUMNS", "STATUSES", "unit_slug"]
 
-STAT_COLUMNS = ("n_points", "dof", "rss", "redchi", "r2", "aicc", "bic", "status", "status_reason", "success",
-                "warnings")
+STAT_COLUMNS = (
+    "n_points",
+    "dof",
+    "rss",
+    "redchi",
+    "r2",
+    "aicc",
+    "bic",
+    "status",
+    "status_reason",
+    "success",
+    "warnings",
+)
 
 
 def unit_slug(label: str) -> str:
@@ -124,8 +135,23 @@ class BatchResult(Shown):
             object.__setattr__(self, "status", np.where(ok, "converged", "failed").astype(object))
             reasons = [w[0] if (not s and w) else "" for s, w in zip(ok, self.warnings, strict=False)]
             object.__setattr__(self, "status_reason", np.array(reasons, dtype=object))
-        for name in ("curves", "values", "stderr", "ci_low", "ci_high", "n", "dof", "rss", "redchi",
-                     "r2", "aicc", "bic", "success", "status", "status_reason"):
+        for name in (
+            "curves",
+            "values",
+            "stderr",
+            "ci_low",
+            "ci_high",
+            "n",
+            "dof",
+            "rss",
+            "redchi",
+            "r2",
+            "aicc",
+            "bic",
+            "success",
+            "status",
+            "status_reason",
+        ):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "units", MappingProxyType(dict(self.units)))
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
@@ -191,9 +217,15 @@ class BatchResult(Shown):
         return pd.DataFrame(rows, columns=[self.curve, "line", "reason"])
 
     def to_csv(self, path: str | Path | None = None) -> str | None:
-        """CSV text (fixed float format ``%.10g``), written to ``path`` when given."""
-        frame = self.to_frame()
-        text = frame.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+        """CSV text (fixed float format ``%.10g``), written to ``path`` when given.
+
+        A number that is not determined (an AICc with N − df − 1 ≤ 0 is infinite) is an empty
+        cell, as in the tables of :func:`mgkinetics.fit`.
+        """
+        from mgkinetics.batch.csvtext import csv_text  # what to_frame().to_csv(float_format="%.10g") writes
+
+        data = {k: _finite_or_nan(v) for k, v in self.column_data().items()}
+        text = csv_text(data, self.columns)
         if path is None:
             return text
         Path(path).write_text(text, encoding="utf-8")
@@ -237,3 +269,7 @@ def _information_criteria_many(n, k, rss, scale, fitted, log_weights=0.0):
     return np.asarray(ic.aicc, dtype=float), np.asarray(ic.bic, dtype=float)
 
 
+def _finite_or_nan(values):
+    """Float arrays with ±inf as NaN (an empty cell); other arrays as they are."""
+    arr = np.asarray(values)
+    return np.where(np.isinf(arr), np.nan, arr) if arr.dtype.kind == "f" else values

@@ -86,8 +86,9 @@ def _starts(law: RateLaw, setup: _Setup, guess: Mapping[str, np.ndarray], m: int
     return P0, missing
 
 
-def runaway_caps(law: RateLaw, inputs: Mapping[str, np.ndarray], y: np.ndarray,
-                 valid: np.ndarray) -> np.ndarray:
+def runaway_caps(
+    law: RateLaw, inputs: Mapping[str, np.ndarray], y: np.ndarray, valid: np.ndarray
+) -> np.ndarray:
     """Per curve and parameter, the magnitude beyond which the parameter has run away, (m, K).
 
     A parameter measured in the unit of an input (KM, Ksi, K½, Ki) runs away beyond 10⁶ × the

@@ -22,9 +22,7 @@ from mgkinetics.batch.guesses import vector_guess as _vector_guess
 from mgkinetics.batch.starts import _loop_guess
 from mgkinetics.fitting.columns import did_you_mean, find_column, found_columns, header_problem
 from mgkinetics.fitting.problem import PreparedTable, as_dataset, prepare_table
-from mgkinetics.fitting.weighting import WeightScheme
 from mgkinetics.laws.registry import RateLaw
-from mgkinetics.units import Unit
 
 __all__: list[str] = []  # private helpers of mgkinetics.batch.many
 
@@ -38,25 +36,35 @@ def _dataset(data, input_units):
     return as_dataset(data, input_units=input_units), {}
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Prepared:
-    law: RateLaw
-    scheme: WeightScheme
-    arrays: dict[str, np.ndarray]
-    units: dict[str, Unit]
-    rate_unit: Unit
-    y: np.ndarray
-    w: np.ndarray
-    reasons: list
-    keys: np.ndarray
-    unassigned: list
-    lines: np.ndarray
+    """The builder's :class:`PreparedTable` (held, not copied) and what the batch adds to it.
+
+    ``inputs`` is ``table.arrays`` plus, for a law that uses conditions, its auxiliary inputs
+    computed at each curve's reference conditions; ``labels`` the curve cell of every row;
+    ``references`` the distinct reference conditions and ``reference_of_curve`` which one each
+    curve (numbered as ``table.keys``) takes.
+    """
+
+    table: PreparedTable
+    inputs: dict[str, np.ndarray]
     labels: np.ndarray
-    curve: str
-    source: str
-    unused: tuple[str, ...] = ()
     references: list = field(default_factory=list)
     reference_of_curve: np.ndarray | None = None
+
+    @property
+    def curve(self) -> str:
+        """The curve column, as the table names it."""
+        return self.table.groups[0]
+
+    @property
+    def lines(self) -> np.ndarray:
+        """The line of every row in its file."""
+        return np.asarray(self.table.dataset.lines)
+
+    @property
+    def source(self) -> str:
+        return self.table.dataset.source
 
 
 def _conditioned_inputs(prep: PreparedTable) -> tuple[dict[str, np.ndarray], list, np.ndarray | None]:
@@ -106,26 +114,8 @@ def _prepare(
     labels = np.asarray(prep.dataset.values[curve_col])
     if labels.dtype.kind != "U":
         labels = labels.astype(str)
-    arrays, references, reference_of_curve = _conditioned_inputs(prep)
-    return _Prepared(
-        prep.law,
-        prep.scheme,
-        arrays,
-        prep.units,
-        prep.rate_unit,
-        prep.y,
-        prep.w,
-        prep.reasons,
-        prep.keys,
-        prep.unassigned,
-        np.asarray(prep.dataset.lines),
-        labels,
-        curve_col,
-        prep.dataset.source,
-        prep.unused,
-        references,
-        reference_of_curve,
-    )
+    inputs, references, reference_of_curve = _conditioned_inputs(prep)
+    return _Prepared(prep, inputs, labels, references, reference_of_curve)
 
 
 def _block_guess(

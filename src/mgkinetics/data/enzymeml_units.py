@@ -127,10 +127,18 @@ def _dimensions(base_units: list[dict]) -> tuple[dict[str, int], float]:
     factor = 1.0
     for bu in base_units:
         kind = str(bu.get("kind", "")).lower()
-        exponent = int(_or(bu.get("exponent"), 1))
+        try:
+            exponent = int(_or(bu.get("exponent"), 1))
+        except OverflowError:  # an infinite exponent
+            raise ValueError("exponent is not a finite integer") from None
         multiplier = float(_or(bu.get("multiplier"), 1.0))
         scale = float(_or(bu.get("scale"), 0.0))
-        factor *= (multiplier * 10.0**scale) ** exponent
+        try:
+            factor *= (multiplier * 10.0**scale) ** exponent
+        except OverflowError:  # a scale of 400 (say): no unit of mgkinetics is that large
+            factor = math.inf
+        except ZeroDivisionError:  # a multiplier of 0 to a negative power
+            raise ValueError("multiplier 0 with a negative exponent") from None
         if kind == "metre" and exponent % 3 == 0:
             kind, exponent = "litre", exponent // 3
             factor *= 1000.0**exponent
@@ -203,7 +211,10 @@ def _mdmodels_time(base_units: list[dict]) -> DocUnit | None:
 
 
 def _describe_base(base_units: list[dict]) -> str:
-    dims, factor = _dimensions(base_units)
+    try:
+        dims, factor = _dimensions(base_units)
+    except (TypeError, ValueError):  # an exponent, multiplier or scale that is not a number
+        return "base units that are not numbers"
     text = " ".join(f"{k}^{e}" for k, e in sorted(dims.items())) or "dimensionless"
     return f"{text} x {factor:g}"
 

@@ -7,12 +7,13 @@ cells, decimal commas, spreadsheet cells) is parsed over its distinct values onl
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
 from mgkinetics.errors import Problem
 
-__all__ = ["nonempty", "to_float", "to_text", "NUMBER_RE"]
+__all__ = ["FactorizedText", "nonempty", "to_float", "to_text", "NUMBER_RE"]
 
 #: What a cell may hold as a number: ASCII decimal, optional exponent, or inf/nan words (which are
 #: then reported as not finite). float() alone would also take '1_000' and non-ASCII digits.
@@ -22,10 +23,34 @@ NUMBER_RE = re.compile(
 _DECIMAL_COMMA_RE = re.compile(r"[-+]?[0-9]*,[0-9]+(?:[eE][-+]?[0-9]+)?")
 
 
+@dataclass(frozen=True)
+class FactorizedText:
+    """A text column as a code per row into its distinct stripped labels (``''``: an empty cell).
+
+    What a reader hands over instead of one string per cell when it found the distinct labels
+    itself (:func:`mgkinetics.data.textbytes.factorize_fields`).
+
+    Attributes
+    ----------
+    codes : numpy.ndarray
+        Index into ``labels`` for each row.
+    labels : numpy.ndarray
+        The distinct labels (str), stripped.
+    """
+
+    codes: np.ndarray
+    labels: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.codes.size)
+
+
 def _factorize(cells: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """(codes, stripped text of each distinct cell); empty and missing cells are ''."""
     import pandas as pd
 
+    if isinstance(cells, FactorizedText):
+        return cells.codes, cells.labels.tolist()
     if isinstance(cells, pd.Series) and isinstance(cells.dtype, pd.StringDtype) and _has_pyarrow():
         return _factorize_arrow(cells)
     if isinstance(cells, pd.Series):
@@ -65,7 +90,7 @@ def _factorize_arrow(cells) -> tuple[np.ndarray, list[str]]:
     if isinstance(arrow, pa.ChunkedArray):
         arrow = arrow.combine_chunks()
     encoded = arrow.dictionary_encode()
-    labels = [str(v).strip() for v in encoded.dictionary.to_pylist()]
+    labels = [v.strip() for v in encoded.dictionary.to_numpy(zero_copy_only=False).tolist()]
     codes = encoded.indices.fill_null(len(labels)).to_numpy(zero_copy_only=False).astype(np.intp)
     if encoded.null_count:
         labels.append("")
@@ -86,6 +111,8 @@ def _cell_text(value) -> str:
 
 def nonempty(cells: np.ndarray) -> np.ndarray:
     """True for each cell that holds something."""
+    if isinstance(cells, FactorizedText):
+        return (cells.labels != "")[cells.codes]
     arr = cells if _is_series(cells) else np.asarray(cells)
     if arr.dtype.kind in "fc":
         return ~np.isnan(arr)
@@ -99,6 +126,10 @@ def to_text(cells: np.ndarray) -> tuple[np.ndarray, bool]:
     """Stripped labels (``''`` for empty cells) and whether every non-empty one is a number."""
     if len(cells) == 0:
         return np.array([], dtype=str), False
+    if isinstance(cells, FactorizedText):
+        labels = cells.labels
+        numeric = bool((labels != "").any()) and all(NUMBER_RE.fullmatch(lab) for lab in labels if lab)
+        return labels[cells.codes], numeric
     codes, labels = _factorize(cells)
     filled = [lab for lab in labels if lab != ""]
     numeric = bool(filled) and all(NUMBER_RE.fullmatch(lab) for lab in filled)
@@ -156,8 +187,8 @@ def to_float(
     non_negative : bool
         Report negative values (concentrations).
     """
-    arr = cells if _is_series(cells) else np.asarray(cells)
-    if arr.dtype.kind in "fiu":
+    arr = cells if _is_series(cells) or isinstance(cells, FactorizedText) else np.asarray(cells)
+    if getattr(arr, "dtype", np.dtype(object)).kind in "fiu":
         out = arr.astype(float)
         text_of = None
     else:

@@ -235,6 +235,12 @@ def numeric_column(ds, column: str) -> np.ndarray:
     values = ds.values[column]
     if ds.is_numeric(column):
         return np.array(values, dtype=float)
+    text = np.asarray(values).astype(str)
+    blank = np.char.strip(text) == ""
+    try:  # every cell a number or blank: one C-level pass of float() (no Python loop over rows)
+        return np.fromiter(map(float, np.where(blank, "nan", text).tolist()), dtype=float, count=text.size)
+    except ValueError:  # some cell is not a number: name every one
+        pass
     out = np.full(values.size, np.nan)
     problems = []
     for i, text in enumerate(values):

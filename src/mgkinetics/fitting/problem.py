@@ -32,6 +32,7 @@ from mgkinetics.fitting.columns import (
     numeric_column,
     resolve_columns,
 )
+from mgkinetics.fitting.means import count_column, sd_of_means
 from mgkinetics.fitting.results import Exclusion
 from mgkinetics.fitting.rows import group_keys, row_reasons, silent_pooling, unused_columns
 from mgkinetics.fitting.weighting import WeightScheme, parse_weights, replicate_levels
@@ -207,7 +208,10 @@ def prepare_table(
             f"law '{law.name}' has no input '{unknown[0]}'; its inputs are {', '.join(law.input_names)}"
         )
     sd_col, groups = _sd_and_groups(ds, scheme, group)
-    resolved, rate_col, rate_unit = resolve_columns(ds, law, columns, rate, set(groups) | {sd_col} - {None})
+    count_col = count_column(ds, scheme)
+    resolved, rate_col, rate_unit = resolve_columns(
+        ds, law, columns, rate, set(groups) | {sd_col, count_col} - {None}
+    )
     arrays, units, used = input_arrays(ds, law, resolved, rate_col, rate_unit)
     if law.uses_conditions:
         cond = resolve_conditions(ds, conditions)
@@ -224,9 +228,11 @@ def prepare_table(
     levels = None
     if scheme.kind.startswith("replicates"):  # replicates are rows of one group with identical inputs
         levels = replicate_levels({**arrays, "\x00group": keys.astype(float)}, y)
+    sd, count_reasons = sd_of_means(ds, scheme, sd_col, count_col, sd, set(used.values()) | set(groups))
     w, weight_reasons = scheme.weights(np.nan_to_num(y, nan=1.0), sd, levels)
+    weight_reasons = [c or r for c, r in zip(count_reasons, weight_reasons)] if sd_col else weight_reasons
     reasons = row_reasons(ds, used, sd_col, weight_reasons, cond_rows, y, arrays, law.units_optional)
-    taken = set(used.values()) | set(groups) | ({sd_col} if sd_col else set())
+    taken = set(used.values()) | set(groups) | {sd_col, count_col} - {None}
     if not pool:
         silent_pooling(ds, taken, keys)
     unused = unused_columns(ds, taken)
@@ -329,7 +335,7 @@ def _group_conditions(prep: PreparedTable, ok: np.ndarray, inputs: dict) -> dict
 def split_groups(prep: PreparedTable) -> list[FitProblem]:
     """One :class:`FitProblem` per group of a :class:`PreparedTable`, in order of first appearance."""
     ds = prep.dataset
-    usable = np.array([r is None for r in prep.reasons], dtype=bool)
+    usable = np.equal(np.array(prep.reasons, dtype=object), None)  # C-level, no loop over rows
     labels = _group_labels(ds, prep.groups, prep.keys)
     columns = dict(prep.columns)
     if prep.unused:

@@ -44,9 +44,11 @@ def check_startable(problem: FitProblem) -> None:
     """FitError when a fit of ``problem`` cannot start: no usable rows, or no non-zero substrate."""
     law = problem.law
     first = law.inputs[0].name
-    if problem.n == 0:
+    if problem.n == 0:  # every row is listed with its reason (the first 50)
+        rows = [f"line {e.line}: {e.reason}" for e in problem.excluded[:50]]
+        rows += [f"... and {len(problem.excluded) - 50} more"] if len(problem.excluded) > 50 else []
         raise FitError(
-            f"{where(problem)}: no usable rows (all {len(problem.excluded)} excluded); see the exclusions"
+            "\n  ".join([f"{where(problem)}: no usable rows (all {len(problem.excluded)} excluded):", *rows])
         )
     if not np.any(problem.inputs[first] > 0) and not law.units_optional:
         raise FitError(
@@ -65,7 +67,7 @@ def result_for(problem: FitProblem, **fitted) -> FitResult:
     return FitResult(
         law=problem.law,
         group=problem.group,
-        rows=RowAccount(tuple(int(x) for x in problem.lines), problem.excluded),
+        rows=RowAccount(tuple(np.asarray(problem.lines, dtype=np.int64).tolist()), problem.excluded),
         input_units=problem.input_units,
         rate_unit=problem.rate_unit,
         columns=problem.columns,

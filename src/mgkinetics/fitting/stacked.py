@@ -57,6 +57,12 @@ class Stacked:
             (p.law, [_frozen(p.inputs[n]) for n in p.law.input_names], list(keys.items()), p.rate, p.weights)
             for p, keys in zip(self.problems, layout.keys, strict=True)
         ]
+        sizes = [p.rate.size for p in self.problems]
+        ends = np.cumsum([0, *sizes])
+        self.slices = [slice(int(a), int(b)) for a, b in zip(ends[:-1], ends[1:], strict=True)]
+        self.size = int(ends[-1])
+        # unit weights (an unweighted fit) need no multiplication: x * 1.0 == x exactly
+        self.unit_weights = [bool(np.all(p.weights == 1.0)) for p in self.problems]
         rms = math.sqrt(float(np.mean(np.concatenate([p.weights * p.rate for p in problems]) ** 2)))
         self.scale = rms if math.isfinite(rms) and rms > 0 else 1.0
         typical = np.array([layout.typical.get(k, 1.0) for k in self.varying], dtype=float) / self.factor
@@ -72,18 +78,27 @@ class Stacked:
         return values
 
     def raw(self, theta) -> np.ndarray:
-        """``w·(f − y)`` over all sets, unscaled; non-finite model values give ``BIG``."""
+        """``w·(f − y)`` over all sets, unscaled; non-finite model values give ``BIG``.
+
+        Written set by set into one array (no per-set temporaries, no concatenation)."""
         values = self.values(theta)
-        parts = []
-        for law, args, keys, rate, weights in self.calls:
+        out = np.empty(self.size)
+        for (law, args, keys, rate, weights), part, unit in zip(
+            self.calls, self.slices, self.unit_weights, strict=True
+        ):
             model = np.asarray(law.func(*args, **{name: values[key] for name, key in keys}), dtype=float)
-            parts.append(weights * (model - rate))
-        out = (parts[0] if len(parts) == 1 else np.concatenate(parts)) if parts else np.zeros(0)
-        finite = np.isfinite(out)
-        return out if finite.all() else np.where(finite, out, BIG)
+            segment = out[part]
+            np.subtract(model, rate, out=segment)
+            if not unit:
+                np.multiply(weights, segment, out=segment)
+        if not np.isfinite(out).all():
+            out[~np.isfinite(out)] = BIG
+        return out
 
     def scaled(self, theta) -> np.ndarray:
-        return self.raw(theta) / self.scale
+        out = self.raw(theta)
+        out /= self.scale
+        return out
 
     def _typical(self) -> np.ndarray:
         return self._typ
@@ -95,23 +110,27 @@ class Stacked:
         return self.values(theta)
 
     def _complex_columns(self, theta: np.ndarray, idx: list[int]) -> np.ndarray:
-        """One law call per data set: each parameter in ``idx`` a column of complex trial values
-        (the j-th with its own imaginary step), the law broadcasting them to a (len(idx), n) block."""
+        """One law call per data set: each parameter in ``idx`` that the set depends on a column of
+        complex trial values (the j-th with its own imaginary step), the law broadcasting them to a
+        (that many, n) block; the columns of the parameters a set does not depend on are zero."""
         h = self._steps(theta)[idx]
+        step = 1j * h * self.factor[idx]
         base = self._trial_values(theta)
-        # row i: every parameter at its value, the i-th with its imaginary step
-        trial = np.array([base[self.varying[j]] for j in idx]) + np.diag(h * self.factor[idx]) * 1j
-        column = {self.varying[j]: trial[:, i : i + 1] for i, j in enumerate(idx)}
-        blocks = []
-        for law, args, keys, _rate, weights in self.calls:
-            if not any(key in column for _, key in keys):  # this set does not depend on them
-                blocks.append(np.zeros((weights.size, len(idx))))
+        names = [self.varying[j] for j in idx]
+        jac = np.zeros((self.size, len(idx)))
+        for (law, args, keys, _rate, weights), part in zip(self.calls, self.slices, strict=True):
+            used = {key for _, key in keys}
+            mine = [i for i, name in enumerate(names) if name in used]
+            if not mine:  # this set does not depend on them
                 continue
+            trial = np.tile(np.array([base[names[i]] for i in mine], dtype=complex), (len(mine), 1))
+            trial[np.diag_indices(len(mine))] += step[mine]
+            column = {names[i]: trial[:, r : r + 1] for r, i in enumerate(mine)}
             model = np.asarray(law.func(*args, **{name: column.get(key, base[key]) for name, key in keys}))
-            if not np.iscomplexobj(model) or model.shape != (len(idx), weights.size):
+            if not np.iscomplexobj(model) or model.shape != (len(mine), weights.size):
                 raise ValueError("the law does not broadcast parameter columns")
-            blocks.append((weights * model.imag).T / h)
-        return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+            jac[part, mine] = (weights * model.imag).T / h[mine]
+        return jac
 
     def _complex_loop(self, theta: np.ndarray, idx: list[int]) -> np.ndarray:
         """The same, one law call per parameter and data set (laws that do not broadcast)."""
@@ -211,4 +230,6 @@ class Stacked:
     def jacobian(self, theta, *, scaled: bool = True) -> np.ndarray:
         """The accurate Jacobian of the (scaled) residuals in solver coordinates."""
         jac = self._accurate(np.asarray(theta, dtype=float))
-        return jac / self.scale if scaled else jac
+        if scaled:
+            jac /= self.scale
+        return jac

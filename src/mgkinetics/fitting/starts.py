@@ -43,16 +43,25 @@ def value_in(unit: Unit, value, name: str = "") -> float:
     >>> from mgkinetics.units import parse_unit
     >>> value_in(parse_unit("mM"), "500uM")
     0.5
+
+    A value that is not finite (``nan``, ``inf``, ``1e400``) is a FitError: a fit held at, or
+    started from, such a value has no meaning.
     """
     if isinstance(value, (int, float, np.floating)):
-        return float(value)
-    text = str(value).strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    number, given = parse_quantity(text)
-    return float(convert(number, given, unit))
+        out = float(value)
+    else:
+        text = str(value).strip()
+        try:
+            out = float(text)
+        except ValueError:
+            number, given = parse_quantity(text)
+            out = float(convert(number, given, unit))
+    if not np.isfinite(out):
+        from mgkinetics.errors import FitError
+
+        what = f"{name}={value}" if name else repr(value)
+        raise FitError(f"{what} is not a finite number; give a finite value (e.g. {name or 'km'}=0.5)")
+    return out
 
 
 def clip_start(value: float, lo: float, hi: float, scale: float = 1.0) -> float:

@@ -10,6 +10,7 @@ scaled by the residual variance:
 * ``poisson``: w = 1/√|y| (1/y on squared residuals); errors scaled.
 * ``sd:COLUMN``: w = 1/σ with σ the column's absolute standard deviations, in the rate's unit after
   conversion; σ is known, so errors are **not** scaled and χ²/dof tests the model.
+* ``sd:COLUMN/sqrt(N)``: σ = SD/√N for means of N replicates (see :mod:`mgkinetics.fitting.means`).
 * ``replicates``: σ per level from the replicates themselves: rows with identical inputs form a
   level and w = 1/SD of that level's rates (sample SD, n−1). Levels with fewer than 2 replicates,
   or identical replicates (SD = 0), cannot be weighted and their rows are excluded. An SD from 2–4
@@ -38,6 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mgkinetics.errors import FitWarning, MgKineticsWarning
+from mgkinetics.fitting.means import SD_SCHEMES, sd_label, split_sd_spec
 
 __all__ = [
     "PowerVariance",
@@ -76,7 +78,7 @@ class FewReplicatesWarning(MgKineticsWarning):
         self.levels, self.fewest = levels, fewest
 
 
-SCHEMES = ("none", "relative", "poisson", "sd:COLUMN", "replicates", "replicates:pooled", "power")
+SCHEMES = ("none", "relative", "poisson", *SD_SCHEMES, "replicates", "replicates:pooled", "power")
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,8 @@ class WeightScheme:
     ----------
     kind : str
         ``none``, ``relative``, ``poisson``, ``sd``, ``replicates``, ``replicates:pooled`` or ``power``.
-    column : str or None
-        The SD column for ``sd``.
+    column, count_column : str or None
+        The SD column for ``sd``, and the column of replicate counts N of ``sd:SD/sqrt(N)``.
     variance : PowerVariance or None
         For ``power``: the fitted variance model, once estimated
         (:func:`mgkinetics.fitting.variance_model.power_weighted`); None before.
@@ -158,6 +160,7 @@ class WeightScheme:
     kind: str
     column: str | None = None
     variance: PowerVariance | None = None
+    count_column: str | None = None
 
     @property
     def scale_covar(self) -> bool:
@@ -171,7 +174,7 @@ class WeightScheme:
             "none": "none (unweighted; SE scaled by residual variance)",
             "relative": "relative (1/y^2; SE scaled by residual variance)",
             "poisson": "poisson (1/y; SE scaled by residual variance)",
-            "sd": f"absolute sigma from column '{self.column}' (SE not scaled)",
+            "sd": f"absolute sigma from column {sd_label(self.column, self.count_column)}",
             "replicates": "replicates (1/SD^2 of each level's replicates; SE scaled by residual variance)",
             "replicates:pooled": "replicates:pooled (1/mean^2 of each level; SE scaled by residual variance)",
             "power": "power (sigma = a*|v|^b fitted across levels"
@@ -391,5 +394,6 @@ def parse_weights(text: str | WeightScheme | None) -> WeightScheme:
     if t.lower() in ("none", "relative", "poisson", "replicates", "replicates:pooled", "power"):
         return WeightScheme(t.lower())
     if t.lower().startswith("sd:") and t[3:].strip():
-        return WeightScheme("sd", t[3:].strip())
+        sd_column, counts = split_sd_spec(t[3:])
+        return WeightScheme("sd", sd_column, count_column=counts)
     raise FitError(f"unknown weights '{text}'; use one of {', '.join(SCHEMES)}")

@@ -141,7 +141,8 @@ def initial_rates(
     Raises
     ------
     DataFormatError, UnitError
-        Malformed tables or options, with every problem listed.
+        Malformed tables or options, with every problem listed; a DataFormatError listing each
+        excluded well with its reason when no sample well gives a rate.
 
     Examples
     --------
@@ -183,6 +184,8 @@ def initial_rates(
     frame = pd.DataFrame(
         [_row(w, est, plate.direction, unit, layout_cols) for w, est in zip(plate.samples, results)]
     )
+    if frame.empty:  # every sample well excluded: an input problem, not an empty table of rates
+        raise _no_rates(plate.excluded)
     if not frame.empty:
         order = sorted(
             range(len(frame)), key=lambda i: (str(frame["plate"].iloc[i]), well_order(frame["well"].iloc[i]))
@@ -199,3 +202,13 @@ def initial_rates(
         coupling_lag_s=lag,
     )
     return RatesTable(frame.reset_index(drop=True), excl, meta)
+
+
+def _no_rates(excluded) -> DataFormatError:
+    """The error when no sample well gives a rate: every excluded well with its reason."""
+    problems = [
+        Problem(None, None, f"plate {p} well {w}{f' ({role})' if role else ''}: {why}")
+        for p, w, role, why in excluded
+    ]
+    head = Problem(None, None, "no sample well gives a rate; the wells not used, with the reason:")
+    return DataFormatError("traces", [head, *problems])

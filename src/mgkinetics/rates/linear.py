@@ -67,6 +67,15 @@ def ols_line(t: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     return slope, float(np.sqrt((resid @ resid) / (t.size - 2) / sxx)), intercept
 
 
+def _solve_stack(m: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Solve every system of a stack; least squares (pseudo-inverse) when one is singular (reads
+    repeated at the same times leave a window with fewer distinct times than coefficients)."""
+    try:
+        return np.linalg.solve(m, r[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        return (np.linalg.pinv(m) @ r[..., None])[..., 0]
+
+
 def _growing_fits(t: np.ndarray, y: np.ndarray):
     """For windows [0, m) for every m: line slope, RSS of line and of quadratic (prefix sums)."""
     span = t[-1] - t[0]
@@ -83,8 +92,8 @@ def _growing_fits(t: np.ndarray, y: np.ndarray):
     with np.errstate(all="ignore"):
         ok = p[0] >= 4
         eye2, eye3 = np.eye(2), np.eye(3)
-        b2 = np.linalg.solve(np.where(ok[:, None, None], m2, eye2), r2[..., None])[..., 0]
-        b3 = np.linalg.solve(np.where(ok[:, None, None], m3, eye3), r3[..., None])[..., 0]
+        b2 = _solve_stack(np.where(ok[:, None, None], m2, eye2), r2)
+        b3 = _solve_stack(np.where(ok[:, None, None], m3, eye3), r3)
         rss2 = np.maximum(zz - np.sum(b2 * r2, -1), 0.0) * scale**2
         rss3 = np.maximum(zz - np.sum(b3 * r3, -1), 0.0) * scale**2
         slope = b2[:, 1] * scale / (span if span > 0 else 1.0)

@@ -57,7 +57,7 @@ def check_options(method, sign, stoichiometry, rate_unit, blank):
 
 
 def _one_wavelength(traces: pd.DataFrame, wavelength_nm) -> pd.DataFrame:
-    present = sorted({int(w) for w in traces["wavelength_nm"].dropna().unique()})
+    present = sorted({int(w) for w in traces["wavelength_nm"].dropna().unique() if np.isfinite(w)})
     if wavelength_nm is not None:
         chosen = traces.loc[traces["wavelength_nm"] == float(wavelength_nm)]
         if chosen.empty:
@@ -135,6 +135,18 @@ def _gather(wells, layout, rows, substrate_column, blank, slopes, standard_colum
                     well,
                     "sample",
                     f"only {tr.time_s.size} finite reads ({tr.n_dropped} NaN); a rate needs at least 3",
+                )
+            )
+            continue
+        n_times = np.unique(tr.time_s).size
+        if n_times < 3:  # every read at one time (a time column of zeros): no slope to measure
+            excluded.append(
+                (
+                    plate,
+                    well,
+                    "sample",
+                    f"{tr.time_s.size} reads at only {n_times} distinct time(s); "
+                    "a rate needs reads at 3 times or more; check the time column",
                 )
             )
             continue

@@ -99,7 +99,12 @@ def provenance(spec: ReportSpec, command: str) -> Provenance:
 
 
 def build_report(
-    spec: ReportSpec | str | Path, *, command: str | None = None, progress: bool = False
+    spec: ReportSpec | str | Path,
+    *,
+    command: str | None = None,
+    progress: bool = False,
+    jobs: int | None = 1,
+    figures: bool = True,
 ) -> Report:
     """Run every analysis of ``spec`` (a path or a parsed spec).
 
@@ -110,17 +115,23 @@ def build_report(
         The command line to record in the provenance (default: this function's call).
     progress : bool
         Draw a progress bar on stderr (the command line turns it on for a terminal).
+    jobs : int or None
+        Processes running the analyses (:mod:`mgkinetics.report.parallel`; None: the cores, at
+        most two). With 1 (the default) each figure stays a matplotlib Figure; with more, the
+        figures come back drawn. The files written are the same bytes either way.
+    figures : bool
+        False: tables and text only (the figures are neither drawn nor written).
 
     Returns
     -------
     Report
     """
-    from mgkinetics.report.analyses import run_analysis
-    from mgkinetics.report.progress import track
+    from mgkinetics.report.parallel import run_analyses
 
     if not isinstance(spec, ReportSpec):
         spec = load_spec(spec)
-    sections = tuple(run_analysis(a) for a in track(spec.analyses, "report", enabled=progress))
+    kind = spec.figure_format if figures else None
+    sections = run_analyses(spec.analyses, figure_format=kind, jobs=jobs, progress=progress)
     cmd = command or f"mgkinetics.report.build.build_report('{spec.source.name}')"
     return Report(spec.title, spec.description, sections, provenance(spec, cmd), spec.figure_format)
 

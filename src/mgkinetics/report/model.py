@@ -16,7 +16,7 @@ from typing import Any
 
 from mgkinetics.report.numbers import format_ci, format_pm, format_rough, format_value, pretty_unit
 
-__all__ = ["Table", "FigureSpec", "Section", "estimate_table", "csv_cell"]
+__all__ = ["Table", "DrawnFigure", "FigureSpec", "Section", "estimate_table", "csv_cell"]
 
 
 def csv_cell(x: Any) -> str:
@@ -76,12 +76,24 @@ def _plain_cell(x: Any) -> str:
 
 
 @dataclass(frozen=True)
+class DrawnFigure:
+    """A figure already drawn: its ``<svg>`` element (ids not yet prefixed, see
+    :func:`mgkinetics.report.savefig.prefix_ids`) and the bytes of its file of type ``kind``."""
+
+    svg: str
+    kind: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class FigureSpec:
-    """A figure to write: file stem, caption (a sentence or two), and the matplotlib Figure."""
+    """A figure to write: file stem, caption (a sentence or two), and the matplotlib Figure, or
+    (``figure`` None) the figure as drawn by a worker process (``drawn``)."""
 
     name: str
     caption: str
     figure: Any = field(repr=False, compare=False)
+    drawn: DrawnFigure | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -27,17 +27,24 @@ class RenderedFigure:
 
 
 def _render_figures(report: Any, folder: Path) -> dict[str, list[RenderedFigure]]:
-    from mgkinetics.report.savefig import figure_svg, save_figure
+    from mgkinetics.report.savefig import figure_svg, prefix_ids, save_figure
 
     out: dict[str, list[RenderedFigure]] = {}
     n = 0
-    (folder / "figures").mkdir(exist_ok=True)
+    if any(section.figures for section in report.sections):
+        (folder / "figures").mkdir(exist_ok=True)
     for section in report.sections:
         for spec in section.figures:
             n += 1
             file = f"figures/{spec.name}.{report.figure_format}"
-            svg = figure_svg(spec.figure, f"fig{n}", close=False)
-            save_figure(spec.figure, folder / file)  # closes it
+            if spec.drawn is not None:  # drawn by a worker process: the same text and bytes
+                if spec.drawn.kind != report.figure_format:
+                    raise ValueError(f"figure {spec.name} was drawn as {spec.drawn.kind}")
+                svg = prefix_ids(spec.drawn.svg, f"fig{n}")
+                (folder / file).write_bytes(spec.drawn.data)
+            else:
+                svg = figure_svg(spec.figure, f"fig{n}", close=False)
+                save_figure(spec.figure, folder / file)  # closes it
             out.setdefault(section.name, []).append(RenderedFigure(n, spec.name, spec.caption, svg, file))
     return out
 

@@ -2,7 +2,10 @@
 
 PNG at 300 dpi without the Software key, SVG without its date and with a fixed hash salt (the
 ids matplotlib writes), PDF without creation dates. :func:`figure_svg` returns SVG text to inline
-in HTML, its ids prefixed so several figures can share a page.
+in HTML, its ids prefixed so several figures can share a page. :func:`figure_bytes` and
+:func:`svg_element` are the two halves of that, for a figure drawn in one process and written
+in another (:mod:`mgkinetics.report.parallel`): :func:`prefix_ids` adds the prefix afterwards,
+and the result is the same text :func:`figure_svg` returns.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 from mgkinetics.errors import MgKineticsError
 
-__all__ = ["DPI", "FORMATS", "save_figure", "figure_svg"]
+__all__ = ["DPI", "FORMATS", "save_figure", "figure_bytes", "figure_svg", "svg_element", "prefix_ids"]
 
 #: Resolution of PNG files.
 DPI = 300
@@ -33,6 +36,13 @@ def _close(fig: Any) -> None:
     plt.close(fig)
 
 
+def _kind(path: Path) -> str:
+    kind = path.suffix.lower().lstrip(".")
+    if kind not in FORMATS:
+        raise MgKineticsError(f"{path}: a figure is written as .png, .svg or .pdf, not '{path.suffix}'")
+    return kind
+
+
 def save_figure(fig: Any, path: str | Path, *, close: bool = True) -> Path:
     """Write ``fig`` as PNG (300 dpi), SVG or PDF, chosen by the suffix; close it unless asked not to.
 
@@ -46,22 +56,36 @@ def save_figure(fig: Any, path: str | Path, *, close: bool = True) -> Path:
     >>> a == b
     True
     """
-    import matplotlib
-
     path = Path(path)
-    kind = path.suffix.lower().lstrip(".")
-    if kind not in FORMATS:
-        raise MgKineticsError(f"{path}: a figure is written as .png, .svg or .pdf, not '{path.suffix}'")
+    kind = _kind(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with matplotlib.rc_context(_STABLE):
-        fig.savefig(path, dpi=DPI, metadata=_METADATA[kind], format=kind)
-    if close:
-        _close(fig)
+    path.write_bytes(figure_bytes(fig, kind, close=close))
     return path
 
 
-def figure_svg(fig: Any, prefix: str, *, close: bool = True) -> str:
-    """The figure as an ``<svg>`` element (no XML prologue), every id prefixed with ``prefix``."""
+def figure_bytes(fig: Any, kind: str, *, close: bool = True) -> bytes:
+    """The bytes :func:`save_figure` writes for a file of type ``kind`` (png, svg or pdf).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(); _ = ax.plot([1, 2], [3, 4])
+    >>> figure_bytes(fig, "png")[:4]
+    b'\\x89PNG'
+    """
+    import matplotlib
+
+    kind = _kind(Path(f"figure.{kind}"))
+    buf = io.BytesIO()
+    with matplotlib.rc_context(_STABLE):
+        fig.savefig(buf, dpi=DPI, metadata=_METADATA[kind], format=kind)
+    if close:
+        _close(fig)
+    return buf.getvalue()
+
+
+def svg_element(fig: Any, *, close: bool = True) -> str:
+    """The figure as an ``<svg>`` element (no XML prologue), ids as matplotlib wrote them."""
     import matplotlib
 
     buf = io.StringIO()
@@ -70,8 +94,22 @@ def figure_svg(fig: Any, prefix: str, *, close: bool = True) -> str:
     if close:
         _close(fig)
     text = buf.getvalue()
-    text = text[text.index("<svg") :]
-    text = re.sub(r'id="([^"]+)"', rf'id="{prefix}-\1"', text)
+    return text[text.index("<svg") :]
+
+
+def prefix_ids(svg: str, prefix: str) -> str:
+    """Every id of an SVG text, and every reference to one, prefixed with ``prefix``.
+
+    Examples
+    --------
+    >>> prefix_ids('<g id="a"><use xlink:href="#a"/><path clip-path="url(#a)"/></g>', "fig1")
+    '<g id="fig1-a"><use xlink:href="#fig1-a"/><path clip-path="url(#fig1-a)"/></g>'
+    """
+    text = re.sub(r'id="([^"]+)"', rf'id="{prefix}-\1"', svg)
     text = re.sub(r'(xlink:href|href)="#([^"]+)"', rf'\1="#{prefix}-\2"', text)
-    text = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", text)
-    return text
+    return re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", text)
+
+
+def figure_svg(fig: Any, prefix: str, *, close: bool = True) -> str:
+    """The figure as an ``<svg>`` element (no XML prologue), every id prefixed with ``prefix``."""
+    return prefix_ids(svg_element(fig, close=close), prefix)

@@ -39,7 +39,8 @@ Top-level keys
     ``compare``: the parameters tested for sharing (default: every fitted one).
 ``ci`` (``"asymptotic"``, ``"profile"``, ``"bootstrap"``; default ``"asymptotic"``)
 ``weights`` (string; default ``"none"``)
-    As ``--weights`` (``relative``, ``poisson``, ``replicates``, ``replicates:pooled``, ``power``, ``sd:COLUMN``).
+    As ``--weights`` (``relative``, ``poisson``, ``replicates``, ``replicates:pooled``, ``power``,
+    ``sd:COLUMN``).
 ``n_bootstrap`` (integer; default 1000), ``seed`` (integer; default 1)
     For ``ci = "bootstrap"``; the seed makes the report reproducible.
 ``init``, ``fix`` (tables of parameter = number)
@@ -130,6 +131,11 @@ def load_spec(path: str | Path) -> ReportSpec:
     except OSError as exc:
         raise DataFormatError(
             str(path), [Problem(None, None, f"cannot read the spec: {exc.strerror}")]
+        ) from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise DataFormatError(
+            str(path), [Problem(line, None, "is not UTF-8 text; save the spec as UTF-8")]
         ) from None
     try:
         raw = tomllib.loads(text)

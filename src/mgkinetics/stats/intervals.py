@@ -47,6 +47,8 @@ def _profile_note(name: str, prof: dict, unit, factor: float = 1.0) -> tuple[str
 
     lk, hk = prof["low_kind"], prof["high_kind"]
     if lk != "closed" and hk != "closed":
+        if prof["rss_min"] == 0:
+            return f"not identifiable: all residuals are 0: no likelihood interval for {name}", True
         return (
             f"not identifiable: the profile of {name} stays below the threshold on both sides "
             f"(from {fmt(prof['low_reached'])} to {fmt(prof['high_reached'])})"

@@ -215,7 +215,7 @@ def _walk(S: _Profile, v0: float, step: float, side: int, lo: float, hi: float, 
         seen.append(s)
         if s < crit and _plateau(seen, crit, crit - S.rss_min):
             return "open", float(t)
-        if s >= crit:
+        if s > crit:  # strictly: a flat profile at S = crit = 0 (every rate 0) is not a crossing
             try:
                 root = brentq(lambda u: S(u) - crit, prev, t, xtol=1e-10 * max(abs(v0), step), rtol=1e-10)
             except ValueError:  # the profile is not monotone between prev and t: take the last below
@@ -266,6 +266,11 @@ def profile_constrained(
     crit = profile_threshold(
         rss0, target.n, len(target.varied), scale_covar=target.scale_covar, level=ci_level
     )
+    if target.scale_covar and rss0 == 0:  # residuals exactly 0 (every rate 0): σ̂ = 0, no interval
+        return {
+            "low": None, "high": None, "low_kind": "open", "high_kind": "open", "low_reached": v0,
+            "high_reached": v0, "threshold": crit, "rss_min": rss0, "points": 1, "unsettled": 0,
+        }  # fmt: skip
     step = step if step and math.isfinite(step) and step > 0 else 0.1 * max(abs(v0), 1e-8)
     S = _Profile(target, constrain)
     S.cache[v0] = rss0

@@ -7,6 +7,7 @@ quantities and global fits; :meth:`ProfileInterval.to_estimate` turns it into an
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -50,6 +51,10 @@ class ProfileInterval:
         """Plain words for open sides; empty when both are closed."""
         unit = f" {self.unit}" if self.unit is not None and self.unit.label not in ("1", "") else ""
         if self.low_status != "closed" and self.high_status != "closed":
+            if not (math.isfinite(self.reached_low) or math.isfinite(self.reached_high)):
+                return f"not identifiable: {self.name} is 0/0 at the best fit"
+            if self.rss_min == 0:
+                return f"not identifiable: all residuals are 0: no likelihood interval for {self.name}"
             return (
                 f"not identifiable: the profile of {self.name} stays below the threshold from "
                 f"{self.reached_low:.4g} to {self.reached_high:.4g}{unit}"

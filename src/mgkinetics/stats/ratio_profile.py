@@ -147,7 +147,11 @@ def _profile_side(excess, warm: dict, log_r_hat: float, sign: float, step: float
             # refit far out can report a large RSS that merely looks like one
             if warm["converged"]:
                 lo, hi = sorted((inner, outer))
-                return math.exp(brentq(excess, lo, hi, xtol=1e-10)), None
+                try:
+                    return math.exp(brentq(excess, lo, hi, xtol=1e-10)), None
+                except ValueError:  # no sign change: the refit at the inner end is above the threshold too
+                    side = "lower" if sign < 0 else "upper"
+                    return None, f"{side} side not determined (the profile's refits are not consistent)"
             break
         inner, step = outer, step * 2
         outer = inner + sign * step

@@ -166,6 +166,14 @@ def select_model(
     ``init`` and ``fix`` entries are given to each law that has such a parameter; ``conditions``
     and ``pool`` are as for :func:`mgkinetics.fit`.
 
+    Raises
+    ------
+    MgKineticsError
+        When the fit of any law cannot start (an unreadable table, a missing column, too few
+        points for its parameters), as :func:`mgkinetics.fit` would: the error of the file when
+        every law fails alike, else a FitError naming each failing law and its reason. A fit that
+        starts and does not converge is not an error: it is listed as not ranked.
+
     Examples
     --------
     >>> import numpy as np
@@ -179,7 +187,7 @@ def select_model(
     from mgkinetics.fitting.single import fit as fit_law
     from mgkinetics.laws.registry import get_law
 
-    cands = []
+    cands, cannot_start = [], []
     for name in laws:
         law = get_law(name)
         mine = {k: v for k, v in (init or {}).items() if k in law.param_names}
@@ -200,11 +208,13 @@ def select_model(
                 conditions=conditions,
                 pool=pool,
             )
-        except MgKineticsError as exc:
-            cands.append(Candidate(law.name, None, math.nan, False, (f"could not be fitted: {exc}",)))
+        except MgKineticsError as exc:  # the fit cannot start: an input problem, reported after the loop
+            cannot_start.append((law.name, exc))
             continue
         reasons = _reality(res)
         cands.append(Candidate(law.name, res, res.statistics.aicc, not reasons, tuple(reasons)))
+    if cannot_start:
+        raise _cannot_start(cannot_start, every_law=len(cannot_start) == len(laws))
     ranked = [c for c in cands if c.ranked and math.isfinite(c.aicc)]
     ns = {c.fit.statistics.n for c in ranked}
     if len(ns) > 1:  # AICc compares fits of the same rows only
@@ -238,3 +248,22 @@ def _different_rows(ns) -> Exception:
     from mgkinetics.errors import FitError
 
     return FitError(f"the laws used different numbers of rows ({sorted(ns)}); AICc needs the same rows")
+
+
+def _cannot_start(failures: list[tuple[str, Exception]], *, every_law: bool) -> Exception:
+    """One error for the laws whose fit cannot start (an input problem, as `fit` reports it).
+
+    When every law fails with the same message (a problem of the file, not of a law) that error
+    is raised as it is; otherwise a FitError lists each law with its reason.
+    """
+    from mgkinetics.errors import FitError
+
+    messages = {str(exc) for _, exc in failures}
+    if every_law and len(messages) == 1:
+        return failures[0][1]
+    n = len(failures)
+    head = f"{n} law{'s' if n != 1 else ''} cannot be fitted to these data"
+    lines = [head + " (fix the input, or leave the law out):"]
+    for law, exc in failures:
+        lines.append(f"law '{law}': " + str(exc).replace("\n", "\n  "))
+    return FitError("\n  ".join(lines))
