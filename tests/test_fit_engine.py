@@ -16,6 +16,7 @@ import mgkinetics as mgk
 from mgkinetics.errors import STATUSES, WARNING_CODES, FitWarning, MissingDependencyError, missing_dependency
 from mgkinetics.fitting.globalfit import fit_global
 from mgkinetics.fitting.problem import build_problems
+from mgkinetics.fitting.single import fit_problem
 from mgkinetics.fitting.starts import clip_start
 
 S = np.array([0.5, 1, 2, 4, 8, 16.0, 32, 64])
@@ -41,6 +42,64 @@ def test_lmfit_result_holds_exactly_the_reported_values():
         assert lm.params[name].stderr == pytest.approx(math.sqrt(cov[i, i]), rel=1e-15)
     corr = cov[0, 1] / math.sqrt(cov[0, 0] * cov[1, 1])
     assert lm.params["vmax"].correl["km"] == pytest.approx(corr, rel=1e-14)
+
+
+def test_lmfit_result_statistics_are_the_reported_ones():
+    """lmfit's residual, chisqr and redchi are the fit's own (the solver works on residuals divided
+    by a constant; the result holds the unscaled ones); lmfit's uvars, computed from a covariance
+    that is not the reported one, is not kept."""
+    s, v = S, mm(S, 10, 2) * WOBBLE * 1e-6  # a small rate scale: scaled and unscaled residuals differ
+    res = fit_mm(s, v)
+    lm = res.lmfit_result
+    fitted = mm(s, res.values["vmax"], res.values["km"])
+    np.testing.assert_allclose(lm.residual, fitted - v, rtol=1e-12, atol=0)
+    assert lm.chisqr == pytest.approx(res.statistics.rss, rel=1e-12)
+    assert lm.redchi == pytest.approx(res.statistics.redchi, rel=1e-12)
+    assert lm.nfree == res.statistics.dof and lm.ndata == S.size
+    np.testing.assert_array_equal(lm.covar, res.covariance)
+    assert lm.uvars is None
+
+
+def test_each_point_is_evaluated_once():
+    """MINPACK asks for the start twice and the answer is asked for again (RSS, covariance): the
+    engine remembers them, so the law is called once per distinct real-valued point."""
+    calls: dict[tuple[float, float], int] = {}
+
+    def counted(substrate, vmax=1.0, km=1.0):
+        if not np.iscomplexobj(vmax) and not np.iscomplexobj(km):
+            key = (float(vmax), float(km))
+            calls[key] = calls.get(key, 0) + 1
+        return vmax * substrate / (km + substrate)
+
+    law = mgk.RateLaw(
+        "mm_counted_test",
+        counted,
+        inputs=(mgk.InputSpec("substrate"),),
+        params=(mgk.ParamSpec("vmax", "rate", min=0), mgk.ParamSpec("km", "substrate", min=0)),
+        formula="v",
+        guess=lambda inputs, rate: {"vmax": float(np.max(rate)), "km": 3.0},
+    )
+    (problem,), _, _ = build_problems({"s_mM": S, "rate_uM_per_s": mm(S, 10, 2) * WOBBLE}, law)
+    res = fit_problem(problem, diagnostics=False)  # the engine alone (diagnostics evaluate again)
+    assert res.status == "converged"
+    assert calls and max(calls.values()) == 1, {k: c for k, c in calls.items() if c > 1}
+
+
+@pytest.mark.parametrize("scale_covar", [True, False])
+def test_information_criteria_of_one_fit_equal_the_array_path(scale_covar):
+    """The scalar path (one fit) and the array path (the batch engine) give the same numbers,
+    including the undefined cases (N = 0, RSS = 0 with σ estimated, N − df − 1 ≤ 0)."""
+    from mgkinetics.fitting.numerics import information_criteria
+
+    n = np.array([10, 10, 0, 3, 4, 25])
+    rss = np.array([0.37, 0.0, 1.0, 1.0, 2.5, 1e-30])
+    log_w = np.array([0.0, -1.5, 0.0, 2.0, -0.25, 7.0])
+    many = information_criteria(n, 2, rss, scale_covar, log_weights=log_w)
+    for i in range(n.size):
+        one = information_criteria(int(n[i]), 2, float(rss[i]), scale_covar, log_weights=float(log_w[i]))
+        assert isinstance(one.aicc, float) and one.df == many.df
+        for name in ("loglik", "aic", "aicc", "bic"):
+            np.testing.assert_allclose(getattr(one, name), getattr(many, name)[i], rtol=1e-14, atol=0)
 
 
 def test_global_fit_lmfit_result_holds_the_joint_values():

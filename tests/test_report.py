@@ -206,3 +206,9 @@ def test_fit_and_global_kinds_and_svg_figures(tmp_path):
     assert km["value"] == pytest.approx(0.05797, abs=5e-5)
     assert km["stderr"] == pytest.approx(0.00591, abs=5e-5)
     assert any("0.0580 ± 0.0059 mM" in p for p in shared.paragraphs)
+    # one drawing per SVG figure: the page inlines the file's own <svg> element (ids prefixed)
+    from mgkinetics.report.savefig import prefix_ids
+
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    text = (tmp_path / "out" / "figures" / "separate_fits.svg").read_text(encoding="utf-8")
+    assert prefix_ids(text[text.index("<svg") :], "fig1") in page

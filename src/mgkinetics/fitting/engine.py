@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -80,59 +81,162 @@ def _safe(key: str, n: int) -> str:
     return key if key.isidentifier() else re.sub(r"\W", "_", key) + f"_{n}"
 
 
-def _minimize(stacked: Stacked, params, names: list[str], method: str, budget: int):
+class _Memo:
+    """The stacked residuals and Jacobian, remembered at the points already evaluated.
+
+    MINPACK evaluates the start twice (a shape check, then the first iteration) and the answer is
+    evaluated again for its RSS and covariance: each point's law calls happen once. The last few
+    points and the one with the lowest RSS (the answer of a solver that only accepts descending
+    steps) are kept; keys are the exact parameter values; the stored arrays are read-only, and
+    the solver gets fresh ones.
+    """
+
+    _KEEP = 4  # recent points remembered
+
+    def __init__(self, stacked: Stacked) -> None:
+        self.stacked = stacked
+        self._raw: dict[tuple, np.ndarray] = {}
+        self._jac: dict[tuple, np.ndarray] = {}
+        self._best: tuple[float, tuple, np.ndarray] = (math.inf, (), np.zeros(0))
+
+    @staticmethod
+    def _remember(store: dict, key: tuple, value: np.ndarray) -> np.ndarray:
+        if len(store) >= _Memo._KEEP:
+            del store[next(iter(store))]  # the oldest point
+        value.setflags(write=False)
+        store[key] = value
+        return value
+
+    def raw(self, theta: tuple) -> np.ndarray:
+        """``w·(f − y)`` unscaled (read-only)."""
+        hit = self._raw.get(theta)
+        if hit is not None:
+            return hit
+        if theta == self._best[1]:
+            return self._best[2]
+        r = self._remember(self._raw, theta, self.stacked.raw(theta))
+        rss = float(r @ r)
+        if rss < self._best[0]:
+            self._best = (rss, theta, r)
+        return r
+
+    def jac(self, theta: tuple) -> np.ndarray:
+        """The accurate Jacobian of the unscaled residuals in solver coordinates (read-only)."""
+        hit = self._jac.get(theta)
+        if hit is not None:
+            return hit
+        return self._remember(self._jac, theta, self.stacked.jacobian(theta, scaled=False))
+
+
+def _parameters(layout: Layout, safe: Mapping[str, str], factor) -> list:
+    """Every key as an lmfit parameter, fresh for each run (lmfit's minimizer works on them in
+    place); a scaled one is solved as ``name__scaled`` and the key is its exact power-of-two
+    multiple (an lmfit expression), so the key holds the reported value."""
     import lmfit
 
+    scale = dict(zip(layout.varying, factor, strict=True))
+    out = []
+    for key, value in layout.starts.items():
+        spec = layout.specs[key]
+        f = float(scale.get(key, 1.0))
+        if f != 1.0:
+            inner = f"{safe[key]}__scaled"
+            out.append(lmfit.Parameter(inner, value=value / f, min=spec.min / f, max=spec.max / f))
+            out.append(lmfit.Parameter(safe[key], expr=f"{inner} * {f!r}"))
+        else:
+            out.append(
+                lmfit.Parameter(
+                    safe[key], value=value, min=spec.min, max=spec.max, vary=key in layout.varying
+                )
+            )
+    return out
+
+
+@cache
+def _minimizer_class():
+    """``lmfit.Minimizer`` without lmfit's own standard errors, correlations and ``uvars``: the
+    engine computes the covariance from the accurate Jacobian at the optimum and writes it into
+    the result (:func:`_write_back`), so lmfit's estimate would be computed only to be replaced.
+    Whether lmfit found a covariance with positive variances (``errorbars``) is kept: the engine
+    reads it to tell a plateau from an optimum."""
+    import lmfit
+
+    class Minimizer(lmfit.Minimizer):
+        def _calculate_uncertainties_correlations(self) -> None:
+            self.result.errorbars = bool(np.all(np.diag(self.result.covar) > 0))
+
+    return Minimizer
+
+
+def _minimize(memo: _Memo, params: list, names: list[str], method: str, budget: int):
+    import lmfit
+
+    minimizer_class = _minimizer_class()
+    scale = memo.stacked.scale
+
     def residual(pv):
-        return stacked.scaled([pv[n].value for n in names])
+        return memo.raw(tuple([pv[n].value for n in names])) / scale
 
     def jac(pv):
-        return stacked.jacobian([pv[n].value for n in names])
+        return memo.jac(tuple([pv[n].value for n in names])) / scale
 
-    minimizer = lmfit.Minimizer(residual, params, scale_covar=False)
-    if method == "least_squares":
+    if method == "least_squares":  # lmfit's least_squares needs a Parameters object
+        held = lmfit.Parameters()
+        held.add_many(*params)
+        minimizer = minimizer_class(residual, held, scale_covar=False)
         return minimizer.minimize(
             method="least_squares", jac=jac, x_scale="jac", max_nfev=budget, **TOLERANCES
         )
+    # leastsq takes the list of Parameter objects as they are (no deep copy of a Parameters)
+    minimizer = minimizer_class(residual, params, scale_covar=False)
     return minimizer.minimize(method="leastsq", Dfun=jac, max_nfev=budget, **LEASTSQ_TOLERANCES)
 
 
-def _rss(stacked: Stacked, result, names) -> float:
+def _theta(result, names) -> tuple:
+    return tuple([result.params[n].value for n in names])
+
+
+def _rss(memo: _Memo, result, names) -> float:
     if result is None:
         return math.inf
-    theta = [result.params[n].value for n in names]
-    if not np.all(np.isfinite(theta)):
+    theta = _theta(result, names)
+    if not all(math.isfinite(t) for t in theta):
         return math.inf
-    r = stacked.raw(theta)
+    r = memo.raw(theta)
     rss = float(r @ r)
     return rss if rss < BIG else math.inf
 
 
-def _run(stacked: Stacked, params, names: list[str], budget: int):
+def _run(memo: _Memo, fresh, names: list[str], budget: int):
     """lmfit leastsq (Levenberg–Marquardt) on the accurate Jacobian; when it does not converge,
-    lmfit least_squares (trust-region reflective) from the same starts; the lower RSS wins."""
+    lmfit least_squares (trust-region reflective) from the same starts; the lower RSS wins.
+    ``fresh()`` gives each run its own parameters at the starts."""
     try:
-        first = _minimize(stacked, params, names, "leastsq", budget)
+        first = _minimize(memo, fresh(), names, "leastsq", budget)
     except (ValueError, OverflowError, TypeError, np.linalg.LinAlgError):
         first = None
     # a converged LM whose covariance lmfit could not estimate may sit on a plateau (NIST BoxBOD
     # from start 1): the trust-region solve gets its chance too
-    if first is not None and first.success and first.errorbars and math.isfinite(_rss(stacked, first, names)):
+    if first is not None and first.success and first.errorbars and math.isfinite(_rss(memo, first, names)):
         return first
     try:
-        second = _minimize(stacked, params, names, "least_squares", budget)
+        second = _minimize(memo, fresh(), names, "least_squares", budget)
     except (ValueError, OverflowError, TypeError, np.linalg.LinAlgError):
         second = None
     candidates = [c for c in (first, second) if c is not None]
     if not candidates:
         return None
-    return min(candidates, key=lambda c: (_rss(stacked, c, names), not c.success))
+    return min(candidates, key=lambda c: (_rss(memo, c, names), not c.success))
 
 
-def _write_back(result, external: list[str], internal: list[str], factor, cov: np.ndarray | None) -> None:
-    """The reported covariance as the lmfit result's covar, stderr and correl (scaled solver
-    parameters get theirs divided by their factor)."""
+def _write_back(result, external: list[str], internal: list[str], factor, cov: np.ndarray | None, r) -> None:
+    """The reported covariance as the lmfit result's covar, stderr, correl and uvars (scaled solver
+    parameters get theirs divided by their factor), and the unscaled residuals ``r`` as its
+    residual, chisqr, redchi, AIC and BIC (lmfit's formulas)."""
+    result.residual = np.array(r)
+    result._calculate_statistics()
     result.covar = cov
+    result.uvars = None
     for par in result.params.values():
         par.stderr, par.correl = None, None
     if cov is None:
@@ -149,21 +253,6 @@ def _write_back(result, external: list[str], internal: list[str], factor, cov: n
     result.errorbars = bool(np.all(sd > 0))
 
 
-def _add_params(params, layout: Layout, safe: Mapping[str, str], factor) -> None:
-    """Every key as an lmfit parameter; a scaled one is solved as ``name__scaled`` and the key is
-    its exact power-of-two multiple (an lmfit expression), so the key holds the reported value."""
-    scale = dict(zip(layout.varying, factor, strict=True))
-    for key, value in layout.starts.items():
-        spec = layout.specs[key]
-        f = float(scale.get(key, 1.0))
-        if f != 1.0:
-            inner = f"{safe[key]}__scaled"
-            params.add(inner, value=value / f, min=spec.min / f, max=spec.max / f, vary=True)
-            params.add(safe[key], expr=f"{inner} * {f!r}")
-        else:
-            params.add(safe[key], value=value, min=spec.min, max=spec.max, vary=key in layout.varying)
-
-
 def solve(problems: Sequence, layout: Layout, *, scale_covar: bool, budget: int | None = None) -> Solution:
     """Fit ``problems`` jointly as laid out; see the module docstring.
 
@@ -175,8 +264,6 @@ def solve(problems: Sequence, layout: Layout, *, scale_covar: bool, budget: int 
 
 
 def _solve(problems: Sequence, layout: Layout, scale_covar: bool, budget: int | None) -> Solution:
-    import lmfit
-
     stacked = Stacked(problems, layout)
     n = sum(p.n for p in problems)
     k = len(layout.varying)
@@ -186,31 +273,34 @@ def _solve(problems: Sequence, layout: Layout, scale_covar: bool, budget: int | 
     if not k:
         r = stacked.raw([])
         return Solution(dict(layout.starts), float(r @ r), True, "no parameters varied", None, None, n, n)
-    params = lmfit.Parameters()
+    memo = _Memo(stacked)
+
+    def fresh() -> list:
+        return _parameters(layout, safe, stacked.factor)
+
     try:
-        _add_params(params, layout, safe, stacked.factor)
-        result = _run(stacked, params, names, budget or 200 * (k + 1) ** 2)
+        result = _run(memo, fresh, names, budget or 200 * (k + 1) ** 2)
     except OverflowError:  # a start so far out that lmfit's bound transformation overflows
         result = None
     if result is None:
         return Solution(
             dict(layout.starts), math.nan, False, "no solver found a finite solution", None, None, n - k, n
         )
-    theta = np.array([result.params[nm].value for nm in names], dtype=float)
+    theta = _theta(result, names)
     values = stacked.values(theta)
     for key, nm in zip(layout.varying, external, strict=True):
         values[key] = float(result.params[nm].value)  # exactly what lmfit holds
-    r = stacked.raw(theta)
+    r = memo.raw(theta)
     rss = float(r @ r)
     dof = n - k
-    finite = bool(np.all(np.isfinite(theta))) and rss < BIG
+    finite = all(math.isfinite(t) for t in theta) and rss < BIG
     success = bool(result.success) and finite
     cov = None
     if finite:
-        jac = stacked.jacobian(theta, scaled=False) / stacked.factor  # d r / d (external value)
+        jac = memo.jac(theta) / stacked.factor  # d r / d (external value)
         redchi = rss / dof if dof > 0 else math.nan
         cov = covariance(jac, redchi if scale_covar else 1.0)
-    _write_back(result, external, names, stacked.factor, cov)
+    _write_back(result, external, names, stacked.factor, cov, r)
     return Solution(values, rss, success, str(result.message), cov, result, dof, n)
 
 

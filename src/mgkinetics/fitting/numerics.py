@@ -78,16 +78,18 @@ def covariance(jac: np.ndarray, scale: float = 1.0) -> np.ndarray | None:
     (1e-30 beside 1e+30) do not make a well-determined problem look singular.
     """
     jac = np.asarray(jac, dtype=float)
-    norms = np.linalg.norm(jac, axis=0)
-    if jac.size == 0 or not np.all(np.isfinite(jac)) or np.any(norms == 0):
+    if jac.size == 0 or not np.isfinite(jac).all():
+        return None
+    norms = np.sqrt(np.add.reduce(jac * jac, axis=0))  # np.linalg.norm(jac, axis=0), without its overhead
+    if (norms == 0).any():
         return None
     js = jac / norms
     try:
         inv = np.linalg.inv(js.T @ js)
     except np.linalg.LinAlgError:
         return None
-    cov = inv / np.outer(norms, norms) * scale
-    if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) < 0):
+    cov = inv / (norms[:, None] * norms[None, :]) * scale
+    if not np.isfinite(cov).all() or (cov.diagonal() < 0).any():
         return None
     return cov
 
@@ -176,6 +178,8 @@ def information_criteria(n, k: int, rss, scale_covar: bool, *, log_weights=0.0) 
     (3.4566, 2)
     """
     scalar = np.ndim(rss) == 0 and np.ndim(n) == 0 and np.ndim(log_weights) == 0
+    if scalar:  # one fit: plain floats (the same formulas, a tenth of the time of the array path)
+        return _scalar_criteria(float(n), int(k), float(rss), scale_covar, float(log_weights))
     rss_a = np.atleast_1d(np.asarray(rss, dtype=float))
     n_a = np.atleast_1d(np.asarray(n, dtype=float))
     lw = np.atleast_1d(np.asarray(log_weights, dtype=float))
@@ -194,8 +198,26 @@ def information_criteria(n, k: int, rss, scale_covar: bool, *, log_weights=0.0) 
             ok, aic + np.where(room > 0, 2.0 * df * (df + 1) / np.where(room > 0, room, 1.0), np.inf), np.nan
         )
         bic = -2.0 * loglik + np.log(np.where(n_a > 0, n_a, 1.0)) * df
-    if scalar:
-        return Criteria(float(loglik[0]), float(aic[0]), float(aicc[0]), float(bic[0]), df)
+    return Criteria(loglik, aic, aicc, bic, df)
+
+
+def _scalar_criteria(n: float, k: int, rss: float, scale_covar: bool, log_weights: float) -> Criteria:
+    """:func:`information_criteria` of one fit, in floats."""
+    df = k + 1 if scale_covar else k
+    if scale_covar:
+        ok = n > 0 and math.isfinite(rss) and rss > 0
+        loglik = (
+            -0.5 * n * (_LOG_2PI + 1.0 - math.log(n) - log_weights / n + math.log(rss)) if ok else math.nan
+        )
+    else:
+        ok = n > 0 and math.isfinite(rss) and rss >= 0
+        loglik = -0.5 * n * _LOG_2PI + 0.5 * log_weights - 0.5 * rss if ok else math.nan
+    if not ok:
+        return Criteria(math.nan, math.nan, math.nan, math.nan, df)
+    aic = -2.0 * loglik + 2.0 * df
+    room = n - df - 1
+    aicc = aic + (2.0 * df * (df + 1) / room if room > 0 else math.inf)
+    bic = -2.0 * loglik + math.log(n) * df
     return Criteria(loglik, aic, aicc, bic, df)
 
 

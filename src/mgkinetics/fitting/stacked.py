@@ -65,13 +65,16 @@ class Stacked:
         self.unit_weights = [bool(np.all(p.weights == 1.0)) for p in self.problems]
         rms = math.sqrt(float(np.mean(np.concatenate([p.weights * p.rate for p in problems]) ** 2)))
         self.scale = rms if math.isfinite(rms) and rms > 0 else 1.0
+        typical = np.array([layout.typical.get(k, 1.0) for k in self.varying], dtype=float) / self.factor
+        self._typ = typical
+        self._step_at_zero = np.where(typical != 0, np.abs(typical), 1.0)  # steps of parameters at 0
         self.safe: np.ndarray | None = None  # parameters with complex-step derivatives (first call)
         self.vector: bool | None = None  # whether the law broadcasts parameter columns
 
     def values(self, theta) -> dict[str, float]:
         values = dict(self.layout.starts)
-        external = np.asarray(theta, dtype=float) * self.factor
-        values.update(zip(self.varying, (float(t) for t in external), strict=True))
+        external = (np.asarray(theta, dtype=float) * self.factor).tolist()
+        values.update(zip(self.varying, external, strict=True))
         return values
 
     def raw(self, theta) -> np.ndarray:
@@ -98,16 +101,13 @@ class Stacked:
         return out
 
     def _typical(self) -> np.ndarray:
-        return np.array([self.layout.typical.get(k, 1.0) for k in self.varying]) / self.factor
+        return self._typ
 
     def _steps(self, theta: np.ndarray) -> np.ndarray:
-        typical = self._typical()
-        return 1e-20 * np.where(theta != 0, np.abs(theta), np.where(typical != 0, np.abs(typical), 1.0))
+        return 1e-20 * np.where(theta != 0, np.abs(theta), self._step_at_zero)
 
     def _trial_values(self, theta: np.ndarray) -> dict:
-        values = dict(self.layout.starts)
-        values.update(zip(self.varying, (float(v) for v in theta * self.factor), strict=True))
-        return values
+        return self.values(theta)
 
     def _complex_columns(self, theta: np.ndarray, idx: list[int]) -> np.ndarray:
         """One law call per data set: each parameter in ``idx`` that the set depends on a column of
@@ -184,34 +184,47 @@ class Stacked:
 
         return richardson_jacobian(sub, theta[idx], typical=self._typical()[idx])
 
+    def _verify(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """At the first call: which parameters have complex-step derivatives that agree with the
+        Richardson Jacobian (``self.safe``); returns that Jacobian and the all-parameter complex-step
+        one (None when it failed)."""
+        k = theta.size
+        rich = richardson_jacobian(self.raw, theta, typical=self._typical())
+        top = np.max(np.abs(rich), axis=0) if rich.size else np.zeros(0)
+        tol = 1e-6 * np.where(top > 0, top, 1.0)
+        every = self._complex_step(theta, list(range(k)))
+        if every is not None:  # one call for all; per parameter only when that fails
+            self.safe = np.all(np.abs(every - rich) <= tol, axis=0)
+            return rich, every
+        self.safe = np.zeros(k, dtype=bool)
+        for j in range(k):
+            cs = self._complex_step(theta, [j])
+            self.safe[j] = cs is not None and bool(np.all(np.abs(cs[:, 0] - rich[:, j]) <= tol[j]))
+        return rich, None
+
     def _accurate(self, theta: np.ndarray) -> np.ndarray:
         """Complex steps for the parameters the law is complex-analytic in (checked against the
         Richardson Jacobian at the first call of a solve), Richardson for the others (a Kd that
-        goes through the real-valued speciation solver, say)."""
+        goes through the real-valued speciation solver, say). Every call, the first included,
+        gives the Jacobian of that rule."""
         k = theta.size
+        rich = None
         if self.safe is None:
-            rich = richardson_jacobian(self.raw, theta, typical=self._typical())
-            top = np.max(np.abs(rich), axis=0) if rich.size else np.zeros(0)
-            tol = 1e-6 * np.where(top > 0, top, 1.0)
-            every = self._complex_step(theta, list(range(k)))
-            if every is not None:  # one call for all; per parameter only when that fails
-                self.safe = np.all(np.abs(every - rich) <= tol, axis=0)
-                return rich
-            self.safe = np.zeros(k, dtype=bool)
-            for j in range(k):
-                cs = self._complex_step(theta, [j])
-                self.safe[j] = cs is not None and bool(np.all(np.abs(cs[:, 0] - rich[:, j]) <= tol[j]))
-            return rich
-        jac = np.empty((sum(c[3].size for c in self.calls), k))
+            rich, every = self._verify(theta)
+            if every is not None and self.safe.all():
+                return np.ascontiguousarray(every)  # C order, as every Jacobian (BLAS rounds by layout)
         safe = [j for j in range(k) if self.safe[j]]
         rest = [j for j in range(k) if not self.safe[j]]
         cs = self._complex_step(theta, safe) if safe else None
         if safe and cs is None:
             rest, safe = list(range(k)), []
+        if not rest:
+            return np.ascontiguousarray(cs)
+        jac = np.empty((sum(c[3].size for c in self.calls), k))
         if safe:
             jac[:, safe] = cs
-        if rest:
-            jac[:, rest] = self._richardson(theta, rest)
+        # Richardson columns depend on their own parameter only: the check's are these columns
+        jac[:, rest] = rich[:, rest] if rich is not None else self._richardson(theta, rest)
         return jac
 
     def jacobian(self, theta, *, scaled: bool = True) -> np.ndarray:

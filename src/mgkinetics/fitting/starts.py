@@ -95,7 +95,8 @@ def typical_size(problem, spec) -> float:
     else:
         return 1.0
     arr = np.abs(np.asarray(arr, dtype=float))
-    top = float(np.max(arr[np.isfinite(arr)])) if arr.size and np.isfinite(arr).any() else 0.0
+    finite = arr[np.isfinite(arr)]
+    top = float(finite.max()) if finite.size else 0.0
     return top if top > 0 else 1.0
 
 

@@ -44,7 +44,7 @@ def saturation_constants(problem, mapping: Mapping[str, str]) -> dict[str, float
     out = {}
     for spec in law.params:
         if is_saturation_constant(spec, law.input_names) and problem.n:
-            out[mapping[spec.name]] = float(np.nanmax(problem.inputs[spec.unit]))
+            out[mapping[spec.name]] = float(np.fmax.reduce(problem.inputs[spec.unit], axis=None))  # nanmax
     return out
 
 
@@ -54,7 +54,7 @@ def _bound_warnings(estimates, varying, specs, starts) -> list[FitWarning]:
         est, spec = estimates[key], specs[key]
         for bound, side in ((spec.min, "lower"), (spec.max, "upper")):
             scale = max(abs(est.value), abs(bound), abs(starts.get(key, 0.0)))
-            if np.isfinite(bound) and abs(est.value - bound) <= 1e-6 * scale:
+            if math.isfinite(bound) and abs(est.value - bound) <= 1e-6 * scale:
                 out.append(
                     FitWarning(
                         "at_bound",
@@ -146,13 +146,15 @@ def _correlation_warnings(varying, cov, limit: float) -> list[FitWarning]:
 def _runaway(estimates, varying, cov, tops) -> list[str]:
     """Saturation constants that run away: beyond 10× the data and not determined."""
     out = []
-    corr = correlation(cov) if cov is not None else None
+    corr = None
     for key, top in tops.items():
         if key not in varying or not estimates[key].value > _RUNAWAY * top:
             continue
         e = estimates[key]
         loose = e.stderr is None or (e.value != 0 and e.stderr / abs(e.value) > 0.5)
         i = list(varying).index(key)
+        if corr is None and cov is not None:
+            corr = correlation(cov)
         tied = corr is not None and np.nanmax(np.abs(np.delete(corr[i], i)), initial=0.0) > 0.999
         if loose or tied:
             out.append(key)

@@ -24,7 +24,7 @@ __all__ = [
 
 def _line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Least-squares slope and intercept in closed form (cheaper than polyfit, and silent)."""
-    xm, ym = float(np.mean(x)), float(np.mean(y))
+    xm, ym = float(np.sum(x)) / x.size, float(np.sum(y)) / y.size
     dx = x - xm
     sxx = float(dx @ dx)
     slope = float(dx @ (y - ym)) / sxx if sxx > 0 else float("nan")
@@ -46,15 +46,17 @@ def hyperbola(s: np.ndarray, v: np.ndarray) -> tuple[float, float]:
     s = np.asarray(s, dtype=float)
     v = np.asarray(v, dtype=float)
     ok = (s > 0) & (v > 0) & np.isfinite(s) & np.isfinite(v)
+    s_ok = s[ok]
+    if s_ok.size >= 2 and s_ok.max() > s_ok.min():
+        slope, intercept = _line(s_ok, s_ok / v[ok])
+        if slope > 0 and intercept > 0:
+            return float(1.0 / slope), float(intercept / slope)
+    # the fallback, only when the regression has nothing
     vmax_fallback = 1.1 * float(np.nanmax(np.abs(v))) if v.size else 1.0
     pos = s[s > 0]
     km_fallback = float(np.median(pos)) if pos.size else 1.0
     if vmax_fallback <= 0:
         vmax_fallback = 1.0
-    if np.count_nonzero(ok) >= 2 and np.ptp(s[ok]) > 0:
-        slope, intercept = _line(s[ok], s[ok] / v[ok])
-        if slope > 0 and intercept > 0:
-            return float(1.0 / slope), float(intercept / slope)
     return vmax_fallback, km_fallback
 
 

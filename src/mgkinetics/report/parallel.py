@@ -49,14 +49,13 @@ def default_jobs(n_tasks: int) -> int:
 def draw_section(section: Section, kind: str | None) -> Section:
     """``section`` with each figure drawn (SVG text, file bytes of type ``kind``) and closed;
     ``kind`` None: without its figures (closed, not drawn)."""
-    from mgkinetics.report.savefig import figure_bytes, svg_element
+    from mgkinetics.report.savefig import drawn_figure
 
     if kind is None:
         return without_figures(section)
     drawn = []
     for spec in section.figures:
-        svg = svg_element(spec.figure, close=False)
-        data = figure_bytes(spec.figure, kind)  # closes it
+        svg, data = drawn_figure(spec.figure, kind)  # closes it
         drawn.append(replace(spec, figure=None, drawn=DrawnFigure(svg, kind, data)))
     return replace(section, figures=tuple(drawn))
 

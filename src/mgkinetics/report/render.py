@@ -27,7 +27,7 @@ class RenderedFigure:
 
 
 def _render_figures(report: Any, folder: Path) -> dict[str, list[RenderedFigure]]:
-    from mgkinetics.report.savefig import figure_svg, prefix_ids, save_figure
+    from mgkinetics.report.savefig import drawn_figure, prefix_ids
 
     out: dict[str, list[RenderedFigure]] = {}
     n = 0
@@ -40,11 +40,11 @@ def _render_figures(report: Any, folder: Path) -> dict[str, list[RenderedFigure]
             if spec.drawn is not None:  # drawn by a worker process: the same text and bytes
                 if spec.drawn.kind != report.figure_format:
                     raise ValueError(f"figure {spec.name} was drawn as {spec.drawn.kind}")
-                svg = prefix_ids(spec.drawn.svg, f"fig{n}")
-                (folder / file).write_bytes(spec.drawn.data)
+                element, data = spec.drawn.svg, spec.drawn.data
             else:
-                svg = figure_svg(spec.figure, f"fig{n}", close=False)
-                save_figure(spec.figure, folder / file)  # closes it
+                element, data = drawn_figure(spec.figure, report.figure_format)  # closes it
+            svg = prefix_ids(element, f"fig{n}")
+            (folder / file).write_bytes(data)
             out.setdefault(section.name, []).append(RenderedFigure(n, spec.name, spec.caption, svg, file))
     return out
 

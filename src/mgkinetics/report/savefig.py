@@ -17,7 +17,16 @@ from typing import Any
 
 from mgkinetics.errors import MgKineticsError
 
-__all__ = ["DPI", "FORMATS", "save_figure", "figure_bytes", "figure_svg", "svg_element", "prefix_ids"]
+__all__ = [
+    "DPI",
+    "FORMATS",
+    "save_figure",
+    "figure_bytes",
+    "figure_svg",
+    "svg_element",
+    "drawn_figure",
+    "prefix_ids",
+]
 
 #: Resolution of PNG files.
 DPI = 300
@@ -95,6 +104,18 @@ def svg_element(fig: Any, *, close: bool = True) -> str:
         _close(fig)
     text = buf.getvalue()
     return text[text.index("<svg") :]
+
+
+def drawn_figure(fig: Any, kind: str) -> tuple[str, bytes]:
+    """The figure's ``<svg>`` element (ids as matplotlib wrote them) and the bytes of its ``kind``
+    file, then closed. An SVG file is drawn once and its element cut from the same text, so a
+    report in SVG pays one draw per figure instead of two."""
+    if _kind(Path(f"figure.{kind}")) == "svg":
+        data = figure_bytes(fig, "svg")
+        text = data.decode("utf-8")
+        return text[text.index("<svg") :], data
+    svg = svg_element(fig, close=False)
+    return svg, figure_bytes(fig, kind)
 
 
 def prefix_ids(svg: str, prefix: str) -> str:
