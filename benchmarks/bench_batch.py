@@ -144,8 +144,12 @@ def memory(n_curves: int):
     import os
 
     here = os.path.dirname(os.path.abspath(__file__))
-    out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT.format(here=here, n=n_curves)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", MEMORY_SCRIPT.format(here=here, n=n_curves)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -153,10 +157,17 @@ def memory_time(n_curves: int):
     import os
 
     here = os.path.dirname(os.path.abspath(__file__))
-    script = MEMORY_SCRIPT.replace("tracemalloc.start()", "").replace(
-        "_, peak = tracemalloc.get_traced_memory()", "peak = 0").replace("tracemalloc.stop()", "")
-    out = subprocess.run([sys.executable, "-c", script.format(here=here, n=n_curves)],
-                         capture_output=True, text=True, check=True)
+    script = (
+        MEMORY_SCRIPT.replace("tracemalloc.start()", "")
+        .replace("_, peak = tracemalloc.get_traced_memory()", "peak = 0")
+        .replace("tracemalloc.stop()", "")
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script.format(here=here, n=n_curves)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -184,15 +195,19 @@ def dask_time(frame, result):
         return None
     import mgkinetics as mgk
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
         mgk.fit_many(frame.iloc[:2000], "michaelis_menten", curve="curve", engine="dask", scheduler=client)
         t = time.perf_counter()
-        res = mgk.fit_many(frame, "michaelis_menten", curve="curve", engine="dask", scheduler=client,
-                           chunk_size=2500)
+        res = mgk.fit_many(
+            frame, "michaelis_menten", curve="curve", engine="dask", scheduler=client, chunk_size=2500
+        )
         dt = time.perf_counter() - t
     same = np.array_equal(res.values, result.values, equal_nan=True) and np.array_equal(
-        res.stderr, result.stderr, equal_nan=True)
+        res.stderr, result.stderr, equal_nan=True
+    )
     return dt, same
 
 
@@ -235,34 +250,66 @@ def main(argv=None):
 
     rows = [
         ("curves fitted (MM, 8-12 points)", f"{args.curves:,}", f"{int(result.success.sum()):,} succeeded"),
-        ("fit_many, numpy engine (median of 3)", f"{ours * args.curves:.3f} s",
-         f"{1 / ours:,.0f} curves/s; best {ours_best * args.curves:.3f} s "
-         f"(first call incl. imports {first:.2f} s)"),
-        (f"lmfit Model.fit loop ({subset} curves, median of 3)", f"{lm * args.curves:.1f} s (extrap.)",
-         f"{1 / lm:,.0f} curves/s; ours is {lm / ours:,.0f}x faster "
-         f"(best run {lm_best * args.curves:.1f} s: {lm_best / ours:,.0f}x)"),
-        (f"scipy curve_fit loop ({subset} curves, median of 3)", f"{cf * args.curves:.2f} s (extrap.)",
-         f"{1 / cf:,.0f} curves/s; ours is {cf / ours:,.1f}x faster "
-         f"(best run {cf_best * args.curves:.2f} s: {cf_best / ours:,.1f}x)"),
-        (f"agreement vs fit_problem ({n_ok} curves)", f"values {dv:.1e}",
-         f"SEs {dse:.1e} max rel. diff ({n_skip} flagged curves skipped)"),
-        (f"{args.memory_curves:,} curves: time", f"{memt['seconds']:.2f} s",
-         f"{memt['ok']:,} succeeded (DataFrame in, BatchResult out; after a warm-up call)"),
-        (f"{args.memory_curves:,} curves: peak memory", f"{memt['maxrss_kb'] / 1024:.0f} MB maxrss",
-         f"{mem['traced_peak'] / 2**20:.0f} MB tracemalloc peak during fit_many; "
-         f"{memt['before_kb'] / 1024:.0f} MB before the fit"),
-        ("bootstrap 1,000 resamples (case)", f"{boot['case'][0] * 1000:.0f} ms",
-         f"{boot['case'][1]} converged"),
-        ("bootstrap 1,000 resamples (residual)", f"{boot['residual'][0] * 1000:.0f} ms",
-         f"{boot['residual'][1]} converged"),
+        (
+            "fit_many, numpy engine (median of 3)",
+            f"{ours * args.curves:.3f} s",
+            f"{1 / ours:,.0f} curves/s; best {ours_best * args.curves:.3f} s "
+            f"(first call incl. imports {first:.2f} s)",
+        ),
+        (
+            f"lmfit Model.fit loop ({subset} curves, median of 3)",
+            f"{lm * args.curves:.1f} s (extrap.)",
+            f"{1 / lm:,.0f} curves/s; ours is {lm / ours:,.0f}x faster "
+            f"(best run {lm_best * args.curves:.1f} s: {lm_best / ours:,.0f}x)",
+        ),
+        (
+            f"scipy curve_fit loop ({subset} curves, median of 3)",
+            f"{cf * args.curves:.2f} s (extrap.)",
+            f"{1 / cf:,.0f} curves/s; ours is {cf / ours:,.1f}x faster "
+            f"(best run {cf_best * args.curves:.2f} s: {cf_best / ours:,.1f}x)",
+        ),
+        (
+            f"agreement vs fit_problem ({n_ok} curves)",
+            f"values {dv:.1e}",
+            f"SEs {dse:.1e} max rel. diff ({n_skip} flagged curves skipped)",
+        ),
+        (
+            f"{args.memory_curves:,} curves: time",
+            f"{memt['seconds']:.2f} s",
+            f"{memt['ok']:,} succeeded (DataFrame in, BatchResult out; after a warm-up call)",
+        ),
+        (
+            f"{args.memory_curves:,} curves: peak memory",
+            f"{memt['maxrss_kb'] / 1024:.0f} MB maxrss",
+            f"{mem['traced_peak'] / 2**20:.0f} MB tracemalloc peak during fit_many; "
+            f"{memt['before_kb'] / 1024:.0f} MB before the fit",
+        ),
+        (
+            "bootstrap 1,000 resamples (case)",
+            f"{boot['case'][0] * 1000:.0f} ms",
+            f"{boot['case'][1]} converged",
+        ),
+        (
+            "bootstrap 1,000 resamples (residual)",
+            f"{boot['residual'][0] * 1000:.0f} ms",
+            f"{boot['residual'][1]} converged",
+        ),
     ]
     if dsk is not None:
-        rows.append(("dask engine, 2-worker LocalCluster", f"{dsk[0]:.3f} s",
-                     f"identical to numpy engine: {dsk[1]}"))
+        rows.append(
+            ("dask engine, 2-worker LocalCluster", f"{dsk[0]:.3f} s", f"identical to numpy engine: {dsk[1]}")
+        )
     load_after = os.getloadavg()
-    rows.append(("machine load (1/5/15-min average)", f"{os.cpu_count()} CPUs",
-                 "before " + "/".join(f"{x:.2f}" for x in load_before)
-                 + ", after " + "/".join(f"{x:.2f}" for x in load_after)))
+    rows.append(
+        (
+            "machine load (1/5/15-min average)",
+            f"{os.cpu_count()} CPUs",
+            "before "
+            + "/".join(f"{x:.2f}" for x in load_before)
+            + ", after "
+            + "/".join(f"{x:.2f}" for x in load_after),
+        )
+    )
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)
     print(f"{'measure':<{w0}}  {'value':<{w1}}  notes")

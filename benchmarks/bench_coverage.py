@@ -61,8 +61,11 @@ def one(args) -> dict:
             if not res.success:
                 out[m] = None
                 continue
-            r = res if m == "asymptotic" else apply_intervals(res, prob, method=m, n_bootstrap=n_boot,
-                                                              seed=seed + index)
+            r = (
+                res
+                if m == "asymptotic"
+                else apply_intervals(res, prob, method=m, n_bootstrap=n_boot, seed=seed + index)
+            )
             out[m] = {}
             for p, truth in TRUE.items():
                 e = r.parameters[p]
@@ -81,14 +84,19 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     a = ap.parse_args()
     t0 = time.perf_counter()
-    jobs = [(i, a.seed, ("asymptotic", "profile") + (("bootstrap",) if i < a.boot_datasets else ()),
-             a.replicates) for i in range(a.datasets)]
+    jobs = [
+        (i, a.seed, ("asymptotic", "profile") + (("bootstrap",) if i < a.boot_datasets else ()), a.replicates)
+        for i in range(a.datasets)
+    ]
     with Pool(a.workers) as pool:
         results = pool.map(one, jobs, chunksize=20)
-    print(f"MM coverage: Vmax={VMAX}, KM={KM}, S={S.tolist()}, additive N(0, {NOISE_SD}^2) noise "
-          f"(5% of Vmax), nominal 95%")
-    print(f"{'method':11s} {'datasets':>8s} {'failed':>6s} {'KM cover':>9s} {'Vmax cover':>11s} "
-          f"{'MC SE':>6s}")
+    print(
+        f"MM coverage: Vmax={VMAX}, KM={KM}, S={S.tolist()}, additive N(0, {NOISE_SD}^2) noise "
+        f"(5% of Vmax), nominal 95%"
+    )
+    print(
+        f"{'method':11s} {'datasets':>8s} {'failed':>6s} {'KM cover':>9s} {'Vmax cover':>11s} {'MC SE':>6s}"
+    )
     for m in ("asymptotic", "profile", "bootstrap"):
         rows = [r[m] for r in results if m in r]
         ok = [r for r in rows if r is not None]

@@ -46,8 +46,10 @@ def main() -> None:
         rows = [
             ("mgkinetics --help", median_time(cli + ["--help"])),
             ('python -c "import lmfit"', median_time([sys.executable, "-c", "import lmfit"])),
-            ("mgkinetics fit (10 points)",
-             median_time(cli + ["fit", str(path), "--law", "michaelis_menten"])),
+            (
+                "mgkinetics fit (10 points)",
+                median_time(cli + ["fit", str(path), "--law", "michaelis_menten"]),
+            ),
         ]
     t = dict(rows)
     lmfit_t = t['python -c "import lmfit"']

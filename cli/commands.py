@@ -99,8 +99,18 @@ def fit(
         files = _rates_of(files, rate_settings)
     shared_names = [p.strip() for p in shared.split(",") if p.strip()]
     if shared_names:
-        _fit_shared(files, law, shared_names, data, groups=groups, conditions=conditions, fmt=fmt, out=out,
-                    plot=plot, ci=ci_method)
+        _fit_shared(
+            files,
+            law,
+            shared_names,
+            data,
+            groups=groups,
+            conditions=conditions,
+            fmt=fmt,
+            out=out,
+            plot=plot,
+            ci=ci_method,
+        )
         return
     results = [
         _fit_one(
@@ -180,8 +190,13 @@ def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out, plot=
         raise UserError("--shared takes --ci asymptotic or --ci profile (no bootstrap for global fits)")
     options = data_kwargs(data)
     result = globalfit.fit_shared(
-        [read_table(f, data) for f in files], law, shared, group=list(groups) or None,
-        conditions=conditions or None, ci=ci, **options
+        [read_table(f, data) for f in files],
+        law,
+        shared,
+        group=list(groups) or None,
+        conditions=conditions or None,
+        ci=ci,
+        **options,
     )
     if fmt == "enzymeml":
         write_enzymeml_output(

@@ -5,14 +5,23 @@ from __future__ import annotations
 import click
 
 __all__ = [
-    "parse_pairs", "write_output", "guard_outputs", "data_options", "data_kwargs", "read_table",
+    "parse_pairs",
+    "write_output",
+    "guard_outputs",
+    "data_options",
+    "data_kwargs",
+    "read_table",
     "output_options",
-    "interval_options", "write_enzymeml_output", "plot_option", "quiet_option",
+    "interval_options",
+    "write_enzymeml_output",
+    "plot_option",
+    "quiet_option",
 ]
 
 
-def parse_pairs(values: tuple[str, ...], option: str, *, form: str = "NAME=VALUE",
-                example: str = "km=0.5") -> dict[str, str]:
+def parse_pairs(
+    values: tuple[str, ...], option: str, *, form: str = "NAME=VALUE", example: str = "km=0.5"
+) -> dict[str, str]:
     """``("km=0.5", "vmax=2")`` -> ``{"km": "0.5", "vmax": "2"}``; BadParameter naming the option."""
     out: dict[str, str] = {}
     for item in values:
@@ -31,29 +40,69 @@ _DATA_OPTIONS = (
     ("--y", "y_col", {"help": "Rate column (found by name or unit when omitted)."}),
     ("--inhibitor", "inhibitor", {"help": "Inhibitor column, for inhibition laws."}),
     ("--enzyme", "enzyme", {"help": "Enzyme column, or a constant with its unit (e.g. 2nM)."}),
-    ("--column", "column_pairs", {**_PAIRS, "metavar": "INPUT=COLUMN",
-                                  "help": "Column for any other law input (e.g. atp_total=ATP_mM)."}),
-    ("--weights", "weights", {"default": "none", "show_default": True,
-                              "help": "none, relative (1/y^2), poisson (1/y), replicates (SD of replicates; "
-                                      ">= 4 per level), replicates:pooled, power (sigma = a*v^b fitted "
-                                      "across levels; for few replicates), sd:COLUMN (absolute SD) or "
-                                      "'sd:SD/sqrt(N)' (means of N replicates: weight by SD/sqrt(N))."}),
-    ("--fix", "fix_pairs", {**_PAIRS, "metavar": "P=V",
-                            "help": "Hold a parameter fixed (value in the fitted unit, or with a unit: "
-                                    "km=500uM)."}),
-    ("--init", "init_pairs", {**_PAIRS, "metavar": "P=V",
-                              "help": "Starting value of a parameter."}),
-    ("--input-unit", "input_unit_pairs", {**_PAIRS, "metavar": "COLUMN=UNIT",
-                                          "help": "Unit of a column whose header has none "
-                                                  "(e.g. S=mM, v=uM/min, 'Y*=uM/min')."}),
-    ("--sheet", "sheet", {"metavar": "NAME",
-                          "help": "Sheet of an .xlsx workbook (default: the first that holds a table)."}),
-    ("--replicates", "replicates", {"metavar": "PATTERN",
-                                    "help": "Replicate columns side by side, e.g. 'Rate *' (recognised "
-                                            "automatically when they share a stem and a unit)."}),
-    ("--pool", "pool", {"is_flag": True, "default": False,
-                        "help": "Fit rows with different labels (e.g. variants) as one data set "
-                                "instead of refusing."}),
+    (
+        "--column",
+        "column_pairs",
+        {
+            **_PAIRS,
+            "metavar": "INPUT=COLUMN",
+            "help": "Column for any other law input (e.g. atp_total=ATP_mM).",
+        },
+    ),
+    (
+        "--weights",
+        "weights",
+        {
+            "default": "none",
+            "show_default": True,
+            "help": "none, relative (1/y^2), poisson (1/y), replicates (SD of replicates; "
+            ">= 4 per level), replicates:pooled, power (sigma = a*v^b fitted "
+            "across levels; for few replicates), sd:COLUMN (absolute SD) or "
+            "'sd:SD/sqrt(N)' (means of N replicates: weight by SD/sqrt(N)).",
+        },
+    ),
+    (
+        "--fix",
+        "fix_pairs",
+        {
+            **_PAIRS,
+            "metavar": "P=V",
+            "help": "Hold a parameter fixed (value in the fitted unit, or with a unit: km=500uM).",
+        },
+    ),
+    ("--init", "init_pairs", {**_PAIRS, "metavar": "P=V", "help": "Starting value of a parameter."}),
+    (
+        "--input-unit",
+        "input_unit_pairs",
+        {
+            **_PAIRS,
+            "metavar": "COLUMN=UNIT",
+            "help": "Unit of a column whose header has none (e.g. S=mM, v=uM/min, 'Y*=uM/min').",
+        },
+    ),
+    (
+        "--sheet",
+        "sheet",
+        {"metavar": "NAME", "help": "Sheet of an .xlsx workbook (default: the first that holds a table)."},
+    ),
+    (
+        "--replicates",
+        "replicates",
+        {
+            "metavar": "PATTERN",
+            "help": "Replicate columns side by side, e.g. 'Rate *' (recognised "
+            "automatically when they share a stem and a unit).",
+        },
+    ),
+    (
+        "--pool",
+        "pool",
+        {
+            "is_flag": True,
+            "default": False,
+            "help": "Fit rows with different labels (e.g. variants) as one data set instead of refusing.",
+        },
+    ),
 )
 
 
@@ -84,7 +133,11 @@ _PAIR_KEYWORDS = {
     "input_unit_pairs": ("input_units", "--input-unit"),
 }
 _PLAIN_KEYWORDS = {
-    "x_col": "x", "y_col": "y", "inhibitor": "inhibitor", "enzyme": "enzyme", "weights": "weights",
+    "x_col": "x",
+    "y_col": "y",
+    "inhibitor": "inhibitor",
+    "enzyme": "enzyme",
+    "weights": "weights",
 }
 
 
@@ -130,8 +183,9 @@ def output_options(*formats: str):
     def decorate(f):
         f = _guarded(f)
         f = click.option("--out", type=click.Path(dir_okay=False), help=out_help)(f)
-        return click.option("--format", "fmt", type=click.Choice(list(formats)),
-                            default=formats[0], show_default=True)(f)
+        return click.option(
+            "--format", "fmt", type=click.Choice(list(formats)), default=formats[0], show_default=True
+        )(f)
 
     return decorate
 
@@ -193,16 +247,35 @@ def interval_options(*, what: str, min_bootstrap: int):
     """``--ci``, ``--bootstrap``, ``--bootstrap-kind`` and ``--seed`` (parameters ci_method,
     n_bootstrap, bootstrap_kind, seed), for the intervals of ``what``."""
     options = [
-        click.option("--ci", "ci_method", type=click.Choice(["asymptotic", "profile", "bootstrap"]),
-                     default="asymptotic", show_default=True,
-                     help=f"Intervals of {what}: asymptotic (delta method), profile likelihood "
-                          "or bootstrap."),
-        click.option("--bootstrap", "n_bootstrap", type=click.IntRange(min_bootstrap), default=1000,
-                     show_default=True, help="Bootstrap resamples (with --ci bootstrap)."),
-        click.option("--bootstrap-kind", type=click.Choice(["case", "residual"]), default="case",
-                     show_default=True, help="Resample rows (case) or residuals."),
-        click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None,
-                     help="Random seed: the same seed gives the same intervals."),
+        click.option(
+            "--ci",
+            "ci_method",
+            type=click.Choice(["asymptotic", "profile", "bootstrap"]),
+            default="asymptotic",
+            show_default=True,
+            help=f"Intervals of {what}: asymptotic (delta method), profile likelihood or bootstrap.",
+        ),
+        click.option(
+            "--bootstrap",
+            "n_bootstrap",
+            type=click.IntRange(min_bootstrap),
+            default=1000,
+            show_default=True,
+            help="Bootstrap resamples (with --ci bootstrap).",
+        ),
+        click.option(
+            "--bootstrap-kind",
+            type=click.Choice(["case", "residual"]),
+            default="case",
+            show_default=True,
+            help="Resample rows (case) or residuals.",
+        ),
+        click.option(
+            "--seed",
+            type=click.IntRange(0, 2**63 - 1),
+            default=None,
+            help="Random seed: the same seed gives the same intervals.",
+        ),
     ]
 
     def decorate(f):
@@ -215,8 +288,13 @@ def interval_options(*, what: str, min_bootstrap: int):
 
 def plot_option(what: str = "the fit"):
     """``--plot FILE.png|svg|pdf`` (parameter ``plot``): a figure of ``what`` (PNG at 300 dpi)."""
-    return click.option("--plot", "plot", type=click.Path(dir_okay=False), default=None,
-                        help=f"Also draw {what} into FILE (.png at 300 dpi, .svg or .pdf).")
+    return click.option(
+        "--plot",
+        "plot",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help=f"Also draw {what} into FILE (.png at 300 dpi, .svg or .pdf).",
+    )
 
 
 def quiet_option(f):

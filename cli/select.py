@@ -12,8 +12,12 @@ __all__ = ["select"]
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--laws", "law_list", required=True,
-              help="Comma-separated law names, e.g. michaelis_menten,substrate_inhibition,hill.")
+@click.option(
+    "--laws",
+    "law_list",
+    required=True,
+    help="Comma-separated law names, e.g. michaelis_menten,substrate_inhibition,hill.",
+)
 @data_options(column=False)
 @output_options("text", "json")
 @plot_option("every candidate law's fit")
@@ -36,5 +40,12 @@ def select(file, law_list, fmt, out, plot, **data):
         from mgkinetics.report.figures import plot_fits
 
         fits = [c.fit for c in sel.candidates if c.fit is not None]
-        write_plot(plot_fits(fits, [c.law for c in sel.candidates if c.fit is not None],
-                             title="candidate laws", band="none"), plot)
+        write_plot(
+            plot_fits(
+                fits,
+                [c.law for c in sel.candidates if c.fit is not None],
+                title="candidate laws",
+                band="none",
+            ),
+            plot,
+        )

@@ -33,8 +33,9 @@ def parse_concentration(text: str) -> float:
         value, unit = parse_quantity(text)
         return float(convert(value, unit, "mM"))
     except UnitError as exc:
-        raise click.BadParameter(f"'{text}' is not a concentration ({exc}); write a number and a "
-                                 "unit such as 2mM or 250uM") from None
+        raise click.BadParameter(
+            f"'{text}' is not a concentration ({exc}); write a number and a unit such as 2mM or 250uM"
+        ) from None
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, float]:
@@ -75,14 +76,12 @@ def _single(totals, free, kw, fmt, out):
     if free:
         if len(free) != 1:
             raise click.UsageError("--free takes one metal, e.g. --free Mg=1mM")
-        (metal, value), = free.items()
+        ((metal, value),) = free.items()
         if metal in totals:
-            raise click.UsageError(f"give either --total {metal}=... or --free {metal}=..., "
-                                   "not both")
+            raise click.UsageError(f"give either --total {metal}=... or --free {metal}=..., not both")
         result = speciate_from_free(value, totals, metal=metal, **kw)
         data = result.to_dict()
-        data["species"][f"{metal}_total_to_add"] = {
-            "value": float(result.totals[metal]), "unit": "mM"}
+        data["species"][f"{metal}_total_to_add"] = {"value": float(result.totals[metal]), "unit": "mM"}
     else:
         if not totals:
             raise click.UsageError("give totals (--total Mg=2mM --total ATP=1mM) or a CSV file")
@@ -95,13 +94,15 @@ def _single(totals, free, kw, fmt, out):
         _write("\n".join(lines) + "\n", out)
     else:
         c = data["conditions"]
-        lines = [f"Conditions: pH {c['ph']:g}, {c['temperature_C']:g} °C, "
-                 f"I = {c['ionic_strength_M']:g} M", "Apparent dissociation constants:"]
-        lines += [f"  {k:<8} {_fmt(v['kd']):>10} {v['unit']:<3} {v['source']}"
-                  for k, v in data["constants"].items()]
+        lines = [
+            f"Conditions: pH {c['ph']:g}, {c['temperature_C']:g} °C, I = {c['ionic_strength_M']:g} M",
+            "Apparent dissociation constants:",
+        ]
+        lines += [
+            f"  {k:<8} {_fmt(v['kd']):>10} {v['unit']:<3} {v['source']}" for k, v in data["constants"].items()
+        ]
         lines.append("Species:")
-        lines += [f"  {k:<18} {_fmt(v['value']):>10} {v['unit']}"
-                  for k, v in data["species"].items()]
+        lines += [f"  {k:<18} {_fmt(v['value']):>10} {v['unit']}" for k, v in data["species"].items()]
         _write("\n".join(lines) + "\n", out)
 
 
@@ -120,8 +121,14 @@ def _read_table(path: str):
             target = totals if match["kind"] == "total" else free
             target[_canonical(match["sp"])] = convert(data.values[col], data.units[col], "mM")
     if not totals and not free:
-        raise DataFormatError(path, [Problem(1, None, "no species columns; name them like "
-                                             "atp_total_mM, mg_total_uM (or mg_free_mM)")])
+        raise DataFormatError(
+            path,
+            [
+                Problem(
+                    1, None, "no species columns; name them like atp_total_mM, mg_total_uM (or mg_free_mM)"
+                )
+            ],
+        )
     return data.to_frame().drop(columns="line"), totals, free, data
 
 
@@ -138,7 +145,7 @@ def _table(path, kw, out):
     if free:
         if len(free) != 1:
             raise click.UsageError(f"{path}: only one *_free_* column (one metal) is allowed")
-        (metal, value), = free.items()
+        ((metal, value),) = free.items()
         result = speciate_from_free(value, totals, metal=metal, **kw)
     else:
         result = run(totals, **kw)
@@ -157,40 +164,83 @@ def _check_options(kw: dict) -> None:
 
     from mgkinetics.speciation.corrections import I_RANGE_M, PH_RANGE, T_RANGE_C
 
-    checks = (("ph", "--ph", "pH", PH_RANGE, ""), ("temperature_C", "--temperature", "temperature", T_RANGE_C,
-              " °C (liquid water)"), ("ionic_strength_M", "--ionic-strength", "ionic strength", I_RANGE_M,
-              " M (the Debye–Hückel correction holds to 0.5 M)"))
-    bad = [f"{opt} {kw[name]:g}: {label} must be within {lo:g}–{hi:g}{why}"
-           for name, opt, label, (lo, hi), why in checks
-           if not (math.isfinite(kw[name]) and lo <= kw[name] <= hi)]
+    checks = (
+        ("ph", "--ph", "pH", PH_RANGE, ""),
+        ("temperature_C", "--temperature", "temperature", T_RANGE_C, " °C (liquid water)"),
+        (
+            "ionic_strength_M",
+            "--ionic-strength",
+            "ionic strength",
+            I_RANGE_M,
+            " M (the Debye–Hückel correction holds to 0.5 M)",
+        ),
+    )
+    bad = [
+        f"{opt} {kw[name]:g}: {label} must be within {lo:g}–{hi:g}{why}"
+        for name, opt, label, (lo, hi), why in checks
+        if not (math.isfinite(kw[name]) and lo <= kw[name] <= hi)
+    ]
     if bad:
         raise click.UsageError("; ".join(bad))
 
 
 @click.command("speciate")
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
-@click.option("--total", "totals", multiple=True, metavar="NAME=QTY",
-              help="Total concentration, e.g. Mg=2mM, ATP=1mM (repeatable).")
-@click.option("--free", "free", multiple=True, metavar="NAME=QTY",
-              help="Wanted free metal, e.g. Mg=1mM; reports the total to add.")
+@click.option(
+    "--total",
+    "totals",
+    multiple=True,
+    metavar="NAME=QTY",
+    help="Total concentration, e.g. Mg=2mM, ATP=1mM (repeatable).",
+)
+@click.option(
+    "--free",
+    "free",
+    multiple=True,
+    metavar="NAME=QTY",
+    help="Wanted free metal, e.g. Mg=1mM; reports the total to add.",
+)
 @click.option("--ph", type=float, default=7.5, show_default=True)
-@click.option("--temperature", "temperature_C", type=float, default=25.0, show_default=True,
-              help="Temperature in °C.")
-@click.option("--ionic-strength", "ionic_strength_M", type=float, default=0.15,
-              show_default=True, help="Ionic strength in M (0-0.5).")
-@click.option("--kd", "kds", multiple=True, metavar="NAME=QTY",
-              help="Override or add an apparent Kd, e.g. MgATP=0.05mM, CaEDTA=0.1nM.")
-@click.option("--include", multiple=True, metavar="COMPLEX",
-              help="Switch on an optional complex, e.g. Mg2ATP.")
-@click.option("--constants", "constants_file", type=click.Path(exists=True, dir_okay=False),
-              help="JSON or CSV file of user constants (see mgkinetics.speciation.constants.load_table).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
-              show_default=True, help="Output format (a FILE always gives CSV).")
-@click.option("--out", type=click.Path(dir_okay=False),
-              help="Write here instead of stdout.")
+@click.option(
+    "--temperature", "temperature_C", type=float, default=25.0, show_default=True, help="Temperature in °C."
+)
+@click.option(
+    "--ionic-strength",
+    "ionic_strength_M",
+    type=float,
+    default=0.15,
+    show_default=True,
+    help="Ionic strength in M (0-0.5).",
+)
+@click.option(
+    "--kd",
+    "kds",
+    multiple=True,
+    metavar="NAME=QTY",
+    help="Override or add an apparent Kd, e.g. MgATP=0.05mM, CaEDTA=0.1nM.",
+)
+@click.option(
+    "--include", multiple=True, metavar="COMPLEX", help="Switch on an optional complex, e.g. Mg2ATP."
+)
+@click.option(
+    "--constants",
+    "constants_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="JSON or CSV file of user constants (see mgkinetics.speciation.constants.load_table).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv"]),
+    default="text",
+    show_default=True,
+    help="Output format (a FILE always gives CSV).",
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @plot_option("the ligand's species fractions against total Mg around the given mixture")
-def speciate(file, totals, free, ph, temperature_C, ionic_strength_M, kds, include,
-             constants_file, fmt, out, plot):
+def speciate(
+    file, totals, free, ph, temperature_C, ionic_strength_M, kds, include, constants_file, fmt, out, plot
+):
     """Speciate Mg (and other metals) with ATP, ADP, AMP, PEP and user ligands.
 
     Either give totals on the command line, or a CSV FILE whose columns carry units
@@ -203,8 +253,13 @@ def speciate(file, totals, free, ph, temperature_C, ionic_strength_M, kds, inclu
     check_plot_path(plot, [file, constants_file])
     if plot and (file or free):
         raise click.UsageError("--plot draws a mixture given by --total (not a FILE or --free)")
-    kw = dict(ph=ph, temperature_C=temperature_C, ionic_strength_M=ionic_strength_M,
-              kd_mM=_pairs(kds, "--kd") or None, include=tuple(include))
+    kw = dict(
+        ph=ph,
+        temperature_C=temperature_C,
+        ionic_strength_M=ionic_strength_M,
+        kd_mM=_pairs(kds, "--kd") or None,
+        include=tuple(include),
+    )
     _check_options(kw)
     if constants_file:
         from mgkinetics.speciation.constants import load_table

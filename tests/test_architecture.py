@@ -136,11 +136,7 @@ def test_no_private_name_crosses_a_wing():
 @pytest.mark.parametrize("wing", sorted(PURE_WINGS))
 def test_pure_math_wings_import_nothing_downstream(wing):
     bad = [
-        f"{m} -> {t}"
-        for m in MODULES
-        if _wing(m) == wing
-        for t, _ in _imports(m)
-        if _wing(t) in DOWNSTREAM
+        f"{m} -> {t}" for m in MODULES if _wing(m) == wing for t, _ in _imports(m) if _wing(t) in DOWNSTREAM
     ]
     assert bad == []
 

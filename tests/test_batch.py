@@ -38,8 +38,9 @@ def curves(n_curves, *, seed=0, law="michaelis_menten", sd=False, enzyme=False):
 
 
 def reference(frame, law, **kw):
-    problems, _, _ = problem.build_problems(frame, law, group="curve", weights=kw.pop("weights", "none"),
-                                            columns=kw.pop("columns", None))
+    problems, _, _ = problem.build_problems(
+        frame, law, group="curve", weights=kw.pop("weights", "none"), columns=kw.pop("columns", None)
+    )
     return {p.group["curve"]: fitting.fit_problem(p, **kw) for p in problems}
 
 
@@ -105,11 +106,13 @@ def test_generic_law_and_fix():
 
 def test_bad_curves_are_flagged_and_rows_accounted():
     good = curves(3, seed=4)
-    bad = pd.DataFrame({
-        "curve": ["few", "few", "zero", "zero", "zero", "nan", "nan", "nan", "nan", ""],
-        "s_mM": [1.0, 2.0, 0.0, 0.0, 0.0, 1.0, np.nan, 2.0, 3.0, 1.0],
-        "rate_uM_per_s": [1.0, 2.0, 1.0, 1.0, 1.0, np.nan, 1.0, np.nan, np.nan, 1.0],
-    })
+    bad = pd.DataFrame(
+        {
+            "curve": ["few", "few", "zero", "zero", "zero", "nan", "nan", "nan", "nan", ""],
+            "s_mM": [1.0, 2.0, 0.0, 0.0, 0.0, 1.0, np.nan, 2.0, 3.0, 1.0],
+            "rate_uM_per_s": [1.0, 2.0, 1.0, 1.0, 1.0, np.nan, 1.0, np.nan, np.nan, 1.0],
+        }
+    )
     frame = pd.concat([good, bad], ignore_index=True)
     res = mgk.fit_many(frame, "michaelis_menten", curve="curve")
     by = dict(zip(res.curves, range(len(res)), strict=False))
@@ -136,8 +139,19 @@ def test_to_frame_columns_and_csv(tmp_path):
     expected = ["curve"]
     for p in ("vmax_uM_per_s", "km_mM"):  # parameter columns carry their unit
         expected += [p, f"{p}_stderr", f"{p}_ci_low", f"{p}_ci_high"]
-    expected += ["n_points", "dof", "rss", "redchi", "r2", "aicc", "bic", "status", "status_reason",
-                 "success", "warnings"]
+    expected += [
+        "n_points",
+        "dof",
+        "rss",
+        "redchi",
+        "r2",
+        "aicc",
+        "bic",
+        "status",
+        "status_reason",
+        "success",
+        "warnings",
+    ]
     assert list(frame.columns) == expected
     assert list(frame["status"]) == ["converged"] * 5 and frame["success"].all()
     path = tmp_path / "out.csv"
@@ -180,10 +194,17 @@ def test_dask_engine_identical():
     distributed = pytest.importorskip("dask.distributed")
     frame = curves(60, seed=6)
     ref = mgk.fit_many(frame, "michaelis_menten", curve="curve", chunk_size=16)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
-        res = mgk.fit_many(frame, "michaelis_menten", curve="curve", engine="dask",
-                           scheduler=cluster.scheduler_address, chunk_size=16)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        res = mgk.fit_many(
+            frame,
+            "michaelis_menten",
+            curve="curve",
+            engine="dask",
+            scheduler=cluster.scheduler_address,
+            chunk_size=16,
+        )
     np.testing.assert_array_equal(res.values, ref.values)
     np.testing.assert_array_equal(res.stderr, ref.stderr)
     np.testing.assert_array_equal(res.success, ref.success)
@@ -191,10 +212,12 @@ def test_dask_engine_identical():
 
 
 def test_numpy_engine_does_not_import_dask():
-    code = ("import sys, mgkinetics as mgk, pandas as pd;"
-            "mgk.fit_many({'curve': ['a'] * 4, 's_mM': [1., 2, 4, 8], 'rate_uM_per_s': [1., 1.6, 2.2, 2.7]},"
-            "'michaelis_menten', curve='curve');"
-            "print('dask' in sys.modules)")
+    code = (
+        "import sys, mgkinetics as mgk, pandas as pd;"
+        "mgk.fit_many({'curve': ['a'] * 4, 's_mM': [1., 2, 4, 8], 'rate_uM_per_s': [1., 1.6, 2.2, 2.7]},"
+        "'michaelis_menten', curve='curve');"
+        "print('dask' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -206,8 +229,9 @@ def test_cli_batch(tmp_path):
     path = tmp_path / "curves.csv"
     curves(4).to_csv(path, index=False)
     out = tmp_path / "fits.csv"
-    r = CliRunner().invoke(cli, ["batch", str(path), "--law", "michaelis_menten", "--curve", "curve",
-                                 "--out", str(out)])
+    r = CliRunner().invoke(
+        cli, ["batch", str(path), "--law", "michaelis_menten", "--curve", "curve", "--out", str(out)]
+    )
     assert r.exit_code == 0, r.output
     back = pd.read_csv(out)
     assert list(back.columns)[:3] == ["curve", "vmax_uM_per_s", "vmax_uM_per_s_stderr"] and len(back) == 4
@@ -216,9 +240,11 @@ def test_cli_batch(tmp_path):
 
 
 def test_help_stays_light():
-    code = ("import sys; from click.testing import CliRunner; from mgkinetics_cli.main import cli;"
-            "r = CliRunner().invoke(cli, ['--help']); assert 'batch' in r.output, r.output;"
-            "print(sorted(m for m in ('numpy', 'pandas', 'lmfit') if m in sys.modules))")
+    code = (
+        "import sys; from click.testing import CliRunner; from mgkinetics_cli.main import cli;"
+        "r = CliRunner().invoke(cli, ['--help']); assert 'batch' in r.output, r.output;"
+        "print(sorted(m for m in ('numpy', 'pandas', 'lmfit') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -20,9 +20,14 @@ from mgkinetics.speciation.corrections import temperature_correction
 # Alberty 2003, Thermodynamics of Biochemical Reactions, Table 1.2: K at I = 0.25 M, 298.15 K
 # (the column the corrections must reproduce from the pK at I = 0; science.md §2).
 ALBERTY_I025 = {
-    "HATP": 3.426e-7, "MgATP": 1.229e-4, "MgHATP": 1.181e-2,
-    "HADP": 4.689e-7, "MgADP": 1.128e-3, "MgHADP": 4.313e-2,
-    "HAMP": 6.877e-7, "MgAMP": 2.212e-2,
+    "HATP": 3.426e-7,
+    "MgATP": 1.229e-4,
+    "MgHATP": 1.181e-2,
+    "HADP": 4.689e-7,
+    "MgADP": 1.128e-3,
+    "MgHADP": 4.313e-2,
+    "HAMP": 6.877e-7,
+    "MgAMP": 2.212e-2,
     "Mg2ATP": 2.785e-2,  # optional species, same table
 }
 
@@ -34,14 +39,19 @@ def test_reproduces_alberty_i025_to_3_significant_digits(name):
     assert k == pytest.approx(ALBERTY_I025[name], rel=2e-3)
 
 
-@pytest.mark.parametrize("name, expected_mM", [
-    # science.md §2: apparent Kd at 25 °C, I = 0.15 M, pH 7.5 (2 significant digits).
-    ("MgATP", 0.067), ("MgADP", 0.71), ("MgAMP", 16.0),
-    # NIST46 (Martell & Smith), uncorrected.
-    ("MgPEP", 5.5),
-    # Alberty's Mg2ATP ≈ 19 mM (science.md §2).
-    ("Mg2ATP", 19.0),
-])
+@pytest.mark.parametrize(
+    "name, expected_mM",
+    [
+        # science.md §2: apparent Kd at 25 °C, I = 0.15 M, pH 7.5 (2 significant digits).
+        ("MgATP", 0.067),
+        ("MgADP", 0.71),
+        ("MgAMP", 16.0),
+        # NIST46 (Martell & Smith), uncorrected.
+        ("MgPEP", 5.5),
+        # Alberty's Mg2ATP ≈ 19 mM (science.md §2).
+        ("Mg2ATP", 19.0),
+    ],
+)
 def test_apparent_kd_at_standard_conditions(name, expected_mM):
     kd = apparent_kd(name, ph=7.5, temperature_C=25.0, ionic_strength_M=0.15)
     assert float(f"{kd:.2g}") == pytest.approx(expected_mM)
@@ -74,14 +84,20 @@ def test_vectorised_over_conditions():
 
 
 def test_ionic_strength_zero_gives_table_value():
-    assert equilibrium_constant("MgATP", ionic_strength_M=0.0) == pytest.approx(10 ** -6.18)
+    assert equilibrium_constant("MgATP", ionic_strength_M=0.0) == pytest.approx(10**-6.18)
 
 
-@pytest.mark.parametrize("kw, word", [
-    (dict(ph=1.0), "pH"), (dict(ph=13.0), "pH"),
-    (dict(temperature_C=-5.0), "temperature"), (dict(temperature_C=120.0), "temperature"),
-    (dict(ionic_strength_M=0.6), "Debye"), (dict(ionic_strength_M=-0.1), "ionic_strength"),
-])
+@pytest.mark.parametrize(
+    "kw, word",
+    [
+        (dict(ph=1.0), "pH"),
+        (dict(ph=13.0), "pH"),
+        (dict(temperature_C=-5.0), "temperature"),
+        (dict(temperature_C=120.0), "temperature"),
+        (dict(ionic_strength_M=0.6), "Debye"),
+        (dict(ionic_strength_M=-0.1), "ionic_strength"),
+    ],
+)
 def test_conditions_out_of_range(kw, word):
     with pytest.raises(SpeciationError, match=word):
         apparent_kd("MgATP", **kw)
@@ -94,9 +110,14 @@ def test_unknown_complex_suggests():
 
 def test_load_json_and_csv(tmp_path):
     p = tmp_path / "k.json"
-    p.write_text(json.dumps({
-        "equilibria": {"MgATP": {"pK": 6.0, "source": "lab"}},
-        "complexes": {"CaEDTA": {"metal": "Ca", "ligand": "EDTA", "kd_mM": 1e-7}}}))
+    p.write_text(
+        json.dumps(
+            {
+                "equilibria": {"MgATP": {"pK": 6.0, "source": "lab"}},
+                "complexes": {"CaEDTA": {"metal": "Ca", "ligand": "EDTA", "kd_mM": 1e-7}},
+            }
+        )
+    )
     t = load_table(p)
     assert t.equilibria["MgATP"].pK == 6.0 and t.equilibria["MgATP"].dz2 == 16
     assert apparent_kd("MgATP", table=t) > apparent_kd("MgATP")
@@ -107,12 +128,15 @@ def test_load_json_and_csv(tmp_path):
     assert c["MgATP"].kd_mM == 0.05 and c["MgATP"].source == "my ITC"
 
 
-@pytest.mark.parametrize("text, suffix, match", [
-    ("name,metal,ligand,kd_mM\nX,Mg,Y,-1\n", ".csv", "Kd must be > 0"),
-    ("a,b\n1,2\n", ".csv", "header"),
-    ("{not json", ".json", "not valid JSON"),
-    ("", ".txt", "must end in"),
-])
+@pytest.mark.parametrize(
+    "text, suffix, match",
+    [
+        ("name,metal,ligand,kd_mM\nX,Mg,Y,-1\n", ".csv", "Kd must be > 0"),
+        ("a,b\n1,2\n", ".csv", "header"),
+        ("{not json", ".json", "not valid JSON"),
+        ("", ".txt", "must end in"),
+    ],
+)
 def test_load_errors(tmp_path, text, suffix, match):
     p = tmp_path / f"k{suffix}"
     p.write_text(text)

@@ -97,8 +97,18 @@ def test_fit_format_enzymeml(tmp_path, validator):
 def test_fit_format_enzymeml_needs_out():
     res = _runner().invoke(
         cli,
-        ["fit", str(AK), "--law", "mgatp_mm", "--enzyme", "enzyme_nM", "--group", "variant",
-         "--format", "enzymeml"],
+        [
+            "fit",
+            str(AK),
+            "--law",
+            "mgatp_mm",
+            "--enzyme",
+            "enzyme_nM",
+            "--group",
+            "variant",
+            "--format",
+            "enzymeml",
+        ],
     )
     assert res.exit_code == 2 and "give --out DOC.json" in res.stderr
 

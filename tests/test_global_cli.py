@@ -263,8 +263,21 @@ def test_compare_files_without_variant_column_and_bootstrap(tmp_path):
 def test_compare_accounts_for_rows_without_variant(tmp_path):
     path = tmp_path / "puromycin.csv"
     path.write_text(PUROMYCIN + "0.5,100,\n")  # line 25: no state
-    result = CliRunner().invoke(cli, ["compare", str(path), "--law", "michaelis_menten", "--by", "state",
-                                      "--test", "km", "--format", "json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "compare",
+            str(path),
+            "--law",
+            "michaelis_menten",
+            "--by",
+            "state",
+            "--test",
+            "km",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["unassigned_rows"] == [{"line": 25, "reason": "group column 'state' is empty"}]
@@ -276,12 +289,26 @@ def test_shared_fit_accounts_for_rows_without_group(tmp_path):
     """A row with an empty group cell is listed in the global fit's output, not dropped."""
     path = tmp_path / "puromycin.csv"
     path.write_text(PUROMYCIN + "0.5,100,\n")  # line 25: no state
-    result = CliRunner().invoke(cli, ["fit", str(path), "--law", "michaelis_menten", "--group", "state",
-                                      "--shared", "km", "--format", "json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "fit",
+            str(path),
+            "--law",
+            "michaelis_menten",
+            "--group",
+            "state",
+            "--shared",
+            "km",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["unassigned_rows"] == [{"line": 25, "reason": "group column 'state' is empty"}]
     assert data["parameters"]["km"]["value"] == pytest.approx(0.05797, rel=5e-4)
-    text = CliRunner().invoke(cli, ["fit", str(path), "--law", "michaelis_menten", "--group", "state",
-                                    "--shared", "km"])
+    text = CliRunner().invoke(
+        cli, ["fit", str(path), "--law", "michaelis_menten", "--group", "state", "--shared", "km"]
+    )
     assert "line 25: group column 'state' is empty" in text.output

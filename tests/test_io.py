@@ -240,8 +240,10 @@ def test_from_frame_does_not_mutate_caller():
     np.testing.assert_array_equal(ds.lines, [2, 3, 4])
     assert np.isnan(ds.values["s_mM"][2])
     # fitting through the public API does not mutate either
-    mgk.fit(pd.DataFrame({"s_mM": [0.5, 1, 2, 4, 8.0], "rate_uM_per_s": [3.3, 5, 6.7, 8, 8.9]}),
-            "michaelis_menten")
+    mgk.fit(
+        pd.DataFrame({"s_mM": [0.5, 1, 2, 4, 8.0], "rate_uM_per_s": [3.3, 5, 6.7, 8, 8.9]}),
+        "michaelis_menten",
+    )
     fr2 = pd.DataFrame({"S": [0.5, 1, 2, 4, 8.0], "v": [3.3, 5, 6.7, 8, 8.9]})
     before2 = fr2.copy(deep=True)
     mgk.fit(fr2, "michaelis_menten", input_units={"S": "mM", "v": "uM/s"})
@@ -271,8 +273,23 @@ def test_from_frame_dict_of_arrays():
 # --- property test: nothing but mgkinetics errors ----------------------------------------------
 
 _UNIT_SUFFIXES = ["", "_mM", "_uM", "_µM", "_nM", "_M", "_uM_per_s", "_mM_per_min", "_per_s", "_xx"]
-_STEMS = ["s", "S", "substrate", "rate", "v", "conc", "x", "y", "i", "enzyme", "variant", "ph", "",
-          "a b", "#c"]
+_STEMS = [
+    "s",
+    "S",
+    "substrate",
+    "rate",
+    "v",
+    "conc",
+    "x",
+    "y",
+    "i",
+    "enzyme",
+    "variant",
+    "ph",
+    "",
+    "a b",
+    "#c",
+]
 _cell = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.floats(min_value=0, max_value=1e3).map(lambda x: f"{x:.3g}"),
@@ -280,8 +297,9 @@ _cell = st.one_of(
     st.sampled_from(["", "n/a", "nan", "inf", "-0", "1e400", "0x1", '"', '"1,2"', " 3 ", "1_0", "#"]),
     st.text(alphabet=string.printable + "µé\u00a0\ufeff", max_size=6),
 )
-_header = st.lists(st.tuples(st.sampled_from(_STEMS), st.sampled_from(_UNIT_SUFFIXES)).map("".join),
-                   min_size=0, max_size=5)
+_header = st.lists(
+    st.tuples(st.sampled_from(_STEMS), st.sampled_from(_UNIT_SUFFIXES)).map("".join), min_size=0, max_size=5
+)
 
 
 @st.composite

@@ -46,8 +46,13 @@ REL_TOL = 0.12
 #: this design in brackets): mixed Ki (9-14 %) and alpha (11-17 %); substrate inhibition, whose
 #: three parameters are strongly correlated (SE up to 11 %; the asymptotic ellipse is poor there:
 #: joint coverage of the true point measured at 85 % over 200 seeds, marginal 94-96 %).
-REL_TOL_LOOSE = {("mixed", "ki"): 0.35, ("mixed", "alpha"): 0.45, ("substrate_inhibition", "vmax"): 0.25,
-                 ("substrate_inhibition", "km"): 0.25, ("substrate_inhibition", "ksi"): 0.25}
+REL_TOL_LOOSE = {
+    ("mixed", "ki"): 0.35,
+    ("mixed", "alpha"): 0.45,
+    ("substrate_inhibition", "vmax"): 0.25,
+    ("substrate_inhibition", "km"): 0.25,
+    ("substrate_inhibition", "ksi"): 0.25,
+}
 
 SUBSTRATE_LEVELS = np.geomspace(0.1, 30.0, 10)
 OTHER_LEVELS = (0.0, 0.5, 1.5, 4.0)
@@ -132,8 +137,10 @@ def test_declaration_matches_signature(law):
 def test_simulate_then_fit_round_trip(law):
     unsupported = [i for i in data_inputs(law) if i.kind not in SUPPORTED_KINDS]
     if unsupported:
-        pytest.skip(f"law '{law.name}': cannot build data for input kind(s) "
-                    f"{[i.kind for i in unsupported]} from the InputSpec alone")
+        pytest.skip(
+            f"law '{law.name}': cannot build data for input kind(s) "
+            f"{[i.kind for i in unsupported]} from the InputSpec alone"
+        )
     if getattr(law, "units_optional", False):
         pytest.skip(f"law '{law.name}' is a unit-free expression law, not a declared rate law")
     covered = {p.name: 0 for p in law.params}
@@ -156,7 +163,8 @@ def test_simulate_then_fit_round_trip(law):
             assert est.value == pytest.approx(truth[p.name], rel=tol), (p.name, seed)
     for name, hits in covered.items():
         assert hits >= N_REPLICATES - 1, (
-            f"{name}: truth inside the 95% CI in only {hits} of {N_REPLICATES} simulated experiments")
+            f"{name}: truth inside the 95% CI in only {hits} of {N_REPLICATES} simulated experiments"
+        )
     # units follow the declaration: concentration parameters in mM, rate ones in uM/s, 1/time in 1/s
     for p in law.params:
         unit = res.parameters[p.name].unit.label
@@ -206,11 +214,21 @@ def test_rate_law_signature_mismatch(kwargs):
 
 def test_rate_law_bad_unit_role_and_bounds():
     with pytest.raises(LawError, match="unknown unit role"):
-        RateLaw("bad", ratelaws.michaelis_menten, inputs=(SUBSTRATE,),
-                params=(VMAX, ParamSpec("km", "inhibitor")), formula="v")
+        RateLaw(
+            "bad",
+            ratelaws.michaelis_menten,
+            inputs=(SUBSTRATE,),
+            params=(VMAX, ParamSpec("km", "inhibitor")),
+            formula="v",
+        )
     with pytest.raises(LawError, match="min >= max"):
-        RateLaw("bad", ratelaws.michaelis_menten, inputs=(SUBSTRATE,),
-                params=(VMAX, ParamSpec("km", "substrate", min=1.0, max=1.0)), formula="v")
+        RateLaw(
+            "bad",
+            ratelaws.michaelis_menten,
+            inputs=(SUBSTRATE,),
+            params=(VMAX, ParamSpec("km", "substrate", min=1.0, max=1.0)),
+            formula="v",
+        )
 
 
 def test_register_duplicate_name():

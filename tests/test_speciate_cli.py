@@ -28,8 +28,7 @@ def test_json_contract():
 
 
 def test_units_and_kd_override():
-    r = run("--total", "Mg=2000uM", "--total", "atp=0.001M", "--kd", "MgATP=50uM",
-            "--format", "json")
+    r = run("--total", "Mg=2000uM", "--total", "atp=0.001M", "--kd", "MgATP=50uM", "--format", "json")
     d = json.loads(r.output)
     assert d["constants"]["MgATP"]["kd"] == pytest.approx(0.05)
     assert d["species"]["MgATP"]["value"] == pytest.approx(0.9543, rel=1e-3)
@@ -53,14 +52,15 @@ def test_text_and_csv_formats(tmp_path):
 
 def test_csv_file_rows(tmp_path):
     f = tmp_path / "in.csv"
-    f.write_text("well,atp_total_mM,mg_total_uM,adp_total_mM,ph,temperature_C\n"
-                 "A1,1,2000,0,7.5,25\nA2,0.1,500,0.2,7.0,37\n")
+    f.write_text(
+        "well,atp_total_mM,mg_total_uM,adp_total_mM,ph,temperature_C\n"
+        "A1,1,2000,0,7.5,25\nA2,0.1,500,0.2,7.0,37\n"
+    )
     r = run(str(f))
     assert r.exit_code == 0, r.output
     lines = r.output.splitlines()
     head = lines[0].split(",")
-    assert head[:6] == ["well", "atp_total_mM", "mg_total_uM", "adp_total_mM", "ph",
-                        "temperature_C"]
+    assert head[:6] == ["well", "atp_total_mM", "mg_total_uM", "adp_total_mM", "ph", "temperature_C"]
     assert {"mg_free_mM", "atp_free_mM", "adp_free_mM", "mgatp_mM", "mgadp_mM"} <= set(head)
     row = dict(zip(head, lines[1].split(","), strict=True))
     assert float(row["mgatp_mM"]) == pytest.approx(0.9404, rel=1e-3)
@@ -113,12 +113,15 @@ def test_condition_errors_name_line_and_column_all_at_once(tmp_path):
     assert "13 is outside" in str(r.exception)
 
 
-@pytest.mark.parametrize("args, text", [
-    (["--total", "Mg=2xM"], "not a concentration"),
-    (["--total", "Mg2mM"], "NAME=QUANTITY"),
-    ([], "give totals"),
-    (["--free", "Mg=1mM", "--total", "Mg=1mM"], "not both"),
-])
+@pytest.mark.parametrize(
+    "args, text",
+    [
+        (["--total", "Mg=2xM"], "not a concentration"),
+        (["--total", "Mg2mM"], "NAME=QUANTITY"),
+        ([], "give totals"),
+        (["--free", "Mg=1mM", "--total", "Mg=1mM"], "not both"),
+    ],
+)
 def test_usage_errors(args, text):
     r = run(*args)
     assert r.exit_code == 2 and text in r.output

@@ -20,8 +20,8 @@ from mgkinetics.speciation.species import (
 )
 
 # log-uniform over the physical range of the brief: totals 1e-9..1e3 mM, Kd 1e-6..1e3 mM
-log_total = st.floats(-9, 3).map(lambda e: 10.0 ** e)
-log_kd = st.floats(-6, 3).map(lambda e: 10.0 ** e)
+log_total = st.floats(-9, 3).map(lambda e: 10.0**e)
+log_kd = st.floats(-6, 3).map(lambda e: 10.0**e)
 TOL = 1e-10  # mass balance must close to 1e-10 relative
 
 
@@ -46,14 +46,16 @@ def test_quadratic_no_cancellation_at_tiny_product():
 @given(m=log_total, lig=log_total, kd=log_kd)
 def test_quadratic_matches_general_solver(m, lig, kd):
     q = mgatp_complex(lig, m, kd)
-    free_m, free_l, comp = solve_equilibrium([m], [lig], [dict(name="ML", metal=0, ligand=0,
-                                                               kd=kd)])
+    free_m, free_l, comp = solve_equilibrium([m], [lig], [dict(name="ML", metal=0, ligand=0, kd=kd)])
     assert comp[0] == pytest.approx(q, rel=1e-10, abs=1e-300)
 
 
 @settings(max_examples=60, deadline=None)
-@given(mt=log_total, lts=st.lists(log_total, min_size=1, max_size=4),
-       kds=st.lists(log_kd, min_size=4, max_size=4))
+@given(
+    mt=log_total,
+    lts=st.lists(log_total, min_size=1, max_size=4),
+    kds=st.lists(log_kd, min_size=4, max_size=4),
+)
 def test_one_metal_mass_balance_closes(mt, lts, kds):
     cx = [dict(name=f"c{i}", metal=0, ligand=i, kd=kds[i]) for i in range(len(lts))]
     fm, fl, c = solve_equilibrium([mt], lts, cx)
@@ -65,20 +67,23 @@ def test_one_metal_mass_balance_closes(mt, lts, kds):
 @settings(max_examples=40, deadline=None)
 @given(mt=log_total, lt=log_total, k1=log_kd, k2=log_kd)
 def test_m2l_mass_balance_closes(mt, lt, k1, k2):
-    cx = [dict(name="ML", metal=0, ligand=0, kd=k1),
-          dict(name="M2L", metal=0, ligand=0, kd=k2, count=2, parent=0)]
+    cx = [
+        dict(name="ML", metal=0, ligand=0, kd=k1),
+        dict(name="M2L", metal=0, ligand=0, kd=k2, count=2, parent=0),
+    ]
     fm, fl, c = solve_equilibrium([mt], [lt], cx)
     assert _closes(mt, [fm[0], c[0], 2 * c[1]])
     assert _closes(lt, [fl[0], c[0], c[1]])
 
 
 @settings(max_examples=40, deadline=None)
-@given(mts=st.lists(log_total, min_size=2, max_size=2),
-       lts=st.lists(log_total, min_size=2, max_size=2),
-       kds=st.lists(log_kd, min_size=4, max_size=4))
+@given(
+    mts=st.lists(log_total, min_size=2, max_size=2),
+    lts=st.lists(log_total, min_size=2, max_size=2),
+    kds=st.lists(log_kd, min_size=4, max_size=4),
+)
 def test_two_competing_metals_mass_balance_closes(mts, lts, kds):
-    cx = [dict(name=f"c{j}{i}", metal=j, ligand=i, kd=kds[2 * j + i])
-          for j in range(2) for i in range(2)]
+    cx = [dict(name=f"c{j}{i}", metal=j, ligand=i, kd=kds[2 * j + i]) for j in range(2) for i in range(2)]
     fm, fl, c = solve_equilibrium(mts, lts, cx)
     for j in range(2):
         assert _closes(mts[j], [fm[j], *(c[k] for k in range(4) if cx[k]["metal"] == j)])
@@ -90,8 +95,7 @@ def test_vectorised_over_rows_and_zero_totals():
     mg = np.array([0.0, 1.0, 2.0, 5.0])
     r = speciate({"Mg": mg, "ATP": 1.0, "ADP": np.array([0.0, 0.5, 0.5, 0.0])})
     assert r.free["Mg"][0] == 0.0 and r.complexes["MgATP"][0] == 0.0
-    assert np.allclose(r.free["Mg"] + r.complexes["MgATP"] + r.complexes["MgADP"], mg,
-                       rtol=1e-12)
+    assert np.allclose(r.free["Mg"] + r.complexes["MgATP"] + r.complexes["MgADP"], mg, rtol=1e-12)
     assert r.free["ATP"].shape == (4,)
 
 
@@ -116,8 +120,9 @@ def test_kd_override_and_user_ligand_with_calcium():
     r = speciate({"Mg": 1.0, "ATP": 1.0}, kd_mM={"MgATP": 0.05})
     assert r.constants["MgATP"].kd_mM == 0.05 and not r.constants["MgATP"].corrected
     assert r.complexes["MgATP"] == pytest.approx(mgatp_complex(1.0, 1.0, 0.05))
-    r = speciate({"Mg": 1.0, "Ca": 0.1, "EGTA": 0.2, "ATP": 1.0},
-                 kd_mM={"CaEGTA": 1e-4, "MgEGTA": 5.0, "CaATP": 0.2})
+    r = speciate(
+        {"Mg": 1.0, "Ca": 0.1, "EGTA": 0.2, "ATP": 1.0}, kd_mM={"CaEGTA": 1e-4, "MgEGTA": 5.0, "CaATP": 0.2}
+    )
     assert r.free["Ca"] < 1e-3  # EGTA in excess over Ca buffers it
     assert r.free["Ca"] + r.complexes["CaEGTA"] + r.complexes["CaATP"] == pytest.approx(0.1)
 
@@ -125,8 +130,10 @@ def test_kd_override_and_user_ligand_with_calcium():
 def test_mgatp_from_totals_matches_speciate_and_is_smooth_in_kd():
     kd = dict(kd_mgatp=0.067, kd_mgadp=0.71, kd_mgamp=16.2, kd_mgpep=5.5)
     c, m, a = mgatp_from_totals(1.0, 2.0, adp_total=0.5, amp_total=0.3, pep_total=1.0, **kd)
-    r = speciate({"Mg": 2.0, "ATP": 1.0, "ADP": 0.5, "AMP": 0.3, "PEP": 1.0},
-                 kd_mM={"MgATP": 0.067, "MgADP": 0.71, "MgAMP": 16.2, "MgPEP": 5.5})
+    r = speciate(
+        {"Mg": 2.0, "ATP": 1.0, "ADP": 0.5, "AMP": 0.3, "PEP": 1.0},
+        kd_mM={"MgATP": 0.067, "MgADP": 0.71, "MgAMP": 16.2, "MgPEP": 5.5},
+    )
     assert c == pytest.approx(r.complexes["MgATP"], rel=1e-12)
     assert m == pytest.approx(r.free["Mg"], rel=1e-12)
     assert a == pytest.approx(r.free["ATP"], rel=1e-12)
@@ -165,26 +172,30 @@ def test_total_for_fraction_with_mg2atp():
     r = speciate({"Mg": t, "ATP": 1.0}, include=["Mg2ATP"])
     assert r.complexes["MgATP"] == pytest.approx(0.5, rel=1e-9)
     with pytest.raises(SpeciationError, match="not reachable"):
-        total_metal_for_fraction(0.999, ligand_totals_mM={"ATP": 1.0}, include=["Mg2ATP"],
-                                 kd_mM={"Mg2ATP": 1e-3})
+        total_metal_for_fraction(
+            0.999, ligand_totals_mM={"ATP": 1.0}, include=["Mg2ATP"], kd_mM={"Mg2ATP": 1e-3}
+        )
 
 
 def test_reexported_apparent_kd():
     assert apparent_kd("MgATP") == pytest.approx(0.0672, rel=1e-3)
 
 
-@pytest.mark.parametrize("call, match", [
-    (lambda: speciate({"Mg": -1.0, "ATP": 1.0}), "negative"),
-    (lambda: speciate({"Mg": 1.0, "ATPP": 1.0}), "did you mean 'ATP'"),
-    (lambda: speciate({"Mg": 1.0, "ATP": 1.0}, kd_mM={"MgATP": 0.0}), "must be > 0"),
-    (lambda: speciate({"Mg": 1.0, "ATP": 1.0}, ph=13), "pH"),
-    (lambda: speciate({"Mg": 1.0, "ATP": 1.0}, temperature_C=101), "temperature"),
-    (lambda: speciate({"Mg": 1.0, "ATP": 1.0}, ionic_strength_M=0.8), "Debye"),
-    (lambda: speciate({"Mg": 1.0, "EDTA": 1.0}), "no constant for ligand 'EDTA'"),
-    (lambda: speciate({"Mg": 1.0, "ATP": 1.0}, include=["Mg3ATP"]), "optional complex"),
-    (lambda: mgatp_complex(1.0, 1.0, -0.1), "Kd must be > 0"),
-    (lambda: total_metal_for_fraction(1.0, ligand_totals_mM={"ATP": 1.0}), r"\[0, 1\)"),
-])
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: speciate({"Mg": -1.0, "ATP": 1.0}), "negative"),
+        (lambda: speciate({"Mg": 1.0, "ATPP": 1.0}), "did you mean 'ATP'"),
+        (lambda: speciate({"Mg": 1.0, "ATP": 1.0}, kd_mM={"MgATP": 0.0}), "must be > 0"),
+        (lambda: speciate({"Mg": 1.0, "ATP": 1.0}, ph=13), "pH"),
+        (lambda: speciate({"Mg": 1.0, "ATP": 1.0}, temperature_C=101), "temperature"),
+        (lambda: speciate({"Mg": 1.0, "ATP": 1.0}, ionic_strength_M=0.8), "Debye"),
+        (lambda: speciate({"Mg": 1.0, "EDTA": 1.0}), "no constant for ligand 'EDTA'"),
+        (lambda: speciate({"Mg": 1.0, "ATP": 1.0}, include=["Mg3ATP"]), "optional complex"),
+        (lambda: mgatp_complex(1.0, 1.0, -0.1), "Kd must be > 0"),
+        (lambda: total_metal_for_fraction(1.0, ligand_totals_mM={"ATP": 1.0}), r"\[0, 1\)"),
+    ],
+)
 def test_errors(call, match):
     with pytest.raises(SpeciationError, match=match):
         call()
