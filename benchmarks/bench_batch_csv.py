@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from cli_command import mgkinetics_cmd  # benchmarks/ is on sys.path when run as a script
 
 LOOP_SCRIPT = r"""
 import json, sys, time, warnings
@@ -107,16 +108,8 @@ def make_csv(path: Path, n_curves: int, seed: int = 20261201) -> None:
     frame.to_csv(path, index=False)
 
 
-def mgkinetics_command() -> list[str]:
-    """The installed `mgkinetics` script beside this interpreter (else ``python -m`` on the CLI)."""
-    exe = Path(sys.executable).with_name("mgkinetics")
-    if exe.exists():
-        return [str(exe)]
-    return [sys.executable, "-c", "from mgkinetics_cli.main import cli; cli()"]
-
-
 def run_ours(csv: Path, out: Path) -> float:
-    cmd = mgkinetics_command() + [
+    cmd = mgkinetics_cmd() + [
         "batch",
         str(csv),
         "--law",

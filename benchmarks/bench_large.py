@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -28,17 +27,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from cli_command import mgkinetics_cmd  # benchmarks/ is on sys.path when run as a script
 
 TRUTH = {"wt": (10.0, 2.0), "mut": (4.0, 0.5)}  # variant: (vmax uM/s, km mM)
 GOAL_FIT_S = 30.0
-
-
-def mgkinetics_cmd() -> list[str]:
-    exe = Path(sys.executable).with_name("mgkinetics")
-    if exe.exists():
-        return [str(exe)]
-    found = shutil.which("mgkinetics")
-    return [found] if found else [sys.executable, "-m", "mgkinetics_cli.main"]
 
 
 def write_data(path: Path, rows: int) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -24,15 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from cli_command import mgkinetics_cmd  # benchmarks/ is on sys.path when run as a script
+
 RUNS = 5
-
-
-def mgkinetics_cmd() -> list[str]:
-    exe = Path(sys.executable).with_name("mgkinetics")
-    if exe.exists():
-        return [str(exe)]
-    found = shutil.which("mgkinetics")
-    return [found] if found else [sys.executable, "-m", "mgkinetics_cli.main"]
 
 
 def _cpu() -> float:

@@ -7,7 +7,6 @@ Run: python benchmarks/bench_startup.py
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import subprocess
 import sys
@@ -15,15 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from cli_command import mgkinetics_cmd  # benchmarks/ is on sys.path when run as a script
+
 RUNS = 5
-
-
-def mgkinetics_cmd() -> list[str]:
-    exe = Path(sys.executable).with_name("mgkinetics")
-    if exe.exists():
-        return [str(exe)]
-    found = shutil.which("mgkinetics")
-    return [found] if found else [sys.executable, "-m", "mgkinetics_cli.main"]
 
 
 def median_time(cmd: list[str]) -> float:
