@@ -117,22 +117,31 @@ def test_rates_with_every_read_duplicated_or_an_infinite_wavelength_do_not_crash
     assert res.exit_code == 0, res.output
 
 
-def test_compare_profile_on_data_scaled_by_1e_minus_30_says_not_determined(tmp_path):
+def test_compare_profile_on_data_scaled_by_1e_minus_30_is_the_profile_of_the_unscaled_data(tmp_path):
     # brentq raised "f(a) and f(b) must have different signs" (exit 3) in the ratio profile when
-    # the refit at the inner end was already above the threshold.
-    rows = [
-        (v, s, 1e-30 * vm * s / (2 + s) * (1 + 0.02 * (-1) ** i))
-        for v, vm in (("wt", 10), ("mut", 4))
-        for i, s in enumerate((0.25, 0.5, 1, 2, 4, 8, 16, 32))
-    ]
-    path = tmp_path / "tiny.csv"
-    path.write_text("variant,s_mM,rate_uM_per_s\n" + "".join(f"{v},{s},{r!r}\n" for v, s, r in rows))
-    res = run("compare", path, "--law", "michaelis_menten", "--ci", "profile", "--format", "json")
-    assert_no_crash(res)
-    assert res.exit_code == 0, res.output
-    found: list[str] = []
-    json.loads(res.stdout, parse_constant=found.append)
-    assert found == [] and "not determined" in res.stdout
+    # the refit at the inner end was already above the threshold; then the sides came back "not
+    # determined". The ratio profile now runs on the scale-free profile engine: the limits are
+    # those of the same data unscaled (ratios are dimensionless), to 1e-6.
+    out = {}
+    for tag, factor in (("unit", 1.0), ("tiny", 1e-30)):
+        rows = [
+            (v, s, factor * vm * s / (2 + s) * (1 + 0.02 * (-1) ** i))
+            for v, vm in (("wt", 10), ("mut", 4))
+            for i, s in enumerate((0.25, 0.5, 1, 2, 4, 8, 16, 32))
+        ]
+        path = tmp_path / f"{tag}.csv"
+        path.write_text("variant,s_mM,rate_uM_per_s\n" + "".join(f"{v},{s},{r!r}\n" for v, s, r in rows))
+        res = run("compare", path, "--law", "michaelis_menten", "--ci", "profile", "--format", "json")
+        assert_no_crash(res)
+        assert res.exit_code == 0, res.output
+        found: list[str] = []
+        out[tag] = json.loads(res.stdout, parse_constant=found.append)
+        assert found == []
+    for name, ratio in out["unit"]["ratios"].items():
+        tiny = out["tiny"]["ratios"][name]
+        assert tiny["ci_method"] == ratio["ci_method"] == "profile"
+        assert tiny["ci_low"] == pytest.approx(ratio["ci_low"], rel=1e-6)
+        assert tiny["ci_high"] == pytest.approx(ratio["ci_high"], rel=1e-6)
 
 
 @pytest.mark.parametrize("method", ["auto", "linear", "progress"])

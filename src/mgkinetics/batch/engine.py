@@ -88,6 +88,12 @@ def invert_gram(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     m, k = A.shape[0], A.shape[1]
     inv = np.full((m, k, k), np.nan)
     good = np.all(np.isfinite(A), axis=(1, 2))
+    # equilibrated (unit diagonal) before the singularity test and the inversion, and scaled back
+    # after: the test is then invariant to the parameters' scales (rates or concentrations of 1e-30)
+    with np.errstate(all="ignore"):
+        d = np.sqrt(np.abs(np.diagonal(A, axis1=1, axis2=2)))
+        d = np.where((d > 0) & np.isfinite(d), d, 1.0)
+        A = A / d[:, :, None] / d[:, None, :]
     with np.errstate(all="ignore"):
         if k == 1:
             good &= A[:, 0, 0] != 0
@@ -106,6 +112,7 @@ def invert_gram(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             good[sel] = True
             if sel.size:
                 inv[sel] = np.linalg.inv(A[sel])
+    inv = inv / d[:, :, None] / d[:, None, :]
     diag = np.diagonal(inv, axis1=1, axis2=2)
     ok = good & np.all(np.isfinite(inv), axis=(1, 2)) & np.all(diag >= 0, axis=1)
     inv[~ok] = np.nan

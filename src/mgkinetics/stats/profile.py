@@ -116,6 +116,14 @@ class _Profile:
         self.last: dict[tuple[str, ...], np.ndarray] = {}
         self.unsettled: list[float] = []
         self.crit, self.rss_min = math.inf, -math.inf  # set by profile_constrained
+        # the inner solves see residuals and parameters of unit size (exact power-of-two scales),
+        # so their tolerances do not depend on the scale of the data (rates or concentrations
+        # of 1e-30 profile as those of 1)
+        rss0 = target.rss(target.best)
+        self.r_scale = _power_of_two(math.sqrt(rss0 / max(target.n, 1))) if rss0 > 0 else 1.0
+        self.p_scale = {
+            n: _power_of_two(abs(v) if v != 0 else (target.stderr(n) or 1.0)) for n, v in self.best.items()
+        }
 
     def _residual(self, free, pinned):
         base = {k: v for k, v in self.best.items() if k not in free}
@@ -143,9 +151,16 @@ class _Profile:
         key = tuple(free)
         lower = np.array([self.target.bounds[n][0] for n in free], dtype=float)
         upper = np.array([self.target.bounds[n][1] for n in free], dtype=float)
-        home = np.array([self.best[n] for n in free], dtype=float)
-        theta, rss = self._settle(r, self.last.get(key, home), home, lower, upper, t)
-        self.last[key] = theta
+        d = np.array([self.p_scale[n] for n in free], dtype=float)
+        c = self.r_scale
+
+        def r_unit(x):
+            return r(x * d) / c
+
+        home = np.array([self.best[n] for n in free], dtype=float) / d
+        x, rss_unit = self._settle(r_unit, self.last.get(key, home), home, lower / d, upper / d, t)
+        self.last[key] = x
+        rss = rss_unit * c * c
         self.cache[t] = rss
         return rss
 
@@ -155,8 +170,10 @@ class _Profile:
             _inner_solve(r, cont, lower, upper, method="lm"),
             _inner_solve(r, home, lower, upper, method="trf"),
         ]
-        # what matters is S − crit: agreement is judged on the scale of crit − S_min
-        gap = self.crit - self.rss_min
+        # what matters is S − crit: agreement is judged on the scale of crit − S_min (in the
+        # solves' unit residuals)
+        c2 = self.r_scale * self.r_scale
+        crit, gap = self.crit / c2, (self.crit - self.rss_min) / c2
         tol = _AGREE * (gap if math.isfinite(gap) and gap > 0 else max(found[0][1], 1e-300))
 
         def agree(a, b):
@@ -166,7 +183,7 @@ class _Profile:
             found[1] = _inner_solve(r, found[1][0], lower, upper, method="lm")
         # Far below the threshold the sign of S − crit is certain (the true minimum is lower still);
         # only points near or above it need the extra starts.
-        settled = min(found[0][1], found[1][1]) < self.crit - 0.5 * gap
+        settled = min(found[0][1], found[1][1]) < crit - 0.5 * gap
         if not settled and not agree(found[0][1], found[1][1]):
             for centre in (found[0][0], found[1][0], home):
                 for k in range(centre.size):
@@ -180,6 +197,13 @@ class _Profile:
         if not settled and not any(agree(found[0][1], c[1]) for c in found[1:]):
             self.unsettled.append(t)
         return found[0]
+
+
+def _power_of_two(x: float) -> float:
+    """The power of two nearest ``x`` (> 0, finite), 1 otherwise: scaling by it is exact."""
+    if not (math.isfinite(x) and x > 0):
+        return 1.0
+    return math.ldexp(1.0, math.frexp(x)[1] - 1)
 
 
 def _plateau(seen: list[float], crit: float, gap: float) -> bool:
