@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -320,7 +321,9 @@ def _read_columns(pd, body: bytes, sep: str, header: list[str], columns, source:
         encoding="utf-8",
     )
     try:  # inferring types is faster than asking for text; a label that looks numeric is read again
-        frame = pd.read_csv(io.BytesIO(body), **options)
+        with warnings.catch_warnings():  # columns of mixed chunks are handled below and in numbers
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            frame = pd.read_csv(io.BytesIO(body), **options)
         cells = {i: frame[i] for i in columns}
         labels = [i for i in columns if _is_label(header[i]) and not _is_text(pd, cells[i])]
         if labels:  # text as written: '01' is not '1'
