@@ -138,11 +138,12 @@ def test_constant_rates_are_not_identifiable_with_the_reason():
     assert res.to_dict()["status"] == "not_identifiable"
 
 
+@pytest.mark.parametrize("weights", ["none", "power"])  # power: no variance to model, the same answer
 @pytest.mark.parametrize(
     "law, extra", [("michaelis_menten", {}), ("michaelis_menten_kcat", {"enzyme": "1nM"})]
 )
-def test_dead_enzyme_gives_zero_rate_constant_and_a_clear_status(law, extra):
-    res = mgk.fit({"s_mM": S, "rate_uM_per_s": np.zeros(S.size)}, law, **extra)
+def test_dead_enzyme_gives_zero_rate_constant_and_a_clear_status(law, extra, weights):
+    res = mgk.fit({"s_mM": S, "rate_uM_per_s": np.zeros(S.size)}, law, weights=weights, **extra)
     scale = "vmax" if law == "michaelis_menten" else "kcat"
     assert res.values[scale] == 0.0
     assert res.status == "not_identifiable" and "no activity" in res.status_reason

@@ -130,6 +130,8 @@ WARNING_CODES = (
     "interval",  # from an interval method (profile, bootstrap)
     "few_replicates",  # replicate weights from levels of < 4 replicates: SDs too uncertain, CIs too narrow
     "variance_model",  # the power variance model (weights="power") did not settle or is at a limit
+    "not_bounded",  # a parameter is not bounded by the data (KM → ∞, or one that ran away): batch fits
+    "not_fitted",  # a curve could not be fitted at all (too few points, no usable rows): batch fits
 )
 
 #: The status of every fit result (single, global, batch, compare), best first.

@@ -116,6 +116,38 @@ def _bound_hits(law, vary_idx, values, P0, fitted, punits):
     return hits
 
 
+def _top(plan, unit: str) -> np.ndarray:
+    """The highest concentration of input ``unit`` per curve (-inf for a curve without rows)."""
+    top = np.full(plan.labels.size, -np.inf)
+    nz = np.flatnonzero(plan.n_used > 0)  # rows are sorted by curve
+    if nz.size:
+        top[nz] = np.maximum.reduceat(plan.arrays[unit], plan.starts[nz])
+    return top
+
+
+def _not_bounded(law, vary_idx, values, se, cov, plan) -> np.ndarray:
+    """(G, K) flags: the saturation constants that are not bounded by the data, by the rule fits
+    use (:func:`mgkinetics.fitting.status.not_bounded_by_data`)."""
+    from mgkinetics.fitting.status import is_saturation_constant, not_bounded_by_data
+
+    flags = np.zeros(values.shape, dtype=bool)
+    with np.errstate(all="ignore"):
+        sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
+        corr = np.abs(cov / sd[:, :, None] / sd[:, None, :])
+    for t, j in enumerate(vary_idx):
+        p = law.params[j]
+        if not is_saturation_constant(p, law.input_names):
+            continue
+        with np.errstate(all="ignore"):
+            rel = se[:, j] / np.abs(values[:, j])
+            others = np.delete(corr[:, t, :], t, axis=1)
+            tied = np.nanmax(np.where(np.isfinite(others), others, -np.inf), axis=1, initial=-np.inf)
+        flags[:, j] = not_bounded_by_data(
+            values[:, j], _top(plan, p.unit), rel, np.where(tied >= 0, tied, np.nan)
+        )
+    return flags
+
+
 def _beyond_data(law, vary_idx, values, plan, fitted, punits):
     """(curve, message) for KM or K½ beyond twice the highest concentration of its input."""
     hits, tops = [], {}
@@ -124,11 +156,7 @@ def _beyond_data(law, vary_idx, values, plan, fitted, punits):
         if p.unit not in law.input_names or p.name not in ("km", "k_half"):
             continue
         if p.unit not in tops:
-            top = np.full(plan.labels.size, -np.inf)
-            nz = np.flatnonzero(plan.n_used > 0)  # rows are sorted by curve
-            if nz.size:
-                top[nz] = np.maximum.reduceat(plan.arrays[p.unit], plan.starts[nz])
-            tops[p.unit] = top
+            tops[p.unit] = _top(plan, p.unit)
         top = tops[p.unit]
         with np.errstate(invalid="ignore"):
             beyond = fitted & (values[:, j] > 2 * top)
@@ -144,7 +172,14 @@ def _beyond_data(law, vary_idx, values, plan, fitted, punits):
     return hits
 
 
-def _runaway_reason(law, vary_idx, values, cap, i) -> str:
+def _runaway_reason(law, vary_idx, values, cap, i, loose=None) -> str:
+    if loose is not None and loose[i].any() and not any(abs(values[i, j]) > cap[i, j] for j in vary_idx):
+        names = ", ".join(law.params[j].name for j in vary_idx if loose[i, j])
+        return (
+            f"{names} runs beyond 10× the highest concentration and is not bounded by these data "
+            f"(KM → ∞): only {law.param_names[0]}/{names} (the initial slope) is determined; measure at "
+            "higher concentrations"
+        )
     gone = [law.params[j].name for j in vary_idx if abs(values[i, j]) > cap[i, j]]
     names = ", ".join(gone) or "a parameter"
     text = (
@@ -156,7 +191,7 @@ def _runaway_reason(law, vary_idx, values, cap, i) -> str:
     return text + "; measure at higher concentrations"
 
 
-def _statuses(law, vary_idx, c: _Collected, se, reasons, cap, bound_hits):
+def _statuses(law, vary_idx, c: _Collected, se, reasons, cap, bound_hits, loose):
     """Status and reason per curve (see the module docstring for the order)."""
     G = c.fitted.size
     status = np.full(G, "converged", dtype=object)
@@ -176,9 +211,9 @@ def _statuses(law, vary_idx, c: _Collected, se, reasons, cap, bound_hits):
         )
     with np.errstate(invalid="ignore"):
         big = np.any(np.abs(c.values[:, vary_idx]) > cap[:, vary_idx], axis=1) if vary_idx else c.runaway
-    for i in np.flatnonzero(c.fitted & (c.runaway | big)):
-        status[i], why[i] = "not_bounded", _runaway_reason(law, vary_idx, c.values, cap, i)
-    for i in np.flatnonzero(c.fitted & ~c.converged & ~(c.runaway | big)):
+    for i in np.flatnonzero(c.fitted & (c.runaway | big | loose.any(axis=1))):
+        status[i], why[i] = "not_bounded", _runaway_reason(law, vary_idx, c.values, cap, i, loose)
+    for i in np.flatnonzero(c.fitted & ~c.converged & ~(c.runaway | big | loose.any(axis=1))):
         status[i] = "failed"
         why[i] = (
             "the fit did not converge within the iteration limit, from the law's start or two "
@@ -212,32 +247,44 @@ def _derived(law, punits, values, cov, vary_idx, q):
 
 
 def _warnings(reasons, c, status, why, bound_hits, beyond_hits) -> tuple[tuple[str, ...], ...]:
+    """Per curve, its warnings as :class:`~mgkinetics.errors.FitWarning` (text with a ``code``)."""
+    from mgkinetics.errors import FitWarning
+
     warns: dict[int, list[str]] = defaultdict(list)  # only curves with warnings get a list
     for i in np.flatnonzero(reasons != ""):
-        warns[i].append(reasons[i])
-    for i in np.flatnonzero((status == "not_bounded") | ((status == "failed") & (reasons == ""))):
-        warns[i].append(why[i])
+        warns[i].append(FitWarning("not_fitted", reasons[i]))
+    for i in np.flatnonzero(status == "not_bounded"):
+        warns[i].append(FitWarning("not_bounded", why[i]))
+    for i in np.flatnonzero((status == "failed") & (reasons == "")):
+        warns[i].append(FitWarning("not_converged", why[i]))
     for i in np.flatnonzero(c.fitted & c.singular):
         warns[i].append(
-            "standard errors could not be estimated: the parameters are not all "
-            "determined by these data (singular covariance)"
+            FitWarning(
+                "singular_covariance",
+                "standard errors could not be estimated: the parameters are not all "
+                "determined by these data (singular covariance)",
+            )
         )
-    for i, msg in bound_hits + beyond_hits:
-        warns[i].append(msg)
+    for i, msg in bound_hits:
+        warns[i].append(FitWarning("at_bound", msg))
+    for i, msg in beyond_hits:
+        warns[i].append(FitWarning("beyond_data", msg))
     out: list[tuple[str, ...]] = [()] * status.size
     for i, w in warns.items():
         out[i] = tuple(w)
     return tuple(out)
 
 
-def _slopes(ratios, c: _Collected, status, cap, scale: bool, redchi, q):
+def _slopes(ratios, c: _Collected, status, cap, scale: bool, redchi, q, loose):
     """Columns (name, unit, value, SE, low, high) of numerator/KM for the curves whose KM ran away
     (status ``not_bounded``; NaN on the other curves, as a single fit reports it only then); a
     ratio no curve needs gives no column."""
     out = []
     for t, r in enumerate(ratios):
         with np.errstate(invalid="ignore"):
-            rows = (status == "not_bounded") & (np.abs(c.values[:, r.den]) > cap[:, r.den])
+            rows = (status == "not_bounded") & (
+                (np.abs(c.values[:, r.den]) > cap[:, r.den]) | loose[:, r.den]
+            )
         if not rows.any():
             continue
         with np.errstate(all="ignore"):
@@ -272,7 +319,8 @@ def assemble(
     aicc, bic = _information_criteria_many(n, k, c.rss, scale, c.fitted, log_weights)
     low, high = c.values - q[:, None] * se, c.values + q[:, None] * se
     bound_hits = _bound_hits(law, vary_idx, c.values, P0, c.fitted, punits)
-    status, why = _statuses(law, vary_idx, c, se, reasons, cap, bound_hits)
+    loose = _not_bounded(law, vary_idx, c.values, se, cov, plan) & c.fitted[:, None]
+    status, why = _statuses(law, vary_idx, c, se, reasons, cap, bound_hits, loose)
     warnings = _warnings(
         reasons, c, status, why, bound_hits, _beyond_data(law, vary_idx, c.values, plan, c.fitted, punits)
     )
@@ -282,7 +330,7 @@ def assemble(
     names, units = list(law.param_names), {p: punits[p].label for p in law.param_names}
     cols = [[c.values], [se], [low], [high]]
     extra = _derived(law, punits, c.values, cov, vary_idx, q) + _slopes(
-        ratios, c, status, cap, scale, redchi, q
+        ratios, c, status, cap, scale, redchi, q, loose
     )
     for name, unit, *arrays in extra:
         names.append(name)

@@ -40,7 +40,6 @@ __all__ = [
     "model_jacobian",
     "richardson_jacobian",
     "invert_gram",
-    "ratio_variance",
 ]
 
 
@@ -65,7 +64,8 @@ class ChunkFit:
     """Fitted values, weighted RSS, convergence, runaway and covariance (``(m, k, k)``; NaN if singular).
 
     ``ratio_var`` (m, len(ratios)) holds the unscaled variance of each requested ratio P[a]/P[b]
-    (see :func:`ratio_variance`), None when no ratio was asked for.
+    (:func:`mgkinetics.fitting.slope.slope_variance`, the formula of single fits), None when no ratio
+    was asked for.
     """
 
     index: np.ndarray
@@ -117,26 +117,6 @@ def invert_gram(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ok = good & np.all(np.isfinite(inv), axis=(1, 2)) & np.all(diag >= 0, axis=1)
     inv[~ok] = np.nan
     return inv, ~ok
-
-
-def ratio_variance(J: list[np.ndarray], P: np.ndarray, vary: Sequence[int], a: int, b: int) -> np.ndarray:
-    """Unscaled variance of r = P[a]/P[b] per row, from the Jacobian reparametrised to (r, P[b], ...).
-
-    Mathematically the delta method (gᵀ·inv(JᵀJ)·g with g = ∇r), but computed in the columns:
-    ∂f/∂r = J_a·P[b] and ∂f/∂P[b]|_r = J_a·r + J_b. When KM runs away, J_a and J_b are almost
-    collinear and inv(JᵀJ) has lost most of its digits, while the reparametrised Gram matrix is well
-    conditioned: the initial slope Vmax/KM keeps a precise SE.
-    """
-    ta, tb = list(vary).index(a), list(vary).index(b)
-    with np.errstate(all="ignore"):
-        r = P[:, a] / P[:, b]
-        cols = list(J)
-        cols[ta] = J[ta] * P[:, b][:, None]
-        cols[tb] = J[ta] * r[:, None] + J[tb]
-        A = gram(cols)
-    A[~np.all(np.isfinite(P), axis=1)] = np.nan
-    cov, _ = invert_gram(A)
-    return cov[:, ta, ta]
 
 
 def _at_bounds(P: np.ndarray, vary, lo, hi) -> np.ndarray:
@@ -215,5 +195,14 @@ def fit_chunk(
         cov, singular = invert_gram(A)
     ratio_var = None
     if ratios and k:
-        ratio_var = np.column_stack([ratio_variance(J, res.P, vary, a, b) for a, b in ratios])
+        from mgkinetics.batch.starts import RUNAWAY
+        from mgkinetics.fitting.slope import slope_variance  # the formula fit() uses (issue 12)
+
+        def values(P):
+            return model.evaluate(chunk.inputs, P)
+
+        tops = [None if chunk.cap is None else np.asarray(chunk.cap)[:, b] / RUNAWAY for _, b in ratios]
+        ratio_var = np.column_stack(
+            [slope_variance(values, res.P, chunk.w, vary, a, b, den_top=t) for (a, b), t in zip(ratios, tops)]
+        )
     return ChunkFit(chunk.index, res.P, rss, ss_tot, res.converged, cov, singular, res.runaway, ratio_var)

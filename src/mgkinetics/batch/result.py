@@ -37,6 +37,7 @@ STAT_COLUMNS = (
     "status_reason",
     "success",
     "warnings",
+    "warning_codes",
 )
 
 
@@ -199,11 +200,15 @@ class BatchResult(Shown):
         for s in ("dof", "rss", "redchi", "r2", "aicc", "bic", "status", "status_reason", "success"):
             out[s] = getattr(self, s)
         out["warnings"] = np.array(["; ".join(w) for w in self.warnings], dtype=object)
+        out["warning_codes"] = np.array(  # the codes of those warnings, in their order (errors.WARNING_CODES)
+            [";".join(getattr(x, "code", "") or "other" for x in w) for w in self.warnings], dtype=object
+        )
         return out
 
     def to_frame(self):
         """One row per curve: id; per parameter NAME_UNIT, its _stderr, _ci_low, _ci_high; then
-        n_points, dof, rss, redchi, r2, aicc, bic, status, status_reason, success, warnings."""
+        n_points, dof, rss, redchi, r2, aicc, bic, status, status_reason, success, warnings and
+        warning_codes (the warnings' codes, ``;``-separated: :data:`mgkinetics.errors.WARNING_CODES`)."""
         import pandas as pd
 
         return pd.DataFrame(self.column_data(), columns=self.columns)

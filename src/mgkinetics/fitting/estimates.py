@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
 from mgkinetics.fitting.results import Estimate
+from mgkinetics.fitting.slope import slope_numerator
 from mgkinetics.units import Unit, convert, parse_unit
 
 __all__ = ["estimates_for", "derived_for"]
@@ -92,8 +94,13 @@ def derived_for(
     q: float,
     ci_level: float,
     runaway: Sequence[str] = (),
+    slope_stderr: Mapping[str, float] | None = None,
 ) -> dict[str, Estimate]:
-    """The law's derived ratios (kcat/KM ...), plus numerator/KM for a KM that runs away."""
+    """The law's derived ratios (kcat/KM ...), plus numerator/KM for a KM that runs away.
+
+    ``slope_stderr`` (KM key -> SE of numerator/KM in the parameters' units, from
+    :func:`mgkinetics.fitting.slope.slope_stderrs`) replaces the delta-method SE of that ratio:
+    the covariance in (numerator/KM, 1/KM), regular as KM → ∞, the formula batches use too."""
     varying = list(varying)
     out = {
         d.name: _ratio(
@@ -109,7 +116,7 @@ def derived_for(
         for d in law.derived
     }
     declared = {(d.numerator, d.denominator) for d in law.derived}
-    numerator = next((p.name for p in law.params if p.unit in ("rate", "1/time")), None)
+    numerator = slope_numerator(law)
     for km in runaway:
         if numerator is None or (numerator, km) in declared or km not in estimates:
             continue
@@ -119,7 +126,19 @@ def derived_for(
             unit = Unit(None, 0, unit.time, unit.time_power)  # (uM/s)/mM -> 1/s
         elif den.unit.conc and not unit.conc:
             unit = num.unit / den.unit
-        out[f"{numerator}_over_{km}"] = _ratio(
-            f"{numerator}_over_{km}", num, den, unit, varying, cov, q, ci_level
-        )
+        est = _ratio(f"{numerator}_over_{km}", num, den, unit, varying, cov, q, ci_level)
+        if slope_stderr and km in slope_stderr and math.isfinite(est.value):
+            se = (
+                slope_stderr[km] * abs(est.value / (num.value / den.value))
+                if den.value and num.value
+                else None
+            )
+            ok = se is not None and math.isfinite(se)
+            est = replace(
+                est,
+                stderr=se if ok else None,
+                ci_low=est.value - q * se if ok else None,
+                ci_high=est.value + q * se if ok else None,
+            )
+        out[f"{numerator}_over_{km}"] = est
     return out

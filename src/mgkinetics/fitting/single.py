@@ -21,6 +21,7 @@ from mgkinetics.fitting.estimates import derived_for, estimates_for
 from mgkinetics.fitting.numerics import information_criteria, quantile, sum_log_weights, weighted_r2
 from mgkinetics.fitting.problem import FitProblem, build_problems, input_columns
 from mgkinetics.fitting.results import Estimate, FitCollection, FitResult, RowAccount, Statistics
+from mgkinetics.fitting.slope import slope_stderrs
 from mgkinetics.fitting.starts import parameter_units, start_values, typical_size, where
 from mgkinetics.fitting.status import decide, parameter_warnings, saturation_constants
 from mgkinetics.fitting.variance_model import needs_variance_model, power_weighted
@@ -120,8 +121,8 @@ def _no_activity(problem: FitProblem, starts, varying, punits, ci_level) -> FitR
 def weighted_problem(problem: FitProblem, *, fix=None, init=None, ci_level: float = 0.95) -> FitProblem:
     """``problem`` with its ``power`` weights estimated (:mod:`mgkinetics.fitting.variance_model`);
     any other problem unchanged. Refits and intervals must use the problem this returns."""
-    if not needs_variance_model([problem]):
-        return problem
+    if not needs_variance_model([problem]) or not np.any(problem.rate != 0):
+        return problem  # all rates 0: no variance to model; the fit reports no activity
 
     starts = dict(init or {})
 
@@ -202,8 +203,9 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
                 "inputs, so only their plateau is determined, not how they depend on the inputs"
             ),
         )
-    derived = derived_for(law, estimates, varying, sol.covariance, q, ci_level, runaway)
     redchi = sol.rss / sol.dof if sol.dof > 0 else math.nan
+    slopes = slope_stderrs(problem, sol.values, varying, runaway, redchi=redchi, scale_covar=scale_covar)
+    derived = derived_for(law, estimates, varying, sol.covariance, q, ci_level, runaway, slopes)
     log_w = sum_log_weights(problem.weights)
     ic = information_criteria(n, k, sol.rss, scale_covar, log_weights=log_w)
     stats = Statistics(

@@ -7,7 +7,8 @@ on them, decided in this order (the first that applies wins; every one found is 
 2. ``not_identifiable`` with a zero-width covariance (a standard error of exactly 0: RSS = 0);
 3. ``not_bounded``: a saturation constant (``km*``, ``k_half``) beyond 10× the highest
    concentration of its input and not determined (relative SE > 50 %, singular covariance or a
-   correlation beyond ±0.999): the data lie on the initial slope, only Vmax/KM is determined;
+   correlation beyond ±0.999): the data lie on the initial slope, only Vmax/KM is determined
+   (:func:`not_bounded_by_data`, the one rule fits and batches share);
 4. ``not_identifiable``: a singular covariance, or two parameters correlated beyond ±0.9999;
 5. ``at_bound``: a parameter at a declared bound (which one and which bound in the reason);
 6. ``converged``.
@@ -26,7 +27,14 @@ import numpy as np
 from mgkinetics.errors import FitWarning
 from mgkinetics.fitting.numerics import correlation
 
-__all__ = ["SUCCESS", "parameter_warnings", "saturation_constants", "decide", "is_saturation_constant"]
+__all__ = [
+    "SUCCESS",
+    "parameter_warnings",
+    "saturation_constants",
+    "decide",
+    "is_saturation_constant",
+    "not_bounded_by_data",
+]
 
 #: Statuses reported as ``success=True``.
 SUCCESS = ("converged", "at_bound")
@@ -143,20 +151,61 @@ def _correlation_warnings(varying, cov, limit: float) -> list[FitWarning]:
     return out
 
 
+#: Relative standard error beyond which a saturation constant beyond the data is not determined.
+_LOOSE = 0.5
+#: |correlation| beyond which a saturation constant beyond the data is tied to its numerator.
+_TIED = 0.999
+
+
+def not_bounded_by_data(value, top, rel_se, max_abs_corr):
+    """The one rule for "not bounded by the data (KM → ∞)", shared by fits and batches.
+
+    A saturation constant (KM, K½) is not bounded by the data when it lies beyond 10× the highest
+    concentration of its input **and** is not determined: relative standard error above 50 %, no
+    standard error at all (NaN: singular covariance), or a correlation beyond ±0.999 with another
+    fitted parameter (NaN: not available, counts as not tied). Only the initial slope
+    (numerator/KM) is then determined. Element-wise on arrays (one entry per curve).
+
+    Parameters
+    ----------
+    value, top : float or ndarray
+        The constant and the highest concentration of its input (same unit).
+    rel_se : float or ndarray
+        Its standard error over |value| (NaN when none).
+    max_abs_corr : float or ndarray
+        Its largest |correlation| with another fitted parameter (NaN or 0 when none).
+
+    Examples
+    --------
+    >>> bool(not_bounded_by_data(300.0, 16.0, 0.32, 0.9995))  # tied to Vmax
+    True
+    >>> bool(not_bounded_by_data(300.0, 16.0, 0.32, 0.99))
+    False
+    >>> bool(not_bounded_by_data(100.0, 16.0, float("nan"), 0.0))  # no SE beyond 10x: not bounded
+    True
+    """
+    value, top = np.asarray(value, dtype=float), np.asarray(top, dtype=float)
+    rel_se, corr = np.asarray(rel_se, dtype=float), np.asarray(max_abs_corr, dtype=float)
+    with np.errstate(invalid="ignore"):
+        beyond = value > _RUNAWAY * top
+        loose = ~(rel_se <= _LOOSE)  # NaN (no SE) is loose
+        tied = np.nan_to_num(corr, nan=0.0) > _TIED
+    out = beyond & (loose | tied)
+    return bool(out) if out.ndim == 0 else out
+
+
 def _runaway(estimates, varying, cov, tops) -> list[str]:
-    """Saturation constants that run away: beyond 10× the data and not determined."""
+    """Saturation constants that run away (:func:`not_bounded_by_data`)."""
     out = []
-    corr = None
+    corr = correlation(cov) if cov is not None else None
     for key, top in tops.items():
-        if key not in varying or not estimates[key].value > _RUNAWAY * top:
+        if key not in varying:
             continue
         e = estimates[key]
-        loose = e.stderr is None or (e.value != 0 and e.stderr / abs(e.value) > 0.5)
+        rel = e.stderr / abs(e.value) if e.stderr is not None and e.value != 0 else math.nan
         i = list(varying).index(key)
-        if corr is None and cov is not None:
-            corr = correlation(cov)
-        tied = corr is not None and np.nanmax(np.abs(np.delete(corr[i], i)), initial=0.0) > 0.999
-        if loose or tied:
+        tied = np.nanmax(np.abs(np.delete(corr[i], i)), initial=0.0) if corr is not None else math.nan
+        if not_bounded_by_data(e.value, top, rel, tied):
             out.append(key)
     return out
 

@@ -1,0 +1,170 @@
+"""The standard error of the initial slope a = Vmax/KM when KM is not bounded by the data.
+
+When KM runs away (status ``not_bounded``), only a = numerator/KM is determined. Its standard
+error is read from the covariance in the parametrisation (a, b = 1/KM, the other parameters), at
+the optimum: for Michaelis–Menten v = a·S/(1 + b·S), which is regular at b → 0 (the data on the
+initial slope), unlike (Vmax, KM), whose Gram matrix has lost most of its digits there. The
+Jacobian is taken by central differences with one Richardson step *in those coordinates* (the
+law is evaluated at Vmax = a/b, KM = 1/b), so no columns cancel. The same function serves a single
+fit (:func:`mgkinetics.fit`) and every curve of a batch (:func:`mgkinetics.fit_many`): one formula.
+
+Mathematically var(a) is the delta-method variance g·inv(JᵀJ)·gᵀ in any parametrisation at the
+same point; what differs is the arithmetic, which here stays well conditioned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+__all__ = ["slope_variance", "slope_numerator", "slope_stderrs"]
+
+_REL_STEP = 1e-4
+#: KM beyond this multiple of the highest concentration of its input is evaluated there: b·S ≤ 1e-6
+#: changes var(a) by ~1e-6 relative, while beyond it the law's own arithmetic (KM + S) loses b in
+#: rounding (at KM = 1e16·S, S is below one ulp of KM). Batches stop a runaway KM at the same multiple.
+LIMIT_POINT = 1e6
+
+
+def _to_params(U: np.ndarray, P: np.ndarray, vary: Sequence[int], num: int, den: int) -> np.ndarray:
+    """P with the varied columns set from U (a at ``num``, b at ``den``): num = a/b, den = 1/b."""
+    out = np.array(P, dtype=float, copy=True)
+    for t, j in enumerate(vary):
+        out[:, j] = U[:, t]
+    with np.errstate(all="ignore"):
+        out[:, num] = U[:, list(vary).index(num)] / U[:, list(vary).index(den)]
+        out[:, den] = 1.0 / U[:, list(vary).index(den)]
+    return out
+
+
+def slope_variance(
+    model: Callable[[np.ndarray], np.ndarray],
+    P: np.ndarray,
+    weights: np.ndarray,
+    vary: Sequence[int],
+    num: int,
+    den: int,
+    den_top=None,
+) -> np.ndarray:
+    """Unscaled variance of a = P[num]/P[den] per row, from the covariance in (a, b = 1/P[den]).
+
+    Parameters
+    ----------
+    model : callable
+        ``model(P) -> (m, L)`` model values for parameters ``P`` of shape ``(m, K)`` (one row per
+        curve; a single fit is one row).
+    P : ndarray (m, K)
+        The optimum.
+    weights : ndarray (m, L)
+        Residual weights (0 for padding).
+    vary : sequence of int
+        Indices of the fitted parameters (``num`` and ``den`` among them).
+    num, den : int
+        The numerator (Vmax, kcat) and the saturation constant (KM).
+    den_top : float or ndarray (m,), optional
+        The highest concentration of KM's input: b is evaluated at no less than
+        1/(:data:`LIMIT_POINT`·den_top) (the optimum of data on the initial slope is at b → 0).
+
+    Returns
+    -------
+    ndarray (m,)
+        ``inv(JᵀJ)[a, a]``: multiply by the reduced χ² when σ is estimated. NaN where the
+        matrix is singular or the point is not finite.
+
+    Examples
+    --------
+    >>> s = np.array([1.0, 2, 4, 8])
+    >>> def mm(P):
+    ...     return P[:, :1] * s / (P[:, 1:] + s)
+    >>> var = slope_variance(mm, np.array([[1e6, 1e6]]), np.ones((1, 4)), [0, 1], 0, 1)
+    >>> # the limit b -> 0 of v = a*s/(1 + b*s): J_a = s, J_b = -a*s**2; var(a) = inv(JᵀJ)[0, 0]
+    >>> J = np.column_stack([s, -s**2])
+    >>> bool(np.isclose(var[0], np.linalg.inv(J.T @ J)[0, 0], rtol=1e-5))
+    True
+    """
+    P = np.atleast_2d(np.asarray(P, dtype=float))
+    weights = np.atleast_2d(np.asarray(weights, dtype=float))
+    vary = list(vary)
+    m, k = P.shape[0], len(vary)
+    U = P[:, vary].copy()
+    with np.errstate(all="ignore"):
+        U[:, vary.index(num)] = P[:, num] / P[:, den]
+        U[:, vary.index(den)] = 1.0 / P[:, den]
+        if den_top is not None:
+            floor = 1.0 / (LIMIT_POINT * np.broadcast_to(np.asarray(den_top, dtype=float), (m,)))
+            U[:, vary.index(den)] = np.where(
+                floor > 0, np.fmax(U[:, vary.index(den)], floor), U[:, vary.index(den)]
+            )
+    good = np.all(np.isfinite(U), axis=1) & (U[:, vary.index(den)] != 0)
+
+    def f(V):
+        with np.errstate(all="ignore"):
+            return weights * np.asarray(model(_to_params(V, P, vary, num, den)), dtype=float)
+
+    cols = []
+    for t in range(k):
+        h = _REL_STEP * np.where(U[:, t] != 0, np.abs(U[:, t]), 1.0)
+
+        def diff(step, t=t):
+            up, down = U.copy(), U.copy()
+            up[:, t] += step
+            down[:, t] -= step
+            with np.errstate(all="ignore"):
+                return (f(up) - f(down)) / (2 * step[:, None])
+
+        d1, d2 = diff(h), diff(h / 2)
+        cols.append(d2 + (d2 - d1) / 3.0)
+    J = np.stack(cols, axis=2)  # (m, L, k)
+    with np.errstate(all="ignore"):
+        A = np.einsum("mli,mlj->mij", J, J)
+        d = np.sqrt(np.abs(np.diagonal(A, axis1=1, axis2=2)))
+        d = np.where((d > 0) & np.isfinite(d), d, 1.0)
+        Ae = A / d[:, :, None] / d[:, None, :]
+    out = np.full(m, np.nan)
+    ok = good & np.all(np.isfinite(Ae), axis=(1, 2))
+    if ok.any():
+        sv = np.linalg.svd(Ae[ok], compute_uv=False)
+        regular = sv[:, -1] > 1e-13 * sv[:, 0]
+        rows = np.flatnonzero(ok)[regular]
+        if rows.size:
+            t = vary.index(num)
+            inv = np.linalg.inv(Ae[rows])
+            out[rows] = inv[:, t, t] / (d[rows, t] ** 2)
+    out[~(out >= 0)] = np.nan
+    return out
+
+
+def slope_numerator(law) -> str | None:
+    """The parameter over KM that is the initial slope: the first of the law's rate-scale
+    parameters (unit ``rate`` or ``1/time``: Vmax, kcat); None when the law has none."""
+    return next((p.name for p in law.params if p.unit in ("rate", "1/time")), None)
+
+
+def slope_stderrs(problem, values, varying, runaway, *, redchi: float, scale_covar: bool) -> dict[str, float]:
+    """KM key -> standard error of numerator/KM (in the parameters' units) for a single fit's
+    saturation constants that run away, by :func:`slope_variance` (NaN when singular)."""
+    law = problem.law
+    names = list(law.param_names)
+    num = slope_numerator(law)
+    out: dict[str, float] = {}
+    if num is None or num not in varying:
+        return out
+    P = np.array([[values[n] for n in names]], dtype=float)
+
+    def model(Q):
+        return np.stack(
+            [np.asarray(law.evaluate(problem.inputs, dict(zip(names, q))), dtype=float) for q in Q]
+        )
+
+    vary = [names.index(n) for n in varying]
+    units = {p.name: p.unit for p in law.params}
+    for km in runaway:
+        if km not in varying:
+            continue
+        top = float(np.max(np.abs(problem.inputs[units[km]]))) if units[km] in problem.inputs else None
+        weights = problem.weights[None, :]
+        var = slope_variance(model, P, weights, vary, names.index(num), names.index(km), den_top=top)[0]
+        var *= redchi if scale_covar else 1.0
+        out[km] = float(np.sqrt(var)) if var >= 0 else float("nan")
+    return out
