@@ -151,6 +151,7 @@ def test_to_frame_columns_and_csv(tmp_path):
         "status_reason",
         "success",
         "warnings",
+        "warning_codes",
     ]
     assert list(frame.columns) == expected
     assert list(frame["status"]) == ["converged"] * 5 and frame["success"].all()
