@@ -12,86 +12,13 @@ from typing import Any
 
 import numpy as np
 
+from mgkinetics.fitting.estimate import Estimate
 from mgkinetics.fitting.plain import finite_or_none, plain, readonly
 from mgkinetics.fitting.weighting import weighting_model
 from mgkinetics.report.shown import Shown
-from mgkinetics.units import Unit, convert, parse_unit
+from mgkinetics.units import Unit
 
 __all__ = ["Estimate", "Statistics", "Exclusion", "RowAccount", "FitResult", "FitCollection"]
-
-
-@dataclass(frozen=True, repr=False)
-class Estimate(Shown):
-    """A fitted or derived quantity with its uncertainty.
-
-    Attributes
-    ----------
-    name : str
-        Parameter or derived-quantity name.
-    value : float
-        Best estimate.
-    stderr : float or None
-        Standard error (None when it could not be estimated, or the parameter was fixed).
-    ci_low, ci_high : float or None
-        Bounds of the confidence interval (None when open or unavailable).
-    unit : Unit
-        Unit of value, stderr and CI.
-    fixed : bool
-        True when the value was held fixed, not fitted.
-    ci_method : str
-        How the interval was computed (``asymptotic-t``, ``asymptotic-z``, ``profile``, ...).
-    ci_level : float
-        Coverage of the interval (0.95).
-    note : str
-        Anything the reader should know (open side, non-identifiable ...); empty when nothing.
-    """
-
-    name: str
-    value: float
-    stderr: float | None
-    ci_low: float | None
-    ci_high: float | None
-    unit: Unit
-    fixed: bool = False
-    ci_method: str = "asymptotic-t"
-    ci_level: float = 0.95
-    note: str = ""
-
-    def to(self, unit: Unit | str) -> Estimate:
-        """The same estimate in another unit of the same dimension."""
-        target = parse_unit(unit) if isinstance(unit, str) else unit
-        factor = convert(1.0, self.unit, target)
-
-        def scale(x):
-            return None if x is None else x * factor
-
-        low, high = scale(self.ci_low), scale(self.ci_high)
-        if factor < 0:  # pragma: no cover - unit factors are positive
-            low, high = high, low
-        return replace(
-            self,
-            value=self.value * factor,
-            stderr=scale(self.stderr),
-            ci_low=low,
-            ci_high=high,
-            unit=target,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form: value, stderr, ci_low, ci_high, unit, fixed (plus method and note)."""
-        out = {
-            "value": finite_or_none(self.value),
-            "stderr": finite_or_none(self.stderr),
-            "ci_low": finite_or_none(self.ci_low),
-            "ci_high": finite_or_none(self.ci_high),
-            "unit": self.unit.label,
-            "fixed": bool(self.fixed),
-            "ci_method": self.ci_method,
-            "ci_level": self.ci_level,
-        }
-        if self.note:
-            out["note"] = self.note
-        return out
 
 
 @dataclass(frozen=True)
@@ -305,6 +232,55 @@ class FitResult(Shown):
                 )
         return replace(self, parameters=params, derived=derived)
 
+    def profile(self, quantity, *, enzyme=None, ci_level: float = 0.95, problem=None):
+        """The exact profile-likelihood interval of a fitted parameter or a derived quantity.
+
+        Parameters
+        ----------
+        quantity : str or DerivedQuantity
+            A fitted parameter (``"km"``); a derived quantity by name (``"kcat_over_km"``,
+            ``"efficiency"``, ``"vmax_over_km"``, any ``"A_over_B"`` or ``"A/B"`` of two parameters;
+            ``"kcat"`` of a Vmax-form law with ``enzyme``); or a
+            :class:`~mgkinetics.stats.derived_profile.DerivedQuantity` of your own.
+        enzyme : str or (value, unit), optional
+            [E] for kcat and kcat/KM of a Vmax-form law.
+        ci_level : float
+        problem : FitProblem, optional
+            Only for results built without their data.
+
+        Returns
+        -------
+        ProfileInterval
+            Limits, each side's status (``closed``, ``bound``, ``open``), method and threshold
+            (:mod:`mgkinetics.stats.profile_interval`).
+
+        Examples
+        --------
+        >>> import numpy as np, mgkinetics as mgk
+        >>> s = np.array([0.5, 1, 2, 4, 8, 16.0]); v = 10 * s / (2 + s) * (1 + 0.02 * np.sin(7 * s))
+        >>> res = mgk.fit({"s_mM": s, "rate_uM_per_s": v}, "michaelis_menten")
+        >>> km = res.profile("km")
+        >>> km.low_status, km.high_status, bool(km.low < res.values["km"] < km.high)
+        ('closed', 'closed', True)
+        >>> res.profile("vmax/km").unit.label  # (uM/s)/mM
+        '1/s'
+        """
+        from mgkinetics.stats.derived_profile import profile_derived
+        from mgkinetics.stats.profile_interval import interval_from_profile
+        from mgkinetics.stats.profile_quantities import profile_parameter
+
+        if isinstance(quantity, str):
+            num, slash, den = (part.strip() for part in quantity.partition("/"))
+            if slash and num in self.parameters and den in self.parameters:
+                quantity = f"{num}_over_{den}"
+            elif quantity in self.parameters:
+                est = self.parameters[quantity]
+                prof = profile_parameter(self, problem, quantity, ci_level=ci_level)
+                return interval_from_profile(
+                    prof, quantity, est.value, unit=est.unit, ci_level=ci_level, method="profile"
+                )
+        return profile_derived(self, quantity, problem=problem, enzyme=enzyme, ci_level=ci_level)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract of one fit (see `mgkinetics fit --format json`)."""
         return {
@@ -349,6 +325,8 @@ class FitResult(Shown):
                         "unit": est.unit.label,
                         "fixed": est.fixed,
                         "ci_method": est.ci_method,
+                        "ci_low_status": est.ci_low_status,
+                        "ci_high_status": est.ci_high_status,
                     }
                 )
         return pd.DataFrame.from_records(records)

@@ -78,9 +78,10 @@ def slope_variance(
     >>> def mm(P):
     ...     return P[:, :1] * s / (P[:, 1:] + s)
     >>> var = slope_variance(mm, np.array([[1e6, 1e6]]), np.ones((1, 4)), [0, 1], 0, 1)
-    >>> # the limit b -> 0 of v = a*s/(1 + b*s): J_a = s, J_b = -a*s**2; var(a) = inv(JᵀJ)[0, 0]
-    >>> J = np.column_stack([s, -s**2])
-    >>> bool(np.isclose(var[0], np.linalg.inv(J.T @ J)[0, 0], rtol=1e-5))
+    >>> # a = 1, b = 1e-6 in v = a*s/(1 + b*s): J_a = s/(1 + b*s), J_b = -a*s**2/(1 + b*s)**2
+    >>> b = 1e-6
+    >>> J = np.column_stack([s / (1 + b * s), -(s**2) / (1 + b * s) ** 2])
+    >>> bool(np.isclose(var[0], np.linalg.inv(J.T @ J)[0, 0], rtol=1e-6))
     True
     """
     P = np.atleast_2d(np.asarray(P, dtype=float))

@@ -181,7 +181,7 @@ def not_bounded_by_data(value, top, rel_se, max_abs_corr):
     True
     >>> bool(not_bounded_by_data(300.0, 16.0, 0.32, 0.99))
     False
-    >>> bool(not_bounded_by_data(100.0, 16.0, float("nan"), 0.0))  # no SE beyond 10x: not bounded
+    >>> bool(not_bounded_by_data(200.0, 16.0, float("nan"), 0.0))  # no SE, beyond 10x: not bounded
     True
     """
     value, top = np.asarray(value, dtype=float), np.asarray(top, dtype=float)

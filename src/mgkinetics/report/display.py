@@ -67,7 +67,13 @@ def estimate_status(e: Any, warnings: Sequence[str] = ()) -> str:
     if se is None or not math.isfinite(se) or (e.value and se > abs(e.value)):
         return "not bounded by the data"
     if not e.fixed and (e.ci_low is None or e.ci_high is None):
-        return "not bounded by the data (open interval)"
+        words = {"bound": "open at a bound", "open": "not determined"}
+        sides = [
+            f"{side} limit {words[status]}"
+            for side, status in (("lower", e.ci_low_status), ("upper", e.ci_high_status))
+            if status in words
+        ]
+        return f"not bounded by the data ({'; '.join(sides) or 'open interval'})"
     if any(w.startswith(f"{e.name} = ") and "bound" in w for w in warnings):
         return "at a bound"
     if e.value and se > 0.5 * abs(e.value):

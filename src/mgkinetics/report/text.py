@@ -60,7 +60,7 @@ def fits_to_csv(result: FitResult | FitCollection) -> str:
         (["source"] if several else [])
         + group_cols
         + list(CSV_FIELDS)
-        + ["success", "n", "rss", "aicc", "weighting", "warning_codes"]
+        + ["success", "n", "rss", "aicc", "weighting", "warning_codes", "ci_low_status", "ci_high_status"]
     )
     for f in coll:
         tables: Iterable[tuple[str, dict[str, Estimate]]] = (
@@ -89,6 +89,8 @@ def fits_to_csv(result: FitResult | FitCollection) -> str:
                         _num(f.statistics.aicc),
                         f.weighting,
                         ";".join(str(getattr(w, "code", None) or "note") for w in f.warnings),
+                        e.ci_low_status,
+                        e.ci_high_status,
                     ]
                 )
     return out.getvalue()

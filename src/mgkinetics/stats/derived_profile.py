@@ -23,11 +23,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from mgkinetics.errors import FitError, UnitError
-from mgkinetics.fitting.results import FitResult
 from mgkinetics.stats.profile import profile_constrained
 from mgkinetics.stats.profile_interval import ProfileInterval, interval_from_profile
 from mgkinetics.stats.profile_quantities import profile_ratio_of, ratio_value
@@ -86,6 +86,16 @@ def _ratio_factor(num: Unit, den: Unit, target: Unit) -> float:
     return convert(1.0, num / den, target)
 
 
+def _ratio_unit(num: Unit, den: Unit) -> Unit:
+    """The unit of num/den: concentrations of different units cancel (µM/s over mM gives 1/s),
+    as :func:`mgkinetics.fitting.estimates.derived_for` reports Vmax/KM."""
+    if num.conc and den.conc and num.conc_power == den.conc_power:
+        return Unit(None, 0, num.time, num.time_power) / Unit(None, 0, den.time, den.time_power)
+    if num.conc and den.conc and num.conc != den.conc:
+        return Unit(den.conc, num.conc_power, num.time, num.time_power) / den
+    return num / den
+
+
 def ratio_quantity(num: str, den: str, *, name: str | None = None, factor: float = 1.0, unit=None):
     """The ratio num/den (× ``factor``) as a :class:`DerivedQuantity`."""
     return DerivedQuantity(name or f"{num}_over_{den}", ratio=(num, den), factor=factor, unit=unit)
@@ -107,7 +117,7 @@ def _enzyme_in(enzyme, rate_unit: Unit) -> float:
     return e
 
 
-def _from_vmax(result: FitResult, name: str, enzyme) -> DerivedQuantity:
+def _from_vmax(result: Any, name: str, enzyme) -> DerivedQuantity:
     """kcat or kcat/KM of a Vmax-form law from a known [E]."""
     rate = next((p.name for p in result.law.params if p.unit == "rate"), None)
     if rate is None:
@@ -140,7 +150,7 @@ def _from_vmax(result: FitResult, name: str, enzyme) -> DerivedQuantity:
     )
 
 
-def derived_quantity(result: FitResult, name: str, *, enzyme=None) -> DerivedQuantity:
+def derived_quantity(result: Any, name: str, *, enzyme=None) -> DerivedQuantity:
     """The derived quantity ``name`` of a fit.
 
     ``name`` is a declared derived quantity (``kcat_over_km``, also reached as ``kcat_per_km``
@@ -162,7 +172,11 @@ def derived_quantity(result: FitResult, name: str, *, enzyme=None) -> DerivedQua
         return _from_vmax(result, key, enzyme)
     num, sep, den = key.partition("_over_")
     if sep and num in params and den in params:
-        unit = result.derived[key].unit if key in result.derived else params[num].unit / params[den].unit
+        unit = (
+            result.derived[key].unit
+            if key in result.derived
+            else _ratio_unit(params[num].unit, params[den].unit)
+        )
         factor = _ratio_factor(params[num].unit, params[den].unit, unit)
         return ratio_quantity(num, den, name=key, factor=factor, unit=unit)
     choices = [*declared, *result.derived, "A_over_B of two parameters"]
@@ -252,7 +266,7 @@ def _profile_function(target: ProfileTarget, q: DerivedQuantity, ci_level: float
 
 
 def profile_derived(
-    result: FitResult,
+    result: Any,
     quantity: str | DerivedQuantity,
     *,
     problem=None,

@@ -94,6 +94,8 @@ def _apply(est, prof: ProfileInterval, ci_level: float, name: str | None = None)
         ci_method=prof.ci_method,
         ci_level=ci_level,
         note=prof.note(),
+        ci_low_status=prof.low_status,
+        ci_high_status=prof.high_status,
     )
 
 
@@ -106,6 +108,8 @@ def _copy_interval(est, source):
         ci_method=source.ci_method,
         ci_level=source.ci_level,
         note=source.note,
+        ci_low_status=source.ci_low_status,
+        ci_high_status=source.ci_high_status,
     )
 
 

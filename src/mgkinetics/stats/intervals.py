@@ -79,7 +79,14 @@ def _profile_result(result: FitResult, problem, ci_level: float) -> FitResult:
         if flat:
             warnings.append(f"{name} is not identifiable from these data (flat profile likelihood)")
         params[name] = replace(
-            est, ci_low=prof["low"], ci_high=prof["high"], ci_method="profile", ci_level=ci_level, note=note
+            est,
+            ci_low=prof["low"],
+            ci_high=prof["high"],
+            ci_method="profile",
+            ci_level=ci_level,
+            note=note,
+            ci_low_status=prof["low_kind"],
+            ci_high_status=prof["high_kind"],
         )
     derived = dict(result.derived)
     for name, est in result.derived.items():
@@ -104,6 +111,8 @@ def _profile_result(result: FitResult, problem, ci_level: float) -> FitResult:
             ci_method=prof.ci_method,
             ci_level=ci_level,
             note=prof.note(),
+            ci_low_status=prof.low_status,
+            ci_high_status=prof.high_status,
         )
     return replace(result, parameters=params, derived=derived, warnings=tuple(dict.fromkeys(warnings)))
 

@@ -2,7 +2,7 @@
 
 :class:`ProfileInterval` is what the profile functions of the statistics wing return for derived
 quantities and global fits; :meth:`ProfileInterval.to_estimate` turns it into an
-:class:`~mgkinetics.fitting.results.Estimate` for tables.
+:class:`~mgkinetics.fitting.estimate.Estimate` for tables (with each side's status).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from mgkinetics.fitting.results import Estimate
+from mgkinetics.fitting.estimate import Estimate
 from mgkinetics.units import Unit
 
 __all__ = ["ProfileInterval", "interval_from_profile"]
@@ -73,7 +73,8 @@ class ProfileInterval:
         return ""
 
     def to_estimate(self, stderr: float | None = None) -> Estimate:
-        """An :class:`~mgkinetics.fitting.results.Estimate` carrying the interval and its method."""
+        """An :class:`~mgkinetics.fitting.estimate.Estimate` carrying the interval, its method and
+        each side's status."""
         return Estimate(
             self.name,
             self.value,
@@ -84,6 +85,8 @@ class ProfileInterval:
             ci_method=self.ci_method,
             ci_level=self.ci_level,
             note=self.note(),
+            ci_low_status=self.low_status,
+            ci_high_status=self.high_status,
         )
 
 

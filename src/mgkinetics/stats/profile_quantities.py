@@ -12,11 +12,11 @@ found and the upper side is reported open. :func:`profile_parameter` is the entr
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from mgkinetics.errors import FitError
-from mgkinetics.fitting.results import FitResult
 from mgkinetics.stats.profile import profile_constrained, profile_threshold
 from mgkinetics.stats.profile_target import ProfileTarget, single_target
 
@@ -132,7 +132,7 @@ def _reciprocal(prof: dict) -> dict:
 
 
 def profile_parameter(
-    result: FitResult,
+    result: Any,
     problem=None,
     name: str = "",
     *,
