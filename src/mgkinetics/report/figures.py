@@ -31,6 +31,7 @@ import numpy as np
 
 from mgkinetics.errors import FitError
 from mgkinetics.report import curves
+from mgkinetics.report.layout import fit_margins
 from mgkinetics.report.numbers import pretty_unit
 
 __all__ = ["plot_fit", "plot_fits", "plot_global", "plot_comparison", "plot_ratios", "plot_batch"]
@@ -161,10 +162,10 @@ def _finish(fig, ax, title: str, note: str) -> None:
     elif handles:
         ax.legend(fontsize=7, frameon=False)
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=9, y=1.0)  # y given: no search for ticks above the axes
     if note:
         fig.text(0.99, 0.005, note, ha="right", va="bottom", fontsize=6.5, color="0.35")
-    fig.tight_layout(rect=(0, 0.03 if note else 0, 1, 1))
+    fit_margins(fig, rect=(0, 0.03 if note else 0, 1, 1))
 
 
 def _title(result: Any) -> str:
@@ -366,10 +367,10 @@ def plot_global(
         _draw_one(
             ax, rax, part, xname=xname, color=j, label="", log_x=log_x, band=band, per_enzyme=False, level=lv
         )
-        ax.set_title(f"{label} ({part.law.name})", fontsize=9)
+        ax.set_title(f"{label} ({part.law.name})", fontsize=9, y=1.0)
     shared = ", ".join(result.shared) or "none"
-    fig.suptitle(f"global fit, shared: {shared}", fontsize=10)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    heading = fig.suptitle(f"global fit, shared: {shared}", fontsize=10)
+    fit_margins(fig, rect=(0, 0.03, 1, 1), suptitle=heading)
     fig.text(0.99, 0.005, _band_note(band, lv), ha="right", va="bottom", fontsize=6.5, color="0.35")
     return fig
 

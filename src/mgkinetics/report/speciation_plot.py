@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from mgkinetics.errors import SpeciationError
+from mgkinetics.report.layout import fit_margins
 from mgkinetics.speciation.species import speciate
 
 __all__ = ["plot_fractions", "plot_vs_total_atp", "plot_vs_total_mg", "plot_around"]
@@ -64,7 +65,8 @@ def plot_fractions(
     if ligand not in totals:
         raise SpeciationError(f"ligand '{ligand}' is not among the totals")
     res = speciate(totals, **conditions)
-    if ax is None:
+    own = ax is None
+    if own:
         fig, ax = plt.subplots(figsize=(6, 4))
     else:
         fig = ax.figure
@@ -90,9 +92,13 @@ def plot_fractions(
         f"{conditions.get('temperature_C', 25.0):g} °C, "
         f"I {conditions.get('ionic_strength_M', 0.15):g} M",
         fontsize=9,
+        y=1.0,
     )
     ax.legend(fontsize=8)
-    fig.tight_layout()
+    if own:
+        fit_margins(fig)
+    else:  # the caller's figure, whatever its layout
+        fig.tight_layout()
     if path is not None:
         from mgkinetics.report.savefig import save_figure
 

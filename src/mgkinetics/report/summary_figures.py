@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from mgkinetics.report.layout import fit_margins
 from mgkinetics.report.numbers import format_ci, format_value, pretty_unit
 
 __all__ = ["quantity_words", "plot_ratios", "plot_batch"]
@@ -69,8 +70,8 @@ def plot_ratios(comparison: Any, variant: str | None = None) -> Any:
     ax.set_xticks(np.arange(len(names)), [quantity_words(law, n) for n in names], fontsize=7.5)
     level = next(iter(ratios.values())).ci_level if ratios else 0.95
     ax.set_ylabel(f"{variant} / {comparison.reference} ({level:.0%} CI)")
-    ax.set_title(f"{variant} relative to {comparison.reference}", fontsize=9)
-    fig.tight_layout()
+    ax.set_title(f"{variant} relative to {comparison.reference}", fontsize=9, y=1.0)
+    fit_margins(fig)
     return fig
 
 
@@ -117,8 +118,8 @@ def plot_batch(result: Any, names: Sequence[str] | None = None) -> Any:
             ax.set_xlabel(result.curve)
             ax.set_ylabel(f"{name} ({unit})")
     n_bad = int((~ok).sum())
-    fig.suptitle(
+    heading = fig.suptitle(
         f"{result.law}: {len(result)} curves, {n_bad} failed ({result.ci_level:.0%} CI)", fontsize=10
     )
-    fig.tight_layout()
+    fit_margins(fig, suptitle=heading)
     return fig
