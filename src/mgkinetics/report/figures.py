@@ -33,6 +33,7 @@ from mgkinetics.errors import FitError
 from mgkinetics.report import curves
 from mgkinetics.report.layout import fit_margins
 from mgkinetics.report.numbers import pretty_unit
+from mgkinetics.report.ticks import log_scale
 
 __all__ = ["plot_fit", "plot_fits", "plot_global", "plot_comparison", "plot_ratios", "plot_batch"]
 
@@ -141,7 +142,7 @@ def _draw_one(ax, rax, result, *, xname, color, label, log_x, band, per_enzyme, 
         ax.set_xlabel(curves.axis_label(result, xname))
     ax.set_ylabel(_rate_label(result, per_enzyme))
     if log_x:
-        ax.set_xscale("log")
+        log_scale(ax.xaxis)
 
 
 def _band_note(band: str, level: float) -> str:
@@ -282,7 +283,7 @@ def plot_fits(
         )
         offset += len(curves.series_of(f, xname))
     if log_y or (log_y is None and _spread(fits, norm) > 20):
-        ax.set_yscale("log")
+        log_scale(ax.yaxis)
     _finish(
         fig,
         ax,

@@ -10,6 +10,7 @@ import numpy as np
 
 from mgkinetics.errors import SpeciationError
 from mgkinetics.report.layout import fit_margins
+from mgkinetics.report.ticks import log_scale
 from mgkinetics.speciation.species import speciate
 
 __all__ = ["plot_fractions", "plot_vs_total_atp", "plot_vs_total_mg", "plot_around"]
@@ -82,7 +83,7 @@ def plot_fractions(
     ):
         m_total = np.where(totals[metal] > 0, totals[metal], np.nan)
         ax.plot(x, res.free[metal] / m_total, "--", label=f"free {metal} / total {metal}")
-    ax.set_xscale("log")
+    log_scale(ax.xaxis)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(f"total {vary} (mM)")
     ax.set_ylabel("fraction")

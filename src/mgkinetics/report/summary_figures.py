@@ -13,6 +13,7 @@ import numpy as np
 
 from mgkinetics.report.layout import fit_margins
 from mgkinetics.report.numbers import format_ci, format_value, pretty_unit
+from mgkinetics.report.ticks import log_scale
 
 __all__ = ["quantity_words", "plot_ratios", "plot_batch"]
 
@@ -63,7 +64,7 @@ def plot_ratios(comparison: Any, variant: str | None = None) -> Any:
             fontsize=7,
         )
     ax.axhline(1.0, color="0.5", lw=0.8, ls="--")
-    ax.set_yscale("log")
+    log_scale(ax.yaxis)
     ax.margins(y=0.25)
     _plain_log_ticks(ax)
     ax.set_xlim(-0.6, len(names) - 0.4)
