@@ -146,3 +146,31 @@ def test_km_ratio_beyond_the_data_matches_brute_force():
     crit = s_min * (1 + stats.f.ppf(0.95, 1, 28) / 28)  # n = 32 pooled, 4 parameters
     low, high = brute_limits(S, r.value, 0.05 * r.value, crit, lower=0.0)
     assert (r.ci_low, r.ci_high) == (pytest.approx(low, rel=5e-5), pytest.approx(high, rel=5e-5))
+
+
+def test_vmax_ratio_with_the_variants_km_beyond_its_data_matches_brute_force():
+    """Vmax_M/Vmax_WT where the variant's KM (15) is 3x its highest S, so its Vmax and KM are
+    correlated beyond 0.99: profile_ratio runs on the exact-profile engine (stats.profile), and its
+    limits equal the brute-force profile of tests/profile_reference.py (vmax_M = R·vmax_WT, the
+    other three parameters re-optimised from many starts) to 5e-5 relative."""
+    from profile_reference import brute_limits, brute_profile
+    from scipy import stats
+
+    data = _two_variants(km_variant=15.0, s_max_variant=5.0, seed=7)
+    cmp = compare(data, "michaelis_menten", test=[], ci="profile")
+    r = cmp.ratios["M"]["vmax"]
+    ref, var = cmp.fits["WT"], cmp.fits["M"]
+    corr = var.covariance[0, 1] / np.sqrt(var.covariance[0, 0] * var.covariance[1, 1])
+    assert corr > 0.99 and r.ci_method == "profile"
+    s, v = np.asarray(data["s_mM"]), np.asarray(data["rate_uM_per_s"])
+
+    def resid(ratio, x):  # x = vmax_WT, km_WT, km_M
+        a, b = slice(0, 16), slice(16, 32)
+        return np.r_[v[a] - x[0] * s[a] / (x[1] + s[a]), v[b] - ratio * x[0] * s[b] / (x[2] + s[b])]
+
+    start = np.array([ref.values["vmax"], ref.values["km"], var.values["km"]])
+    S = brute_profile(resid, start, np.zeros(3), np.full(3, np.inf), n_starts=2)
+    s_min = ref.statistics.rss + var.statistics.rss
+    crit = s_min * (1 + stats.f.ppf(0.95, 1, 28) / 28)  # n = 32 pooled, 4 parameters
+    low, high = brute_limits(S, r.value, 0.05 * r.value, crit, lower=0.0)
+    assert (r.ci_low, r.ci_high) == (pytest.approx(low, rel=5e-5), pytest.approx(high, rel=5e-5))
