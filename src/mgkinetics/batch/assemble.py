@@ -211,8 +211,13 @@ def _statuses(law, vary_idx, c: _Collected, se, reasons, cap, bound_hits, loose)
         )
     with np.errstate(invalid="ignore"):
         big = np.any(np.abs(c.values[:, vary_idx]) > cap[:, vary_idx], axis=1) if vary_idx else c.runaway
+    reason_of: dict[tuple, str] = {}  # curves whose constants run away alike share one reason
     for i in np.flatnonzero(c.fitted & (c.runaway | big | loose.any(axis=1))):
-        status[i], why[i] = "not_bounded", _runaway_reason(law, vary_idx, c.values, cap, i, loose)
+        beyond_cap = tuple(bool(abs(c.values[i, j]) > cap[i, j]) for j in vary_idx)
+        key = (tuple(loose[i]), beyond_cap)
+        if key not in reason_of:
+            reason_of[key] = _runaway_reason(law, vary_idx, c.values, cap, i, loose)
+        status[i], why[i] = "not_bounded", reason_of[key]
     for i in np.flatnonzero(c.fitted & ~c.converged & ~(c.runaway | big | loose.any(axis=1))):
         status[i] = "failed"
         why[i] = (
@@ -250,21 +255,28 @@ def _warnings(reasons, c, status, why, bound_hits, beyond_hits) -> tuple[tuple[s
     """Per curve, its warnings as :class:`~mgkinetics.errors.FitWarning` (text with a ``code``)."""
     from mgkinetics.errors import FitWarning
 
+    made: dict[tuple[str, str], FitWarning] = {}  # one object per distinct (code, text): curves share them
+
+    def coded(code: str, text: str) -> FitWarning:
+        key = (code, text)
+        if key not in made:
+            made[key] = FitWarning(code, text)
+        return made[key]
+
     warns: dict[int, list[str]] = defaultdict(list)  # only curves with warnings get a list
     for i in np.flatnonzero(reasons != ""):
-        warns[i].append(FitWarning("not_fitted", reasons[i]))
+        warns[i].append(coded("not_fitted", reasons[i]))
     for i in np.flatnonzero(status == "not_bounded"):
-        warns[i].append(FitWarning("not_bounded", why[i]))
+        warns[i].append(coded("not_bounded", why[i]))
     for i in np.flatnonzero((status == "failed") & (reasons == "")):
-        warns[i].append(FitWarning("not_converged", why[i]))
+        warns[i].append(coded("not_converged", why[i]))
+    singular = coded(
+        "singular_covariance",
+        "standard errors could not be estimated: the parameters are not all "
+        "determined by these data (singular covariance)",
+    )
     for i in np.flatnonzero(c.fitted & c.singular):
-        warns[i].append(
-            FitWarning(
-                "singular_covariance",
-                "standard errors could not be estimated: the parameters are not all "
-                "determined by these data (singular covariance)",
-            )
-        )
+        warns[i].append(singular)
     for i, msg in bound_hits:
         warns[i].append(FitWarning("at_bound", msg))
     for i, msg in beyond_hits:

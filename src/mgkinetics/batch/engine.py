@@ -157,6 +157,28 @@ def _restart(model, chunk: Chunk, res: SolveResult, vary, lo, hi) -> SolveResult
     return SolveResult(P, cost, conv, iters, runaway)
 
 
+def _slope_variances(model, chunk: Chunk, P: np.ndarray, vary, ratios) -> np.ndarray:
+    """(m, len(ratios)): var of P[a]/P[b] by the formula of single fits
+    (:func:`mgkinetics.fitting.slope.slope_variance`), for the curves whose P[b] lies beyond 10× its
+    input's highest value (the only ones that can be ``not_bounded``); NaN elsewhere."""
+    from mgkinetics.batch.starts import RUNAWAY
+    from mgkinetics.fitting.slope import slope_variance
+
+    out = np.full((P.shape[0], len(ratios)), np.nan)
+    for t, (a, b) in enumerate(ratios):
+        top = np.full(P.shape[0], np.inf) if chunk.cap is None else np.asarray(chunk.cap)[:, b] / RUNAWAY
+        with np.errstate(invalid="ignore"):
+            rows = np.flatnonzero(P[:, b] > 10.0 * top)
+        if rows.size:
+            inputs = [np.asarray(x)[rows] for x in chunk.inputs]
+
+            def values(Q, inputs=inputs):
+                return model.evaluate(inputs, Q)
+
+            out[rows, t] = slope_variance(values, P[rows], chunk.w[rows], vary, a, b, den_top=top[rows])
+    return out
+
+
 def fit_chunk(
     func: Callable,
     param_names: tuple[str, ...],
@@ -195,14 +217,5 @@ def fit_chunk(
         cov, singular = invert_gram(A)
     ratio_var = None
     if ratios and k:
-        from mgkinetics.batch.starts import RUNAWAY
-        from mgkinetics.fitting.slope import slope_variance  # the formula fit() uses (issue 12)
-
-        def values(P):
-            return model.evaluate(chunk.inputs, P)
-
-        tops = [None if chunk.cap is None else np.asarray(chunk.cap)[:, b] / RUNAWAY for _, b in ratios]
-        ratio_var = np.column_stack(
-            [slope_variance(values, res.P, chunk.w, vary, a, b, den_top=t) for (a, b), t in zip(ratios, tops)]
-        )
+        ratio_var = _slope_variances(model, chunk, res.P, vary, ratios)
     return ChunkFit(chunk.index, res.P, rss, ss_tot, res.converged, cov, singular, res.runaway, ratio_var)
