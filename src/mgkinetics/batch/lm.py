@@ -21,6 +21,7 @@ import numpy as np
 from mgkinetics.batch.hyperbola import hyperbola_applies, solve_hyperbola
 from mgkinetics.batch.jacobians import BatchModel, jacobian_kind, weighted_jacobian
 from mgkinetics.batch.linalg import batched_solve, freeze_at_bounds, gram, normal_equations, solve_damped
+from mgkinetics.batch.trials import LAMBDA_START, damped_trials
 
 __all__ = ["SolveResult", "batched_solve", "cost_and_residuals", "gram", "solve"]
 
@@ -109,45 +110,6 @@ class _Problem:
         return [x[idx] for x in self.inputs], self.y[idx], self.w[idx]
 
 
-def _trials(pb: _Problem, A, g, Pa, ca, lam_a, sub, cap_a):
-    """Damped steps with growing λ until each row lowers its cost (or gives up): the inner loop."""
-    n = Pa.shape[0]
-    done = np.zeros(n, dtype=bool)
-    newP, newc, newr = Pa.copy(), ca.copy(), None
-    ins, ya, wa = sub
-    newr = np.zeros_like(ya)
-    pending = np.arange(n)
-    changed = np.zeros(n, dtype=bool)
-    for inner in range(12):
-        # a few stragglers wait for the next outer iteration (their λ is kept): that costs one
-        # Jacobian for all, where more inner rounds would cost Python overhead per straggler
-        if pending.size == 0 or (inner >= 2 and pending.size <= 0.1 * n):
-            break
-        step = solve_damped(A[pending], g[pending], lam_a[pending])
-        base = Pa[pending]
-        trial = base.copy()
-        trial[:, pb.vary] = np.minimum(np.clip(base[:, pb.vary] + step, pb.lo, pb.hi), cap_a[pending])
-        tc, tr = pb.cost([x[pending] for x in ins], trial, ya[pending], wa[pending])
-        ok = np.isfinite(tc) & (tc <= ca[pending])
-        acc = pending[ok]
-        newP[acc], newc[acc], newr[acc] = trial[ok], tc[ok], tr[ok]
-        changed[acc] = True
-        lam_a[acc] = np.maximum(lam_a[acc] * 0.2, 1e-12)
-        old = base[ok][:, pb.vary]
-        small_step = np.all(np.abs(trial[ok][:, pb.vary] - old) <= pb.xtol * (pb.ref(old) + pb.xtol), axis=1)
-        small_gain = (ca[acc] - tc[ok]) <= pb.ftol * ca[acc]
-        done[acc] = small_step | small_gain
-        rej = pending[~ok]
-        lam_a[rej] *= 10.0
-        # no decrease from a step below rounding, or even with a huge damping: a minimum
-        with np.errstate(invalid="ignore"):
-            tiny_step = np.all(np.abs(step[~ok]) <= 1e-10 * (pb.ref(base[~ok][:, pb.vary]) + pb.xtol), axis=1)
-        stop = tiny_step | (lam_a[rej] > 1e12)
-        done[rej[stop]] = True
-        pending = rej[~stop]
-    return newP, newc, newr, changed, done
-
-
 NEWTON_AFTER = 25  # iterations of Gauss–Newton steps before the second-order term is added
 
 
@@ -185,7 +147,7 @@ def _iterate(pb: _Problem, st: _State, active: np.ndarray, tiny: np.ndarray, cap
     A, g = freeze_at_bounds(A, g, Pa[:, pb.vary], pb.lo, pb.hi)
     st.iters[active] += 1
     lam_a = st.lam[active]
-    newP, newc, newr, changed, done = _trials(pb, A, g, Pa, ca, lam_a, sub, cap_w[active])
+    newP, newc, newr, changed, done = damped_trials(pb, A, g, Pa, ca, lam_a, sub, cap_w[active])
     ch = active[changed]
     st.P[ch], st.cost[ch], st.R[ch] = newP[changed], newc[changed], newr[changed]
     st.lam[active] = lam_a
@@ -269,7 +231,7 @@ def solve(
     lo_v, hi_v = np.asarray(lo, float)[vary], np.asarray(hi, float)[vary]
     P[:, vary] = np.clip(P[:, vary], lo_v, hi_v)
     cost, R = cost_and_residuals(model, inputs, P, y, w)
-    st = _State(P, cost, R, np.full(m, 1e-3), np.zeros(m, bool), np.zeros(m, int), np.zeros(m, bool))
+    st = _State(P, cost, R, np.full(m, LAMBDA_START), np.zeros(m, bool), np.zeros(m, int), np.zeros(m, bool))
     if not vary or m == 0:
         return SolveResult(P, cost, np.isfinite(cost), st.iters, st.runaway)
     # positive parameters are fitted as log p: a run to infinity (or 0) takes a few steps, not hundreds
