@@ -83,7 +83,8 @@ def invert_gram(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """inv(A) for a stack of symmetric matrices (m, k, k), and which rows are singular.
 
     Batched throughout: singularity is decided from the singular values (smallest ≤ 1e-13 × largest,
-    or non-finite), and only regular rows are inverted, in one call.
+    or non-finite; for these symmetric matrices the absolute eigenvalues, which ``eigvalsh`` gives
+    in about half the time of an SVD), and only regular rows are inverted, in one call.
     """
     m, k = A.shape[0], A.shape[1]
     inv = np.full((m, k, k), np.nan)
@@ -99,8 +100,8 @@ def invert_gram(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             inv[:, 0, 0], inv[:, 1, 1] = e / det, a / det
             inv[:, 0, 1] = inv[:, 1, 0] = -b / det
         elif good.any():
-            sv = np.linalg.svd(A[good], compute_uv=False)
-            regular = sv[:, -1] > 1e-13 * sv[:, 0]
+            sv = np.abs(np.linalg.eigvalsh(A[good]))
+            regular = sv.min(axis=1) > 1e-13 * sv.max(axis=1)
             sel = np.flatnonzero(good)[regular]
             good[:] = False
             good[sel] = True

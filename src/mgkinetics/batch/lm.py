@@ -127,14 +127,23 @@ def _second_order(pb: _Problem, ins, P, w, r, J) -> np.ndarray:
     return 0.5 * (S + np.swapaxes(S, 1, 2))
 
 
-def _iterate(pb: _Problem, st: _State, active: np.ndarray, tiny: np.ndarray, cap_w: np.ndarray) -> np.ndarray:
+def _iterate(
+    pb: _Problem, st: _State, active: np.ndarray, tiny: np.ndarray, cap_w: np.ndarray, sub=None
+) -> np.ndarray:
     """One outer Levenberg–Marquardt iteration over the active rows; returns which are done.
 
-    Rows still iterating after :data:`NEWTON_AFTER` iterations (a large-residual problem, where
-    Gauss–Newton converges only linearly) add the second-order term: a damped Newton step.
+    ``sub``: the inputs, y and w of the active rows when the caller has them (the loop keeps them
+    while the active set does not change). Rows still iterating after :data:`NEWTON_AFTER`
+    iterations (a large-residual problem, where Gauss–Newton converges only linearly) add the
+    second-order term: a damped Newton step.
     """
-    sub = pb.rows(active)
-    Pa, ca, ra = st.P[active], st.cost[active], st.R[active]
+    every = active.size == st.P.shape[0]  # all rows: views instead of copies
+    if sub is None:
+        sub = pb.rows(None if every else active)
+    if every:
+        Pa, ca, ra = st.P, st.cost.copy(), st.R
+    else:
+        Pa, ca, ra = st.P[active], st.cost[active], st.R[active]
     J = pb.jacobian(sub[0], Pa, sub[2])
     A, g = _normal_finite(J, ra)
     slow = np.flatnonzero(st.iters[active] >= NEWTON_AFTER)
@@ -248,10 +257,13 @@ def solve(
         cap_w = np.where(logmask, np.log(cap_v) + np.log(10.0), 10.0 * cap_v)
     tiny = 1e-30 * np.sum((w * y) ** 2, axis=1)  # a perfect fit
     active = np.flatnonzero(np.isfinite(cost))
+    sub, sub_rows = None, -1
     for _ in range(max_iter):
         if active.size == 0:
             break
-        done = _iterate(pb, st, active, tiny, cap_w)
+        if active.size != sub_rows:  # the active set only shrinks: same size, same rows
+            sub, sub_rows = pb.rows(None if active.size == m else active), active.size
+        done = _iterate(pb, st, active, tiny, cap_w, sub)
         st.converged[active[done]] = True
         gone = np.any(np.abs(pb.real(st.P[active])[:, vary]) > cap_v[active], axis=1)
         st.runaway[active[gone]] = True

@@ -44,16 +44,34 @@ def _trial_pass(pb, A, g, Pa, ca, lam_a, sub, cap_a, pending, n_lam):
     return base, trial, tc, tr, step
 
 
+def _first_round(pb, A, g, Pa, ca, lam_a, sub, cap_a):
+    """The first round, over every row: masks and ``np.where`` instead of gathers and scatters
+    (the rounds after it see only the rejected rows). Residuals of rows not accepted are left
+    as they are in ``newr``: the caller copies only accepted rows."""
+    base, trial, tc, newr, step = _trial_pass(pb, A, g, Pa, ca, lam_a, sub, cap_a, None, 1)
+    ok = np.isfinite(tc) & (tc <= ca)
+    newP = np.where(ok[:, None], trial, Pa)
+    newc = np.where(ok, tc, ca)
+    with np.errstate(invalid="ignore"):
+        ref = pb.ref(base[:, pb.vary]) + pb.xtol
+        dx = np.abs(step)
+        moved = np.abs(trial[:, pb.vary] - base[:, pb.vary])
+        small_step = np.all(moved <= pb.xtol * ref, axis=1)
+        tiny_step = np.all(dx <= 1e-10 * ref, axis=1)
+        small_gain = (ca - tc) <= pb.ftol * ca
+    stop = ~ok & (tiny_step | (lam_a * 10.0 > 1e12))
+    done = np.where(ok, small_step | small_gain, stop)
+    lam_a[:] = np.where(ok, np.maximum(lam_a * LAMBDA_DOWN, 1e-12), lam_a * 10.0)
+    return newP, newc, newr, ok, done, np.flatnonzero(~ok & ~stop)
+
+
 def damped_trials(pb, A, g, Pa, ca, lam_a, sub, cap_a):
     """Damped steps with growing λ (×10 per rejection) until each row lowers its cost or gives up:
     the inner loop. A row takes the first λ of the sequence that lowers its cost, as if the steps
     were tried one at a time; when few rows are pending, up to four λ are tried in one pass."""
     n = Pa.shape[0]
-    done = np.zeros(n, dtype=bool)
-    newP, newc, newr = Pa.copy(), ca.copy(), np.zeros_like(sub[1])
-    pending = np.arange(n)
-    changed = np.zeros(n, dtype=bool)
-    inner = 0
+    newP, newc, newr, changed, done, pending = _first_round(pb, A, g, Pa, ca, lam_a, sub, cap_a)
+    inner = 1
     while inner < 12:
         # a few stragglers wait for the next outer iteration (their λ is kept): that costs one
         # Jacobian for all, where more inner rounds would cost Python overhead per straggler
