@@ -12,17 +12,23 @@ and the ratio of medians. ``mgk.read_csv`` also validates every cell, keeps the 
 builds the immutable Dataset; pandas only parses. "fit's reader" is the call ``mgkinetics fit``
 makes (:func:`mgkinetics_cli.options.read_table`, read_csv plus the command's options).
 
-Run: ``python benchmarks/bench_read.py [--rows 1000000] [--repeat 5]``. Whether pyarrow is installed
-is printed: the reader must be fast without it (it is a test extra, not a dependency).
+Run: ``python benchmarks/bench_read.py [--rows 1000000] [--repeat 5] [--no-pyarrow]``. Whether
+pyarrow is used is printed: the reader must be fast without it (it is a test extra, not a dependency);
+``--no-pyarrow`` hides an installed pyarrow from pandas and mgkinetics (both readers then make Python
+strings of the labels).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+if "--no-pyarrow" in sys.argv:  # before pandas is imported: it looks for pyarrow once
+    sys.modules["pyarrow"] = None
 
 import numpy as np
 import pandas as pd
@@ -66,6 +72,12 @@ def _check(path: Path, rows: int) -> None:
     assert ds.lines[0] == 2 and ds.lines[-1] == rows + 1
 
 
+def _pyarrow_used() -> bool:
+    if sys.modules.get("pyarrow", False) is None:
+        return False
+    return importlib.util.find_spec("pyarrow") is not None
+
+
 def _rounds(readers: dict, repeat: int) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {name: [] for name in readers}
     for _ in range(repeat):
@@ -82,8 +94,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--no-pyarrow", action="store_true", help="hide an installed pyarrow")
     args = ap.parse_args()
-    print(f"rows: {args.rows:,}  pyarrow installed: {importlib.util.find_spec('pyarrow') is not None}")
+    print(f"rows: {args.rows:,}  pyarrow used: {_pyarrow_used()}")
     with tempfile.TemporaryDirectory() as d:
         for name, write in (("curves.csv", _write_curves), ("variants.csv", _write_variants)):
             path = Path(d) / name

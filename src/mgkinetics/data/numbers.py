@@ -13,7 +13,15 @@ import numpy as np
 
 from mgkinetics.errors import Problem
 
-__all__ = ["FactorizedText", "nonempty", "to_float", "to_text", "NUMBER_RE"]
+__all__ = [
+    "FactorizedText",
+    "edge_characters",
+    "factorize_cells",
+    "nonempty",
+    "to_float",
+    "to_text",
+    "NUMBER_RE",
+]
 
 #: What a cell may hold as a number: ASCII decimal, optional exponent, or inf/nan words (which are
 #: then reported as not finite). float() alone would also take '1_000' and non-ASCII digits.
@@ -28,7 +36,7 @@ class FactorizedText:
     """A text column as a code per row into its distinct stripped labels (``''``: an empty cell).
 
     What a reader hands over instead of one string per cell when it found the distinct labels
-    itself (:func:`mgkinetics.data.textbytes.factorize_fields`).
+    itself (the text reader's fast path, :func:`mgkinetics.data.textbytes.factorize_fields`).
 
     Attributes
     ----------
@@ -44,6 +52,88 @@ class FactorizedText:
     def __len__(self) -> int:
         return int(self.codes.size)
 
+    @classmethod
+    def of(cls, codes: np.ndarray, written) -> FactorizedText:
+        """Codes into distinct labels as written (str), stripped; two labels that are one once
+        stripped (``' wt'``, ``'wt'``) become one.
+
+        Examples
+        --------
+        >>> f = FactorizedText.of(np.array([0, 1, 2, 0]), ["wt", " wt", "d84a"])
+        >>> f.labels.tolist(), f.codes.tolist()
+        (['wt', 'd84a'], [0, 0, 1, 0])
+        """
+        labels = np.asarray(written, dtype=str)
+        codes = np.asarray(codes, dtype=np.intp)
+        first, last = edge_characters(labels)
+        if not any(chr(c).isspace() for c in np.unique(np.concatenate([first, last])).tolist()):
+            return cls(codes, labels)
+        import pandas as pd
+
+        stripped = np.asarray([v.strip() for v in labels.tolist()], dtype=object)
+        relabel, distinct = pd.factorize(stripped)
+        return cls(relabel[codes], np.asarray(distinct, dtype=str))
+
+
+def edge_characters(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Code points of the first and of the last character of each str (0 for ``''``), vectorised.
+
+    Examples
+    --------
+    >>> [a.tolist() for a in edge_characters(np.array(["wt ", "", "#1"]))]
+    [[119, 0, 35], [32, 0, 49]]
+    """
+    labels = np.asarray(labels, dtype=str)
+    if labels.size == 0:
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32)
+    points = np.ascontiguousarray(labels).view(np.uint32).reshape(labels.size, -1)
+    lengths = np.char.str_len(labels)
+    return points[:, 0], points[np.arange(labels.size), np.maximum(lengths - 1, 0)]
+
+
+#: Fewer runs of equal consecutive cells than this fraction of the rows: factorize the runs only.
+_RUNS_PAY = 0.5
+
+
+def factorize_cells(cells) -> tuple[np.ndarray, list]:
+    """(code per cell, the distinct cells as read): ``-1`` codes an empty (missing) cell.
+
+    Codes follow the first appearance of each value. Labels usually repeat on consecutive rows
+    (the rows of one curve), so only the first cell of each run of equal cells is hashed when the
+    runs are few; pyarrow's dictionary encoding is used for a string column when it is installed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> codes, distinct = factorize_cells(pd.Series(["wt", "wt", None, "d84a", "wt"], dtype=object))
+    >>> codes.tolist(), distinct
+    ([0, 0, -1, 1, 0], ['wt', 'd84a'])
+    """
+    import pandas as pd
+
+    if isinstance(cells, pd.Series) and isinstance(cells.dtype, pd.StringDtype) and _has_pyarrow():
+        return _factorize_arrow(cells)
+    values = cells.to_numpy() if isinstance(cells, pd.Series) else np.asarray(cells)
+    heads = _run_heads(values) if values.dtype == object else None
+    if heads is None:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return np.asarray(codes, dtype=np.intp), list(uniques)
+    codes, uniques = pd.factorize(values[heads], use_na_sentinel=True)
+    return np.repeat(np.asarray(codes, dtype=np.intp), np.diff(heads, append=values.size)), list(uniques)
+
+
+def _run_heads(values: np.ndarray) -> np.ndarray | None:
+    """First cell of each run of equal consecutive cells (object cells); None when runs are many or
+    the cells cannot be compared to a bool (pandas' NA)."""
+    if values.size < 2:
+        return None
+    try:
+        change = np.not_equal(values[1:], values[:-1]).astype(bool)
+    except (TypeError, ValueError):
+        return None
+    heads = np.flatnonzero(np.concatenate([[True], change]))
+    return heads if heads.size < _RUNS_PAY * values.size else None
+
 
 def _factorize(cells: np.ndarray) -> tuple[np.ndarray, list[str]]:
     """(codes, stripped text of each distinct cell); empty and missing cells are ''."""
@@ -51,20 +141,13 @@ def _factorize(cells: np.ndarray) -> tuple[np.ndarray, list[str]]:
 
     if isinstance(cells, FactorizedText):
         return cells.codes, cells.labels.tolist()
-    if isinstance(cells, pd.Series) and isinstance(cells.dtype, pd.StringDtype) and _has_pyarrow():
-        return _factorize_arrow(cells)
-    if isinstance(cells, pd.Series):
-        codes, uniques = cells.factorize(use_na_sentinel=True)
+    if not isinstance(cells, pd.Series):
+        cells = np.asarray(cells, dtype=object)
+    codes, uniques = factorize_cells(cells)
+    if all(isinstance(v, str) for v in uniques):
+        labels = [v.strip() for v in uniques]
     else:
-        codes, uniques = pd.factorize(np.asarray(cells, dtype=object), use_na_sentinel=True)
-    uniq = pd.Series(uniques)
-    if uniq.dtype != object or all(isinstance(v, str) for v in uniq):
-        labels = [str(v) for v in uniq.str.strip().tolist()] if uniq.dtype.kind not in "fiub" else None
-    else:
-        labels = None
-    if labels is None:
         labels = [_cell_text(u) for u in uniques]
-    codes = np.asarray(codes, dtype=np.intp)
     if (codes < 0).any():
         labels.append("")
         codes = np.where(codes < 0, len(labels) - 1, codes)
@@ -83,18 +166,25 @@ def _is_series(cells) -> bool:
 
 
 def _factorize_arrow(cells) -> tuple[np.ndarray, list[str]]:
-    """:func:`_factorize` of a pandas string column through pyarrow's dictionary encoding."""
+    """:func:`factorize_cells` of a pandas string column through pyarrow's dictionary encoding."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     arrow = pa.array(cells.array)
-    if isinstance(arrow, pa.ChunkedArray):
-        arrow = arrow.combine_chunks()
-    encoded = arrow.dictionary_encode()
-    labels = [v.strip() for v in encoded.dictionary.to_numpy(zero_copy_only=False).tolist()]
-    codes = encoded.indices.fill_null(len(labels)).to_numpy(zero_copy_only=False).astype(np.intp)
-    if encoded.null_count:
-        labels.append("")
-    return codes, labels
+    heads = None
+    if len(arrow) > 1:
+        change = pc.not_equal(arrow[1:], arrow[:-1]).fill_null(True)
+        change = np.asarray(change, dtype=bool)
+        heads = np.flatnonzero(np.concatenate([[True], change]))
+        heads = heads if heads.size < _RUNS_PAY * len(arrow) else None
+    part = arrow.take(pa.array(heads)) if heads is not None else arrow
+    if isinstance(part, pa.ChunkedArray):
+        part = part.combine_chunks()
+    encoded = part.dictionary_encode()
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+    if heads is not None:
+        codes = np.repeat(codes, np.diff(heads, append=len(arrow)))
+    return codes, encoded.dictionary.to_pylist()
 
 
 def _cell_text(value) -> str:

@@ -3,9 +3,12 @@
 A label column of a large table (a curve name on each of 10^6 rows) costs most when every cell
 becomes a Python or Arrow string and is then hashed again to find the distinct ones. Here the field
 of each row is given by its byte offsets; up to 8 bytes at a time are packed into one integer and
-factorized, so the only strings made are the distinct labels. Used by the reader's fast path
-(:mod:`mgkinetics.data.textfile`) once it has checked that the file has no quotes and that every line
-holds exactly one record.
+factorized, so the only strings made are the distinct labels. The caller must know that the
+fields hold no quotes (a file without ``"``) and where each one starts and ends.
+
+The text reader (:mod:`mgkinetics.data.textfile`) no longer uses it: finding every field's offsets
+costs more passes over the file than letting the C parser read the labels and factorizing the runs
+of equal labels (:func:`mgkinetics.data.numbers.factorize_cells`).
 """
 
 from __future__ import annotations

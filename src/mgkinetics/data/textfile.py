@@ -1,28 +1,30 @@
 """Delimited text (.csv, .tsv, .txt) to a :class:`~mgkinetics.data.model.RawTable`, with pandas' C parser.
 
-The file's structure is found on its bytes with numpy before pandas parses it: record ends (a
-newline outside quotes), comment lines (an unquoted ``#`` first on the line), blank lines (only
-spaces or separators, as Excel leaves at the end) and the field count of each record. So every
-row keeps the line number an editor shows (header = line 1, comments and blank lines counted), a
-quoted label starting with ``#`` is data, and ragged rows are reported, not padded. BOM and CRLF
-are accepted; the separator is a tab for ``.tsv``, else the header's tab, ``;`` or ``,``.
+A file whose every line is a record (no quotes, comments, blank lines or ragged rows: most large
+files) takes a fast path: one pass of the C parser over the whole file, then vectorised checks of
+what it read (row and separator counts, the first column's cells) that send any other file to the
+careful path (:func:`_fast`). Both paths hand the same cells to the validation.
 
-A file whose every line is a record (no quotes, comments or blank lines: most large files) takes a
-fast path: its label columns are factorized on the bytes (:mod:`mgkinetics.data.textbytes`) and
-only its numeric columns go through the C parser.
+The careful path finds the file's structure on its bytes with numpy before pandas parses it:
+record ends (a newline outside quotes), comment lines (an unquoted ``#`` first on the line), blank
+lines (only spaces or separators, as Excel leaves at the end) and the field count of each record.
+So every row keeps the line number an editor shows (header = line 1, comments and blank lines
+counted), a quoted label starting with ``#`` is data, and ragged rows are reported, not padded.
+BOM and CRLF are accepted; the separator is a tab for ``.tsv``, else the header's tab, ``;`` or ``,``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from mgkinetics.data.conditions import condition_of_column
 from mgkinetics.data.model import RawTable
-from mgkinetics.data.textbytes import factorize_fields
+from mgkinetics.data.numbers import FactorizedText, edge_characters, factorize_cells
 from mgkinetics.errors import DataFormatError, Problem
 from mgkinetics.units import split_header
 
@@ -32,14 +34,14 @@ _QUOTE, _NL, _HASH = 34, 10, 35
 _BLANKISH = b" \t\r"
 
 
-def _decode(raw: bytes, source: str) -> tuple[bytes, bool]:
-    """UTF-8 bytes without BOM (UTF-16 with a BOM is transcoded) and whether they are ASCII."""
+def _decode(raw: bytes, source: str) -> bytes:
+    """UTF-8 bytes without BOM (UTF-16 with a BOM is transcoded)."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raw = raw.decode("utf-16").encode("utf-8")
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if raw.isascii():
-        return raw, True
+        return raw
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -47,7 +49,7 @@ def _decode(raw: bytes, source: str) -> tuple[bytes, bool]:
         raise DataFormatError(
             source, [Problem(line, None, "is not UTF-8 text; save the file as UTF-8 CSV (or as .xlsx)")]
         ) from None
-    return raw, False
+    return raw
 
 
 def _records(a: np.ndarray, nl: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -100,132 +102,127 @@ def _header_cells(text: bytes, sep: str) -> list[str]:
         return text.decode("utf-8").split(sep)
 
 
-#: Bytes that may not start a line of a file read on the fast path (comments, blanks, spaces).
-_NOT_FIRST = np.zeros(256, dtype=bool)
-_NOT_FIRST[[_HASH, _NL, 13, 32, 9]] = True
-
-
-#: Bytes scanned at a time: the comparison's mask stays in the CPU cache.
+#: Bytes counted at a time: the comparison's mask stays in the CPU cache.
 _CHUNK = 1 << 18
 
 
-def _scan(a: np.ndarray, sep: int, positions: bool) -> tuple[np.ndarray, np.ndarray | int]:
-    """Newline positions and separator positions (or only their count), chunk by chunk."""
-    newlines, seps, n_seps = [], [], 0
+def _count(a: np.ndarray, sep: int) -> tuple[int, int]:
+    """(newlines, separators) in the bytes ``a``, counted chunk by chunk (no positions kept)."""
+    n_newlines = n_seps = 0
     mask = np.empty(min(_CHUNK, a.size), dtype=bool)
     for offset in range(0, a.size, _CHUNK):
         chunk = a[offset : offset + _CHUNK]
         m = mask[: chunk.size]
         np.equal(chunk, _NL, out=m)
-        newlines.append(np.flatnonzero(m) + offset)
+        n_newlines += int(np.count_nonzero(m))
         np.equal(chunk, sep, out=m)
-        if positions:
-            seps.append(np.flatnonzero(m) + offset)
-        else:
-            n_seps += int(np.count_nonzero(m))
-    nl = np.concatenate(newlines) if newlines else np.zeros(0, dtype=np.intp)
-    return nl, (np.concatenate(seps) if seps else np.zeros(0, dtype=np.intp)) if positions else n_seps
+        n_seps += int(np.count_nonzero(m))
+    return n_newlines, n_seps
 
 
-def _lines(a: np.ndarray, nl: np.ndarray, data: bytes, sep: str) -> tuple[np.ndarray, np.ndarray] | None:
-    """(start, end) byte offsets of each line when every line is a record: no comment, blank line,
-    line starting with a space or a separator, or a carriage return other than CRLF's; else None."""
-    starts = np.concatenate([[0], nl[:-1] + 1 if nl.size and nl[-1] == a.size - 1 else nl + 1])
-    not_first = _NOT_FIRST.copy()
-    not_first[ord(sep)] = True
-    if not_first[a[starts]].any():
+#: Bytes at each end of a file searched for comments and blank lines before the parser runs (the
+#: checks after it find them anywhere, at the cost of a second parse on the careful path).
+_ENDS = 1 << 16
+
+
+def _one_record_per_line(data: bytes, sep: str, width: int) -> bool:
+    """Whether the parser may take every line of a file without quotes as one record, as far as
+    its bytes tell: False when the header line may be a comment or blank (its first byte), a line
+    near either end of the file is a comment or blank, a carriage return is not CRLF's (the parser
+    would end a line there), or the first data line has another field count than the header (the
+    parser would take its first field as an index)."""
+    if data[:1] in (b"#", b"\n", b"\r", b" ", b"\t", sep.encode()):
+        return False
+    skipped = _BLANKISH + sep.encode()
+    for part in (data[:_ENDS], data[-_ENDS:]):  # where comments and Excel's blank lines usually are
+        for line in part.split(b"\n")[1:-1]:
+            if not line.strip(skipped) or line.lstrip(b" \t").startswith(b"#"):
+                return False
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return False
+    end = data.find(b"\n")
+    if end < 0:
+        return True
+    second = data.find(b"\n", end + 1)
+    line = data[end + 1 : second if second >= 0 else len(data)].rstrip(b"\r")
+    return not line or line.count(sep.encode()) == width - 1
+
+
+def _no_short_row(data: bytes, sep: str, width: int, n_rows: int, last) -> bool:
+    """Whether no line has fewer fields than the header, given that none has more (the parser
+    refuses those). The parser fills a short row's missing fields as empty cells, so a last column
+    without empty cells proves it; else the separators are counted: ``width - 1`` on every line."""
+    missing = np.isnan(last).any() if isinstance(last, np.ndarray) and last.dtype.kind in "fc" else None
+    if missing is None:
+        missing = last.isna().any() if hasattr(last, "isna") else False
+    if not missing:
+        return True
+    n_newlines, n_seps = _count(np.frombuffer(data, dtype=np.uint8), ord(sep))
+    n_lines = n_newlines + (not data.endswith(b"\n"))
+    return n_lines == n_rows + 1 and n_seps == (width - 1) * n_lines
+
+
+#: First characters that may make a line a comment or a blank line (or one starting with a space).
+_NOT_FIRST = [ord("#"), ord(" "), ord("\t")]
+
+
+def _first_column(cells):
+    """The first column's cells as read, when none of them can be a comment, a blank line or a line
+    starting with a space or a separator (a label column as ``FactorizedText``); else None."""
+    import pandas as pd
+
+    if isinstance(cells, np.ndarray):
+        return None if cells.dtype.kind in "fc" and np.isnan(cells).any() else cells
+    codes, written = factorize_cells(cells)
+    if (codes < 0).any():
         return None
-    if b"\r" in data:
-        after = np.flatnonzero(a == 13) + 1
-        if after[-1] >= a.size or (a[after] != _NL).any():
-            return None  # a lone '\r' (a line end for the parser, not for the line count)
-    return starts, np.concatenate([nl, [a.size]])[: starts.size]
+    if not isinstance(cells.dtype, pd.StringDtype) and not all(isinstance(v, str) for v in written):
+        return None  # numbers among strings: a numeric column with a bad cell
+    labels = np.asarray(written, dtype=str)
+    if np.isin(edge_characters(labels)[0], _NOT_FIRST).any():
+        return None
+    return FactorizedText.of(codes, labels)
 
 
-def _fast(data: bytes, sep: str, source: str, ascii_only: bool):
+def _fast(data: bytes, sep: str, source: str):
     """(header, cells, lines) when every line is a record, i.e. no quotes, comments, blank lines or
     lines starting with a space or separator, and no row is ragged; else None (the careful path).
 
-    Label columns are factorized on the bytes (:func:`~mgkinetics.data.textbytes.factorize_fields`);
-    only the other columns go through the C parser."""
+    One pass of the C parser over the whole file, then checks of the bytes and of what it read
+    (:func:`_one_record_per_line`, :func:`_no_short_row`, :func:`_first_column`): each parsed row
+    is then the line after the previous one."""
+    import pandas as pd
+
     if not data or b'"' in data or b"\x00" in data:
         return None
     end = data.find(b"\n")
     header = [c.strip() for c in _header_cells(data[: end if end >= 0 else len(data)].rstrip(b"\r"), sep)]
-    labels = [k for k, name in enumerate(header) if _is_label(name)]
-    numeric = [k for k in range(len(header)) if k not in labels]
-    found = _labels_on_bytes(data, sep, header, labels, ascii_only)
-    parsed = _parse_rows(data, sep, header, numeric, source) if found is not None else None
-    if found is None or parsed is None:
+    width = len(header)
+    if not _one_record_per_line(data, sep, width):
         return None
-    n_rows, cells = found
+    try:
+        n_rows, cells = _read_columns(pd, data, sep, header, range(width), source, skip_header=True)
+    except DataFormatError:  # a line with more fields than the header, for one
+        return None
     if n_rows == 0:
         return header, [np.array([], dtype=object) for _ in header], np.arange(0)
-    if numeric and parsed[0] != n_rows:
+    if not _no_short_row(data, sep, width, n_rows, cells[-1]):
         return None
-    cells.update(parsed[1])
-    missing = [k for k in range(len(header)) if k not in cells]  # labels too long to factorize here
-    if missing:
-        extra = _parse_rows(data, sep, header, missing, source)
-        if extra is None:
-            return None
-        cells.update(extra[1])
-    return header, [cells[k] for k in range(len(header))], np.arange(2, n_rows + 2)
-
-
-def _labels_on_bytes(data: bytes, sep: str, header: list[str], labels: list[int], ascii_only: bool):
-    """(number of rows, {column: FactorizedText}) when every line is a record with as many fields as
-    the header (else None); a label column with a field too long to factorize is left out."""
-    a = np.frombuffer(data, dtype=np.uint8)
-    nl, seps = _scan(a, ord(sep), positions=bool(labels))
-    found = _lines(a, nl, data, sep)
-    if found is None:
+    first = _first_column(cells[0])
+    if first is None:
         return None
-    starts, ends = found
-    width, n_rows = len(header), starts.size - 1
-    if not labels or n_rows == 0:  # the C parser reports a row with more fields than the header
-        n_seps = seps if isinstance(seps, int) else seps.size
-        return (n_rows, {}) if n_seps == (width - 1) * starts.size else None
-    if seps.size != (width - 1) * starts.size:
-        return None
-    seps = seps.reshape(starts.size, width - 1)
-    if width > 1 and ((seps[:, 0] < starts) | (seps[:, -1] >= ends)).any():
-        return None  # some line has more fields than the header, another fewer
-    cells: dict[int, object] = {}
-    for k in labels:
-        field_start = starts[1:] if k == 0 else seps[1:, k - 1] + 1
-        field_end = ends[1:] if k == width - 1 else seps[1:, k]
-        if k == width - 1:  # CRLF: leave the '\r' out (strip would remove it, after a dedupe)
-            field_end = field_end - ((field_end > field_start) & (a[field_end - 1] == 13))
-        factorized = factorize_fields(data, field_start, field_end, ascii_only=ascii_only)
-        if factorized is not None:
-            cells[k] = factorized
-    return n_rows, cells
-
-
-def _parse_rows(data: bytes, sep: str, header: list[str], columns, source: str) -> tuple[int, dict] | None:
-    """(rows, {column: cells}) of columns ``columns`` by the C parser, the file's every line being a
-    record; None when the parser refuses it (the careful path then reads the file)."""
-    import pandas as pd
-
-    if not columns:
-        return 0, {}
-    try:
-        n_rows, parsed = _read_columns(pd, data, sep, header, columns, source, skip_header=True)
-    except DataFormatError:
-        return None
-    return n_rows, dict(zip(columns, parsed))
+    return header, [first] + cells[1:], np.arange(2, n_rows + 2)
 
 
 def read_text_table(path: Path, raw: bytes) -> RawTable:
     """Parse a delimited text file into a RawTable (cells as the C parser read them)."""
     source = str(path)
-    data, ascii_only = _decode(raw, source)
+    data = _decode(raw, source)
     if b"\r" in data and b"\n" not in data:  # old Mac line ends
         data = data.replace(b"\r", b"\n")
     end = data.find(b"\n")
     sep = _separator(data[: end if end >= 0 else len(data)], path)
-    fast = _fast(data, sep, source, ascii_only=ascii_only)
+    fast = _fast(data, sep, source)
     if fast is not None:
         header, cells, lines = fast
         return RawTable(source, header, cells, lines, 1, decimal_comma=sep != ",")
@@ -322,10 +319,12 @@ def _read_columns(pd, body: bytes, sep: str, header: list[str], columns, source:
     columns = list(columns)
     options = dict(
         sep=sep,
-        header=None,  # the header is skipped, not read: pandas mangles repeated names in O(n^2)
-        skiprows=1 if skip_header else None,
+        # names instead of the header: pandas mangles repeated names in O(n^2); a header line is
+        # read and dropped (header=0), not skipped (skiprows costs a lookup per line)
+        header=0 if skip_header else None,
         names=list(range(len(header))),
-        usecols=columns,
+        # usecols only for some columns: with it the parser takes lines with more fields than names
+        usecols=None if columns == list(range(len(header))) else columns,
         keep_default_na=False,
         na_values=[""],
         skip_blank_lines=False,
@@ -333,9 +332,11 @@ def _read_columns(pd, body: bytes, sep: str, header: list[str], columns, source:
         encoding="utf-8",
     )
     try:  # inferring types is faster than asking for text; a label that looks numeric is read again
-        frame = pd.read_csv(io.BytesIO(body), **options)
+        with warnings.catch_warnings():  # columns of mixed chunks are handled below and in numbers
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            frame = pd.read_csv(io.BytesIO(body), **options)
         cells = {i: frame[i] for i in columns}
-        labels = [i for i in columns if _is_label(header[i]) and cells[i].dtype.kind in "fiub"]
+        labels = [i for i in columns if _is_label(header[i]) and not _is_text(pd, cells[i])]
         if labels:  # text as written: '01' is not '1'
             options.update(usecols=labels, dtype=dict.fromkeys(labels, "str"))
             text = pd.read_csv(io.BytesIO(body), **options)
@@ -344,6 +345,17 @@ def _read_columns(pd, body: bytes, sep: str, header: list[str], columns, source:
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
         raise DataFormatError(source, [Problem(None, None, f"is not valid delimited text: {exc}")]) from None
     return len(frame), [_column(cells[i]) for i in columns]
+
+
+def _is_text(pd, series) -> bool:
+    """Whether a parsed column holds its cells as written: strings only, no number read from
+    a cell. A file parsed in chunks may give a column of numbers in one and strings in another."""
+    if series.dtype.kind in "fiub":
+        return False
+    return isinstance(series.dtype, pd.StringDtype) or pd.api.types.infer_dtype(series, skipna=True) in (
+        "string",
+        "empty",
+    )
 
 
 def _column(series):
