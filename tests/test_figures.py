@@ -160,6 +160,42 @@ def test_global_fit_and_batch_plots():
     assert [a.get_ylabel() for a in axes] == ["vmax (µM/s)", "km (mM)"]
 
 
+def _decorations(fig):
+    """Every axes' box and the boxes of its tick labels, axis labels, title and legend (pixels)."""
+    r = fig.canvas.get_renderer()
+    out = []
+    for ax in fig.axes:
+        parts = [ax.xaxis.get_tightbbox(r), ax.yaxis.get_tightbbox(r)]
+        parts += [ax.title.get_window_extent(r)] if ax.title.get_text() else []
+        parts += [ax.get_legend().get_window_extent(r)] if ax.get_legend() else []
+        out.append((ax.bbox, [b for b in parts if b is not None]))
+    return out
+
+
+def _check_layout(fig):
+    fig.canvas.draw()  # the labels where matplotlib draws them
+    decorations = _decorations(fig)
+    page = fig.bbox
+    for box, parts in decorations:
+        for b in parts:  # inside the figure (1 px of rounding)
+            assert b.x0 >= -1 and b.y0 >= -1 and b.x1 <= page.x1 + 1 and b.y1 <= page.y1 + 1
+        for other, _ in decorations:  # clear of every other panel
+            if other is not box:
+                assert not any(b.overlaps(other) for b in parts)
+
+
+def test_margins_keep_every_label_inside_the_figure_and_off_other_panels():
+    g = mgk.fit_shared(
+        [str(DATA / "treated.csv"), str(DATA / "untreated.csv")], "michaelis_menten", shared=["km"]
+    )
+    _check_layout(g.plot(log_x=True))  # 2 columns x (fit, residuals), a suptitle
+    sim = _simulated("competitive")  # 3 inhibitor levels
+    fits = [mgk.fit(sim, "competitive") for _ in range(3)]
+    fig = figures.plot_fits(fits, ["a", "b", "c"], log_x=True)  # 9 series: the legend beside the axes
+    assert fig.axes[0].get_legend().get_window_extent().x0 > fig.axes[0].bbox.x1
+    _check_layout(fig)
+
+
 def test_library_never_sets_the_backend():
     offenders = [p.name for p in SRC.rglob("*.py") if "matplotlib.use(" in p.read_text(encoding="utf-8")]
     assert offenders == []

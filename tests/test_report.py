@@ -81,6 +81,26 @@ def test_no_figures_writes_the_same_tables_and_no_figure(puromycin):
     assert all(with_figures[k] == without[k] for k in tables)  # the same numbers, byte for byte
 
 
+def test_no_figures_builds_no_figure(puromycin, monkeypatch):
+    """Without figures no figure is even built: the plotting functions are never called."""
+    import matplotlib.pyplot as plt
+
+    from mgkinetics.report import figures
+    from mgkinetics.report.build import build_report
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a figure was built for a report without figures")
+
+    for name in ("plot_comparison", "plot_ratios", "plot_fits"):
+        monkeypatch.setattr(figures, name, refuse)
+    before = plt.get_fignums()
+    report = build_report(puromycin[0] / "puromycin.toml", jobs=1, figures=False)
+    assert [len(s.tables) for s in report.sections] == [3] and not any(s.figures for s in report.sections)
+    assert plt.get_fignums() == before
+    with pytest.raises(AssertionError, match="a figure was built"):  # the spy does see figures made
+        build_report(puromycin[0] / "puromycin.toml", jobs=1)
+
+
 def test_html_is_self_contained(puromycin):
     _, (out, _), _ = puromycin
     html = (out / "report.html").read_text(encoding="utf-8")

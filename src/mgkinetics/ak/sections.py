@@ -10,6 +10,7 @@ datasets' metadata.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,8 @@ def overview(a: Any) -> Section:
         "designs", "the built-in datasets (SIMULATED)", ("dataset", "design", "rows", "varied"), rows
     )
     cond = first.get("conditions", {})
-    fig = plot_vs_total_mg(
+    fig = partial(
+        plot_vs_total_mg,
         np.geomspace(0.02, 10, 80),
         akdesign.ATP_FOR_MG_TITRATION_MM,
         fixed_totals_mM={"AMP": akdesign.AMP_FIXED_MM, "PEP": akdesign.PEP_MM},
@@ -98,7 +100,16 @@ def overview(a: Any) -> Section:
         a.title or "Data and conditions",
         _paras("overview", **ctx),
         (table,),
-        (FigureSpec("speciation_mg_titration", _say("speciation_caption", **ctx), fig),),
+        (FigureSpec("speciation_mg_titration", _say("speciation_caption", **ctx), make=fig),),
+    )
+
+
+def _design_figure(fits: dict[str, Any], path: Path, stem: str) -> Any:
+    """The joint bi-bi fits of both variants on the rows of one design."""
+    d = akdesign.DESIGNS[stem]
+    views = [design_view(fits[v], path, "ak_random_bibi", v) for v in VARIANTS]
+    return plot_fits(
+        views, list(VARIANTS), x=d.x, per_enzyme=True, log_x=True, log_y=None, title=f"SIMULATED — {d.title}"
     )
 
 
@@ -133,20 +144,14 @@ def bibi_joint(a: Any) -> Section:
         ),
         extra=("n", "reduced_chi2"),
     )
-    figures = []
-    for stem in ("ak_mgatp_saturation", "ak_amp_saturation", "ak_mg_titration", "ak_bibi_grid"):
-        d = akdesign.DESIGNS[stem]
-        views = [design_view(fits[v], paths[stem], "ak_random_bibi", v) for v in VARIANTS]
-        fig = plot_fits(
-            views,
-            list(VARIANTS),
-            x=d.x,
-            per_enzyme=True,
-            log_x=True,
-            log_y=None,
-            title=f"SIMULATED — {d.title}",
+    figures = [
+        FigureSpec(
+            stem.removeprefix("ak_"),
+            _say("design_caption", design=akdesign.DESIGNS[stem]),
+            make=partial(_design_figure, fits, paths[stem], stem),
         )
-        figures.append(FigureSpec(stem.removeprefix("ak_"), _say("design_caption", design=d), fig))
+        for stem in ("ak_mgatp_saturation", "ak_amp_saturation", "ak_mg_titration", "ak_bibi_grid")
+    ]
     ctx = {"fits": fits, "truth": truth, "n": numbers, "rows": check.records(), "variants": VARIANTS}
     return Section(
         a.name,
@@ -182,7 +187,8 @@ def apparent_mm(a: Any) -> Section:
         _entries(fits, ("kcat", "km"), expected),
         extra=("expected_apparent",),
     )
-    fig = plot_fits(
+    fig = partial(
+        plot_fits,
         [fits[v] for v in VARIANTS],
         list(VARIANTS),
         per_enzyme=True,
@@ -202,7 +208,7 @@ def apparent_mm(a: Any) -> Section:
         a.title or "Apparent kcat and KM(MgATP)",
         _paras("apparent_text", **ctx),
         (table,),
-        (FigureSpec("apparent_mm", _say("apparent_caption", **ctx), fig),),
+        (FigureSpec("apparent_mm", _say("apparent_caption", **ctx), make=fig),),
     )
 
 
@@ -225,7 +231,8 @@ def mg_titration(a: Any) -> Section:
         entries,
         extra=("true",),
     )
-    fig = plot_fits(
+    fig = partial(
+        plot_fits,
         [globals_[v]["mg_titration"] for v in VARIANTS],
         list(VARIANTS),
         per_enzyme=True,
@@ -239,8 +246,30 @@ def mg_titration(a: Any) -> Section:
         a.title or "Kd(MgATP) from the Mg titration",
         _paras("titration_text", **ctx),
         (table,),
-        (FigureSpec("mg_titration_global", _say("titration_caption", **ctx), fig),),
+        (FigureSpec("mg_titration_global", _say("titration_caption", **ctx), make=fig),),
     )
+
+
+def _fixed_ratio_figure(naive: Any, mgmm: Any) -> Any:
+    """mgatp_mm fits of the 1:1 series, with the naive Michaelis–Menten curves on total ATP dashed."""
+    fits = [mgmm[v] for v in VARIANTS]
+    fig = plot_fits(
+        fits,
+        [f"{v} mgatp_mm" for v in VARIANTS],
+        per_enzyme=True,
+        log_x=True,
+        log_y=None,
+        title="SIMULATED — 1:1 Mg:ATP series",
+    )
+    ax = fig.axes[0]
+    for i, v in enumerate(VARIANTS):
+        f = mgmm[v]
+        xs = np.geomspace(f.data["atp_total"].min(), f.data["atp_total"].max(), 120)
+        enzyme = np.full_like(xs, float(naive[v].data["enzyme"][0]))  # in the naive fit's own unit
+        yn = naive[v].predict(substrate=xs, enzyme=enzyme)
+        ax.plot(xs, per_enzyme(naive[v], yn, enzyme), "--", color=f"C{i}", lw=1, label=f"{v} MM on total ATP")
+    ax.legend(fontsize=7, frameon=False)
+    return fig
 
 
 def fixed_ratio(a: Any) -> Section:
@@ -260,28 +289,15 @@ def fixed_ratio(a: Any) -> Section:
         ("variant", "fit", "parameter"),
         entries,
     )
-    fits = [mgmm[v] for v in VARIANTS]
-    fig = plot_fits(
-        fits,
-        [f"{v} mgatp_mm" for v in VARIANTS],
-        per_enzyme=True,
-        log_x=True,
-        log_y=None,
-        title="SIMULATED — 1:1 Mg:ATP series",
-    )
-    ax = fig.axes[0]
-    for i, v in enumerate(VARIANTS):
-        f = mgmm[v]
-        xs = np.geomspace(f.data["atp_total"].min(), f.data["atp_total"].max(), 120)
-        enzyme = np.full_like(xs, float(naive[v].data["enzyme"][0]))  # in the naive fit's own unit
-        yn = naive[v].predict(substrate=xs, enzyme=enzyme)
-        ax.plot(xs, per_enzyme(naive[v], yn, enzyme), "--", color=f"C{i}", lw=1, label=f"{v} MM on total ATP")
-    ax.legend(fontsize=7, frameon=False)
     ctx = {"naive": naive, "mgmm": mgmm, "variants": VARIANTS, "rows": table.records()}
     return Section(
         a.name,
         a.title or "The 1:1 Mg:ATP artefact",
         _paras("fixed_text", **ctx),
         (table,),
-        (FigureSpec("fixed_ratio", _say("fixed_caption", **ctx), fig),),
+        (
+            FigureSpec(
+                "fixed_ratio", _say("fixed_caption", **ctx), make=partial(_fixed_ratio_figure, naive, mgmm)
+            ),
+        ),
     )

@@ -9,6 +9,7 @@ takes the :class:`~mgkinetics.report.spec.Analysis` and returns a Section (see
 from __future__ import annotations
 
 import importlib
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -71,13 +72,13 @@ def _run_fit(a: Analysis) -> Section:
     from mgkinetics.report.figures import plot_fits
 
     ctx = {"a": a, "fits": fits}
-    fig = plot_fits([f for _, f in fits], [lab for lab, _ in fits], per_enzyme=None, log_x=a.log_x)
+    fig = partial(plot_fits, [f for _, f in fits], [lab for lab, _ in fits], per_enzyme=None, log_x=a.log_x)
     return Section(
         a.name,
         a.title or a.name,
         paragraphs("fit.j2", "text", **ctx),
         (_fit_table(f"{a.name}_estimates", f"{a.law}: estimates", fits),),
-        (FigureSpec(f"{a.name}_fits", words("fit.j2", "caption", **ctx), fig),),
+        (FigureSpec(f"{a.name}_fits", words("fit.j2", "caption", **ctx), make=fig),),
         notes=tuple(w for _, f in fits for w in f.warnings),
     )
 
@@ -195,12 +196,14 @@ def _run_compare(a: Analysis) -> Section:
         FigureSpec(
             f"{a.name}_curves",
             words("compare.j2", "caption_curves", **ctx),
-            plot_comparison(c, log_x=a.log_x),
+            make=partial(plot_comparison, c, log_x=a.log_x),
         )
     ]
     figs += [
         FigureSpec(
-            f"{a.name}_ratios_{v}", words("compare.j2", "caption_ratios", variant=v, **ctx), plot_ratios(c, v)
+            f"{a.name}_ratios_{v}",
+            words("compare.j2", "caption_ratios", variant=v, **ctx),
+            make=partial(plot_ratios, c, v),
         )
         for v in c.ratios
     ]
@@ -245,7 +248,11 @@ def _run_global(a: Analysis) -> Section:
         a.title or a.name,
         paragraphs("global.j2", "text", **ctx),
         (table,),
-        (FigureSpec(f"{a.name}_fits", words("global.j2", "caption", **ctx), g.plot(log_x=a.log_x)),),
+        (
+            FigureSpec(
+                f"{a.name}_fits", words("global.j2", "caption", **ctx), make=partial(g.plot, log_x=a.log_x)
+            ),
+        ),
         notes=tuple(g.warnings),
     )
 

@@ -31,7 +31,9 @@ import numpy as np
 
 from mgkinetics.errors import FitError
 from mgkinetics.report import curves
+from mgkinetics.report.layout import fit_margins
 from mgkinetics.report.numbers import pretty_unit
+from mgkinetics.report.ticks import log_scale
 
 __all__ = ["plot_fit", "plot_fits", "plot_global", "plot_comparison", "plot_ratios", "plot_batch"]
 
@@ -140,7 +142,7 @@ def _draw_one(ax, rax, result, *, xname, color, label, log_x, band, per_enzyme, 
         ax.set_xlabel(curves.axis_label(result, xname))
     ax.set_ylabel(_rate_label(result, per_enzyme))
     if log_x:
-        ax.set_xscale("log")
+        log_scale(ax.xaxis)
 
 
 def _band_note(band: str, level: float) -> str:
@@ -161,10 +163,10 @@ def _finish(fig, ax, title: str, note: str) -> None:
     elif handles:
         ax.legend(fontsize=7, frameon=False)
     if title:
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title, fontsize=9, y=1.0)  # y given: no search for ticks above the axes
     if note:
         fig.text(0.99, 0.005, note, ha="right", va="bottom", fontsize=6.5, color="0.35")
-    fig.tight_layout(rect=(0, 0.03 if note else 0, 1, 1))
+    fit_margins(fig, rect=(0, 0.03 if note else 0, 1, 1))
 
 
 def _title(result: Any) -> str:
@@ -281,7 +283,7 @@ def plot_fits(
         )
         offset += len(curves.series_of(f, xname))
     if log_y or (log_y is None and _spread(fits, norm) > 20):
-        ax.set_yscale("log")
+        log_scale(ax.yaxis)
     _finish(
         fig,
         ax,
@@ -366,10 +368,10 @@ def plot_global(
         _draw_one(
             ax, rax, part, xname=xname, color=j, label="", log_x=log_x, band=band, per_enzyme=False, level=lv
         )
-        ax.set_title(f"{label} ({part.law.name})", fontsize=9)
+        ax.set_title(f"{label} ({part.law.name})", fontsize=9, y=1.0)
     shared = ", ".join(result.shared) or "none"
-    fig.suptitle(f"global fit, shared: {shared}", fontsize=10)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    heading = fig.suptitle(f"global fit, shared: {shared}", fontsize=10)
+    fit_margins(fig, rect=(0, 0.03, 1, 1), suptitle=heading)
     fig.text(0.99, 0.005, _band_note(band, lv), ha="right", va="bottom", fontsize=6.5, color="0.35")
     return fig
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mgkinetics.report.numbers import format_ci, format_pm, format_rough, format_value, pretty_unit
@@ -87,13 +87,22 @@ class DrawnFigure:
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """A figure to write: file stem, caption (a sentence or two), and the matplotlib Figure, or
-    (``figure`` None) the figure as drawn by a worker process (``drawn``)."""
+    """A figure to write: file stem, caption (a sentence or two), and the figure in one of three
+    states: ``make``, a callable of no arguments that returns the matplotlib Figure (nothing
+    built yet: a report without figures never calls it); ``figure``, the Figure made; ``drawn``,
+    the figure as drawn by a worker process (``figure`` None)."""
 
     name: str
     caption: str
-    figure: Any = field(repr=False, compare=False)
+    figure: Any = field(default=None, repr=False, compare=False)
     drawn: DrawnFigure | None = field(default=None, repr=False, compare=False)
+    make: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
+
+    def made(self) -> FigureSpec:
+        """This figure with its Figure made (itself when it is made or drawn already)."""
+        if self.make is None:
+            return self
+        return replace(self, figure=self.make(), make=None)
 
 
 @dataclass(frozen=True)

@@ -55,38 +55,43 @@ def draw_section(section: Section, kind: str | None) -> Section:
         return without_figures(section)
     drawn = []
     for spec in section.figures:
-        svg, data = drawn_figure(spec.figure, kind)  # closes it
-        drawn.append(replace(spec, figure=None, drawn=DrawnFigure(svg, kind, data)))
+        svg, data = drawn_figure(spec.made().figure, kind)  # closes it
+        drawn.append(replace(spec, figure=None, make=None, drawn=DrawnFigure(svg, kind, data)))
     return replace(section, figures=tuple(drawn))
 
 
 def without_figures(section: Section) -> Section:
-    """``section`` without its figures (closed)."""
-    import matplotlib.pyplot as plt
+    """``section`` without its figures (those made are closed; those not made are never made)."""
+    if any(spec.figure is not None for spec in section.figures):
+        import matplotlib.pyplot as plt
 
-    for spec in section.figures:
-        if spec.figure is not None:
-            plt.close(spec.figure)
+        for spec in section.figures:
+            if spec.figure is not None:
+                plt.close(spec.figure)
     return replace(section, figures=())
 
 
-def _run(analysis: Any) -> Section:
-    """One analysis, its figures made at the resolution of the PNG files (so the layout computed
-    when the figure is made measures its text once for both)."""
+def _run(analysis: Any, figures: bool = True) -> Section:
+    """One analysis, its figures made (``figures``; else none is built) at the resolution of the
+    PNG files (so the layout computed when a figure is made measures its text once for both)."""
+    from mgkinetics.report.analyses import run_analysis
+
+    if not figures:
+        return without_figures(run_analysis(analysis))
     import matplotlib
 
-    from mgkinetics.report.analyses import run_analysis
     from mgkinetics.report.savefig import DPI
 
     with matplotlib.rc_context({"figure.dpi": DPI}):
-        return run_analysis(analysis)
+        section = run_analysis(analysis)  # an application's section may make its figures here
+        return replace(section, figures=tuple(spec.made() for spec in section.figures))
 
 
 def _work(task: tuple[int, Any, str | None]) -> tuple[int, Section | None]:
     """In a worker: one analysis, its figures drawn; None when it failed (redone in the parent)."""
     index, analysis, kind = task
     try:
-        return index, draw_section(_run(analysis), kind)
+        return index, draw_section(_run(analysis, kind is not None), kind)
     except Exception:  # noqa: BLE001 - the parent reruns it and raises the error itself
         import matplotlib.pyplot as plt
 
@@ -133,8 +138,7 @@ def run_analyses(
     analyses = list(analyses)
     jobs = default_jobs(len(analyses)) if jobs is None else max(1, min(int(jobs), len(analyses) or 1))
     if jobs == 1 or not sys.platform.startswith("linux"):
-        sections = (_run(a) for a in track(analyses, "report", enabled=progress))
-        return tuple(s if figure_format is not None else without_figures(s) for s in sections)
+        return tuple(_run(a, figure_format is not None) for a in track(analyses, "report", enabled=progress))
     sections: list[Section | None] = [None] * len(analyses)
     try:
         done = _in_workers(analyses, figure_format, jobs)
@@ -143,6 +147,6 @@ def run_analyses(
     except Exception:  # noqa: BLE001 - no workers to be had, or no way back: the rest serially, here
         pass
     return tuple(
-        s if s is not None else draw_section(_run(a), figure_format)
+        s if s is not None else draw_section(_run(a, figure_format is not None), figure_format)
         for s, a in zip(sections, analyses, strict=True)
     )

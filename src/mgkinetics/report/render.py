@@ -42,7 +42,7 @@ def _render_figures(report: Any, folder: Path) -> dict[str, list[RenderedFigure]
                     raise ValueError(f"figure {spec.name} was drawn as {spec.drawn.kind}")
                 element, data = spec.drawn.svg, spec.drawn.data
             else:
-                element, data = drawn_figure(spec.figure, report.figure_format)  # closes it
+                element, data = drawn_figure(spec.made().figure, report.figure_format)  # closes it
             svg = prefix_ids(element, f"fig{n}")
             (folder / file).write_bytes(data)
             out.setdefault(section.name, []).append(RenderedFigure(n, spec.name, spec.caption, svg, file))

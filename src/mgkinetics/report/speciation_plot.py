@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 
 from mgkinetics.errors import SpeciationError
+from mgkinetics.report.layout import fit_margins
+from mgkinetics.report.ticks import log_scale
 from mgkinetics.speciation.species import speciate
 
 __all__ = ["plot_fractions", "plot_vs_total_atp", "plot_vs_total_mg", "plot_around"]
@@ -64,7 +66,8 @@ def plot_fractions(
     if ligand not in totals:
         raise SpeciationError(f"ligand '{ligand}' is not among the totals")
     res = speciate(totals, **conditions)
-    if ax is None:
+    own = ax is None
+    if own:
         fig, ax = plt.subplots(figsize=(6, 4))
     else:
         fig = ax.figure
@@ -80,7 +83,7 @@ def plot_fractions(
     ):
         m_total = np.where(totals[metal] > 0, totals[metal], np.nan)
         ax.plot(x, res.free[metal] / m_total, "--", label=f"free {metal} / total {metal}")
-    ax.set_xscale("log")
+    log_scale(ax.xaxis)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(f"total {vary} (mM)")
     ax.set_ylabel("fraction")
@@ -90,9 +93,13 @@ def plot_fractions(
         f"{conditions.get('temperature_C', 25.0):g} °C, "
         f"I {conditions.get('ionic_strength_M', 0.15):g} M",
         fontsize=9,
+        y=1.0,
     )
     ax.legend(fontsize=8)
-    fig.tight_layout()
+    if own:
+        fit_margins(fig)
+    else:  # the caller's figure, whatever its layout
+        fig.tight_layout()
     if path is not None:
         from mgkinetics.report.savefig import save_figure
 

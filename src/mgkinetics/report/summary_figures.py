@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from mgkinetics.report.layout import fit_margins
 from mgkinetics.report.numbers import format_ci, format_value, pretty_unit
+from mgkinetics.report.ticks import log_scale
 
 __all__ = ["quantity_words", "plot_ratios", "plot_batch"]
 
@@ -62,15 +64,15 @@ def plot_ratios(comparison: Any, variant: str | None = None) -> Any:
             fontsize=7,
         )
     ax.axhline(1.0, color="0.5", lw=0.8, ls="--")
-    ax.set_yscale("log")
+    log_scale(ax.yaxis)
     ax.margins(y=0.25)
     _plain_log_ticks(ax)
     ax.set_xlim(-0.6, len(names) - 0.4)
     ax.set_xticks(np.arange(len(names)), [quantity_words(law, n) for n in names], fontsize=7.5)
     level = next(iter(ratios.values())).ci_level if ratios else 0.95
     ax.set_ylabel(f"{variant} / {comparison.reference} ({level:.0%} CI)")
-    ax.set_title(f"{variant} relative to {comparison.reference}", fontsize=9)
-    fig.tight_layout()
+    ax.set_title(f"{variant} relative to {comparison.reference}", fontsize=9, y=1.0)
+    fit_margins(fig)
     return fig
 
 
@@ -117,8 +119,8 @@ def plot_batch(result: Any, names: Sequence[str] | None = None) -> Any:
             ax.set_xlabel(result.curve)
             ax.set_ylabel(f"{name} ({unit})")
     n_bad = int((~ok).sum())
-    fig.suptitle(
+    heading = fig.suptitle(
         f"{result.law}: {len(result)} curves, {n_bad} failed ({result.ci_level:.0%} CI)", fontsize=10
     )
-    fig.tight_layout()
+    fit_margins(fig, suptitle=heading)
     return fig
