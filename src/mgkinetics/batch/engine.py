@@ -223,7 +223,8 @@ def fit_chunk(
 ) -> ChunkFit:
     """Solve one chunk and compute inv(JᵀJ) at the optimum (analytic Jacobian where the law has
     one, fit_problem's Richardson differences otherwise), and the variance of each ratio
-    P[a]/P[b] in ``ratios`` (both fitted; e.g. Vmax/KM, reported when KM runs away)."""
+    P[a]/P[b] in ``ratios`` (both fitted; e.g. Vmax/KM, reported when KM runs away: computed for
+    the curves whose P[b] is beyond its cap, NaN on the others; for every curve without caps)."""
     model = BatchModel(func, tuple(param_names))
     vary = list(vary)
     res = solve(model, chunk.inputs, chunk.y, chunk.w, chunk.P0, vary, lo, hi, cap=chunk.cap)
@@ -250,5 +251,15 @@ def fit_chunk(
         cov, singular = invert_gram(A)
     ratio_var = None
     if ratios and k:
-        ratio_var = np.column_stack([ratio_variance(J, res.P, vary, a, b) for a, b in ratios])
+        ratio_var = np.full((m, len(ratios)), np.nan)
+        for t, (a, b) in enumerate(ratios):
+            # the ratio is reported only where its denominator ran past its cap (KM → ∞)
+            with np.errstate(invalid="ignore"):
+                rows = (
+                    np.flatnonzero(np.abs(res.P[:, b]) > chunk.cap[:, b]) if chunk.cap is not None else None
+                )
+            if rows is None:
+                ratio_var[:, t] = ratio_variance(J, res.P, vary, a, b)
+            elif rows.size:
+                ratio_var[rows, t] = ratio_variance([c[rows] for c in J], res.P[rows], vary, a, b)
     return ChunkFit(chunk.index, res.P, rss, ss_tot, res.converged, cov, singular, res.runaway, ratio_var)
