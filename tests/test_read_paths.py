@@ -267,3 +267,26 @@ def test_factorize_cells_codes_each_distinct_cell_in_order_of_appearance(cells):
     assert distinct == list(dict.fromkeys(present))
     decoded = [distinct[k] if k >= 0 else None for k in codes]
     assert decoded == [c if c in present else None for c in cells]
+
+
+@pytest.mark.parametrize("first", ["label", "number"])
+@pytest.mark.parametrize(
+    "line",
+    ["# a comment", "", "\r", ",,", ",1,2", "#1,1,2", "  # indented", " ,1,2", "wt,1", "wt,1,", "wt,1,2,3"],
+)
+def test_a_line_far_from_both_ends_reads_as_on_the_careful_path(tmp_path, monkeypatch, first, line):
+    # more than 64 kB of clean rows on each side: only the checks after the parser can find the line
+    rows = [f"wt{i % 7},{i % 5 + 1},2" for i in range(40000)]
+    header = "variant,s_mM,rate_uM_per_s"
+    if first == "number":  # the numeric column first, the labels last
+        rows = [",".join(r.split(",")[1:] + r.split(",")[:1]) for r in rows]
+        header = "s_mM,rate_uM_per_s,variant"
+    path = tmp_path / "t.csv"
+    path.write_text(
+        "\n".join([header] + rows[:20000] + [line] + rows[20000:]) + "\n", encoding="utf-8", newline=""
+    )
+    assert path.stat().st_size > 3 * textfile._ENDS
+    got, expected = _outcome(path), _careful_outcome(path, monkeypatch)
+    _assert_same(got, expected)
+    if line in ("# a comment", "", ",,", "#1,1,2", "  # indented"):  # skipped: 40000 rows, lines to 40002
+        assert got[0] == "ok" and len(got[1]) == 40000 and got[1].lines[-1] == 40002

@@ -99,6 +99,7 @@ def _bound_hits(law, vary_idx, values, P0, fitted, punits):
     hits = []
     for j in vary_idx:
         p = law.params[j]
+        unit = str(punits[p.name])  # formatted once, not per curve
         start = np.maximum(np.abs(values[:, j]), np.abs(P0[:, j]))
         for bound, side in ((p.min, "lower"), (p.max, "upper")):
             if not np.isfinite(bound):
@@ -108,7 +109,7 @@ def _bound_hits(law, vary_idx, values, P0, fitted, punits):
             hits += [
                 (
                     i,
-                    f"{p.name} = {values[i, j]:.6g} {punits[p.name]} sits at its {side} bound "
+                    f"{p.name} = {values[i, j]:.6g} {unit} sits at its {side} bound "
                     f"({bound:g}); its estimate and error are not reliable",
                 )
                 for i in np.flatnonzero(at)
@@ -130,13 +131,14 @@ def _beyond_data(law, vary_idx, values, plan, fitted, punits):
                 top[nz] = np.maximum.reduceat(plan.arrays[p.unit], plan.starts[nz])
             tops[p.unit] = top
         top = tops[p.unit]
+        unit = str(punits[p.name])  # formatted once, not per curve
         with np.errstate(invalid="ignore"):
             beyond = fitted & (values[:, j] > 2 * top)
         hits += [
             (
                 i,
-                f"{p.name} = {values[i, j]:.4g} {punits[p.name]} is beyond twice the highest {p.unit} "
-                f"({top[i]:.4g} {punits[p.name]}): it is poorly determined; measure at higher "
+                f"{p.name} = {values[i, j]:.4g} {unit} is beyond twice the highest {p.unit} "
+                f"({top[i]:.4g} {unit}): it is poorly determined; measure at higher "
                 "concentrations",
             )
             for i in np.flatnonzero(beyond)

@@ -62,6 +62,15 @@ def hanes_woolf(s: np.ndarray, v: np.ndarray, valid: np.ndarray) -> tuple[np.nda
     return vmax, km
 
 
+def _masked_median(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Per-row median of the masked entries (each row has at least one), as ``np.median`` gives it
+    (the mean of the two middle values for an even count), by one sort instead of ``nanmedian``."""
+    srt = np.sort(np.where(mask, x, np.inf), axis=1)
+    c = mask.sum(axis=1)
+    r = np.arange(x.shape[0])
+    return (srt[r, (c - 1) // 2] + srt[r, c // 2]) / 2
+
+
 def _masked_max(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.max(np.where(mask & ~np.isnan(x), x, -np.inf), axis=1)
 
@@ -103,11 +112,11 @@ def inhibition(ins, v, valid) -> dict[str, np.ndarray]:
     low = valid & (i <= lowest[:, None])
     use = np.where((np.sum(low & (s > 0), axis=1) >= 2)[:, None], low, valid)
     vmax, km = hanes_woolf(s, v, use)
-    pos = valid & (i > 0)
+    pos = valid & (i > 0) & ~np.isnan(i)
     ki = np.ones(s.shape[0])
     has = np.flatnonzero(pos.any(axis=1))
     if has.size:
-        ki[has] = np.nanmedian(np.where(pos[has], i[has], np.nan), axis=1)
+        ki[has] = _masked_median(i[has], pos[has])
     return {"vmax": vmax, "km": km, "ki": ki}
 
 

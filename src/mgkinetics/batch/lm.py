@@ -21,6 +21,7 @@ import numpy as np
 from mgkinetics.batch.hyperbola import hyperbola_applies, solve_hyperbola
 from mgkinetics.batch.jacobians import BatchModel, jacobian_kind, weighted_jacobian
 from mgkinetics.batch.linalg import batched_solve, freeze_at_bounds, gram, normal_equations, solve_damped
+from mgkinetics.batch.trials import LAMBDA_START, damped_trials
 
 __all__ = ["SolveResult", "batched_solve", "cost_and_residuals", "gram", "solve"]
 
@@ -109,45 +110,6 @@ class _Problem:
         return [x[idx] for x in self.inputs], self.y[idx], self.w[idx]
 
 
-def _trials(pb: _Problem, A, g, Pa, ca, lam_a, sub, cap_a):
-    """Damped steps with growing λ until each row lowers its cost (or gives up): the inner loop."""
-    n = Pa.shape[0]
-    done = np.zeros(n, dtype=bool)
-    newP, newc, newr = Pa.copy(), ca.copy(), None
-    ins, ya, wa = sub
-    newr = np.zeros_like(ya)
-    pending = np.arange(n)
-    changed = np.zeros(n, dtype=bool)
-    for inner in range(12):
-        # a few stragglers wait for the next outer iteration (their λ is kept): that costs one
-        # Jacobian for all, where more inner rounds would cost Python overhead per straggler
-        if pending.size == 0 or (inner >= 2 and pending.size <= 0.1 * n):
-            break
-        step = solve_damped(A[pending], g[pending], lam_a[pending])
-        base = Pa[pending]
-        trial = base.copy()
-        trial[:, pb.vary] = np.minimum(np.clip(base[:, pb.vary] + step, pb.lo, pb.hi), cap_a[pending])
-        tc, tr = pb.cost([x[pending] for x in ins], trial, ya[pending], wa[pending])
-        ok = np.isfinite(tc) & (tc <= ca[pending])
-        acc = pending[ok]
-        newP[acc], newc[acc], newr[acc] = trial[ok], tc[ok], tr[ok]
-        changed[acc] = True
-        lam_a[acc] = np.maximum(lam_a[acc] * 0.2, 1e-12)
-        old = base[ok][:, pb.vary]
-        small_step = np.all(np.abs(trial[ok][:, pb.vary] - old) <= pb.xtol * (pb.ref(old) + pb.xtol), axis=1)
-        small_gain = (ca[acc] - tc[ok]) <= pb.ftol * ca[acc]
-        done[acc] = small_step | small_gain
-        rej = pending[~ok]
-        lam_a[rej] *= 10.0
-        # no decrease from a step below rounding, or even with a huge damping: a minimum
-        with np.errstate(invalid="ignore"):
-            tiny_step = np.all(np.abs(step[~ok]) <= 1e-10 * (pb.ref(base[~ok][:, pb.vary]) + pb.xtol), axis=1)
-        stop = tiny_step | (lam_a[rej] > 1e12)
-        done[rej[stop]] = True
-        pending = rej[~stop]
-    return newP, newc, newr, changed, done
-
-
 NEWTON_AFTER = 25  # iterations of Gauss–Newton steps before the second-order term is added
 
 
@@ -165,14 +127,23 @@ def _second_order(pb: _Problem, ins, P, w, r, J) -> np.ndarray:
     return 0.5 * (S + np.swapaxes(S, 1, 2))
 
 
-def _iterate(pb: _Problem, st: _State, active: np.ndarray, tiny: np.ndarray, cap_w: np.ndarray) -> np.ndarray:
+def _iterate(
+    pb: _Problem, st: _State, active: np.ndarray, tiny: np.ndarray, cap_w: np.ndarray, sub=None
+) -> np.ndarray:
     """One outer Levenberg–Marquardt iteration over the active rows; returns which are done.
 
-    Rows still iterating after :data:`NEWTON_AFTER` iterations (a large-residual problem, where
-    Gauss–Newton converges only linearly) add the second-order term: a damped Newton step.
+    ``sub``: the inputs, y and w of the active rows when the caller has them (the loop keeps them
+    while the active set does not change). Rows still iterating after :data:`NEWTON_AFTER`
+    iterations (a large-residual problem, where Gauss–Newton converges only linearly) add the
+    second-order term: a damped Newton step.
     """
-    sub = pb.rows(active)
-    Pa, ca, ra = st.P[active], st.cost[active], st.R[active]
+    every = active.size == st.P.shape[0]  # all rows: views instead of copies
+    if sub is None:
+        sub = pb.rows(None if every else active)
+    if every:
+        Pa, ca, ra = st.P, st.cost.copy(), st.R
+    else:
+        Pa, ca, ra = st.P[active], st.cost[active], st.R[active]
     J = pb.jacobian(sub[0], Pa, sub[2])
     A, g = _normal_finite(J, ra)
     slow = np.flatnonzero(st.iters[active] >= NEWTON_AFTER)
@@ -185,7 +156,7 @@ def _iterate(pb: _Problem, st: _State, active: np.ndarray, tiny: np.ndarray, cap
     A, g = freeze_at_bounds(A, g, Pa[:, pb.vary], pb.lo, pb.hi)
     st.iters[active] += 1
     lam_a = st.lam[active]
-    newP, newc, newr, changed, done = _trials(pb, A, g, Pa, ca, lam_a, sub, cap_w[active])
+    newP, newc, newr, changed, done = damped_trials(pb, A, g, Pa, ca, lam_a, sub, cap_w[active])
     ch = active[changed]
     st.P[ch], st.cost[ch], st.R[ch] = newP[changed], newc[changed], newr[changed]
     st.lam[active] = lam_a
@@ -269,7 +240,7 @@ def solve(
     lo_v, hi_v = np.asarray(lo, float)[vary], np.asarray(hi, float)[vary]
     P[:, vary] = np.clip(P[:, vary], lo_v, hi_v)
     cost, R = cost_and_residuals(model, inputs, P, y, w)
-    st = _State(P, cost, R, np.full(m, 1e-3), np.zeros(m, bool), np.zeros(m, int), np.zeros(m, bool))
+    st = _State(P, cost, R, np.full(m, LAMBDA_START), np.zeros(m, bool), np.zeros(m, int), np.zeros(m, bool))
     if not vary or m == 0:
         return SolveResult(P, cost, np.isfinite(cost), st.iters, st.runaway)
     # positive parameters are fitted as log p: a run to infinity (or 0) takes a few steps, not hundreds
@@ -286,10 +257,13 @@ def solve(
         cap_w = np.where(logmask, np.log(cap_v) + np.log(10.0), 10.0 * cap_v)
     tiny = 1e-30 * np.sum((w * y) ** 2, axis=1)  # a perfect fit
     active = np.flatnonzero(np.isfinite(cost))
+    sub, sub_rows = None, -1
     for _ in range(max_iter):
         if active.size == 0:
             break
-        done = _iterate(pb, st, active, tiny, cap_w)
+        if active.size != sub_rows:  # the active set only shrinks: same size, same rows
+            sub, sub_rows = pb.rows(None if active.size == m else active), active.size
+        done = _iterate(pb, st, active, tiny, cap_w, sub)
         st.converged[active[done]] = True
         gone = np.any(np.abs(pb.real(st.P[active])[:, vary]) > cap_v[active], axis=1)
         st.runaway[active[gone]] = True

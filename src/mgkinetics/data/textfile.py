@@ -128,16 +128,15 @@ _ENDS = 1 << 16
 def _one_record_per_line(data: bytes, sep: str, width: int) -> bool:
     """Whether the parser may take every line of a file without quotes as one record, as far as
     its bytes tell: False when the header line may be a comment or blank (its first byte), a line
-    near either end of the file is a comment or blank, a carriage return is not CRLF's (the parser
-    would end a line there), or the first data line has another field count than the header (the
-    parser would take its first field as an index)."""
+    near either end of the file is a comment, blank or has an empty first field, a carriage
+    return is not CRLF's (the parser would end a line there), or the first data line has another
+    field count than the header (the parser would take its first field as an index)."""
     if data[:1] in (b"#", b"\n", b"\r", b" ", b"\t", sep.encode()):
         return False
-    skipped = _BLANKISH + sep.encode()
+    starts = (b"\n\n", b"\n\r\n", b"\n#", b"\n" + sep.encode())  # a line blank, a comment or empty first
     for part in (data[:_ENDS], data[-_ENDS:]):  # where comments and Excel's blank lines usually are
-        for line in part.split(b"\n")[1:-1]:
-            if not line.strip(skipped) or line.lstrip(b" \t").startswith(b"#"):
-                return False
+        if any(start in part for start in starts):
+            return False
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return False
     end = data.find(b"\n")
