@@ -283,7 +283,16 @@ def test_hyperbola_fast_path_matches_general_solver_and_hands_over_hard_curves()
     general = batch_engine.solve(model, (s,), y, w, P0, [0, 1], lo, hi, _general=True)
     A, K, done, _ = batch_engine.solve_hyperbola((s,), y, w, P0[:, 1])
     assert not done[0] and not done[1] and done[2:].all()
-    np.testing.assert_array_equal(fast.P[:2], general.P[:2])  # handed over, same answer
+    # handed over, same answer. Both rows lie on flat valleys (KM → ∞: only Vmax/KM is determined;
+    # negative rates: Vmax → 0), where the stopping point depends on rounding, and the two rows are
+    # solved as a batch of 2 here and inside a batch of 200 there (few rows take LAPACK solves
+    # instead of closed-form ones): what the data determine must agree
+    scale = np.sum(y[0] ** 2)  # row 0 is an exact line: both fit it to rounding
+    assert fast.cost[0] < 1e-12 * scale and general.cost[0] < 1e-12 * scale
+    np.testing.assert_allclose(fast.cost[1], general.cost[1], rtol=1e-12)
+    np.testing.assert_allclose(fast.P[0, 0] / fast.P[0, 1], general.P[0, 0] / general.P[0, 1], rtol=1e-9)
+    assert fast.P[0, 1] > 1e3 * s[0].max() and general.P[0, 1] > 1e3 * s[0].max()
+    assert fast.P[1, 0] < 1e-200 and general.P[1, 0] < 1e-200
     ok = general.converged
     np.testing.assert_allclose(fast.P[ok], general.P[ok], rtol=1e-7)
     np.testing.assert_allclose(fast.cost[ok], general.cost[ok], rtol=1e-10)

@@ -215,6 +215,27 @@ def test_saved_figures_are_byte_stable(tmp_path):
     assert svg.startswith("<svg") and 'id="f1-' in svg and 'id="' not in svg.replace('id="f1-', "")
 
 
+def test_png_has_the_pixels_matplotlib_draws(tmp_path):
+    """The PNG is written by Pillow (RGB when opaque): the same pixels as matplotlib's own PNG."""
+    import io
+
+    from PIL import Image
+
+    from mgkinetics.report.savefig import DPI, figure_bytes
+
+    res = mgk.fit(_simulated("michaelis_menten"), "michaelis_menten")
+    fig = res.plot()
+    ours = Image.open(io.BytesIO(figure_bytes(fig, "png", close=False)))
+    theirs = io.BytesIO()
+    fig.savefig(theirs, format="png", dpi=DPI)
+    theirs = Image.open(theirs).convert("RGBA")
+    assert ours.mode == "RGB" and ours.size == theirs.size
+    assert ours.convert("RGBA").tobytes() == theirs.tobytes()
+    fig.patch.set_alpha(0.0)  # a transparent background keeps its alpha channel
+    see_through = Image.open(io.BytesIO(figure_bytes(fig, "png")))
+    assert see_through.mode == "RGBA" and see_through.getextrema()[3][0] < 255
+
+
 def test_cli_plot_options(tmp_path):
     runner = CliRunner()
     out = tmp_path / "fit.png"

@@ -248,6 +248,7 @@ def test_fast_path_without_pyarrow(tmp_path, monkeypatch):
     path.write_text(body, encoding="utf-8")
     with_arrow = _fast_outcome(path, monkeypatch)
     monkeypatch.setattr(numbers, "_has_pyarrow", lambda: False)
+    monkeypatch.setattr(textfile, "factorize_arrow_labels", lambda *args: None)
     _assert_same(_fast_outcome(path, monkeypatch), with_arrow)
     assert with_arrow[1].values["variant"].tolist() == ["wt", "wt", "wt", "d84a", "wt", "µ", "d84a"]
 
@@ -290,3 +291,48 @@ def test_a_line_far_from_both_ends_reads_as_on_the_careful_path(tmp_path, monkey
     _assert_same(got, expected)
     if line in ("# a comment", "", ",,", "#1,1,2", "  # indented"):  # skipped: 40000 rows, lines to 40002
         assert got[0] == "ok" and len(got[1]) == 40000 and got[1].lines[-1] == 40002
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["wt", "wt", "wt ", "d84a", "d84a", "wt"],  # runs
+        ["wt", "d84a"] * 4,  # no runs
+        ["µ-1", "µ-1", " µ-2", "café"],  # UTF-8, stripped
+        ["mut ", "wt", "wt"],  # the widest label is one once stripped
+    ],
+)
+def test_factorize_arrow_labels_codes_the_stripped_labels(cells):
+    pytest.importorskip("pyarrow")  # a test extra: without it pandas makes no Arrow strings
+    import pandas as pd
+
+    from mgkinetics.data.arrowlabels import factorize_arrow_labels
+
+    got = factorize_arrow_labels(pd.Series(cells, dtype="string[pyarrow]"), [35])
+    assert got.labels[got.codes].tolist() == [c.strip() for c in cells]
+    assert len(set(got.labels.tolist())) == got.labels.size
+    assert got.labels.dtype == np.asarray([c.strip() for c in cells]).dtype
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["wt", "#1", "wt"],  # a value starting with '#' (a comment line on the careful path)
+        ["wt", None, "wt"],  # a missing value
+        ["a" * 65, "b"],  # longer than factorize_fields takes
+    ],
+)
+def test_factorize_arrow_labels_leaves_other_columns_to_the_caller(cells):
+    pytest.importorskip("pyarrow")
+    import pandas as pd
+
+    from mgkinetics.data.arrowlabels import factorize_arrow_labels
+
+    assert factorize_arrow_labels(pd.Series(cells, dtype="string[pyarrow]"), [35]) is None
+
+
+def test_arrow_run_heads_gives_the_first_row_of_each_run():
+    pa = pytest.importorskip("pyarrow")
+    heads = numbers.arrow_run_heads(pa.array(["wt", "wt", "wt", None, "d84a", "d84a", "d84a"]))
+    assert heads.tolist() == [0, 3, 4]
+    assert numbers.arrow_run_heads(pa.array(["wt", "d84a", "wt"])) is None  # runs not few: hash every row

@@ -49,6 +49,10 @@ def design_view(fit: Any, path: Path, law: str, variant: str) -> Any:
     """``fit`` (a joint fit over several designs) seen on one design's rows of ``variant``: same
     estimates, that design's data, for figures."""
     problems, _, _ = build_problems(path, law, group="variant", weights=ak.WEIGHTS)
+    return _view(fit, problems, variant)
+
+
+def _view(fit: Any, problems: list, variant: str) -> Any:
     p = next(q for q in problems if q.group["variant"] == variant)
     return replace(
         fit,
@@ -71,11 +75,11 @@ def overview(a: Any) -> Section:
     """What was simulated and how: conditions, enzyme, noise and the designs (from the metadata)."""
     from mgkinetics.report.speciation_plot import plot_vs_total_mg
 
-    metas = {stem: read_csv(p).metadata for stem, p in _paths(a).items()}
-    first = next(iter(metas.values()))
+    tables = {stem: read_csv(p) for stem, p in _paths(a).items()}
+    first = next(iter(tables.values())).metadata
     rows = tuple(
-        (stem, m.get("title", ""), len(read_csv(p)), m.get("varied", ""))
-        for (stem, m), p in zip(metas.items(), a.data)
+        (stem, t.metadata.get("title", ""), len(t), t.metadata.get("varied", ""))
+        for stem, t in tables.items()
     )
     table = Table(
         "designs", "the built-in datasets (SIMULATED)", ("dataset", "design", "rows", "varied"), rows
@@ -107,7 +111,8 @@ def overview(a: Any) -> Section:
 def _design_figure(fits: dict[str, Any], path: Path, stem: str) -> Any:
     """The joint bi-bi fits of both variants on the rows of one design."""
     d = akdesign.DESIGNS[stem]
-    views = [design_view(fits[v], path, "ak_random_bibi", v) for v in VARIANTS]
+    problems, _, _ = build_problems(path, "ak_random_bibi", group="variant", weights=ak.WEIGHTS)
+    views = [_view(fits[v], problems, v) for v in VARIANTS]  # the file read once for both
     return plot_fits(
         views, list(VARIANTS), x=d.x, per_enzyme=True, log_x=True, log_y=None, title=f"SIMULATED — {d.title}"
     )

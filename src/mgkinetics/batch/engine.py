@@ -232,7 +232,8 @@ def fit_chunk(
 ) -> ChunkFit:
     """Solve one chunk and compute inv(JᵀJ) at the optimum (analytic Jacobian where the law has
     one, fit_problem's Richardson differences otherwise), and the variance of each ratio
-    P[a]/P[b] in ``ratios`` (both fitted; e.g. Vmax/KM, reported when KM runs away)."""
+    P[a]/P[b] in ``ratios`` (both fitted; e.g. Vmax/KM, reported when KM runs away: computed for
+    the curves whose P[b] is beyond its cap, NaN on the others; for every curve without caps)."""
     model = BatchModel(func, tuple(param_names))
     vary = list(vary)
     res = solve(model, chunk.inputs, chunk.y, chunk.w, chunk.P0, vary, lo, hi, cap=chunk.cap)

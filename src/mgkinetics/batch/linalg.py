@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["batched_solve", "freeze_at_bounds", "gram", "normal_equations", "solve_damped"]
+__all__ = ["SMALL_STACK", "batched_solve", "freeze_at_bounds", "gram", "normal_equations", "solve_damped"]
+
+
+SMALL_STACK = 64  # up to this many rows, one stacked LAPACK/matmul call beats element-wise formulas
 
 
 def normal_equations(J: list[np.ndarray], r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """JᵀJ (m, k, k) and Jᵀr (m, k) from the Jacobian's columns (each (m, L))."""
+    """JᵀJ (m, k, k) and Jᵀr (m, k) from the Jacobian's columns (each (m, L)).
+
+    Few rows (≤ :data:`SMALL_STACK`, the solver's tail): two batched matmuls on the stacked
+    columns, where the per-pair reductions would cost more in call overhead than in arithmetic."""
     m, k = r.shape[0], len(J)
+    if m <= SMALL_STACK:
+        Js = np.stack(J, axis=1)
+        return Js @ np.swapaxes(Js, 1, 2), (Js @ r[..., None])[..., 0]
     A = np.empty((m, k, k))
     g = np.empty((m, k))
     for i in range(k):
@@ -69,7 +78,10 @@ def batched_solve(M: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 
 def solve_damped(A: np.ndarray, g: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """Solve (A + λ·diag(A)) δ = g per curve (A symmetric); NaN where the system is singular (k ≤ 2)."""
+    """Solve (A + λ·diag(A)) δ = g per curve (A symmetric); NaN where the system is singular (k ≤ 2).
+
+    Three parameters: the scaled adjugate (:func:`_solve_symmetric3`) for many rows, one batched
+    LAPACK solve (:func:`batched_solve`) for at most :data:`SMALL_STACK` rows."""
     k = A.shape[1]
     d = np.diagonal(A, axis1=1, axis2=2)
     d = np.where(d > 0, d, 1.0)
@@ -86,7 +98,7 @@ def solve_damped(A: np.ndarray, g: np.ndarray, lam: np.ndarray) -> np.ndarray:
         M = A.copy()
         ii = np.arange(k)
         M[:, ii, ii] += lam[:, None] * d
-        if k == 3:
+        if k == 3 and M.shape[0] > SMALL_STACK:
             return _solve_symmetric3(M, g)
         return batched_solve(M, g)
 

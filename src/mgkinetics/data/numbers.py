@@ -15,6 +15,7 @@ from mgkinetics.errors import Problem
 
 __all__ = [
     "FactorizedText",
+    "arrow_run_heads",
     "edge_characters",
     "factorize_cells",
     "nonempty",
@@ -165,18 +166,24 @@ def _is_series(cells) -> bool:
     return hasattr(cells, "dtype") and not isinstance(cells, np.ndarray)
 
 
+def arrow_run_heads(arrow) -> np.ndarray | None:
+    """First row of each run of equal consecutive values of a pyarrow array (a missing value is a
+    run of its own); None when the runs are not few (see :func:`factorize_cells`)."""
+    import pyarrow.compute as pc
+
+    if len(arrow) < 2:
+        return None
+    change = np.asarray(pc.not_equal(arrow[1:], arrow[:-1]).fill_null(True), dtype=bool)
+    heads = np.flatnonzero(np.concatenate([[True], change]))
+    return heads if heads.size < _RUNS_PAY * len(arrow) else None
+
+
 def _factorize_arrow(cells) -> tuple[np.ndarray, list[str]]:
     """:func:`factorize_cells` of a pandas string column through pyarrow's dictionary encoding."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     arrow = pa.array(cells.array)
-    heads = None
-    if len(arrow) > 1:
-        change = pc.not_equal(arrow[1:], arrow[:-1]).fill_null(True)
-        change = np.asarray(change, dtype=bool)
-        heads = np.flatnonzero(np.concatenate([[True], change]))
-        heads = heads if heads.size < _RUNS_PAY * len(arrow) else None
+    heads = arrow_run_heads(arrow)
     part = arrow.take(pa.array(heads)) if heads is not None else arrow
     if isinstance(part, pa.ChunkedArray):
         part = part.combine_chunks()

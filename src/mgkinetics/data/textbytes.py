@@ -6,9 +6,9 @@ of each row is given by its byte offsets; up to 8 bytes at a time are packed int
 factorized, so the only strings made are the distinct labels. The caller must know that the
 fields hold no quotes (a file without ``"``) and where each one starts and ends.
 
-The text reader (:mod:`mgkinetics.data.textfile`) no longer uses it: finding every field's offsets
-costs more passes over the file than letting the C parser read the labels and factorizing the runs
-of equal labels (:func:`mgkinetics.data.numbers.factorize_cells`).
+The text reader's fast path uses it on the Arrow buffers of a label column that pandas' C parser
+read (:mod:`mgkinetics.data.arrowlabels`), whose offsets Arrow already holds: finding every field's
+offsets in the file itself costs more passes over it than the parser takes.
 """
 
 from __future__ import annotations

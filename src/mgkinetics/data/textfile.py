@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mgkinetics.data.arrowlabels import factorize_arrow_labels
 from mgkinetics.data.conditions import condition_of_column
 from mgkinetics.data.model import RawTable
 from mgkinetics.data.numbers import FactorizedText, edge_characters, factorize_cells
@@ -172,6 +173,10 @@ def _first_column(cells):
 
     if isinstance(cells, np.ndarray):
         return None if cells.dtype.kind in "fc" and np.isnan(cells).any() else cells
+    if len(cells) and isinstance(cells.dtype, pd.StringDtype) and cells.dtype.storage == "pyarrow":
+        coded = factorize_arrow_labels(cells, _NOT_FIRST)
+        if coded is not None:
+            return coded
     codes, written = factorize_cells(cells)
     if (codes < 0).any():
         return None

@@ -99,9 +99,20 @@ def _work(task: tuple[int, Any, str | None]) -> tuple[int, Section | None]:
         return index, None
 
 
+def _warm(kind: str | None) -> None:
+    """Import here, once, what every worker would otherwise import for itself (the fit engine,
+    and pyplot and Pillow when figures are drawn): forked workers inherit it."""
+    import lmfit  # noqa: F401
+
+    if kind is not None:
+        import matplotlib.pyplot  # noqa: F401
+        import PIL.Image  # noqa: F401
+
+
 def _in_workers(analyses: Sequence[Any], kind: str, jobs: int) -> Iterator[tuple[int, Section | None]]:
     import multiprocessing
 
+    _warm(kind)
     context = multiprocessing.get_context("fork")
     tasks = [(i, a, kind) for i, a in enumerate(analyses)]
     with context.Pool(processes=jobs) as pool:
