@@ -130,7 +130,7 @@ def test_page_is_worded_from_the_results(written):
     # the sentence's numbers are the table's, rounded to the SE
     assert f"kcat falls from {format_pm(float(wt['value']), float(wt['stderr']))} s⁻¹ (WT)" in md
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert html.count("<figcaption>") == html.count("<svg") >= 8
+    assert html.count("<figcaption>") == html.count('<img width="') >= 8  # each PNG embedded
 
 
 def test_committed_report_is_this_report(written):

@@ -7,6 +7,7 @@ untreated K 0.04771, Vm 160.28; so the display must read ``0.0641 ± 0.0083`` fo
 
 from __future__ import annotations
 
+import base64
 import csv
 import re
 import shutil
@@ -75,7 +76,8 @@ def test_no_figures_writes_the_same_tables_and_no_figure(puromycin):
     assert res.exit_code == 0, res.output
     assert "1 analyses, 3 tables, 0 figures" in res.output  # estimates, ratios, sharing tests
     with_figures, without = _files(a), _files(out)
-    assert not (out / "figures").exists() and "<svg" not in without["report.html"].decode()
+    assert not (out / "figures").exists()
+    assert "<svg" not in without["report.html"].decode() and "<img" not in without["report.html"].decode()
     tables = sorted(k for k in with_figures if k.startswith("tables/"))
     assert tables and tables == sorted(k for k in without if k.startswith("tables/"))
     assert all(with_figures[k] == without[k] for k in tables)  # the same numbers, byte for byte
@@ -104,12 +106,16 @@ def test_no_figures_builds_no_figure(puromycin, monkeypatch):
 def test_html_is_self_contained(puromycin):
     _, (out, _), _ = puromycin
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert html.count("<svg") == 2 and html.count("<figcaption>") == 2
+    assert html.count('src="data:image/png;base64,') == 2 and html.count("<figcaption>") == 2
     assert not re.search(r"""(src|href)=["'](https?:)?//""", html)  # no external URL
     assert "<link" not in html and "<script" not in html and "<style>" in html
     # ids of the inline figures are prefixed per figure, so two figures never clash
     ids = re.findall(r'id="([^"]+)"', html)
     assert len(ids) == len(set(ids))
+    # one draw per figure: the page embeds each PNG file's own bytes, in the captions' order
+    embedded = [base64.b64decode(m) for m in re.findall(r'src="data:image/png;base64,([^"]+)"', html)]
+    files = re.findall(r"<small>\((figures/[^)]+\.png)\)</small>", html)
+    assert len(files) == 2 and embedded == [(out / f).read_bytes() for f in files]
 
 
 def test_numbers_are_rounded_to_their_se_in_html_and_markdown(puromycin):

@@ -73,7 +73,7 @@ def test_dom_has_tables_and_figures(page, tmp_path):
     run = _chromium("--dump-dom", page.as_uri(), cwd=tmp_path)
     dom = run.stdout
     assert dom.count("<table") == 4  # estimates, ratios, sharing tests, provenance
-    assert dom.count("<svg") == 2 and dom.count("<figcaption>") == 2
+    assert dom.count("<img") == 2 and dom.count("<figcaption>") == 2
     assert "0.0641 ± 0.0083" in dom
     assert "Uncaught" not in run.stderr
 
@@ -82,6 +82,6 @@ def test_committed_ak_report_renders(tmp_path):
     """reports/report.html (the main job's output, committed) in the browser: every figure and table."""
     page = Path(__file__).resolve().parents[1] / "reports" / "report.html"
     run = _chromium("--dump-dom", page.as_uri(), cwd=tmp_path)
-    assert run.stdout.count("<svg") == run.stdout.count("<figcaption>") >= 8
+    assert run.stdout.count("<img") == run.stdout.count("<figcaption>") >= 8
     assert run.stdout.count("<table") >= 10 and "not bounded by the data" in run.stdout
     assert "Uncaught" not in run.stderr

@@ -6,7 +6,8 @@ returns a :class:`Report` (sections of tables, figures and templated words, plus
 and moved into place only when complete, so an interrupted run leaves the previous report whole
 and no stale file of it next to new ones):
 
-* ``report.html`` — one self-contained page: inline CSS and SVG figures, no external URL;
+* ``report.html`` — one self-contained page: inline CSS, figures inline (the PNG files' own bytes, or
+  their SVG), no external URL;
 * ``report.md`` — the same text and tables in Markdown, figures linked;
 * ``tables/NAME.csv`` (full precision) and ``tables/NAME.md`` (rounded to the SE);
 * ``figures/NAME.png`` (300 dpi) or ``.svg``.

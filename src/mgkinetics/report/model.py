@@ -77,10 +77,11 @@ def _plain_cell(x: Any) -> str:
 
 @dataclass(frozen=True)
 class DrawnFigure:
-    """A figure already drawn: its ``<svg>`` element (ids not yet prefixed, see
-    :func:`mgkinetics.report.savefig.prefix_ids`) and the bytes of its file of type ``kind``."""
+    """A figure already drawn: its element for the page (see
+    :func:`mgkinetics.report.savefig.drawn_figure`; SVG ids not yet prefixed) and the bytes of its
+    file of type ``kind``."""
 
-    svg: str
+    element: str
     kind: str
     data: bytes = field(repr=False)
 

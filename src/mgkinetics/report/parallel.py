@@ -47,7 +47,7 @@ def default_jobs(n_tasks: int) -> int:
 
 
 def draw_section(section: Section, kind: str | None) -> Section:
-    """``section`` with each figure drawn (SVG text, file bytes of type ``kind``) and closed;
+    """``section`` with each figure drawn (page element, file bytes of type ``kind``) and closed;
     ``kind`` None: without its figures (closed, not drawn)."""
     from mgkinetics.report.savefig import drawn_figure
 
@@ -55,8 +55,8 @@ def draw_section(section: Section, kind: str | None) -> Section:
         return without_figures(section)
     drawn = []
     for spec in section.figures:
-        svg, data = drawn_figure(spec.made().figure, kind)  # closes it
-        drawn.append(replace(spec, figure=None, make=None, drawn=DrawnFigure(svg, kind, data)))
+        element, data = drawn_figure(spec.made().figure, kind)  # closes it
+        drawn.append(replace(spec, figure=None, make=None, drawn=DrawnFigure(element, kind, data)))
     return replace(section, figures=tuple(drawn))
 
 

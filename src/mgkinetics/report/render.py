@@ -17,12 +17,13 @@ __all__ = ["RenderedFigure", "write_into", "html_page", "markdown_page"]
 
 @dataclass(frozen=True)
 class RenderedFigure:
-    """A figure as it appears in the page: number, caption, inline SVG, and its file."""
+    """A figure as it appears in the page: number, caption, its element (an inline ``<svg>``, or an
+    ``<img>`` of the PNG file's own bytes), and its file."""
 
     number: int
     name: str
     caption: str
-    svg: str
+    element: str
     file: str
 
 
@@ -40,12 +41,13 @@ def _render_figures(report: Any, folder: Path) -> dict[str, list[RenderedFigure]
             if spec.drawn is not None:  # drawn by a worker process: the same text and bytes
                 if spec.drawn.kind != report.figure_format:
                     raise ValueError(f"figure {spec.name} was drawn as {spec.drawn.kind}")
-                element, data = spec.drawn.svg, spec.drawn.data
+                element, data = spec.drawn.element, spec.drawn.data
             else:
                 element, data = drawn_figure(spec.made().figure, report.figure_format)  # closes it
-            svg = prefix_ids(element, f"fig{n}")
+            if element.startswith("<svg"):  # ids unique on the page
+                element = prefix_ids(element, f"fig{n}")
             (folder / file).write_bytes(data)
-            out.setdefault(section.name, []).append(RenderedFigure(n, spec.name, spec.caption, svg, file))
+            out.setdefault(section.name, []).append(RenderedFigure(n, spec.name, spec.caption, element, file))
     return out
 
 
@@ -54,7 +56,7 @@ def _context(report: Any, figures: dict[str, list[RenderedFigure]]) -> dict[str,
 
 
 def html_page(report: Any, figures: dict[str, list[RenderedFigure]]) -> str:
-    """The self-contained HTML page (inline CSS and SVG)."""
+    """The self-contained HTML page (inline CSS; figures inline as SVG or as PNG data)."""
     return environment().get_template("report.html.j2").render(**_context(report, figures))
 
 

@@ -1,15 +1,16 @@
 """Saving figures so that reruns give the same bytes.
 
 PNG at 300 dpi (RGB when opaque, no Software key), SVG without its date and with a fixed hash salt (the
-ids matplotlib writes), PDF without creation dates. :func:`figure_svg` returns SVG text to inline
-in HTML, its ids prefixed so several figures can share a page. :func:`figure_bytes` and
-:func:`svg_element` are the two halves of that, for a figure drawn in one process and written
-in another (:mod:`mgkinetics.report.parallel`): :func:`prefix_ids` adds the prefix afterwards,
-and the result is the same text :func:`figure_svg` returns.
+ids matplotlib writes), PDF without creation dates. :func:`drawn_figure` gives a figure's file
+bytes and its element for an HTML page from one draw (a PNG embedded as its own bytes, an SVG
+inline). :func:`figure_svg` returns SVG text to inline in HTML, its ids prefixed so several
+figures can share a page; :func:`svg_element` and :func:`prefix_ids` are its two halves, for a
+figure drawn in one process and written in another (:mod:`mgkinetics.report.parallel`).
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 from pathlib import Path
@@ -136,13 +137,31 @@ def svg_element(fig: Any, *, close: bool = True) -> str:
 
 
 def drawn_figure(fig: Any, kind: str) -> tuple[str, bytes]:
-    """The figure's ``<svg>`` element (ids as matplotlib wrote them) and the bytes of its ``kind``
-    file, then closed. An SVG file is drawn once and its element cut from the same text, so a
-    report in SVG pays one draw per figure instead of two."""
-    if _kind(Path(f"figure.{kind}")) == "svg":
+    """The figure's element for the HTML page and the bytes of its ``kind`` file, then closed.
+
+    One draw per figure where the page can show the file itself: a PNG file is embedded as an
+    ``<img>`` of its own bytes (a data URI, sized as the figure in CSS pixels), an SVG file's
+    ``<svg>`` element (ids as matplotlib wrote them, see :func:`prefix_ids`) is cut from the same
+    text. A PDF file, which a page cannot show, is drawn a second time as SVG for the page.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(4, 3)); _ = ax.plot([1, 2], [3, 4])
+    >>> element, data = drawn_figure(fig, "png")
+    >>> element.startswith('<img width="384" height="288" src="data:image/png;base64,iVBOR')
+    True
+    """
+    kind = _kind(Path(f"figure.{kind}"))
+    if kind == "svg":
         data = figure_bytes(fig, "svg")
         text = data.decode("utf-8")
         return text[text.index("<svg") :], data
+    if kind == "png":
+        width, height = round(fig.get_figwidth() * 96), round(fig.get_figheight() * 96)
+        data = figure_bytes(fig, "png")
+        encoded = base64.b64encode(data).decode("ascii")
+        return f'<img width="{width}" height="{height}" src="data:image/png;base64,{encoded}" alt="">', data
     svg = svg_element(fig, close=False)
     return svg, figure_bytes(fig, kind)
 
