@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mgkinetics.batch.activity import no_activity_status, no_activity_values
+from mgkinetics.batch.bounded import not_bounded_flags, top_of
 from mgkinetics.batch.result import BatchResult, _information_criteria_many
 from mgkinetics.fitting.numerics import quantile as _quantile
 from mgkinetics.fitting.results import Exclusion
@@ -71,6 +73,7 @@ class _Collected:
     runaway: np.ndarray
     cov: np.ndarray
     ratio_var: np.ndarray
+    dead: np.ndarray
 
 
 def _collect(fits, G: int, K: int, k: int, n_ratios: int = 0) -> _Collected:
@@ -84,6 +87,7 @@ def _collect(fits, G: int, K: int, k: int, n_ratios: int = 0) -> _Collected:
         np.zeros(G, bool),
         np.full((G, k, k), np.nan),
         np.full((G, n_ratios), np.nan),
+        np.zeros(G, bool),
     )
     for f in fits:
         c.values[f.index], c.rss[f.index], c.ss_tot[f.index] = f.P, f.rss, f.ss_tot
@@ -91,6 +95,8 @@ def _collect(fits, G: int, K: int, k: int, n_ratios: int = 0) -> _Collected:
         c.singular[f.index], c.runaway[f.index], c.cov[f.index] = f.singular, f.runaway, f.cov_unscaled
         if n_ratios and f.ratio_var is not None:
             c.ratio_var[f.index] = f.ratio_var
+        if f.dead is not None:
+            c.dead[f.index] = f.dead
     return c
 
 
@@ -117,38 +123,6 @@ def _bound_hits(law, vary_idx, values, P0, fitted, punits):
     return hits
 
 
-def _top(plan, unit: str) -> np.ndarray:
-    """The highest concentration of input ``unit`` per curve (-inf for a curve without rows)."""
-    top = np.full(plan.labels.size, -np.inf)
-    nz = np.flatnonzero(plan.n_used > 0)  # rows are sorted by curve
-    if nz.size:
-        top[nz] = np.maximum.reduceat(plan.arrays[unit], plan.starts[nz])
-    return top
-
-
-def _not_bounded(law, vary_idx, values, se, cov, plan) -> np.ndarray:
-    """(G, K) flags: the saturation constants that are not bounded by the data, by the rule fits
-    use (:func:`mgkinetics.fitting.status.not_bounded_by_data`)."""
-    from mgkinetics.fitting.status import is_saturation_constant, not_bounded_by_data
-
-    flags = np.zeros(values.shape, dtype=bool)
-    with np.errstate(all="ignore"):
-        sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
-        corr = np.abs(cov / sd[:, :, None] / sd[:, None, :])
-    for t, j in enumerate(vary_idx):
-        p = law.params[j]
-        if not is_saturation_constant(p, law.input_names):
-            continue
-        with np.errstate(all="ignore"):
-            rel = se[:, j] / np.abs(values[:, j])
-            others = np.delete(corr[:, t, :], t, axis=1)
-            tied = np.nanmax(np.where(np.isfinite(others), others, -np.inf), axis=1, initial=-np.inf)
-        flags[:, j] = not_bounded_by_data(
-            values[:, j], _top(plan, p.unit), rel, np.where(tied >= 0, tied, np.nan)
-        )
-    return flags
-
-
 def _beyond_data(law, vary_idx, values, plan, fitted, punits):
     """(curve, message) for KM or K½ beyond twice the highest concentration of its input."""
     hits, tops = [], {}
@@ -157,7 +131,7 @@ def _beyond_data(law, vary_idx, values, plan, fitted, punits):
         if p.unit not in law.input_names or p.name not in ("km", "k_half"):
             continue
         if p.unit not in tops:
-            tops[p.unit] = _top(plan, p.unit)
+            tops[p.unit] = top_of(plan, p.unit)
         top = tops[p.unit]
         unit = str(punits[p.name])  # formatted once, not per curve
         with np.errstate(invalid="ignore"):
@@ -176,7 +150,12 @@ def _beyond_data(law, vary_idx, values, plan, fitted, punits):
 
 def _runaway_reason(law, vary_idx, values, cap, i, loose=None) -> str:
     if loose is not None and loose[i].any() and not any(abs(values[i, j]) > cap[i, j] for j in vary_idx):
-        names = ", ".join(law.params[j].name for j in vary_idx if loose[i, j])
+        from mgkinetics.fitting.status import is_saturation_constant, not_bounded_reason
+
+        flagged = [law.params[j] for j in vary_idx if loose[i, j]]
+        if not any(is_saturation_constant(p, law.input_names) for p in flagged):
+            return not_bounded_reason([p.name for p in flagged])
+        names = ", ".join(p.name for p in flagged if is_saturation_constant(p, law.input_names))
         return (
             f"{names} runs beyond 10× the highest concentration and is not bounded by these data "
             f"(KM → ∞): only {law.param_names[0]}/{names} (the initial slope) is determined; measure at "
@@ -318,6 +297,7 @@ def assemble(
     vary_idx = [law.param_names.index(p) for p in setup.varying]
     scale = prep.table.scheme.scale_covar
     c = _collect(fits, G, K, k, len(ratios))
+    scale_idx = no_activity_values(law, setup.varying, c, P0)
     n = plan.n_used.astype(int)
     dof = n - k
     se = np.full((G, K), np.nan)
@@ -333,11 +313,12 @@ def assemble(
     aicc, bic = _information_criteria_many(n, k, c.rss, scale, c.fitted, log_weights)
     low, high = c.values - q[:, None] * se, c.values + q[:, None] * se
     bound_hits = _bound_hits(law, vary_idx, c.values, P0, c.fitted, punits)
-    loose = _not_bounded(law, vary_idx, c.values, se, cov, plan) & c.fitted[:, None]
+    loose = not_bounded_flags(law, vary_idx, c.values, se, cov, plan) & c.fitted[:, None]
     status, why = _statuses(law, vary_idx, c, se, reasons, cap, bound_hits, loose)
     warnings = _warnings(
         reasons, c, status, why, bound_hits, _beyond_data(law, vary_idx, c.values, plan, c.fitted, punits)
     )
+    warnings = no_activity_status(law, setup.varying, c, status, why, warnings, (aicc, bic), scale_idx)
     for j in range(K):
         if law.params[j].name in setup.fixed:
             se[:, j] = low[:, j] = high[:, j] = np.nan

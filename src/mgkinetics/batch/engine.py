@@ -77,6 +77,7 @@ class ChunkFit:
     singular: np.ndarray
     runaway: np.ndarray
     ratio_var: np.ndarray | None = None
+    dead: np.ndarray | None = None  # every rate of the curve is 0 (no activity)
 
 
 def invert_gram(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -261,4 +262,7 @@ def fit_chunk(
     ratio_var = None
     if ratios and k:
         ratio_var = _slope_variances(model, chunk, res.P, vary, ratios)
-    return ChunkFit(chunk.index, res.P, rss, ss_tot, res.converged, cov, singular, res.runaway, ratio_var)
+    dead = np.all((chunk.y == 0) | (chunk.w == 0), axis=1)  # padding has weight 0
+    return ChunkFit(
+        chunk.index, res.P, rss, ss_tot, res.converged, cov, singular, res.runaway, ratio_var, dead
+    )

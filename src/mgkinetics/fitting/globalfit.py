@@ -28,7 +28,13 @@ from mgkinetics.fitting.numerics import information_criteria, quantile, sum_log_
 from mgkinetics.fitting.problem import FitProblem, build_problems, input_columns
 from mgkinetics.fitting.results import Estimate, Exclusion, FitResult, Statistics
 from mgkinetics.fitting.single import result_for
-from mgkinetics.fitting.status import SUCCESS, decide, parameter_warnings, saturation_constants
+from mgkinetics.fitting.status import (
+    SUCCESS,
+    concentration_constants,
+    decide,
+    parameter_warnings,
+    saturation_constants,
+)
 from mgkinetics.fitting.variance_model import joint_weighting_warnings, needs_variance_model, power_weighted
 from mgkinetics.report.shown import Shown
 
@@ -247,12 +253,22 @@ def _assemble(problems, labels, shared, keys, units, layout, sol, scale_covar, c
         sol.values, units, varying, sol.covariance, q, scale_covar=scale_covar, ci_level=ci_level
     )
     tops: dict[str, float] = {}
+    constants: dict[str, float] = {}
     for p, mapping in zip(problems, keys, strict=True):
         for key, top in saturation_constants(p, mapping).items():
             tops[key] = max(tops.get(key, 0.0), top)
+        for key, top in concentration_constants(p, mapping).items():
+            constants[key] = max(constants.get(key, 0.0), top)
     warnings = parameter_warnings(estimates, varying, sol.covariance, layout.specs, layout.starts, tops)
     status, reason, _ = decide(
-        estimates, varying, sol.covariance, warnings, tops, success=sol.success, message=sol.message
+        estimates,
+        varying,
+        sol.covariance,
+        warnings,
+        tops,
+        success=sol.success,
+        message=sol.message,
+        constants=constants,
     )
     if status == "failed":
         warnings.append(FitWarning("not_converged", f"the global fit did not converge: {sol.message}"))

@@ -23,7 +23,14 @@ from mgkinetics.fitting.problem import FitProblem, build_problems, input_columns
 from mgkinetics.fitting.results import Estimate, FitCollection, FitResult, RowAccount, Statistics
 from mgkinetics.fitting.slope import slope_stderrs
 from mgkinetics.fitting.starts import parameter_units, start_values, typical_size, where
-from mgkinetics.fitting.status import decide, parameter_warnings, saturation_constants
+from mgkinetics.fitting.status import (
+    concentration_constants,
+    decide,
+    no_activity_reason,
+    parameter_warnings,
+    rate_scale_parameters,
+    saturation_constants,
+)
 from mgkinetics.fitting.variance_model import needs_variance_model, power_weighted
 from mgkinetics.fitting.weighting import weighting_warnings
 from mgkinetics.laws.registry import RateLaw
@@ -85,7 +92,7 @@ def result_for(problem: FitProblem, **fitted) -> FitResult:
 def _no_activity(problem: FitProblem, starts, varying, punits, ci_level) -> FitResult:
     """Every rate is 0: the rate-scale parameters are 0, nothing else is determined."""
     law = problem.law
-    scale = [p.name for p in law.params if p.unit in ("rate", "1/time") and p.name in varying]
+    scale = rate_scale_parameters(law, varying)
     values = {k: (0.0 if k in scale else v) for k, v in starts.items()}
     method = "asymptotic-t" if problem.scheme.scale_covar else "asymptotic-z"
     estimates = {
@@ -94,10 +101,7 @@ def _no_activity(problem: FitProblem, starts, varying, punits, ci_level) -> FitR
         )
         for k, v in values.items()
     }
-    reason = (
-        f"every rate is 0: no activity detected, so {', '.join(scale) or 'the rate'} = 0 and the other "
-        "parameters are not determined; check the assay or measure at a higher enzyme concentration"
-    )
+    reason = no_activity_reason(scale)
     n, k = problem.n, len(varying)
     stats = Statistics(
         n=n, dof=n - k, rss=0.0, redchi=0.0, r2=math.nan, aicc=math.nan, bic=math.nan, n_params=k
@@ -191,7 +195,14 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
     tops = saturation_constants(problem, keys)
     warnings = parameter_warnings(estimates, varying, sol.covariance, layout.specs, starts, tops)
     status, reason, runaway = decide(
-        estimates, varying, sol.covariance, warnings, tops, success=sol.success, message=sol.message
+        estimates,
+        varying,
+        sol.covariance,
+        warnings,
+        tops,
+        success=sol.success,
+        message=sol.message,
+        constants=concentration_constants(problem, keys),
     )
     if status == "failed":
         warnings.append(FitWarning("not_converged", f"the fit did not converge: {sol.message}"))

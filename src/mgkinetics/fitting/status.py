@@ -31,9 +31,13 @@ __all__ = [
     "SUCCESS",
     "parameter_warnings",
     "saturation_constants",
+    "concentration_constants",
+    "is_concentration_constant",
     "decide",
     "is_saturation_constant",
     "not_bounded_by_data",
+    "rate_scale_parameters",
+    "no_activity_reason",
 ]
 
 #: Statuses reported as ``success=True``.
@@ -41,9 +45,48 @@ SUCCESS = ("converged", "at_bound")
 _RUNAWAY = 10.0  # a saturation constant beyond this multiple of the highest concentration may run away
 
 
+def rate_scale_parameters(law, varying) -> list[str]:
+    """The fitted parameters that scale the rate (Vmax, kcat): 0 when every rate is 0."""
+    return [p.name for p in law.params if p.unit in ("rate", "1/time") and p.name in varying]
+
+
+def no_activity_reason(scale: list[str]) -> str:
+    """The reason given, by single and batch fits alike, when every rate of a curve is 0."""
+    return (
+        f"every rate is 0: no activity detected, so {', '.join(scale) or 'the rate'} = 0 and the other "
+        "parameters are not determined; check the assay or measure at a higher enzyme concentration"
+    )
+
+
 def is_saturation_constant(spec, input_names) -> bool:
     """KM-like: named ``km…`` or ``k_half`` and in the unit of one of the law's inputs."""
     return spec.unit in input_names and (spec.name.startswith("km") or spec.name == "k_half")
+
+
+def is_concentration_constant(spec, input_names) -> bool:
+    """A constant in the unit of one of the law's inputs that is not KM-like (Ki, Ksi): it runs to
+    infinity when the effect it describes (inhibition) is not seen within the data."""
+    return spec.unit in input_names and not is_saturation_constant(spec, input_names)
+
+
+def concentration_constants(problem, mapping: Mapping[str, str]) -> dict[str, float]:
+    """key -> highest concentration of its input, for the Ki-like parameters of one data set."""
+    law = problem.law
+    return {
+        mapping[spec.name]: float(np.fmax.reduce(problem.inputs[spec.unit], axis=None))
+        for spec in law.params
+        if is_concentration_constant(spec, law.input_names) and problem.n
+    }
+
+
+def not_bounded_reason(names: Sequence[str]) -> str:
+    """Why Ki-like constants that :func:`not_bounded_by_data` flags are not bounded (fit and batch)."""
+    joined = ", ".join(names)
+    return (
+        f"{joined} runs beyond {_RUNAWAY:g}× the highest concentration of its input and is not bounded by "
+        f"these data ({joined} → ∞: the effect it describes is not seen within them); measure over a "
+        "wider range of concentrations"
+    )
 
 
 def saturation_constants(problem, mapping: Mapping[str, str]) -> dict[str, float]:
@@ -219,8 +262,11 @@ def decide(
     *,
     success: bool,
     message: str,
+    constants: Mapping[str, float] | None = None,
 ) -> tuple[str, str, list[str]]:
-    """``(status, reason, runaway keys)``; see the module docstring for the order."""
+    """``(status, reason, runaway keys)``; see the module docstring for the order. ``tops``: the
+    saturation constants (runaway keys are theirs), ``constants``: the Ki-like ones, each with the
+    highest concentration of its input; both are ``not_bounded`` by the same rule."""
     by_code: dict[str, list[FitWarning]] = {}
     for w in warnings:
         by_code.setdefault(getattr(w, "code", ""), []).append(w)
@@ -240,6 +286,9 @@ def decide(
             ),
             runaway,
         )
+    loose = _runaway(estimates, varying, cov, constants or {})
+    if loose:
+        return "not_bounded", not_bounded_reason(loose), runaway
     if "singular_covariance" in by_code:
         return "not_identifiable", str(by_code["singular_covariance"][0]), runaway
     strong = _correlation_warnings(list(varying), cov, 0.9999)

@@ -1,0 +1,48 @@
+"""Which constants of a batch's curves the data do not bound, by the rule single fits use.
+
+:func:`mgkinetics.fitting.status.not_bounded_by_data` decides it for saturation constants (KM, K½:
+only the initial slope is then determined) and Ki-like constants (Ki, Ksi: the effect they describe
+is not seen within the data), curve by curve.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["top_of", "not_bounded_flags"]
+
+
+def top_of(plan, unit: str) -> np.ndarray:
+    """The highest concentration of input ``unit`` per curve (-inf for a curve without rows)."""
+    top = np.full(plan.labels.size, -np.inf)
+    nz = np.flatnonzero(plan.n_used > 0)  # rows are sorted by curve
+    if nz.size:
+        top[nz] = np.maximum.reduceat(plan.arrays[unit], plan.starts[nz])
+    return top
+
+
+def not_bounded_flags(law, vary_idx, values, se, cov, plan) -> np.ndarray:
+    """(G, K) flags: the saturation (KM) and Ki-like constants that are not bounded by the data, by
+    the rule fits use (:func:`mgkinetics.fitting.status.not_bounded_by_data`)."""
+    from mgkinetics.fitting.status import (
+        is_concentration_constant,
+        is_saturation_constant,
+        not_bounded_by_data,
+    )
+
+    flags = np.zeros(values.shape, dtype=bool)
+    with np.errstate(all="ignore"):
+        sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
+        corr = np.abs(cov / sd[:, :, None] / sd[:, None, :])
+    for t, j in enumerate(vary_idx):
+        p = law.params[j]
+        if not (is_saturation_constant(p, law.input_names) or is_concentration_constant(p, law.input_names)):
+            continue
+        with np.errstate(all="ignore"):
+            rel = se[:, j] / np.abs(values[:, j])
+            others = np.delete(corr[:, t, :], t, axis=1)
+            tied = np.nanmax(np.where(np.isfinite(others), others, -np.inf), axis=1, initial=-np.inf)
+        flags[:, j] = not_bounded_by_data(
+            values[:, j], top_of(plan, p.unit), rel, np.where(tied >= 0, tied, np.nan)
+        )
+    return flags
