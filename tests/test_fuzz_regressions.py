@@ -16,6 +16,8 @@ import pytest
 from click.testing import CliRunner
 from mgkinetics_cli.main import cli
 
+import mgkinetics as mgk
+
 ENZYMEML = Path(__file__).parent / "data" / "enzymeml"
 
 
@@ -219,6 +221,21 @@ def test_a_header_repeated_thousands_of_times_is_reported_not_slow(tmp_path):
     res = run("fit", path, "--law", "michaelis_menten")
     assert_no_crash(res)
     assert res.exit_code == 2 and f"{k - 1} problems" in res.stderr and "appears twice" in res.stderr
+
+
+def test_a_header_of_10_5_repeated_names_is_refused_before_parsing(tmp_path):
+    # found by benchmarks/fuzz_cli.py --seed 7 (10^5 columns named 'x'): the reader's one-pass
+    # fast path gave pandas the header (header=0), whose repeated names it mangles in O(n^2);
+    # both paths now refuse a repeated name before the parser sees the file. Not timed here.
+    k = 100_000
+    path = tmp_path / "wide.csv"
+    path.write_text("s_mM,rate_uM_per_s" + ",x" * k + "\n" + "1,2" + ",1" * k + "\n", encoding="utf-8")
+    with pytest.raises(mgk.errors.DataFormatError) as exc:
+        mgk.read_csv(path)
+    assert len(exc.value.problems) == k - 1
+    assert {(p.line, p.column, p.message) for p in exc.value.problems} == {
+        (1, "x", "appears twice in the header; column names must be unique")
+    }
 
 
 MM = "s_mM,rate_uM_per_s\n" + "".join(
