@@ -16,6 +16,16 @@ def _read_table(path: str, what: str):
     from mgkinetics.errors import DataFormatError, Problem
 
     try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            header = [h.strip() for h in fh.readline().rstrip("\r\n").split(",")]
+        seen: set[str] = set()
+        repeated = []
+        for name in header:  # refused before pandas, which mangles repeated names in O(n^2)
+            if name and name.lower() in seen:
+                repeated.append(Problem(1, name, "appears twice in the header; column names must be unique"))
+            seen.add(name.lower())
+        if repeated:
+            raise DataFormatError(path, repeated)
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True)
     except FileNotFoundError:
         raise DataFormatError(path, [Problem(None, None, f"{what} file not found")]) from None

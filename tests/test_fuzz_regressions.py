@@ -258,3 +258,40 @@ def test_a_non_finite_fixed_or_starting_value_is_an_error(tmp_path, command, opt
     res = run(command, path, "--law", "michaelis_menten", *extra, *option)
     assert_no_crash(res)
     assert res.exit_code == 2 and f"{option[1]} is not a finite number" in res.stderr, res.output
+
+
+def _long_traces_and_layout(tmp_path, layout_cell: str, extra_header: str = "", extra_cells: str = ""):
+    """A two-well long traces CSV and its layout, one layout cell replaced by ``layout_cell``."""
+    traces = tmp_path / "traces.csv"
+    lines = ["plate,well,time_s,wavelength_nm,temperature_C,signal" + extra_header]
+    for well in ("A1", "A2"):
+        lines += [f"1,{well},{t},340,25,{1.0 - 0.001 * t}" + extra_cells for t in range(0, 60, 10)]
+    traces.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    layout = tmp_path / "layout.csv"
+    layout.write_text(
+        f"well,role,variant,mgatp_mM\nA1,sample,WT,{layout_cell}\nA2,sample,WT,1\n", encoding="utf-8"
+    )
+    return traces, layout
+
+
+def test_a_400_digit_layout_concentration_is_refused_not_written_as_inf(tmp_path):
+    # found by fuzz_cli --seed 8: float('9' * 400) is inf; the layout took it and rates wrote mgatp_mM=inf
+    traces, layout = _long_traces_and_layout(tmp_path, "9" * 400)
+    res = run("rates", traces, "--layout", layout, "--stoichiometry", "2", "--out", tmp_path / "out.csv")
+    assert_no_crash(res)
+    assert (
+        res.exit_code == 2
+        and "line 2, column 'mgatp_mM'" in res.stderr
+        and "not a finite number" in res.stderr
+    )
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_long_traces_with_a_repeated_header_name_are_refused_before_parsing(tmp_path):
+    # found by fuzz_cli --seed 8: the rates CLI's long-traces reader gave pandas 10^5 columns named 'x'
+    k = 100_000
+    traces, layout = _long_traces_and_layout(tmp_path, "0.5", ",x" * k, ",1" * k)
+    res = run("rates", traces, "--layout", layout, "--stoichiometry", "2", "--out", tmp_path / "out.csv")
+    assert_no_crash(res)
+    assert res.exit_code == 2 and f"{k - 1} problems" in res.stderr
+    assert "line 1, column 'x': appears twice in the header" in res.stderr

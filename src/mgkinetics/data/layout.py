@@ -140,6 +140,9 @@ def _layout_cell(name: str, unit: Unit | None, value: object, plate_wells: int) 
         ), None if ok else f"plate '{text}' is not a plate number (1, 2 ...)"
     if unit is not None or name in ("ph", "temperature_C"):
         number = float(value) if isinstance(value, (int, float)) else parse_number(text)
+        if number is not None and not np.isfinite(number):  # a 400-digit literal overflows to inf
+            shown = text if len(text) <= 40 else text[:37] + "..."
+            return np.nan, f"'{shown}' is not a finite number"
         return (
             np.nan if number is None else number
         ), f"'{text}' is not a number" if text and number is None else None
