@@ -13,19 +13,13 @@ def _read_table(path: str, what: str):
     """A CSV as a table of text cells (numbers are converted by the rates wing, which names bad cells)."""
     import pandas as pd
 
+    from mgkinetics.data.textfile import refuse_repeated_names
     from mgkinetics.errors import DataFormatError, Problem
 
     try:
         with open(path, encoding="utf-8-sig", errors="replace") as fh:
             header = [h.strip() for h in fh.readline().rstrip("\r\n").split(",")]
-        seen: set[str] = set()
-        repeated = []
-        for name in header:  # refused before pandas, which mangles repeated names in O(n^2)
-            if name and name.lower() in seen:
-                repeated.append(Problem(1, name, "appears twice in the header; column names must be unique"))
-            seen.add(name.lower())
-        if repeated:
-            raise DataFormatError(path, repeated)
+        refuse_repeated_names(header, 1, path)  # before pandas, which mangles repeats in O(n^2)
         return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True)
     except FileNotFoundError:
         raise DataFormatError(path, [Problem(None, None, f"{what} file not found")]) from None

@@ -29,7 +29,7 @@ from mgkinetics.data.numbers import FactorizedText, edge_characters, factorize_c
 from mgkinetics.errors import DataFormatError, Problem
 from mgkinetics.units import split_header
 
-__all__ = ["read_text_table"]
+__all__ = ["read_text_table", "refuse_repeated_names"]
 
 _QUOTE, _NL, _HASH = 34, 10, 35
 _BLANKISH = b" \t\r"
@@ -202,7 +202,7 @@ def _fast(data: bytes, sep: str, source: str):
     end = data.find(b"\n")
     header = [c.strip() for c in _header_cells(data[: end if end >= 0 else len(data)].rstrip(b"\r"), sep)]
     width = len(header)
-    _refuse_repeated_names(header, 1, source)
+    refuse_repeated_names(header, 1, source)
     if not _one_record_per_line(data, sep, width):
         return None
     try:
@@ -219,9 +219,24 @@ def _fast(data: bytes, sep: str, source: str):
     return header, [first] + cells[1:], np.arange(2, n_rows + 2)
 
 
-def _refuse_repeated_names(header: list[str], line: int, source: str) -> None:
-    """Raise for a header that repeats a name (case-insensitively), as the Dataset would, before
-    the parser sees it: pandas handles repeated names in O(n^2), minutes for 10^5 columns."""
+def refuse_repeated_names(header: list[str], line: int, source: str) -> None:
+    """Refuse a header that repeats a name (case-insensitively), as the Dataset would, before a
+    parser sees the file: pandas handles repeated names in O(n^2), minutes for 10^5 columns.
+
+    Parameters
+    ----------
+    header : list of str
+        The header's cells, stripped.
+    line : int
+        The header's line in the file.
+    source : str
+        The file, for the error.
+
+    Raises
+    ------
+    DataFormatError
+        One problem per repeat (line, column name), like the Dataset's own check.
+    """
     if len({name.lower() for name in header}) == len(header):
         return
     seen: set[str] = set()
@@ -278,7 +293,7 @@ def _careful(path: Path, data: bytes, source: str) -> RawTable:
         skip = _blank_or_comment(a, starts, ends, ord(sep))
         kept = np.flatnonzero(~skip)
     header = [c.strip() for c in _header_cells(data[starts[h] : ends[h]].rstrip(b"\r"), sep)]
-    _refuse_repeated_names(header, int(line_of[h]), source)
+    refuse_repeated_names(header, int(line_of[h]), source)
     rows = kept[1:]
     counts = _field_counts(a, starts, ends, quotes, ord(sep))
     width = len(header)
