@@ -30,7 +30,7 @@ from mgkinetics.data.numbers import nonempty, to_float, to_text
 from mgkinetics.errors import DataFormatError, Problem, UnitError
 from mgkinetics.units import Unit, parse_column, parse_unit, split_header
 
-__all__ = ["Dataset", "RawTable", "build_dataset"]
+__all__ = ["Dataset", "RawTable", "build_dataset", "repeated_names"]
 
 
 @dataclass(frozen=True)
@@ -237,6 +237,23 @@ def _column_kind(name: str, given: Mapping[str, str], problems: list, header_lin
     return stem, unit_text, unit, unit.kind
 
 
+def repeated_names(names: list[str], line: int | None) -> list[Problem]:
+    """One problem per repeat of a column name (case-insensitive; empty names are not names).
+
+    Examples
+    --------
+    >>> [(p.column, p.message) for p in repeated_names(["S", "v", "s"], 1)]
+    [('s', 'appears twice in the header; column names must be unique')]
+    """
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        if name and name.lower() in seen:
+            out.append(Problem(line, name, "appears twice in the header; column names must be unique"))
+        seen.add(name.lower())
+    return out
+
+
 def _header(raw: RawTable, problems: list) -> list[int]:
     """Indices of the columns kept: nameless empty columns (Excel's trailing ones) are dropped."""
     names = [str(h).strip() for h in raw.header]
@@ -253,12 +270,10 @@ def _header(raw: RawTable, problems: list) -> list[int]:
                 )
             continue
         if name.lower() in seen:
-            problems.append(
-                Problem(raw.header_line, name, "appears twice in the header; column names must be unique")
-            )
             continue
         seen[name.lower()] = i
         keep.append(i)
+    problems.extend(repeated_names(names, raw.header_line))
     if not keep and not problems:
         problems.append(
             Problem(raw.header_line, None, "the header line is empty; the first line must name the columns")

@@ -24,7 +24,7 @@ import numpy as np
 
 from mgkinetics.data.arrowlabels import factorize_arrow_labels
 from mgkinetics.data.conditions import condition_of_column
-from mgkinetics.data.model import RawTable
+from mgkinetics.data.model import RawTable, repeated_names
 from mgkinetics.data.numbers import FactorizedText, edge_characters, factorize_cells
 from mgkinetics.errors import DataFormatError, Problem
 from mgkinetics.units import split_header
@@ -237,14 +237,7 @@ def refuse_repeated_names(header: list[str], line: int, source: str) -> None:
     DataFormatError
         One problem per repeat (line, column name), like the Dataset's own check.
     """
-    if len({name.lower() for name in header}) == len(header):
-        return
-    seen: set[str] = set()
-    problems = []
-    for name in header:
-        if name and name.lower() in seen:
-            problems.append(Problem(line, name, "appears twice in the header; column names must be unique"))
-        seen.add(name.lower())
+    problems = repeated_names(header, line)
     if problems:
         raise DataFormatError(source, problems)
 
