@@ -43,20 +43,57 @@ def mgatp_complex(atp_total: Any, mg_total: Any, kd: Any) -> Any:
     """Exact 1:1 complex concentration from totals (all in one unit).
 
     ``ML = 2·M·L / (b + √(b² − 4·M·L))``, b = M + L + Kd: the textbook root rewritten so
-    that it loses no digits when M·L ≪ b² (science.md §2, eq. 1).
+    that it loses no digits when M·L ≪ b² (science.md §2, eq. 1). Where b exceeds 2^500
+    (≈ 3e150, where b² would overflow) b and the discriminant, written (M − L)² + Kd·(2M + 2L + Kd),
+    are taken of the inputs scaled by a power of two (exact), so that the result is finite and
+    correct up to the float range; below 2^500 the arithmetic is the formula above.
 
     Examples
     --------
     >>> round(float(mgatp_complex(1.0, 1.0, 0.067)), 4)
     0.7725
+    >>> float(mgatp_complex(1e300, 2e300, 0.067))  # ≈ min(M, L) when both far exceed Kd
+    1e+300
     """
-    ml = np.asarray(atp_total, dtype=float) * np.asarray(mg_total, dtype=float)
-    b = np.asarray(atp_total, float) + np.asarray(mg_total, float) + np.asarray(kd, float)
+    atp = np.asarray(atp_total, dtype=float)
+    mg = np.asarray(mg_total, dtype=float)
+    kd_ = np.asarray(kd, dtype=float)
     if np.any(np.asarray(kd) <= 0):
         raise SpeciationError("Kd must be > 0")
-    disc = np.sqrt(np.maximum(b * b - 4.0 * ml, 0.0))
-    out = 2.0 * ml / (b + disc)
+    with np.errstate(over="ignore"):  # b = inf only where every input is finite: the scaled branch
+        b = atp + mg + kd_
+    huge = ~(b <= _SCALED_ABOVE) & np.isfinite(atp) & np.isfinite(mg) & np.isfinite(kd_)
+    if not huge.any():
+        out = _complex_root(atp * mg, b)
+        return float(out) if out.ndim == 0 else out
+    atp, mg, kd_, b, huge = np.broadcast_arrays(atp, mg, kd_, b, huge)
+    out = np.empty(b.shape)
+    ordinary = ~huge
+    out[ordinary] = _complex_root(atp[ordinary] * mg[ordinary], b[ordinary])
+    out[huge] = _scaled_complex_root(atp[huge], mg[huge], kd_[huge])
     return float(out) if out.ndim == 0 else out
+
+
+#: Above this b (2^500) :func:`mgatp_complex` scales its inputs: b² would overflow near 1.3e154.
+_SCALED_ABOVE = 2.0**500
+
+
+def _complex_root(ml: np.ndarray, b: np.ndarray) -> np.ndarray:
+    disc = np.sqrt(np.maximum(b * b - 4.0 * ml, 0.0))
+    return 2.0 * ml / (b + disc)
+
+
+def _scaled_complex_root(atp: np.ndarray, mg: np.ndarray, kd: np.ndarray) -> np.ndarray:
+    """The root for huge totals: b and the discriminant of the inputs times 2^-e (exact; e the
+    exponent of the largest), ML = (2·big'/(b' + disc')) · small, where big' is the larger total
+    scaled and small the smaller one as given, so that no product under- or overflows."""
+    _, exponent = np.frexp(np.maximum(np.maximum(np.abs(atp), np.abs(mg)), kd))
+    m, lig, k = (np.ldexp(x, -exponent) for x in (atp, mg, kd))
+    disc = np.sqrt(np.maximum((m - lig) ** 2 + k * (2.0 * m + 2.0 * lig + k), 0.0))
+    atp_larger = np.abs(atp) >= np.abs(mg)
+    big_scaled = np.where(atp_larger, m, lig)
+    small = np.where(atp_larger, mg, atp)
+    return 2.0 * big_scaled / (m + lig + k + disc) * small
 
 
 # ----------------------------------------------------------------------- the solver
@@ -189,8 +226,7 @@ def _solve_one_metal(mt, cxs, lig_tot):
     lts = [lv if full else lv[idx] for lv in lig_tot]
 
     def block(sl):
-        cx = [_Cx(c.name, 0, c.ligand, c.count, kds[i][sl], c.parent)
-              for i, c in enumerate(cxs)]
+        cx = [_Cx(c.name, 0, c.ligand, c.count, kds[i][sl], c.parent) for i, c in enumerate(cxs)]
         return _solve_one_chunk(mtp[sl], cx, [lv[sl] for lv in lts])
 
     slices = [slice(i, i + _CHUNK) for i in range(0, idx.size, _CHUNK)]
@@ -209,8 +245,10 @@ def _solve_one_metal(mt, cxs, lig_tot):
 def _metal_residuals(m, cxs, lt, mt):
     """Scaled residuals (m + bound - M_T)/M_T per metal, plus bound and covariance."""
     bound, cov = _binding(m, cxs, lt, len(mt), want_cov=True)
-    res = [np.where(mt[j] > 0, (m[j] + bound[j] - mt[j]) / np.where(mt[j] > 0, mt[j], 1.0),
-                    0.0) for j in range(len(mt))]
+    res = [
+        np.where(mt[j] > 0, (m[j] + bound[j] - mt[j]) / np.where(mt[j] > 0, mt[j], 1.0), 0.0)
+        for j in range(len(mt))
+    ]
     return res, bound, cov
 
 
@@ -228,11 +266,17 @@ def _gauss_seidel_sweep(m, mt, cxs, lt):
             if c.metal != j:
                 r[c.ligand] = r[c.ligand] + w[i]
         mine = [i for i, c in enumerate(cxs) if c.metal == j]
-        sub = [_Cx(cxs[i].name, 0, cxs[i].ligand, cxs[i].count,
-                   cxs[i].kd * (1.0 + r[cxs[i].ligand]) if cxs[i].parent is None
-                   else cxs[i].kd,
-                   mine.index(cxs[i].parent) if cxs[i].parent is not None else None)
-               for i in mine]
+        sub = [
+            _Cx(
+                cxs[i].name,
+                0,
+                cxs[i].ligand,
+                cxs[i].count,
+                cxs[i].kd * (1.0 + r[cxs[i].ligand]) if cxs[i].parent is None else cxs[i].kd,
+                mine.index(cxs[i].parent) if cxs[i].parent is not None else None,
+            )
+            for i in mine
+        ]
         m[j] = _solve_one_metal(mt[j], sub, lt)
     return m
 
@@ -291,8 +335,9 @@ def _solve_many_metals(mt, cxs, lig_tot):
     return out
 
 
-def solve_equilibrium(metal_totals: list, ligand_totals: list, complexes: list[dict]
-                      ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+def solve_equilibrium(
+    metal_totals: list, ligand_totals: list, complexes: list[dict]
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
     """Solve the mass balances; return (free metals, free ligands, complexes) as 1-D arrays.
 
     Parameters
@@ -315,9 +360,11 @@ def solve_equilibrium(metal_totals: list, ligand_totals: list, complexes: list[d
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     flat = [np.broadcast_to(a, shape).ravel().astype(float) for a in arrays]
     nm, nl = len(metal_totals), len(ligand_totals)
-    mt, lt, kds = flat[:nm], flat[nm:nm + nl], flat[nm + nl:]
-    cxs = [_Cx(c["name"], c["metal"], c["ligand"], int(c.get("count", 1)), kds[i],
-               c.get("parent")) for i, c in enumerate(complexes)]
+    mt, lt, kds = flat[:nm], flat[nm : nm + nl], flat[nm + nl :]
+    cxs = [
+        _Cx(c["name"], c["metal"], c["ligand"], int(c.get("count", 1)), kds[i], c.get("parent"))
+        for i, c in enumerate(complexes)
+    ]
     if nm == 1:
         m = [_solve_one_metal(mt[0], cxs, lt)]
     elif nm == 0:
@@ -330,5 +377,8 @@ def solve_equilibrium(metal_totals: list, ligand_totals: list, complexes: list[d
         p[c.ligand] = p[c.ligand] + w[i]
     free_l = [lt[li] / p[li] for li in range(nl)]
     cplx = [free_l[c.ligand] * w[i] for i, c in enumerate(cxs)]
-    return ([a.reshape(shape) for a in m], [a.reshape(shape) for a in free_l],
-            [a.reshape(shape) for a in cplx])
+    return (
+        [a.reshape(shape) for a in m],
+        [a.reshape(shape) for a in free_l],
+        [a.reshape(shape) for a in cplx],
+    )
