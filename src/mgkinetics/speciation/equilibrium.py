@@ -226,7 +226,8 @@ def _solve_one_metal(mt, cxs, lig_tot):
     lts = [lv if full else lv[idx] for lv in lig_tot]
 
     def block(sl):
-        cx = [_Cx(c.name, 0, c.ligand, c.count, kds[i][sl], c.parent) for i, c in enumerate(cxs)]
+        cx = [_Cx(c.name, 0, c.ligand, c.count, kds[i][sl], c.parent)
+              for i, c in enumerate(cxs)]
         return _solve_one_chunk(mtp[sl], cx, [lv[sl] for lv in lts])
 
     slices = [slice(i, i + _CHUNK) for i in range(0, idx.size, _CHUNK)]
@@ -245,10 +246,8 @@ def _solve_one_metal(mt, cxs, lig_tot):
 def _metal_residuals(m, cxs, lt, mt):
     """Scaled residuals (m + bound - M_T)/M_T per metal, plus bound and covariance."""
     bound, cov = _binding(m, cxs, lt, len(mt), want_cov=True)
-    res = [
-        np.where(mt[j] > 0, (m[j] + bound[j] - mt[j]) / np.where(mt[j] > 0, mt[j], 1.0), 0.0)
-        for j in range(len(mt))
-    ]
+    res = [np.where(mt[j] > 0, (m[j] + bound[j] - mt[j]) / np.where(mt[j] > 0, mt[j], 1.0),
+                    0.0) for j in range(len(mt))]
     return res, bound, cov
 
 
@@ -266,17 +265,11 @@ def _gauss_seidel_sweep(m, mt, cxs, lt):
             if c.metal != j:
                 r[c.ligand] = r[c.ligand] + w[i]
         mine = [i for i, c in enumerate(cxs) if c.metal == j]
-        sub = [
-            _Cx(
-                cxs[i].name,
-                0,
-                cxs[i].ligand,
-                cxs[i].count,
-                cxs[i].kd * (1.0 + r[cxs[i].ligand]) if cxs[i].parent is None else cxs[i].kd,
-                mine.index(cxs[i].parent) if cxs[i].parent is not None else None,
-            )
-            for i in mine
-        ]
+        sub = [_Cx(cxs[i].name, 0, cxs[i].ligand, cxs[i].count,
+                   cxs[i].kd * (1.0 + r[cxs[i].ligand]) if cxs[i].parent is None
+                   else cxs[i].kd,
+                   mine.index(cxs[i].parent) if cxs[i].parent is not None else None)
+               for i in mine]
         m[j] = _solve_one_metal(mt[j], sub, lt)
     return m
 
@@ -335,9 +328,8 @@ def _solve_many_metals(mt, cxs, lig_tot):
     return out
 
 
-def solve_equilibrium(
-    metal_totals: list, ligand_totals: list, complexes: list[dict]
-) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+def solve_equilibrium(metal_totals: list, ligand_totals: list, complexes: list[dict]
+                      ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
     """Solve the mass balances; return (free metals, free ligands, complexes) as 1-D arrays.
 
     Parameters
@@ -360,11 +352,9 @@ def solve_equilibrium(
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     flat = [np.broadcast_to(a, shape).ravel().astype(float) for a in arrays]
     nm, nl = len(metal_totals), len(ligand_totals)
-    mt, lt, kds = flat[:nm], flat[nm : nm + nl], flat[nm + nl :]
-    cxs = [
-        _Cx(c["name"], c["metal"], c["ligand"], int(c.get("count", 1)), kds[i], c.get("parent"))
-        for i, c in enumerate(complexes)
-    ]
+    mt, lt, kds = flat[:nm], flat[nm:nm + nl], flat[nm + nl:]
+    cxs = [_Cx(c["name"], c["metal"], c["ligand"], int(c.get("count", 1)), kds[i],
+               c.get("parent")) for i, c in enumerate(complexes)]
     if nm == 1:
         m = [_solve_one_metal(mt[0], cxs, lt)]
     elif nm == 0:
@@ -377,8 +367,5 @@ def solve_equilibrium(
         p[c.ligand] = p[c.ligand] + w[i]
     free_l = [lt[li] / p[li] for li in range(nl)]
     cplx = [free_l[c.ligand] * w[i] for i, c in enumerate(cxs)]
-    return (
-        [a.reshape(shape) for a in m],
-        [a.reshape(shape) for a in free_l],
-        [a.reshape(shape) for a in cplx],
-    )
+    return ([a.reshape(shape) for a in m], [a.reshape(shape) for a in free_l],
+            [a.reshape(shape) for a in cplx])
