@@ -85,20 +85,6 @@ def profile_global(
     raise FitError(f"global fit has no fitted quantity '{name}'; choose from {', '.join(choices)}")
 
 
-def _apply(est, prof: ProfileInterval, ci_level: float, name: str | None = None):
-    return replace(
-        est,
-        name=name or est.name,
-        ci_low=prof.low,
-        ci_high=prof.high,
-        ci_method=prof.ci_method,
-        ci_level=ci_level,
-        note=prof.note(),
-        ci_low_status=prof.low_status,
-        ci_high_status=prof.high_status,
-    )
-
-
 def _copy_interval(est, source):
     """``est`` with the interval, method and note of ``source`` (a part's view of its key)."""
     return replace(
@@ -155,7 +141,7 @@ def apply_global_profile(result, *, problems: Sequence | None = None, ci_level: 
     warnings: list[str] = []
     for key in target.varied:
         prof = _profile_key(target, result, key, ci_level)
-        params[key] = _apply(params[key], prof, ci_level)
+        params[key] = prof.apply_to(params[key], ci_level)
         warnings += _warnings_of(prof)
     parts = []
     for index, (part, mapping) in enumerate(zip(result.parts, part_keys(result), strict=True)):
@@ -168,7 +154,7 @@ def apply_global_profile(result, *, problems: Sequence | None = None, ci_level: 
                 prof = _profile_part_derived(target, result, index, name, ci_level)
             except FitError:
                 continue
-            derived[name] = _apply(est, prof, ci_level)
+            derived[name] = prof.apply_to(est, ci_level)
             warnings += _warnings_of(prof)
         part_warnings = tuple(dict.fromkeys([*part.warnings, *warnings]))
         parts.append(replace(part, parameters=local, derived=derived, warnings=part_warnings))

@@ -104,16 +104,7 @@ def _profile_result(result: FitResult, problem, ci_level: float) -> FitResult:
             )
         if prof.low_status != "closed" and prof.high_status != "closed":
             warnings.append(f"{name} is not identifiable from these data (flat profile likelihood)")
-        derived[name] = replace(
-            est,
-            ci_low=prof.low,
-            ci_high=prof.high,
-            ci_method=prof.ci_method,
-            ci_level=ci_level,
-            note=prof.note(),
-            ci_low_status=prof.low_status,
-            ci_high_status=prof.high_status,
-        )
+        derived[name] = prof.apply_to(est, ci_level)
     return replace(result, parameters=params, derived=derived, warnings=tuple(dict.fromkeys(warnings)))
 
 
