@@ -99,18 +99,6 @@ def _copy_interval(est, source):
     )
 
 
-def _warnings_of(prof: ProfileInterval) -> list[str]:
-    out = []
-    if prof.unsettled:
-        out.append(
-            f"{prof.unsettled} profile points of {prof.name} near the threshold were not reproduced "
-            "from a second start; its profile limits may be inexact"
-        )
-    if prof.low_status != "closed" and prof.high_status != "closed":
-        out.append(f"{prof.name} is not identifiable from these data (flat profile likelihood)")
-    return out
-
-
 def apply_global_profile(result, *, problems: Sequence | None = None, ci_level: float = 0.95):
     """A copy of a global fit whose fitted keys and derived quantities carry profile intervals.
 
@@ -142,7 +130,7 @@ def apply_global_profile(result, *, problems: Sequence | None = None, ci_level: 
     for key in target.varied:
         prof = _profile_key(target, result, key, ci_level)
         params[key] = prof.apply_to(params[key], ci_level)
-        warnings += _warnings_of(prof)
+        warnings += prof.warnings()
     parts = []
     for index, (part, mapping) in enumerate(zip(result.parts, part_keys(result), strict=True)):
         local = {n: _copy_interval(part.parameters[n], params[k]) for n, k in mapping.items()}
@@ -155,7 +143,7 @@ def apply_global_profile(result, *, problems: Sequence | None = None, ci_level: 
             except FitError:
                 continue
             derived[name] = prof.apply_to(est, ci_level)
-            warnings += _warnings_of(prof)
+            warnings += prof.warnings()
         part_warnings = tuple(dict.fromkeys([*part.warnings, *warnings]))
         parts.append(replace(part, parameters=local, derived=derived, warnings=part_warnings))
     all_warnings = tuple(dict.fromkeys([*result.warnings, *warnings]))

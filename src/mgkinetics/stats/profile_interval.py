@@ -72,6 +72,20 @@ class ProfileInterval:
             )
         return ""
 
+    def warnings(self, name: str | None = None) -> list[str]:
+        """Warnings for the fit's list: profile points not reproduced from a second start, and a
+        profile flat on both sides; about ``name`` (default this interval's name)."""
+        name = name or self.name
+        out = []
+        if self.unsettled:
+            out.append(
+                f"{self.unsettled} profile points of {name} near the threshold were not reproduced "
+                "from a second start; its profile limits may be inexact"
+            )
+        if self.low_status != "closed" and self.high_status != "closed":
+            out.append(f"{name} is not identifiable from these data (flat profile likelihood)")
+        return out
+
     def apply_to(self, estimate: Estimate, ci_level: float, name: str | None = None) -> Estimate:
         """``estimate`` (its value and SE kept) with this interval, its method, note and each side's
         status; renamed to ``name`` when given."""
