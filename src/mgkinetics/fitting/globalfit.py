@@ -26,7 +26,7 @@ from mgkinetics.fitting.estimates import derived_for, estimates_for
 from mgkinetics.fitting.joint import joint_starts, keys_and_units
 from mgkinetics.fitting.numerics import quantile, sum_log_weights, weighted_r2
 from mgkinetics.fitting.problem import FitProblem, build_problems, input_columns
-from mgkinetics.fitting.results import Estimate, Exclusion, FitResult, Statistics
+from mgkinetics.fitting.results import Estimate, Exclusion, FitResult, Statistics, outcome_json
 from mgkinetics.fitting.single import result_for
 from mgkinetics.fitting.status import (
     SUCCESS,
@@ -115,12 +115,7 @@ class GlobalFitResult(Shown):
         return {
             "shared": list(self.shared),
             "parameters": {k: e.to_dict() for k, e in self.parameters.items()},
-            "statistics": self.statistics.to_dict(),
-            "success": bool(self.success),
-            "status": self.status,
-            "status_reason": self.status_reason,
-            "message": self.message,
-            "warnings": [str(w) for w in self.warnings],
+            **outcome_json(self),
             "parts": {label: part.to_dict() for label, part in zip(self.labels, self.parts)},
             **({"unassigned_rows": [e.to_dict() for e in self.unassigned]} if self.unassigned else {}),
         }

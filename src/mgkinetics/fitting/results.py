@@ -19,7 +19,21 @@ from mgkinetics.fitting.weighting import weighting_model
 from mgkinetics.report.shown import Shown
 from mgkinetics.units import Unit
 
-__all__ = ["Estimate", "Statistics", "Exclusion", "RowAccount", "FitResult", "FitCollection"]
+__all__ = ["outcome_json", "Estimate", "Statistics", "Exclusion", "RowAccount", "FitResult", "FitCollection"]
+
+
+def outcome_json(result) -> dict[str, Any]:
+    """The JSON keys every fit result shares, in order: statistics, success, status and its reason,
+    the solver's message, the warnings and their codes."""
+    return {
+        "statistics": result.statistics.to_dict(),
+        "success": bool(result.success),
+        "status": result.status,
+        "status_reason": result.status_reason,
+        "message": result.message,
+        "warnings": [str(w) for w in result.warnings],
+        "warning_codes": [getattr(w, "code", None) for w in result.warnings],
+    }
 
 
 @dataclass(frozen=True)
@@ -253,13 +267,7 @@ class FitResult(Shown):
             "law": self.law.name,
             "parameters": {k: e.to_dict() for k, e in self.parameters.items()},
             "derived": {k: e.to_dict() for k, e in self.derived.items()},
-            "statistics": self.statistics.to_dict(),
-            "success": bool(self.success),
-            "status": self.status,
-            "status_reason": self.status_reason,
-            "message": self.message,
-            "warnings": [str(w) for w in self.warnings],
-            "warning_codes": [getattr(w, "code", None) for w in self.warnings],
+            **outcome_json(self),
             "rows": self.rows.to_dict(),
             "weighting": self.weighting,
             **weighting_model(self.scheme),
