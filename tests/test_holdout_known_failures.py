@@ -1,11 +1,9 @@
-"""Hold-out cases (issue 12) that fail in code another helper owns: report/output.py (outputs) and
-data/textfile.py (the reader's fast path). Each is a strict xfail: it documents the failure in the
-suite, and turns into a failure once the owner fixes it, so that the marker is removed then."""
+"""Hold-out cases (issue 12) that fail in code another helper owns: data/textfile.py (the reader's
+fast path), fitting/status.py with batch/assemble.py (zero-width rule). Each is a strict xfail: it
+documents the failure in the suite and turns into a failure once the owner fixes it, so that the
+marker is removed then."""
 
 from __future__ import annotations
-
-import os
-import stat
 
 import pytest
 from click.testing import CliRunner
@@ -26,50 +24,6 @@ def data(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text(TABLE, encoding="utf-8")
     return path
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="report/output.py atomic_file renames a temporary file over any target: `--out /dev/null` "
-    "replaces the device node /dev/null with a regular file (found with /dev/full); a FIFO here",
-)
-def test_out_to_a_fifo_or_device_is_written_through_not_replaced(data, tmp_path):
-    fifo = tmp_path / "out.fifo"
-    os.mkfifo(fifo)
-    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader, so that a writer can open it
-    try:
-        res = run("fit", data, "--law", "michaelis_menten", "--out", fifo)
-        written = os.read(reader, 1 << 20)
-    finally:
-        os.close(reader)
-    assert res.exit_code == 0, res.output
-    assert stat.S_ISFIFO(os.stat(fifo).st_mode), "the FIFO was replaced by a regular file"
-    assert b"michaelis_menten fit of" in written
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="report/output.py check_outputs compares outputs with inputs only, not with each other: "
-    "`--out x.png --plot x.png` writes the text, then the figure over it, exit 0",
-)
-def test_two_outputs_of_one_command_on_the_same_path_are_refused(data, tmp_path):
-    res = run(
-        "fit", data, "--law", "michaelis_menten", "--out", tmp_path / "x.png", "--plot", tmp_path / "x.png"
-    )
-    assert res.exit_code == 2 and res.stderr.startswith("Error:"), res.output
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="report/output.py check_outputs counts an input's NAME.meta.json sidecar only when it exists: "
-    "`fit data.csv --format json --out data.meta.json` writes the fit where the next run reads metadata",
-)
-def test_out_onto_an_inputs_metadata_sidecar_is_refused(data):
-    res = run(
-        "fit", data, "--law", "michaelis_menten", "--format", "json", "--out", data.with_suffix(".meta.json")
-    )
-    assert res.exit_code == 2 and "meta.json" in res.stderr, res.output
-    assert not data.with_suffix(".meta.json").exists()
 
 
 @pytest.mark.xfail(
