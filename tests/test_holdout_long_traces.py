@@ -119,3 +119,25 @@ def test_degenerate_files_are_errors_with_a_place(tmp_path, text, fragment):
     with pytest.raises(DataFormatError) as info:
         read_long_traces(path)
     assert fragment in str(info.value), str(info.value)
+
+
+def test_two_spellings_of_one_well_are_refused_one_spelling_is_read(tmp_path):
+    # 'A1' and 'A01' on one plate: two wells to whoever wrote the file, one well to the reader,
+    # whose reads would be mixed into one trace. Each other spelling is named once, at its first line.
+    rows = [
+        f"1,{well},{t * 10},340,25,{0.1 + 0.01 * t + (0.1 if well == 'A01' else 0)}"
+        for t in range(6)
+        for well in ("A1", "A01")
+    ]
+    path = tmp_path / "t.csv"
+    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(DataFormatError) as info:
+        read_long_traces(path)
+    assert len(info.value.problems) == 1
+    assert "line 3, column 'well': 'A01' and 'A1' (line 2) are the same well A1" in str(info.value)
+    # one spelling throughout, padded or not, on two plates: read, normalised to A1
+    rows = [
+        f"{plate},{well},{t * 10},340,25,0.5" for plate, well in ((1, "A01"), (2, "A1")) for t in range(3)
+    ]
+    path.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert set(read_long_traces(path).frame["well"]) == {"A1"}

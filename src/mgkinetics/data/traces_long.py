@@ -111,12 +111,29 @@ def _numbers(column: str, cells: list[str], lines: np.ndarray, comma_ok: bool, p
     return values
 
 
-def _wells(cells: list[str], lines: np.ndarray, problems: list) -> list[str | None]:
+def _wells(cells: list[str], plates: list[str], lines: np.ndarray, problems: list) -> list[str | None]:
+    """Normalised wells (``A01`` -> ``A1``); a bad name, and two spellings of one well on one plate
+    (``A1`` and ``A01``: two wells to the writer, one to the reader), are problems."""
     names = {raw: normalise_well(raw.strip()) for raw in set(cells)}
+    spelling: dict[tuple[str, str], tuple[str, int]] = {}
+    reported: set[tuple[str, str]] = set()
     for i, raw in enumerate(cells):
-        if names[raw] is None:
+        well = names[raw]
+        if well is None:
             problems.append(
                 Problem(int(lines[i]), "well", f"'{_shown(raw)}' is not a well name; write A1 .. P24")
+            )
+            continue
+        first = spelling.setdefault((plates[i], well), (raw.strip(), int(lines[i])))
+        if first[0] != raw.strip() and (plates[i], raw.strip()) not in reported:  # once per spelling
+            reported.add((plates[i], raw.strip()))
+            problems.append(
+                Problem(
+                    int(lines[i]),
+                    "well",
+                    f"'{_shown(raw.strip())}' and '{first[0]}' (line {first[1]}) are the same well {well}; "
+                    "write each well one way",
+                )
             )
     return [names[raw] for raw in cells]
 
@@ -208,7 +225,7 @@ def read_long_traces(path: str | Path) -> PlateRead:
     columns = list(zip(*rows)) if rows else [()] * len(header)
     cells = {name: list(col) for name, col in zip(header, columns)}
     data: dict[str, object] = {"plate": [c.strip() for c in cells["plate"]]}
-    data["well"] = _wells(cells["well"], lines, problems)
+    data["well"] = _wells(cells["well"], data["plate"], lines, problems)
     for name in _NUMERIC:
         data[name] = _numbers(name, cells[name], lines, delimiter != ",", problems)
     if problems:
