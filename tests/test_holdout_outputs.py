@@ -59,3 +59,31 @@ def test_out_onto_an_inputs_metadata_sidecar_is_refused(data):
     )
     assert res.exit_code == 2 and "meta.json" in res.stderr, res.output
     assert not data.with_suffix(".meta.json").exists()
+
+
+@pytest.mark.parametrize(
+    "failure, code, message",
+    [
+        (OSError(28, "No space left on device"), 2, "No space left on device"),  # a full disk
+        (KeyboardInterrupt(), 1, ""),  # Ctrl-C while the output is being written
+    ],
+)
+@pytest.mark.parametrize("fmt", ["text", "json", "csv"])
+def test_a_failed_or_interrupted_write_leaves_the_old_output_and_no_partial_file(
+    data, tmp_path, monkeypatch, failure, code, message, fmt
+):
+    out = tmp_path / "out" / "fit.txt"
+    out.parent.mkdir()
+    out.write_text("previous run\n", encoding="utf-8")
+
+    def fail(fd):
+        raise failure
+
+    monkeypatch.setattr(os, "fsync", fail)  # the last step before the rename
+    res = run("fit", data, "--law", "michaelis_menten", "--format", fmt, "--out", out)
+    assert res.exit_code == code, res.output
+    if message:
+        assert res.stderr.startswith("Error:") and message in res.stderr and "Traceback" not in res.stderr
+    assert out.read_text(encoding="utf-8") == "previous run\n"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["fit.txt"]  # no temporary file left
+    assert data.read_text(encoding="utf-8") == TABLE
