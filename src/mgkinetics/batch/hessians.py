@@ -98,11 +98,14 @@ def log_second_derivatives(func, param_names, inputs, P: np.ndarray, vary) -> li
 
     Examples
     --------
-    >>> P = np.array([[2.0, 1.0, 3.0]])
-    >>> H = log_second_derivatives(ratelaws.competitive, ("vmax", "km", "ki"),
-    ...                            [np.array([[1.0]]), np.array([[0.0]])], P, [0, 1, 2])
-    >>> [round(float(H[1][1][0, 0]), 6), float(H[2][2][0, 0])]  # f·g·(2g − 1), g = 1/2; no inhibitor
-    [0.0, 0.0]
+    V = 2, KM = 1, Ki = 1 at S = 1, I = 1: D = 3, f = 2/3, g = 2/3, h = 1/3, so f_KK = 4/27 and
+    f_KKi = −2/27:
+
+    >>> P = np.array([[2.0, 1.0, 1.0]])
+    >>> ones = np.array([[1.0]])
+    >>> H = log_second_derivatives(ratelaws.competitive, ("vmax", "km", "ki"), [ones, ones], P, [0, 1, 2])
+    >>> [round(float(H[1][1][0, 0]) * 27, 12), round(float(H[1][2][0, 0]) * 27, 12)]
+    [4.0, -2.0]
     """
     rule = _RULES.get(func)
     if rule is None or rule[0] != tuple(param_names):
