@@ -41,14 +41,14 @@ def factorize_arrow_labels(cells, not_first: list[int]) -> FactorizedText | None
         return None
     try:
         arrow = pa.array(cells.array)
+        if isinstance(arrow, pa.ChunkedArray):  # one array: comparing and taking across chunks is slow
+            arrow = arrow.combine_chunks()
     except (TypeError, ValueError, pa.ArrowException):
         return None
     if arrow.null_count or not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
         return None
     heads = arrow_run_heads(arrow)
     part = arrow.take(pa.array(heads)) if heads is not None else arrow
-    if isinstance(part, pa.ChunkedArray):
-        part = part.combine_chunks()
     offsets_type = np.int64 if pa.types.is_large_string(part.type) else np.int32
     offsets = np.frombuffer(part.buffers()[1], dtype=offsets_type)[part.offset : part.offset + len(part) + 1]
     data = part.buffers()[2]

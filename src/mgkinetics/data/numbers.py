@@ -173,8 +173,13 @@ def arrow_run_heads(arrow) -> np.ndarray | None:
 
     if len(arrow) < 2:
         return None
-    change = np.asarray(pc.not_equal(arrow[1:], arrow[:-1]).fill_null(True), dtype=bool)
-    heads = np.flatnonzero(np.concatenate([[True], change]))
+    unequal = pc.not_equal(arrow[1:], arrow[:-1])
+    if unequal.null_count:
+        change = np.asarray(unequal.fill_null(True), dtype=bool)
+    else:  # the result's bits, unpacked by numpy (faster than converting the array)
+        bits = np.frombuffer(unequal.buffers()[1], dtype=np.uint8)
+        change = np.unpackbits(bits, count=unequal.offset + len(unequal), bitorder="little")[unequal.offset :]
+    heads = np.concatenate([[0], np.flatnonzero(change) + 1])
     return heads if heads.size < _RUNS_PAY * len(arrow) else None
 
 
@@ -183,10 +188,10 @@ def _factorize_arrow(cells) -> tuple[np.ndarray, list[str]]:
     import pyarrow as pa
 
     arrow = pa.array(cells.array)
+    if isinstance(arrow, pa.ChunkedArray):  # one array: comparing and taking across chunks is slow
+        arrow = arrow.combine_chunks()
     heads = arrow_run_heads(arrow)
     part = arrow.take(pa.array(heads)) if heads is not None else arrow
-    if isinstance(part, pa.ChunkedArray):
-        part = part.combine_chunks()
     encoded = part.dictionary_encode()
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
     if heads is not None:
@@ -268,6 +273,7 @@ def to_float(
     *,
     decimal_comma: bool = False,
     non_negative: bool = False,
+    copy: bool = True,
 ) -> np.ndarray:
     """A numeric column as floats (NaN: empty cell); every bad cell is added to ``problems``.
 
@@ -283,10 +289,13 @@ def to_float(
         Whether ``0,5`` means 0.5 (files whose fields are separated by ``;`` or tabs).
     non_negative : bool
         Report negative values (concentrations).
+    copy : bool
+        False when nothing else refers to ``cells`` (a reader's own parsed array): a float column
+        is then returned as it is (copied only to blank a non-finite cell, if it is read-only).
     """
     arr = cells if _is_series(cells) or isinstance(cells, FactorizedText) else np.asarray(cells)
     if getattr(arr, "dtype", np.dtype(object)).kind in "fiu":
-        out = arr.astype(float)
+        out = arr.astype(float, copy=copy)
         text_of = None
     else:
         codes, labels = _factorize(arr)
@@ -306,7 +315,10 @@ def to_float(
         out = parsed[codes]
         out[bad_label[codes]] = np.nan
         text_of = labels, codes
-    for i in np.flatnonzero(np.isinf(out) | (np.isnan(out) & _nan_words(text_of, out.size))):
+    not_finite = np.isinf(out) if text_of is None else np.isinf(out) | (np.isnan(out) & _nan_words(*text_of))
+    if not out.flags.writeable and not_finite.any():
+        out = out.copy()
+    for i in np.flatnonzero(not_finite):
         shown = text_of[0][text_of[1][i]] if text_of else repr(out[i])
         problems.append(
             Problem(
@@ -324,9 +336,7 @@ def to_float(
     return out
 
 
-def _nan_words(text_of, n: int) -> np.ndarray:
-    if text_of is None:
-        return np.zeros(n, dtype=bool)
-    labels, codes = text_of
+def _nan_words(labels: list[str], codes: np.ndarray) -> np.ndarray:
+    """Whether each cell's text is a NaN word (``nan``, ``-NaN`` ...)."""
     word = np.array([lab.lower().lstrip("+-") == "nan" for lab in labels], dtype=bool)
     return word[codes]

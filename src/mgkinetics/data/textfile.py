@@ -164,7 +164,7 @@ def read_text_table(path: Path, raw: bytes | None = None) -> RawTable:
     fast = None if tried else _fast(data, sep, source)
     if fast is not None:
         header, cells, lines = fast
-        return RawTable(source, header, cells, lines, 1, decimal_comma=sep != ",")
+        return RawTable(source, header, cells, lines, 1, decimal_comma=sep != ",", owns_cells=True)
     return _careful(path, data, source)
 
 
@@ -206,7 +206,7 @@ def _read_mapped(path: Path, source: str) -> tuple[RawTable | None, bool]:
         if fast is None:
             return None, True
         header, cells, lines = fast
-        return RawTable(source, header, cells, lines, 1, decimal_comma=sep != ","), True
+        return RawTable(source, header, cells, lines, 1, decimal_comma=sep != ",", owns_cells=True), True
     finally:
         try:
             mapped.close()
@@ -265,7 +265,14 @@ def _careful(path: Path, data: bytes, source: str) -> RawTable:
     body = records_body(a, data, starts, ends, rows, skip, h)
     cells = _parse(pd, body, sep, header, rows.size, source)
     return RawTable(
-        source, header, cells, line_of[rows], int(line_of[h]), decimal_comma=sep != ",", problems=problems
+        source,
+        header,
+        cells,
+        line_of[rows],
+        int(line_of[h]),
+        decimal_comma=sep != ",",
+        problems=problems,
+        owns_cells=True,
     )
 
 
