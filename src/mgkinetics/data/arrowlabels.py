@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mgkinetics.data.numbers import FactorizedText, arrow_run_heads
+from mgkinetics.data.numbers import RUNS_PAY, FactorizedText, arrow_run_heads
 from mgkinetics.data.textbytes import factorize_fields
 
 __all__ = ["factorize_arrow_labels"]
@@ -41,14 +41,11 @@ def factorize_arrow_labels(cells, not_first: list[int]) -> FactorizedText | None
         return None
     try:
         arrow = pa.array(cells.array)
-        if isinstance(arrow, pa.ChunkedArray):  # one array: comparing and taking across chunks is slow
-            arrow = arrow.combine_chunks()
     except (TypeError, ValueError, pa.ArrowException):
         return None
     if arrow.null_count or not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
         return None
-    heads = arrow_run_heads(arrow)
-    part = arrow.take(pa.array(heads)) if heads is not None else arrow
+    heads, part = _runs(pa, arrow)
     offsets_type = np.int64 if pa.types.is_large_string(part.type) else np.int32
     offsets = np.frombuffer(part.buffers()[1], dtype=offsets_type)[part.offset : part.offset + len(part) + 1]
     data = part.buffers()[2]
@@ -64,3 +61,31 @@ def factorize_arrow_labels(cells, not_first: list[int]) -> FactorizedText | None
     labels = coded.labels.astype(f"<U{max(int(np.char.str_len(coded.labels).max()), 1)}")
     codes = coded.codes if heads is None else np.repeat(coded.codes, np.diff(heads, append=len(arrow)))
     return FactorizedText(codes, labels)
+
+
+def _runs(pa, arrow):
+    """(first row of each run of equal values, the value of each run), or (None, every value) when
+    the runs are not few; ``arrow`` is a pyarrow array or chunked array without missing values.
+
+    Arrow's run-end encoding finds the runs and their values in one pass, chunk by chunk (a run
+    across two chunks counts as two, coded alike); without it (pyarrow < 12) the runs are found
+    by comparing neighbours (:func:`~mgkinetics.data.numbers.arrow_run_heads`)."""
+    import pyarrow.compute as pc
+
+    chunks = [c for c in (arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]) if len(c)]
+    if not hasattr(pc, "run_end_encode"):
+        whole = arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
+        heads = arrow_run_heads(whole)
+        return heads, whole.take(pa.array(heads)) if heads is not None else whole
+    heads, values, row = [], [], 0
+    for chunk in chunks:
+        encoded = pc.run_end_encode(chunk, run_end_type=pa.int64())
+        run_ends = np.asarray(encoded.run_ends)
+        heads.append(row + np.concatenate([[0], run_ends[:-1]]))
+        values.append(encoded.values)
+        row += len(chunk)
+    first = np.concatenate(heads)
+    if first.size >= RUNS_PAY * len(arrow):
+        whole = arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
+        return None, whole
+    return first, pa.concat_arrays(values) if len(values) > 1 else values[0]

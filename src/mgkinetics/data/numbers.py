@@ -22,6 +22,7 @@ __all__ = [
     "to_float",
     "to_text",
     "NUMBER_RE",
+    "RUNS_PAY",
 ]
 
 #: What a cell may hold as a number: ASCII decimal, optional exponent, or inf/nan words (which are
@@ -93,7 +94,7 @@ def edge_characters(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 #: Fewer runs of equal consecutive cells than this fraction of the rows: factorize the runs only.
-_RUNS_PAY = 0.5
+RUNS_PAY = 0.5
 
 
 def factorize_cells(cells) -> tuple[np.ndarray, list]:
@@ -133,7 +134,7 @@ def _run_heads(values: np.ndarray) -> np.ndarray | None:
     except (TypeError, ValueError):
         return None
     heads = np.flatnonzero(np.concatenate([[True], change]))
-    return heads if heads.size < _RUNS_PAY * values.size else None
+    return heads if heads.size < RUNS_PAY * values.size else None
 
 
 def _factorize(cells: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -180,7 +181,7 @@ def arrow_run_heads(arrow) -> np.ndarray | None:
         bits = np.frombuffer(unequal.buffers()[1], dtype=np.uint8)
         change = np.unpackbits(bits, count=unequal.offset + len(unequal), bitorder="little")[unequal.offset :]
     heads = np.concatenate([[0], np.flatnonzero(change) + 1])
-    return heads if heads.size < _RUNS_PAY * len(arrow) else None
+    return heads if heads.size < RUNS_PAY * len(arrow) else None
 
 
 def _factorize_arrow(cells) -> tuple[np.ndarray, list[str]]:
