@@ -59,8 +59,9 @@ def factorize_arrow_labels(cells, not_first: list[int]) -> FactorizedText | None
         return None
     # as wide as the longest stripped label, as numpy makes an array of str (the other paths)
     labels = coded.labels.astype(f"<U{max(int(np.char.str_len(coded.labels).max()), 1)}")
-    codes = coded.codes if heads is None else np.repeat(coded.codes, np.diff(heads, append=len(arrow)))
-    return FactorizedText(codes, labels)
+    if heads is None:
+        return FactorizedText(coded.codes, labels)
+    return FactorizedText.of_runs(coded.codes, labels, heads, len(arrow))
 
 
 def _runs(pa, arrow):

@@ -7,10 +7,10 @@ cells, decimal commas, spreadsheet cells) is parsed over its distinct values onl
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
+from mgkinetics.data.factorized import FactorizedText, edge_characters
 from mgkinetics.errors import Problem
 
 __all__ = [
@@ -31,66 +31,6 @@ NUMBER_RE = re.compile(
     r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[-+]?(?:inf|infinity|nan)", re.IGNORECASE
 )
 _DECIMAL_COMMA_RE = re.compile(r"[-+]?[0-9]*,[0-9]+(?:[eE][-+]?[0-9]+)?")
-
-
-@dataclass(frozen=True)
-class FactorizedText:
-    """A text column as a code per row into its distinct stripped labels (``''``: an empty cell).
-
-    What a reader hands over instead of one string per cell when it found the distinct labels
-    itself (the text reader's fast path, :func:`mgkinetics.data.textbytes.factorize_fields`).
-
-    Attributes
-    ----------
-    codes : numpy.ndarray
-        Index into ``labels`` for each row.
-    labels : numpy.ndarray
-        The distinct labels (str), stripped.
-    """
-
-    codes: np.ndarray
-    labels: np.ndarray
-
-    def __len__(self) -> int:
-        return int(self.codes.size)
-
-    @classmethod
-    def of(cls, codes: np.ndarray, written) -> FactorizedText:
-        """Codes into distinct labels as written (str), stripped; two labels that are one once
-        stripped (``' wt'``, ``'wt'``) become one.
-
-        Examples
-        --------
-        >>> f = FactorizedText.of(np.array([0, 1, 2, 0]), ["wt", " wt", "d84a"])
-        >>> f.labels.tolist(), f.codes.tolist()
-        (['wt', 'd84a'], [0, 0, 1, 0])
-        """
-        labels = np.asarray(written, dtype=str)
-        codes = np.asarray(codes, dtype=np.intp)
-        first, last = edge_characters(labels)
-        if not any(chr(c).isspace() for c in np.unique(np.concatenate([first, last])).tolist()):
-            return cls(codes, labels)
-        import pandas as pd
-
-        stripped = np.asarray([v.strip() for v in labels.tolist()], dtype=object)
-        relabel, distinct = pd.factorize(stripped)
-        return cls(relabel[codes], np.asarray(distinct, dtype=str))
-
-
-def edge_characters(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Code points of the first and of the last character of each str (0 for ``''``), vectorised.
-
-    Examples
-    --------
-    >>> [a.tolist() for a in edge_characters(np.array(["wt ", "", "#1"]))]
-    [[119, 0, 35], [32, 0, 49]]
-    """
-    labels = np.asarray(labels, dtype=str)
-    if labels.size == 0:
-        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32)
-    points = np.ascontiguousarray(labels).view(np.uint32).reshape(labels.size, -1)
-    lengths = np.char.str_len(labels)
-    return points[:, 0], points[np.arange(labels.size), np.maximum(lengths - 1, 0)]
 
 
 #: Fewer runs of equal consecutive cells than this fraction of the rows: factorize the runs only.
@@ -232,7 +172,7 @@ def to_text(cells: np.ndarray) -> tuple[np.ndarray, bool]:
     if isinstance(cells, FactorizedText):
         labels = cells.labels
         numeric = bool((labels != "").any()) and all(NUMBER_RE.fullmatch(lab) for lab in labels if lab)
-        return labels[cells.codes], numeric
+        return cells.text(), numeric
     codes, labels = _factorize(cells)
     filled = [lab for lab in labels if lab != ""]
     numeric = bool(filled) and all(NUMBER_RE.fullmatch(lab) for lab in filled)

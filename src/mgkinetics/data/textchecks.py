@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["WINDOW_BYTES", "no_short_row", "one_record_per_line"]
+__all__ = ["WINDOW_BYTES", "bytes_present", "no_short_row", "one_record_per_line"]
 
 _NL = 10
 
@@ -49,23 +49,35 @@ def _crlf_only(data) -> bool:
 WINDOW_BYTES = 1 << 16
 
 
-def one_record_per_line(data, start: int, sep: str, width: int) -> bool:
+def bytes_present(data, start: int, needles: tuple[bytes, ...]) -> set[bytes]:
+    """Which of the single bytes ``needles`` occur in ``data[start:]`` (bytes or a memory map).
+
+    One pass over memory: the file is searched a cache-sized window at a time, each window for
+    every needle not yet found (three full ``find`` calls would read the file three times)."""
+    found: set[bytes] = set()
+    for offset in range(start, len(data), _CHUNK):
+        for needle in needles:
+            if needle not in found and data.find(needle, offset, offset + _CHUNK) >= 0:
+                found.add(needle)
+        if len(found) == len(needles):
+            break
+    return found
+
+
+def one_record_per_line(data, start: int, sep: str, width: int, *, carriage_returns: bool = True) -> bool:
     """Whether the parser may take every line of a file without quotes as one record, as far as
     its bytes tell (``data[start:]``, bytes or a memory map): False when the header line may be a
     comment or blank (its first byte), a line near either end of the file is a comment, blank or
     has an empty first field, a carriage return is not CRLF's (the parser would end a line there),
     or the first data line has another field count than the header (the parser would take its
-    first field as an index)."""
+    first field as an index). ``carriage_returns=False`` says that the file has none."""
     if data[start : start + 1] in (b"#", b"\n", b"\r", b" ", b"\t", sep.encode()):
         return False
     starts = (b"\n\n", b"\n\r\n", b"\n#", b"\n" + sep.encode())  # a line blank, a comment or empty first
-    for part in (
-        data[start : start + WINDOW_BYTES],
-        data[-WINDOW_BYTES:],
-    ):  # where comments and blank lines usually are
-        if any(line_start in part for line_start in starts):
-            return False
-    if data.find(b"\r", start) >= 0 and not _crlf_only(data):
+    ends = (data[start : start + WINDOW_BYTES], data[-WINDOW_BYTES:])  # where comments, blank lines are
+    if any(line_start in part for part in ends for line_start in starts):
+        return False
+    if carriage_returns and data.find(b"\r", start) >= 0 and not _crlf_only(data):
         return False
     end = data.find(b"\n", start)
     if end < 0:

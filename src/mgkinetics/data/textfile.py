@@ -29,7 +29,7 @@ from mgkinetics.data.conditions import condition_of_column
 from mgkinetics.data.model import RawTable, repeated_names
 from mgkinetics.data.numbers import FactorizedText, edge_characters, factorize_cells
 from mgkinetics.data.textchecks import WINDOW_BYTES as _ENDS  # noqa: F401 (tests size files by it)
-from mgkinetics.data.textchecks import no_short_row, one_record_per_line
+from mgkinetics.data.textchecks import bytes_present, no_short_row, one_record_per_line
 from mgkinetics.data.textrecords import (
     blank_or_comment,
     decode_text,
@@ -85,7 +85,8 @@ def _fast(data, sep: str, source: str, start: int = 0):
     is then the line after the previous one."""
     import pandas as pd
 
-    if len(data) <= start or data.find(b'"', start) >= 0 or data.find(b"\x00", start) >= 0:
+    present = bytes_present(data, start, (b'"', b"\x00", b"\r"))
+    if len(data) <= start or b'"' in present or b"\x00" in present:
         return None
     end = data.find(b"\n", start)
     header = [
@@ -93,7 +94,7 @@ def _fast(data, sep: str, source: str, start: int = 0):
     ]
     width = len(header)
     refuse_repeated_names(header, 1, source)
-    if not one_record_per_line(data, start, sep, width):
+    if not one_record_per_line(data, start, sep, width, carriage_returns=b"\r" in present):
         return None
     try:
         n_rows, cells = _read_columns(
