@@ -1,7 +1,6 @@
-"""Hold-out cases (issue 12) that fail in code another helper owns: data/textfile.py (the reader's
-fast path), fitting/status.py with batch/assemble.py (zero-width rule). Each is a strict xfail: it
-documents the failure in the suite and turns into a failure once the owner fixes it, so that the
-marker is removed then."""
+"""Hold-out cases (issue 12) that fail in code another helper owns: fitting/status.py with
+batch/assemble.py (the zero-width rule). Each is a strict xfail: it documents the failure in the
+suite and turns into a failure once the owner fixes it, so that the marker is removed then."""
 
 from __future__ import annotations
 
@@ -24,34 +23,6 @@ def data(tmp_path):
     path = tmp_path / "data.csv"
     path.write_text(TABLE, encoding="utf-8")
     return path
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="data/textfile.py _decode transcodes UTF-16 only with a BOM; BOM-less UTF-16-LE (as some "
-    "Windows tools save) is read as UTF-8 with NUL bytes: 'line 10: has 1 fields but the header has 2'",
-)
-def test_utf16_without_bom_reads_like_utf8(data, tmp_path):
-    path = tmp_path / "le.csv"
-    path.write_bytes(TABLE.encode("utf-16-le"))
-    ref = run("fit", data, "--law", "michaelis_menten", "--format", "csv")
-    res = run("fit", path, "--law", "michaelis_menten", "--format", "csv")
-    assert res.exit_code == 0, res.output
-    assert res.stdout.replace(str(path), "F") == ref.stdout.replace(str(data), "F")
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="data/textfile.py does not honour Excel's 'sep=;' first line: it is taken as the header "
-    "('line 1: column 2 has no name but holds data')",
-)
-def test_excel_sep_line_is_honoured(data, tmp_path):
-    path = tmp_path / "excel.csv"
-    path.write_text("sep=;\n" + TABLE.replace(",", ";"), encoding="utf-8")
-    ref = run("fit", data, "--law", "michaelis_menten", "--format", "csv")
-    res = run("fit", path, "--law", "michaelis_menten", "--format", "csv")
-    assert res.exit_code == 0, res.output
-    assert res.stdout.replace(str(path), "F") == ref.stdout.replace(str(data), "F")
 
 
 @pytest.mark.xfail(
