@@ -8,6 +8,7 @@ result object (it must hold exactly what is reported).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -188,6 +189,22 @@ def test_warnings_carry_codes_and_stay_strings():
     assert res.to_dict()["warning_codes"] == [w.code for w in res.warnings]
     with pytest.raises(ValueError, match="unknown warning code"):
         FitWarning("no_such_code", "text")
+
+
+def test_global_fit_json_carries_warning_codes_as_a_single_fit_does():
+    """Replicate weighting with 2 replicates per level warns few_replicates for each data set (the
+    weighting's rule: fewer than 4); the joint result's JSON lists the codes beside the texts."""
+    data = Path(__file__).parent / "data" / "report"
+    with pytest.warns(UserWarning, match="few_replicates"):
+        g = mgk.fit_shared(
+            [str(data / "treated.csv"), str(data / "untreated.csv")],
+            "michaelis_menten",
+            ["km"],
+            weights="replicates",
+        )
+    out = g.to_dict()
+    assert out["warning_codes"] == ["few_replicates", "few_replicates"]
+    assert len(out["warnings"]) == 2 and all("fewer than 4 replicates" in w for w in out["warnings"])
 
 
 def test_status_vocabulary_is_the_documented_one():

@@ -24,9 +24,9 @@ from mgkinetics.errors import FitError, FitWarning
 from mgkinetics.fitting import engine
 from mgkinetics.fitting.estimates import derived_for, estimates_for
 from mgkinetics.fitting.joint import joint_starts, keys_and_units
-from mgkinetics.fitting.numerics import information_criteria, quantile, sum_log_weights, weighted_r2
+from mgkinetics.fitting.numerics import quantile, sum_log_weights, weighted_r2
 from mgkinetics.fitting.problem import FitProblem, build_problems, input_columns
-from mgkinetics.fitting.results import Estimate, Exclusion, FitResult, Statistics
+from mgkinetics.fitting.results import Estimate, Exclusion, FitResult, Statistics, outcome_json
 from mgkinetics.fitting.single import result_for
 from mgkinetics.fitting.status import (
     SUCCESS,
@@ -115,12 +115,7 @@ class GlobalFitResult(Shown):
         return {
             "shared": list(self.shared),
             "parameters": {k: e.to_dict() for k, e in self.parameters.items()},
-            "statistics": self.statistics.to_dict(),
-            "success": bool(self.success),
-            "status": self.status,
-            "status_reason": self.status_reason,
-            "message": self.message,
-            "warnings": [str(w) for w in self.warnings],
+            **outcome_json(self),
             "parts": {label: part.to_dict() for label, part in zip(self.labels, self.parts)},
             **({"unassigned_rows": [e.to_dict() for e in self.unassigned]} if self.unassigned else {}),
         }
@@ -275,20 +270,8 @@ def _assemble(problems, labels, shared, keys, units, layout, sol, scale_covar, c
     success = status in SUCCESS
     rates = np.concatenate([p.rate for p in problems])
     log_w = sum_log_weights(np.concatenate([p.weights for p in problems]))
-    ic = information_criteria(sol.n, len(varying), sol.rss, scale_covar, log_weights=log_w)
-    stats = Statistics(
-        n=sol.n,
-        dof=sol.dof,
-        rss=sol.rss,
-        redchi=sol.rss / sol.dof if sol.dof > 0 else math.nan,
-        r2=weighted_r2(rates, np.concatenate([p.weights for p in problems]), sol.rss),
-        aicc=ic.aicc,
-        bic=ic.bic,
-        n_params=len(varying),
-        loglik=ic.loglik,
-        aic=ic.aic,
-        log_weights=log_w,
-    )
+    r2 = weighted_r2(rates, np.concatenate([p.weights for p in problems]), sol.rss)
+    stats = Statistics.of_fit(sol.n, len(varying), sol.rss, r2=r2, scale_covar=scale_covar, log_weights=log_w)
     common = dict(
         success=success, message=sol.message, warnings=tuple(warnings), status=status, status_reason=reason
     )

@@ -13,49 +13,27 @@ from typing import Any
 import numpy as np
 
 from mgkinetics.fitting.estimate import Estimate
-from mgkinetics.fitting.plain import finite_or_none, plain, readonly
+from mgkinetics.fitting.plain import plain, readonly
+from mgkinetics.fitting.statistics import Statistics
 from mgkinetics.fitting.weighting import weighting_model
 from mgkinetics.report.shown import Shown
 from mgkinetics.units import Unit
 
-__all__ = ["Estimate", "Statistics", "Exclusion", "RowAccount", "FitResult", "FitCollection"]
+__all__ = ["outcome_json", "Estimate", "Statistics", "Exclusion", "RowAccount", "FitResult", "FitCollection"]
 
 
-@dataclass(frozen=True)
-class Statistics:
-    """Goodness-of-fit numbers of one fit.
-
-    ``rss`` is the weighted residual sum of squares (χ² for absolute σ). ``loglik``, ``aic``, ``aicc``
-    and ``bic`` are on R's scale (Gaussian constant and weights' term included; σ counts as a
-    parameter except for absolute-σ weighting): :func:`mgkinetics.fitting.numerics.information_criteria`.
-    ``log_weights`` is Σ log wᵢ of R's weights, kept so pooled criteria can be recomputed.
-    """
-
-    n: int
-    dof: int
-    rss: float
-    redchi: float
-    r2: float
-    aicc: float
-    bic: float
-    n_params: int
-    loglik: float = float("nan")
-    aic: float = float("nan")
-    log_weights: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form."""
-        return {
-            "n": self.n,
-            "dof": self.dof,
-            "rss": finite_or_none(self.rss),
-            "redchi": finite_or_none(self.redchi),
-            "r2": finite_or_none(self.r2),
-            "loglik": finite_or_none(self.loglik),
-            "aic": finite_or_none(self.aic),
-            "aicc": finite_or_none(self.aicc),
-            "bic": finite_or_none(self.bic),
-        }
+def outcome_json(result) -> dict[str, Any]:
+    """The JSON keys every fit result shares, in order: statistics, success, status and its reason,
+    the solver's message, the warnings and their codes."""
+    return {
+        "statistics": result.statistics.to_dict(),
+        "success": bool(result.success),
+        "status": result.status,
+        "status_reason": result.status_reason,
+        "message": result.message,
+        "warnings": [str(w) for w in result.warnings],
+        "warning_codes": [getattr(w, "code", None) for w in result.warnings],
+    }
 
 
 @dataclass(frozen=True)
@@ -289,13 +267,7 @@ class FitResult(Shown):
             "law": self.law.name,
             "parameters": {k: e.to_dict() for k, e in self.parameters.items()},
             "derived": {k: e.to_dict() for k, e in self.derived.items()},
-            "statistics": self.statistics.to_dict(),
-            "success": bool(self.success),
-            "status": self.status,
-            "status_reason": self.status_reason,
-            "message": self.message,
-            "warnings": [str(w) for w in self.warnings],
-            "warning_codes": [getattr(w, "code", None) for w in self.warnings],
+            **outcome_json(self),
             "rows": self.rows.to_dict(),
             "weighting": self.weighting,
             **weighting_model(self.scheme),

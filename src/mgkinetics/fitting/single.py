@@ -18,7 +18,7 @@ import numpy as np
 from mgkinetics.errors import FitError, FitWarning
 from mgkinetics.fitting import engine
 from mgkinetics.fitting.estimates import derived_for, estimates_for
-from mgkinetics.fitting.numerics import information_criteria, quantile, sum_log_weights, weighted_r2
+from mgkinetics.fitting.numerics import quantile, sum_log_weights, weighted_r2
 from mgkinetics.fitting.problem import FitProblem, build_problems, input_columns
 from mgkinetics.fitting.results import Estimate, FitCollection, FitResult, RowAccount, Statistics
 from mgkinetics.fitting.slope import slope_stderrs
@@ -218,18 +218,12 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
     slopes = slope_stderrs(problem, sol.values, varying, runaway, redchi=redchi, scale_covar=scale_covar)
     derived = derived_for(law, estimates, varying, sol.covariance, q, ci_level, runaway, slopes)
     log_w = sum_log_weights(problem.weights)
-    ic = information_criteria(n, k, sol.rss, scale_covar, log_weights=log_w)
-    stats = Statistics(
-        n=n,
-        dof=sol.dof,
-        rss=sol.rss,
-        redchi=redchi,
+    stats = Statistics.of_fit(
+        n,
+        k,
+        sol.rss,
         r2=weighted_r2(problem.rate, problem.weights, sol.rss),
-        aicc=ic.aicc,
-        bic=ic.bic,
-        n_params=k,
-        loglik=ic.loglik,
-        aic=ic.aic,
+        scale_covar=scale_covar,
         log_weights=log_w,
     )
     return result_for(

@@ -85,20 +85,6 @@ def profile_global(
     raise FitError(f"global fit has no fitted quantity '{name}'; choose from {', '.join(choices)}")
 
 
-def _apply(est, prof: ProfileInterval, ci_level: float, name: str | None = None):
-    return replace(
-        est,
-        name=name or est.name,
-        ci_low=prof.low,
-        ci_high=prof.high,
-        ci_method=prof.ci_method,
-        ci_level=ci_level,
-        note=prof.note(),
-        ci_low_status=prof.low_status,
-        ci_high_status=prof.high_status,
-    )
-
-
 def _copy_interval(est, source):
     """``est`` with the interval, method and note of ``source`` (a part's view of its key)."""
     return replace(
@@ -111,18 +97,6 @@ def _copy_interval(est, source):
         ci_low_status=source.ci_low_status,
         ci_high_status=source.ci_high_status,
     )
-
-
-def _warnings_of(prof: ProfileInterval) -> list[str]:
-    out = []
-    if prof.unsettled:
-        out.append(
-            f"{prof.unsettled} profile points of {prof.name} near the threshold were not reproduced "
-            "from a second start; its profile limits may be inexact"
-        )
-    if prof.low_status != "closed" and prof.high_status != "closed":
-        out.append(f"{prof.name} is not identifiable from these data (flat profile likelihood)")
-    return out
 
 
 def apply_global_profile(result, *, problems: Sequence | None = None, ci_level: float = 0.95):
@@ -155,8 +129,8 @@ def apply_global_profile(result, *, problems: Sequence | None = None, ci_level: 
     warnings: list[str] = []
     for key in target.varied:
         prof = _profile_key(target, result, key, ci_level)
-        params[key] = _apply(params[key], prof, ci_level)
-        warnings += _warnings_of(prof)
+        params[key] = prof.apply_to(params[key], ci_level)
+        warnings += prof.warnings()
     parts = []
     for index, (part, mapping) in enumerate(zip(result.parts, part_keys(result), strict=True)):
         local = {n: _copy_interval(part.parameters[n], params[k]) for n, k in mapping.items()}
@@ -168,8 +142,8 @@ def apply_global_profile(result, *, problems: Sequence | None = None, ci_level: 
                 prof = _profile_part_derived(target, result, index, name, ci_level)
             except FitError:
                 continue
-            derived[name] = _apply(est, prof, ci_level)
-            warnings += _warnings_of(prof)
+            derived[name] = prof.apply_to(est, ci_level)
+            warnings += prof.warnings()
         part_warnings = tuple(dict.fromkeys([*part.warnings, *warnings]))
         parts.append(replace(part, parameters=local, derived=derived, warnings=part_warnings))
     all_warnings = tuple(dict.fromkeys([*result.warnings, *warnings]))

@@ -97,23 +97,8 @@ def _profile_result(result: FitResult, problem, ci_level: float) -> FitResult:
         except FitError:  # not a ratio of this fit's parameters: keeps its asymptotic interval
             continue
         prof = profile_derived(result, quantity, problem=problem, ci_level=ci_level)
-        if prof.unsettled:
-            warnings.append(
-                f"{prof.unsettled} profile points of {name} near the threshold were not "
-                "reproduced from a second start; its profile limits may be inexact"
-            )
-        if prof.low_status != "closed" and prof.high_status != "closed":
-            warnings.append(f"{name} is not identifiable from these data (flat profile likelihood)")
-        derived[name] = replace(
-            est,
-            ci_low=prof.low,
-            ci_high=prof.high,
-            ci_method=prof.ci_method,
-            ci_level=ci_level,
-            note=prof.note(),
-            ci_low_status=prof.low_status,
-            ci_high_status=prof.high_status,
-        )
+        warnings += prof.warnings(name)
+        derived[name] = prof.apply_to(est, ci_level)
     return replace(result, parameters=params, derived=derived, warnings=tuple(dict.fromkeys(warnings)))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mgkinetics.fitting.estimate import Estimate
 from mgkinetics.units import Unit
@@ -71,6 +71,35 @@ class ProfileInterval:
                 "the lower limit is open"
             )
         return ""
+
+    def warnings(self, name: str | None = None) -> list[str]:
+        """Warnings for the fit's list: profile points not reproduced from a second start, and a
+        profile flat on both sides; about ``name`` (default this interval's name)."""
+        name = name or self.name
+        out = []
+        if self.unsettled:
+            out.append(
+                f"{self.unsettled} profile points of {name} near the threshold were not reproduced "
+                "from a second start; its profile limits may be inexact"
+            )
+        if self.low_status != "closed" and self.high_status != "closed":
+            out.append(f"{name} is not identifiable from these data (flat profile likelihood)")
+        return out
+
+    def apply_to(self, estimate: Estimate, ci_level: float, name: str | None = None) -> Estimate:
+        """``estimate`` (its value and SE kept) with this interval, its method, note and each side's
+        status; renamed to ``name`` when given."""
+        return replace(
+            estimate,
+            name=name or estimate.name,
+            ci_low=self.low,
+            ci_high=self.high,
+            ci_method=self.ci_method,
+            ci_level=ci_level,
+            note=self.note(),
+            ci_low_status=self.low_status,
+            ci_high_status=self.high_status,
+        )
 
     def to_estimate(self, stderr: float | None = None) -> Estimate:
         """An :class:`~mgkinetics.fitting.estimate.Estimate` carrying the interval, its method and

@@ -49,27 +49,12 @@ def pooled_statistics(a: FitResult, b: FitResult) -> Statistics:
     """The separate-parameters model of two data sets, from their own fits: nothing is shared, so
     the joint least-squares problem splits and its RSS, n and parameter count are the sums (no
     refit needed). AICc/BIC are recomputed for the pooled n, as the shared model's are."""
-    from mgkinetics.fitting.numerics import information_criteria
 
     n = a.statistics.n + b.statistics.n
     k = a.statistics.n_params + b.statistics.n_params
     rss = a.statistics.rss + b.statistics.rss
     log_w = a.statistics.log_weights + b.statistics.log_weights
-    ic = information_criteria(n, k, rss, a.scale_covar, log_weights=log_w)
-    dof = n - k
-    return Statistics(
-        n=n,
-        dof=dof,
-        rss=rss,
-        redchi=rss / dof if dof > 0 else math.nan,
-        r2=math.nan,
-        aicc=ic.aicc,
-        bic=ic.bic,
-        n_params=k,
-        loglik=ic.loglik,
-        aic=ic.aic,
-        log_weights=log_w,
-    )
+    return Statistics.of_fit(n, k, rss, r2=math.nan, scale_covar=a.scale_covar, log_weights=log_w)
 
 
 def sharing_test(
