@@ -60,6 +60,7 @@ MM_INPUTS = (
 )
 _TOTALS = ("atp_total", "mg_total", "adp_total", "amp_total", "pep_total")
 _AUXILIARY = ("kd_factor", "kd_mgadp", "kd_mgamp", "kd_mgpep")
+_KEYS = (*_TOTALS, *_AUXILIARY)
 _KD_MGATP_DEFAULT = 0.067
 
 
@@ -97,6 +98,10 @@ def mg_species(
     return mgatp, mg_free, atp_free, amp_free
 
 
+def _read_only(arrays: tuple) -> bool:
+    return all([isinstance(a, np.ndarray) and not a.flags.writeable for a in arrays])
+
+
 class SpeciesCache:
     """Species by (inputs, Kd(MgATP)), least recently used first out; thread-safe.
 
@@ -126,15 +131,20 @@ class SpeciesCache:
     def species(self, data: Mapping[str, object], kd_mgatp) -> dict[str, np.ndarray]:
         """``{"mgatp", "mg_free", "atp_free", "amp_free"}`` for the totals and constants in ``data``
         and Kd(MgATP) at the reference conditions (a number, or an array that broadcasts)."""
-        arrays = tuple(data[n] for n in (*_TOTALS, *_AUXILIARY))
-        frozen = all(isinstance(a, np.ndarray) and not a.flags.writeable for a in arrays)
-        kd = np.asarray(kd_mgatp, dtype=float)
-        fast = (kd.shape, kd.tobytes(), tuple(id(a) for a in arrays)) if frozen and kd.size < 64 else None
+        arrays = tuple([data[n] for n in _KEYS])
+        if type(kd_mgatp) is float:
+            kd_key: tuple | None = (kd_mgatp,)
+        else:
+            kd = np.asarray(kd_mgatp, dtype=float)
+            kd_key = (kd.shape, kd.tobytes()) if kd.size < 64 else None
+        fast = (kd_key, tuple([id(a) for a in arrays])) if kd_key is not None else None
         if fast is not None:
             hit = self._by_identity.get(fast)
-            if hit is not None and all(a is b for a, b in zip(hit[0], arrays, strict=True)):
+            if hit is not None and all([a is b for a, b in zip(hit[0], arrays)]) and _read_only(arrays):
                 self.hits += 1
                 return hit[1]
+            if not _read_only(arrays):
+                fast = None
         out = self._species(data, kd_mgatp)
         if fast is not None:
             with self._lock:
@@ -292,23 +302,30 @@ def speciated(
         n: p.default for n, p in signature.parameters.items() if p.default is not inspect.Parameter.empty
     }
 
-    def bound(args, kwargs) -> tuple[dict, dict]:
+    every = set(names)
+    species_items = tuple(species_of.items())
+    param_names = tuple(p.name for p in params)
+
+    def bound(args, kwargs) -> tuple[dict, dict, dict]:
         """The call's arguments by name, and the plain law's arguments (species from the cache)."""
-        if len(args) > len(names) or any(n in kwargs for n in names[: len(args)]):
+        if len(args) > len(names) or (kwargs and not kwargs.keys().isdisjoint(names[: len(args)])):
             signature.bind(*args, **kwargs)  # raises the TypeError Python would
-        values = {**defaults, **dict(zip(names, args)), **kwargs}
-        missing = [n for n in names if n not in values]
-        if missing or len(values) != len(names):
+        values = dict(defaults)
+        values.update(zip(names, args))
+        values.update(kwargs)
+        if values.keys() != every:
             signature.bind(*args, **kwargs)  # raises: missing or unknown arguments
         kd = values["kd_mgatp"]
-        if np.iscomplexobj(kd):  # the mass balance is solved in real numbers
+        if type(kd) is not float and np.iscomplexobj(kd):  # the mass balance is solved in real numbers
             if np.any(np.imag(kd) != 0):
                 raise TypeError("speciation takes a real Kd(MgATP); differentiate it by finite differences")
             kd = np.real(kd)
         species = SPECIES_CACHE.species(values, kd)
-        call = {arg: species[name] for arg, name in species_of.items()}
-        call.update({n: np.asarray(values[n], dtype=float) for n in passthrough})
-        call.update({p.name: values[p.name] for p in params})
+        call = {arg: species[name] for arg, name in species_items}
+        for n in passthrough:
+            call[n] = np.asarray(values[n], dtype=float)
+        for n in param_names:
+            call[n] = values[n]
         return values, species, call
 
     def law(*args, **kwargs):
