@@ -9,9 +9,11 @@ inhibition (three inhibitor levels).
 
 For each law it prints:
 * time of ``mgk.fit_many`` (median of 3 after a warm-up; it includes reading the table, starts,
-  SEs, statistics and statuses) and of the ``curve_fit`` loop (one run, Levenberg–Marquardt from
-  the law's own starting rule computed before the timer starts: the loop times fitting only), and
-  their ratio;
+  SEs, statistics and statuses) and of the ``curve_fit`` loop (Levenberg–Marquardt from the law's
+  own starting rule computed before the timer starts: the loop times fitting only), measured in
+  ``--repeats`` interleaved rounds (fit_many, then the loop) so that load on a shared machine hits
+  both sides of a ratio alike; the median ratio over the rounds and its range, by wall clock and
+  by CPU (process) time, which a busy machine disturbs less;
 * the statuses of fit_many, and how many curves fit_many reports as success with an RSS worse
   than the loop's best *feasible* fit (inside the law's bounds, from either the unbounded LM loop
   or a bounded TRF loop), relative tolerance 1e-6;
@@ -61,15 +63,15 @@ def _starts(law, curves):
     return out
 
 
-def curve_fit_loop(law, curves, p0s, bounded: bool):
-    """Per-curve fits; returns (seconds, parameter list with None for failures)."""
+def curve_fit_loop(law, curves, p0s, bounded: bool, clock=time.perf_counter):
+    """Per-curve fits; returns (seconds by ``clock``, parameter list with None for failures)."""
     from scipy.optimize import curve_fit
 
     f = _model(law)
     lo = [p.min for p in law.params]
     hi = [p.max for p in law.params]
     out = []
-    t = time.perf_counter()
+    t = clock()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for (x, v), p0 in zip(curves, p0s, strict=True):
@@ -82,7 +84,7 @@ def curve_fit_loop(law, curves, p0s, bounded: bool):
                 out.append(p)
             except (RuntimeError, ValueError):
                 out.append(None)
-    return time.perf_counter() - t, out
+    return clock() - t, out
 
 
 def best_feasible_rss(law, curves, *fits):
@@ -102,15 +104,32 @@ def best_feasible_rss(law, curves, *fits):
 
 
 def time_fit_many(frame, law_name, kw, n=3):
+    """Median wall-clock and CPU seconds of ``n`` calls after a warm-up, and the last result."""
     import mgkinetics as mgk
 
     mgk.fit_many(frame.iloc[:500], law_name, curve="curve", **kw)  # warm-up
-    times, res = [], None
+    wall, cpu, res = [], [], None
     for _ in range(n):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         res = mgk.fit_many(frame, law_name, curve="curve", **kw)
-        times.append(time.perf_counter() - t)
-    return float(np.median(times)), res
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return float(np.median(wall)), float(np.median(cpu)), res
+
+
+def interleaved_ratios(frame, law, law_name, kw, curves, p0s, repeats):
+    """``repeats`` rounds of (fit_many: median of 3, then the LM loop once), so load on a shared
+    machine hits both sides of each ratio alike; wall-clock and CPU (process) time per round.
+    Returns per-round ratios (wall, CPU), the medians' times, fit_many's result and the loop's fits."""
+    rounds = []
+    for _ in range(repeats):
+        t_many, cpu_many, res = time_fit_many(frame, law_name, kw)
+        c1 = time.process_time()
+        t_loop, lm_fits = curve_fit_loop(law, curves, p0s, bounded=False)
+        cpu_loop = time.process_time() - c1
+        rounds.append((t_many, t_loop, cpu_many, cpu_loop))
+    r = np.array(rounds)
+    return r[:, 1] / r[:, 0], r[:, 3] / r[:, 2], np.median(r, axis=0), res, lm_fits
 
 
 def agreement_with_fit(frame, law_name, kw, res, n_check):
@@ -136,16 +155,16 @@ def agreement_with_fit(frame, law_name, kw, res, n_check):
     return compared, worst, worst_rss
 
 
-def one_law(law_name, n_curves, n_check):
+def one_law(law_name, n_curves, n_check, repeats=3):
     from mgkinetics.laws.registry import get_law
 
     law = get_law(law_name)
     frame = make_hard(law_name, n_curves)
     kw = {"inhibitor": "i_mM"} if "inhibitor" in law.input_names else {}
-    t_many, res = time_fit_many(frame, law_name, kw)
     curves = _split(frame, law)
     p0s = _starts(law, curves)
-    t_loop, lm_fits = curve_fit_loop(law, curves, p0s, bounded=False)
+    wall, cpu, med, res, lm_fits = interleaved_ratios(frame, law, law_name, kw, curves, p0s, repeats)
+    t_many, t_loop = med[0], med[1]
     _, trf_fits = curve_fit_loop(law, curves, p0s, bounded=True)
     best = best_feasible_rss(law, curves, lm_fits, trf_fits)
     worse = res.success & (res.rss > best * (1 + 1e-6) + 1e-300)
@@ -155,7 +174,10 @@ def one_law(law_name, n_curves, n_check):
         curves=n_curves,
         t_many=t_many,
         t_loop=t_loop,
-        ratio=t_loop / t_many,
+        ratio=float(np.median(wall)),
+        spread=(float(wall.min()), float(wall.max())),
+        cpu_ratio=float(np.median(cpu)),
+        cpu_spread=(float(cpu.min()), float(cpu.max())),
         statuses=dict(Counter(res.status)),
         worse=int(worse.sum()),
         loop_ok=sum(p is not None for p in lm_fits),
@@ -176,7 +198,7 @@ def dask_speedup(n_curves, n_workers=2):
         return None
     frame = make_hard("hill", n_curves, seed=7)
     chunk = -(-n_curves // (2 * n_workers))
-    t_np, ref = time_fit_many(frame, "hill", {"chunk_size": chunk}, n=1)
+    t_np, _, ref = time_fit_many(frame, "hill", {"chunk_size": chunk}, n=1)
     with LocalCluster(n_workers=n_workers, threads_per_worker=1, dashboard_address=None) as cluster:
         addr = cluster.scheduler_address
         mgk.fit_many(frame.iloc[:2000], "hill", curve="curve", engine="dask", scheduler=addr)  # warm-up
@@ -196,15 +218,19 @@ def main(argv=None):
     ap.add_argument("--curves", type=int, default=2000)
     ap.add_argument("--check", type=int, default=40)
     ap.add_argument("--dask-curves", type=int, default=20000)
+    ap.add_argument("--repeats", type=int, default=3, help="interleaved rounds of fit_many and the loop")
     args = ap.parse_args(argv)
     print(
-        f"{'law':22s} {'curves':>6s} {'fit_many s':>10s} {'loop s':>8s} {'ratio':>6s} {'worse':>5s} "
-        f"{'vs fit: values (n)':>19s} {'rss':>7s}  statuses"
+        f"{'law':22s} {'curves':>6s} {'fit_many s':>10s} {'loop s':>8s} {'ratio (min-max)':>17s} "
+        f"{'CPU ratio (min-max)':>19s} {'worse':>5s} {'vs fit: values (n)':>19s} {'rss':>7s}  statuses"
     )
     for name in LAWS:
-        r = one_law(name, args.curves, args.check)
+        r = one_law(name, args.curves, args.check, max(args.repeats, 1))
+        lo, hi = r["spread"]
+        clo, chi = r["cpu_spread"]
         print(
-            f"{r['law']:22s} {r['curves']:6d} {r['t_many']:10.3f} {r['t_loop']:8.2f} {r['ratio']:6.1f} "
+            f"{r['law']:22s} {r['curves']:6d} {r['t_many']:10.3f} {r['t_loop']:8.2f} "
+            f"{r['ratio']:5.1f} ({lo:4.1f}-{hi:4.1f}) {r['cpu_ratio']:7.1f} ({clo:4.1f}-{chi:4.1f}) "
             f"{r['worse']:5d} {r['max_rel_diff']:14.1e} ({r['compared']:2d}) {r['max_rel_rss']:7.0e}  "
             f"{r['statuses']}",
             flush=True,

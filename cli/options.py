@@ -190,13 +190,18 @@ def output_options(*formats: str):
     return decorate
 
 
+OUTPUT_OPTIONS = ("out", "plot")  # the options that name files a command writes
+
+
 def _guarded(f):
-    """``f`` calling `guard_outputs` on its ``out`` keyword and every other path-valued argument."""
+    """``f`` calling `guard_outputs` on its output options (``out``, ``plot``: against every other
+    path-valued argument and against each other)."""
     import functools
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
-        guard_outputs([v for k, v in kwargs.items() if k != "out"], kwargs.get("out"))
+        outputs = [kwargs.get(k) for k in OUTPUT_OPTIONS]
+        guard_outputs([v for k, v in kwargs.items() if k not in OUTPUT_OPTIONS], *outputs)
         return f(*args, **kwargs)
 
     return wrapper

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -236,3 +237,45 @@ def test_json_beside_the_csv_is_an_ordinary_output(tmp_path):
     res = run("fit", data, "--law", "michaelis_menten", "--format", "json", "--out", tmp_path / "data.json")
     assert res.exit_code == 0, res.output
     assert json.loads((tmp_path / "data.json").read_text(encoding="utf-8"))["fits"]
+
+
+def test_output_onto_an_inputs_sidecar_that_does_not_exist_yet_is_refused(tmp_path):
+    # hold-out (edges4): the next run would read the fit as the table's metadata
+    data = tmp_path / "data.csv"
+    data.write_text(MM_CSV, encoding="utf-8")
+    meta = data.with_suffix(".meta.json")
+    res = run("fit", data, "--law", "michaelis_menten", "--format", "json", "--out", meta)
+    assert res.exit_code == 2 and "meta.json" in res.stderr and "is the input" in res.stderr, res.output
+    assert not meta.exists()
+
+
+def test_two_outputs_of_one_command_on_one_path_are_refused_before_computing(tmp_path):
+    # hold-out (edges4): `--out x.png --plot x.png` wrote the text, then the figure over it, exit 0
+    data = tmp_path / "data.csv"
+    data.write_text(MM_CSV, encoding="utf-8")
+    same = tmp_path / "x.png"
+    res = run("fit", data, "--law", "michaelis_menten", "--out", same, "--plot", same)
+    assert res.exit_code == 2 and res.stderr.startswith("Error:") and "same file" in res.stderr, res.output
+    assert not same.exists()
+    link = tmp_path / "link.png"
+    link.symlink_to(same)  # a symbolic link to the other output is the same file too
+    with pytest.raises(OutputError, match="same file"):
+        check_outputs([data], [same, link])
+
+
+def test_output_to_a_fifo_is_written_through_not_replaced(tmp_path):
+    # hold-out (edges4): the atomic rename replaced a FIFO (and /dev/null) with a regular file
+    data = tmp_path / "data.csv"
+    data.write_text(MM_CSV, encoding="utf-8")
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader, so that a writer can open it
+    try:
+        res = run("fit", data, "--law", "michaelis_menten", "--out", fifo)
+        written = os.read(reader, 1 << 20)
+    finally:
+        os.close(reader)
+    assert res.exit_code == 0, res.output
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode), "the FIFO was replaced by a regular file"
+    assert b"michaelis_menten fit of" in written
+    assert sorted(tmp_path.iterdir()) == sorted([data, fifo])  # no temporary file left

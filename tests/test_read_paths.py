@@ -336,3 +336,24 @@ def test_arrow_run_heads_gives_the_first_row_of_each_run():
     heads = numbers.arrow_run_heads(pa.array(["wt", "wt", "wt", None, "d84a", "d84a", "d84a"]))
     assert heads.tolist() == [0, 3, 4]
     assert numbers.arrow_run_heads(pa.array(["wt", "d84a", "wt"])) is None  # runs not few: hash every row
+
+
+@pytest.mark.parametrize("run_end_encoding", [True, False])
+def test_label_runs_across_arrow_chunks_read_as_on_the_careful_path(tmp_path, monkeypatch, run_end_encoding):
+    # the C parser hands a long label column over in several Arrow chunks; a run of one label that
+    # a chunk boundary cuts is coded once. Without pyarrow's run-end encoding (pyarrow < 12) the runs
+    # are found by comparing neighbours. Expected: the careful path, and the labels as written.
+    pa = pytest.importorskip("pyarrow")
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    n = 300_000
+    labels = [f"g{i // 7}" for i in range(n)]
+    path = tmp_path / "runs.csv"
+    path.write_text("curve,s_mM\n" + "".join(f"{lab},1\n" for lab in labels), encoding="utf-8")
+    assert pa.array(pd.read_csv(path)["curve"].array).num_chunks > 1  # the case under test
+    if not run_end_encoding:
+        monkeypatch.delattr(pc, "run_end_encode")
+    fast = _fast_outcome(path, monkeypatch)
+    assert fast[1].values["curve"].tolist() == labels
+    _assert_same(fast, _careful_outcome(path, monkeypatch))

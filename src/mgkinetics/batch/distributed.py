@@ -70,6 +70,7 @@ def run_chunks(
     *,
     scheduler=None,
     ratios=(),
+    inf_columns=(),
 ) -> list[ChunkFit]:
     """Solve every chunk on a dask cluster, one task per chunk; results in the order of ``chunks``.
 
@@ -81,7 +82,14 @@ def run_chunks(
     try:
         data = client.scatter(list(chunks))  # the arrays travel once, as data, not inside the graph
         work = partial(
-            fit_chunk, func, tuple(param_names), vary=list(vary), lo=lo, hi=hi, ratios=list(ratios)
+            fit_chunk,
+            func,
+            tuple(param_names),
+            vary=list(vary),
+            lo=lo,
+            hi=hi,
+            ratios=list(ratios),
+            inf_columns=list(inf_columns),
         )
         futures = client.map(work, data, pure=False)
         return list(client.gather(futures))

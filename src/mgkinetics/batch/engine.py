@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mgkinetics.batch.hyperbola import solve_hyperbola
+from mgkinetics.batch.hyperbola import hyperbola_applies, solve_hyperbola
 from mgkinetics.batch.jacobians import (
     BatchModel,
     jacobian_kind,
@@ -27,6 +27,7 @@ from mgkinetics.batch.jacobians import (
     richardson_jacobian,
     weighted_jacobian,
 )
+from mgkinetics.batch.limits import refit_at_limits
 from mgkinetics.batch.lm import SolveResult, gram, solve
 
 __all__ = [
@@ -230,17 +231,26 @@ def fit_chunk(
     lo: np.ndarray,
     hi: np.ndarray,
     ratios: Sequence[tuple[int, int]] = (),
+    inf_columns: Sequence[int] = (),
 ) -> ChunkFit:
     """Solve one chunk and compute inv(JᵀJ) at the optimum (analytic Jacobian where the law has
     one, fit_problem's Richardson differences otherwise), and the variance of each ratio
     P[a]/P[b] in ``ratios`` (both fitted; e.g. Vmax/KM, reported when KM runs away: computed for
-    the curves whose P[b] is beyond its cap, NaN on the others; for every curve without caps)."""
+    the curves whose P[b] is beyond its cap, NaN on the others; for every curve without caps).
+
+    Curves whose constant ran past its cap are refitted in the limit
+    (:func:`mgkinetics.batch.limits.refit_at_limits`: ``inf_columns``, the Ki-like constants, at
+    +∞; KM → ∞ of a hyperbola as the line through the origin); their RSS is the limit's."""
     model = BatchModel(func, tuple(param_names))
     vary = list(vary)
     res = solve(model, chunk.inputs, chunk.y, chunk.w, chunk.P0, vary, lo, hi, cap=chunk.cap)
     res = _restart(model, chunk, res, vary, lo, hi)
+    linear = (0, 1) if hyperbola_applies(model, vary, lo, hi) else None
+    lim = refit_at_limits(model, chunk, res, vary, lo, hi, inf_columns, linear)
+    res = lim.res
     with np.errstate(all="ignore"):
         fitted = np.asarray(model.evaluate(chunk.inputs, res.P), dtype=float)
+        fitted[lim.rows] = lim.fitted
         wres = chunk.w * (chunk.y - fitted)
         rss = np.sum(wres**2, axis=1)
         w2 = chunk.w**2

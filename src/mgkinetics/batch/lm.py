@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mgkinetics.batch.hessians import log_second_derivatives
 from mgkinetics.batch.hyperbola import hyperbola_applies, solve_hyperbola
 from mgkinetics.batch.jacobians import BatchModel, jacobian_kind, weighted_jacobian
 from mgkinetics.batch.linalg import batched_solve, freeze_at_bounds, gram, normal_equations, solve_damped
@@ -64,6 +65,7 @@ class _State:
     converged: np.ndarray
     iters: np.ndarray
     runaway: np.ndarray
+    near: np.ndarray  # an accepted step was small (:data:`NEAR`): Newton steps from then on
 
 
 @dataclass(frozen=True)
@@ -111,11 +113,23 @@ class _Problem:
 
 
 NEWTON_AFTER = 25  # iterations of Gauss–Newton steps before the second-order term is added
+NEAR = 0.01  # a row whose accepted step moved every parameter by less than this (relative) takes Newton steps
 
 
 def _second_order(pb: _Problem, ins, P, w, r, J) -> np.ndarray:
-    """Σ rᵢ ∂²(w·fᵢ)/∂p∂q by forward differences of the Jacobian, (m, k, k), symmetrised."""
+    """Σ rᵢ ∂²(w·fᵢ)/∂θa∂θb, (m, k, k): analytic when every fitted column is in log space and the
+    law has a rule (:mod:`mgkinetics.batch.hessians`), else forward differences of the Jacobian
+    (symmetrised)."""
     k = len(pb.vary)
+    if pb.logmask.all():
+        H = log_second_derivatives(pb.model.func, pb.model.param_names, ins, pb.real(P), pb.vary)
+        if H is not None:
+            wr = w * r
+            S = np.empty((P.shape[0], k, k))
+            for a in range(k):
+                for b in range(a + 1):
+                    S[:, a, b] = S[:, b, a] = np.einsum("ij,ij->i", H[a][b], wr)
+            return S
     S = np.zeros((P.shape[0], k, k))
     for b, j in enumerate(pb.vary):
         h = 1e-6 * np.maximum(np.abs(P[:, j]), 1.0)
@@ -134,8 +148,10 @@ def _iterate(
 
     ``sub``: the inputs, y and w of the active rows when the caller has them (the loop keeps them
     while the active set does not change). Rows still iterating after :data:`NEWTON_AFTER`
-    iterations (a large-residual problem, where Gauss–Newton converges only linearly) add the
-    second-order term: a damped Newton step.
+    iterations (a large-residual problem, where Gauss–Newton converges only linearly), and rows
+    whose last accepted step was below :data:`NEAR` (close to the optimum, where Newton converges
+    quadratically: 10.1 -> 7.0 iterations per hard competitive curve), add the second-order term
+    (analytic for the classic laws, :mod:`mgkinetics.batch.hessians`): a damped Newton step.
     """
     every = active.size == st.P.shape[0]  # all rows: views instead of copies
     if sub is None:
@@ -146,7 +162,7 @@ def _iterate(
         Pa, ca, ra = st.P[active], st.cost[active], st.R[active]
     J = pb.jacobian(sub[0], Pa, sub[2])
     A, g = _normal_finite(J, ra)
-    slow = np.flatnonzero(st.iters[active] >= NEWTON_AFTER)
+    slow = np.flatnonzero((st.iters[active] >= NEWTON_AFTER) | st.near[active])
     if slow.size:
         with np.errstate(all="ignore"):
             S = _second_order(
@@ -158,6 +174,10 @@ def _iterate(
     lam_a = st.lam[active]
     newP, newc, newr, changed, done = damped_trials(pb, A, g, Pa, ca, lam_a, sub, cap_w[active])
     ch = active[changed]
+    old = Pa[changed][:, pb.vary]
+    with np.errstate(all="ignore"):
+        moved = np.max(np.abs(newP[changed][:, pb.vary] - old) / pb.ref(old), axis=1)
+    st.near[ch] |= moved < NEAR
     st.P[ch], st.cost[ch], st.R[ch] = newP[changed], newc[changed], newr[changed]
     st.lam[active] = lam_a
     return done | (st.cost[active] <= tiny[active])
@@ -240,7 +260,16 @@ def solve(
     lo_v, hi_v = np.asarray(lo, float)[vary], np.asarray(hi, float)[vary]
     P[:, vary] = np.clip(P[:, vary], lo_v, hi_v)
     cost, R = cost_and_residuals(model, inputs, P, y, w)
-    st = _State(P, cost, R, np.full(m, LAMBDA_START), np.zeros(m, bool), np.zeros(m, int), np.zeros(m, bool))
+    st = _State(
+        P,
+        cost,
+        R,
+        np.full(m, LAMBDA_START),
+        np.zeros(m, bool),
+        np.zeros(m, int),
+        np.zeros(m, bool),
+        np.zeros(m, bool),
+    )
     if not vary or m == 0:
         return SolveResult(P, cost, np.isfinite(cost), st.iters, st.runaway)
     # positive parameters are fitted as log p: a run to infinity (or 0) takes a few steps, not hundreds
@@ -271,7 +300,7 @@ def solve(
     st.converged &= ~st.runaway
     _polish(pb, st)
     P = pb.real(st.P)
-    st.converged &= np.all(np.isfinite(P), axis=1) & np.isfinite(st.cost)
+    st.converged &= np.all(np.isfinite(P[:, vary]), axis=1) & np.isfinite(st.cost)  # fixed: may be ±inf
     return SolveResult(P, st.cost, st.converged, st.iters, st.runaway)
 
 

@@ -150,14 +150,23 @@ def fit_many(
     hi = np.array([p.max for p in law.params])
     ratios = slope_ratios(law, setup.varying, punits)  # Vmax/KM, reported where KM runs away
     pairs = [(r.num, r.den) for r in ratios]
+    limits = inf_limit_columns(law, vary_idx)  # Ki, Ksi: refitted at +∞ where they run away
     if engine == "dask" and chunks:
         from mgkinetics.batch.distributed import run_chunks
 
         fits = run_chunks(
-            chunks, law.func, law.param_names, vary_idx, lo, hi, scheduler=scheduler, ratios=pairs
+            chunks,
+            law.func,
+            law.param_names,
+            vary_idx,
+            lo,
+            hi,
+            scheduler=scheduler,
+            ratios=pairs,
+            inf_columns=limits,
         )
     else:
-        fits = [engine_fit(law, c, vary_idx, lo, hi, pairs) for c in chunks]
+        fits = [engine_fit(law, c, vary_idx, lo, hi, pairs, limits) for c in chunks]
     curve_of = np.repeat(np.arange(plan.labels.size), plan.n_used)
     with np.errstate(divide="ignore"):  # Σ log wᵢ per curve (R's weights w², for the criteria)
         log_w = np.bincount(
@@ -267,6 +276,14 @@ def _chunks(law: RateLaw, plan: CurvePlan, blocks, todo, P0_all, cap_all, chunk_
     ]
 
 
-def engine_fit(law: RateLaw, chunk, vary_idx, lo, hi, ratios=()):
+def inf_limit_columns(law: RateLaw, vary_idx) -> list[int]:
+    """The fitted Ki-like constants (Ki, Ksi: in the unit of an input, not KM-like), whose limit
+    at +∞ is the law without the effect they describe."""
+    from mgkinetics.fitting.status import is_concentration_constant
+
+    return [j for j in vary_idx if is_concentration_constant(law.params[j], law.input_names)]
+
+
+def engine_fit(law: RateLaw, chunk, vary_idx, lo, hi, ratios=(), inf_columns=()):
     """One chunk through the numpy engine."""
-    return _eng.fit_chunk(law.func, law.param_names, chunk, vary_idx, lo, hi, ratios)
+    return _eng.fit_chunk(law.func, law.param_names, chunk, vary_idx, lo, hi, ratios, inf_columns)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mgkinetics.data.numbers import FactorizedText, arrow_run_heads
+from mgkinetics.data.numbers import RUNS_PAY, FactorizedText, arrow_run_heads
 from mgkinetics.data.textbytes import factorize_fields
 
 __all__ = ["factorize_arrow_labels"]
@@ -45,10 +45,7 @@ def factorize_arrow_labels(cells, not_first: list[int]) -> FactorizedText | None
         return None
     if arrow.null_count or not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
         return None
-    heads = arrow_run_heads(arrow)
-    part = arrow.take(pa.array(heads)) if heads is not None else arrow
-    if isinstance(part, pa.ChunkedArray):
-        part = part.combine_chunks()
+    heads, part = _runs(pa, arrow)
     offsets_type = np.int64 if pa.types.is_large_string(part.type) else np.int32
     offsets = np.frombuffer(part.buffers()[1], dtype=offsets_type)[part.offset : part.offset + len(part) + 1]
     data = part.buffers()[2]
@@ -62,5 +59,34 @@ def factorize_arrow_labels(cells, not_first: list[int]) -> FactorizedText | None
         return None
     # as wide as the longest stripped label, as numpy makes an array of str (the other paths)
     labels = coded.labels.astype(f"<U{max(int(np.char.str_len(coded.labels).max()), 1)}")
-    codes = coded.codes if heads is None else np.repeat(coded.codes, np.diff(heads, append=len(arrow)))
-    return FactorizedText(codes, labels)
+    if heads is None:
+        return FactorizedText(coded.codes, labels)
+    return FactorizedText.of_runs(coded.codes, labels, heads, len(arrow))
+
+
+def _runs(pa, arrow):
+    """(first row of each run of equal values, the value of each run), or (None, every value) when
+    the runs are not few; ``arrow`` is a pyarrow array or chunked array without missing values.
+
+    Arrow's run-end encoding finds the runs and their values in one pass, chunk by chunk (a run
+    across two chunks counts as two, coded alike); without it (pyarrow < 12) the runs are found
+    by comparing neighbours (:func:`~mgkinetics.data.numbers.arrow_run_heads`)."""
+    import pyarrow.compute as pc
+
+    chunks = [c for c in (arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]) if len(c)]
+    if not hasattr(pc, "run_end_encode"):
+        whole = arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
+        heads = arrow_run_heads(whole)
+        return heads, whole.take(pa.array(heads)) if heads is not None else whole
+    heads, values, row = [], [], 0
+    for chunk in chunks:
+        encoded = pc.run_end_encode(chunk, run_end_type=pa.int64())
+        run_ends = np.asarray(encoded.run_ends)
+        heads.append(row + np.concatenate([[0], run_ends[:-1]]))
+        values.append(encoded.values)
+        row += len(chunk)
+    first = np.concatenate(heads)
+    if first.size >= RUNS_PAY * len(arrow):
+        whole = arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
+        return None, whole
+    return first, pa.concat_arrays(values) if len(values) > 1 else values[0]

@@ -187,6 +187,9 @@ class RawTable:
     decimal_comma: bool = False
     metadata: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
+    #: Whether the cells are the reader's own arrays (nothing else refers to them): numeric ones
+    #: then become the Dataset's columns without a copy.
+    owns_cells: bool = False
 
 
 def _unit_for(name: str, stem: str, given: Mapping[str, str]) -> str | None:
@@ -316,6 +319,7 @@ def build_dataset(raw: RawTable, *, input_units: Mapping[str, str] | None = None
                 problems,
                 decimal_comma=raw.decimal_comma,
                 non_negative=kind == "concentration",
+                copy=not raw.owns_cells,
             )
             kinds[name] = kind
         units[name], stems[name], texts[name] = unit, stem, unit_text

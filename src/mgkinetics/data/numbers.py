@@ -7,10 +7,10 @@ cells, decimal commas, spreadsheet cells) is parsed over its distinct values onl
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
+from mgkinetics.data.factorized import FactorizedText, edge_characters
 from mgkinetics.errors import Problem
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "to_float",
     "to_text",
     "NUMBER_RE",
+    "RUNS_PAY",
 ]
 
 #: What a cell may hold as a number: ASCII decimal, optional exponent, or inf/nan words (which are
@@ -32,68 +33,8 @@ NUMBER_RE = re.compile(
 _DECIMAL_COMMA_RE = re.compile(r"[-+]?[0-9]*,[0-9]+(?:[eE][-+]?[0-9]+)?")
 
 
-@dataclass(frozen=True)
-class FactorizedText:
-    """A text column as a code per row into its distinct stripped labels (``''``: an empty cell).
-
-    What a reader hands over instead of one string per cell when it found the distinct labels
-    itself (the text reader's fast path, :func:`mgkinetics.data.textbytes.factorize_fields`).
-
-    Attributes
-    ----------
-    codes : numpy.ndarray
-        Index into ``labels`` for each row.
-    labels : numpy.ndarray
-        The distinct labels (str), stripped.
-    """
-
-    codes: np.ndarray
-    labels: np.ndarray
-
-    def __len__(self) -> int:
-        return int(self.codes.size)
-
-    @classmethod
-    def of(cls, codes: np.ndarray, written) -> FactorizedText:
-        """Codes into distinct labels as written (str), stripped; two labels that are one once
-        stripped (``' wt'``, ``'wt'``) become one.
-
-        Examples
-        --------
-        >>> f = FactorizedText.of(np.array([0, 1, 2, 0]), ["wt", " wt", "d84a"])
-        >>> f.labels.tolist(), f.codes.tolist()
-        (['wt', 'd84a'], [0, 0, 1, 0])
-        """
-        labels = np.asarray(written, dtype=str)
-        codes = np.asarray(codes, dtype=np.intp)
-        first, last = edge_characters(labels)
-        if not any(chr(c).isspace() for c in np.unique(np.concatenate([first, last])).tolist()):
-            return cls(codes, labels)
-        import pandas as pd
-
-        stripped = np.asarray([v.strip() for v in labels.tolist()], dtype=object)
-        relabel, distinct = pd.factorize(stripped)
-        return cls(relabel[codes], np.asarray(distinct, dtype=str))
-
-
-def edge_characters(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Code points of the first and of the last character of each str (0 for ``''``), vectorised.
-
-    Examples
-    --------
-    >>> [a.tolist() for a in edge_characters(np.array(["wt ", "", "#1"]))]
-    [[119, 0, 35], [32, 0, 49]]
-    """
-    labels = np.asarray(labels, dtype=str)
-    if labels.size == 0:
-        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint32)
-    points = np.ascontiguousarray(labels).view(np.uint32).reshape(labels.size, -1)
-    lengths = np.char.str_len(labels)
-    return points[:, 0], points[np.arange(labels.size), np.maximum(lengths - 1, 0)]
-
-
 #: Fewer runs of equal consecutive cells than this fraction of the rows: factorize the runs only.
-_RUNS_PAY = 0.5
+RUNS_PAY = 0.5
 
 
 def factorize_cells(cells) -> tuple[np.ndarray, list]:
@@ -133,7 +74,7 @@ def _run_heads(values: np.ndarray) -> np.ndarray | None:
     except (TypeError, ValueError):
         return None
     heads = np.flatnonzero(np.concatenate([[True], change]))
-    return heads if heads.size < _RUNS_PAY * values.size else None
+    return heads if heads.size < RUNS_PAY * values.size else None
 
 
 def _factorize(cells: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -173,9 +114,14 @@ def arrow_run_heads(arrow) -> np.ndarray | None:
 
     if len(arrow) < 2:
         return None
-    change = np.asarray(pc.not_equal(arrow[1:], arrow[:-1]).fill_null(True), dtype=bool)
-    heads = np.flatnonzero(np.concatenate([[True], change]))
-    return heads if heads.size < _RUNS_PAY * len(arrow) else None
+    unequal = pc.not_equal(arrow[1:], arrow[:-1])
+    if unequal.null_count:
+        change = np.asarray(unequal.fill_null(True), dtype=bool)
+    else:  # the result's bits, unpacked by numpy (faster than converting the array)
+        bits = np.frombuffer(unequal.buffers()[1], dtype=np.uint8)
+        change = np.unpackbits(bits, count=unequal.offset + len(unequal), bitorder="little")[unequal.offset :]
+    heads = np.concatenate([[0], np.flatnonzero(change) + 1])
+    return heads if heads.size < RUNS_PAY * len(arrow) else None
 
 
 def _factorize_arrow(cells) -> tuple[np.ndarray, list[str]]:
@@ -183,10 +129,10 @@ def _factorize_arrow(cells) -> tuple[np.ndarray, list[str]]:
     import pyarrow as pa
 
     arrow = pa.array(cells.array)
+    if isinstance(arrow, pa.ChunkedArray):  # one array: comparing and taking across chunks is slow
+        arrow = arrow.combine_chunks()
     heads = arrow_run_heads(arrow)
     part = arrow.take(pa.array(heads)) if heads is not None else arrow
-    if isinstance(part, pa.ChunkedArray):
-        part = part.combine_chunks()
     encoded = part.dictionary_encode()
     codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
     if heads is not None:
@@ -226,7 +172,7 @@ def to_text(cells: np.ndarray) -> tuple[np.ndarray, bool]:
     if isinstance(cells, FactorizedText):
         labels = cells.labels
         numeric = bool((labels != "").any()) and all(NUMBER_RE.fullmatch(lab) for lab in labels if lab)
-        return labels[cells.codes], numeric
+        return cells.text(), numeric
     codes, labels = _factorize(cells)
     filled = [lab for lab in labels if lab != ""]
     numeric = bool(filled) and all(NUMBER_RE.fullmatch(lab) for lab in filled)
@@ -268,6 +214,7 @@ def to_float(
     *,
     decimal_comma: bool = False,
     non_negative: bool = False,
+    copy: bool = True,
 ) -> np.ndarray:
     """A numeric column as floats (NaN: empty cell); every bad cell is added to ``problems``.
 
@@ -283,10 +230,13 @@ def to_float(
         Whether ``0,5`` means 0.5 (files whose fields are separated by ``;`` or tabs).
     non_negative : bool
         Report negative values (concentrations).
+    copy : bool
+        False when nothing else refers to ``cells`` (a reader's own parsed array): a float column
+        is then returned as it is (copied only to blank a non-finite cell, if it is read-only).
     """
     arr = cells if _is_series(cells) or isinstance(cells, FactorizedText) else np.asarray(cells)
     if getattr(arr, "dtype", np.dtype(object)).kind in "fiu":
-        out = arr.astype(float)
+        out = arr.astype(float, copy=copy)
         text_of = None
     else:
         codes, labels = _factorize(arr)
@@ -306,7 +256,10 @@ def to_float(
         out = parsed[codes]
         out[bad_label[codes]] = np.nan
         text_of = labels, codes
-    for i in np.flatnonzero(np.isinf(out) | (np.isnan(out) & _nan_words(text_of, out.size))):
+    not_finite = np.isinf(out) if text_of is None else np.isinf(out) | (np.isnan(out) & _nan_words(*text_of))
+    if not out.flags.writeable and not_finite.any():
+        out = out.copy()
+    for i in np.flatnonzero(not_finite):
         shown = text_of[0][text_of[1][i]] if text_of else repr(out[i])
         problems.append(
             Problem(
@@ -324,9 +277,7 @@ def to_float(
     return out
 
 
-def _nan_words(text_of, n: int) -> np.ndarray:
-    if text_of is None:
-        return np.zeros(n, dtype=bool)
-    labels, codes = text_of
+def _nan_words(labels: list[str], codes: np.ndarray) -> np.ndarray:
+    """Whether each cell's text is a NaN word (``nan``, ``-NaN`` ...)."""
     word = np.array([lab.lower().lstrip("+-") == "nan" for lab in labels], dtype=bool)
     return word[codes]

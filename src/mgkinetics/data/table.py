@@ -104,13 +104,14 @@ def read_table(path, *, input_units=None, sheet=None, wide=None) -> Dataset:
         from mgkinetics.data.xlsx import refuse_other_spreadsheets
 
         refuse_other_spreadsheets(path)
-    try:
-        raw_bytes = path.read_bytes()
+    try:  # the first bytes tell a workbook; a text file is mapped or read by its reader
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
     except FileNotFoundError:
         raise DataFormatError(source, [Problem(None, None, "file not found; check the path")]) from None
     except OSError as exc:
         raise DataFormatError(source, [Problem(None, None, f"cannot be read: {exc.strerror}")]) from None
-    if suffix == ".xlsx" or raw_bytes.startswith(b"PK\x03\x04"):
+    if suffix == ".xlsx" or magic == b"PK\x03\x04":
         from mgkinetics.data.xlsx import read_xlsx_table
 
         raw = read_xlsx_table(path, sheet)
@@ -129,7 +130,7 @@ def read_table(path, *, input_units=None, sheet=None, wide=None) -> Dataset:
             )
         from mgkinetics.data.textfile import read_text_table
 
-        raw = read_text_table(path, raw_bytes)
+        raw = read_text_table(path)
     raw.metadata = {**_sidecar(path), **raw.metadata}
     return to_long(build_dataset(raw, input_units=input_units), wide)
 

@@ -71,11 +71,17 @@ def _codes_of_words(words: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _code(keys: np.ndarray) -> np.ndarray:
-    """Dense codes of uint64 keys (sorting for a few distinct runs, hashing for many)."""
+    """Dense codes of uint64 keys (sorting for a few distinct runs, hashing for many).
+
+    Keys that are all different (the first rows of the runs of a long table, each label one run)
+    are their own codes: one sort tells, instead of the sort and inverse of ``np.unique``."""
     import pandas as pd
 
     if keys.size > 200_000:
         return pd.factorize(keys)[0].astype(np.intp, copy=False)
+    ordered = np.sort(keys)
+    if not (ordered[1:] == ordered[:-1]).any():
+        return np.arange(keys.size, dtype=np.intp)
     return np.unique(keys, return_inverse=True)[1].ravel().astype(np.intp, copy=False)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -70,16 +71,16 @@ def check_outputs(inputs: Iterable[PathLike | None], outputs: Iterable[PathLike 
     Parameters
     ----------
     inputs : iterable of path
-        Every file (or folder) the command reads; the metadata sidecars beside a CSV
-        (``NAME.meta.json``, ``NAME.json``) count as inputs too.
+        Every file (or folder) the command reads; the metadata sidecar a reader takes from beside
+        a table (``NAME.meta.json``) counts as an input too, whether it exists yet or not.
     outputs : iterable of path
-        Every file the command will write.
+        Every file the command will write. A device or FIFO (``/dev/null``) is written through.
 
     Raises
     ------
     OutputError
-        An output is one of the inputs, is a folder, is a read-only file, or its folder is
-        missing or not writable.
+        An output is one of the inputs or an input's sidecar, is the same file as another output,
+        is a folder, is a read-only file, or its folder is missing or not writable.
 
     Examples
     --------
@@ -95,7 +96,10 @@ def check_outputs(inputs: Iterable[PathLike | None], outputs: Iterable[PathLike 
     refused: True
     """
     ins = [Path(p) for p in inputs if p is not None]
-    ins += [side for p in ins for side in _sidecars(p) if side.exists()]
+    sidecars = {
+        side: src for src in ins for side in _sidecars(src)
+    }  # inputs of the next run, existing or not
+    seen: list[Path] = []
     for out in (Path(p) for p in outputs if p is not None):
         for src in ins:
             if _same(out, src):
@@ -103,11 +107,35 @@ def check_outputs(inputs: Iterable[PathLike | None], outputs: Iterable[PathLike 
                     f"output '{out}' is the input '{src}'; choose another output path "
                     "(mgkinetics never writes over its input data)"
                 )
+        for side, src in sidecars.items():
+            if _same(out, side):
+                raise OutputError(
+                    f"output '{out}' is the input '{side}', the metadata the reader takes from beside "
+                    f"'{src}' (whether it exists yet or not); choose another output path"
+                )
+        if _special(out):  # a device or FIFO (/dev/null, a pipe): written through, not replaced
+            if not os.access(out, os.W_OK):
+                raise OutputError(f"output '{out}' is not writable; choose another path")
+            continue
+        for earlier in seen:
+            if _same(out, earlier):
+                raise OutputError(f"two outputs are the same file '{out}'; give each output its own path")
+        seen.append(out)
         if out.is_dir():
             raise OutputError(f"output '{out}' is a folder; give a file name")
         if out.exists() and not os.access(out, os.W_OK):
             raise OutputError(f"output '{out}' exists and is read-only; choose another path")
         _writable_folder(out.parent if str(out.parent) else Path("."), f"output '{out}'")
+
+
+def _special(path: Path) -> bool:
+    """True for an existing file that is neither a regular file nor a folder (a character device
+    such as /dev/null, a FIFO, a socket): renaming over it would replace the device node."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def check_output_dir(inputs: Iterable[PathLike | None], out_dir: PathLike) -> None:
@@ -152,7 +180,8 @@ def atomic_file(path: PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` in one rename.
 
     For writers that want a path (Parquet, figures). On an exception the temporary file is
-    removed and ``path`` is untouched.
+    removed and ``path`` is untouched. A ``path`` that is a device or FIFO (``/dev/null``, a
+    pipe) is not replaced: the finished file is streamed into it.
 
     Examples
     --------
@@ -164,7 +193,10 @@ def atomic_file(path: PathLike) -> Iterator[Path]:
     'done'
     """
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
+    special = _special(target)
+    # beside the target, so the rename stays on one file system; a device's folder (/dev) is not
+    # ours to write in, and its content is streamed into it instead of renamed over it
+    folder = None if special else (target.parent if str(target.parent) else Path("."))
     try:
         fd, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
     except OSError as exc:
@@ -173,8 +205,13 @@ def atomic_file(path: PathLike) -> Iterator[Path]:
     tmp = Path(name)
     try:
         yield tmp
-        os.chmod(tmp, _file_mode())
-        os.replace(tmp, target)
+        if special:
+            with open(tmp, "rb") as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            tmp.unlink()
+        else:
+            os.chmod(tmp, _file_mode())
+            os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -1,0 +1,190 @@
+"""Curves whose constant ran past its cap, refitted at the limit the solver was heading for (numpy only).
+
+The batched solver stops a parameter that runs beyond its cap (10⁶ × the data's scale): the optimum
+lies at infinity. It stops in a few log-space steps, so the other parameters are not at their
+values in the limit (substrate inhibition on Michaelis–Menten data: Vmax 9.62 where the limit, and
+:func:`mgkinetics.fit`, give 10.03). These curves are refitted, vectorised, in the limit:
+
+* a Ki-like constant (Ki, Ksi: ``inf_columns``) → ∞ is the law with that constant at +∞ (no
+  inhibition: the Michaelis–Menten sub-model), fitted for the other parameters;
+* KM → ∞ of the hyperbola v = Vmax·x/(KM + x) is the line v = (Vmax/KM)·x, whose slope is a
+  weighted regression through the origin; Vmax is reported as slope × the stopped KM.
+
+The runaway constant keeps its stopped value (a lower bound on it); the curve's fitted values, and
+so its RSS, are those of the limit. A refit replaces the stopped result only where it converged to
+a cost no higher than the stopped one (it is the limit of the stopped run); rows whose sub-model
+runs away again keep their stopped result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from mgkinetics.batch.hyperbola import solve_hyperbola
+from mgkinetics.batch.lm import SolveResult, cost_and_residuals, solve
+from mgkinetics.laws import ratelaws
+
+__all__ = ["LimitFit", "refit_at_limits"]
+
+
+@dataclass(frozen=True)
+class LimitFit:
+    """The result after the refits (``res``), the refitted rows and their model values in the limit
+    (``fitted``, (len(rows), L))."""
+
+    res: SolveResult
+    rows: np.ndarray
+    fitted: np.ndarray
+
+
+def _beyond(P, cap, cols) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.abs(P[:, cols]) > cap[:, cols]
+
+
+# laws that are Michaelis–Menten in their first input, (vmax, km) = columns (0, 1), when the
+# constant in column 2 (Ksi, Ki) is +∞: their refit goes through the hyperbola's fast path
+_MM_AT_INFINITY = (
+    ratelaws.substrate_inhibition,
+    ratelaws.competitive,
+    ratelaws.uncompetitive,
+    ratelaws.noncompetitive,
+)
+
+
+def _solve_sub(model, ins, y, w, P0, sub_vary, fixed, lo, hi, cap) -> SolveResult:
+    """The sub-model's least squares: :func:`~mgkinetics.batch.hyperbola.solve_hyperbola` when it is
+    Michaelis–Menten with free bounds (the rows it does not settle, and other laws, by
+    :func:`~mgkinetics.batch.lm.solve`)."""
+    mm = (
+        model.func in _MM_AT_INFINITY
+        and fixed == [2]
+        and sub_vary == [0, 1]
+        and bool(np.all(np.asarray(lo, float)[:2] <= 0))
+        and bool(np.all(np.isposinf(np.asarray(hi, float)[:2])))
+    )
+    if not mm:
+        return solve(model, ins, y, w, P0, sub_vary, lo, hi, cap=cap, _general=True)
+    A, K, done, iters = solve_hyperbola([ins[0]], y, w, P0[:, 1])
+    P = P0.copy()
+    P[done, 0], P[done, 1] = A[done], K[done]
+    cost, _ = cost_and_residuals(model, ins, P, y, w)
+    conv = done & np.isfinite(cost)
+    runaway = np.zeros(done.size, dtype=bool)
+    # rows the hyperbola leaves with KM beyond 10³ × the data (the sub-model's KM runs off as
+    # well: 40 of 2,000 hard substrate-inhibition curves, 39 of which the general solver then
+    # also ran past the cap) are not solved again: they keep their stopped result
+    s_top = np.max(np.where(w > 0, ins[0], 0.0), axis=1)
+    rest = np.flatnonzero(~done & ~(K > 1e3 * s_top))
+    if rest.size:
+        more = solve(
+            model,
+            [x[rest] for x in ins],
+            y[rest],
+            w[rest],
+            P0[rest],
+            sub_vary,
+            lo,
+            hi,
+            cap=cap[rest],
+            _general=True,
+        )
+        P[rest], cost[rest], conv[rest], runaway[rest] = more.P, more.cost, more.converged, more.runaway
+    return SolveResult(P, cost, conv, iters, runaway)
+
+
+def _refit_inf(model, chunk, res: SolveResult, vary, lo, hi, inf_columns):
+    """Rows whose only runaway parameters are Ki-like constants at +large: refit with them at +∞."""
+    cap = np.asarray(chunk.cap, float)
+    vary = list(vary)
+    limit_cols = [j for j in inf_columns if j in vary]
+    out_rows, out_P, out_cost, out_fit = [], [], [], []
+    if not limit_cols or not res.runaway.any():
+        return out_rows, out_P, out_cost, out_fit
+    big = _beyond(res.P, cap, vary)
+    gone = {j: big[:, t] & (res.P[:, j] > 0) for t, j in enumerate(vary)}
+    others_ok = ~np.any(big[:, [t for t, j in enumerate(vary) if j not in limit_cols]], axis=1)
+    pattern = np.stack([gone[j] for j in limit_cols], axis=1)
+    cand = res.runaway & others_ok & pattern.any(axis=1)
+    for key in {tuple(r) for r in pattern[cand]}:
+        rows = np.flatnonzero(cand & np.all(pattern == np.array(key), axis=1))
+        fixed = [j for j, on in zip(limit_cols, key, strict=True) if on]
+        sub_vary = [j for j in vary if j not in fixed]
+        if not sub_vary:
+            continue
+        P0 = res.P[rows].copy()
+        P0[:, fixed] = np.inf
+        ins = [np.asarray(x)[rows] for x in chunk.inputs]
+        y, w = chunk.y[rows], chunk.w[rows]
+        sub = _solve_sub(model, ins, y, w, P0, sub_vary, fixed, lo, hi, cap[rows])
+        with np.errstate(all="ignore"):
+            fitted = np.asarray(model.evaluate(ins, sub.P), dtype=float)
+        ok = sub.converged & np.isfinite(sub.cost) & (sub.cost <= res.cost[rows] * (1 + 1e-9))
+        ok &= np.all(np.isfinite(fitted), axis=1)
+        P = sub.P[ok]
+        P[:, fixed] = res.P[rows[ok]][:, fixed]  # the stopped value: a lower bound on the constant
+        out_rows.append(rows[ok])
+        out_P.append(P)
+        out_cost.append(sub.cost[ok])
+        out_fit.append(fitted[ok])
+    return out_rows, out_P, out_cost, out_fit
+
+
+def _refit_linear(model, chunk, res: SolveResult, vary, num: int, den: int):
+    """Hyperbola rows whose KM ran past its cap: the line through the origin, slope = Vmax/KM."""
+    cap = np.asarray(chunk.cap, float)
+    with np.errstate(invalid="ignore"):
+        rows = np.flatnonzero(res.runaway & (res.P[:, den] > cap[:, den]))
+    if rows.size == 0:
+        return [], [], [], []
+    ins = [np.asarray(x)[rows] for x in chunk.inputs]
+    y, w = chunk.y[rows], chunk.w[rows]
+    unit = res.P[rows].copy()
+    unit[:, num] = unit[:, den] = 1e150  # K·x/(K + x) = x in floating point: the slope's regressor
+    with np.errstate(all="ignore"):
+        x = np.asarray(model.evaluate(ins, unit), dtype=float)
+        w2 = w * w
+        slope = np.sum(w2 * y * x, axis=1) / np.sum(w2 * x * x, axis=1)
+        fitted = slope[:, None] * x
+        cost, _ = cost_and_residuals(model, ins, res.P[rows], y, w)  # the stopped run's cost
+        r = w * (y - fitted)
+        new_cost = np.sum(r * r, axis=1)
+    ok = np.isfinite(new_cost) & (slope > 0) & (new_cost <= cost * (1 + 1e-9))
+    P = res.P[rows[ok]].copy()
+    P[:, num] = slope[ok] * P[:, den]
+    return [rows[ok]], [P], [new_cost[ok]], [fitted[ok]]
+
+
+def refit_at_limits(
+    model,
+    chunk,
+    res: SolveResult,
+    vary: Sequence[int],
+    lo,
+    hi,
+    inf_columns: Sequence[int] = (),
+    linear: tuple[int, int] | None = None,
+) -> LimitFit:
+    """Refit the runaway rows of ``res`` in their limit (see the module docstring).
+
+    ``inf_columns``: the Ki-like columns whose limit at +∞ is a sub-model; ``linear``: (Vmax, KM)
+    columns of a hyperbola whose KM → ∞ limit is the line through the origin. Returns the updated
+    result and, for the refitted rows, their model values in the limit.
+    """
+    L = chunk.y.shape[1]
+    if chunk.cap is None or not res.runaway.any():
+        return LimitFit(res, np.array([], dtype=int), np.empty((0, L)))
+    parts = _refit_inf(model, chunk, res, vary, lo, hi, inf_columns)
+    if linear is not None:
+        extra = _refit_linear(model, chunk, res, vary, *linear)
+        parts = tuple(a + b for a, b in zip(parts, extra, strict=True))
+    rows_l, P_l, cost_l, fit_l = parts
+    if not rows_l or sum(r.size for r in rows_l) == 0:
+        return LimitFit(res, np.array([], dtype=int), np.empty((0, L)))
+    rows = np.concatenate(rows_l)
+    P, cost = res.P.copy(), res.cost.copy()
+    P[rows], cost[rows] = np.concatenate(P_l), np.concatenate(cost_l)
+    return LimitFit(replace(res, P=P, cost=cost), rows, np.concatenate(fit_l))
