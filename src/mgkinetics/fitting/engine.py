@@ -8,7 +8,9 @@ instead of forward differences. The residuals are divided by their initial RMS (
 optimum does not move) and the steps are scaled by the Jacobian's columns, so a fit does not
 depend on the scale of the data (rates of 1e-30 or 1e+30 fit alike). The covariance is computed
 at the optimum from that Jacobian and written back into the lmfit result, so ``lmfit_result``
-holds exactly the reported values, standard errors and correlations.
+holds exactly the reported values, standard errors and correlations. Where every data set's law
+carries its own Jacobian (``law.func.jacobian``: the speciated Mg laws, closed form), it replaces
+the numerical one (:func:`law_jacobian`).
 
 Should that solve stop without convergence, Levenberg–Marquardt (lmfit ``leastsq``) runs from the
 same starts and the trust-region solve continues from its answer; the lower RSS wins. Non-finite
