@@ -33,6 +33,7 @@ from mgkinetics.data.textchecks import bytes_present, no_short_row, one_record_p
 from mgkinetics.data.textrecords import (
     blank_or_comment,
     decode_text,
+    excel_separator,
     field_counts,
     find_records,
     header_cells,
@@ -161,8 +162,9 @@ def read_text_table(path: Path, raw: bytes | None = None) -> RawTable:
     if b"\r" in data and b"\n" not in data:  # old Mac line ends
         data = data.replace(b"\r", b"\n")
     end = data.find(b"\n")
-    sep = separator_of(data[: end if end >= 0 else len(data)], path)
-    fast = None if tried else _fast(data, sep, source)
+    first_line = data[: end if end >= 0 else len(data)]
+    sep = separator_of(first_line, path)
+    fast = None if tried or excel_separator(first_line) else _fast(data, sep, source)
     if fast is not None:
         header, cells, lines = fast
         return RawTable(source, header, cells, lines, 1, decimal_comma=sep != ",", owns_cells=True)
@@ -196,6 +198,8 @@ def _read_mapped(path: Path, source: str) -> tuple[RawTable | None, bool]:
         if mapped[:2] in (b"\xff\xfe", b"\xfe\xff") or end < 0:
             return None, False
         header_line = mapped[start:end]
+        if excel_separator(header_line) is not None or b"\0" in header_line:
+            return None, False  # Excel's sep= line (the careful path), UTF-16 without a BOM (transcoded)
         sep = separator_of(header_line, path)
         try:
             names = [c.strip() for c in header_cells(header_line.rstrip(b"\r"), sep)]
@@ -239,10 +243,18 @@ def _careful(path: Path, data: bytes, source: str) -> RawTable:
             ],
         )
     h = kept[0]
-    sep = separator_of(data[starts[h] : ends[h]], path)
+    declared = excel_separator(data[starts[h] : ends[h]])  # Excel's "sep=;" line before the header
+    sep = declared or separator_of(data[starts[h] : ends[h]], path)
     if sep != ",":
         skip = blank_or_comment(a, starts, ends, ord(sep))
         kept = np.flatnonzero(~skip)
+    if declared is not None:
+        skip = skip.copy()
+        skip[h] = True
+        kept = kept[1:]
+        if kept.size == 0:
+            raise DataFormatError(source, [Problem(int(line_of[h]) + 1, None, "no header line after 'sep='")])
+        h = kept[0]
     header = [c.strip() for c in header_cells(data[starts[h] : ends[h]].rstrip(b"\r"), sep)]
     refuse_repeated_names(header, int(line_of[h]), source)
     rows = kept[1:]

@@ -19,6 +19,7 @@ from mgkinetics.errors import DataFormatError, Problem
 __all__ = [
     "blank_or_comment",
     "decode_text",
+    "excel_separator",
     "field_counts",
     "find_records",
     "header_cells",
@@ -31,7 +32,8 @@ _BLANKISH = b" \t\r"
 
 
 def decode_text(raw: bytes, source: str) -> bytes:
-    """UTF-8 bytes without BOM (UTF-16 with a BOM is transcoded).
+    """UTF-8 bytes without BOM (UTF-16 is transcoded: with a BOM, or without one when every other
+    byte of the first line is NUL, as some Windows tools save it).
 
     Raises
     ------
@@ -40,6 +42,11 @@ def decode_text(raw: bytes, source: str) -> bytes:
     """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raw = raw.decode("utf-16").encode("utf-8")
+    elif (order := _utf16_without_bom(raw)) is not None:
+        try:
+            raw = raw.decode(order).encode("utf-8")
+        except UnicodeDecodeError:
+            pass  # not UTF-16 after all: reported below as not UTF-8
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if raw.isascii():
@@ -52,6 +59,30 @@ def decode_text(raw: bytes, source: str) -> bytes:
             source, [Problem(line, None, "is not UTF-8 text; save the file as UTF-8 CSV (or as .xlsx)")]
         ) from None
     return raw
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """``'utf-16-le'``/``'utf-16-be'`` when the first line (up to 256 bytes) is ASCII text saved as
+    UTF-16 without a BOM (a NUL after / before every character), else None. UTF-8 text never holds
+    a NUL in its header, so the two cannot be confused."""
+    head = raw[:256]
+    head = head[: len(head) - len(head) % 2]
+    if len(head) < 4:
+        return None
+    low, high = head[0::2], head[1::2]
+    if not high.strip(b"\0") and low.isascii() and b"\0" not in low:
+        return "utf-16-le"
+    if not low.strip(b"\0") and high.isascii() and b"\0" not in high:
+        return "utf-16-be"
+    return None
+
+
+def excel_separator(line: bytes) -> str | None:
+    """The separator an Excel ``sep=;`` first line declares (``sep=,``, ``sep=\t`` ...), else None."""
+    text = line.rstrip(b"\r\n").strip(b'"')
+    if len(text) == 5 and text[:4].lower() == b"sep=":
+        return text[4:].decode("latin-1")
+    return None
 
 
 def find_records(a: np.ndarray, nl: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
