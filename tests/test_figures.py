@@ -275,3 +275,32 @@ def test_cli_plot_options(tmp_path):
         ["fit", str(DATA / "treated.csv"), "--law", "michaelis_menten", "--plot", str(DATA / "treated.csv")],
     )
     assert r.exit_code == 2 and not (tmp_path / "x").exists()
+
+
+def test_every_series_of_a_figure_has_its_own_colour_and_each_fit_its_own_marker():
+    """Four fits of three inhibitor levels each: 12 series, more than the 10-colour cycle (the AK
+    grid's two variants of six AMP levels each are 12 too). No two curves, bands or data series
+    share a colour; each fit's points share one marker, different from the other fits'."""
+    from matplotlib.colors import to_hex
+
+    res = mgk.fit(_simulated("competitive"), "competitive")
+    fig = figures.plot_fits([res] * 4, ["a", "b", "c", "d"])
+    top = fig.axes[0]
+    curves = [ln for ln in top.get_lines() if ln.get_linestyle() == "-"]
+    points = [ln for ln in top.get_lines() if ln.get_linestyle() == "None"]
+    assert len(curves) == len(points) == 12
+    colours = [to_hex(ln.get_color()) for ln in curves]
+    assert len(set(colours)) == 12
+    assert [to_hex(ln.get_color()) for ln in points] == colours
+    bands = [
+        to_hex(c.get_facecolor()[0], keep_alpha=False)
+        for c in top.collections
+        if isinstance(c, PolyCollection)
+    ]
+    assert bands == colours
+    markers = [ln.get_marker() for ln in points]
+    assert [markers[3 * i : 3 * i + 3] for i in range(4)] == [[m] * 3 for m in ("o", "s", "^", "D")]
+    residual_colours = [
+        to_hex(ln.get_color()) for ln in fig.axes[1].get_lines() if ln.get_linestyle() == "None"
+    ]
+    assert residual_colours == colours

@@ -17,6 +17,9 @@ careful path's; the labels are also checked against Python's ``str.strip`` of th
 
 from __future__ import annotations
 
+import os
+import threading
+
 import numpy as np
 import pytest
 
@@ -357,3 +360,67 @@ def test_label_runs_across_arrow_chunks_read_as_on_the_careful_path(tmp_path, mo
     fast = _fast_outcome(path, monkeypatch)
     assert fast[1].values["curve"].tolist() == labels
     _assert_same(fast, _careful_outcome(path, monkeypatch))
+
+
+def _rows(n: int) -> list[str]:
+    return [f"wt{i % 7},{i % 5 + 1},2" for i in range(n)]
+
+
+@pytest.mark.parametrize(
+    "name, make",
+    [
+        # a byte that is not UTF-8 far from both ends (only the parser sees it on the fast path)
+        (
+            "bad_number.csv",
+            lambda r: (
+                ("variant,s_mM,rate_uM_per_s\n" + "\n".join(r[:20000])).encode()
+                + b"\nwt,1\xff,2\n"
+                + "\n".join(r[20000:]).encode()
+            ),
+        ),
+        (
+            "bad_label.csv",
+            lambda r: (
+                ("variant,s_mM,rate_uM_per_s\n" + "\n".join(r[:20000])).encode()
+                + b"\nw\xe9t,1,2\n"
+                + "\n".join(r[20000:]).encode()
+            ),
+        ),
+        ("bad_header.csv", lambda r: ("variant,s_mM,rate_\xb5M_per_s\n" + "\n".join(r)).encode("latin-1")),
+        ("utf16.csv", lambda r: ("variant,s_mM,rate_uM_per_s\r\n" + "\r\n".join(r)).encode("utf-16")),
+        ("mac.csv", lambda r: ("variant,s_mM,rate_uM_per_s\r" + "\r".join(r) + "\r").encode()),
+        ("bom_mu.csv", lambda r: ("\ufeffvariant,s_mM,rate_µM_per_s\n" + "\n".join(r) + "\n").encode()),
+    ],
+)
+def test_encodings_read_as_on_the_careful_path(tmp_path, monkeypatch, name, make):
+    # the fast path reads a memory map of the file and leaves UTF-8 checking to the parser (which
+    # decodes every cell that is not a number); the outcome must be the careful path's, which
+    # checks the bytes first. Expected: the careful path's outcome; for the bad bytes the line.
+    path = tmp_path / name
+    path.write_bytes(make(_rows(40000)))
+    got = _outcome(path)
+    _assert_same(got, _careful_outcome(path, monkeypatch))
+    if name.startswith("bad"):
+        line = {"bad_number.csv": 20002, "bad_label.csv": 20002, "bad_header.csv": 1}[name]
+        assert got == ("error", [(line, None, "is not UTF-8 text; save the file as UTF-8 CSV (or as .xlsx)")])
+    else:
+        assert got[0] == "ok" and len(got[1]) == 40000
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_reads_as_the_file(tmp_path):
+    # a pipe cannot be mapped or read twice: its bytes are read once (the first four tell a workbook)
+    body = "variant,s_mM,rate_uM_per_s\n" + "\n".join(_rows(1000)) + "\n"
+    path = tmp_path / "t.csv"
+    path.write_text(body, encoding="utf-8")
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    writer = threading.Thread(target=pipe.write_text, args=(body,), kwargs={"encoding": "utf-8"})
+    writer.start()
+    try:
+        from_pipe = _outcome(pipe)
+    finally:
+        writer.join(timeout=10)
+    expected = _outcome(path)
+    assert from_pipe[0] == "ok"
+    _assert_same(from_pipe, expected)

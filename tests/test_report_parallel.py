@@ -91,3 +91,39 @@ def test_workers_that_cannot_start_leave_the_work_to_this_process(tmp_path, monk
     report = build_report(_spec(tmp_path, "svg"), command="r", jobs=2)
     assert [s.name for s in report.sections] == ["separate", "shared_km"]
     assert all(f.drawn is not None for s in report.sections for f in s.figures)
+
+
+def test_only_the_command_owning_its_process_freezes_the_collector(monkeypatch, tmp_path):
+    """``gc.freeze`` (no collection of what lives until exit) only where the process is the
+    command itself: the installed script or ``python -m mgkinetics_cli.main``, never a program
+    that runs the command inside itself, such as this test session."""
+    import gc
+
+    from click.testing import CliRunner
+    from mgkinetics_cli import main
+    from mgkinetics_cli.report import owns_process
+
+    assert not owns_process()  # pytest's own argv[0]
+    monkeypatch.setattr(sys, "argv", [main.__file__, "report"])
+    assert owns_process()
+    monkeypatch.setattr(sys, "argv", ["-c"])
+    assert not owns_process()
+    s = [0.5, 1, 2, 4, 8, 16]
+    rows = "".join(f"{x},{10 * x / (2 + x) * (1 + 0.02 * (-1) ** i):.6g}\n" for i, x in enumerate(s))
+    (tmp_path / "wt.csv").write_text("s_mM,rate_uM_per_s\n" + rows)
+    spec = tmp_path / "r.toml"
+    spec.write_text('title = "WT"\n[[analysis]]\nname = "wt"\ndata = "wt.csv"\nlaw = "michaelis_menten"\n')
+    before = gc.get_freeze_count()
+    run = CliRunner().invoke(main.cli, ["report", str(spec), "--out", str(tmp_path / "a"), "--no-figures"])
+    assert run.exit_code == 0, run.output
+    assert gc.get_freeze_count() == before  # run inside this process: nothing frozen
+    monkeypatch.setattr(sys, "argv", ["/usr/local/bin/mgkinetics", "report"])
+    assert owns_process()
+    try:
+        run = CliRunner().invoke(
+            main.cli, ["report", str(spec), "--out", str(tmp_path / "b"), "--no-figures"]
+        )
+        assert run.exit_code == 0, run.output
+        assert gc.get_freeze_count() > before  # as the command's own process would
+    finally:
+        gc.unfreeze()

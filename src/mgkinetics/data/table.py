@@ -17,6 +17,8 @@ Every table becomes a :class:`~mgkinetics.data.model.Dataset` the same way, from
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -104,9 +106,10 @@ def read_table(path, *, input_units=None, sheet=None, wide=None) -> Dataset:
         from mgkinetics.data.xlsx import refuse_other_spreadsheets
 
         refuse_other_spreadsheets(path)
-    try:  # the first bytes tell a workbook; a text file is mapped or read by its reader
+    try:  # a file's first bytes tell a workbook; its reader maps it. A pipe is read once, here.
         with open(path, "rb") as fh:
-            magic = fh.read(4)
+            raw_bytes = None if stat.S_ISREG(os.fstat(fh.fileno()).st_mode) else fh.read()
+            magic = fh.read(4) if raw_bytes is None else raw_bytes[:4]
     except FileNotFoundError:
         raise DataFormatError(source, [Problem(None, None, "file not found; check the path")]) from None
     except OSError as exc:
@@ -130,7 +133,7 @@ def read_table(path, *, input_units=None, sheet=None, wide=None) -> Dataset:
             )
         from mgkinetics.data.textfile import read_text_table
 
-        raw = read_text_table(path)
+        raw = read_text_table(path, raw_bytes)
     raw.metadata = {**_sidecar(path), **raw.metadata}
     return to_long(build_dataset(raw, input_units=input_units), wide)
 

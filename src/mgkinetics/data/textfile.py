@@ -75,11 +75,13 @@ def _first_column(cells):
     return FactorizedText.of(codes, labels)
 
 
-def _fast(data, sep: str, source: str, start: int = 0):
+def _fast(data, sep: str, source: str, start: int = 0, path: Path | None = None):
     """(header, cells, lines) when every line is a record, i.e. no quotes, comments, blank lines or
     lines starting with a space or separator, and no row is ragged; else None (the careful path).
 
-    ``data[start:]`` is the text (bytes, or a memory map whose first ``start`` bytes are a BOM).
+    ``data[start:]`` is the text (bytes, or a memory map whose first ``start`` bytes are a BOM);
+    ``path``, the file that ``data`` maps: the parser then reads the file itself (as plain
+    ``pandas.read_csv`` does; through the map it makes twice the page faults).
     One pass of the C parser over the whole file, then checks of the bytes and of what it read
     (:func:`~mgkinetics.data.textchecks.one_record_per_line`,
     :func:`~mgkinetics.data.textchecks.no_short_row`, :func:`_first_column`): each parsed row
@@ -98,8 +100,9 @@ def _fast(data, sep: str, source: str, start: int = 0):
     if not one_record_per_line(data, start, sep, width, carriage_returns=b"\r" in present):
         return None
     try:
+        parsed, at = (data, start) if path is None else (path, 0)
         n_rows, cells = _read_columns(
-            pd, data, sep, header, range(width), source, skip_header=True, start=start
+            pd, parsed, sep, header, range(width), source, skip_header=True, start=at
         )
     except DataFormatError:  # a line with more fields than the header, for one (or not UTF-8)
         return None
@@ -207,7 +210,7 @@ def _read_mapped(path: Path, source: str) -> tuple[RawTable | None, bool]:
             return None, False
         if repeated_names(names, 1):
             return None, False
-        fast = _fast(mapped, sep, source, start)
+        fast = _fast(mapped, sep, source, start, path)
         if fast is None:
             return None, True
         header, cells, lines = fast
@@ -311,7 +314,7 @@ def _parse(pd, body: bytes, sep: str, header: list[str], n_rows: int, source: st
 def _read_columns(pd, body, sep: str, header: list[str], columns, source: str, *, skip_header: bool, start=0):
     """(rows parsed, cells of each of ``columns``) by the C parser; label columns as text.
 
-    ``body[start:]`` is the text: bytes, or a memory map (read through, not copied)."""
+    ``body[start:]`` is the text: bytes, a memory map (read through, not copied) or a path."""
     columns = list(columns)
     options = dict(
         sep=sep,
@@ -360,7 +363,10 @@ def _column(series):
 
 
 def _handle(body, start: int):
-    """A file object over ``body[start:]`` (a memory map is its own, read from ``start``)."""
+    """What the parser reads: a file's path, or a file object over ``body[start:]`` (bytes, or a
+    memory map read from ``start``)."""
+    if isinstance(body, Path):
+        return body
     handle = io.BytesIO(body) if isinstance(body, bytes) else body
     handle.seek(start)
     return handle

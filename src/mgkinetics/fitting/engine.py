@@ -8,7 +8,9 @@ instead of forward differences. The residuals are divided by their initial RMS (
 optimum does not move) and the steps are scaled by the Jacobian's columns, so a fit does not
 depend on the scale of the data (rates of 1e-30 or 1e+30 fit alike). The covariance is computed
 at the optimum from that Jacobian and written back into the lmfit result, so ``lmfit_result``
-holds exactly the reported values, standard errors and correlations.
+holds exactly the reported values, standard errors and correlations. Where every data set's law
+carries its own Jacobian (``law.func.jacobian``: the speciated Mg laws, closed form), it replaces
+the numerical one (:func:`law_jacobian`).
 
 Should that solve stop without convergence, Levenberg–Marquardt (lmfit ``leastsq``) runs from the
 same starts and the trust-region solve continues from its answer; the lower RSS wins. Non-finite
@@ -29,7 +31,7 @@ import numpy as np
 from mgkinetics.fitting.numerics import covariance
 from mgkinetics.fitting.stacked import BIG, Stacked
 
-__all__ = ["Layout", "Solution", "solve", "TOLERANCES"]
+__all__ = ["Layout", "Solution", "solve", "law_jacobian", "TOLERANCES"]
 
 #: scipy least_squares tolerances, at machine precision (they are relative: the residuals are
 #: normalised and parameters far from unit size are solved in power-of-two scaled form).
@@ -121,11 +123,38 @@ class _Memo:
         return r
 
     def jac(self, theta: tuple) -> np.ndarray:
-        """The accurate Jacobian of the unscaled residuals in solver coordinates (read-only)."""
+        """The accurate Jacobian of the unscaled residuals in solver coordinates (read-only): the
+        laws' own (:func:`law_jacobian`) where they have one, else the stacked numerical one."""
         hit = self._jac.get(theta)
         if hit is not None:
             return hit
-        return self._remember(self._jac, theta, self.stacked.jacobian(theta, scaled=False))
+        jac = law_jacobian(self.stacked, theta)
+        if jac is None:
+            jac = self.stacked.jacobian(theta, scaled=False)
+        return self._remember(self._jac, theta, jac)
+
+
+def law_jacobian(stacked: Stacked, theta) -> np.ndarray | None:
+    """``∂(w·(f − y))/∂θ`` in solver coordinates from the laws' own derivatives (a law function
+    with a ``jacobian(*inputs, wrt=names, **params)``, as the speciated laws have); None when a
+    data set's law has none, or a value is not finite (the numerical Jacobian then decides)."""
+    column = {key: j for j, key in enumerate(stacked.varying)}
+    jac = np.zeros((stacked.size, len(column)))
+    values = stacked.values(theta)
+    for (law, args, keys, _rate, weights), part, unit in zip(
+        stacked.calls, stacked.slices, stacked.unit_weights, strict=True
+    ):
+        wrt = [(name, column[key]) for name, key in keys if key in column]
+        if not wrt:
+            continue
+        derivative = getattr(law.func, "jacobian", None)
+        if derivative is None:
+            return None
+        rows = derivative(*args, wrt=[name for name, _ in wrt], **{name: values[key] for name, key in keys})
+        for (_, j), row in zip(wrt, rows, strict=True):
+            jac[part, j] += row if unit else weights * row
+    jac *= stacked.factor
+    return jac if np.isfinite(jac).all() else None
 
 
 def _parameters(layout: Layout, safe: Mapping[str, str], factor) -> list:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mgkinetics.laws import mg_partials as d
 from mgkinetics.laws.speciated import mg_species, speciated
 
 __all__ = [
@@ -72,8 +73,16 @@ BIBI_INPUTS = (
     "kd_mgpep",
 )
 
-mgatp_mm = speciated(turnover_mm, substrate="mgatp")
-mgatp_mm_atp_inhibition = speciated(turnover_competitive, substrate="mgatp", inhibitor="atp_free")
-mgatp_mm_mg_activation = speciated(turnover_activated, substrate="mgatp", activator="mg_free")
-mgatp_mm_mg_inhibition = speciated(turnover_inhibited, substrate="mgatp", inhibitor="mg_free")
-ak_random_bibi = speciated(random_bibi, inputs=BIBI_INPUTS, a="mgatp", b="amp_free")
+mgatp_mm = speciated(turnover_mm, partials=d.turnover_mm_partials, substrate="mgatp")
+mgatp_mm_atp_inhibition = speciated(
+    turnover_competitive, partials=d.turnover_competitive_partials, substrate="mgatp", inhibitor="atp_free"
+)
+mgatp_mm_mg_activation = speciated(
+    turnover_activated, partials=d.turnover_activated_partials, substrate="mgatp", activator="mg_free"
+)
+mgatp_mm_mg_inhibition = speciated(
+    turnover_inhibited, partials=d.turnover_inhibited_partials, substrate="mgatp", inhibitor="mg_free"
+)
+ak_random_bibi = speciated(
+    random_bibi, inputs=BIBI_INPUTS, partials=d.random_bibi_partials, a="mgatp", b="amp_free"
+)

@@ -31,6 +31,7 @@ __all__ = [
     "replicate_means",
     "DIAGNOSTICS",
     "diagnostic_transform",
+    "diagnostic_axis_label",
 ]
 
 #: A second varied input with at most this many levels splits the rows into series.
@@ -211,3 +212,21 @@ def diagnostic_transform(view: str, x: np.ndarray, v: np.ndarray) -> tuple[np.nd
         if view == "eadie_hofstee":
             return v / x, v
     raise FitError(f"unknown view '{view}'; choose from fit, {', '.join(DIAGNOSTICS)}")
+
+
+def diagnostic_axis_label(template: str, x: str, xu: str, vu: str) -> str:
+    """Axis label of a linearised view: quantity and its unit (``[S]/v (mM per µM/min)``).
+
+    Examples
+    --------
+    >>> diagnostic_axis_label("{x}/v", "[S]", "mM", "µM/min")
+    '[S]/v (mM per µM/min)'
+    """
+    return {
+        "1/{x}": f"1/{x} (1/{xu})",
+        "{x}": f"{x} ({xu})",
+        "{x}/v": f"{x}/v ({xu} per {vu})",
+        "v/{x}": f"v/{x} ({vu} per {xu})",
+        "1/v": f"1/v (1/({vu}))",
+        "v": f"v ({vu})",
+    }[template]

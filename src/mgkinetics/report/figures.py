@@ -33,6 +33,7 @@ from mgkinetics.errors import FitError
 from mgkinetics.report import curves
 from mgkinetics.report.layout import fit_margins
 from mgkinetics.report.numbers import pretty_unit
+from mgkinetics.report.palette import fit_marker, series_colors
 from mgkinetics.report.ticks import log_scale
 
 __all__ = ["plot_fit", "plot_fits", "plot_global", "plot_comparison", "plot_ratios", "plot_batch"]
@@ -47,10 +48,6 @@ def _pyplot():
     import matplotlib.pyplot as plt  # the caller's backend, whatever it is
 
     return plt
-
-
-def _color(i: int) -> str:
-    return f"C{i % 10}"
 
 
 def _panels(ncols: int, residuals: bool, width: float = 5.2):
@@ -78,10 +75,10 @@ def _wants_per_enzyme(fits: Sequence[Any], per_enzyme: bool | None) -> bool:
     return has if per_enzyme is None else bool(per_enzyme)
 
 
-def _draw_one(ax, rax, result, *, xname, color, label, log_x, band, per_enzyme, level):
+def _draw_one(ax, rax, result, *, xname, colors, marker, label, log_x, band, per_enzyme, level):
     """Points, replicate means, curve and band on ``ax``; residuals on ``rax`` (may be None).
 
-    ``color`` is the index of the first colour; series of one fit take the following ones.
+    ``colors``: one per series of this fit (distinct across the figure); ``marker``: the fit's.
     """
     x_all = result.data[xname]
     rate = result.data["rate"]
@@ -91,11 +88,12 @@ def _draw_one(ax, rax, result, *, xname, color, label, log_x, band, per_enzyme, 
     for k, series in enumerate(several):
         rows = series.rows
         tag = f"{label}, {series.label}" if label and series.label else (label or series.label)
-        c = _color(color + k)
+        c = colors[k]
         ax.plot(
             x_all[rows],
             y_all[rows],
-            "o",
+            marker,
+            ls="none",
             ms=3.5,
             color=c,
             alpha=0.55,
@@ -129,7 +127,7 @@ def _draw_one(ax, rax, result, *, xname, color, label, log_x, band, per_enzyme, 
                     if relative
                     else rate[rows] - fitted[rows]
                 )
-            rax.plot(x_all[rows], res, "o", ms=3, color=c, alpha=0.7, mec="none")
+            rax.plot(x_all[rows], res, marker, ls="none", ms=3, color=c, alpha=0.7, mec="none")
     if rax is not None:
         rax.axhline(0, color="0.5", lw=0.8)
         rax.set_ylabel(
@@ -267,21 +265,23 @@ def plot_fits(
     xname = curves.choose_x(fits[0], x)
     fig, axes = _panels(1, residuals)
     ax, rax = axes[0, 0], (axes[1, 0] if residuals else None)
-    offset = 0
-    for f, label in zip(fits, labels):
+    counts = [len(curves.series_of(f, xname)) for f in fits]
+    palette, offset = series_colors(sum(counts)), 0
+    for i, (f, label) in enumerate(zip(fits, labels)):
         _draw_one(
             ax,
             rax,
             f,
             xname=xname,
-            color=offset,
+            colors=palette[offset : offset + counts[i]],
+            marker=fit_marker(i),
             label=label,
             log_x=log_x,
             band=band,
             per_enzyme=norm,
             level=lv,
         )
-        offset += len(curves.series_of(f, xname))
+        offset += counts[i]
     if log_y or (log_y is None and _spread(fits, norm) > 20):
         log_scale(ax.yaxis)
     _finish(
@@ -309,12 +309,21 @@ def _diagnostic(fits, labels, *, x, view, per_enzyme):
     fig, axes = _panels(1, False)
     ax = axes[0, 0]
     xname = curves.choose_x(fits[0], x)
-    for i, (f, label) in enumerate(zip(fits, labels)):
-        c = _color(i)
+    for i, (f, label, c) in enumerate(zip(fits, labels, series_colors(len(fits)))):
         rate = f.data["rate"]
         v = curves.per_enzyme(f, rate, f.data["enzyme"]) if per_enzyme else rate
         px, py = curves.diagnostic_transform(view, f.data[xname], v)
-        ax.plot(px, py, "o", ms=3.5, color=c, alpha=0.6, mec="none", label=f"{label} data".strip())
+        ax.plot(
+            px,
+            py,
+            fit_marker(i),
+            ls="none",
+            ms=3.5,
+            color=c,
+            alpha=0.6,
+            mec="none",
+            label=f"{label} data".strip(),
+        )
         for series in curves.series_of(f, xname):
             curve = curves.fitted_curve(f, series, xname, band="none")
             yv = curve.y * (
@@ -324,8 +333,8 @@ def _diagnostic(fits, labels, *, x, view, per_enzyme):
             ax.plot(cx, cy, "-", color=c, lw=1.2)
     xu = fits[0].input_units[xname].label if xname in fits[0].input_units else ""
     vu = "s⁻¹" if per_enzyme else pretty_unit(fits[0].rate_unit.label)
-    ax.set_xlabel(_diag_axis(xt, "[S]", pretty_unit(xu), vu))
-    ax.set_ylabel(_diag_axis(yt, "[S]", pretty_unit(xu), vu))
+    ax.set_xlabel(curves.diagnostic_axis_label(xt, "[S]", pretty_unit(xu), vu))
+    ax.set_ylabel(curves.diagnostic_axis_label(yt, "[S]", pretty_unit(xu), vu))
     ax.text(
         0.99,
         0.02,
@@ -339,18 +348,6 @@ def _diagnostic(fits, labels, *, x, view, per_enzyme):
     return fig
 
 
-def _diag_axis(template: str, x: str, xu: str, vu: str) -> str:
-    """Axis label of a linearised view: quantity and its unit (``[S]/v (mM per µM/min)``)."""
-    return {
-        "1/{x}": f"1/{x} (1/{xu})",
-        "{x}": f"{x} ({xu})",
-        "{x}/v": f"{x}/v ({xu} per {vu})",
-        "v/{x}": f"v/{x} ({vu} per {xu})",
-        "1/v": f"1/v (1/({vu}))",
-        "v": f"v ({vu})",
-    }[template]
-
-
 def plot_global(
     result: Any,
     *,
@@ -362,11 +359,13 @@ def plot_global(
     """A :class:`~mgkinetics.GlobalFitResult`: one column per data set, the shared fit in each."""
     fig, axes = _panels(len(result.parts), residuals, width=4.4)
     lv = _level(result, level)
+    palette = iter(series_colors(sum(len(curves.series_of(p, curves.choose_x(p))) for p in result.parts)))
+    kw = {"marker": "o", "label": "", "log_x": log_x, "band": band, "per_enzyme": False, "level": lv}
     for j, (label, part) in enumerate(zip(result.labels, result.parts)):
         ax, rax = axes[0, j], (axes[1, j] if residuals else None)
         xname = curves.choose_x(part)
         _draw_one(
-            ax, rax, part, xname=xname, color=j, label="", log_x=log_x, band=band, per_enzyme=False, level=lv
+            ax, rax, part, xname=xname, colors=[next(palette) for _ in curves.series_of(part, xname)], **kw
         )
         ax.set_title(f"{label} ({part.law.name})", fontsize=9, y=1.0)
     shared = ", ".join(result.shared) or "none"

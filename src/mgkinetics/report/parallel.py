@@ -17,6 +17,7 @@ error, with its own message).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -25,7 +26,7 @@ from typing import Any
 
 from mgkinetics.report.model import DrawnFigure, Section
 
-__all__ = ["MAX_DEFAULT_JOBS", "default_jobs", "draw_section", "without_figures", "run_analyses"]
+__all__ = ["MAX_DEFAULT_JOBS", "default_jobs", "draw_section", "without_figures", "warm", "run_analyses"]
 
 #: Workers used when none are asked for: the machine's cores, at most this many.
 MAX_DEFAULT_JOBS = 2
@@ -99,9 +100,9 @@ def _work(task: tuple[int, Any, str | None]) -> tuple[int, Section | None]:
         return index, None
 
 
-def _warm(kind: str | None) -> None:
+def warm(kind: str | None) -> None:
     """Import here, once, what every worker would otherwise import for itself (the fit engine,
-    and pyplot and Pillow when figures are drawn): forked workers inherit it."""
+    and pyplot and Pillow when figures of type ``kind`` are drawn): forked workers inherit it."""
     import lmfit  # noqa: F401
 
     if kind is not None:
@@ -112,10 +113,12 @@ def _warm(kind: str | None) -> None:
 def _in_workers(analyses: Sequence[Any], kind: str, jobs: int) -> Iterator[tuple[int, Section | None]]:
     import multiprocessing
 
-    _warm(kind)
+    warm(kind)
     context = multiprocessing.get_context("fork")
     tasks = [(i, a, kind) for i, a in enumerate(analyses)]
-    with context.Pool(processes=jobs) as pool:
+    # a worker lives for one report: what it inherited stays until it exits, so its collector
+    # need not walk it (gc.freeze in the worker only; this process is left as it was)
+    with context.Pool(processes=jobs, initializer=gc.freeze) as pool:
         yield from pool.imap(_work, tasks, chunksize=1)
 
 
