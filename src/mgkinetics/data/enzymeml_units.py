@@ -131,8 +131,11 @@ def _dimensions(base_units: list[dict]) -> tuple[dict[str, int], float]:
             exponent = int(_or(bu.get("exponent"), 1))
         except OverflowError:  # an infinite exponent
             raise ValueError("exponent is not a finite integer") from None
-        multiplier = float(_or(bu.get("multiplier"), 1.0))
-        scale = float(_or(bu.get("scale"), 0.0))
+        try:
+            multiplier = float(_or(bu.get("multiplier"), 1.0))
+            scale = float(_or(bu.get("scale"), 0.0))
+        except OverflowError:  # a 400-digit integer in the JSON
+            raise ValueError("multiplier or scale is not a finite number") from None
         try:
             factor *= (multiplier * 10.0**scale) ** exponent
         except OverflowError:  # a scale of 400 (say): no unit of mgkinetics is that large
