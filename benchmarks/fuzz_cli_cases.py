@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -241,6 +242,13 @@ def byte_mutation(rng, data: bytes) -> tuple[bytes, str]:
             "dup-header",
             "wide",
             "latin1",
+            # added for the issue-12 hold-outs: encodings and spreadsheet habits not generated before
+            "utf16-nobom",
+            "sep-line",
+            "decimal-comma",
+            "mu-swap",
+            "thousands",
+            "unit-space",
         ]
     )
     n = len(data)
@@ -272,8 +280,6 @@ def byte_mutation(rng, data: bytes) -> tuple[bytes, str]:
     elif kind == "junk":
         data = rng.bytes(int(rng.integers(1, 300)))
     elif kind in ("giant", "nan-text"):
-        import re
-
         nums = list(re.finditer(r"(?<![\w.])\d+(\.\d+)?(?![\w.])", text))
         if nums:
             m = nums[int(rng.integers(len(nums)))]
@@ -299,6 +305,19 @@ def byte_mutation(rng, data: bytes) -> tuple[bytes, str]:
         data = b"\n".join(lines)
     elif kind == "latin1":
         data = text.replace("u", "\u00b5").encode("latin-1", errors="replace")
+    elif kind == "utf16-nobom":  # what some Windows tools save: UTF-16-LE without a BOM
+        data = text.encode("utf-16-le")
+    elif kind == "sep-line":  # Excel's first line naming the separator, then that separator
+        data = b"sep=;\r\n" + data.replace(b",", b";")
+    elif kind == "decimal-comma":  # a European export: ';' between cells, ',' in numbers
+        data = data.replace(b",", b";").replace(b".", b",")
+    elif kind == "mu-swap":  # the micro sign and the Greek mu look alike (U+00B5, U+03BC)
+        mu = str(rng.choice(["\u00b5", "\u03bc"]))
+        data = re.sub(r"(?<=[_( \[])u(?=M)", mu, text).encode()
+    elif kind == "thousands":  # 1,234.5 quoted, as a spreadsheet with thousands separators saves it
+        data = re.sub(r"(?<![\w.])(\d)(\d{3}(?:\.\d+)?)(?![\w.])", r'"\1,\2"', text).encode()
+    elif kind == "unit-space":  # a unit with a trailing space, 'mM ' in a header
+        data = re.sub(r"([a-zA-Z])\)", r"\1 )", text, count=2).encode()
     return data, f"bytes:{kind}"
 
 

@@ -9,45 +9,25 @@ import click
 __all__ = ["rates", "rate_options", "compute_rates", "echo_rates_summary", "RATE_SETTINGS"]
 
 
-def _read_table(path: str, what: str):
-    """A CSV as a table of text cells (numbers are converted by the rates wing, which names bad cells)."""
-    import pandas as pd
-
-    from mgkinetics.data.textfile import refuse_repeated_names
-    from mgkinetics.errors import DataFormatError, Problem
-
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as fh:
-            header = [h.strip() for h in fh.readline().rstrip("\r\n").split(",")]
-        refuse_repeated_names(header, 1, path)  # before pandas, which mangles repeats in O(n^2)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True)
-    except FileNotFoundError:
-        raise DataFormatError(path, [Problem(None, None, f"{what} file not found")]) from None
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataFormatError(path, [Problem(None, None, f"cannot read the {what} as CSV: {exc}")]) from None
-
-
-def _is_long_traces(path: str) -> bool:
-    """True when the file's first line is the header of a long traces table (plate, well, time_s ...)."""
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace") as fh:
-            header = {h.strip() for h in fh.readline().replace(";", ",").split(",")}
-    except OSError:
-        return False
-    return {"plate", "well", "time_s", "signal"} <= header
-
-
 def _load_traces(path: str, wavelength_nm: float | None):
     """The traces of ``path``: a long traces CSV (plate, well, time_s, wavelength_nm, temperature_C,
-    signal) read as is, or any export :func:`mgkinetics.read_traces` recognises (SpectraMax,
-    Multiskan, a wide time x well table).
+    signal; :func:`mgkinetics.data.traces_long.read_long_traces`), or any export
+    :func:`mgkinetics.read_traces` recognises (SpectraMax, Multiskan, a wide time x well table).
 
     Returns the traces and the cells the reader did not keep (listed on stderr, never dropped silently).
     """
     import mgkinetics as mgk
+    from mgkinetics.data.traces_long import is_long_traces, read_long_traces
 
-    if _is_long_traces(path):
-        return _read_table(path, "traces"), ()
+    if is_long_traces(path):
+        read = read_long_traces(path)
+        empty = read.metadata["empty_rows"]
+        if empty:
+            shown = ", ".join(map(str, empty[:5])) + (" ..." if len(empty) > 5 else "")
+            click.echo(
+                f"  {len(empty)} rows of {path} hold only empty cells, not reads (line {shown})", err=True
+            )
+        return read, ()
     read = mgk.read_traces(path, wavelength_nm=None if wavelength_nm is None else int(wavelength_nm))
     return read, read.skipped
 

@@ -43,13 +43,13 @@ def _rows(ws) -> list[tuple[int, list]]:
     return out
 
 
-def _open(path: Path):
+def _open(path: Path, *, data_only: bool = True):
     try:
         import openpyxl
     except ImportError:  # pragma: no cover - openpyxl is a dependency
         raise ImportError("reading .xlsx needs openpyxl: pip install 'openpyxl>=3.1'") from None
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise DataFormatError(
             str(path),
@@ -61,6 +61,39 @@ def _open(path: Path):
                 )
             ],
         ) from None
+
+
+def _uncached_formulas(path: Path, sheet: str, body: list, width: int) -> list:
+    """The body with each empty cell that holds a formula without a stored value (a workbook written
+    by a program, never recalculated by a spreadsheet) replaced by that formula and what to do, so
+    that validation names it instead of calling it empty. Opens the workbook again only when a body
+    cell is empty."""
+    blank = {(r, j) for r, c in body for j in range(width) if j >= len(c) or c[j] == ""}
+    if not blank:
+        return body
+    wb = _open(path, data_only=False)
+    try:
+        found = {
+            (r, j): value
+            for r, row in enumerate(wb[sheet].iter_rows(values_only=True), start=1)
+            for j, value in enumerate(row[:width])
+            if (r, j) in blank and isinstance(value, str) and value.startswith("=")
+        }
+    finally:
+        wb.close()
+    if not found:
+        return body
+    note = " (a formula without a stored value: open and save the workbook in a spreadsheet program)"
+    return [
+        (
+            r,
+            [
+                f"{found[(r, j)]}{note}" if (r, j) in found else c[j] if j < len(c) else ""
+                for j in range(width)
+            ],
+        )
+        for r, c in body
+    ]
 
 
 def read_xlsx_table(path: Path, sheet: str | None = None) -> RawTable:
@@ -106,6 +139,7 @@ def read_xlsx_table(path: Path, sheet: str | None = None) -> RawTable:
     while width > 0 and all(len(c) < width or c[width - 1] == "" for _, c in rows):
         width -= 1
     header = [str(h) for h in header[:width]] + [""] * max(0, width - len(header))
+    body = _uncached_formulas(path, chosen, body, width)
     cells = [np.array([c[j] if j < len(c) else "" for _, c in body], dtype=object) for j in range(width)]
     lines = np.array([r for r, _ in body], dtype=int)
     return RawTable(source, header, cells, lines, header_row, metadata={"sheet": chosen})

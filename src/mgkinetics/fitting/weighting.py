@@ -5,9 +5,9 @@ A scheme turns the observed rates (and an SD column, when it needs one) into per
 scaled by the residual variance:
 
 * ``none``: w = 1; σ unknown and estimated from the residuals (errors scaled).
-* ``relative``: w = 1/|y|, i.e. 1/y² on squared residuals (Prism's "relative"); σ proportional to y
-  and estimated (errors scaled). Rows with y = 0 cannot be weighted and are excluded.
-* ``poisson``: w = 1/√|y| (1/y on squared residuals); errors scaled.
+* ``relative``: w = 1/|y|, i.e. 1/y² on squared residuals (Prism's "relative"); σ ∝ y, estimated
+  (errors scaled). ``poisson``: w = 1/√|y| (1/y on squared residuals); errors scaled. Rows with
+  y = 0 (relative: or |y| < 5.6e-309, whose 1/|y| overflows) cannot be weighted and are excluded.
 * ``sd:COLUMN``: w = 1/σ with σ the column's absolute standard deviations, in the rate's unit after
   conversion; σ is known, so errors are **not** scaled and χ²/dof tests the model.
 * ``sd:COLUMN/sqrt(N)``: σ = SD/√N for means of N replicates (see :mod:`mgkinetics.fitting.means`).
@@ -196,12 +196,14 @@ class WeightScheme:
         if self.kind.startswith("replicates"):
             return self._replicate_weights(rate, levels, reasons)
         if self.kind in ("relative", "poisson"):
-            bad = ~(np.abs(rate) > 0)
-            for i in np.flatnonzero(bad):
-                reasons[i] = f"rate is 0; {self.kind} weighting needs a non-zero rate"
-            with np.errstate(divide="ignore"):
-                w = 1.0 / np.abs(rate) if self.kind == "relative" else 1.0 / np.sqrt(np.abs(rate))
-            return np.where(bad, 0.0, w), reasons
+            bad = ~(np.abs(rate) > 0)  # and, relative: 1/|rate| overflows below ~5.6e-309 (subnormals)
+            tiny = ~bad & (np.abs(rate) < 1.0 / np.finfo(float).max) & (self.kind == "relative")
+            for i in np.flatnonzero(bad | tiny):
+                why = "is 0" if bad[i] else f"{rate[i]:.3g} is too close to 0 (1/rate overflows)"
+                reasons[i] = f"rate {why}; {self.kind} weighting needs a non-zero rate"
+            safe = np.where(bad | tiny, 1.0, np.abs(rate))
+            w = 1.0 / safe if self.kind == "relative" else 1.0 / np.sqrt(safe)
+            return np.where(bad | tiny, 0.0, w), reasons
         sd = np.asarray(sd, dtype=float)
         for i in np.flatnonzero(~(sd > 0)):
             reasons[i] = (
@@ -244,8 +246,7 @@ class WeightScheme:
                 if vals.size < 2
                 else "its replicates are identical (SD = 0); cannot weight by their SD"
             )
-            for i in np.flatnonzero(m):
-                reasons[i] = why
+            reasons[:] = [why if in_level else r for in_level, r in zip(m, reasons)]
         return w, reasons
 
 

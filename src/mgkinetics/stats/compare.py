@@ -203,7 +203,9 @@ def _ratios_and_ddg(
             e_var = getattr(var, table).get(name)
             if e_var is None:  # not reported for this variant (e.g. a ratio over KM = 0)
                 continue
-            if e_ref.fixed and e_var.fixed:
+            # no SE and not 0: a start value the data did not move (KM of a variant without activity)
+            undetermined = [e for e in (e_ref, e_var) if not e.fixed and e.stderr is None and e.value != 0]
+            if (e_ref.fixed and e_var.fixed) or undetermined:
                 continue
             ref_v = e_ref.to(e_var.unit) if e_ref.unit.dimension == e_var.unit.dimension else e_ref
             if not (ref_v.value != 0 and math.isfinite(ref_v.value) and math.isfinite(e_var.value)):

@@ -141,6 +141,15 @@ def runs_test(residuals: np.ndarray) -> dict:
     return out
 
 
+def _rounded(values) -> np.ndarray:
+    """Values rounded to 12 decimals (so that 0.1 + 0.2 and 0.3 are one level); from 1e15 on a float
+    has no decimals to round, and rounding 1e300 overflowed (x·1e12 = inf merged every huge value)."""
+    out = np.array(values, dtype=float)
+    small = np.abs(out) < 1e15
+    out[small] = np.round(out[small], 12)
+    return out
+
+
 def _levels(problem) -> np.ndarray:
     """An integer id per row for identical input values (replicates share an id).
 
@@ -149,7 +158,7 @@ def _levels(problem) -> np.ndarray:
     """
     ids = None
     for values in problem.inputs.values():
-        _, col_ids = np.unique(np.round(np.asarray(values, dtype=float), 12), return_inverse=True)
+        _, col_ids = np.unique(_rounded(values), return_inverse=True)
         col_ids = np.asarray(col_ids, dtype=np.int64).ravel()
         if ids is None:
             ids = col_ids
