@@ -62,6 +62,13 @@ NONFINITE = re.compile(r"(?<![A-Za-z_])[-+]?(nan|inf|infinity)(?![A-Za-z_])", re
 
 
 def decode(raw: bytes) -> str:
+    """The text a user's editor shows: UTF-16 with or without BOM (ASCII as every other byte NUL),
+    UTF-8 with or without BOM, else latin-1."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", errors="replace")
+    head = raw[:200]
+    if len(head) >= 4 and head.count(0) >= len(head) // 3 and 0 not in head[0::2]:
+        return raw.decode("utf-16-le", errors="replace")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -69,8 +76,12 @@ def decode(raw: bytes) -> str:
 
 
 def records(text: str) -> list[list[str]]:
+    stated = re.match(r"sep=(.)\r?\n", text)  # Excel's first line naming the separator: not a record
+    if stated:
+        text = text[stated.end() :]
     header = next((ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), "")
     delimiter = next((d for d in (";", "\t") if "," not in header and d in header), ",")
+    delimiter = stated.group(1) if stated else delimiter
     try:
         return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error:

@@ -64,14 +64,22 @@ def read_rows(
     first = next((line for line in lines if line.strip()), "")
     delimiter = max(("\t", ";", ","), key=first.count)  # unless a time x well header says otherwise
     for candidate in ("\t", ";", ","):
-        sample = [(0, cells) for cells in csv.reader(lines[:_HEADER_SEARCH_ROWS], delimiter=candidate)]
+        try:
+            sample = [(0, cells) for cells in csv.reader(lines[:_HEADER_SEARCH_ROWS], delimiter=candidate)]
+        except csv.Error:  # e.g. a 200,000-character line as one field: not this delimiter
+            continue
         if _find_header(sample) is not None:
             delimiter = candidate
             break
     rows = []
-    for number, cells in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
-        if any(c.strip() for c in cells):
-            rows.append((number, list(cells)))
+    number = 0
+    try:
+        for number, cells in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
+            if any(c.strip() for c in cells):
+                rows.append((number, list(cells)))
+    except csv.Error as exc:  # a field beyond the csv module's limit (131,072 characters)
+        problem = Problem(number + 1, None, f"cannot read this line as a table row ({exc})")
+        raise DataFormatError(str(path), [problem]) from None
     return rows, str(path)
 
 
