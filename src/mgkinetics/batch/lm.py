@@ -81,15 +81,23 @@ class _Problem:
     xtol: float
     ftol: float
     logmask: np.ndarray  # (len(vary),): fitted in log space
+    log_cols: np.ndarray  # columns of P fitted in log space
+    all_log: bool  # every column of P is fitted in log space
+    all_varied: bool  # every column of P is fitted, in order
+
+    def varied(self, P: np.ndarray) -> np.ndarray:
+        """The fitted columns of ``P`` (``P`` itself, not a copy, when every column is fitted)."""
+        return P if self.all_varied else P[:, self.vary]
 
     def real(self, P: np.ndarray) -> np.ndarray:
         """Parameters in the law's own space (log-space columns exponentiated)."""
         if not self.logmask.any():
             return P
-        out = P.copy()
-        cols = np.asarray(self.vary)[self.logmask]
         with np.errstate(over="ignore"):
-            out[:, cols] = np.exp(P[:, cols])
+            if self.all_log:  # every column in log space: one exp, no copy
+                return np.exp(P)
+            out = P.copy()
+            out[:, self.log_cols] = np.exp(P[:, self.log_cols])
         return out
 
     def cost(self, ins, P, y, w):
@@ -99,7 +107,7 @@ class _Problem:
         """Weighted Jacobian with respect to the working parameters (log ones times the value)."""
         R = self.real(P)
         J = weighted_jacobian(self.model, ins, R, self.vary, self.kind, w)
-        return [c * R[:, [j]] if lg else c for c, j, lg in zip(J, self.vary, self.logmask, strict=True)]
+        return [c * R[:, j : j + 1] if lg else c for c, j, lg in zip(J, self.vary, self.logmask, strict=True)]
 
     def ref(self, X: np.ndarray) -> np.ndarray:
         """Scale of a step: |x| for linear parameters, 1 for log-space ones (a relative change)."""
@@ -164,21 +172,31 @@ def _iterate(
     A, g = _normal_finite(J, ra)
     slow = np.flatnonzero((st.iters[active] >= NEWTON_AFTER) | st.near[active])
     if slow.size:
+        pick = (lambda a: a) if slow.size == Pa.shape[0] else (lambda a: a[slow])  # all rows: no gathers
         with np.errstate(all="ignore"):
             S = _second_order(
-                pb, [x[slow] for x in sub[0]], Pa[slow], sub[2][slow], ra[slow], [c[slow] for c in J]
+                pb, [pick(x) for x in sub[0]], pick(Pa), pick(sub[2]), pick(ra), [pick(c) for c in J]
             )
         A[slow] -= np.where(np.isfinite(S), S, 0.0)
-    A, g = freeze_at_bounds(A, g, Pa[:, pb.vary], pb.lo, pb.hi)
+    A, g = freeze_at_bounds(A, g, pb.varied(Pa), pb.lo, pb.hi)
     st.iters[active] += 1
     lam_a = st.lam[active]
     newP, newc, newr, changed, done = damped_trials(pb, A, g, Pa, ca, lam_a, sub, cap_w[active])
-    ch = active[changed]
-    old = Pa[changed][:, pb.vary]
-    with np.errstate(all="ignore"):
-        moved = np.max(np.abs(newP[changed][:, pb.vary] - old) / pb.ref(old), axis=1)
-    st.near[ch] |= moved < NEAR
-    st.P[ch], st.cost[ch], st.R[ch] = newP[changed], newc[changed], newr[changed]
+    if every:  # masked copies instead of gathers and scatters (rows not changed hold Pa, ca)
+        old = pb.varied(Pa)
+        with np.errstate(all="ignore"):
+            moved = np.max(np.abs(pb.varied(newP) - old) / pb.ref(old), axis=1)
+        st.near |= changed & (moved < NEAR)
+        np.copyto(st.P, newP, where=changed[:, None])
+        np.copyto(st.cost, newc, where=changed)
+        np.copyto(st.R, newr, where=changed[:, None])
+    else:
+        ch = active[changed]
+        old = Pa[changed][:, pb.vary]
+        with np.errstate(all="ignore"):
+            moved = np.max(np.abs(newP[changed][:, pb.vary] - old) / pb.ref(old), axis=1)
+        st.near[ch] |= moved < NEAR
+        st.P[ch], st.cost[ch], st.R[ch] = newP[changed], newc[changed], newr[changed]
     st.lam[active] = lam_a
     return done | (st.cost[active] <= tiny[active])
 
@@ -280,7 +298,11 @@ def solve(
         lo_w = np.where(logmask, np.log(np.maximum(lo_v, 0)), lo_v)
         hi_w = np.where(logmask, np.log(hi_v), hi_v)
     kind = jacobian_kind(model, inputs, P0, vary)
-    pb = _Problem(model, list(inputs), y, w, vary, lo_w, hi_w, kind, xtol, ftol, logmask)
+    all_varied = vary == list(range(P.shape[1]))
+    all_log = bool(logmask.all()) and all_varied
+    pb = _Problem(
+        model, list(inputs), y, w, vary, lo_w, hi_w, kind, xtol, ftol, logmask, cols, all_log, all_varied
+    )
     cap_v = np.full((m, len(vary)), np.inf) if cap is None else np.asarray(cap, float)[:, vary]
     with np.errstate(divide="ignore"):  # steps stop at 10 × cap (the cap test then ends the row)
         cap_w = np.where(logmask, np.log(cap_v) + np.log(10.0), 10.0 * cap_v)

@@ -8,7 +8,8 @@ the next factors at once saves passes; each row still takes the first factor tha
 factors were tried one at a time.
 
 ``pb`` is the solver's working problem (:mod:`mgkinetics.batch.lm`): ``vary``, ``lo``, ``hi``,
-``xtol``, ``ftol``, ``cost(inputs, P, y, w)`` and ``ref(X)``. This module imports only numpy and
+``xtol``, ``ftol``, ``all_varied``, ``varied(P)`` (the fitted columns), ``cost(inputs, P, y, w)``
+and ``ref(X)``. This module imports only numpy and
 the batched linear algebra.
 """
 
@@ -38,8 +39,12 @@ def _trial_pass(pb, A, g, Pa, ca, lam_a, sub, cap_a, pending, n_lam):
         lam = pick(lam_a)
     step = solve_damped(pick(A), pick(g), lam)
     base = pick(Pa)
-    trial = base.copy()
-    trial[:, pb.vary] = np.minimum(np.clip(base[:, pb.vary] + step, pb.lo, pb.hi), pick(cap_a))
+    moved = np.minimum(np.clip(pb.varied(base) + step, pb.lo, pb.hi), pick(cap_a))
+    if pb.all_varied:
+        trial = moved
+    else:
+        trial = base.copy()
+        trial[:, pb.vary] = moved
     tc, tr = pb.cost([pick(x) for x in ins], trial, pick(ya), pick(wa))
     return base, trial, tc, tr, step
 
@@ -53,9 +58,9 @@ def _first_round(pb, A, g, Pa, ca, lam_a, sub, cap_a):
     newP = np.where(ok[:, None], trial, Pa)
     newc = np.where(ok, tc, ca)
     with np.errstate(invalid="ignore"):
-        ref = pb.ref(base[:, pb.vary]) + pb.xtol
+        ref = pb.ref(pb.varied(base)) + pb.xtol
         dx = np.abs(step)
-        moved = np.abs(trial[:, pb.vary] - base[:, pb.vary])
+        moved = np.abs(pb.varied(trial) - pb.varied(base))
         small_step = np.all(moved <= pb.xtol * ref, axis=1)
         tiny_step = np.all(dx <= 1e-10 * ref, axis=1)
         small_gain = (ca - tc) <= pb.ftol * ca
@@ -86,7 +91,7 @@ def damped_trials(pb, A, g, Pa, ca, lam_a, sub, cap_a):
         lam0 = np.tile(lam_a[pending], n_lam) * np.repeat(10.0 ** np.arange(n_lam), p)
         ok = np.isfinite(tc) & (tc <= c0)
         with np.errstate(invalid="ignore"):  # no decrease from a step below rounding, or at huge λ
-            tiny_step = np.all(np.abs(step) <= 1e-10 * (pb.ref(base[:, pb.vary]) + pb.xtol), axis=1)
+            tiny_step = np.all(np.abs(step) <= 1e-10 * (pb.ref(pb.varied(base)) + pb.xtol), axis=1)
         stop = ~ok & (tiny_step | (lam0 * 10.0 > 1e12))
         event = (ok | stop).reshape(n_lam, p)
         first = np.argmax(event, axis=0)
@@ -97,9 +102,9 @@ def damped_trials(pb, A, g, Pa, ca, lam_a, sub, cap_a):
         newP[acc], newc[acc], newr[acc] = trial[acc_t], tc[acc_t], tr[acc_t]
         changed[acc] = True
         lam_a[acc] = np.maximum(lam0[acc_t] * LAMBDA_DOWN, 1e-12)
-        old = base[acc_t][:, pb.vary]
+        old = pb.varied(base[acc_t])
         small_step = np.all(
-            np.abs(trial[acc_t][:, pb.vary] - old) <= pb.xtol * (pb.ref(old) + pb.xtol), axis=1
+            np.abs(pb.varied(trial[acc_t]) - old) <= pb.xtol * (pb.ref(old) + pb.xtol), axis=1
         )
         small_gain = (ca[acc] - tc[acc_t]) <= pb.ftol * ca[acc]
         done[acc] = small_step | small_gain
