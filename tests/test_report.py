@@ -238,3 +238,38 @@ def test_fit_and_global_kinds_and_svg_figures(tmp_path):
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     text = (tmp_path / "out" / "figures" / "separate_fits.svg").read_text(encoding="utf-8")
     assert prefix_ids(text[text.index("<svg") :], "fig1") in page
+
+
+def test_markdown_provenance_table_has_no_blank_lines(puromycin):
+    # a blank line ends a Markdown table: every input's row must follow the header directly
+    _, (out, _), _ = puromycin
+    text = (out / "report.md").read_text(encoding="utf-8")
+    table = text[text.index("| file | sha256 |") :].strip().splitlines()
+    assert [line.split(" | ")[0] for line in table[2:]] == [
+        "| puromycin.toml",
+        "| treated.csv",
+        "| untreated.csv",
+    ]
+
+
+def test_a_variant_the_data_do_not_determine_gets_words_not_a_crash(tmp_path):
+    """Hold-out (edges4, fuzz seed 14): every untreated rate at one concentration (0.02 mM, the
+    first value of R's Puromycin) leaves its fit not identifiable and no ratio determined; the
+    report crashed in the ratio figure's caption (jinja UndefinedError, exit 3)."""
+    for name in ("treated.csv", "puromycin.toml"):
+        shutil.copy(DATA / name, tmp_path / name)
+    lines = (DATA / "untreated.csv").read_text(encoding="utf-8").splitlines()
+    header, rows = lines[0], lines[1:]
+    same_conc = [f"0.02,{row.split(',', 1)[1]}" for row in rows]
+    (tmp_path / "untreated.csv").write_text("\n".join([header, *same_conc]) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(
+        cli, ["report", str(tmp_path / "puromycin.toml"), "--out", str(tmp_path / "out")]
+    )
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "untreated: vmax" in text and "(not identifiable: " in text
+    assert "No ratio of treated to untreated is given" in text
+    assert "so the test decides nothing: undetermined" in text and "need separate values" not in text
+    assert not (tmp_path / "out" / "figures" / "puromycin_ratios_treated.png").exists()
+    ratios = (tmp_path / "out" / "tables" / "puromycin_ratios.md").read_text(encoding="utf-8")
+    assert "CI ()" not in ratios

@@ -206,6 +206,7 @@ def _run_compare(a: Analysis) -> Section:
             make=partial(plot_ratios, c, v),
         )
         for v in c.ratios
+        if c.ratios[v]  # no ratio the data determine (a variant or reference without activity): no figure
     ]
     tables = list(comparison_tables(a.name, c))
     if c.shared_fit is not None:

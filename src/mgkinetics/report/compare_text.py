@@ -24,11 +24,16 @@ def _ratio_se(r: Any) -> float | None:
     return r.value * r.stderr_log if r.stderr_log else None
 
 
+def _methods(methods: list[str]) -> str:
+    """`` (profile, asymptotic)`` after a CI header; nothing for an empty table."""
+    return f" ({', '.join(methods)})" if methods else ""
+
+
 def ratio_rows(c: Any) -> list[list[str]]:
     """Header + one row per variant and quantity: ratio and its CI, rounded to the ratio's SE."""
     methods = sorted({r.ci_method for rs in c.ratios.values() for r in rs.values()})
     level = next((r.ci_level for rs in c.ratios.values() for r in rs.values()), 0.95)
-    rows = [["variant", "quantity", f"ratio to {c.reference}", f"{level:.0%} CI ({', '.join(methods)})"]]
+    rows = [["variant", "quantity", f"ratio to {c.reference}", f"{level:.0%} CI{_methods(methods)}"]]
     for variant, ratios in c.ratios.items():
         for name, r in ratios.items():
             se = _ratio_se(r)
@@ -41,7 +46,7 @@ def ratio_rows(c: Any) -> list[list[str]]:
 def ddg_rows(c: Any) -> list[list[str]]:
     """Header + one row per variant and basis: ΔΔG‡ ± SE and its CI, kcal/mol."""
     methods = sorted({d.ci_method for ds in c.ddg.values() for d in ds.values()})
-    rows = [["variant", "basis", "ΔΔG‡ ± SE (kcal/mol)", f"CI ({', '.join(methods)})"]]
+    rows = [["variant", "basis", "ΔΔG‡ ± SE (kcal/mol)", f"CI{_methods(methods)}"]]
     for variant, table in c.ddg.items():
         for name, d in table.items():
             rows.append(
