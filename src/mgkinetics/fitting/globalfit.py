@@ -30,9 +30,8 @@ from mgkinetics.fitting.results import Estimate, Exclusion, FitResult, Statistic
 from mgkinetics.fitting.single import result_for
 from mgkinetics.fitting.status import (
     SUCCESS,
+    assess,
     concentration_constants,
-    decide,
-    parameter_warnings,
     saturation_constants,
 )
 from mgkinetics.fitting.variance_model import joint_weighting_warnings, needs_variance_model, power_weighted
@@ -254,16 +253,8 @@ def _assemble(problems, labels, shared, keys, units, layout, sol, scale_covar, c
             tops[key] = max(tops.get(key, 0.0), top)
         for key, top in concentration_constants(p, mapping).items():
             constants[key] = max(constants.get(key, 0.0), top)
-    warnings = parameter_warnings(estimates, varying, sol.covariance, layout.specs, layout.starts, tops)
-    status, reason, _ = decide(
-        estimates,
-        varying,
-        sol.covariance,
-        warnings,
-        tops,
-        success=sol.success,
-        message=sol.message,
-        constants=constants,
+    warnings, status, reason, _ = assess(
+        estimates, varying, sol, layout.specs, layout.starts, tops, constants
     )
     if status == "failed":
         warnings.append(FitWarning("not_converged", f"the global fit did not converge: {sol.message}"))

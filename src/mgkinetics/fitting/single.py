@@ -24,10 +24,9 @@ from mgkinetics.fitting.results import Estimate, FitCollection, FitResult, RowAc
 from mgkinetics.fitting.slope import slope_stderrs
 from mgkinetics.fitting.starts import parameter_units, start_values, typical_size, where
 from mgkinetics.fitting.status import (
+    assess,
     concentration_constants,
-    decide,
     no_activity_reason,
-    parameter_warnings,
     rate_scale_parameters,
     saturation_constants,
 )
@@ -193,16 +192,8 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
         sol.values, punits, varying, sol.covariance, q, scale_covar=scale_covar, ci_level=ci_level
     )
     tops = saturation_constants(problem, keys)
-    warnings = parameter_warnings(estimates, varying, sol.covariance, layout.specs, starts, tops)
-    status, reason, runaway = decide(
-        estimates,
-        varying,
-        sol.covariance,
-        warnings,
-        tops,
-        success=sol.success,
-        message=sol.message,
-        constants=concentration_constants(problem, keys),
+    warnings, status, reason, runaway = assess(
+        estimates, varying, sol, layout.specs, starts, tops, concentration_constants(problem, keys)
     )
     if status == "failed":
         warnings.append(FitWarning("not_converged", f"the fit did not converge: {sol.message}"))

@@ -34,6 +34,7 @@ __all__ = [
     "concentration_constants",
     "is_concentration_constant",
     "decide",
+    "assess",
     "is_saturation_constant",
     "not_bounded_by_data",
     "rate_scale_parameters",
@@ -297,3 +298,30 @@ def decide(
     if "at_bound" in by_code:
         return "at_bound", "; ".join(str(w) for w in by_code["at_bound"]), runaway
     return "converged", "converged to an interior optimum with finite standard errors", runaway
+
+
+def assess(
+    estimates: Mapping,
+    varying: Sequence[str],
+    solution,
+    specs: Mapping,
+    starts: Mapping[str, float],
+    tops: Mapping[str, float],
+    constants: Mapping[str, float],
+) -> tuple[list[FitWarning], str, str, list[str]]:
+    """``(warnings, status, reason, runaway keys)`` of a solved fit (single or global): the
+    :func:`parameter_warnings`, then :func:`decide` on them. ``solution`` has ``covariance``,
+    ``success`` and ``message`` (:class:`mgkinetics.fitting.engine.Solution`)."""
+    cov = solution.covariance
+    warnings = parameter_warnings(estimates, varying, cov, specs, starts, tops)
+    status, reason, runaway = decide(
+        estimates,
+        varying,
+        cov,
+        warnings,
+        tops,
+        success=solution.success,
+        message=solution.message,
+        constants=constants,
+    )
+    return warnings, status, reason, runaway
