@@ -9,7 +9,8 @@ corrections, inverse design) is :mod:`mgkinetics.speciation.species`, which call
 Methods
 -------
 * One metal, one 1:1 ligand: the exact, cancellation-free root
-  ``ML = 2·M·L / (b + √(b² − 4·M·L))``, ``b = M + L + Kd`` (:func:`mgatp_complex`).
+  ``ML = 2·M·L / (b + √(b² − 4·M·L))``, ``b = M + L + Kd`` (:func:`mgatp_complex`, in
+  :mod:`mgkinetics.speciation.quadratic`, re-exported here).
 * One metal, any ligands: free metal m solves ``M_T = m + Σ L_T·n̄(m)`` whose right side
   increases monotonically in m (n̄ is a mean number bound, and dn̄/d ln m is its variance ≥ 0).
   Vectorised Newton in u = ln m, safeguarded by bisection on the bracket
@@ -21,7 +22,9 @@ Methods
   method with the others fixed - lowers Φ every sweep and so converges from any start; a
   Newton step in x after each sweep, kept only where it lowers the residual, makes the end
   game quadratic.
-Ligand balances close exactly by construction (L = L_T / P).
+Ligand balances close exactly by construction (L = L_T / P).  Rows with totals beyond 2^±200
+are solved at scaled totals (:mod:`mgkinetics.speciation.scaling`); weights that overflow are
+divided by their largest term per ligand (:func:`_normalised_weights`).
 """
 
 from __future__ import annotations
@@ -31,69 +34,12 @@ from typing import Any
 
 import numpy as np
 
-from mgkinetics.errors import SpeciationError
+from mgkinetics.speciation.quadratic import mgatp_complex
+from mgkinetics.speciation.scaling import row_exponents, scale_rows, unscale_rows
 
 __all__ = ["mgatp_complex", "solve_equilibrium"]
 
 _MAXITER = 200
-
-
-# ------------------------------------------------------------------------- 1:1 exact
-def mgatp_complex(atp_total: Any, mg_total: Any, kd: Any) -> Any:
-    """Exact 1:1 complex concentration from totals (all in one unit).
-
-    ``ML = 2·M·L / (b + √(b² − 4·M·L))``, b = M + L + Kd: the textbook root rewritten so
-    that it loses no digits when M·L ≪ b² (science.md §2, eq. 1). Where b exceeds 2^500
-    (≈ 3e150, where b² would overflow) b and the discriminant, written (M − L)² + Kd·(2M + 2L + Kd),
-    are taken of the inputs scaled by a power of two (exact), so that the result is finite and
-    correct up to the float range; below 2^500 the arithmetic is the formula above.
-
-    Examples
-    --------
-    >>> round(float(mgatp_complex(1.0, 1.0, 0.067)), 4)
-    0.7725
-    >>> float(mgatp_complex(1e300, 2e300, 0.067))  # ≈ min(M, L) when both far exceed Kd
-    1e+300
-    """
-    atp = np.asarray(atp_total, dtype=float)
-    mg = np.asarray(mg_total, dtype=float)
-    kd_ = np.asarray(kd, dtype=float)
-    if np.any(np.asarray(kd) <= 0):
-        raise SpeciationError("Kd must be > 0")
-    with np.errstate(over="ignore"):  # b = inf only where every input is finite: the scaled branch
-        b = atp + mg + kd_
-    huge = ~(b <= _SCALED_ABOVE) & np.isfinite(atp) & np.isfinite(mg) & np.isfinite(kd_)
-    if not huge.any():
-        out = _complex_root(atp * mg, b)
-        return float(out) if out.ndim == 0 else out
-    atp, mg, kd_, b, huge = np.broadcast_arrays(atp, mg, kd_, b, huge)
-    out = np.empty(b.shape)
-    ordinary = ~huge
-    out[ordinary] = _complex_root(atp[ordinary] * mg[ordinary], b[ordinary])
-    out[huge] = _scaled_complex_root(atp[huge], mg[huge], kd_[huge])
-    return float(out) if out.ndim == 0 else out
-
-
-#: Above this b (2^500) :func:`mgatp_complex` scales its inputs: b² would overflow near 1.3e154.
-_SCALED_ABOVE = 2.0**500
-
-
-def _complex_root(ml: np.ndarray, b: np.ndarray) -> np.ndarray:
-    disc = np.sqrt(np.maximum(b * b - 4.0 * ml, 0.0))
-    return 2.0 * ml / (b + disc)
-
-
-def _scaled_complex_root(atp: np.ndarray, mg: np.ndarray, kd: np.ndarray) -> np.ndarray:
-    """The root for huge totals: b and the discriminant of the inputs times 2^-e (exact; e the
-    exponent of the largest), ML = (2·big'/(b' + disc')) · small, where big' is the larger total
-    scaled and small the smaller one as given, so that no product under- or overflows."""
-    _, exponent = np.frexp(np.maximum(np.maximum(np.abs(atp), np.abs(mg)), kd))
-    m, lig, k = (np.ldexp(x, -exponent) for x in (atp, mg, kd))
-    disc = np.sqrt(np.maximum((m - lig) ** 2 + k * (2.0 * m + 2.0 * lig + k), 0.0))
-    atp_larger = np.abs(atp) >= np.abs(mg)
-    big_scaled = np.where(atp_larger, m, lig)
-    small = np.where(atp_larger, mg, atp)
-    return 2.0 * big_scaled / (m + lig + k + disc) * small
 
 
 # ----------------------------------------------------------------------- the solver
@@ -118,16 +64,45 @@ def _weights(m: list[np.ndarray], cxs: list[_Cx]) -> list[np.ndarray]:
     return w
 
 
+def _normalised_weights(m, cxs):
+    """Weights and, per ligand, the log of a common divisor of its binding polynomial.
+
+    Where a weight overflows (an M2L weight (m/K1)·(m/K2) above ~1.8e308) every weight of that
+    ligand in that row, and the polynomial's 1, are recomputed in logs and divided by the largest
+    term: the fractions w/P do not change.  Other rows keep the bits of :func:`_weights`.
+    Returns (w, ones, norms): P = ones[l] + Σ w (ones[l] = e^-norms[l]; absent means 1 and 0).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        w = _weights(m, cxs)
+    ones: dict[int, np.ndarray] = {}
+    norms: dict[int, np.ndarray] = {}
+    for li in sorted({c.ligand for c, wc in zip(cxs, w, strict=True) if not np.all(np.isfinite(wc))}):
+        ids = [i for i, c in enumerate(cxs) if c.ligand == li]
+        redo = ~np.all([np.isfinite(w[i]) for i in ids], axis=0)
+        logw: dict[int, np.ndarray] = {}
+        with np.errstate(divide="ignore"):
+            for i in ids:
+                c = cxs[i]
+                logw[i] = (
+                    np.log(m[c.metal]) - np.log(c.kd) + (logw[c.parent] if c.parent is not None else 0.0)
+                )
+        norm = np.where(redo, np.maximum(0.0, np.max([logw[i] for i in ids], axis=0)), 0.0)
+        for i in ids:
+            w[i] = np.where(redo, np.exp(logw[i] - norm), w[i])
+        ones[li], norms[li] = np.exp(-norm), norm
+    return w, ones, norms
+
+
 def _binding(m, cxs, lig_tot, n_metals, want_cov=False):
     """Metal bound per metal and, if asked, Σₗ L_T·Cov(ν) (the Hessian term in ln m)."""
-    w = _weights(m, cxs)
+    w, ones, _ = _normalised_weights(m, cxs)
     by_lig: dict[int, list[int]] = {}
     for i, c in enumerate(cxs):
         by_lig.setdefault(c.ligand, []).append(i)
     bound: list[Any] = [0.0] * n_metals
     cov: list[list[Any]] = [[0.0] * n_metals for _ in range(n_metals)]
     for li, ids in by_lig.items():
-        p = 1.0 + sum(w[i] for i in ids)
+        p = ones.get(li, 1.0) + sum(w[i] for i in ids)
         lt_p = lig_tot[li] / p
         mean: list[Any] = [0.0] * n_metals  # Σ ν w (not yet divided by P)
         second: list[Any] = [0.0] * n_metals  # Σ ν² w; complexes hold one metal kind
@@ -140,8 +115,18 @@ def _binding(m, cxs, lig_tot, n_metals, want_cov=False):
             if want_cov:
                 for k in range(n_metals):
                     diag = second[j] if j == k else 0.0
-                    cov[j][k] = cov[j][k] + lt_p * (diag - mean[j] * mean[k] / p)
+                    cov[j][k] = cov[j][k] + lt_p * (diag - _product_over(mean[j], mean[k], p))
     return bound, cov
+
+
+def _product_over(a, b, p):
+    """a·b/p, taken as a·(b/p) only where a·b overflows (M2L weights above ~1e154), so that
+    every finite value keeps the bits of a·b/p."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = a * b / p
+    if np.all(np.isfinite(out)):
+        return out
+    return np.where(np.isfinite(out), out, a * (b / p))
 
 
 def _eval_total(m, cx, lts):
@@ -152,7 +137,7 @@ def _eval_total(m, cx, lts):
         dtot = m.copy()
         for c in cx:
             q = m + c.kd
-            b = lts[c.ligand] * m / q
+            b = _product_over(lts[c.ligand], m, q)
             tot += b
             dtot += b * (c.kd / q)
         return tot, dtot
@@ -162,15 +147,8 @@ def _eval_total(m, cx, lts):
 
 def _solve_one_chunk(mtp, cx, lt):
     """Safeguarded Newton in u = ln m for rows with M_T > 0 (module docstring)."""
-    # Lower bracket: bound_l <= L_T Σ ν m M_T^(ν-1) / Π Kd, hence m >= M_T / (1 + slope).
-    slope = np.zeros_like(mtp)
-    kprod: list[Any] = [None] * len(cx)
-    for i, c in enumerate(cx):
-        kprod[i] = c.kd * (kprod[c.parent] if c.parent is not None else 1.0)
-        term = lt[c.ligand] / kprod[i]
-        slope += term if c.count == 1 else term * c.count * mtp ** (c.count - 1)
     tg = np.log(mtp)
-    lo = tg - np.log1p(slope)
+    lo, slope = _lower_bracket(mtp, tg, cx, lt)
     hi = tg.copy()
     # Start from the exact root for one lumped 1:1 ligand with the same low-m slope.
     l_sum = sum(lt[c.ligand] for c in cx if c.count == 1)
@@ -211,6 +189,32 @@ def _solve_one_chunk(mtp, cx, lt):
     return np.exp(u)
 
 
+def _lower_bracket(mtp, tg, cx, lt):
+    """ln m ≥ ln M_T − ln(1 + slope): bound_l ≤ L_T Σ ν m M_T^(ν−1) / Π Kd.  Returns (lo, slope)."""
+    slope = np.zeros_like(mtp)
+    kprod: list[Any] = [None] * len(cx)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        for i, c in enumerate(cx):
+            kprod[i] = c.kd * (kprod[c.parent] if c.parent is not None else 1.0)
+            term = lt[c.ligand] / kprod[i]
+            slope += term if c.count == 1 else term * c.count * mtp ** (c.count - 1)
+    lo = tg - np.log1p(slope)
+    if not np.all(np.isfinite(slope)):  # Σ terms overflowed: a looser bound from the largest log term
+        lo = np.where(np.isfinite(slope), lo, tg - _log_slope_bound(mtp, cx, lt))
+    return lo, slope
+
+
+def _log_slope_bound(mtp, cx, lt):
+    """An upper bound of ln(1 + slope) from logs: ln(n + 1) + max(0, max ln term)."""
+    log_kprod: list[Any] = [None] * len(cx)
+    logs = []
+    with np.errstate(divide="ignore"):
+        for i, c in enumerate(cx):
+            log_kprod[i] = np.log(c.kd) + (log_kprod[c.parent] if c.parent is not None else 0.0)
+            logs.append(np.log(lt[c.ligand]) - log_kprod[i] + np.log(c.count) + (c.count - 1) * np.log(mtp))
+    return np.log(len(cx) + 1.0) + np.maximum(0.0, np.max(logs, axis=0))
+
+
 _CHUNK = 1 << 15  # rows per block: keeps the working arrays in cache
 
 
@@ -226,8 +230,7 @@ def _solve_one_metal(mt, cxs, lig_tot):
     lts = [lv if full else lv[idx] for lv in lig_tot]
 
     def block(sl):
-        cx = [_Cx(c.name, 0, c.ligand, c.count, kds[i][sl], c.parent)
-              for i, c in enumerate(cxs)]
+        cx = [_Cx(c.name, 0, c.ligand, c.count, kds[i][sl], c.parent) for i, c in enumerate(cxs)]
         return _solve_one_chunk(mtp[sl], cx, [lv[sl] for lv in lts])
 
     slices = [slice(i, i + _CHUNK) for i in range(0, idx.size, _CHUNK)]
@@ -246,8 +249,10 @@ def _solve_one_metal(mt, cxs, lig_tot):
 def _metal_residuals(m, cxs, lt, mt):
     """Scaled residuals (m + bound - M_T)/M_T per metal, plus bound and covariance."""
     bound, cov = _binding(m, cxs, lt, len(mt), want_cov=True)
-    res = [np.where(mt[j] > 0, (m[j] + bound[j] - mt[j]) / np.where(mt[j] > 0, mt[j], 1.0),
-                    0.0) for j in range(len(mt))]
+    res = [
+        np.where(mt[j] > 0, (m[j] + bound[j] - mt[j]) / np.where(mt[j] > 0, mt[j], 1.0), 0.0)
+        for j in range(len(mt))
+    ]
     return res, bound, cov
 
 
@@ -265,11 +270,17 @@ def _gauss_seidel_sweep(m, mt, cxs, lt):
             if c.metal != j:
                 r[c.ligand] = r[c.ligand] + w[i]
         mine = [i for i, c in enumerate(cxs) if c.metal == j]
-        sub = [_Cx(cxs[i].name, 0, cxs[i].ligand, cxs[i].count,
-                   cxs[i].kd * (1.0 + r[cxs[i].ligand]) if cxs[i].parent is None
-                   else cxs[i].kd,
-                   mine.index(cxs[i].parent) if cxs[i].parent is not None else None)
-               for i in mine]
+        sub = [
+            _Cx(
+                cxs[i].name,
+                0,
+                cxs[i].ligand,
+                cxs[i].count,
+                cxs[i].kd * (1.0 + r[cxs[i].ligand]) if cxs[i].parent is None else cxs[i].kd,
+                mine.index(cxs[i].parent) if cxs[i].parent is not None else None,
+            )
+            for i in mine
+        ]
         m[j] = _solve_one_metal(mt[j], sub, lt)
     return m
 
@@ -328,8 +339,9 @@ def _solve_many_metals(mt, cxs, lig_tot):
     return out
 
 
-def solve_equilibrium(metal_totals: list, ligand_totals: list, complexes: list[dict]
-                      ) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+def solve_equilibrium(
+    metal_totals: list, ligand_totals: list, complexes: list[dict]
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
     """Solve the mass balances; return (free metals, free ligands, complexes) as 1-D arrays.
 
     Parameters
@@ -352,20 +364,36 @@ def solve_equilibrium(metal_totals: list, ligand_totals: list, complexes: list[d
     shape = np.broadcast_shapes(*(a.shape for a in arrays))
     flat = [np.broadcast_to(a, shape).ravel().astype(float) for a in arrays]
     nm, nl = len(metal_totals), len(ligand_totals)
-    mt, lt, kds = flat[:nm], flat[nm:nm + nl], flat[nm + nl:]
-    cxs = [_Cx(c["name"], c["metal"], c["ligand"], int(c.get("count", 1)), kds[i],
-               c.get("parent")) for i, c in enumerate(complexes)]
+    mt, lt, kds = flat[:nm], flat[nm : nm + nl], flat[nm + nl :]
+    exponents = row_exponents(mt + lt, kds) if flat[: nm + nl] else np.zeros(0, np.int64)
+    scaled = bool(np.any(exponents))
+    if scaled:  # totals at the ends of the float range: solved at totals near 1 (scaling.py)
+        mt, lt = scale_rows(mt, exponents), scale_rows(lt, exponents)
+        kds = scale_rows(kds, exponents, is_kd=True)
+    cxs = [
+        _Cx(c["name"], c["metal"], c["ligand"], int(c.get("count", 1)), kds[i], c.get("parent"))
+        for i, c in enumerate(complexes)
+    ]
     if nm == 1:
         m = [_solve_one_metal(mt[0], cxs, lt)]
     elif nm == 0:
         m = []
     else:
         m = _solve_many_metals(mt, cxs, lt)
-    w = _weights(m, cxs)
-    p = [np.ones(int(np.prod(shape))) for _ in range(nl)]
+    w, ones, norms = _normalised_weights(m, cxs)  # ratios m/Kd: the same scaled or not
+    if scaled:  # back to the caller's unit before the ligands, which may be below 2^-1074 scaled
+        m, lt = unscale_rows(m, exponents), flat[nm : nm + nl]
+    p = [ones.get(li, np.ones(int(np.prod(shape)))) for li in range(nl)]
     for i, c in enumerate(cxs):
         p[c.ligand] = p[c.ligand] + w[i]
-    free_l = [lt[li] / p[li] for li in range(nl)]
-    cplx = [free_l[c.ligand] * w[i] for i, c in enumerate(cxs)]
-    return ([a.reshape(shape) for a in m], [a.reshape(shape) for a in free_l],
-            [a.reshape(shape) for a in cplx])
+    fraction = [lt[li] / p[li] for li in range(nl)]  # L_T / P' (= L_T / P unless divided)
+    free_l = list(fraction)
+    for li, norm in norms.items():  # a divided polynomial: L = L_T·e^-norm / P', taken in logs
+        with np.errstate(divide="ignore"):
+            free_l[li] = np.where(norm > 0, np.exp(np.log(lt[li]) - norm) / p[li], fraction[li])
+    cplx = [fraction[c.ligand] * w[i] for i, c in enumerate(cxs)]
+    return (
+        [a.reshape(shape) for a in m],
+        [a.reshape(shape) for a in free_l],
+        [a.reshape(shape) for a in cplx],
+    )
