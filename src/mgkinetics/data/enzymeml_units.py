@@ -120,28 +120,41 @@ def _or(value, default):
     return default if value is None else value
 
 
+def _finite(bu: dict, key: str, default: float, where: str) -> float:
+    """bu[key] as a float; a number beyond the float range (400 digits) is a ValueError naming it."""
+    try:
+        value = float(_or(bu.get(key), default))
+    except OverflowError:  # a 400-digit integer in the JSON (a 400-digit decimal is read as inf)
+        value = math.inf
+    if not math.isfinite(value):
+        text = str(bu.get(key))
+        shown = text if len(text) <= 24 else f"{text[:8]}... ({len(text)} characters)"
+        raise ValueError(f"{where}: {key} {shown} is beyond the float range")
+    return value
+
+
 def _dimensions(base_units: list[dict]) -> tuple[dict[str, int], float]:
     """Exponent of each base kind and the overall factor, by SBML rules (missing multiplier 1, scale 0).
-    Cubic metres count as litres (1 m^3 = 1000 l)."""
+    Cubic metres count as litres (1 m^3 = 1000 l).  A multiplier, scale or exponent beyond the float
+    range, or a factor that is infinite or 0, is a ValueError naming the base unit and the field."""
     dims: dict[str, int] = {}
     factor = 1.0
-    for bu in base_units:
+    for i, bu in enumerate(base_units):
         kind = str(bu.get("kind", "")).lower()
+        where = f"base unit {i + 1} ({kind or 'no kind'})"
         try:
             exponent = int(_or(bu.get("exponent"), 1))
         except OverflowError:  # an infinite exponent
-            raise ValueError("exponent is not a finite integer") from None
-        try:
-            multiplier = float(_or(bu.get("multiplier"), 1.0))
-            scale = float(_or(bu.get("scale"), 0.0))
-        except OverflowError:  # a 400-digit integer in the JSON
-            raise ValueError("multiplier or scale is not a finite number") from None
+            raise ValueError(f"{where}: exponent is not a finite integer") from None
+        multiplier, scale = _finite(bu, "multiplier", 1.0, where), _finite(bu, "scale", 0.0, where)
         try:
             factor *= (multiplier * 10.0**scale) ** exponent
-        except OverflowError:  # a scale of 400 (say): no unit of mgkinetics is that large
+        except (OverflowError, ZeroDivisionError):  # a scale of 400; a multiplier 0 to a negative power
             factor = math.inf
-        except ZeroDivisionError:  # a multiplier of 0 to a negative power
-            raise ValueError("multiplier 0 with a negative exponent") from None
+        if not math.isfinite(factor) or factor == 0:
+            raise ValueError(
+                f"{where}: multiplier x 10^scale to the exponent is {factor:g}, not a unit factor"
+            )
         if kind == "metre" and exponent % 3 == 0:
             kind, exponent = "litre", exponent // 3
             factor *= 1000.0**exponent
@@ -216,7 +229,9 @@ def _mdmodels_time(base_units: list[dict]) -> DocUnit | None:
 def _describe_base(base_units: list[dict]) -> str:
     try:
         dims, factor = _dimensions(base_units)
-    except (TypeError, ValueError):  # an exponent, multiplier or scale that is not a number
+    except ValueError as exc:  # a multiplier, scale or exponent beyond the float range
+        return f"unreadable base units: {exc}"
+    except TypeError:  # an exponent, multiplier or scale that is not a number
         return "base units that are not numbers"
     text = " ".join(f"{k}^{e}" for k, e in sorted(dims.items())) or "dimensionless"
     return f"{text} x {factor:g}"
@@ -239,7 +254,7 @@ def read_unit(obj) -> tuple[DocUnit | None, list[tuple[str, str, str]]]:
     named = unit_from_name(name) if isinstance(name, str) and name.strip() else None
     try:
         based = unit_from_base_units(base) if base else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # _describe_base says why
         based = None
     if named is None and based is None:
         if name is None and not base:
