@@ -112,6 +112,29 @@ def test_every_species_matches_exact_arithmetic_up_to_the_float_range(system, sc
         np.testing.assert_allclose(float(g), w, rtol=1e-12, atol=0)
 
 
+# Rows whose totals differ by 1e14 .. 1e209 (found by this file's random search and by
+# test_fuzz_speciate while scaling.py was written): a free metal 1e-211, an M2L weight near 1e307,
+# a Kd that scaling would take beyond the largest float.
+MIXED = [
+    ([2.0], [3.081672873258639e209], [MGATP]),
+    ([4.592730081390141e154], [3.36911388545678e140], [MGATP, dict(SYSTEMS["Mg2ATP"][2][1], kd=19.1)]),
+    ([1e-307], [2.9609358627236926e-296], [dict(MGATP, kd=90.6)]),
+    ([1.9e270], [3e-214, 1.5e269], SYSTEMS["ATP and ADP"][2]),
+]
+
+
+@pytest.mark.parametrize("metal_totals, ligand_totals, complexes", MIXED)
+def test_rows_whose_totals_differ_by_many_orders_match_exact_arithmetic(
+    metal_totals, ligand_totals, complexes
+):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = solve_equilibrium(metal_totals, ligand_totals, complexes)
+    want = exact_species(metal_totals, ligand_totals, complexes)
+    for g, w in zip(itertools.chain(*got), itertools.chain(*want), strict=True):
+        np.testing.assert_allclose(float(g), w, rtol=1e-12, atol=0)  # as above; w = 0 where it underflows
+
+
 def test_ordinary_rows_keep_their_bits_beside_huge_and_tiny_rows():
     """Scaling touches only rows whose largest total is beyond 2^±200: the others are computed
     exactly as they are on their own."""

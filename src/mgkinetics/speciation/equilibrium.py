@@ -24,18 +24,18 @@ Methods
   game quadratic.
 Ligand balances close exactly by construction (L = L_T / P).  Rows with totals beyond 2^±200
 are solved at scaled totals (:mod:`mgkinetics.speciation.scaling`); weights that overflow are
-divided by their largest term per ligand (:func:`_normalised_weights`).
+divided by their largest term per ligand (:mod:`mgkinetics.speciation.weights`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from mgkinetics.speciation.quadratic import mgatp_complex
 from mgkinetics.speciation.scaling import row_exponents, scale_rows, unscale_rows
+from mgkinetics.speciation.weights import _complex_amount, _Cx, _normalised_weights, _product_over, _weights
 
 __all__ = ["mgatp_complex", "solve_equilibrium"]
 
@@ -43,56 +43,6 @@ _MAXITER = 200
 
 
 # ----------------------------------------------------------------------- the solver
-@dataclass(frozen=True)
-class _Cx:
-    """A complex inside the solver: metal index, ligand index, metal count, Kd, parent."""
-
-    name: str
-    metal: int
-    ligand: int
-    count: int
-    kd: np.ndarray
-    parent: int | None  # index of the ML complex an M2L complex binds to
-
-
-def _weights(m: list[np.ndarray], cxs: list[_Cx]) -> list[np.ndarray]:
-    """w_c = [complex]/[free ligand], built stepwise (M2L = M · ML / Kd2)."""
-    w: list[np.ndarray] = []
-    for c in cxs:
-        wc = m[c.metal] / c.kd
-        w.append(wc * w[c.parent] if c.parent is not None else wc)
-    return w
-
-
-def _normalised_weights(m, cxs):
-    """Weights and, per ligand, the log of a common divisor of its binding polynomial.
-
-    Where a weight overflows (an M2L weight (m/K1)·(m/K2) above ~1.8e308) every weight of that
-    ligand in that row, and the polynomial's 1, are recomputed in logs and divided by the largest
-    term: the fractions w/P do not change.  Other rows keep the bits of :func:`_weights`.
-    Returns (w, ones, norms): P = ones[l] + Σ w (ones[l] = e^-norms[l]; absent means 1 and 0).
-    """
-    with np.errstate(over="ignore", invalid="ignore"):
-        w = _weights(m, cxs)
-    ones: dict[int, np.ndarray] = {}
-    norms: dict[int, np.ndarray] = {}
-    for li in sorted({c.ligand for c, wc in zip(cxs, w, strict=True) if not np.all(np.isfinite(wc))}):
-        ids = [i for i, c in enumerate(cxs) if c.ligand == li]
-        redo = ~np.all([np.isfinite(w[i]) for i in ids], axis=0)
-        logw: dict[int, np.ndarray] = {}
-        with np.errstate(divide="ignore"):
-            for i in ids:
-                c = cxs[i]
-                logw[i] = (
-                    np.log(m[c.metal]) - np.log(c.kd) + (logw[c.parent] if c.parent is not None else 0.0)
-                )
-        norm = np.where(redo, np.maximum(0.0, np.max([logw[i] for i in ids], axis=0)), 0.0)
-        for i in ids:
-            w[i] = np.where(redo, np.exp(logw[i] - norm), w[i])
-        ones[li], norms[li] = np.exp(-norm), norm
-    return w, ones, norms
-
-
 def _binding(m, cxs, lig_tot, n_metals, want_cov=False):
     """Metal bound per metal and, if asked, Σₗ L_T·Cov(ν) (the Hessian term in ln m)."""
     w, ones, _ = _normalised_weights(m, cxs)
@@ -117,16 +67,6 @@ def _binding(m, cxs, lig_tot, n_metals, want_cov=False):
                     diag = second[j] if j == k else 0.0
                     cov[j][k] = cov[j][k] + lt_p * (diag - _product_over(mean[j], mean[k], p))
     return bound, cov
-
-
-def _product_over(a, b, p):
-    """a·b/p, taken as a·(b/p) only where a·b overflows (M2L weights above ~1e154), so that
-    every finite value keeps the bits of a·b/p."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        out = a * b / p
-    if np.all(np.isfinite(out)):
-        return out
-    return np.where(np.isfinite(out), out, a * (b / p))
 
 
 def _eval_total(m, cx, lts):
@@ -365,7 +305,7 @@ def solve_equilibrium(
     flat = [np.broadcast_to(a, shape).ravel().astype(float) for a in arrays]
     nm, nl = len(metal_totals), len(ligand_totals)
     mt, lt, kds = flat[:nm], flat[nm : nm + nl], flat[nm + nl :]
-    exponents = row_exponents(mt + lt, kds) if flat[: nm + nl] else np.zeros(0, np.int64)
+    exponents = row_exponents(mt, lt, kds) if mt and lt else np.zeros(0, np.int64)
     scaled = bool(np.any(exponents))
     if scaled:  # totals at the ends of the float range: solved at totals near 1 (scaling.py)
         mt, lt = scale_rows(mt, exponents), scale_rows(lt, exponents)
@@ -391,7 +331,7 @@ def solve_equilibrium(
     for li, norm in norms.items():  # a divided polynomial: L = L_T·e^-norm / P', taken in logs
         with np.errstate(divide="ignore"):
             free_l[li] = np.where(norm > 0, np.exp(np.log(lt[li]) - norm) / p[li], fraction[li])
-    cplx = [fraction[c.ligand] * w[i] for i, c in enumerate(cxs)]
+    cplx = [_complex_amount(lt[c.ligand], fraction[c.ligand], w[i], p[c.ligand]) for i, c in enumerate(cxs)]
     return (
         [a.reshape(shape) for a in m],
         [a.reshape(shape) for a in free_l],

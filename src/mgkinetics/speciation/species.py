@@ -29,7 +29,8 @@ from mgkinetics.speciation.constants import (
     apparent_kd,
 )
 from mgkinetics.speciation.corrections import check_conditions
-from mgkinetics.speciation.equilibrium import _Cx, _weights, mgatp_complex, solve_equilibrium
+from mgkinetics.speciation.equilibrium import mgatp_complex, solve_equilibrium
+from mgkinetics.speciation.weights import _Cx, _weights
 
 __all__ = [
     "Constant",
