@@ -139,6 +139,8 @@ def _table(path, kw, out):
     from mgkinetics.speciation.species import speciate as run
     from mgkinetics.speciation.species import speciate_from_free
 
+    from .csvtext import frame_to_csv
+
     frame, totals, free, data = _read_table(path)
     cond = resolve_conditions(data, {k: kw[k] for k in CONDITIONS})  # columns, then the options
     kw = {**kw, **cond.values}
@@ -155,7 +157,7 @@ def _table(path, kw, out):
         new[f"{metal.lower()}_total_to_add_mM"] = result.totals[metal]
     extra = pd.DataFrame({k: v for k, v in new.items() if k not in frame.columns})
     merged = pd.concat([frame.reset_index(drop=True), extra], axis=1)
-    _write(merged.to_csv(index=False, float_format="%.6g", lineterminator="\n"), out)
+    _write(frame_to_csv(merged, "%.6g"), out)  # pandas' to_csv bytes, ~10x faster at 10^6 rows
 
 
 def _check_options(kw: dict) -> None:
