@@ -1,4 +1,4 @@
-"""Large-file benchmark: `mgkinetics fit` and `mgkinetics compare` of a 10^6-row CSV, end to end.
+"""Large-file benchmark: `mgkinetics fit`, `compare` and `speciate` of 10^6-row CSVs, end to end.
 
 Writes a Michaelis-Menten data set (two variants of 500,000 rows each, 2 % noise, fixed seed) to a
 temporary folder, then times each command as a fresh subprocess (start-up, reading, fitting,
@@ -7,8 +7,12 @@ median and the range of the wall time and of the CPU time the subprocess used (u
 on a machine shared with other jobs the wall time grows with the load, the CPU time much less).
 Every run is checked against the truth the file was simulated from: `fit`'s Vmax and KM of each
 variant and `compare`'s variant/reference ratios within 1 %, and `compare` must find both
-parameters different (a sharing test that prefers "separate"). Goal (issue 12): `fit` of 10^6
-rows in under 30 s (median wall time).
+parameters different (a sharing test that prefers "separate"). `speciate` reads a second file of
+10^6 Mg/ATP totals (uniform 0.1-10 mM and 0.1-5 mM) and writes the species of every row; each run
+checks that every row's species balance its totals (free + MgATP = total, to the 6 significant
+digits written) and that the output has one row per input row. Goals (issue 12): `fit` of 10^6
+rows in under 30 s (median wall time); `fit` and `compare` "in seconds" (CPU time is the figure
+that does not depend on the load).
 
 Run: python benchmarks/bench_large.py [--rows N] [--repeat R]
 """
@@ -42,6 +46,28 @@ def write_data(path: Path, rows: int) -> None:
             s = rng.uniform(0.05, 20.0, half)
             v = vmax * s / (km + s) * (1 + 0.02 * rng.standard_normal(half))
             np.savetxt(fh, np.column_stack([s, v]), fmt=f"{variant},%.6g,%.6g")
+
+
+def write_speciation(path: Path, rows: int) -> None:
+    rng = np.random.default_rng(20261202)
+    totals = np.column_stack([rng.uniform(0.1, 10.0, rows), rng.uniform(0.1, 5.0, rows)])
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write("mg_total_mM,atp_total_mM\n")
+        np.savetxt(fh, totals, fmt="%.6g", delimiter=",")
+
+
+def check_speciate(out_path: Path, rows: int) -> list[str]:
+    """Row count and the mass balances of the written species (relative, 6 digits written)."""
+    table = np.loadtxt(out_path, delimiter=",", skiprows=1)
+    header = out_path.read_text(encoding="utf-8").split("\n", 1)[0].split(",")
+    col = {name: table[:, i] for i, name in enumerate(header)}
+    mg = np.abs(col["mg_free_mM"] + col["mgatp_mM"] - col["mg_total_mM"]) / col["mg_total_mM"]
+    atp = np.abs(col["atp_free_mM"] + col["mgatp_mM"] - col["atp_total_mM"]) / col["atp_total_mM"]
+    good = table.shape[0] == rows and max(mg.max(), atp.max()) < 2e-5  # 3 values at 5e-7 rounding each
+    return [
+        f"{table.shape[0]:,} rows; worst relative balance Mg {mg.max():.1e}, ATP {atp.max():.1e}"
+        + ("" if good else "  FAIL")
+    ]
 
 
 def timed(args: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
@@ -91,19 +117,25 @@ def main() -> int:
     opts = parser.parse_args()
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "large.csv"
+        data, species, species_out = (Path(tmp) / n for n in ("large.csv", "totals.csv", "species.csv"))
         t0 = time.perf_counter()
         write_data(data, opts.rows)
-        size = data.stat().st_size / 1e6
-        print(f"wrote {opts.rows:,} rows in {time.perf_counter() - t0:.1f} s ({size:.0f} MB)")
+        write_speciation(species, opts.rows)
+        size = (data.stat().st_size + species.stat().st_size) / 1e6
+        print(f"wrote 2 x {opts.rows:,} rows in {time.perf_counter() - t0:.1f} s ({size:.0f} MB)")
         print(
             f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)"
         )
         runs = {
             "fit": ["fit", str(data), "--law", "michaelis_menten", "--group", "variant", "--format", "json"],
             "compare": ["compare", str(data), "--law", "michaelis_menten", "--format", "json"],
+            "speciate": ["speciate", str(species), "--out", str(species_out)],
         }
-        checks = {"fit": check_fit, "compare": check_compare}
+        checks = {
+            "fit": lambda proc: check_fit(json.loads(proc.stdout)),
+            "compare": lambda proc: check_compare(json.loads(proc.stdout)),
+            "speciate": lambda proc: check_speciate(species_out, opts.rows),
+        }
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
         for i in range(opts.repeat):
             for name, args in runs.items():
@@ -115,7 +147,7 @@ def main() -> int:
                 ok &= proc.returncode == 0
                 if proc.returncode == 0:
                     times[name].append((wall, cpu))
-                    for line in checks[name](json.loads(proc.stdout)):
+                    for line in checks[name](proc):
                         if i == 0 or line.endswith("FAIL"):  # every run is checked, the first shown
                             print(f"         {line}")
                         ok &= not line.endswith("FAIL")
