@@ -4,11 +4,13 @@ One vocabulary for columns, options and metadata:
 
 * pH: a column ``ph`` / ``pH``; option or metadata key ``ph`` or ``pH``;
 * temperature: a column ``temperature_C``, ``temperature_K``, ``Temperature (°C)``, ``T [K]``,
-  ``temp_C`` ... (a bare ``temperature`` column is in °C); option or metadata key
-  ``temperature_C``, ``temperature_K`` or ``temperature`` (°C). Kelvin is converted to °C;
+  ``temp_C``, ``temperature_°F`` ... (a bare ``temperature`` column is in °C); option or metadata key
+  ``temperature_C``, ``temperature_K`` or ``temperature`` (°C). Kelvin and °F are converted to °C;
+  a temperature column in another unit is an error;
 * ionic strength: a column ``ionic_strength_M``, ``ionic_strength_mM``, ``Ionic strength (mM)``,
   ``I (M)`` (a capital ``I`` with a bracketed unit; ``i_mM`` stays an inhibitor); option or
-  metadata key ``ionic_strength_M`` or ``ionic_strength`` (M).
+  metadata key ``ionic_strength_M`` or ``ionic_strength`` (M). A column named for ionic strength
+  without a concentration unit is an error (M and mM differ by 1000).
 
 Precedence, per condition: a column, then the option, then the sidecar metadata's ``conditions``,
 then the defaults (pH 7.5, 25 °C, 0.15 M; science.md §5). Every value is checked against the
@@ -18,6 +20,7 @@ speciation model's range and every bad cell is reported at once, with its line a
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -45,6 +48,8 @@ _PH_STEMS = {"ph"}
 _T_STEMS = {"temperature", "temp", "t"}
 _I_STEMS = {"ionic_strength", "ionic strength", "ionicstrength", "ionic_strength_m"}
 _CELSIUS = {"°c", "ºc", "c", "degc", "celsius"}
+_FAHRENHEIT = {"°f", "ºf", "degf", "fahrenheit"}
+_BRACKETED = re.compile(r"^(.*?)\s*[\(\[]\s*(.+?)\s*[\)\]]\s*$")
 
 
 @dataclass(frozen=True)
@@ -72,28 +77,36 @@ class Conditions:
         return "; ".join(parts)
 
 
-def condition_of_column(name: str, stem: str, unit_text: str | None) -> tuple[str, str] | None:
+def condition_of_column(name: str, stem: str, unit_text: str | None) -> tuple[str, str | None] | None:
     """``(condition, unit)`` when a column holds a condition, else None.
 
-    ``unit`` is ``"pH"``, ``"°C"``, ``"K"`` or a concentration unit label (ionic strength).
+    ``unit`` is ``"pH"``, ``"°C"``, ``"K"``, ``"°F"`` or a concentration unit label (ionic strength);
+    None for a condition column whose unit is missing (ionic strength) or not a temperature unit:
+    :func:`resolve_conditions` reports it rather than ignoring the column.
 
     Examples
     --------
     >>> condition_of_column("T [K]", "T", "K"), condition_of_column("pH", "pH", None)
     (('temperature_C', 'K'), ('ph', 'pH'))
+    >>> condition_of_column("temperature_°F", "temperature_°F", None)
+    ('temperature_C', '°F')
     >>> condition_of_column("i_mM", "i", "mM") is None
     True
+    >>> condition_of_column("ionic_strength", "ionic_strength", None)
+    ('ionic_strength_M', None)
     """
-    low = stem.strip().lower()
-    unit = (unit_text or "").strip()
+    low, unit = _stem_and_unit(stem, unit_text)
     if low in _PH_STEMS and unit.lower() in ("", "ph"):
         return "ph", "pH"
     if low in _T_STEMS:
-        if unit.lower() in _CELSIUS or (unit == "" and low == "temperature"):
+        u = unit.lower()
+        if u in _CELSIUS or (unit == "" and low == "temperature"):
             return "temperature_C", "°C"
-        if unit == "K" or unit == "k":
+        if u in ("k", "kelvin"):
             return "temperature_C", "K"
-        return None
+        if u in _FAHRENHEIT or (u == "f" and low != "t"):
+            return "temperature_C", "°F"
+        return ("temperature_C", None) if unit and low != "t" else None  # 'T_min' is a time
     bracketed = "(" in name or "[" in name
     if low in _I_STEMS or (stem.strip() == "I" and bracketed):
         if unit == "" and low == "ionic_strength_m":
@@ -102,8 +115,31 @@ def condition_of_column(name: str, stem: str, unit_text: str | None) -> tuple[st
             if unit and parse_unit(unit).kind == "concentration":
                 return "ionic_strength_M", parse_unit(unit).label
         except UnitError:
-            return None
+            pass
+        return "ionic_strength_M", None
     return None
+
+
+def _stem_and_unit(stem: str, unit_text: str | None) -> tuple[str, str]:
+    """The lower-case stem and the unit, also from suffixes the header parser leaves in the stem
+    (it knows concentration and time units): 'temperature_°C', 'temperature (°F)', 'temp_degF'."""
+    low, unit = stem.strip().lower(), (unit_text or "").strip()
+    if not unit:
+        bracket = _BRACKETED.match(stem)
+        base, _, suffix = (
+            (bracket.group(1), "", bracket.group(2)) if bracket else stem.strip().rpartition("_")
+        )
+        if base.strip().lower() in _T_STEMS and suffix:
+            return base.strip().lower(), suffix.strip()
+    return low, unit
+
+
+_NO_UNIT = {
+    "ionic_strength_M": "an ionic-strength column needs its unit (M or mM are not assumed): "
+    "name it ionic_strength_M or ionic_strength_mM",
+    "temperature_C": "a temperature column's unit must be °C, K or °F: name it temperature_C, "
+    "temperature_K or temperature_F",
+}
 
 
 def normalise_options(options: Mapping[str, float] | None) -> dict[str, float]:
@@ -136,6 +172,8 @@ def _column_values(ds, col: str, unit: str) -> np.ndarray:
     values = np.array(ds.values[col], dtype=float)
     if unit == "K":
         return values - 273.15
+    if unit == "°F":
+        return (values - 32.0) * (5.0 / 9.0)
     if unit not in ("pH", "°C"):
         return convert(values, unit, "M")
     return values
@@ -192,19 +230,21 @@ def resolve_conditions(ds, options: Mapping[str, float] | None = None) -> Condit
                 )
             ],
         ) from None
-    columns = {}
+    columns, problems = {}, []
     for col in ds.columns:
         found = condition_of_column(col, ds.stems.get(col, col), ds.unit_texts.get(col))
-        if found is not None and ds.is_numeric(col):
+        if found is not None and found[1] is None:
+            problems.append(Problem(1, col, _NO_UNIT[found[0]]))
+        elif found is not None and ds.is_numeric(col):
             columns.setdefault(found[0], (col, found[1]))
     n = len(ds)
-    values, sources, problems = {}, {}, []
+    values, sources = {}, {}
     for name in CONDITIONS:
         if name in columns:
             col, unit = columns[name]
             values[name] = _column_values(ds, col, unit)
             _check_rows(ds, name, col, values[name], np.asarray(ds.values[col]), problems)
-            sources[name] = f"column '{col}'" + (" (K converted to °C)" if unit == "K" else "")
+            sources[name] = f"column '{col}'" + (f" ({unit} converted to °C)" if unit in ("K", "°F") else "")
         else:
             for where, given in (("option", opts), ("metadata", meta), ("default", DEFAULT_CONDITIONS)):
                 if name in given:

@@ -225,7 +225,7 @@ def _column_kind(name: str, given: Mapping[str, str], problems: list, header_lin
         unit_text = override
     cond = condition_of_column(name, stem, unit_text)
     if cond is not None:
-        unit = parse_unit(cond[1]) if cond[0] == "ionic_strength_M" else None
+        unit = parse_unit(cond[1]) if cond[0] == "ionic_strength_M" and cond[1] else None
         return stem, unit_text, unit, "condition"
     if unit_text is None:
         return stem, None, None, "text"
