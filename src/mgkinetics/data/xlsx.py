@@ -1,9 +1,10 @@
 """Excel workbooks (.xlsx) to a :class:`~mgkinetics.data.model.RawTable` (openpyxl, imported lazily).
 
-The table is read from the named sheet, or from the first sheet that holds one; its name goes into
-the metadata (``sheet``). Rows are numbered as Excel numbers them, so a problem on "line 7" is in
-row 7 of the sheet. Leading empty rows, rows whose first cell is text starting with ``#``, and
-trailing empty rows and columns are ignored. ``.xls`` and ``.ods`` are refused with what to do.
+The table is read from the named sheet, or from the first visible worksheet that holds one (hidden
+sheets and chart sheets are read only when named); its name goes into the metadata (``sheet``).
+Rows are numbered as Excel numbers them, so a problem on "line 7" is in row 7 of the sheet. Leading
+empty rows, rows whose first cell is text starting with ``#``, and trailing empty rows and columns
+are ignored. ``.xls`` and ``.ods`` are refused with what to do.
 """
 
 from __future__ import annotations
@@ -63,6 +64,16 @@ def _open(path: Path, *, data_only: bool = True):
         ) from None
 
 
+def _visible_worksheets(wb, path: Path) -> list[str]:
+    """Sheets a user sees and that hold cells, in workbook order: hidden sheets (an old run, a lookup
+    table) and chart sheets are never chosen by themselves."""
+    return [
+        n
+        for n in wb.sheetnames
+        if getattr(wb[n], "sheet_state", "visible") == "visible" and hasattr(wb[n], "iter_rows")
+    ]
+
+
 def _uncached_formulas(path: Path, sheet: str, body: list, width: int) -> list:
     """The body with each empty cell that holds a formula without a stored value (a workbook written
     by a program, never recalculated by a spreadsheet) replaced by that formula and what to do, so
@@ -113,13 +124,18 @@ def read_xlsx_table(path: Path, sheet: str | None = None) -> RawTable:
                 ],
             )
         chosen, rows = None, []
-        for name in [sheet] if sheet is not None else names:
+        for name in [sheet] if sheet is not None else _visible_worksheets(wb, path):
+            if not hasattr(wb[name], "iter_rows"):
+                raise DataFormatError(
+                    str(path), [Problem(None, None, f"sheet '{name}' is a chart sheet: no cells")]
+                )
             rows = [
                 (r, c) for r, c in _rows(wb[name]) if not (isinstance(c[0], str) and c[0].startswith("#"))
             ]
             if rows:
                 chosen = name
                 break
+        hidden = [n for n in names if getattr(wb[n], "sheet_state", "visible") != "visible"]
     finally:
         wb.close()
     source = f"{path} [sheet {chosen or sheet or names[0]}]"
@@ -130,7 +146,9 @@ def read_xlsx_table(path: Path, sheet: str | None = None) -> RawTable:
                 Problem(
                     None,
                     None,
-                    "no table: every sheet is empty; put a header row naming the columns above the data",
+                    f"no table on a visible sheet; a hidden one is read only if named: --sheet {hidden[0]!r}"
+                    if hidden and not sheet
+                    else "no table: every sheet is empty; put a header row naming the columns above the data",
                 )
             ],
         )
