@@ -284,6 +284,24 @@ def _header(raw: RawTable, problems: list) -> list[int]:
     return keep
 
 
+def _repeated_header_rows(raw: RawTable, keep: list[int], names: list[str], problems: list) -> list:
+    """A data row that repeats the header (two exports concatenated) as one problem for the line, in
+    place of one 'is not a number' per cell.  Only on the error path."""
+    if not keep or not any(p.line is not None for p in problems):
+        return problems
+    cells = [raw.cells[k].text() if hasattr(raw.cells[k], "text") else raw.cells[k] for k in keep]
+    rows = [
+        i
+        for i in np.flatnonzero([str(c).strip() == names[0] for c in cells[0]]).tolist()
+        if all(str(col[i]).strip() == n for col, n in zip(cells, names))
+    ]
+    if not rows:
+        return problems
+    lines = sorted({int(raw.lines[i]) for i in rows})
+    message = "repeats the header line (two exports concatenated?); delete this line or split the file here"
+    return [p for p in problems if p.line not in lines] + [Problem(line, None, message) for line in lines]
+
+
 def build_dataset(raw: RawTable, *, input_units: Mapping[str, str] | None = None) -> Dataset:
     """Validate a :class:`RawTable` into a :class:`Dataset`, naming every bad cell.
 
@@ -324,6 +342,7 @@ def build_dataset(raw: RawTable, *, input_units: Mapping[str, str] | None = None
             kinds[name] = kind
         units[name], stems[name], texts[name] = unit, stem, unit_text
     if problems:
+        problems = _repeated_header_rows(raw, keep, names, problems)
         problems.sort(key=lambda p: -1 if p.line is None else p.line)
         raise DataFormatError(raw.source, problems)
     return Dataset(
