@@ -72,7 +72,9 @@ def batch(file, law, curve, engine, scheduler, chunk_size, fmt, out, plot, **dat
     from collections import Counter
 
     n_excl = len(result.excluded) + len(result.unassigned)
-    where = _write_excluded(result, out) if n_excl else ""
+    # with --out the listing is always written (header only when nothing was excluded), so that a
+    # listing left by an earlier run never stands beside these results
+    where = _write_excluded(result, out) if n_excl or out else ""
     statuses = ", ".join(f"{k} {v}" for k, v in sorted(Counter(str(s) for s in result.status).items()))
     click.echo(
         f"{len(result)} curves: {int(result.success.sum())} fitted ({statuses}); "
@@ -94,7 +96,7 @@ def _write_excluded(result, out) -> str:
     if out:
         path = excluded_path(out)
         write_output(frame.to_csv(index=False, lineterminator="\n"), path)
-        return f" (line and reason of each: {path})"
+        return f" (line and reason of each: {path})" if len(frame) else ""
     for row in frame.itertuples(index=False):
         click.echo(f"  excluded: line {row.line} ({result.curve} '{row[0]}'): {row.reason}", err=True)
     return " (listed above)"
