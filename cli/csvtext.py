@@ -21,7 +21,13 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"' if any(ch in text for ch in _SPECIAL) else text
 
 
-def _column_cells(values, float_format: str) -> tuple[str, list]:
+def _exact(x: float) -> str:
+    """The shortest text that reads back as x (Python's repr), integral values without '.0'."""
+    integral = x.is_integer() and abs(x) < 2.0**53 and (x or math.copysign(1.0, x) > 0)  # -0.0 stays
+    return str(int(x)) if integral else repr(x)
+
+
+def _column_cells(values, float_format: str | None) -> tuple[str, list]:
     """One column as (format spec, cells): a float column without NaN keeps its numbers for
     ``float_format``; others become their CSV fields (pandas' rules for float, int, bool and object
     columns) for "%s"."""
@@ -30,9 +36,12 @@ def _column_cells(values, float_format: str) -> tuple[str, list]:
     kind = values.dtype.kind
     if kind == "f":
         nan = np.flatnonzero(np.isnan(values)).tolist()
-        if not nan:
+        if float_format is None:  # exact: the numbers as they were read
+            cells = [_exact(x) for x in values.tolist()]
+        elif not nan:
             return float_format, values.tolist()
-        cells = [float_format % x for x in values.tolist()]
+        else:
+            cells = [float_format % x for x in values.tolist()]
         for i in nan:
             cells[i] = ""
         return "%s", cells
@@ -47,8 +56,12 @@ def _column_cells(values, float_format: str) -> tuple[str, list]:
     return "%s", out
 
 
-def frame_to_csv(frame, float_format: str = "%.6g") -> str:
+def frame_to_csv(frame, float_format: str = "%.6g", exact: tuple[str, ...] = ()) -> str:
     """The CSV text of ``frame`` (header, then one line per row, each ending in "\\n").
+
+    Float columns named in ``exact`` are written with the shortest text that reads back as the same
+    number (``repr``; 2.0 as ``2``), not ``float_format``: input columns copied into an output keep
+    every digit (0.999999999999 is not written as 1, a numeric sample id 20231201001 not as 2.02312e+10).
 
     Examples
     --------
@@ -57,8 +70,11 @@ def frame_to_csv(frame, float_format: str = "%.6g") -> str:
     'a,b,n\\n1,"x,y",1\\n,z,2\\n'
     """
     if len(frame.columns) < 2 or frame.columns.duplicated().any():  # pandas' own rules for these
+        frame = frame.astype({c: object for c in exact if c in frame.columns})
         return frame.to_csv(index=False, float_format=float_format, lineterminator="\n")
     header = ",".join(_quoted(str(c)) for c in frame.columns) + "\n"
-    specs, columns = zip(*(_column_cells(frame[c].to_numpy(), float_format) for c in frame.columns))
+    specs, columns = zip(
+        *(_column_cells(frame[c].to_numpy(), None if c in exact else float_format) for c in frame.columns)
+    )
     row_format = ",".join(specs) + "\n"  # one % per row: formatting in C, no per-cell join
     return header + "".join([row_format % row for row in zip(*columns)])

@@ -157,7 +157,8 @@ def _table(path, kw, out):
         new[f"{metal.lower()}_total_to_add_mM"] = result.totals[metal]
     extra = pd.DataFrame({k: v for k, v in new.items() if k not in frame.columns})
     merged = pd.concat([frame.reset_index(drop=True), extra], axis=1)
-    _write(frame_to_csv(merged, "%.6g"), out)  # pandas' to_csv bytes, ~10x faster at 10^6 rows
+    # the input columns exactly as read, the species to 6 digits (pandas' to_csv bytes for these, 4x faster)
+    _write(frame_to_csv(merged, "%.6g", exact=tuple(frame.columns)), out)
 
 
 def _check_options(kw: dict) -> None:
