@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from mgkinetics.speciation.quadratic import mgatp_complex
-from mgkinetics.speciation.scaling import row_exponents, scale_rows, unscale_rows
+from mgkinetics.speciation.scaling import all_ordinary, row_exponents, scale_rows, unscale_rows
 from mgkinetics.speciation.weights import _complex_amount, _Cx, _normalised_weights, _product_over, _weights
 
 __all__ = ["mgatp_complex", "solve_equilibrium"]
@@ -305,7 +305,8 @@ def solve_equilibrium(
     flat = [np.broadcast_to(a, shape).ravel().astype(float) for a in arrays]
     nm, nl = len(metal_totals), len(ligand_totals)
     mt, lt, kds = flat[:nm], flat[nm : nm + nl], flat[nm + nl :]
-    exponents = row_exponents(mt, lt, kds) if mt and lt else np.zeros(0, np.int64)
+    ordinary = not (mt and lt) or all_ordinary(mt + lt)
+    exponents = np.zeros(0, np.int64) if ordinary else row_exponents(mt, lt, kds)
     scaled = bool(np.any(exponents))
     if scaled:  # totals at the ends of the float range: solved at totals near 1 (scaling.py)
         mt, lt = scale_rows(mt, exponents), scale_rows(lt, exponents)
