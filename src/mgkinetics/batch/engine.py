@@ -136,9 +136,10 @@ def invert_gram(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             good[sel] = True
             if sel.size:
                 inv[sel] = np.linalg.inv(A[sel])
-    inv = inv / d[:, :, None] / d[:, None, :]
-    diag = np.diagonal(inv, axis1=1, axis2=2)
-    ok = good & np.all(np.isfinite(inv), axis=(1, 2)) & np.all(diag >= 0, axis=1)
+    with np.errstate(all="ignore"):  # overflow: a row whose variance is not finite is singular
+        inv = inv / d[:, :, None] / d[:, None, :]
+        diag = np.diagonal(inv, axis1=1, axis2=2)
+        ok = good & np.all(np.isfinite(inv), axis=(1, 2)) & np.all(diag >= 0, axis=1)
     inv[~ok] = np.nan
     return inv, ~ok
 

@@ -102,7 +102,11 @@ def _has_analytic(model: BatchModel) -> bool:
 
 
 def _analytic(model: BatchModel, inputs, P, idx):
-    cols = _ANALYTIC[model.func][1](inputs, P)
+    # a constant at 0 or a denominator through 0 (negative rates can take a fit there) gives
+    # inf or NaN entries, without a warning: the solver zeroes non-finite entries of its normal
+    # equations, and a curve whose parameters end non-finite is reported as failed
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        cols = _ANALYTIC[model.func][1](inputs, P)
     return [cols[j] for j in idx]
 
 

@@ -34,11 +34,13 @@ def cost_and_residuals(model, inputs, P, y, w):
 
 
 def normal_finite(J, r):
-    """Normal equations, zeroing non-finite Jacobian entries only when there are any."""
-    A, g = normal_equations(J, r)
-    if not (np.isfinite(A).all() and np.isfinite(g).all()):
-        J = [np.where(np.isfinite(c), c, 0.0) for c in J]
+    """Normal equations, zeroing non-finite Jacobian entries only when there are any (the first
+    try's inf·0 or inf − inf is not warned about: it is what the second try is for)."""
+    with np.errstate(all="ignore"):
         A, g = normal_equations(J, r)
+        if not (np.isfinite(A).all() and np.isfinite(g).all()):
+            J = [np.where(np.isfinite(c), c, 0.0) for c in J]
+            A, g = normal_equations(J, r)
     return A, g
 
 
@@ -84,8 +86,9 @@ class Problem:
         """Weighted Jacobian with respect to the working parameters (log ones times the value);
         ``R``: ``real(P)`` when the caller has it."""
         R = self.real(P) if R is None else R
-        J = weighted_jacobian(self.model, ins, R, self.vary, self.kind, w)
-        return [c * R[:, j : j + 1] if lg else c for c, j, lg in zip(J, self.vary, self.logmask, strict=True)]
+        with np.errstate(all="ignore"):  # non-finite entries are the normal equations' to handle
+            J = weighted_jacobian(self.model, ins, R, self.vary, self.kind, w)
+            return [c * R[:, j : j + 1] if lg else c for c, j, lg in zip(J, self.vary, self.logmask, strict=True)]
 
     def ref(self, X: np.ndarray) -> np.ndarray:
         """Scale of a step: |x| for linear parameters, 1 for log-space ones (a relative change)."""
