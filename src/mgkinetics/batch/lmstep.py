@@ -88,7 +88,8 @@ class Problem:
         R = self.real(P) if R is None else R
         with np.errstate(all="ignore"):  # non-finite entries are the normal equations' to handle
             J = weighted_jacobian(self.model, ins, R, self.vary, self.kind, w)
-            return [c * R[:, j : j + 1] if lg else c for c, j, lg in zip(J, self.vary, self.logmask, strict=True)]
+            cols = zip(J, self.vary, self.logmask, strict=True)
+            return [c * R[:, j : j + 1] if lg else c for c, j, lg in cols]
 
     def ref(self, X: np.ndarray) -> np.ndarray:
         """Scale of a step: |x| for linear parameters, 1 for log-space ones (a relative change)."""
