@@ -213,6 +213,7 @@ def test_cli_batch_lists_excluded_rows_and_statuses(tmp_path):
 
     s = np.tile([0.5, 1, 2, 4, 8, 16.0], 2)
     v = np.r_[10 * s[:6] / (2 + s[:6]), 3 * s[6:]]  # curve b is a straight line: KM → ∞
+    v *= 1 + 1e-6 * np.tile([1, -1, 1, -1, -1, 1], 2)  # not exact: rounding-level SEs are not_identifiable
     frame = pd.DataFrame({"curve": ["a"] * 6 + ["b"] * 6, "s_mM": s, "rate_uM_per_s": v})
     frame.loc[3, "rate_uM_per_s"] = np.nan
     path = tmp_path / "curves.csv"

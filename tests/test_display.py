@@ -65,7 +65,7 @@ def test_fit_text_names_ci_method_weighting_and_status(treated):
     text = str(treated)
     assert text == repr(treated) + "\n"
     assert "95% CI (asymptotic-t)" in text and "0.0641 ± 0.0083 mM" in text
-    assert "weighting: none (unweighted" in text and "converged: yes" in text
+    assert "weighting: none (unweighted" in text and "status: converged (converged to an interior" in text
     assert "RRateLaw" not in text and "func=" not in text and "Unit(" not in text
     prof = mgk.fit(DATA / "treated.csv", "michaelis_menten", ci="profile")
     assert "95% CI (profile)" in str(prof)

@@ -1,19 +1,13 @@
-"""Hold-out cases (issue 12) that fail in code another helper owns: fitting/status.py with
-batch/assemble.py (the zero-width rule). Each is a strict xfail: it documents the failure in the
-suite and turns into a failure once the owner fixes it, so that the marker is removed then."""
+"""Hold-out case (issue 12, found by edges4): exact data written to 17 digits leave RSS ~1e-30
+(rounding) and were 'converged' with 95 % CIs of relative width 1e-16, while RSS = 0 exactly was
+not_identifiable. One rule now (fitting.status.is_zero_width) for fit and the batch."""
 
 from __future__ import annotations
 
-import pytest
+import numpy as np
 from holdout_common import S, run
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fitting/status.py and batch/assemble.py call a covariance zero-width only when a standard "
-    "error is exactly 0: exact data written to 17 digits leave RSS ~1e-30 (rounding) and are 'converged' "
-    "with 95% CIs of relative width 1e-16; a shared rule (e.g. SE <= 1e-12 |value|) is needed in both",
-)
 def test_exact_data_at_rounding_level_are_not_plain_success(tmp_path):
     import json
 
@@ -23,3 +17,18 @@ def test_exact_data_at_rounding_level_are_not_plain_success(tmp_path):
     res = run("fit", path, "--law", "michaelis_menten", "--format", "json")
     (fit,) = json.loads(res.stdout)["fits"]
     assert fit["status"] != "converged", (fit["status"], fit["statistics"]["rss"])
+
+
+def test_batch_calls_rounding_level_residuals_zero_width_as_fit_does():
+    import mgkinetics as mgk
+
+    s = np.array(S, dtype=float)
+    table = {
+        "curve": np.repeat(["exact", "noisy"], s.size),
+        "s_mM": np.tile(s, 2),
+        "rate_uM_per_s": np.concatenate([10 * s / (2 + s), 10 * s / (2 + s) * (1 + 0.02 * np.sin(7 * s))]),
+    }
+    frame = mgk.fit_many(table, "michaelis_menten", "curve").to_frame().set_index("curve")
+    single = mgk.fit({k: v[: s.size] for k, v in table.items() if k != "curve"}, "michaelis_menten")
+    assert frame.loc["exact", "status"] == single.status == "not_identifiable"
+    assert frame.loc["noisy", "status"] == "converged"

@@ -22,12 +22,19 @@ from mgkinetics.report.output import (
 )
 
 S = np.array([0.5, 1, 2, 4, 8, 16.0])
-MM_CSV = "s_mM,rate_uM_per_s\n" + "".join(f"{s},{float(10 * s / (2 + s))!r}\n" for s in S)
+#: ±1e-6 relative off the hyperbola: exact data would leave rounding-level residuals, whose
+#: zero-width standard errors are not_identifiable (exit 2); these tests are about the outputs
+WOBBLE = 1 + 1e-6 * np.array([1, -1, 1, -1, -1, 1])
+MM_CSV = "s_mM,rate_uM_per_s\n" + "".join(f"{s},{float(10 * s / (2 + s) * w)!r}\n" for s, w in zip(S, WOBBLE))
 VARIANTS_CSV = "variant,s_mM,rate_uM_per_s\n" + "".join(
-    f"{v},{s},{float(vmax * s / (2 + s))!r}\n" for v, vmax in (("wt", 10.0), ("mut", 5.0)) for s in S
+    f"{v},{s},{float(vmax * s / (2 + s) * w)!r}\n"
+    for v, vmax in (("wt", 10.0), ("mut", 5.0))
+    for s, w in zip(S, WOBBLE)
 )
 BATCH_CSV = "curve,s_mM,rate_uM_per_s\n" + "".join(
-    f"{c},{s},{float(vmax * s / (2 + s))!r}\n" for c, vmax in (("a", 10.0), ("b", 5.0)) for s in S
+    f"{c},{s},{float(vmax * s / (2 + s) * w)!r}\n"
+    for c, vmax in (("a", 10.0), ("b", 5.0))
+    for s, w in zip(S, WOBBLE)
 )
 SPECIATE_CSV = "atp_total_mM,mg_total_mM\n1,2\n2,2\n"
 

@@ -22,6 +22,7 @@ from mgkinetics.batch.bounded import not_bounded_flags, top_of
 from mgkinetics.batch.result import BatchResult, _information_criteria_many
 from mgkinetics.fitting.numerics import quantile as _quantile
 from mgkinetics.fitting.results import Exclusion
+from mgkinetics.fitting.status import is_zero_width
 from mgkinetics.units import convert, parse_unit
 
 __all__ = ["SlopeRatio", "assemble", "slope_ratios"]
@@ -177,15 +178,19 @@ def _statuses(law, vary_idx, c: _Collected, se, reasons, cap, bound_hits, loose)
     for i, msg in reversed(bound_hits):
         status[i], why[i] = "at_bound", msg
     with np.errstate(invalid="ignore"):
-        zero_se = np.any(se[:, vary_idx] == 0, axis=1) if vary_idx else np.zeros(G, bool)
+        zero_se = (
+            np.any(is_zero_width(c.values[:, vary_idx], se[:, vary_idx]), axis=1)
+            if vary_idx
+            else np.zeros(G, bool)
+        )
     for i in np.flatnonzero(c.fitted & (c.singular | zero_se)):
         status[i] = "not_identifiable"
         why[i] = (
             "standard errors could not be estimated: the parameters are not all determined by "
             "these data (singular covariance)"
             if c.singular[i]
-            else "zero-width standard error (the residuals are exactly zero): the uncertainty cannot "
-            "be estimated"
+            else "zero-width standard error (the residuals are 0 or at rounding level, as for exact or "
+            "computed data): the uncertainty cannot be estimated"
         )
     with np.errstate(invalid="ignore"):
         big = np.any(np.abs(c.values[:, vary_idx]) > cap[:, vary_idx], axis=1) if vary_idx else c.runaway

@@ -4,7 +4,9 @@ One vocabulary (:data:`mgkinetics.errors.STATUSES`) for single fits, global fits
 on them, decided in this order (the first that applies wins; every one found is in the warnings):
 
 1. ``failed``: the solver did not converge;
-2. ``not_identifiable`` with a zero-width covariance (a standard error of exactly 0: RSS = 0);
+2. ``not_identifiable`` with a zero-width covariance (a standard error of 0 to rounding, at most
+   :data:`ZERO_WIDTH_RTOL` of its value: the residuals are 0 or at rounding level, as for exact or
+   computed data; :func:`is_zero_width`, shared with the batch);
 3. ``not_bounded``: a saturation constant (``km*``, ``k_half``) beyond 10× the highest
    concentration of its input and not determined (relative SE > 50 %, singular covariance or a
    correlation beyond ±0.999): the data lie on the initial slope, only Vmax/KM is determined
@@ -29,6 +31,8 @@ from mgkinetics.fitting.numerics import correlation
 
 __all__ = [
     "SUCCESS",
+    "ZERO_WIDTH_RTOL",
+    "is_zero_width",
     "parameter_warnings",
     "saturation_constants",
     "concentration_constants",
@@ -119,6 +123,26 @@ def _bound_warnings(estimates, varying, specs, starts) -> list[FitWarning]:
     return out
 
 
+#: A standard error at most this fraction of its value is rounding, not an uncertainty: exact data
+#: written to 17 digits leave residuals of ~1e-16 of the rates and SEs of ~1e-16 of the values,
+#: while the most precise certified data (NIST StRD Lanczos1) have SEs of ~3e-10.
+ZERO_WIDTH_RTOL = 1e-12
+
+
+def is_zero_width(value, stderr):
+    """Whether a standard error is 0 to rounding (``stderr <= ZERO_WIDTH_RTOL * |value|``; 0 counts);
+    element-wise for arrays (the batch), False for a missing (None or NaN) standard error.
+
+    >>> [is_zero_width(10.0, se) for se in (0.0, 3e-15, 1e-9, None)]
+    [True, True, False, False]
+    """
+    if stderr is None:
+        return False
+    with np.errstate(invalid="ignore"):
+        out = np.asarray(stderr, dtype=float) <= ZERO_WIDTH_RTOL * np.abs(np.asarray(value, dtype=float))
+    return bool(out) if out.ndim == 0 else out
+
+
 def parameter_warnings(
     estimates: Mapping,
     varying: Sequence[str],
@@ -138,13 +162,13 @@ def parameter_warnings(
                 "are not all determined by these data (singular covariance)",
             )
         )
-    zero = [k for k in varying if estimates[k].stderr == 0]
+    zero = [k for k in varying if is_zero_width(estimates[k].value, estimates[k].stderr)]
     if zero:
         out.append(
             FitWarning(
                 "zero_width",
-                f"the standard error of {', '.join(zero)} is exactly 0 (RSS = 0): "
-                "these data cannot give an uncertainty",
+                f"the standard error of {', '.join(zero)} is 0 to rounding (the residuals are 0 or at "
+                "rounding level, as for exact or computed data): these data cannot give an uncertainty",
                 parameters=tuple(zero),
             )
         )

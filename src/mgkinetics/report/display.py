@@ -165,7 +165,7 @@ def fit_text(f: Any) -> str:
     if cond:
         lines.append(f"  conditions: {cond}")
     lines.append("  columns: " + ", ".join(f"{k} <- {v}" for k, v in f.columns.items()))
-    lines.append(f"  converged: {'yes' if f.success else 'NO'} ({f.message})")
+    lines.append(f"  status: {f.status} ({f.status_reason})")
     lines.append(f"  rows: {len(f.rows.used)} used, {len(f.rows.excluded)} excluded")
     lines += [f"    line {e.line}: {e.reason}" for e in f.rows.excluded]
     lines += [f"  warning: {w}" for w in f.warnings]
@@ -208,7 +208,7 @@ def fit_html(f: Any) -> str:
         ("statistics", statistics_text(f.statistics)),
         ("weighting", f.weighting),
         ("conditions", conditions_text(f.conditions)),
-        ("status", ("converged" if f.success else "did not converge") + f" ({f.message})"),
+        ("status", f"{f.status} ({f.status_reason})"),
         (
             "rows",
             f"{len(f.rows.used)} used, {len(f.rows.excluded)} excluded"
@@ -245,7 +245,7 @@ def global_text(g: Any) -> str:
         cond = conditions_text(g.parts[0].conditions)
         if cond:
             lines.append(f"  conditions: {cond}")
-    lines.append(f"  converged: {'yes' if g.success else 'NO'} ({g.message})")
+    lines.append(f"  status: {g.status} ({g.status_reason})")
     for label, part in zip(g.labels, g.parts):
         lines.append(
             f"  {label}: {len(part.rows.used)} rows used, {len(part.rows.excluded)} excluded ({part.source})"
