@@ -245,6 +245,31 @@ def _slope_variances(model, chunk: Chunk, P: np.ndarray, vary, ratios) -> np.nda
     return out
 
 
+def _errors_at_limits(model, chunk: Chunk, P, vary, lim, cov, singular, ratio_var, ratios) -> None:
+    """Covariance (in place) of the rows refitted with a constant at +∞, taken at the limit, and the
+    slope variance of rows refitted as the line through the origin
+    (:mod:`mgkinetics.batch.limitcov`)."""
+    from mgkinetics.batch.limitcov import limit_covariance, line_slope_variance
+    from mgkinetics.batch.starts import RUNAWAY
+
+    cap = np.asarray(chunk.cap, float)
+    for rows, fixed in lim.inf_groups:
+        A, dk_dc = limit_covariance(model, chunk, P, vary, rows, fixed, cap[rows][:, fixed] / RUNAWAY)
+        inv, bad = invert_gram(A)
+        for t, j in enumerate(fixed):  # back from c = 1/K to K at its stopped value
+            pos = list(vary).index(j)
+            inv[:, pos, :] *= dk_dc[:, t : t + 1]
+            inv[:, :, pos] *= dk_dc[:, t : t + 1]
+        cov[rows], singular[rows] = inv, bad
+    if ratio_var is None:
+        return
+    for rows, fixed in lim.lines:
+        for t, (a, b) in enumerate(ratios):
+            if (a, b) == (0, 1):
+                top = cap[rows, b] / RUNAWAY
+                ratio_var[rows, t] = line_slope_variance(model, chunk, P, rows, fixed, a, b, top)
+
+
 def fit_chunk(
     func: Callable,
     param_names: tuple[str, ...],
@@ -294,6 +319,8 @@ def fit_chunk(
     ratio_var = None
     if ratios and k:
         ratio_var = _slope_variances(model, chunk, res.P, vary, ratios)
+    if k and (lim.inf_groups or lim.lines):
+        _errors_at_limits(model, chunk, res.P, vary, lim, cov, singular, ratio_var, ratios)
     dead = np.all((chunk.y == 0) | (chunk.w == 0), axis=1)  # padding has weight 0
     return ChunkFit(
         chunk.index, res.P, rss, ss_tot, res.converged, cov, singular, res.runaway, ratio_var, dead
