@@ -22,14 +22,13 @@ import numpy as np
 
 from mgkinetics.errors import FitError, FitWarning
 from mgkinetics.fitting import engine
-from mgkinetics.fitting.estimates import derived_for, estimates_for
+from mgkinetics.fitting.estimates import derived_for
 from mgkinetics.fitting.joint import joint_starts, keys_and_units
-from mgkinetics.fitting.numerics import quantile, sum_log_weights, weighted_r2
+from mgkinetics.fitting.outcome import outcome_fields, solution_fields, solved_estimates, solved_statistics
 from mgkinetics.fitting.problem import FitProblem, build_problems, input_columns
 from mgkinetics.fitting.results import Estimate, Exclusion, FitResult, Statistics, outcome_json
 from mgkinetics.fitting.single import result_for
 from mgkinetics.fitting.status import (
-    SUCCESS,
     assess,
     concentration_constants,
     saturation_constants,
@@ -242,10 +241,7 @@ def fit_global(
 
 def _assemble(problems, labels, shared, keys, units, layout, sol, scale_covar, ci_level) -> GlobalFitResult:
     varying = list(layout.varying)
-    q = quantile(scale_covar, sol.dof, ci_level)
-    estimates = estimates_for(
-        sol.values, units, varying, sol.covariance, q, scale_covar=scale_covar, ci_level=ci_level
-    )
+    estimates, q = solved_estimates(sol, units, varying, scale_covar, ci_level)
     tops: dict[str, float] = {}
     constants: dict[str, float] = {}
     for p, mapping in zip(problems, keys, strict=True):
@@ -258,14 +254,9 @@ def _assemble(problems, labels, shared, keys, units, layout, sol, scale_covar, c
     )
     if status == "failed":
         warnings.append(FitWarning("not_converged", f"the global fit did not converge: {sol.message}"))
-    success = status in SUCCESS
-    rates = np.concatenate([p.rate for p in problems])
-    log_w = sum_log_weights(np.concatenate([p.weights for p in problems]))
-    r2 = weighted_r2(rates, np.concatenate([p.weights for p in problems]), sol.rss)
-    stats = Statistics.of_fit(sol.n, len(varying), sol.rss, r2=r2, scale_covar=scale_covar, log_weights=log_w)
-    common = dict(
-        success=success, message=sol.message, warnings=tuple(warnings), status=status, status_reason=reason
-    )
+    rates, weights = (np.concatenate([getattr(p, a) for p in problems]) for a in ("rate", "weights"))
+    stats = solved_statistics(sol, len(varying), rates, weights, scale_covar)
+    common = outcome_fields(sol, warnings, status, reason)
     parts = tuple(
         _part(p, mapping, estimates, varying, sol.covariance, sol.values, q, ci_level, common)
         for p, mapping in zip(problems, keys, strict=True)
@@ -277,14 +268,8 @@ def _assemble(problems, labels, shared, keys, units, layout, sol, scale_covar, c
         shared=shared,
         parameters=estimates,
         statistics=stats,
-        success=success,
-        message=sol.message,
-        warnings=tuple(warnings),
-        covariance=sol.covariance,
-        covariance_names=tuple(varying),
-        lmfit_result=sol.lmfit_result,
-        status=status,
-        status_reason=reason,
+        **solution_fields(sol, varying),
+        **outcome_fields(sol, warnings, status, reason),  # with the joint weighting warnings
     )
 
 

@@ -18,7 +18,8 @@ import numpy as np
 from mgkinetics.errors import FitError, FitWarning
 from mgkinetics.fitting import engine
 from mgkinetics.fitting.estimates import derived_for, estimates_for
-from mgkinetics.fitting.numerics import quantile, sum_log_weights, weighted_r2
+from mgkinetics.fitting.numerics import weighted_r2
+from mgkinetics.fitting.outcome import outcome_fields, solution_fields, solved_estimates, solved_statistics
 from mgkinetics.fitting.problem import FitProblem, build_problems, input_columns
 from mgkinetics.fitting.results import Estimate, FitCollection, FitResult, RowAccount, Statistics
 from mgkinetics.fitting.slope import slope_stderrs
@@ -187,10 +188,7 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
     layout = engine.layout_for([problem], [keys], starts, varying, typical)
     scale_covar = problem.scheme.scale_covar
     sol = engine.solve([problem], layout, scale_covar=scale_covar)
-    q = quantile(scale_covar, sol.dof, ci_level)
-    estimates = estimates_for(
-        sol.values, punits, varying, sol.covariance, q, scale_covar=scale_covar, ci_level=ci_level
-    )
+    estimates, q = solved_estimates(sol, punits, varying, scale_covar, ci_level)
     tops = saturation_constants(problem, keys)
     warnings, status, reason, runaway = assess(
         estimates, varying, sol, layout.specs, starts, tops, concentration_constants(problem, keys)
@@ -207,29 +205,13 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
         )
     redchi = sol.rss / sol.dof if sol.dof > 0 else math.nan
     slopes = slope_stderrs(problem, sol.values, varying, runaway, redchi=redchi, scale_covar=scale_covar)
-    derived = derived_for(law, estimates, varying, sol.covariance, q, ci_level, runaway, slopes)
-    log_w = sum_log_weights(problem.weights)
-    stats = Statistics.of_fit(
-        n,
-        k,
-        sol.rss,
-        r2=weighted_r2(problem.rate, problem.weights, sol.rss),
-        scale_covar=scale_covar,
-        log_weights=log_w,
-    )
     return result_for(
         problem,
         parameters=estimates,
-        derived=derived,
-        statistics=stats,
-        success=status in ("converged", "at_bound"),
-        message=sol.message,
-        warnings=tuple(warnings),
-        covariance=sol.covariance,
-        covariance_names=tuple(varying),
-        lmfit_result=sol.lmfit_result,
-        status=status,
-        status_reason=reason,
+        derived=derived_for(law, estimates, varying, sol.covariance, q, ci_level, runaway, slopes),
+        statistics=solved_statistics(sol, k, problem.rate, problem.weights, scale_covar),
+        **solution_fields(sol, varying),
+        **outcome_fields(sol, warnings, status, reason),
     )
 
 

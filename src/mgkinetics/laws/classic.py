@@ -31,6 +31,20 @@ KCAT = ParamSpec("kcat", "1/time", description="turnover number", **_POS)
 KI = ParamSpec("ki", "inhibitor", description="inhibition constant", **_POS)
 KCAT_OVER_KM = DerivedSpec("kcat_over_km", "kcat", "km", "1/(M*s)", description="specificity constant")
 
+
+def _one_inhibitor_law(name: str, function, formula: str, description: str) -> RateLaw:
+    """A law of S and I with Vmax, KM and one Ki, started by :func:`~mgkinetics.laws.guesses.inhibition`."""
+    return RateLaw(
+        name,
+        function,
+        inputs=(SUBSTRATE, INHIBITOR),
+        params=(VMAX, KM, KI),
+        formula=formula,
+        guess=guesses.inhibition,
+        description=description,
+    )
+
+
 BUILTIN_LAWS = (
     RateLaw(
         "michaelis_menten",
@@ -73,32 +87,23 @@ BUILTIN_LAWS = (
         guess=guesses.hill,
         description="Hill equation (cooperativity)",
     ),
-    RateLaw(
+    _one_inhibitor_law(
         "competitive",
         ratelaws.competitive,
-        inputs=(SUBSTRATE, INHIBITOR),
-        params=(VMAX, KM, KI),
-        formula="v = Vmax·S / (KM·(1 + I/Ki) + S)",
-        guess=guesses.inhibition,
-        description="competitive inhibition",
+        "v = Vmax·S / (KM·(1 + I/Ki) + S)",
+        "competitive inhibition",
     ),
-    RateLaw(
+    _one_inhibitor_law(
         "uncompetitive",
         ratelaws.uncompetitive,
-        inputs=(SUBSTRATE, INHIBITOR),
-        params=(VMAX, KM, KI),
-        formula="v = Vmax·S / (KM + S·(1 + I/Ki))",
-        guess=guesses.inhibition,
-        description="uncompetitive inhibition",
+        "v = Vmax·S / (KM + S·(1 + I/Ki))",
+        "uncompetitive inhibition",
     ),
-    RateLaw(
+    _one_inhibitor_law(
         "noncompetitive",
         ratelaws.noncompetitive,
-        inputs=(SUBSTRATE, INHIBITOR),
-        params=(VMAX, KM, KI),
-        formula="v = Vmax·S / ((KM + S)·(1 + I/Ki))",
-        guess=guesses.inhibition,
-        description="pure noncompetitive inhibition",
+        "v = Vmax·S / ((KM + S)·(1 + I/Ki))",
+        "pure noncompetitive inhibition",
     ),
     RateLaw(
         "mixed",

@@ -138,60 +138,51 @@ _COMMON = dict(shared_unit_inputs=_SPECIATED, prepare=prepare_mg, uses_condition
 _MM_INPUTS = (ATP_TOTAL, MG_TOTAL, ENZYME, ADP_TOTAL, AMP_OPTIONAL, PEP_TOTAL, *AUX)
 _KM = ParamSpec("km", "atp_total", min=0.0, description="Michaelis constant for MgATP")
 
+
+def _mgatp_mm_law(name: str, function, modifier: ParamSpec | None, formula: str, description: str) -> RateLaw:
+    """A Michaelis–Menten law on speciated MgATP: kcat, KM, the ``modifier`` constant of free ATP or
+    Mg2+ (if any) and Kd(MgATP), on the MM inputs, started by :func:`guess_mgatp`, reporting kcat/KM."""
+    return RateLaw(
+        name,
+        function,
+        inputs=_MM_INPUTS,
+        params=(KCAT, _KM, KD_MGATP) if modifier is None else (KCAT, _KM, modifier, KD_MGATP),
+        formula=formula,
+        guess=guess_mgatp,
+        description=description,
+        derived=(KCAT_OVER_KM,),
+        **_COMMON,
+    )
+
+
 MG_LAWS = (
-    RateLaw(
+    _mgatp_mm_law(
         "mgatp_mm",
         mg_ratelaws.mgatp_mm,
-        inputs=_MM_INPUTS,
-        params=(KCAT, _KM, KD_MGATP),
-        formula="v = kcat·[E]·[MgATP] / (KM + [MgATP]), [MgATP] from total ATP and Mg (speciated)",
-        guess=guess_mgatp,
-        description="Michaelis–Menten on MgATP computed from total ATP and total Mg",
-        derived=(KCAT_OVER_KM,),
-        **_COMMON,
+        None,
+        "v = kcat·[E]·[MgATP] / (KM + [MgATP]), [MgATP] from total ATP and Mg (speciated)",
+        "Michaelis–Menten on MgATP computed from total ATP and total Mg",
     ),
-    RateLaw(
+    _mgatp_mm_law(
         "mgatp_mm_atp_inhibition",
         mg_ratelaws.mgatp_mm_atp_inhibition,
-        inputs=_MM_INPUTS,
-        params=(
-            KCAT,
-            _KM,
-            ParamSpec("ki_atp", "atp_total", min=0.0, description="Ki of free ATP4-"),
-            KD_MGATP,
-        ),
-        formula="v = kcat·[E]·[MgATP] / (KM·(1 + [ATP]free/Ki) + [MgATP])",
-        guess=guess_mgatp,
-        description="MgATP Michaelis–Menten, free ATP as competitive inhibitor",
-        derived=(KCAT_OVER_KM,),
-        **_COMMON,
+        ParamSpec("ki_atp", "atp_total", min=0.0, description="Ki of free ATP4-"),
+        "v = kcat·[E]·[MgATP] / (KM·(1 + [ATP]free/Ki) + [MgATP])",
+        "MgATP Michaelis–Menten, free ATP as competitive inhibitor",
     ),
-    RateLaw(
+    _mgatp_mm_law(
         "mgatp_mm_mg_activation",
         mg_ratelaws.mgatp_mm_mg_activation,
-        inputs=_MM_INPUTS,
-        params=(
-            KCAT,
-            _KM,
-            ParamSpec("kact_mg", "atp_total", min=0.0, description="activation constant of free Mg2+"),
-            KD_MGATP,
-        ),
-        formula="v = kcat·[E]·[MgATP] / (KM + [MgATP]) · m / (Kact + m), m = free Mg2+",
-        guess=guess_mgatp,
-        description="MgATP Michaelis–Menten, free Mg2+ as activator",
-        derived=(KCAT_OVER_KM,),
-        **_COMMON,
+        ParamSpec("kact_mg", "atp_total", min=0.0, description="activation constant of free Mg2+"),
+        "v = kcat·[E]·[MgATP] / (KM + [MgATP]) · m / (Kact + m), m = free Mg2+",
+        "MgATP Michaelis–Menten, free Mg2+ as activator",
     ),
-    RateLaw(
+    _mgatp_mm_law(
         "mgatp_mm_mg_inhibition",
         mg_ratelaws.mgatp_mm_mg_inhibition,
-        inputs=_MM_INPUTS,
-        params=(KCAT, _KM, ParamSpec("ki_mg", "atp_total", min=0.0, description="Ki of free Mg2+"), KD_MGATP),
-        formula="v = kcat·[E]·[MgATP] / ((KM + [MgATP])·(1 + m/Ki)), m = free Mg2+",
-        guess=guess_mgatp,
-        description="MgATP Michaelis–Menten, free Mg2+ as inhibitor",
-        derived=(KCAT_OVER_KM,),
-        **_COMMON,
+        ParamSpec("ki_mg", "atp_total", min=0.0, description="Ki of free Mg2+"),
+        "v = kcat·[E]·[MgATP] / ((KM + [MgATP])·(1 + m/Ki)), m = free Mg2+",
+        "MgATP Michaelis–Menten, free Mg2+ as inhibitor",
     ),
     RateLaw(
         "ak_random_bibi",

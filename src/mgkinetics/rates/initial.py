@@ -9,7 +9,7 @@ from ..errors import DataFormatError, Problem
 from ..units import column_suffix, convert
 from .estimate import depletion_bias_bound, line_rate, prefer_progress, progress_rates
 from .inputs import well_order
-from .lag import LAGS_SKIPPED, estimate_coupling_lag
+from .lag import LAGS_SKIPPED, plate_lag
 from .plate import check_options, prepare_plate
 from .table import RatesTable
 
@@ -20,10 +20,7 @@ def _estimate(samples, method, g, rel, max_conversion, min_points, coupling_lag_
     """Line (after four coupling lags) for every well; the progress fit where asked or better."""
     if not samples:
         return [], np.nan
-    if coupling_lag_s == "auto":
-        lag = estimate_coupling_lag([w.t for w in samples], [w.y for w in samples])
-    else:
-        lag = float(coupling_lag_s)
+    lag = plate_lag(samples, coupling_lag_s)
     lines = [
         line_rate(
             w, g, rel, max_conversion=max_conversion, min_points=min_points, min_start_s=LAGS_SKIPPED * lag

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["estimate_coupling_lag", "LAGS_SKIPPED"]
+__all__ = ["estimate_coupling_lag", "plate_lag", "LAGS_SKIPPED"]
 
 #: Reads before LAGS_SKIPPED·τ are not used for rates: a first-order transient is down to e^-4 ≈ 2 %.
 LAGS_SKIPPED = 4.0
@@ -74,3 +74,18 @@ def estimate_coupling_lag(
         if denom > 0:
             return float(grid[k] + 0.5 * step_s * (a - c) / denom)
     return float(grid[k])
+
+
+def plate_lag(samples, coupling_lag_s: float | str) -> float:
+    """The coupling lag τ (s) of a plate's sample wells: the given one, or estimated from their reads.
+
+    Parameters
+    ----------
+    samples : sequence
+        The sample wells, each with its reads ``t`` (s from mixing) and ``y``.
+    coupling_lag_s : float or "auto"
+        τ itself, or ``auto``: :func:`estimate_coupling_lag` over every sample well.
+    """
+    if coupling_lag_s == "auto":
+        return estimate_coupling_lag([w.t for w in samples], [w.y for w in samples])
+    return float(coupling_lag_s)

@@ -22,7 +22,7 @@ from ..errors import DataFormatError, FitError, Problem
 from ..units import convert, parse_column, parse_unit
 from .estimate import MIN_PROGRESS_POINTS
 from .initial_progress import fit_initial_progress
-from .lag import estimate_coupling_lag
+from .lag import plate_lag
 from .linear import ols_line
 from .plate import prepare_plate
 from .progress import mm_substrate, mm_substrate_jacobian
@@ -198,11 +198,7 @@ def fit_progress_curves(
         wavelength_nm=wavelength_nm,
     )
     g = plate.g
-    lag = (
-        estimate_coupling_lag([w.t for w in plate.samples], [w.y for w in plate.samples])
-        if coupling_lag_s == "auto"
-        else float(coupling_lag_s)
-    )
+    lag = plate_lag(plate.samples, coupling_lag_s)
     wells, s0_unit = _well_inputs(plate, enzyme_column, lag, lags_skipped)
     params = _parameters(wells, g, lag, shared, product_inhibition, fit_lag)
 

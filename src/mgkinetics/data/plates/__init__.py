@@ -58,22 +58,21 @@ def list_instruments() -> list[tuple[str, str]]:
     return out
 
 
+def _file_problem(path: str | Path, message: str) -> DataFormatError:
+    """The error for a problem of the file as a whole (no line, no column)."""
+    return DataFormatError(str(path), [Problem(None, None, message)])
+
+
 def _detect(path: Path) -> ModuleType:
     for name in INSTRUMENTS:
         module = _load(name)
         if module is not None and module.sniff(path):
             return module
     known = ", ".join(name for name, _ in list_instruments())
-    raise DataFormatError(
-        str(path),
-        [
-            Problem(
-                None,
-                None,
-                f"not a plate-reader export this version recognises (known: {known}); "
-                "name the format with instrument=..., or export a wide table (Time [s], A1, A2 ...)",
-            )
-        ],
+    raise _file_problem(
+        path,
+        f"not a plate-reader export this version recognises (known: {known}); "
+        "name the format with instrument=..., or export a wide table (Time [s], A1, A2 ...)",
     )
 
 
@@ -108,34 +107,20 @@ def read_traces(
     """
     path = Path(path)
     if not path.is_file():
-        raise DataFormatError(str(path), [Problem(None, None, "no such file")])
+        raise _file_problem(path, "no such file")
     if instrument == "auto":
         module = _detect(path)
     else:
         if instrument not in INSTRUMENTS:
-            raise DataFormatError(
-                str(path),
-                [
-                    Problem(
-                        None,
-                        None,
-                        f"unknown instrument '{instrument}'; use auto or one of {', '.join(INSTRUMENTS)}",
-                    )
-                ],
+            raise _file_problem(
+                path, f"unknown instrument '{instrument}'; use auto or one of {', '.join(INSTRUMENTS)}"
             )
         module = _load(instrument)
         if module is None:
             available = ", ".join(name for name, _ in list_instruments())
-            raise DataFormatError(
-                str(path),
-                [
-                    Problem(
-                        None,
-                        None,
-                        f"the reader for '{instrument}' is not installed in this "
-                        f"version; available: {available}",
-                    )
-                ],
+            raise _file_problem(
+                path,
+                f"the reader for '{instrument}' is not installed in this version; available: {available}",
             )
     result = module.read(path, sheet=sheet)
     return result if wavelength_nm is None else _with_wavelength(result, int(wavelength_nm))
@@ -145,16 +130,10 @@ def _with_wavelength(result: PlateRead, wavelength_nm: int) -> PlateRead:
     stated = result.frame["wavelength_nm"]
     known = sorted({int(w) for w in stated.dropna()})
     if known and known != [wavelength_nm]:
-        raise DataFormatError(
+        raise _file_problem(
             result.source,
-            [
-                Problem(
-                    None,
-                    None,
-                    f"the file states wavelength(s) {', '.join(map(str, known))} nm, not "
-                    f"{wavelength_nm} nm; drop the wavelength option",
-                )
-            ],
+            f"the file states wavelength(s) {', '.join(map(str, known))} nm, not "
+            f"{wavelength_nm} nm; drop the wavelength option",
         )
     frame = result.frame.copy()
     frame["wavelength_nm"] = frame["wavelength_nm"].fillna(wavelength_nm)

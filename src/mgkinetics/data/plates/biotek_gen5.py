@@ -24,9 +24,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from mgkinetics.data.plates.common import PlateRead
 from mgkinetics.data.plates.gen5_grid import PlateBlocks, grid_columns, raw_read_wavelengths, read_grid
 from mgkinetics.data.plates.parse import hms_to_seconds, normalise_well, parse_number
+from mgkinetics.data.plates.sheet_reader import ReaderDoc, sheet_reader
 from mgkinetics.data.plates.text_sheet import TextSheet, is_text_export, read_text_sheet, text_first_rows
 from mgkinetics.data.plates.xlsx import (
     Sheet,
@@ -293,33 +293,12 @@ def _sheet(path: pathlib.Path, sheet: str | None) -> Sheet:
     return read_text_sheet(path)
 
 
-def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
-    """Read a Gen5 kinetic or endpoint export into the traces table.
-
-    Parameters
-    ----------
-    path : pathlib.Path
-        The xlsx file.
-    sheet : str, optional
-        Sheet to read (Gen5 writes one per plate); default the first sheet.
-
-    Returns
-    -------
-    PlateRead
-        One row per reading of every raw-read block (wavelength) of the sheet; ``metadata['blocks']``
-        describes each block, ``metadata['derived_blocks']`` the blocks that are not readings.
-
-    Raises
-    ------
-    DataFormatError
-        Every problem found (bad header, unknown well label, a cell that is not a number or time ...).
-    """
-    path = pathlib.Path(path)
+def _parse(path: pathlib.Path, sheet: str | None, cells: SheetCells) -> dict[str, Any]:
+    """Every raw-read block and grid of the sheet handed to ``cells``; the run's metadata."""
     sh = _sheet(path, sheet)
     meta = _procedure(sh)
     plate_no = re.search(r"\d+", meta.get("plate_name", ""))
     blocks = PlateBlocks(int(plate_no[0]) if plate_no else 1)
-    cells = SheetCells(str(path))
 
     def plate_of(grid_row: int, name: str, wl: int) -> int:
         where = sh.cell(grid_row, 0)
@@ -348,10 +327,23 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
     spectra = _spectra(sh)
     if not blocks.read and not cells.problems:
         cells.problem(sh, 0, None, _nothing_read(meta, spectra))
-    frame, skipped, unmeasured = cells.finish()
-    meta.update(
-        sheet=sh.title, blocks=blocks.read, derived_blocks=blocks.derived, unmeasured_wells=unmeasured
-    )
+    meta.update(sheet=sh.title, blocks=blocks.read, derived_blocks=blocks.derived)
     if spectra:
         meta["not_read"] = [f"spectral-scan table at {cell} (spectra are not supported)" for cell in spectra]
-    return PlateRead(frame, NAME, str(path), skipped, meta)
+    return meta
+
+
+read = sheet_reader(
+    NAME,
+    _parse,
+    ReaderDoc(
+        summary="Read a Gen5 kinetic or endpoint export into the traces table.",
+        file="The xlsx file, or the tab-separated text export.",
+        sheet="Sheet to read (Gen5 writes one per plate); default the first sheet.",
+        returns="One row per reading of every raw-read block (wavelength) of the sheet; "
+        "``metadata['blocks']`` describes each block, ``metadata['derived_blocks']`` the blocks that "
+        "are not readings.",
+        raises="Every problem found (bad header, unknown well label, a cell that is not a number or "
+        "time ...).",
+    ),
+)

@@ -15,8 +15,8 @@ import pathlib
 import re
 from typing import Any
 
-from mgkinetics.data.plates.common import PlateRead
 from mgkinetics.data.plates.parse import normalise_well, parse_number
+from mgkinetics.data.plates.sheet_reader import ReaderDoc, sheet_reader
 from mgkinetics.data.plates.xlsx import (
     Sheet,
     SheetCells,
@@ -190,28 +190,8 @@ def _sort_from_first_read(pending: list[_Pending], cells: SheetCells) -> dict:
     return origin
 
 
-def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
-    """Read a SkanIt 7 (Multiskan Sky) export into the traces table.
-
-    Parameters
-    ----------
-    path : pathlib.Path
-        The xlsx file.
-    sheet : str, optional
-        One sheet to read (a ``Raw data ...`` sheet or the ``... results`` sheet); default every
-        ``Raw data ...`` sheet (one per wavelength), or the results sheet when there is none.
-
-    Returns
-    -------
-    PlateRead
-        One row per reading, per-well times from the first read of each wavelength.
-
-    Raises
-    ------
-    DataFormatError
-        Every problem found (no raw or results sheet, unknown well label, text in a number cell ...).
-    """
-    path = pathlib.Path(path)
+def _parse(path: pathlib.Path, sheet: str | None, cells: SheetCells) -> dict[str, Any]:
+    """Every cell of the raw-data (or results) sheets handed to ``cells``; the run's metadata."""
 
     def choose(wb) -> list[str]:
         names = wb.sheetnames
@@ -237,7 +217,6 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
     info = _general(sheets.pop()) if len(sheets) > 1 and sheets[-1].title == _GENERAL else {}
     temperature_C = _set_temperature(info)
     info_wl = _wavelength(text_of(info.get("Wavelength(s) [nm]")))
-    cells = SheetCells(str(path))
     pending: list[_Pending] = []
     seen: dict[int | None, int] = {}  # wavelength -> sheets with it so far
     for sh in sheets:
@@ -248,8 +227,7 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
         seen.update({wl: plate for wl in wls})
         pending += [cell[:3] + (plate,) + cell[4:] for cell in got]
     origin = _sort_from_first_read(pending, cells)
-    frame, skipped, unmeasured = cells.finish()
-    meta = {
+    return {
         "sheets": [sh.title for sh in sheets],
         "instrument_name": text_of(info.get("Name")),
         "set_temperature_C": temperature_C,  # None when the incubator was off: no run temperature
@@ -257,6 +235,18 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
         "incubator_on": text_of(info.get("Is incubator on?")),
         "kinetic_interval": text_of(info.get("Kinetic interval")),
         "time_origin_s": origin,
-        "unmeasured_wells": unmeasured,
     }
-    return PlateRead(frame, NAME, str(path), skipped, meta)
+
+
+read = sheet_reader(
+    NAME,
+    _parse,
+    ReaderDoc(
+        summary="Read a SkanIt 7 (Multiskan Sky) export into the traces table.",
+        sheet="One sheet to read (a ``Raw data ...`` sheet or the ``... results`` sheet); default every "
+        "``Raw data ...`` sheet (one per wavelength), or the results sheet when there is none.",
+        returns="One row per reading, per-well times from the first read of each wavelength.",
+        raises="Every problem found (no raw or results sheet, unknown well label, text in a number "
+        "cell ...).",
+    ),
+)

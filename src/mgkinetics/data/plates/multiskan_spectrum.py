@@ -22,7 +22,8 @@ from pathlib import Path
 
 from ...errors import DataFormatError, Problem
 from .common import PlateRead
-from .parse import PLATE_SHAPES, CellCollector, decode_bytes
+from .parse import PLATE_SHAPES, CellCollector
+from .text_decode import decode_bytes, file_start
 
 __all__ = ["NAME", "DESCRIPTION", "sniff", "read"]
 
@@ -35,13 +36,7 @@ _ITERATION_RE = re.compile(r"^\s*Iteration:\s*(\d+)\s*$", re.IGNORECASE)
 
 def sniff(path: Path) -> bool:
     """True when one of the first lines is ``Results of Photometric...`` or ``Plate:p - Wavelength:w``."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(2048)
-        text, _ = decode_bytes(head[: len(head) - len(head) % 2] if b"\x00" in head else head)
-    except Exception:  # noqa: BLE001 - a sniffer never raises
-        return False
-    lines = [line.strip() for line in text.splitlines() if line.strip()][:5]
+    lines = [line.strip() for line in (file_start(path, 2048) or "").splitlines() if line.strip()][:5]
     return any(line.startswith("Results of Photometric") or _SECTION_RE.match(line) for line in lines)
 
 

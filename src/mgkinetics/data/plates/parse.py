@@ -16,6 +16,7 @@ import pandas as pd
 from ...errors import DataFormatError, Problem
 from ...units import TIME_FACTORS_S
 from .common import TRACE_COLUMNS, SkippedCell
+from .text_decode import decode_bytes
 
 __all__ = [
     "PLATE_SHAPES",
@@ -54,34 +55,6 @@ _WELL_RE = re.compile(r"^\s*([A-Pa-p])\s*0*([1-9][0-9]?)\s*$")
 _HMS_RE = re.compile(r"^\s*(?:(\d+)\.)?(\d+):(\d{1,2}(?:\.\d*)?)(?::(\d{1,2}(?:\.\d*)?))?\s*$")
 _NUMBER_RE = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
 _COMMA_NUMBER_RE = re.compile(r"^[-+]?\d*,\d+(?:[eE][-+]?\d+)?$")
-
-
-def decode_bytes(raw: bytes) -> tuple[str, str]:
-    """(text without BOM, encoding): BOM first (UTF-8, UTF-16), then BOM-less UTF-16, UTF-8, cp1252.
-
-    Examples
-    --------
-    >>> decode_bytes("Time\\tA1".encode("utf-16"))
-    ('Time\\tA1', 'utf-16')
-    >>> decode_bytes(b"0,5\\xb0C")[1]
-    'cp1252'
-    """
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16", errors="replace"), "utf-16"
-    head = raw[:200]
-    if len(head) >= 4 and head.count(0) >= len(head) // 4:  # ASCII text in UTF-16 is half NUL bytes
-        encoding = "utf-16-le" if head[1] == 0 else "utf-16-be"
-        return raw.decode(encoding, errors="replace"), encoding
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), "latin-1"
 
 
 def normalise_well(text: object) -> str | None:

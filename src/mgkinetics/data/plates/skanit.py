@@ -17,8 +17,8 @@ import pathlib
 import re
 from typing import Any
 
-from mgkinetics.data.plates.common import PlateRead
 from mgkinetics.data.plates.parse import normalise_well
+from mgkinetics.data.plates.sheet_reader import ReaderDoc, sheet_reader
 from mgkinetics.data.plates.xlsx import (
     Sheet,
     SheetCells,
@@ -134,28 +134,8 @@ def _read_step(sheet: Sheet, plates: dict[str, int], cells: SheetCells) -> tuple
     return read, derived
 
 
-def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
-    """Read the raw plate grids of a SkanIt 7 "Measurement results" export.
-
-    Parameters
-    ----------
-    path : pathlib.Path
-        The xlsx file.
-    sheet : str, optional
-        One measurement-step sheet to read; default every one (``Absorbance 1_01`` ...).
-
-    Returns
-    -------
-    PlateRead
-        One row per well of every raw grid, at time 0; ``metadata['grids']`` describes each grid,
-        ``metadata['not_read']`` the grids and sheets that are not readings.
-
-    Raises
-    ------
-    DataFormatError
-        No measurement-step sheet, or a grid cell that is not a reading.
-    """
-    path = pathlib.Path(path)
+def _parse(path: pathlib.Path, sheet: str | None, cells: SheetCells) -> dict[str, Any]:
+    """Every raw grid of the measurement-step sheets handed to ``cells``; what was and was not read."""
 
     def choose(wb) -> list[str]:
         if sheet is not None:
@@ -164,7 +144,6 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
         return _steps(wb.sheetnames)
 
     sheets = read_sheets(path, choose)
-    cells = SheetCells(str(path))
     plates: dict[str, int] = {}
     grids, not_read = [], [name for name in sheet_names(path) if name not in {s.title for s in sheets}]
     for sh in sheets:
@@ -175,6 +154,17 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
         cells.problem(
             sheets[0] if sheets else Sheet("?", [], None), 0, None, "no raw grid (Abs | 1 | 2 ...) found"
         )
-    frame, skipped, unmeasured = cells.finish()
-    meta = {"grids": grids, "plates": plates, "not_read": not_read, "unmeasured_wells": unmeasured}
-    return PlateRead(frame, NAME, str(path), skipped, meta)
+    return {"grids": grids, "plates": plates, "not_read": not_read}
+
+
+read = sheet_reader(
+    NAME,
+    _parse,
+    ReaderDoc(
+        summary='Read the raw plate grids of a SkanIt 7 "Measurement results" export.',
+        sheet="One measurement-step sheet to read; default every one (``Absorbance 1_01`` ...).",
+        returns="One row per well of every raw grid, at time 0; ``metadata['grids']`` describes each grid, "
+        "``metadata['not_read']`` the grids and sheets that are not readings.",
+        raises="No measurement-step sheet, or a grid cell that is not a reading.",
+    ),
+)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ...errors import DataFormatError, Problem
 from .common import PlateRead
-from .parse import PLATE_SHAPES, CellCollector, decode_bytes, normalise_well
+from .parse import PLATE_SHAPES, CellCollector, normalise_well
 from .spectramax_blocks import (
     Block,
     Header,
@@ -37,6 +37,7 @@ from .spectramax_blocks import (
     split_blocks,
     time_of,
 )
+from .text_decode import decode_bytes, file_start
 
 __all__ = ["NAME", "DESCRIPTION", "sniff", "read"]
 
@@ -46,13 +47,8 @@ DESCRIPTION = "Molecular Devices SoftMax Pro text export (##BLOCKS=, TimeFormat 
 
 def sniff(path: Path) -> bool:
     """True when the file's first line is ``##BLOCKS= n`` (any encoding)."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(512)
-        text, _ = decode_bytes(head[: len(head) - len(head) % 2] if b"\x00" in head else head)
-    except Exception:  # noqa: BLE001 - a sniffer never raises
-        return False
-    return text.lstrip().startswith("##BLOCKS=")
+    text = file_start(path, 512)
+    return text is not None and text.lstrip().startswith("##BLOCKS=")
 
 
 def read(path: Path, *, sheet: str | None = None) -> PlateRead:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import pathlib
 import re
+from typing import Any
 
-from mgkinetics.data.plates.common import PlateRead
 from mgkinetics.data.plates.magellan_list import find_list_header, read_list
 from mgkinetics.data.plates.parse import normalise_well, parse_number
+from mgkinetics.data.plates.sheet_reader import ReaderDoc, sheet_reader
 from mgkinetics.data.plates.xlsx import Sheet, SheetCells, open_workbook, read_sheet, text_of
 from mgkinetics.errors import DataFormatError, Problem
 
@@ -115,37 +116,13 @@ def _wavelength(sheet: Sheet, rows: range) -> int | None:
     return found.pop() if len(found) == 1 else None
 
 
-def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
-    """Read a Magellan kinetic export into the traces table.
-
-    Parameters
-    ----------
-    path : pathlib.Path
-        The xlsx file.
-    sheet : str, optional
-        Sheet to read; default the first sheet with read lines in column A.
-
-    Returns
-    -------
-    PlateRead
-        One row per reading; times and temperatures from the read lines, wavelength empty unless stated.
-
-    Raises
-    ------
-    DataFormatError
-        Every problem found (no read lines, unknown well label, a short block, a well twice ...).
-    """
-    path = pathlib.Path(path)
+def _parse(path: pathlib.Path, sheet: str | None, cells: SheetCells) -> dict[str, Any]:
+    """Every well block (or list row) of the sheet handed to ``cells``; the run's metadata."""
     sh = read_sheet(path, sheet, _choose)
-    cells = SheetCells(str(path))
     lines = _read_lines(sh.rows)
     header = find_list_header(sh.rows)
     if not lines and header:
-        meta = read_list(sh, header, cells)
-        frame, skipped, unmeasured = cells.finish()
-        return PlateRead(
-            frame, NAME, str(path), skipped, {"sheet": sh.title, **meta, "unmeasured_wells": unmeasured}
-        )
+        return {"sheet": sh.title, **read_list(sh, header, cells)}
     if not lines:
         message = "no read lines ('<date>: hh:mm:ss / <n> sec / <t>°C') or 'Well positions' column"
         raise DataFormatError(str(path), [Problem(1, sh.cell(0, 0), message)])
@@ -185,12 +162,17 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
         cells.problem(
             sh, start, None, f"no well blocks (a well label followed by {n} values) below the read lines"
         )
-    frame, skipped, unmeasured = cells.finish()
-    meta = {
-        "sheet": sh.title,
-        "reads": n,
-        "read_clock": clocks,
-        "wells": len(seen),
-        "unmeasured_wells": unmeasured,
-    }
-    return PlateRead(frame, NAME, str(path), skipped, meta)
+    return {"sheet": sh.title, "reads": n, "read_clock": clocks, "wells": len(seen)}
+
+
+read = sheet_reader(
+    NAME,
+    _parse,
+    ReaderDoc(
+        summary="Read a Magellan kinetic export into the traces table.",
+        sheet="Sheet to read; default the first sheet with read lines in column A.",
+        returns="One row per reading; times and temperatures from the read lines, wavelength empty unless "
+        "stated.",
+        raises="Every problem found (no read lines, unknown well label, a short block, a well twice ...).",
+    ),
+)

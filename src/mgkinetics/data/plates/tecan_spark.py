@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from mgkinetics.data.plates.common import PlateRead
 from mgkinetics.data.plates.parse import normalise_well, parse_number, time_unit_from_header
+from mgkinetics.data.plates.sheet_reader import ReaderDoc, sheet_reader
 from mgkinetics.data.plates.xlsx import (
     Sheet,
     SheetCells,
@@ -324,31 +324,9 @@ def _read_kinetic(sheet: Sheet, r: int, known: dict, seen: dict, cells: SheetCel
     }
 
 
-def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
-    """Read a SparkControl kinetic or endpoint export into the traces table.
-
-    Parameters
-    ----------
-    path : pathlib.Path
-        The xlsx file.
-    sheet : str, optional
-        Sheet to read; default the first sheet.
-
-    Returns
-    -------
-    PlateRead
-        One row per reading of every label block (endpoint grids at time 0); a label whose wavelength
-        an earlier label already has goes to the next plate number. ``metadata['labels']`` describes
-        each block, ``metadata['unmeasured_wells']`` / ``['unmeasured_cells']`` the empty well columns.
-
-    Raises
-    ------
-    DataFormatError
-        Every problem found (truncated header, unknown well label, text in a number cell ...).
-    """
-    path = pathlib.Path(path)
+def _parse(path: pathlib.Path, sheet: str | None, cells: SheetCells) -> dict[str, Any]:
+    """Every label block and endpoint grid of the sheet handed to ``cells``; the run's metadata."""
     sh = read_sheet(path, sheet)
-    cells = SheetCells(str(path))
     wavelengths = _labels(sh)
     blocks: list[dict[str, Any]] = []
     seen: dict[int | None, int] = {}  # wavelength -> blocks with it so far
@@ -359,10 +337,32 @@ def read(path: pathlib.Path, *, sheet: str | None = None) -> PlateRead:
             blocks += [block] if block else []
     if not blocks and not cells.problems:
         cells.problem(sh, 0, None, f"no kinetic block (a '{_CYCLE}' row) or endpoint grid ('<>') found")
-    frame, skipped, unmeasured = cells.finish()
-    empty = sum(b["cycles"] * len(unmeasured.get((b["plate"], b["wavelength_nm"]), [])) for b in blocks)
-    meta = {"sheet": sh.title, "labels": blocks, "unmeasured_wells": unmeasured, "unmeasured_cells": empty}
+    meta: dict[str, Any] = {"sheet": sh.title, "labels": blocks}
     for key, name in (("Interval time", "interval"), ("Kinetic duration", "kinetic_duration")):
         row = next((r for r in sh.rows if text_of(r[0]) == key), ())
         meta[name] = next((text_of(v) for v in row[1:] if text_of(v)), "")
-    return PlateRead(frame, NAME, str(path), skipped, meta)
+    return meta
+
+
+def _unmeasured_cells(meta: dict[str, Any], unmeasured: dict) -> None:
+    """``meta['unmeasured_cells']``: the empty cells of the unmeasured wells, every cycle of each block."""
+    blocks = meta["labels"]
+    meta["unmeasured_cells"] = sum(
+        b["cycles"] * len(unmeasured.get((b["plate"], b["wavelength_nm"]), [])) for b in blocks
+    )
+
+
+read = sheet_reader(
+    NAME,
+    _parse,
+    ReaderDoc(
+        summary="Read a SparkControl kinetic or endpoint export into the traces table.",
+        sheet="Sheet to read; default the first sheet.",
+        returns="One row per reading of every label block (endpoint grids at time 0); a label whose "
+        "wavelength an earlier label already has goes to the next plate number. ``metadata['labels']`` "
+        "describes each block, ``metadata['unmeasured_wells']`` / ``['unmeasured_cells']`` the empty "
+        "well columns.",
+        raises="Every problem found (truncated header, unknown well label, text in a number cell ...).",
+    ),
+    complete=_unmeasured_cells,
+)

@@ -14,7 +14,8 @@ import pathlib
 import re
 from typing import Any
 
-from mgkinetics.data.plates.parse import decode_bytes, hms_to_seconds, parse_number
+from mgkinetics.data.plates.parse import hms_to_seconds, parse_number
+from mgkinetics.data.plates.text_decode import decode_bytes, decode_head
 from mgkinetics.data.plates.xlsx import Sheet
 
 __all__ = ["TextSheet", "is_text_export", "text_cell", "read_text_sheet", "text_first_rows"]
@@ -37,7 +38,7 @@ def is_text_export(path: pathlib.Path) -> bool:
         return False
     if head.startswith(b"PK") or not head:
         return False
-    text, _ = decode_bytes(head[: len(head) - len(head) % 2] if b"\x00" in head else head)
+    text = decode_head(head)
     return "\t" in text and "\x00" not in text
 
 
