@@ -46,3 +46,35 @@ def test_bands_need_inputs():
     res = mgk.fit({"s_mM": S, "rate_uM_per_s": 10 * S / (2 + S) + NOISE}, "michaelis_menten")
     with pytest.raises(FitError, match="substrate"):
         bands(res, inhibitor=[1.0])
+
+
+def test_a_speciated_law_uses_its_closed_form_jacobian():
+    """mgatp_mm (a speciated Mg law) carries ``law.func.jacobian``; the band's gradient is that one,
+    which an independent Richardson central difference (error ~h⁴) matches to 1e-7 relative per column, Kd
+    (through the mass balance) included."""
+    from mgkinetics.fitting.numerics import richardson_jacobian
+    from mgkinetics.stats.bands import _gradient
+
+    atp = np.array([0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10.0])
+    mg = atp.copy()  # 1:1 Mg:ATP: the MgATP fraction moves along the series, so Kd is determined
+    kd = 0.0672
+    mgatp = 0.5 * ((atp + mg + kd) - np.sqrt((atp + mg + kd) ** 2 - 4 * atp * mg))  # 1:1 binding only
+    rate = 50 * mgatp / (0.3 + mgatp) * (1 + 0.01 * np.cos(7 * atp))
+    data = {"atp_total_mM": atp, "mg_total_mM": mg, "enzyme_nM": np.full(8, 10.0), "rate_uM_per_s": rate}
+    res = mgk.fit(data, "mgatp_mm", init={"kd_mgatp": 0.05})
+    assert hasattr(res.law.func, "jacobian") and "kd_mgatp" in res.covariance_names
+    arrays = {"atp_total": np.geomspace(0.01, 20, 40), "mg_total": np.geomspace(0.01, 20, 40)}
+    arrays = {n: arrays.get(n, np.asarray(res.data[n][:1]).repeat(40)) for n in res.law.input_names}
+    names = list(res.covariance_names)
+    values = dict(res.values)
+    g = _gradient(res.law, arrays, values, names)
+
+    def f(theta):
+        return res.law.evaluate(arrays, {**values, **dict(zip(names, theta))})
+
+    # a step of 1e-3 keeps the solver's round-off (~1e-12 / step) below the h⁴ error
+    numeric = richardson_jacobian(f, np.array([values[n] for n in names]), rel_step=1e-3)
+    assert g.shape == numeric.shape == (40, len(names))
+    assert np.all(np.abs(g - numeric).max(axis=0) <= 1e-7 * np.abs(numeric).max(axis=0))
+    b = bands(res, **arrays)
+    assert np.all(b["conf_low"] < b["fit"]) and np.all(b["fit"] < b["conf_high"])

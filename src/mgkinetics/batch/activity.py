@@ -1,9 +1,15 @@
-"""Curves with no activity (every rate 0) in a batch: reported as a single fit reports them.
+"""Curves with no activity in a batch: reported as a single fit reports them.
+
+Every rate 0:
 
 :func:`mgkinetics.fit` gives such a curve its rate-scale parameters (Vmax, kcat) = 0, leaves the
 others at their starting values without standard errors, and calls it ``not_identifiable`` with a
 ``no_activity`` warning (a dead mutant or a negative control is a result, not a failed fit). The
 batch solver would otherwise return Vmax ≈ 1e-101 ``at_bound``.
+
+Rates that scatter around 0 (:func:`noise_only_status`): a curve whose fit is no better than
+``v = 0`` is ``not_identifiable`` with the single fit's "no activity detected" reason and upper
+limit (:mod:`mgkinetics.fitting.activity`, the same code).
 """
 
 from __future__ import annotations
@@ -13,9 +19,10 @@ import math
 import numpy as np
 
 from mgkinetics.errors import FitWarning
+from mgkinetics.fitting import activity
 from mgkinetics.fitting.status import no_activity_reason, rate_scale_parameters
 
-__all__ = ["no_activity_values", "no_activity_status"]
+__all__ = ["no_activity_values", "no_activity_status", "noise_only_status"]
 
 
 def no_activity_values(law, varying, c, P0: np.ndarray) -> list[int]:
@@ -53,4 +60,34 @@ def no_activity_status(law, varying, c, status, why, warnings, criteria, scale_i
     out = list(warnings)
     for i in rows:
         out[i] = warning
+    return tuple(out)
+
+
+def noise_only_status(law, varying, c, plan, status, why, warnings, units, level: float) -> tuple:
+    """Status ``not_identifiable`` with the single fit's no-activity reason for each fitted curve
+    (not failed, not all-zero) whose fit is no better than ``v = 0`` (``status`` and ``why`` changed
+    in place); returns the warnings with a ``no_activity`` warning added to theirs. ``units``:
+    ``(input units, rate unit, parameter units)``."""
+    scale = rate_scale_parameters(law, varying)
+    curves = np.flatnonzero(plan.n_used > 0)  # rows are sorted by curve: these starts cover them all
+    if not scale or not curves.size:
+        return warnings
+    first = law.input_names[0]
+    enzyme = plan.arrays.get("enzyme")
+    a = activity.no_activity_of_curves(
+        plan.arrays[first], plan.y, plan.w, plan.starts[curves], c.rss[curves], len(varying), level, enzyme
+    )
+    input_units, rate_unit, punits = units
+    per_enzyme = [k for k in scale if k != "vmax"]
+    kcat_unit = punits[per_enzyme[0]] if per_enzyme and enzyme is not None else None
+    out = list(warnings)
+    for t in np.flatnonzero(a.dead(level)):
+        i = curves[t]
+        if not c.fitted[i] or c.dead[i] or status[i] == "failed":
+            continue
+        reason = activity.no_activity_reason(
+            a, t, scale, first, input_units[first], rate_unit, kcat_unit, level
+        )
+        status[i], why[i] = "not_identifiable", reason
+        out[i] = (*out[i], FitWarning("no_activity", reason))
     return tuple(out)

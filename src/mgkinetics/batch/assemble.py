@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mgkinetics.batch.activity import no_activity_status, no_activity_values
+from mgkinetics.batch.activity import no_activity_status, no_activity_values, noise_only_status
 from mgkinetics.batch.bounded import not_bounded_flags, top_of
 from mgkinetics.batch.result import BatchResult, _information_criteria_many
 from mgkinetics.fitting.numerics import quantile as _quantile
@@ -322,6 +322,8 @@ def assemble(
         reasons, c, status, why, bound_hits, _beyond_data(law, vary_idx, c.values, plan, c.fitted, punits)
     )
     warnings = no_activity_status(law, setup.varying, c, status, why, warnings, (aicc, bic), scale_idx)
+    units = (prep.table.units, prep.table.rate_unit, punits)
+    warnings = noise_only_status(law, setup.varying, c, plan, status, why, warnings, units, ci_level)
     for j in range(K):
         if law.params[j].name in setup.fixed:
             se[:, j] = low[:, j] = high[:, j] = np.nan

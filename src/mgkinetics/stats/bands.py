@@ -1,7 +1,8 @@
 """Confidence and prediction bands of a fitted curve, by the delta method.
 
-At inputs x, the fitted value f(x; θ̂) has variance gᵀ C g, with g = ∂f/∂θ (central differences)
-and C the fit's covariance (already scaled by the residual variance when σ is estimated). The
+At inputs x, the fitted value f(x; θ̂) has variance gᵀ C g, with g = ∂f/∂θ (the law's own closed-form
+Jacobian where it has one, as the speciated Mg laws do; else Richardson-extrapolated central
+differences) and C the fit's covariance (already scaled by the residual variance when σ is estimated). The
 confidence band is f ± q·√(gᵀCg); the prediction band for one new measurement adds the
 measurement variance, σ²/w²: with σ estimated, σ² is the reduced χ² and w the new point's weight
 (1 unweighted, 1/|f| relative, 1/√|f| poisson, 1/|f|^b power); with absolute σ it is the σ given (``sd=``).
@@ -29,6 +30,28 @@ def _weights(kind: str, fit: np.ndarray, exponent: float = 0.0) -> np.ndarray:
         if kind == "poisson":
             return 1.0 / np.sqrt(np.abs(fit))
     return np.ones_like(fit)
+
+
+def _gradient(law, arrays: dict[str, np.ndarray], values: dict[str, float], names: list[str]) -> np.ndarray:
+    """``∂f/∂θ`` at ``arrays``, one column per name: ``law.func.jacobian`` where the law has one and
+    it is finite there, else :func:`~mgkinetics.fitting.numerics.richardson_jacobian`."""
+    from mgkinetics.fitting.numerics import richardson_jacobian
+
+    inputs = [arrays[n] for n in law.input_names]
+    derivative = getattr(law.func, "jacobian", None)
+    if derivative is not None:
+        rows = derivative(*inputs, wrt=names, **{k: values[k] for k in law.param_names})
+        size = np.broadcast(*inputs).size if inputs else 1
+        g = np.broadcast_to(np.asarray(rows, dtype=float), (len(names), size)).T
+        if np.isfinite(g).all():
+            return g
+
+    def f(theta):
+        v = dict(values)
+        v.update(zip(names, theta, strict=False))
+        return np.asarray(law.evaluate(arrays, v), dtype=float)
+
+    return richardson_jacobian(f, np.array([values[n] for n in names], dtype=float))
 
 
 def bands(result, *, level: float | None = None, sd=None, **inputs) -> dict[str, np.ndarray]:
@@ -61,8 +84,6 @@ def bands(result, *, level: float | None = None, sd=None, **inputs) -> dict[str,
     """
     from scipy import stats
 
-    from mgkinetics.fitting.numerics import richardson_jacobian
-
     law = result.law
     missing = [n for n in law.input_names if n not in inputs]
     if missing:
@@ -74,12 +95,7 @@ def bands(result, *, level: float | None = None, sd=None, **inputs) -> dict[str,
     if result.covariance is None or not names:
         raise FitError("bands need the parameter covariance, which this fit could not estimate")
 
-    def f(theta):
-        v = dict(values)
-        v.update(zip(names, theta, strict=False))
-        return np.asarray(law.evaluate(arrays, v), dtype=float)
-
-    g = richardson_jacobian(f, np.array([values[n] for n in names], dtype=float))
+    g = _gradient(law, arrays, values, names)
     var_fit = np.einsum("ij,jk,ik->i", g, np.asarray(result.covariance), g)
     level = level if level is not None else next(iter(result.parameters.values())).ci_level
     dof = result.statistics.dof

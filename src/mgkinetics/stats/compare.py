@@ -25,7 +25,7 @@ from mgkinetics.fitting.results import FitResult
 from mgkinetics.fitting.single import fit_problem, weighted_problem
 from mgkinetics.report.shown import Shown
 from mgkinetics.stats.compare_intervals import bootstrap_ratio_intervals, profile_ratio_intervals
-from mgkinetics.stats.sharing import SharingTest, pooled_statistics, sharing_test
+from mgkinetics.stats.sharing import SharingTest, pooled_statistics, sharing_starts, sharing_test
 
 __all__ = ["Ratio", "SharingTest", "Comparison", "compare", "ratio", "ddg_kcal"]
 
@@ -228,20 +228,21 @@ def _ratios_and_ddg(
 
 
 def _sharing_tests(reference, variant, problems, fits, tested, *, fix, init, ci_level) -> list[SharingTest]:
-    """One shared-vs-separate test per parameter in ``tested``, started from the separate fits."""
+    """One shared-vs-separate test per parameter in ``tested``, started from the separate fits and
+    the refits of :func:`~mgkinetics.stats.sharing.sharing_starts`."""
     separate = pooled_statistics(fits[reference], fits[variant])
     loose = [f"{lab} {fits[lab].status}" for lab in (reference, variant) if fits[lab].status != "converged"]
-    starts = {reference: fits[reference].values, variant: fits[variant].values}  # no refits for starts
+    pair = {reference: problems[reference], variant: problems[variant]}
     tests = []
     for name in tested:
         try:
             joint = fit_global(
-                [problems[reference], problems[variant]],
+                list(pair.values()),
                 [name],
                 fix=fix,
                 init=init,
-                labels=[reference, variant],
-                starts=starts,
+                labels=list(pair),
+                starts=sharing_starts(name, pair, fits),
                 ci_level=ci_level,
             )
         except FitError:

@@ -3,6 +3,9 @@
 Each instrument format is a module of this package exposing ``NAME``, ``DESCRIPTION``,
 ``sniff(path) -> bool`` (cheap, never raises) and ``read(path, *, sheet=None) -> PlateRead``.
 :func:`read_traces` picks the module (or the one named) and returns its :class:`PlateRead`.
+A spreadsheet format writes only its cell parser and its words: ``read = sheet_reader(NAME, parse,
+ReaderDoc(...))`` (:mod:`.sheet_reader`) makes the reader; text formats share :mod:`.parse` and
+:mod:`.text_decode`.
 """
 
 from __future__ import annotations
