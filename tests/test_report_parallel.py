@@ -93,16 +93,20 @@ def test_workers_that_cannot_start_leave_the_work_to_this_process(tmp_path, monk
     assert all(f.drawn is not None for s in report.sections for f in s.figures)
 
 
-def test_only_the_command_owning_its_process_freezes_the_collector(monkeypatch, tmp_path):
-    """``gc.freeze`` (no collection of what lives until exit) only where the process is the
-    command itself: the installed script or ``python -m mgkinetics_cli.main``, never a program
-    that runs the command inside itself, such as this test session."""
+def test_only_the_command_owning_its_process_freezes_the_collector_and_ends_it(monkeypatch, tmp_path):
+    """``gc.freeze`` (no collection of what lives until exit) and the early end of the process
+    (no interpreter shutdown) only where the process is the command itself: the installed script
+    or ``python -m mgkinetics_cli.main``, never a program that runs the command inside itself,
+    such as this test session (where the end is recorded instead of done)."""
     import gc
 
     from click.testing import CliRunner
     from mgkinetics_cli import main
+    from mgkinetics_cli import report as report_cli
     from mgkinetics_cli.report import owns_process
 
+    ended = []
+    monkeypatch.setattr(report_cli, "_end_process", lambda: ended.append(True))
     assert not owns_process()  # pytest's own argv[0]
     monkeypatch.setattr(sys, "argv", [main.__file__, "report"])
     assert owns_process()
@@ -116,7 +120,7 @@ def test_only_the_command_owning_its_process_freezes_the_collector(monkeypatch, 
     before = gc.get_freeze_count()
     run = CliRunner().invoke(main.cli, ["report", str(spec), "--out", str(tmp_path / "a"), "--no-figures"])
     assert run.exit_code == 0, run.output
-    assert gc.get_freeze_count() == before  # run inside this process: nothing frozen
+    assert gc.get_freeze_count() == before and not ended  # run inside this process: nothing frozen
     monkeypatch.setattr(sys, "argv", ["/usr/local/bin/mgkinetics", "report"])
     assert owns_process()
     try:
@@ -125,5 +129,30 @@ def test_only_the_command_owning_its_process_freezes_the_collector(monkeypatch, 
         )
         assert run.exit_code == 0, run.output
         assert gc.get_freeze_count() > before  # as the command's own process would
+        assert ended == [True] and "1 analyses" in run.output  # ended after its line
     finally:
         gc.unfreeze()
+
+
+def test_the_command_in_its_own_process_ends_with_its_line_and_files(tmp_path):
+    """``python -m mgkinetics_cli.main report`` ends itself once the report is written: exit code
+    0, its summary line on stdout (flushed before the end), every file in place."""
+    import subprocess
+
+    s = [0.5, 1, 2, 4, 8, 16]
+    rows = "".join(f"{x},{10 * x / (2 + x) * (1 + 0.02 * (-1) ** i):.6g}\n" for i, x in enumerate(s))
+    (tmp_path / "wt.csv").write_text("s_mM,rate_uM_per_s\n" + rows)
+    spec = tmp_path / "r.toml"
+    spec.write_text('title = "WT"\n[[analysis]]\nname = "wt"\ndata = "wt.csv"\nlaw = "michaelis_menten"\n')
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [sys.executable, "-m", "mgkinetics_cli.main", "report", str(spec), "--out", str(out), "--no-figures"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == f"WT: 1 analyses, 1 tables, 0 figures -> {out}/report.html\n"
+    assert {p.name for p in out.iterdir()} == {"report.html", "report.md", "tables"}
+    lines = (out / "tables" / "wt_estimates.csv").read_text().splitlines()
+    assert [line.split(",")[1] for line in lines] == ["parameter", "vmax", "km"]  # the whole table

@@ -74,7 +74,7 @@ def no_activity_of_curves(
     dof = n - n_params
     with np.errstate(all="ignore"):
         t = np.where(n > 1, stats.t.ppf(level, np.maximum(n - 1, 1)), np.inf)
-        f_value = ((rss_zero - rss) / n_params) / (rss / dof)
+        f_value = np.maximum(((rss_zero - rss) / n_params) / (rss / dof), 0.0)  # as fitting.numerics.f_test
         testable = (dof > 0) & (rss > 0) & (n_params > 0)
         p_value = np.where(testable, stats.f.sf(f_value, n_params, np.maximum(dof, 1)), np.nan)
         enzyme_top = (

@@ -228,11 +228,14 @@ def f_test(rss_simple: float, df_simple: int, rss_complex: float, df_complex: in
     --------
     >>> round(f_test(10.0, 10, 5.0, 9)["F"], 6)
     9.0
+    >>> f_test(5.0 - 1e-15, 10, 5.0, 9)["F"], f_test(5.0 - 1e-15, 10, 5.0, 9)["p_value"]
+    (0.0, 1.0)
     """
     from scipy import stats
 
     ddf = df_simple - df_complex
     if ddf <= 0 or df_complex <= 0 or not rss_complex > 0:
         return {"F": None, "p_value": None, "df": (ddf, df_complex)}
-    f = ((rss_simple - rss_complex) / ddf) / (rss_complex / df_complex)
+    # the nested model cannot fit better; a negative difference is rounding of two equal optima
+    f = max(((rss_simple - rss_complex) / ddf) / (rss_complex / df_complex), 0.0)
     return {"F": float(f), "p_value": float(stats.f.sf(f, ddf, df_complex)), "df": (ddf, df_complex)}
