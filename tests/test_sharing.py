@@ -80,3 +80,19 @@ def test_a_parameter_held_in_a_fit_keeps_the_own_fits(grid):
 def test_a_parameter_no_set_declares_keeps_the_own_fits(grid):
     by, fits = grid
     assert sharing_starts("no_such_parameter", by, fits) == {v: fits[v].values for v in by}
+
+
+def test_a_set_whose_law_lacks_the_parameter_keeps_its_own_fit():
+    """vmax shared between a michaelis_menten set and a michaelis_menten_kcat set (no vmax): the
+    second set is not refitted (no LawError), the first keeps its fit: both start at their own."""
+    import numpy as np
+
+    s = np.array([0.5, 1, 2, 4, 8, 16.0])
+    v = 10 * s / (2 + s) * (1 + 0.01 * np.cos(3 * s))
+    mm, _, _ = build_problems({"s_mM": s, "rate_uM_per_s": v}, "michaelis_menten")
+    data = {"s_mM": s, "enzyme_nM": np.full(6, 5.0), "rate_uM_per_s": v}
+    kcat, _, _ = build_problems(data, "michaelis_menten_kcat")
+    by = {"mm": mm[0], "other": kcat[0]}
+    fits = {k: fit_problem(p, diagnostics=False) for k, p in by.items()}
+    assert "vmax" not in fits["other"].parameters
+    assert sharing_starts("vmax", by, fits) == {k: f.values for k, f in fits.items()}

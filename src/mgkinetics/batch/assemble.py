@@ -136,15 +136,12 @@ def _beyond_data(law, vary_idx, values, plan, fitted, punits):
         top = tops[p.unit]
         unit = str(punits[p.name])  # formatted once, not per curve
         with np.errstate(invalid="ignore"):
-            beyond = fitted & (values[:, j] > 2 * top)
-        hits += [
-            (
-                i,
-                f"{p.name} = {values[i, j]:.4g} {unit} is beyond twice the highest {p.unit} "
-                f"({top[i]:.4g} {unit}): it is poorly determined; measure at higher "
-                "concentrations",
-            )
-            for i in np.flatnonzero(beyond)
+            rows = np.flatnonzero(fitted & (values[:, j] > 2 * top))
+        head, mid = f"{p.name} = ", f" {unit} is beyond twice the highest {p.unit} ("
+        tail = f" {unit}): it is poorly determined; measure at higher concentrations"
+        hits += [  # Python floats (tolist) format faster than numpy scalars
+            (i, f"{head}{v:.4g}{mid}{t:.4g}{tail}")
+            for i, v, t in zip(rows.tolist(), values[rows, j].tolist(), top[rows].tolist(), strict=True)
         ]
     return hits
 
@@ -197,13 +194,14 @@ def _statuses(law, vary_idx, c: _Collected, se, reasons, cap, bound_hits, loose)
         )
     with np.errstate(invalid="ignore"):
         big = np.any(np.abs(c.values[:, vary_idx]) > cap[:, vary_idx], axis=1) if vary_idx else c.runaway
-    reason_of: dict[tuple, str] = {}  # curves whose constants run away alike share one reason
-    for i in np.flatnonzero(c.fitted & (c.runaway | big | loose.any(axis=1))):
-        beyond_cap = tuple(bool(abs(c.values[i, j]) > cap[i, j]) for j in vary_idx)
-        key = (tuple(loose[i]), beyond_cap)
-        if key not in reason_of:
-            reason_of[key] = _runaway_reason(law, vary_idx, c.values, cap, i, loose)
-        status[i], why[i] = "not_bounded", reason_of[key]
+    rows = np.flatnonzero(c.fitted & (c.runaway | big | loose.any(axis=1)))
+    if rows.size:  # curves whose constants run away alike (same flags) share one reason
+        with np.errstate(invalid="ignore"):
+            flags = np.hstack([loose[rows], np.abs(c.values[rows][:, vary_idx]) > cap[rows][:, vary_idx]])
+        _, first, which = np.unique(flags, axis=0, return_index=True, return_inverse=True)
+        texts = [_runaway_reason(law, vary_idx, c.values, cap, rows[f], loose) for f in first]
+        texts = np.array(texts, dtype=object)
+        status[rows], why[rows] = "not_bounded", texts[np.asarray(which).ravel()]
     for i in np.flatnonzero(c.fitted & ~c.converged & ~(c.runaway | big | loose.any(axis=1))):
         status[i] = "failed"
         why[i] = (

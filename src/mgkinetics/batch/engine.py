@@ -81,6 +81,21 @@ class ChunkFit:
     dead: np.ndarray | None = None  # every rate of the curve is 0 (no activity)
 
 
+def _clearly_regular3(A: np.ndarray) -> np.ndarray:
+    """Rows of a stack of unit-diagonal positive semi-definite 3×3 matrices that pass
+    :func:`invert_gram`'s test (smallest eigenvalue > 1e-13 × largest) on their determinant alone.
+
+    Leading principal minors all positive (Sylvester) make the matrix positive definite; with a unit
+    diagonal its eigenvalues then sum to 3, so the largest is at most 3 and the product of
+    the two largest at most 2.25: det > 1e-11 gives a smallest eigenvalue above 4e-12 > 1e-13 × 3,
+    with a margin of 15 over the rounding of either computation. The other rows (about one in ten
+    on hard curves) go to the eigenvalues."""
+    a, b, c = A[:, 0, 0], A[:, 0, 1], A[:, 0, 2]
+    d, e, f = A[:, 1, 1], A[:, 1, 2], A[:, 2, 2]
+    det = a * (d * f - e * e) - b * (b * f - c * e) + c * (b * e - c * d)
+    return (a > 0) & (a * d - b * b > 0) & (det > 1e-11)
+
+
 def invert_gram(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """inv(A) for a stack of symmetric matrices (m, k, k), and which rows are singular.
 
@@ -108,16 +123,23 @@ def invert_gram(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             inv[:, 0, 0], inv[:, 1, 1] = e / det, a / det
             inv[:, 0, 1] = inv[:, 1, 0] = -b / det
         elif good.any():
-            sv = np.abs(np.linalg.eigvalsh(A[good]))
-            regular = sv.min(axis=1) > 1e-13 * sv.max(axis=1)
-            sel = np.flatnonzero(good)[regular]
+            regular = np.zeros(m, dtype=bool)
+            unsure = good.copy()
+            if k == 3:  # a determinant clear of zero decides without the eigenvalues
+                regular = good & _clearly_regular3(A)
+                unsure = good & ~regular
+            if unsure.any():
+                sv = np.abs(np.linalg.eigvalsh(A[unsure]))
+                regular[np.flatnonzero(unsure)[sv.min(axis=1) > 1e-13 * sv.max(axis=1)]] = True
+            sel = np.flatnonzero(regular)
             good[:] = False
             good[sel] = True
             if sel.size:
                 inv[sel] = np.linalg.inv(A[sel])
-    inv = inv / d[:, :, None] / d[:, None, :]
-    diag = np.diagonal(inv, axis1=1, axis2=2)
-    ok = good & np.all(np.isfinite(inv), axis=(1, 2)) & np.all(diag >= 0, axis=1)
+    with np.errstate(all="ignore"):  # overflow: a row whose variance is not finite is singular
+        inv = inv / d[:, :, None] / d[:, None, :]
+        diag = np.diagonal(inv, axis1=1, axis2=2)
+        ok = good & np.all(np.isfinite(inv), axis=(1, 2)) & np.all(diag >= 0, axis=1)
     inv[~ok] = np.nan
     return inv, ~ok
 
@@ -223,6 +245,31 @@ def _slope_variances(model, chunk: Chunk, P: np.ndarray, vary, ratios) -> np.nda
     return out
 
 
+def _errors_at_limits(model, chunk: Chunk, P, vary, lim, cov, singular, ratio_var, ratios) -> None:
+    """Covariance (in place) of the rows refitted with a constant at +∞, taken at the limit, and the
+    slope variance of rows refitted as the line through the origin
+    (:mod:`mgkinetics.batch.limitcov`)."""
+    from mgkinetics.batch.limitcov import limit_covariance, line_slope_variance
+    from mgkinetics.batch.starts import RUNAWAY
+
+    cap = np.asarray(chunk.cap, float)
+    for rows, fixed in lim.inf_groups:
+        A, dk_dc = limit_covariance(model, chunk, P, vary, rows, fixed, cap[rows][:, fixed] / RUNAWAY)
+        inv, bad = invert_gram(A)
+        for t, j in enumerate(fixed):  # back from c = 1/K to K at its stopped value
+            pos = list(vary).index(j)
+            inv[:, pos, :] *= dk_dc[:, t : t + 1]
+            inv[:, :, pos] *= dk_dc[:, t : t + 1]
+        cov[rows], singular[rows] = inv, bad
+    if ratio_var is None:
+        return
+    for rows, fixed in lim.lines:
+        for t, (a, b) in enumerate(ratios):
+            if (a, b) == (0, 1):
+                top = cap[rows, b] / RUNAWAY
+                ratio_var[rows, t] = line_slope_variance(model, chunk, P, rows, fixed, a, b, top)
+
+
 def fit_chunk(
     func: Callable,
     param_names: tuple[str, ...],
@@ -272,6 +319,8 @@ def fit_chunk(
     ratio_var = None
     if ratios and k:
         ratio_var = _slope_variances(model, chunk, res.P, vary, ratios)
+    if k and (lim.inf_groups or lim.lines):
+        _errors_at_limits(model, chunk, res.P, vary, lim, cov, singular, ratio_var, ratios)
     dead = np.all((chunk.y == 0) | (chunk.w == 0), axis=1)  # padding has weight 0
     return ChunkFit(
         chunk.index, res.P, rss, ss_tot, res.converged, cov, singular, res.runaway, ratio_var, dead

@@ -59,15 +59,18 @@ def _substrate_inhibition(inputs, P):
     v, km, ksi = P[:, 0:1], P[:, 1:2], P[:, 2:3]
     inv = 1.0 / (km + s * (1.0 + s / ksi))
     dv = s * inv
-    return [dv, -v * dv * inv, v * dv * inv * s * s / (ksi * ksi)]
+    t = v * dv * inv  # -t is -v·dv·inv exactly (a negation rounds nothing)
+    return [dv, -t, t * s * s / (ksi * ksi)]
 
 
 def _competitive(inputs, P):
     s, i = np.asarray(inputs[0], dtype=float), np.asarray(inputs[1], dtype=float)
     v, km, ki = P[:, 0:1], P[:, 1:2], P[:, 2:3]
-    inv = 1.0 / (km * (1.0 + i / ki) + s)
+    c = 1.0 + i / ki
+    inv = 1.0 / (km * c + s)
     dv = s * inv
-    return [dv, -v * dv * inv * (1.0 + i / ki), v * dv * inv * km * i / (ki * ki)]
+    t = v * dv * inv  # -t·c is -v·dv·inv·c exactly (a negation rounds nothing)
+    return [dv, -t * c, t * km * i / (ki * ki)]
 
 
 def _hill(inputs, P):
@@ -99,7 +102,11 @@ def _has_analytic(model: BatchModel) -> bool:
 
 
 def _analytic(model: BatchModel, inputs, P, idx):
-    cols = _ANALYTIC[model.func][1](inputs, P)
+    # a constant at 0 or a denominator through 0 (negative rates can take a fit there) gives
+    # inf or NaN entries, without a warning: the solver zeroes non-finite entries of its normal
+    # equations, and a curve whose parameters end non-finite is reported as failed
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        cols = _ANALYTIC[model.func][1](inputs, P)
     return [cols[j] for j in idx]
 
 

@@ -10,10 +10,15 @@ values in the limit (substrate inhibition on Michaelis–Menten data: Vmax 9.62 
 * KM → ∞ of the hyperbola v = Vmax·x/(KM + x) is the line v = (Vmax/KM)·x, whose slope is a
   weighted regression through the origin; Vmax is reported as slope × the stopped KM.
 
+* a Ki-like constant → ∞ whose Michaelis–Menten sub-model's KM runs away as well (substrate
+  inhibition on data still rising linearly at the highest S) is the line through the origin of
+  the sub-model: the slope as above, KM set beyond its cap (1.5 × cap) and Vmax = slope × KM.
+
 The runaway constant keeps its stopped value (a lower bound on it); the curve's fitted values, and
 so its RSS, are those of the limit. A refit replaces the stopped result only where it converged to
 a cost no higher than the stopped one (it is the limit of the stopped run); rows whose sub-model
-runs away again keep their stopped result.
+runs away again (other than the case above) keep their stopped result. :class:`LimitFit` names the
+refitted rows by kind, for standard errors at the limit (:mod:`mgkinetics.batch.limitcov`).
 """
 
 from __future__ import annotations
@@ -33,11 +38,14 @@ __all__ = ["LimitFit", "refit_at_limits"]
 @dataclass(frozen=True)
 class LimitFit:
     """The result after the refits (``res``), the refitted rows and their model values in the limit
-    (``fitted``, (len(rows), L))."""
+    (``fitted``, (len(rows), L)); ``inf_groups``: (rows, columns at +∞) refitted with an interior
+    sub-model; ``lines``: (rows, columns at +∞) refitted as the line through the origin."""
 
     res: SolveResult
     rows: np.ndarray
     fitted: np.ndarray
+    inf_groups: tuple = ()
+    lines: tuple = ()
 
 
 def _beyond(P, cap, cols) -> np.ndarray:
@@ -55,18 +63,22 @@ _MM_AT_INFINITY = (
 )
 
 
-def _solve_sub(model, ins, y, w, P0, sub_vary, fixed, lo, hi, cap) -> SolveResult:
-    """The sub-model's least squares: :func:`~mgkinetics.batch.hyperbola.solve_hyperbola` when it is
-    Michaelis–Menten with free bounds (the rows it does not settle, and other laws, by
-    :func:`~mgkinetics.batch.lm.solve`)."""
-    mm = (
+def _mm_sub_model(model, fixed, sub_vary, lo, hi) -> bool:
+    """The sub-model is Michaelis–Menten in (Vmax, KM) = columns (0, 1), with free bounds."""
+    return (
         model.func in _MM_AT_INFINITY
         and fixed == [2]
         and sub_vary == [0, 1]
         and bool(np.all(np.asarray(lo, float)[:2] <= 0))
         and bool(np.all(np.isposinf(np.asarray(hi, float)[:2])))
     )
-    if not mm:
+
+
+def _solve_sub(model, ins, y, w, P0, sub_vary, fixed, lo, hi, cap) -> SolveResult:
+    """The sub-model's least squares: :func:`~mgkinetics.batch.hyperbola.solve_hyperbola` when it is
+    Michaelis–Menten with free bounds (the rows it does not settle, and other laws, by
+    :func:`~mgkinetics.batch.lm.solve`)."""
+    if not _mm_sub_model(model, fixed, sub_vary, lo, hi):
         return solve(model, ins, y, w, P0, sub_vary, lo, hi, cap=cap, _general=True)
     A, K, done, iters = solve_hyperbola([ins[0]], y, w, P0[:, 1])
     P = P0.copy()
@@ -78,6 +90,7 @@ def _solve_sub(model, ins, y, w, P0, sub_vary, fixed, lo, hi, cap) -> SolveResul
     # well: 40 of 2,000 hard substrate-inhibition curves, 39 of which the general solver then
     # also ran past the cap) are not solved again: they keep their stopped result
     s_top = np.max(np.where(w > 0, ins[0], 0.0), axis=1)
+    runaway[~done & (K > 1e3 * s_top)] = True  # refitted as the line through the origin
     rest = np.flatnonzero(~done & ~(K > 1e3 * s_top))
     if rest.size:
         more = solve(
@@ -96,20 +109,48 @@ def _solve_sub(model, ins, y, w, P0, sub_vary, fixed, lo, hi, cap) -> SolveResul
     return SolveResult(P, cost, conv, iters, runaway)
 
 
+def _line(model, ins, y, w, P, num: int, den: int, fixed):
+    """The line through the origin v = slope·x, x the law's regressor with P[num] = P[den] → ∞ and
+    the ``fixed`` columns at +∞: (slope, fitted values, cost) per row."""
+    unit = P.copy()
+    unit[:, fixed] = np.inf
+    unit[:, num] = unit[:, den] = 1e150  # K·x/(K + x) = x in floating point: the slope's regressor
+    with np.errstate(all="ignore"):
+        x = np.asarray(model.evaluate(ins, unit), dtype=float)
+        w2 = w * w
+        slope = np.sum(w2 * y * x, axis=1) / np.sum(w2 * x * x, axis=1)
+        fitted = slope[:, None] * x
+        r = w * (y - fitted)
+        return slope, fitted, np.sum(r * r, axis=1)
+
+
+def _double_limit(model, chunk, res, rows, fixed, cost_cap):
+    """Rows whose sub-model (``fixed`` at +∞) runs away in KM too: the line through the origin, KM
+    set to 1.5 × its cap, Vmax = slope × KM; kept where the cost is no higher than ``cost_cap``."""
+    ins = [np.asarray(x)[rows] for x in chunk.inputs]
+    slope, fitted, cost = _line(model, ins, chunk.y[rows], chunk.w[rows], res.P[rows], 0, 1, fixed)
+    ok = np.isfinite(cost) & (slope > 0) & (cost <= cost_cap * (1 + 1e-9))
+    P = res.P[rows[ok]].copy()
+    P[:, 1] = 1.5 * np.asarray(chunk.cap, float)[rows[ok], 1]
+    P[:, 0] = slope[ok] * P[:, 1]
+    return rows[ok], P, cost[ok], fitted[ok]
+
+
 def _refit_inf(model, chunk, res: SolveResult, vary, lo, hi, inf_columns):
-    """Rows whose only runaway parameters are Ki-like constants at +large: refit with them at +∞."""
+    """Rows whose only runaway parameters are Ki-like constants at +large: refit with them at +∞.
+    Returns lists of rows, P, cost, fitted values and (kind, rows, fixed columns) groups."""
     cap = np.asarray(chunk.cap, float)
     vary = list(vary)
     limit_cols = [j for j in inf_columns if j in vary]
-    out_rows, out_P, out_cost, out_fit = [], [], [], []
+    out = ([], [], [], [], [])
     if not limit_cols or not res.runaway.any():
-        return out_rows, out_P, out_cost, out_fit
+        return out
     big = _beyond(res.P, cap, vary)
     gone = {j: big[:, t] & (res.P[:, j] > 0) for t, j in enumerate(vary)}
     others_ok = ~np.any(big[:, [t for t, j in enumerate(vary) if j not in limit_cols]], axis=1)
     pattern = np.stack([gone[j] for j in limit_cols], axis=1)
     cand = res.runaway & others_ok & pattern.any(axis=1)
-    for key in {tuple(r) for r in pattern[cand]}:
+    for key in sorted({tuple(r) for r in pattern[cand]}):
         rows = np.flatnonzero(cand & np.all(pattern == np.array(key), axis=1))
         fixed = [j for j, on in zip(limit_cols, key, strict=True) if on]
         sub_vary = [j for j in vary if j not in fixed]
@@ -126,11 +167,14 @@ def _refit_inf(model, chunk, res: SolveResult, vary, lo, hi, inf_columns):
         ok &= np.all(np.isfinite(fitted), axis=1)
         P = sub.P[ok]
         P[:, fixed] = res.P[rows[ok]][:, fixed]  # the stopped value: a lower bound on the constant
-        out_rows.append(rows[ok])
-        out_P.append(P)
-        out_cost.append(sub.cost[ok])
-        out_fit.append(fitted[ok])
-    return out_rows, out_P, out_cost, out_fit
+        for lst, item in zip(out, (rows[ok], P, sub.cost[ok], fitted[ok], ("inf", rows[ok], fixed))):
+            lst.append(item)
+        twice = ~ok & sub.runaway
+        if _mm_sub_model(model, fixed, sub_vary, lo, hi) and twice.any():
+            part = _double_limit(model, chunk, res, rows[twice], fixed, res.cost[rows[twice]])
+            for lst, item in zip(out, (*part, ("line", part[0], fixed))):
+                lst.append(item)
+    return out
 
 
 def _refit_linear(model, chunk, res: SolveResult, vary, num: int, den: int):
@@ -139,23 +183,15 @@ def _refit_linear(model, chunk, res: SolveResult, vary, num: int, den: int):
     with np.errstate(invalid="ignore"):
         rows = np.flatnonzero(res.runaway & (res.P[:, den] > cap[:, den]))
     if rows.size == 0:
-        return [], [], [], []
+        return [], [], [], [], []
     ins = [np.asarray(x)[rows] for x in chunk.inputs]
     y, w = chunk.y[rows], chunk.w[rows]
-    unit = res.P[rows].copy()
-    unit[:, num] = unit[:, den] = 1e150  # K·x/(K + x) = x in floating point: the slope's regressor
-    with np.errstate(all="ignore"):
-        x = np.asarray(model.evaluate(ins, unit), dtype=float)
-        w2 = w * w
-        slope = np.sum(w2 * y * x, axis=1) / np.sum(w2 * x * x, axis=1)
-        fitted = slope[:, None] * x
-        cost, _ = cost_and_residuals(model, ins, res.P[rows], y, w)  # the stopped run's cost
-        r = w * (y - fitted)
-        new_cost = np.sum(r * r, axis=1)
+    slope, fitted, new_cost = _line(model, ins, y, w, res.P[rows], num, den, [])
+    cost, _ = cost_and_residuals(model, ins, res.P[rows], y, w)  # the stopped run's cost
     ok = np.isfinite(new_cost) & (slope > 0) & (new_cost <= cost * (1 + 1e-9))
     P = res.P[rows[ok]].copy()
     P[:, num] = slope[ok] * P[:, den]
-    return [rows[ok]], [P], [new_cost[ok]], [fitted[ok]]
+    return [rows[ok]], [P], [new_cost[ok]], [fitted[ok]], [("line", rows[ok], [])]
 
 
 def refit_at_limits(
@@ -181,10 +217,12 @@ def refit_at_limits(
     if linear is not None:
         extra = _refit_linear(model, chunk, res, vary, *linear)
         parts = tuple(a + b for a, b in zip(parts, extra, strict=True))
-    rows_l, P_l, cost_l, fit_l = parts
+    rows_l, P_l, cost_l, fit_l, groups = parts
     if not rows_l or sum(r.size for r in rows_l) == 0:
         return LimitFit(res, np.array([], dtype=int), np.empty((0, L)))
     rows = np.concatenate(rows_l)
     P, cost = res.P.copy(), res.cost.copy()
     P[rows], cost[rows] = np.concatenate(P_l), np.concatenate(cost_l)
-    return LimitFit(replace(res, P=P, cost=cost), rows, np.concatenate(fit_l))
+    inf_groups = tuple((r, f) for kind, r, f in groups if kind == "inf" and r.size)
+    lines = tuple((r, f) for kind, r, f in groups if kind == "line" and r.size)
+    return LimitFit(replace(res, P=P, cost=cost), rows, np.concatenate(fit_l), inf_groups, lines)

@@ -95,30 +95,29 @@ def solve_damped(A: np.ndarray, g: np.ndarray, lam: np.ndarray) -> np.ndarray:
             e = A[:, 1, 1] + lam * d[:, 1]
             det = a * e - b * c
             return np.stack([(e * g[:, 0] - b * g[:, 1]) / det, (a * g[:, 1] - c * g[:, 0]) / det], axis=1)
+        if k == 3 and A.shape[0] > SMALL_STACK:
+            return _solve_symmetric3(A, lam[:, None] * d, g)
         M = A.copy()
         ii = np.arange(k)
         M[:, ii, ii] += lam[:, None] * d
-        if k == 3 and M.shape[0] > SMALL_STACK:
-            return _solve_symmetric3(M, g)
         return batched_solve(M, g)
 
 
-def _solve_symmetric3(M: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Solve symmetric 3×3 systems by the adjugate after Jacobi scaling (unit diagonal): a few dozen
-    element-wise operations instead of a LAPACK call per stack (the three-parameter laws spend a
-    third of their solve time here otherwise). Rows that are singular or ill-conditioned after
-    scaling (|det| ≤ 1e-10, or non-finite) are solved by :func:`batched_solve` (LU with pivoting,
-    the pseudo-inverse when singular), in one call for all of them."""
+def _solve_symmetric3(A: np.ndarray, damp: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Solve symmetric 3×3 systems (A + diag(damp)) x = g by the adjugate after Jacobi scaling (unit
+    diagonal): a few dozen element-wise operations instead of a LAPACK call per stack (the
+    three-parameter laws spend a third of their solve time here otherwise), without forming the
+    damped matrices. Rows that are singular or ill-conditioned after scaling (|det| ≤ 1e-10, or
+    non-finite) are solved by :func:`batched_solve` (LU with pivoting, the pseudo-inverse when
+    singular), in one call for all of them."""
     with np.errstate(all="ignore"):
-        dg = np.diagonal(M, axis1=1, axis2=2)
+        m00, m11, m22 = A[:, 0, 0] + damp[:, 0], A[:, 1, 1] + damp[:, 1], A[:, 2, 2] + damp[:, 2]
+        dg = np.stack([m00, m11, m22], axis=1)
         sc = 1.0 / np.sqrt(np.where(dg > 0, dg, 1.0))
-        a, b, c = (
-            M[:, 0, 0] * sc[:, 0] ** 2,
-            M[:, 0, 1] * sc[:, 0] * sc[:, 1],
-            M[:, 0, 2] * sc[:, 0] * sc[:, 2],
-        )
-        d, e, f = M[:, 1, 1] * sc[:, 1] ** 2, M[:, 1, 2] * sc[:, 1] * sc[:, 2], M[:, 2, 2] * sc[:, 2] ** 2
-        g0, g1, g2 = g[:, 0] * sc[:, 0], g[:, 1] * sc[:, 1], g[:, 2] * sc[:, 2]
+        s0, s1, s2 = sc[:, 0], sc[:, 1], sc[:, 2]
+        a, b, c = m00 * s0**2, A[:, 0, 1] * s0 * s1, A[:, 0, 2] * s0 * s2
+        d, e, f = m11 * s1**2, A[:, 1, 2] * s1 * s2, m22 * s2**2
+        g0, g1, g2 = g[:, 0] * s0, g[:, 1] * s1, g[:, 2] * s2
         c00, c01, c02 = d * f - e * e, c * e - b * f, b * e - c * d
         c11, c12, c22 = a * f - c * c, b * c - a * e, a * d - b * b
         det = a * c00 + b * c01 + c * c02
@@ -129,5 +128,8 @@ def _solve_symmetric3(M: np.ndarray, g: np.ndarray) -> np.ndarray:
         x *= sc / det[:, None]
     hard = ~(np.abs(det) > 1e-10) | ~np.all(np.isfinite(x), axis=1)
     if hard.any():
-        x[hard] = batched_solve(M[hard], g[hard])
+        M = A[hard]
+        ii = np.arange(3)
+        M[:, ii, ii] += damp[hard]
+        x[hard] = batched_solve(M, g[hard])
     return x

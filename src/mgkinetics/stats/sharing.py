@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mgkinetics.errors import FitError
+from mgkinetics.errors import FitError, LawError
 from mgkinetics.fitting.globalfit import GlobalFitResult
 from mgkinetics.fitting.problem import FitProblem
 from mgkinetics.fitting.results import FitResult, Statistics
@@ -106,8 +106,9 @@ def sharing_starts(
     The geometric mean of the sets' values, which the joint fit would otherwise start from, can be
     far from every set's data when they differ much (kcat 327 and 1.7 s⁻¹ start at 24): the first
     Levenberg–Marquardt step from there pins a KM at its bound of 0, where lmfit's bound
-    transformation has no gradient, and the solver spends its whole budget there. When no
-    candidate can be refitted (``name`` held or missing in a set), the sets' own fitted values.
+    transformation has no gradient, and the solver spends its whole budget there. A set whose law
+    does not declare ``name`` keeps its own fit; when no candidate can be refitted (``name`` held
+    in a fit, or a refit fails), the starts are the sets' own fitted values.
 
     Examples
     --------
@@ -132,10 +133,16 @@ def sharing_starts(
         starts, rss = {label: dict(fits[label].values)}, fits[label].statistics.rss
         try:
             for other, problem in problems.items():
-                if other != label:
-                    refit = _held_at(name, own.value, problem, fits[other])
-                    starts[other], rss = dict(refit.values), rss + refit.statistics.rss
-        except FitError:  # a set that does not declare the parameter, or cannot be refitted
+                if other == label:
+                    continue
+                # a set whose law does not declare the parameter keeps its own fit
+                refit = (
+                    _held_at(name, own.value, problem, fits[other])
+                    if name in fits[other].parameters
+                    else fits[other]
+                )
+                starts[other], rss = dict(refit.values), rss + refit.statistics.rss
+        except (FitError, LawError):  # a set that cannot be refitted there: no candidate
             continue
         if rss < best_rss:  # NaN (a refit without a finite RSS) never wins
             best, best_rss = starts, rss

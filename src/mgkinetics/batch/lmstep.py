@@ -1,0 +1,213 @@
+"""One outer iteration of the batched Levenberg–Marquardt (:mod:`mgkinetics.batch.lm`) on its working set.
+
+:class:`Problem` is what stays fixed during a solve (the law, the data of every row, bounds and
+tolerances, which columns are fitted in log space); :class:`Work` holds the state of the rows still
+iterating, compacted: its arrays have one row per active curve, so an iteration works on whole
+arrays (views and masked copies, no gathers and scatters), and rows that converge or run away
+leave it in one gather (:meth:`Work.keep`) instead of being indexed out on every later pass. The
+compacted rows see the same operations on the same values as before, so the results do not depend
+on which other rows are active.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mgkinetics.batch.hessians import log_second_derivatives
+from mgkinetics.batch.jacobians import BatchModel, weighted_jacobian
+from mgkinetics.batch.linalg import freeze_at_bounds, normal_equations
+from mgkinetics.batch.trials import damped_trials
+
+__all__ = ["NEAR", "NEWTON_AFTER", "Problem", "Work", "cost_and_residuals", "iterate", "normal_finite"]
+
+NEWTON_AFTER = 25  # iterations of Gauss–Newton steps before the second-order term is added
+NEAR = 0.01  # a row whose accepted step moved every parameter by less than this (relative) takes Newton steps
+
+
+def cost_and_residuals(model, inputs, P, y, w):
+    """Weighted RSS per row and the weighted residuals."""
+    with np.errstate(all="ignore"):
+        r = w * (y - np.asarray(model.evaluate(inputs, P), dtype=float))
+        return np.sum(r * r, axis=1), r
+
+
+def normal_finite(J, r):
+    """Normal equations, zeroing non-finite Jacobian entries only when there are any (the first
+    try's inf·0 or inf − inf is not warned about: it is what the second try is for)."""
+    with np.errstate(all="ignore"):
+        A, g = normal_equations(J, r)
+        if not (np.isfinite(A).all() and np.isfinite(g).all()):
+            J = [np.where(np.isfinite(c), c, 0.0) for c in J]
+            A, g = normal_equations(J, r)
+    return A, g
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The fixed part of one solve: the law, every row's data, working-space bounds, tolerances."""
+
+    model: BatchModel
+    inputs: list
+    y: np.ndarray
+    w: np.ndarray
+    vary: list
+    lo: np.ndarray
+    hi: np.ndarray
+    kind: str
+    xtol: float
+    ftol: float
+    logmask: np.ndarray  # (len(vary),): fitted in log space
+    log_cols: np.ndarray  # columns of P fitted in log space
+    all_log: bool  # every column of P is fitted in log space
+    all_varied: bool  # every column of P is fitted, in order
+
+    def varied(self, P: np.ndarray) -> np.ndarray:
+        """The fitted columns of ``P`` (``P`` itself, not a copy, when every column is fitted)."""
+        return P if self.all_varied else P[:, self.vary]
+
+    def real(self, P: np.ndarray) -> np.ndarray:
+        """Parameters in the law's own space (log-space columns exponentiated)."""
+        if not self.logmask.any():
+            return P
+        with np.errstate(over="ignore"):
+            if self.all_log:  # every column in log space: one exp, no copy
+                return np.exp(P)
+            out = P.copy()
+            out[:, self.log_cols] = np.exp(P[:, self.log_cols])
+        return out
+
+    def cost(self, ins, P, y, w):
+        """Weighted RSS and residuals at the working parameters ``P``."""
+        return cost_and_residuals(self.model, ins, self.real(P), y, w)
+
+    def jacobian(self, ins, P, w, R=None) -> list[np.ndarray]:
+        """Weighted Jacobian with respect to the working parameters (log ones times the value);
+        ``R``: ``real(P)`` when the caller has it."""
+        R = self.real(P) if R is None else R
+        with np.errstate(all="ignore"):  # non-finite entries are the normal equations' to handle
+            J = weighted_jacobian(self.model, ins, R, self.vary, self.kind, w)
+            cols = zip(J, self.vary, self.logmask, strict=True)
+            return [c * R[:, j : j + 1] if lg else c for c, j, lg in cols]
+
+    def ref(self, X: np.ndarray) -> np.ndarray:
+        """Scale of a step: |x| for linear parameters, 1 for log-space ones (a relative change)."""
+        return np.where(self.logmask, 1.0, np.abs(X))
+
+    def rows(self, idx):
+        """Inputs, y and w of the rows ``idx`` (None: all rows)."""
+        if idx is None:
+            return self.inputs, self.y, self.w
+        return [x[idx] for x in self.inputs], self.y[idx], self.w[idx]
+
+
+@dataclass
+class Work:
+    """State of the rows still iterating, one array row per active curve (``rows``: their index
+    in the solve). ``real`` is ``Problem.real(P)``, kept up to date with ``P``."""
+
+    rows: np.ndarray
+    ins: list
+    y: np.ndarray
+    w: np.ndarray
+    P: np.ndarray
+    real: np.ndarray
+    cost: np.ndarray
+    R: np.ndarray
+    lam: np.ndarray
+    iters: np.ndarray
+    near: np.ndarray  # an accepted step was small (:data:`NEAR`): Newton steps from then on
+    cap_w: np.ndarray  # steps stop here (working space)
+    cap_v: np.ndarray  # |real value| beyond this has run away
+    tiny: np.ndarray  # a cost this low is a perfect fit
+
+    def keep(self, mask: np.ndarray) -> Work:
+        """The rows ``mask`` selects (one gather per array)."""
+        return Work(
+            self.rows[mask],
+            [x[mask] for x in self.ins],
+            *(
+                a[mask]
+                for a in (
+                    self.y,
+                    self.w,
+                    self.P,
+                    self.real,
+                    self.cost,
+                    self.R,
+                    self.lam,
+                    self.iters,
+                    self.near,
+                    self.cap_w,
+                    self.cap_v,
+                    self.tiny,
+                )
+            ),
+        )
+
+
+def _second_order(pb: Problem, ins, P, R, w, r, J) -> np.ndarray:
+    """Σ rᵢ ∂²(w·fᵢ)/∂θa∂θb, (m, k, k): analytic when every fitted column is in log space and the
+    law has a rule (:mod:`mgkinetics.batch.hessians`), else forward differences of the Jacobian
+    (symmetrised). ``R`` is ``pb.real(P)``."""
+    k = len(pb.vary)
+    if pb.logmask.all():
+        H = log_second_derivatives(pb.model.func, pb.model.param_names, ins, R, pb.vary)
+        if H is not None:
+            wr = w * r
+            S = np.empty((P.shape[0], k, k))
+            for a in range(k):
+                for b in range(a + 1):
+                    S[:, a, b] = S[:, b, a] = np.einsum("ij,ij->i", H[a][b], wr)
+            return S
+    S = np.zeros((P.shape[0], k, k))
+    for b, j in enumerate(pb.vary):
+        h = 1e-6 * np.maximum(np.abs(P[:, j]), 1.0)
+        Ph = P.copy()
+        Ph[:, j] += h
+        Jh = pb.jacobian(ins, Ph, w)
+        for a in range(k):
+            S[:, a, b] = np.einsum("ij,ij->i", (Jh[a] - J[a]) / h[:, None], r)
+    return 0.5 * (S + np.swapaxes(S, 1, 2))
+
+
+def iterate(pb: Problem, wk: Work) -> np.ndarray:
+    """One outer Levenberg–Marquardt iteration over the working rows; returns which are done.
+
+    Rows still iterating after :data:`NEWTON_AFTER` iterations (a large-residual problem, where
+    Gauss–Newton converges only linearly), and rows whose last accepted step was below
+    :data:`NEAR` (close to the optimum, where Newton converges quadratically: 10.1 -> 7.0
+    iterations per hard competitive curve), add the second-order term (analytic for the classic
+    laws, :mod:`mgkinetics.batch.hessians`): a damped Newton step.
+    """
+    P, ca = wk.P, wk.cost.copy()
+    sub = (wk.ins, wk.y, wk.w)
+    J = pb.jacobian(wk.ins, P, wk.w, wk.real)
+    A, g = normal_finite(J, wk.R)
+    slow = np.flatnonzero((wk.iters >= NEWTON_AFTER) | wk.near)
+    if slow.size:
+        pick = (lambda a: a) if slow.size == P.shape[0] else (lambda a: a[slow])  # all rows: no gathers
+        with np.errstate(all="ignore"):
+            S = _second_order(
+                pb,
+                [pick(x) for x in wk.ins],
+                pick(P),
+                pick(wk.real),
+                pick(wk.w),
+                pick(wk.R),
+                [pick(c) for c in J],
+            )
+        A[slow] -= np.where(np.isfinite(S), S, 0.0)
+    A, g = freeze_at_bounds(A, g, pb.varied(P), pb.lo, pb.hi)
+    wk.iters += 1
+    newP, newc, newr, changed, done = damped_trials(pb, A, g, P, ca, wk.lam, sub, wk.cap_w)
+    old = pb.varied(P)  # masked copies (rows not changed hold P and the cost)
+    with np.errstate(all="ignore"):
+        moved = np.max(np.abs(pb.varied(newP) - old) / pb.ref(old), axis=1)
+    wk.near |= changed & (moved < NEAR)
+    np.copyto(wk.P, newP, where=changed[:, None])
+    np.copyto(wk.cost, newc, where=changed)
+    np.copyto(wk.R, newr, where=changed[:, None])
+    wk.real = pb.real(wk.P)
+    return done | (wk.cost <= wk.tiny)
