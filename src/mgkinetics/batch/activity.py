@@ -81,7 +81,7 @@ def noise_only_status(law, varying, c, plan, status, why, warnings, units, level
     per_enzyme = [k for k in scale if k != "vmax"]
     kcat_unit = punits[per_enzyme[0]] if per_enzyme and enzyme is not None else None
     out = list(warnings)
-    for t in np.flatnonzero(a.dead(level)):
+    for t in np.flatnonzero(a.dead):
         i = curves[t]
         if not c.fitted[i] or c.dead[i] or status[i] == "failed":
             continue

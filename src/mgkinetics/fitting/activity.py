@@ -26,7 +26,9 @@ __all__ = ["NoActivity", "no_activity_of_curves", "no_activity_reason", "no_acti
 class NoActivity:
     """Per curve: the F test of the fit against ``v = 0`` and the top rates' upper limit.
 
-    ``p_value`` is NaN where the test cannot be made (RSS = 0, no residual degrees of freedom).
+    ``dead`` marks the curves whose fit is no better than ``v = 0`` at ``1 - level`` (F below the
+    F distribution's ``level`` quantile); ``p_value`` is computed for those (NaN for the others and
+    where the test cannot be made: RSS = 0, no residual degrees of freedom).
     ``upper`` is ``max(mean_top, 0) + t(level, N - 1) · rms / sqrt(n_top)``: the mean rate at the
     highest concentration ``top`` (``n_top`` rows) plus the t quantile times the root mean square of
     all ``N`` rates about 0 (the no-activity model's residuals); a negative mean (an over-subtracted
@@ -41,11 +43,7 @@ class NoActivity:
     top: np.ndarray
     n_top: np.ndarray
     enzyme_top: np.ndarray
-
-    def dead(self, level: float) -> np.ndarray:
-        """Curves whose fit is no better than ``v = 0`` at ``1 - level``."""
-        with np.errstate(invalid="ignore"):
-            return self.p_value > 1 - level
+    dead: np.ndarray
 
 
 def no_activity_of_curves(
@@ -59,7 +57,7 @@ def no_activity_of_curves(
     >>> round(float(a.upper[0]), 4), int(a.n_top[0]), round(float(a.f_value[0]), 3)  # F = (0.01/1)/(0.02/2)
     (0.2065, 2, 1.0)
     """
-    from scipy import stats
+    from scipy import special
 
     x, rate, weights = (np.asarray(a, dtype=float) for a in (x, rate, weights))
     starts, rss = np.asarray(starts, dtype=np.intp), np.asarray(rss, dtype=float)
@@ -72,11 +70,16 @@ def no_activity_of_curves(
     rms = np.sqrt(np.add.reduceat(rate**2, starts) / n)
     rss_zero = np.add.reduceat((weights * rate) ** 2, starts)
     dof = n - n_params
+    # quantiles per distinct curve size (a batch has few), p-values only where they are reported
+    sizes, size_of = np.unique(n, return_inverse=True)
     with np.errstate(all="ignore"):
-        t = np.where(n > 1, stats.t.ppf(level, np.maximum(n - 1, 1)), np.inf)
+        t = np.where(sizes > 1, special.stdtrit(np.maximum(sizes - 1, 1), level), np.inf)[size_of]
+        f_crit = special.fdtri(max(n_params, 1), np.maximum(sizes - n_params, 1), level)[size_of]
         f_value = np.maximum(((rss_zero - rss) / n_params) / (rss / dof), 0.0)  # as fitting.numerics.f_test
         testable = (dof > 0) & (rss > 0) & (n_params > 0)
-        p_value = np.where(testable, stats.f.sf(f_value, n_params, np.maximum(dof, 1)), np.nan)
+        dead = testable & (f_value < f_crit)
+        p_value = np.full(starts.size, np.nan)
+        p_value[dead] = special.fdtrc(n_params, dof[dead], f_value[dead])
         enzyme_top = (
             np.bincount(
                 curve, weights=np.where(at_top, np.asarray(enzyme, dtype=float), 0.0), minlength=starts.size
@@ -94,6 +97,7 @@ def no_activity_of_curves(
         top,
         n_top.astype(int),
         enzyme_top,
+        dead,
     )
 
 
@@ -126,7 +130,7 @@ def no_activity_reason_for(problem, scale: Sequence[str], units, rss: float, n_p
     a = no_activity_of_curves(
         problem.inputs[first], problem.rate, problem.weights, [0], [rss], n_params, level, enzyme
     )
-    if not a.dead(level)[0]:
+    if not a.dead[0]:
         return None
     per_enzyme = [k for k in scale if k != "vmax"]
     kcat_unit = units[per_enzyme[0]] if per_enzyme and enzyme is not None else None
