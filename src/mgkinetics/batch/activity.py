@@ -85,7 +85,7 @@ def noise_only_status(law, varying, c, plan, status, why, warnings, units, level
         i = curves[t]
         if not c.fitted[i] or c.dead[i] or status[i] == "failed":
             continue
-        reason = activity.no_activity_reason(
+        reason = activity.noise_only_reason(
             a, t, scale, first, input_units[first], rate_unit, kcat_unit, level
         )
         status[i], why[i] = "not_identifiable", reason

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["NoActivity", "no_activity_of_curves", "no_activity_reason", "no_activity_reason_for"]
+__all__ = ["NoActivity", "no_activity_of_curves", "noise_only_reason", "no_activity_reason_for"]
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def no_activity_of_curves(
     )
 
 
-def no_activity_reason(
+def noise_only_reason(
     a: NoActivity, i: int, scale: Sequence[str], first: str, x_unit, rate_unit, kcat_unit, level: float
 ) -> str:
     """The reason given for curve ``i`` of ``a`` (single and batch fits alike). ``kcat_unit``: the
@@ -134,6 +134,6 @@ def no_activity_reason_for(problem, scale: Sequence[str], units, rss: float, n_p
         return None
     per_enzyme = [k for k in scale if k != "vmax"]
     kcat_unit = units[per_enzyme[0]] if per_enzyme and enzyme is not None else None
-    return no_activity_reason(
+    return noise_only_reason(
         a, 0, scale, first, problem.input_units[first], problem.rate_unit, kcat_unit, level
     )
