@@ -102,8 +102,8 @@ def _work(task: tuple[int, Any, str | None]) -> tuple[int, Section | None]:
 
 def warm(kind: str | None) -> None:
     """Import here, once, what every worker would otherwise import for itself (the fit engine,
-    jinja2 and the report's template environment, pyplot and Pillow when figures of type ``kind``
-    are drawn): forked workers inherit it. jinja2 is needed here too, for the pages written after
+    jinja2 and the report's template environment, pyplot when figures of type ``kind`` are
+    drawn): forked workers inherit it. jinja2 is needed here too, for the pages written after
     the workers end, so importing it before they start takes its import off the end of the run."""
     import lmfit  # noqa: F401
 
@@ -112,7 +112,6 @@ def warm(kind: str | None) -> None:
     environment()
     if kind is not None:
         import matplotlib.pyplot  # noqa: F401
-        import PIL.Image  # noqa: F401
 
 
 def _in_workers(analyses: Sequence[Any], kind: str, jobs: int) -> Iterator[tuple[int, Section | None]]:
