@@ -1,11 +1,12 @@
 """Saving figures so that reruns give the same bytes.
 
-PNG at 300 dpi (RGB when opaque, no Software key, written by :func:`png_bytes`), SVG without its date and with a fixed hash salt (the
-ids matplotlib writes), PDF without creation dates. :func:`drawn_figure` gives a figure's file
-bytes and its element for an HTML page from one draw (a PNG embedded as its own bytes, an SVG
-inline). :func:`figure_svg` returns SVG text to inline in HTML, its ids prefixed so several
-figures can share a page; :func:`svg_element` and :func:`prefix_ids` are its two halves, for a
-figure drawn in one process and written in another (:mod:`mgkinetics.report.parallel`).
+PNG at 300 dpi (RGB when opaque, no Software key, written by :func:`png_bytes`), SVG without its
+date and with a fixed hash salt (the ids matplotlib writes), PDF without creation dates.
+:func:`drawn_figure` gives a figure's file bytes and its element for an HTML page from one draw
+(a PNG embedded as its own bytes, an SVG inline). :func:`figure_svg` returns SVG text to inline
+in HTML, its ids prefixed so several figures can share a page; :func:`svg_element` and
+:func:`prefix_ids` are its two halves, for a figure drawn in one process and written in another
+(:mod:`mgkinetics.report.parallel`).
 """
 
 from __future__ import annotations
