@@ -57,8 +57,8 @@ def hanes_woolf(s: np.ndarray, v: np.ndarray, valid: np.ndarray) -> tuple[np.nda
         km = np.where(good, intercept / slope, 1.0)
         pos = valid & (s > 0)
         need = np.flatnonzero(~good & np.any(pos, axis=1))
-        if need.size:
-            km[need] = np.nanmedian(np.where(pos[need], s[need], np.nan), axis=1)
+        if need.size:  # np.nanmedian of the positive S, by one sort (nanmedian's masked path is slow)
+            km[need] = _masked_median(s[need], pos[need])
     return vmax, km
 
 
