@@ -188,6 +188,8 @@ def solve(
         np.full(m, LAMBDA_START),
         np.zeros(m, int),
         np.zeros(m, bool),
+        np.zeros((m, len(vary))),
+        np.zeros(m, int),
         cap_w,
         cap_v,
         tiny,
