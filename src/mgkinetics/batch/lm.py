@@ -22,6 +22,7 @@ from mgkinetics.batch.hyperbola import hyperbola_applies, solve_hyperbola
 from mgkinetics.batch.jacobians import BatchModel, jacobian_kind
 from mgkinetics.batch.linalg import batched_solve, freeze_at_bounds, gram, solve_damped
 from mgkinetics.batch.lmstep import Problem, Work, cost_and_residuals, iterate, normal_finite
+from mgkinetics.batch.rowops import rows_any, take_rows
 from mgkinetics.batch.trials import LAMBDA_START
 
 __all__ = ["SolveResult", "batched_solve", "cost_and_residuals", "gram", "solve"]
@@ -51,12 +52,13 @@ class _State:
 
     def store(self, wk: Work, mask: np.ndarray) -> None:
         """Write the working rows ``mask`` back (their parameters, cost, residuals, iterations)."""
-        r = wk.rows[mask]
+        idx = np.flatnonzero(mask)
+        r = wk.rows[idx]
         self.P[r], self.cost[r], self.R[r], self.iters[r] = (
-            wk.P[mask],
-            wk.cost[mask],
-            wk.R[mask],
-            wk.iters[mask],
+            take_rows(wk.P, idx),
+            wk.cost[idx],
+            take_rows(wk.R, idx),
+            wk.iters[idx],
         )
 
 
@@ -68,7 +70,7 @@ def _run(pb: Problem, st: _State, wk: Work, max_iter: int) -> None:
         if wk.rows.size == 0:
             return
         done = iterate(pb, wk)
-        gone = np.any(np.abs(wk.real[:, vary]) > wk.cap_v, axis=1)
+        gone = rows_any(np.abs(wk.real[:, vary]) > wk.cap_v)
         leave = done | gone
         if leave.any():
             st.store(wk, leave)

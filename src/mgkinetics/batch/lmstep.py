@@ -18,6 +18,7 @@ import numpy as np
 from mgkinetics.batch.hessians import log_second_derivatives
 from mgkinetics.batch.jacobians import BatchModel, weighted_jacobian
 from mgkinetics.batch.linalg import freeze_at_bounds, normal_equations
+from mgkinetics.batch.rowops import rows_max, take_rows
 from mgkinetics.batch.trials import damped_trials
 
 __all__ = [
@@ -137,12 +138,13 @@ class Work:
     tiny: np.ndarray  # a cost this low is a perfect fit
 
     def keep(self, mask: np.ndarray) -> Work:
-        """The rows ``mask`` selects (one gather per array)."""
+        """The rows ``mask`` selects (one gather per array, by index: :func:`take_rows`)."""
+        idx = np.flatnonzero(mask)
         return Work(
-            self.rows[mask],
-            [x[mask] for x in self.ins],
+            self.rows[idx],
+            [take_rows(x, idx) for x in self.ins],
             *(
-                a[mask]
+                take_rows(a, idx)
                 for a in (
                     self.y,
                     self.w,
@@ -201,8 +203,8 @@ def _zigzag(wk: Work, rel: np.ndarray, changed: np.ndarray) -> None:
     t = int(wk.iters[0]) if wk.iters.size else 0
     if t >= ZIGZAG_AFTER - ZIGZAG_TURNS + 1:
         with np.errstate(all="ignore"):
-            norms = np.sum(rel * rel, axis=1) * np.sum(wk.last * wk.last, axis=1)
-            cos = np.sum(rel * wk.last, axis=1) / np.sqrt(norms)
+            dot = np.einsum("ij,ij->i", rel, wk.last)
+            cos = dot / np.sqrt(np.einsum("ij,ij->i", rel, rel) * np.einsum("ij,ij->i", wk.last, wk.last))
         wk.turns = np.where(changed, np.where(cos < ZIGZAG_COS, wk.turns + 1, 0), wk.turns)
         if t >= ZIGZAG_AFTER:
             wk.near |= wk.turns >= ZIGZAG_TURNS
@@ -242,7 +244,7 @@ def iterate(pb: Problem, wk: Work) -> np.ndarray:
     old = pb.varied(P)  # masked copies (rows not changed hold P and the cost)
     with np.errstate(all="ignore"):
         rel = (pb.varied(newP) - old) / pb.ref(old)
-        moved = np.max(np.abs(rel), axis=1)
+        moved = rows_max(np.abs(rel))
     wk.near |= changed & (moved < NEAR)
     _zigzag(wk, rel, changed)
     np.copyto(wk.P, newP, where=changed[:, None])
