@@ -226,7 +226,7 @@ def iterate(pb: Problem, wk: Work) -> np.ndarray:
     A, g = normal_finite(J, wk.R)
     slow = np.flatnonzero((wk.iters >= NEWTON_AFTER) | wk.near)
     if slow.size:
-        pick = (lambda a: a) if slow.size == P.shape[0] else (lambda a: a[slow])  # all rows: no gathers
+        pick = (lambda a: a) if slow.size == P.shape[0] else (lambda a: take_rows(a, slow))  # all: no gathers
         with np.errstate(all="ignore"):
             S = _second_order(
                 pb,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from mgkinetics.batch.linalg import solve_damped
-from mgkinetics.batch.rowops import rows_all
+from mgkinetics.batch.rowops import rows_all, take_rows
 
 __all__ = ["LAMBDA_DOWN", "LAMBDA_START", "damped_trials"]
 
@@ -31,11 +31,11 @@ def _trial_pass(pb, A, g, Pa, ca, lam_a, sub, cap_a, pending, n_lam):
     """Cost of the damped steps λ·10ʲ (j < ``n_lam``) for the ``pending`` rows (None: all), in one
     batched pass; arrays (n_lam, len(pending)) of the trial points, costs, residuals, steps."""
     ins, ya, wa = sub
-    pick = (lambda a: a) if pending is None else (lambda a: a[pending])
+    pick = (lambda a: a) if pending is None else (lambda a: take_rows(a, pending))
     if n_lam > 1:
         rows = np.tile(pending, n_lam)
         lam = (lam_a[pending][None, :] * 10.0 ** np.arange(n_lam)[:, None]).ravel()
-        pick = lambda a: a[rows]  # noqa: E731
+        pick = lambda a: take_rows(a, rows)  # noqa: E731
     else:
         lam = pick(lam_a)
     step = solve_damped(pick(A), pick(g), lam)
