@@ -10,18 +10,19 @@ and the interval method asked for.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mgkinetics.errors import FitError, FitWarning
 from mgkinetics.fitting import engine
-from mgkinetics.fitting.activity import no_activity_reason_for
+from mgkinetics.fitting.activity import no_activity_warning_for
 from mgkinetics.fitting.estimates import derived_for, estimates_for
 from mgkinetics.fitting.numerics import weighted_r2
+from mgkinetics.fitting.options import DataOptions, check_options, table_options
 from mgkinetics.fitting.outcome import outcome_fields, solution_fields, solved_estimates, solved_statistics
-from mgkinetics.fitting.problem import FitProblem, build_problems, input_columns
+from mgkinetics.fitting.problem import FitProblem, build_problems
 from mgkinetics.fitting.results import Estimate, FitCollection, FitResult, RowAccount, Statistics
 from mgkinetics.fitting.slope import slope_stderrs
 from mgkinetics.fitting.starts import parameter_units, start_values, typical_size, where
@@ -35,6 +36,9 @@ from mgkinetics.fitting.status import (
 from mgkinetics.fitting.variance_model import needs_variance_model, power_weighted
 from mgkinetics.fitting.weighting import weighting_warnings
 from mgkinetics.laws.registry import RateLaw
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "fit_problem",
@@ -195,12 +199,15 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
         estimates, varying, sol, layout.specs, starts, tops, concentration_constants(problem, keys)
     )
     scale = rate_scale_parameters(law, varying)
-    dead = status != "failed" and no_activity_reason_for(problem, scale, punits, sol.rss, k, ci_level)
+    others = [n for n in varying if n not in scale]
+    dead = status != "failed" and no_activity_warning_for(
+        problem, scale, punits, sol.rss, k, ci_level, others=others
+    )
     if status == "failed":
         warnings.append(FitWarning("not_converged", f"the fit did not converge: {sol.message}"))
     elif dead:
-        status, reason = "not_identifiable", dead
-        warnings.append(FitWarning("no_activity", dead))
+        status, reason = "not_identifiable", dead.message
+        warnings.append(dead)
     elif constant and k > 1:
         status, reason = (
             "not_identifiable",
@@ -225,18 +232,7 @@ def fit(
     data,
     law: str | RateLaw,
     *,
-    x: str | None = None,
-    y: str | None = None,
-    inhibitor: str | None = None,
-    enzyme: str | None = None,
-    columns: Mapping[str, str] | None = None,
     group: str | list[str] | None = None,
-    weights: str = "none",
-    fix: Mapping[str, float | str] | None = None,
-    init: Mapping[str, float | str] | None = None,
-    input_units: Mapping[str, str] | None = None,
-    conditions: Mapping[str, float] | None = None,
-    pool: bool = False,
     ci_level: float = 0.95,
     ci: str = "asymptotic",
     n_bootstrap: int = 1000,
@@ -244,6 +240,7 @@ def fit(
     bootstrap_kind: str = "case",
     outliers: str = "flag",
     progress=None,
+    **options: Unpack[DataOptions],
 ) -> FitResult | FitCollection:
     """Fit a registered rate law to a table of initial rates.
 
@@ -313,20 +310,11 @@ def fit(
 
     if outliers not in ("flag", "exclude"):
         raise FitError(f"unknown outliers choice '{outliers}'; use flag or exclude")
+    check_options(options, "fit")
+    fix, init = options.get("fix"), options.get("init")
     # An expression law's parameters are the names given starting or fixed values.
     law = get_law(law, params=tuple(dict.fromkeys([*(init or {}), *(fix or {})])) or None)
-    cols = input_columns(law, columns, x=x, inhibitor=inhibitor, enzyme=enzyme)
-    problems, unassigned, ds = build_problems(
-        data,
-        law,
-        columns=cols,
-        rate=y,
-        group=group,
-        weights=weights,
-        input_units=input_units,
-        conditions=conditions,
-        pool=pool,
-    )
+    problems, unassigned, ds = build_problems(data, law, **table_options(law, options, group=group))
     results = []
     for p in problems:
         p = weighted_problem(p, fix=fix, init=init, ci_level=ci_level)

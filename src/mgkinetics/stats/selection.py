@@ -13,12 +13,16 @@ the extra parameter is justified (Motulsky & Christopoulos 2004, ch. 22).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mgkinetics.errors import warning_code
 from mgkinetics.fitting.numerics import f_test
+from mgkinetics.fitting.options import DataOptions, check_options
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["NESTING", "Candidate", "Selection", "select_model", "f_test"]
 
@@ -92,7 +96,7 @@ class Selection:
     def to_text(self) -> str:
         """A ranking table, the F tests and the reasons for unranked fits."""
         lines = ["model selection (AICc, Akaike weights; extra-sum-of-squares F tests for nested laws)"]
-        rows = [["law", "AICc", "dAICc", "weight", "logLik", "AIC", "BIC", "RSS", "dof"]]
+        rows = [["law", "AICc", "dAICc", "weight", "logLik", "AIC", "BIC", "RSS", "dof", "ranked"]]
         for c in self.candidates:
             st = c.fit.statistics if c.fit is not None else None
             rows.append(
@@ -106,6 +110,7 @@ class Selection:
                     _fmt(st.bic) if st else "-",
                     _fmt(st.rss) if st else "-",
                     str(st.dof) if st else "-",
+                    "yes" if c.ranked else f"no: {_why_not(c)}",
                 ]
             )
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -128,6 +133,21 @@ class Selection:
         return "\n".join(lines) + "\n"
 
 
+def _why_not(c: Candidate) -> str:
+    """The short form of why a candidate is not ranked (its status in words; the reasons follow)."""
+    if c.fit is None:
+        return "not fitted"
+    words = {
+        "failed": "did not converge",
+        "at_bound": "a parameter at a bound",
+        "not_bounded": "not bounded by the data",
+        "not_identifiable": "not identifiable",
+    }
+    if any(warning_code(w) == "no_activity" for w in c.fit.warnings):
+        return "no activity detected"
+    return words.get(c.fit.status, "singular covariance")
+
+
 def _fmt(x) -> str:
     return "-" if x is None or not math.isfinite(float(x)) else f"{float(x):.5g}"
 
@@ -141,25 +161,15 @@ def _reality(fit) -> list[str]:
         reasons.append(f"{fit.status.replace('_', ' ')}: {fit.status_reason}")
     if fit.covariance is None and fit.covariance_names and fit.status != "not_identifiable":
         reasons.append("singular covariance: the data do not determine every parameter")
-    reasons += [str(w) for w in fit.warnings if warning_code(w) == "at_bound"]
+    if not any(warning_code(w) == "no_activity" for w in fit.warnings):  # else folded into that verdict
+        reasons += [str(w) for w in fit.warnings if warning_code(w) == "at_bound"]
     return reasons
 
 
 def select_model(
     data,
     laws: Sequence[str],
-    *,
-    x: str | None = None,
-    y: str | None = None,
-    inhibitor: str | None = None,
-    enzyme: str | None = None,
-    columns: Mapping[str, str] | None = None,
-    weights: str = "none",
-    init: Mapping[str, float | str] | None = None,
-    fix: Mapping[str, float | str] | None = None,
-    input_units: Mapping[str, str] | None = None,
-    conditions: Mapping[str, float] | None = None,
-    pool: bool = False,
+    **options: Unpack[DataOptions],
 ) -> Selection:
     """Fit each law to the same data and rank them.
 
@@ -187,27 +197,14 @@ def select_model(
     from mgkinetics.fitting.single import fit as fit_law
     from mgkinetics.laws.registry import get_law
 
+    check_options(options, "select_model")
     cands, cannot_start = [], []
     for name in laws:
         law = get_law(name)
-        mine = {k: v for k, v in (init or {}).items() if k in law.param_names}
-        held = {k: v for k, v in (fix or {}).items() if k in law.param_names}
+        mine = {k: v for k, v in (options.get("init") or {}).items() if k in law.param_names}
+        held = {k: v for k, v in (options.get("fix") or {}).items() if k in law.param_names}
         try:
-            res = fit_law(
-                data,
-                law,
-                x=x,
-                y=y,
-                inhibitor=inhibitor,
-                enzyme=enzyme,
-                columns=columns,
-                weights=weights,
-                init=mine,
-                fix=held,
-                input_units=input_units,
-                conditions=conditions,
-                pool=pool,
-            )
+            res = fit_law(data, law, **{**options, "init": mine, "fix": held})
         except MgKineticsError as exc:  # the fit cannot start: an input problem, reported after the loop
             cannot_start.append((law.name, exc))
             continue
