@@ -160,3 +160,19 @@ def test_read_dataset_reads_a_file_once_until_it_changes(tmp_path):
     os.utime(path, ns=(1, 1))  # another modification time, whatever the clock's resolution
     again = read_dataset(path)
     assert again is not first and len(again) == 3
+
+
+def test_one_process_writes_the_same_report_as_the_workers(written, tmp_path):
+    """``--jobs 1`` (every analysis and figure in this process) against the default (forked
+    workers on Linux, two on two cores): the same files, byte for byte, PNGs included."""
+    out = tmp_path / "serial"
+    res = CliRunner().invoke(
+        __import__("mgkinetics_cli.main", fromlist=["cli"]).cli, ["report", "--out", str(out), "--jobs", "1"]
+    )
+    assert res.exit_code == 0, res.output
+    (a, line_a) = written[0]
+    fa, fs = _files(a), _files(out)
+    assert res.output.strip() == line_a and sorted(fa) == sorted(fs)
+    assert [k for k in fa if fa[k] != fs[k]] == ["report.html", "report.md"]  # --out in the command
+    for page in ("report.html", "report.md"):
+        assert fa[page].replace(str(a).encode(), b"OUT") == fs[page].replace(str(out).encode(), b"OUT")
