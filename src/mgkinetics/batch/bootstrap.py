@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,10 +21,14 @@ from mgkinetics.batch.guesses import vector_guess as _vector_guess
 from mgkinetics.batch.result import _frozen
 from mgkinetics.batch.starts import _loop_guess, _setup, _starts
 from mgkinetics.errors import FitError
+from mgkinetics.fitting.options import DataOptions, check_options, table_options
 from mgkinetics.fitting.problem import FitProblem
 from mgkinetics.fitting.starts import parameter_units
 from mgkinetics.fitting.starts import value_in as _value_in
 from mgkinetics.laws.registry import RateLaw, get_law
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["BootstrapResult", "bootstrap_curve", "bootstrap_fits"]
 
@@ -140,19 +145,12 @@ def bootstrap_curve(
     seed: int | None = None,
     kind: str = "case",
     level: float = 0.95,
-    x: str | None = None,
-    y: str | None = None,
-    inhibitor: str | None = None,
-    enzyme: str | None = None,
-    columns: Mapping[str, str] | None = None,
-    weights: str = "none",
-    fix: Mapping[str, float | str] | None = None,
-    init: Mapping[str, float | str] | None = None,
-    input_units: Mapping[str, str] | None = None,
+    **options: Unpack[DataOptions],
 ) -> BootstrapResult:
     """Fit one curve with the batched engine and bootstrap it (``n`` resamples, one solve).
 
-    Returns percentile intervals at ``level``.
+    Returns percentile intervals at ``level``. The data keywords (``x``, ``y``, ``columns``,
+    ``weights``, ``fix``, ``init``, ``input_units``, ...) are those of :func:`mgkinetics.fit`.
 
     Examples
     --------
@@ -165,20 +163,15 @@ def bootstrap_curve(
     """
     from mgkinetics.fitting.problem import build_problems
 
+    check_options(options, "bootstrap_curve")
     law = get_law(law)
-    cols = dict(columns or {})
-    for name, value in (("substrate", x), ("inhibitor", inhibitor), ("enzyme", enzyme)):
-        if value is not None and name in law.input_names:
-            cols[name] = value
-    problems, _, ds = build_problems(
-        data, law, columns=cols, rate=y, weights=weights, input_units=input_units
-    )
+    problems, _, ds = build_problems(data, law, **table_options(law, options))
     problem = problems[0]
     frame = {name: problem.inputs[name] for name in law.input_names}
     frame_units = {name: problem.input_units[name] for name in law.input_names}
     # fit the data with the batch engine: one curve
     punits = parameter_units(law, problem.input_units, problem.rate_unit)
-    setup = _setup(law, punits, fix, init)
+    setup = _setup(law, punits, options.get("fix"), options.get("init"))
     valid = np.ones((1, problem.n), dtype=bool)
     ins = {k: v[None, :] for k, v in frame.items()}
     g = _vector_guess(law, ins, problem.rate[None, :], valid)

@@ -18,8 +18,8 @@ why.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,9 +34,13 @@ from mgkinetics.batch.result import _information_criteria_many as _information_c
 from mgkinetics.batch.starts import _setup, _starts, runaway_caps
 from mgkinetics.batch.table import _block_guess, _dataset, _first_appearance, _pad, _prepare, _usable
 from mgkinetics.errors import FitError
+from mgkinetics.fitting.options import DataOptions, check_options, table_options
 from mgkinetics.fitting.starts import parameter_units
-from mgkinetics.fitting.weighting import WeightScheme, few_replicates_by_group, parse_weights
+from mgkinetics.fitting.weighting import few_replicates_by_group, parse_weights
 from mgkinetics.laws.registry import RateLaw, get_law
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["BatchResult", "BootstrapResult", "fit_many", "bootstrap_fits", "bootstrap_curve"]
 
@@ -68,21 +72,11 @@ def fit_many(
     law: str | RateLaw,
     curve: str = "curve",
     *,
-    x: str | None = None,
-    y: str | None = None,
-    inhibitor: str | None = None,
-    enzyme: str | None = None,
-    columns: Mapping[str, str] | None = None,
-    weights: str | WeightScheme = "none",
-    fix: Mapping[str, float | str] | None = None,
-    init: Mapping[str, float | str] | None = None,
-    input_units: Mapping[str, str] | None = None,
-    conditions: Mapping[str, float] | None = None,
-    pool: bool = False,
     ci_level: float = 0.95,
     engine: str = "numpy",
     scheduler=None,
     chunk_size: int = 20_000,
+    **options: Unpack[DataOptions],
 ) -> BatchResult:
     """Fit one law to every curve of a long-format table in one batched solve.
 
@@ -123,23 +117,31 @@ def fit_many(
     >>> [round(float(k), 6) for k in res.values[:, 1]]
     [2.0, 1.0]
     """
+    check_options(options, "fit_many")
     if engine not in ("numpy", "dask"):
         raise FitError(f"unknown engine '{engine}'; use numpy or dask")
-    if parse_weights(weights).kind == "power":
+    if parse_weights(options.get("weights", "none")).kind == "power":
         raise FitError(
             "fit_many does not fit the power variance model (weights='power'); fit the curves with "
             "mgk.fit(data, law, group=CURVE, weights='power') (mgkinetics fit --group CURVE "
             "--weights power), or use weights='replicates:pooled' or 'relative' here"
         )
     law = get_law(law)
-    cols = dict(columns or {})
-    for name, value in (("substrate", x), ("inhibitor", inhibitor), ("enzyme", enzyme)):
-        if value is not None and name in law.input_names:
-            cols[name] = value
-    ds, factors = _dataset(data, input_units)
-    prep = _prepare(ds, law, curve, cols, y, weights, factors, conditions=conditions, pool=pool)
+    table = table_options(law, options)
+    ds, factors = _dataset(data, table["input_units"])
+    prep = _prepare(
+        ds,
+        law,
+        curve,
+        table["columns"],
+        table["rate"],
+        table["weights"],
+        factors,
+        conditions=table["conditions"],
+        pool=table["pool"],
+    )
     punits = parameter_units(law, prep.table.units, prep.table.rate_unit)
-    setup = _setup(law, punits, fix, init)
+    setup = _setup(law, punits, options.get("fix"), options.get("init"))
     vary_idx = [law.param_names.index(p) for p in setup.varying]
 
     plan = _plan_curves(prep, law)

@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,8 +24,9 @@ from mgkinetics.errors import FitError, FitWarning
 from mgkinetics.fitting import engine
 from mgkinetics.fitting.estimates import derived_for
 from mgkinetics.fitting.joint import joint_starts, keys_and_units
+from mgkinetics.fitting.options import DataOptions, check_options, table_options
 from mgkinetics.fitting.outcome import outcome_fields, solution_fields, solved_estimates, solved_statistics
-from mgkinetics.fitting.problem import FitProblem, build_problems, input_columns
+from mgkinetics.fitting.problem import FitProblem, build_problems
 from mgkinetics.fitting.results import Estimate, Exclusion, FitResult, Statistics, outcome_json
 from mgkinetics.fitting.single import result_for
 from mgkinetics.fitting.status import (
@@ -35,6 +36,9 @@ from mgkinetics.fitting.status import (
 )
 from mgkinetics.fitting.variance_model import joint_weighting_warnings, needs_variance_model, power_weighted
 from mgkinetics.report.shown import Shown
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["GlobalFitResult", "fit_global", "label_of"]
 
@@ -279,19 +283,9 @@ def fit_shared(
     shared: Sequence[str],
     *,
     group: str | Sequence[str] | None = None,
-    x: str | None = None,
-    y: str | None = None,
-    inhibitor: str | None = None,
-    enzyme: str | None = None,
-    columns: Mapping[str, str] | None = None,
-    weights: str = "none",
-    fix: Mapping[str, float | str] | None = None,
-    init: Mapping[str, float | str] | None = None,
-    input_units: Mapping[str, str] | None = None,
-    conditions: Mapping[str, float] | None = None,
-    pool: bool = False,
     ci_level: float = 0.95,
     ci: str = "asymptotic",
+    **options: Unpack[DataOptions],
 ) -> GlobalFitResult:
     """Fit one law to several files (and/or groups) at once with some parameters shared.
 
@@ -318,30 +312,29 @@ def fit_shared(
     items = list(data) if isinstance(data, (list, tuple)) else [data]
     from mgkinetics.laws.registry import get_law
 
+    check_options(options, "fit_shared")
     law = get_law(law)
-    cols = input_columns(law, columns, x=x, inhibitor=inhibitor, enzyme=enzyme)
+    table = table_options(law, options, group=group)
     problems: list[FitProblem] = []
     labels: list[str] = []
     unassigned: list[Exclusion] = []
     for n, item in enumerate(items):
-        probs, lost, ds = build_problems(
-            item,
-            law,
-            columns=cols,
-            rate=y,
-            group=group,
-            weights=weights,
-            input_units=input_units,
-            conditions=conditions,
-            pool=pool,
-        )
+        probs, lost, ds = build_problems(item, law, **table)
         from_file = isinstance(item, (str, Path)) or (hasattr(item, "files") and Path(ds.source).suffix)
         stem = Path(ds.source).stem if from_file else f"set{n + 1}"
         unassigned.extend(lost)
         for i, p in enumerate(probs):
             labels.append(stem if not p.group else f"{stem}:{label_of(p, i)}")
             problems.append(p)
-    result = fit_global(problems, shared, fix=fix, init=init, labels=labels, ci_level=ci_level, ci=ci)
+    result = fit_global(
+        problems,
+        shared,
+        fix=options.get("fix"),
+        init=options.get("init"),
+        labels=labels,
+        ci_level=ci_level,
+        ci=ci,
+    )
     return replace(result, unassigned=tuple(unassigned)) if unassigned else result
 
 

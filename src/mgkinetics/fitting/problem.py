@@ -15,6 +15,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -197,7 +198,39 @@ def prepare_table(
     conditions: Mapping[str, float] | None = None,
     pool: bool = False,
 ) -> PreparedTable:
-    """Prepare a whole table for one law (see the module docstring); arguments as :func:`build_problems`."""
+    """Prepare a whole table for one law (see the module docstring).
+
+    Parameters
+    ----------
+    data : path, Dataset or DataFrame
+    law : str or RateLaw
+    columns : mapping, optional
+        Law input name → column name, or a quantity such as ``"2nM"`` for a constant input.
+    rate : str, optional
+        The rate column; found by name or unit when omitted (a second candidate is an error).
+    group : str or sequence of str, optional
+        Column(s) whose values split the rows into separate fits.
+    weights : str or WeightScheme
+        See :mod:`mgkinetics.fitting.weighting`.
+    input_units : mapping, optional
+        Units of columns whose header has none.
+    conditions : mapping, optional
+        ``ph``, ``temperature_C`` (or ``temperature_K``), ``ionic_strength_M`` for laws that use
+        them (:func:`mgkinetics.data.conditions.resolve_conditions`: columns win, then these, then
+        the metadata's ``conditions``, then the defaults pH 7.5, 25 °C, 0.15 M).
+    pool : bool
+        Fit rows of different labels (a text column with several values that no ``group`` names)
+        as one data set; without it, such a table is refused.
+
+    Returns
+    -------
+    PreparedTable
+
+    Raises
+    ------
+    DataFormatError
+        Columns that cannot be matched, bad cells, or labels that would be pooled silently.
+    """
     ds = as_dataset(data, input_units=input_units)
     law = get_law(law)
     scheme = parse_weights(weights)
@@ -257,40 +290,12 @@ def prepare_table(
 
 
 def build_problems(
-    data,
-    law: str | RateLaw,
-    *,
-    columns: Mapping[str, str] | None = None,
-    rate: str | None = None,
-    group: str | list[str] | tuple[str, ...] | None = None,
-    weights: str | WeightScheme | None = "none",
-    input_units: Mapping[str, str] | None = None,
-    conditions: Mapping[str, float] | None = None,
-    pool: bool = False,
+    data, law: str | RateLaw, **table: Any
 ) -> tuple[list[FitProblem], tuple[Exclusion, ...], Dataset]:
     """Turn a table into one :class:`FitProblem` per group.
 
-    Parameters
-    ----------
-    data : path, Dataset or DataFrame
-    law : str or RateLaw
-    columns : mapping, optional
-        Law input name → column name, or a quantity such as ``"2nM"`` for a constant input.
-    rate : str, optional
-        The rate column; found by name or unit when omitted (a second candidate is an error).
-    group : str or sequence of str, optional
-        Column(s) whose values split the rows into separate fits.
-    weights : str or WeightScheme
-        See :mod:`mgkinetics.fitting.weighting`.
-    input_units : mapping, optional
-        Units of columns whose header has none.
-    conditions : mapping, optional
-        ``ph``, ``temperature_C`` (or ``temperature_K``), ``ionic_strength_M`` for laws that use
-        them (:func:`mgkinetics.data.conditions.resolve_conditions`: columns win, then these, then
-        the metadata's ``conditions``, then the defaults pH 7.5, 25 °C, 0.15 M).
-    pool : bool
-        Fit rows of different labels (a text column with several values that no ``group`` names)
-        as one data set; without it, such a table is refused.
+    The keywords (``columns``, ``rate``, ``group``, ``weights``, ``input_units``, ``conditions``,
+    ``pool``) are those of :func:`prepare_table`.
 
     Returns
     -------
@@ -305,17 +310,7 @@ def build_problems(
     DataFormatError
         Columns that cannot be matched, bad cells, or labels that would be pooled silently.
     """
-    prep = prepare_table(
-        data,
-        law,
-        columns=columns,
-        rate=rate,
-        group=group,
-        weights=weights,
-        input_units=input_units,
-        conditions=conditions,
-        pool=pool,
-    )
+    prep = prepare_table(data, law, **table)
     return split_groups(prep), tuple(prep.unassigned), prep.dataset
 
 

@@ -18,18 +18,7 @@ from mgkinetics.fitting.results import Exclusion
 __all__ = ["group_keys", "row_reasons", "silent_pooling", "unused_columns", "NOT_LABELS"]
 
 #: Text columns that never split rows into data sets (identifiers, replicate indices, notes).
-NOT_LABELS = (
-    "replicate",
-    "replicate_index",
-    "rep",
-    "well",
-    "sample",
-    "note",
-    "notes",
-    "comment",
-    "comments",
-    "line",
-)
+NOT_LABELS = tuple("replicate replicate_index rep well sample note notes comment comments line".split())
 
 
 def group_keys(ds, groups: list[str]) -> tuple[np.ndarray, list[Exclusion]]:

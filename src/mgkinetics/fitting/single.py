@@ -10,8 +10,8 @@ and the interval method asked for.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,8 +20,9 @@ from mgkinetics.fitting import engine
 from mgkinetics.fitting.activity import no_activity_reason_for
 from mgkinetics.fitting.estimates import derived_for, estimates_for
 from mgkinetics.fitting.numerics import weighted_r2
+from mgkinetics.fitting.options import DataOptions, check_options, table_options
 from mgkinetics.fitting.outcome import outcome_fields, solution_fields, solved_estimates, solved_statistics
-from mgkinetics.fitting.problem import FitProblem, build_problems, input_columns
+from mgkinetics.fitting.problem import FitProblem, build_problems
 from mgkinetics.fitting.results import Estimate, FitCollection, FitResult, RowAccount, Statistics
 from mgkinetics.fitting.slope import slope_stderrs
 from mgkinetics.fitting.starts import parameter_units, start_values, typical_size, where
@@ -35,6 +36,9 @@ from mgkinetics.fitting.status import (
 from mgkinetics.fitting.variance_model import needs_variance_model, power_weighted
 from mgkinetics.fitting.weighting import weighting_warnings
 from mgkinetics.laws.registry import RateLaw
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "fit_problem",
@@ -225,18 +229,7 @@ def fit(
     data,
     law: str | RateLaw,
     *,
-    x: str | None = None,
-    y: str | None = None,
-    inhibitor: str | None = None,
-    enzyme: str | None = None,
-    columns: Mapping[str, str] | None = None,
     group: str | list[str] | None = None,
-    weights: str = "none",
-    fix: Mapping[str, float | str] | None = None,
-    init: Mapping[str, float | str] | None = None,
-    input_units: Mapping[str, str] | None = None,
-    conditions: Mapping[str, float] | None = None,
-    pool: bool = False,
     ci_level: float = 0.95,
     ci: str = "asymptotic",
     n_bootstrap: int = 1000,
@@ -244,6 +237,7 @@ def fit(
     bootstrap_kind: str = "case",
     outliers: str = "flag",
     progress=None,
+    **options: Unpack[DataOptions],
 ) -> FitResult | FitCollection:
     """Fit a registered rate law to a table of initial rates.
 
@@ -313,20 +307,11 @@ def fit(
 
     if outliers not in ("flag", "exclude"):
         raise FitError(f"unknown outliers choice '{outliers}'; use flag or exclude")
+    check_options(options, "fit")
+    fix, init = options.get("fix"), options.get("init")
     # An expression law's parameters are the names given starting or fixed values.
     law = get_law(law, params=tuple(dict.fromkeys([*(init or {}), *(fix or {})])) or None)
-    cols = input_columns(law, columns, x=x, inhibitor=inhibitor, enzyme=enzyme)
-    problems, unassigned, ds = build_problems(
-        data,
-        law,
-        columns=cols,
-        rate=y,
-        group=group,
-        weights=weights,
-        input_units=input_units,
-        conditions=conditions,
-        pool=pool,
-    )
+    problems, unassigned, ds = build_problems(data, law, **table_options(law, options, group=group))
     results = []
     for p in problems:
         p = weighted_problem(p, fix=fix, init=init, ci_level=ci_level)

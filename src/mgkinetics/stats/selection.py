@@ -13,12 +13,16 @@ the extra parameter is justified (Motulsky & Christopoulos 2004, ch. 22).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mgkinetics.errors import warning_code
 from mgkinetics.fitting.numerics import f_test
+from mgkinetics.fitting.options import DataOptions, check_options
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["NESTING", "Candidate", "Selection", "select_model", "f_test"]
 
@@ -148,18 +152,7 @@ def _reality(fit) -> list[str]:
 def select_model(
     data,
     laws: Sequence[str],
-    *,
-    x: str | None = None,
-    y: str | None = None,
-    inhibitor: str | None = None,
-    enzyme: str | None = None,
-    columns: Mapping[str, str] | None = None,
-    weights: str = "none",
-    init: Mapping[str, float | str] | None = None,
-    fix: Mapping[str, float | str] | None = None,
-    input_units: Mapping[str, str] | None = None,
-    conditions: Mapping[str, float] | None = None,
-    pool: bool = False,
+    **options: Unpack[DataOptions],
 ) -> Selection:
     """Fit each law to the same data and rank them.
 
@@ -187,27 +180,14 @@ def select_model(
     from mgkinetics.fitting.single import fit as fit_law
     from mgkinetics.laws.registry import get_law
 
+    check_options(options, "select_model")
     cands, cannot_start = [], []
     for name in laws:
         law = get_law(name)
-        mine = {k: v for k, v in (init or {}).items() if k in law.param_names}
-        held = {k: v for k, v in (fix or {}).items() if k in law.param_names}
+        mine = {k: v for k, v in (options.get("init") or {}).items() if k in law.param_names}
+        held = {k: v for k, v in (options.get("fix") or {}).items() if k in law.param_names}
         try:
-            res = fit_law(
-                data,
-                law,
-                x=x,
-                y=y,
-                inhibitor=inhibitor,
-                enzyme=enzyme,
-                columns=columns,
-                weights=weights,
-                init=mine,
-                fix=held,
-                input_units=input_units,
-                conditions=conditions,
-                pool=pool,
-            )
+            res = fit_law(data, law, **{**options, "init": mine, "fix": held})
         except MgKineticsError as exc:  # the fit cannot start: an input problem, reported after the loop
             cannot_start.append((law.name, exc))
             continue
