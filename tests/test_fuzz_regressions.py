@@ -314,6 +314,8 @@ def test_a_starting_value_near_the_float_maximum_is_not_an_overflow(tmp_path):
     path.write_text("s_mM,rate_uM_per_s\n" + "".join(f"{s!r},{v!r}\n" for s, v in rows), "utf-8")
     res = run("select", path, "--laws", "substrate_inhibition,hill,michaelis_menten", "--fix", "km=500uM")
     assert_no_crash(res)
+    assert "did not converge (Fit succeeded.)" not in res.output  # lmfit's word for a non-finite end
+    assert "residual sum of squares is not finite" in res.output
     res = run("fit", path, "--law", "hill", "--format", "json")
     assert_no_crash(res)
 
