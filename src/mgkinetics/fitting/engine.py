@@ -85,6 +85,7 @@ _NOT_FINITE = (
     "is a value in the data near the float range?"
 )
 
+
 def _safe(key: str, n: int) -> str:
     return key if key.isidentifier() else re.sub(r"\W", "_", key) + f"_{n}"
 
