@@ -88,6 +88,15 @@ def _named(ds, law, spec, taken):
         if len(named) == 1:
             return named[0]
     by_alias = [c for c in _numeric_candidates(ds, taken) if _stem(ds, c) in spec.aliases]
+    if not by_alias:  # 'I_mM', 'I (mM)': ionic strength by the conditions' rule, an inhibitor here
+        by_alias = [
+            c
+            for c in ds.columns
+            if c not in taken
+            and ds.kinds[c] == "condition"
+            and _stem(ds, c) in spec.aliases
+            and getattr(ds.units.get(c), "kind", None) == "concentration"
+        ]
     return by_alias[0] if len(by_alias) == 1 else None
 
 
@@ -147,23 +156,12 @@ def resolve_input(ds, law, spec, given: str | None, taken: set[str]):
         else f"none found among {found_columns(ds)}"
     )
     option = _OPTION.get(spec.name, f"--column {spec.name}=COLUMN")
-    as_condition = [c for c in ds.columns if ds.kinds[c] == "condition" and _stem(ds, c) in spec.aliases]
-    read_as = (
-        f" ('{as_condition[0]}' is read as a condition, ionic strength: if it holds the "
-        f"{spec.description or spec.name}, give {_given(option, as_condition[0])} or rename it)"
-        if as_condition and not candidates
-        else ""
-    )
     raise header_problem(
         ds,
         None,
         f"cannot tell which column is the {spec.description or spec.name} of law "
-        f"'{law.name}' ({what}); name it with {option}{read_as}",
+        f"'{law.name}' ({what}); name it with {option}",
     )
-
-
-def _given(option: str, column: str) -> str:
-    return option.replace("COLUMN", column) if "COLUMN" in option else f"{option} {column}"
 
 
 def resolve_rate(ds, given: str | None, exclude: set[str]) -> str:
