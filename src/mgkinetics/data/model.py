@@ -27,6 +27,7 @@ import numpy as np
 
 from mgkinetics.data.conditions import condition_of_column, resolve_conditions
 from mgkinetics.data.numbers import nonempty, to_float, to_text
+from mgkinetics.data.unitsrow import absorb_units_row
 from mgkinetics.errors import DataFormatError, Problem, UnitError
 from mgkinetics.units import Unit, parse_column, parse_unit, split_header
 
@@ -312,6 +313,7 @@ def build_dataset(raw: RawTable, *, input_units: Mapping[str, str] | None = None
         cells in unit columns, unknown ``input_units`` columns.
     """
     problems: list[Problem] = list(raw.problems)
+    raw, input_units = absorb_units_row(raw, input_units, problems)
     keep = _header(raw, problems)
     names = [str(raw.header[i]).strip() for i in keep]
     given = _given_units(names, input_units, raw.source, problems)
