@@ -27,7 +27,7 @@ import numpy as np
 
 from mgkinetics.data.conditions import condition_of_column, resolve_conditions
 from mgkinetics.data.numbers import nonempty, to_float, to_text
-from mgkinetics.data.unitsrow import absorb_units_row
+from mgkinetics.data.unitsrow import absorb_units_row, title_row_problems
 from mgkinetics.errors import DataFormatError, Problem, UnitError
 from mgkinetics.units import Unit, parse_column, parse_unit, split_header
 
@@ -344,7 +344,7 @@ def build_dataset(raw: RawTable, *, input_units: Mapping[str, str] | None = None
             kinds[name] = kind
         units[name], stems[name], texts[name] = unit, stem, unit_text
     if problems:
-        problems = _repeated_header_rows(raw, keep, names, problems)
+        problems = title_row_problems(raw, _repeated_header_rows(raw, keep, names, problems))
         problems.sort(key=lambda p: -1 if p.line is None else p.line)
         raise DataFormatError(raw.source, problems)
     return Dataset(

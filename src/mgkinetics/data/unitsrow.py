@@ -16,7 +16,7 @@ from mgkinetics.data.factorized import FactorizedText
 from mgkinetics.errors import Problem
 from mgkinetics.units import UnitError, parse_unit, split_header
 
-__all__ = ["absorb_units_row"]
+__all__ = ["absorb_units_row", "title_row_problems"]
 
 _CONDITION_UNITS = {"°c", "ºc", "k", "°f", "ph", "degc"}
 
@@ -95,3 +95,35 @@ def _empty(cell) -> bool:
         or (isinstance(cell, str) and not cell.strip())
         or (isinstance(cell, float) and cell != cell)
     )
+
+
+def title_row_problems(raw, problems: list) -> list:
+    """A title row above the header (Prism: a data-set title over its Y columns, then ``X, Y1, Y2``)
+    as one problem saying so, in place of 'column N has no name' for each titled column and 'not a
+    number' for each name of the real header. Only on the error path; other problems are kept."""
+    nameless = [
+        p for p in problems if p.line == raw.header_line and "has no name but holds data" in p.message
+    ]
+    if not nameless or raw.lines.size == 0:
+        return problems
+    below = [_first(c) for c in raw.cells]
+    filled = [c for c in below if not _empty(c)]
+    if not filled or not all(isinstance(c, str) and _unit_text(c) is None and not _number(c) for c in filled):
+        return problems
+    line = int(raw.lines[0])
+    names = ", ".join(f"'{c.strip()}'" for c in filled)
+    message = (
+        f"looks like a title row above the header: line {line} holds only names ({names}); delete line "
+        f"{raw.header_line} and give each column its unit in its name (S_mM, 'Y1 (uM/s)') "
+        "or with --input-unit"
+    )
+    kept = [p for p in problems if p not in nameless and p.line != line]
+    return [Problem(raw.header_line, None, message), *kept]
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text.replace(",", "."))
+        return True
+    except ValueError:
+        return False
