@@ -190,8 +190,8 @@ def read_long_traces(path: str | Path) -> PlateRead:
     ------
     DataFormatError
         A missing file, a file that is not a long traces table, a repeated or missing column, a
-        row with more cells than the header, a bad well or number: every problem with its line
-        and column.
+        row with more cells than the header, a bad well or number, a read repeated at the same
+        well, time and wavelength: every problem with its line and column.
     """
     source = str(path)
     try:
@@ -228,6 +228,8 @@ def read_long_traces(path: str | Path) -> PlateRead:
     data["well"] = _wells(cells["well"], data["plate"], lines, problems)
     for name in _NUMERIC:
         data[name] = _numbers(name, cells[name], lines, delimiter != ",", problems)
+    if not problems:
+        _repeated_reads(data, lines, problems)
     if problems:
         raise DataFormatError(source, sorted(problems, key=lambda p: p.line or 0))
     frame = pd.DataFrame(data, columns=list(TRACE_COLUMNS))
@@ -241,6 +243,29 @@ def read_long_traces(path: str | Path) -> PlateRead:
         source=source,
         metadata={"delimiter": delimiter, "empty_rows": tuple(empty)},
     )
+
+
+def _repeated_reads(data: dict, lines: np.ndarray, problems: list) -> None:
+    """One problem per read of a well at a time (and wavelength) it was already read at: two signals
+    for one point of a trace (two exports concatenated?), of which neither may be chosen silently."""
+    keys = pd.DataFrame({k: data[k] for k in ("plate", "well", "time_s", "wavelength_nm")})
+    again = np.flatnonzero(keys.duplicated(keep="first").to_numpy())
+    if again.size == 0:
+        return
+    first = keys.reset_index().groupby(list(keys.columns), dropna=False, sort=False)["index"].transform("min")
+    for i in again[:_SHOWN].tolist():
+        wavelength = data["wavelength_nm"][i]
+        at = f"{data['time_s'][i]:g} s" + ("" if np.isnan(wavelength) else f", {wavelength:g} nm")
+        problems.append(
+            Problem(
+                int(lines[i]),
+                "time_s",
+                f"well {data['well'][i]} of plate {data['plate'][i]} is read again at {at} (first at line "
+                f"{int(lines[int(first.iloc[i])])}); a trace holds one read per time: delete one of them",
+            )
+        )
+    if again.size > _SHOWN:
+        problems.append(Problem(None, None, f"... and {again.size - _SHOWN} more reads repeated"))
 
 
 def _refuse_header(header: list[str], line: int, source: str) -> None:
