@@ -22,8 +22,22 @@ __all__ = ["select"]
 @output_options("text", "json")
 @plot_option("every candidate law's fit")
 def select(file, law_list, fmt, out, plot, **data):
-    """Fit each law in --laws to FILE and rank them by AICc, with F tests for nested pairs."""
+    """Fit each law in --laws to FILE and rank them by AICc, with F tests for nested pairs.
+
+    A law whose fit does not pass the reality checks (it did not converge, a parameter sits at a
+    bound, the data do not determine its parameters, no activity detected) is listed as not ranked,
+    with the reason in the table and below it.
+
+    \b
+    Exit codes (as for `mgkinetics fit`):
+      0  at least one law was ranked; the best is named
+      2  an input error (Error: ... on stderr, nothing written), or no law's fit passed the
+         reality checks: the table is written, and stderr says why each law failed
+      3  an internal error (a bug; --debug shows the traceback)
+    """
     from mgkinetics.stats.selection import select_model
+
+    from .main import UserError
 
     laws = [name.strip() for name in law_list.split(",") if name.strip()]
     if len(laws) < 2:
@@ -49,3 +63,6 @@ def select(file, law_list, fmt, out, plot, **data):
             ),
             plot,
         )
+    if sel.best is None:
+        why = "; ".join(f"{c.law}: {'; '.join(c.reasons) or 'not fitted'}" for c in sel.candidates)
+        raise UserError(f"{file}: no law's fit passed the reality checks ({why})")

@@ -14,12 +14,24 @@ that a single fit (one curve) and :func:`mgkinetics.fit_many` (many) share one i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["NoActivity", "no_activity_of_curves", "noise_only_reason", "no_activity_reason_for"]
+from mgkinetics.errors import FitWarning
+
+__all__ = [
+    "NoActivity",
+    "no_activity_of_curves",
+    "noise_only_reason",
+    "no_activity_reason_for",
+    "no_activity_warning_for",
+    "activity_limit",
+    "dead_sets",
+    "dead_sets_reason",
+    "level_of",
+]
 
 
 @dataclass(frozen=True)
@@ -120,11 +132,52 @@ def noise_only_reason(
     )
 
 
-def no_activity_reason_for(problem, scale: Sequence[str], units, rss: float, n_params: int, level: float):
-    """The no-activity reason of one fitted :class:`~mgkinetics.fitting.problem.FitProblem`, or
-    None when the fit is better than ``v = 0`` (or the law has no rate scale ``scale``)."""
+def no_activity_warning_for(
+    problem,
+    scale: Sequence[str],
+    units,
+    rss: float,
+    n_params: int,
+    level: float,
+    *,
+    keys: Mapping[str, str] | None = None,
+    others: Sequence[str] = (),
+    label: str = "",
+) -> FitWarning | None:
+    """The ``no_activity`` warning of one fitted data set, or None when the fit is better than
+    ``v = 0`` (or the law has no rate scale ``scale``).
+
+    Parameters
+    ----------
+    problem : FitProblem
+        The data set (its rows, weights and inputs).
+    scale : sequence of str
+        The law's rate-scale parameters (Vmax, kcat) fitted for this set, by law name.
+    units : mapping
+        Parameter key -> unit.
+    rss : float
+        The set's weighted RSS at the fit; ``n_params`` its own fitted parameters (those the F test
+        against ``v = 0`` removes; shared ones are held).
+    level : float
+        The CI level: the F test's ``1 - level`` and the upper limit's one-sided level.
+    keys : mapping, optional
+        Law name -> key of the fit (``vmax[WT]`` in a global fit); plain names by default.
+    others : sequence of str
+        The set's other fitted parameters (by law name), which no activity leaves undetermined.
+    label : str
+        The set's label, put before the reason (global fits).
+
+    Returns
+    -------
+    FitWarning or None
+        Its text is the reason (:func:`noise_only_reason`); ``details``: ``parameters`` (the
+        rate-scale keys), ``undetermined`` (the other keys), ``upper`` (the rate limit, in the rate
+        unit), ``upper_per_enzyme`` (v/[E], or None), ``top`` (the highest concentration of the
+        first input), ``limit_text`` (``v ≤ 0.0106 uM/s at 10 mM``), ``level`` and ``label``.
+    """
     if not scale:
         return None
+    keys = dict(keys or {})
     first = problem.law.input_names[0]
     enzyme = problem.inputs.get("enzyme")
     a = no_activity_of_curves(
@@ -132,8 +185,105 @@ def no_activity_reason_for(problem, scale: Sequence[str], units, rss: float, n_p
     )
     if not a.dead[0]:
         return None
-    per_enzyme = [k for k in scale if k != "vmax"]
+    shown = [keys.get(n, n) for n in scale]
+    per_enzyme = [keys.get(n, n) for n in scale if n != "vmax"]
     kcat_unit = units[per_enzyme[0]] if per_enzyme and enzyme is not None else None
-    return noise_only_reason(
-        a, 0, scale, first, problem.input_units[first], problem.rate_unit, kcat_unit, level
+    x_unit = problem.input_units[first]
+    reason = noise_only_reason(a, 0, shown, first, x_unit, problem.rate_unit, kcat_unit, level)
+    upper_e = float(a.upper[0] / a.enzyme_top[0]) if kcat_unit is not None and a.enzyme_top[0] > 0 else None
+    limit_text = f"v ≤ {a.upper[0]:.3g} {problem.rate_unit}"
+    if upper_e is not None:
+        limit_text += f", v/[E] ≤ {upper_e:.3g} {kcat_unit}"
+    limit_text += f" at {a.top[0]:g} {x_unit}"
+    return FitWarning(
+        "no_activity",
+        f"{label}: {reason}" if label else reason,
+        parameters=tuple(shown),
+        undetermined=tuple(keys.get(n, n) for n in others),
+        upper=float(a.upper[0]),
+        upper_per_enzyme=upper_e,
+        top=float(a.top[0]),
+        limit_text=limit_text,
+        level=level,
+        label=label,
     )
+
+
+def no_activity_reason_for(problem, scale: Sequence[str], units, rss: float, n_params: int, level: float):
+    """The no-activity reason of one fitted :class:`~mgkinetics.fitting.problem.FitProblem`, or
+    None when the fit is better than ``v = 0`` (the text of :func:`no_activity_warning_for`)."""
+    w = no_activity_warning_for(problem, scale, units, rss, n_params, level)
+    return None if w is None else w.message
+
+
+def activity_limit(fit, level: float) -> tuple[float, float | None]:
+    """One-sided ``level`` upper limits of a fitted data set's rate at its highest concentration of
+    the first input, and of v/[E] there (None without an enzyme input): the formula of
+    :class:`NoActivity` on the rows of ``fit`` (a :class:`~mgkinetics.fitting.results.FitResult`).
+
+    >>> import mgkinetics as mgk
+    >>> f = mgk.fit({"s_mM": [1.0, 2, 4, 4], "rate_uM_per_s": [0.1, -0.1, 0.1, -0.1]}, "michaelis_menten")
+    >>> round(activity_limit(f, 0.95)[0], 4)  # 0 + t(0.95, 3) * 0.1 / sqrt(2)
+    0.1664
+    """
+    data = fit.data
+    first = fit.law.input_names[0]
+    enzyme = data.get("enzyme")
+    a = no_activity_of_curves(
+        data[first], data["rate"], data["weights"], [0], [fit.statistics.rss], 1, level, enzyme
+    )
+    per_enzyme = float(a.upper[0] / a.enzyme_top[0]) if enzyme is not None and a.enzyme_top[0] > 0 else None
+    return float(a.upper[0]), per_enzyme
+
+
+def dead_sets(problems, labels, keys, varying, values, units, level: float) -> list[FitWarning]:
+    """The ``no_activity`` warning (:func:`no_activity_warning_for`) of each data set of a global
+    fit whose own curve, with the shared parameters held at the joint fit, is no better than
+    ``v = 0`` for its rows: the F test removes the set's own fitted parameters (``keys``: per set,
+    law name -> key; ``varying``: the fitted keys; ``values``: key -> value)."""
+    from mgkinetics.fitting.status import rate_scale_parameters
+
+    out = []
+    for p, label, mapping in zip(problems, labels, keys, strict=True):
+        own = [n for n, k in mapping.items() if k in varying and k.endswith(f"[{label}]")]
+        scale = rate_scale_parameters(p.law, own)
+        if not scale or p.n <= len(own):
+            continue
+        model = np.asarray(p.law.evaluate(p.inputs, {n: values[k] for n, k in mapping.items()}), dtype=float)
+        rss = float(np.sum((p.weights * (p.rate - model)) ** 2))
+        others = [n for n in own if n not in scale]
+        w = no_activity_warning_for(
+            p, scale, units, rss, len(own), level, keys=mapping, others=others, label=label
+        )
+        if w is not None:
+            out.append(w)
+    return out
+
+
+def dead_sets_reason(dead: Sequence[FitWarning], labels, keys, shared) -> str:
+    """The status reason of a global fit with data sets without activity (``dead``): which sets,
+    their limits, and which sets determine the shared parameters."""
+    gone = {d.details["label"] for d in dead}
+    parts = [
+        f"{d.details['label']}: no activity detected ({', '.join(d.details['parameters'])} not "
+        f"distinguishable from 0; {d.details['limit_text']}, one-sided {level_of(d):.0%} upper limit)"
+        for d in dead
+    ]
+    alive = [lab for lab in labels if lab not in gone]
+    held = [
+        name for name in shared if any(name in m for lab, m in zip(labels, keys, strict=True) if lab in alive)
+    ]
+    if not alive:
+        parts.append("no data set shows activity: the shared parameters are not determined")
+    elif held:
+        parts.append(
+            f"the shared {', '.join(held)} {'is' if len(held) == 1 else 'are'} determined by "
+            f"{', '.join(alive)} (the rows of {', '.join(sorted(gone))}, with no activity, carry no "
+            "information on them)"
+        )
+    return "; ".join(parts)
+
+
+def level_of(w: FitWarning) -> float:
+    """The one-sided level of a ``no_activity`` warning's upper limit."""
+    return float(w.details.get("level", 0.95))

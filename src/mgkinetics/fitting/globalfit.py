@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mgkinetics.errors import FitError, FitWarning
-from mgkinetics.fitting import engine
+from mgkinetics.fitting import activity, engine
 from mgkinetics.fitting.estimates import derived_for
 from mgkinetics.fitting.joint import joint_starts, keys_and_units
 from mgkinetics.fitting.options import DataOptions, check_options, table_options
@@ -258,6 +258,10 @@ def _assemble(problems, labels, shared, keys, units, layout, sol, scale_covar, c
     )
     if status == "failed":
         warnings.append(FitWarning("not_converged", f"the global fit did not converge: {sol.message}"))
+    else:
+        status, reason = _with_dead_sets(
+            problems, labels, keys, shared, varying, sol, units, ci_level, (warnings, status, reason)
+        )
     rates, weights = (np.concatenate([getattr(p, a) for p in problems]) for a in ("rate", "weights"))
     stats = solved_statistics(sol, len(varying), rates, weights, scale_covar)
     common = outcome_fields(sol, warnings, status, reason)
@@ -275,6 +279,25 @@ def _assemble(problems, labels, shared, keys, units, layout, sol, scale_covar, c
         **solution_fields(sol, varying),
         **outcome_fields(sol, warnings, status, reason),  # with the joint weighting warnings
     )
+
+
+def _with_dead_sets(problems, labels, keys, shared, varying, sol, units, ci_level, outcome):
+    """``(status, reason)`` with the data sets without activity (:func:`activity.dead_sets`, their
+    warnings appended to ``outcome``'s): ``not_identifiable``, saying which sets and which sets
+    determine the shared parameters; a status that is not about them is kept in the reason."""
+    warnings, status, reason = outcome
+    dead = activity.dead_sets(problems, labels, keys, varying, sol.values, units, ci_level)
+    if not dead:
+        return status, reason
+    gone = {k for d in dead for k in (*d.details["parameters"], *d.details["undetermined"])}
+    others = [
+        w for w in warnings if getattr(w, "code", "") == "at_bound" and w.details["parameter"] not in gone
+    ]
+    text = activity.dead_sets_reason(dead, labels, keys, shared)
+    if status not in ("converged", "at_bound") or others:
+        text += f"; besides: {status} ({reason})"
+    warnings += dead
+    return "not_identifiable", text
 
 
 def fit_shared(

@@ -17,7 +17,7 @@ import numpy as np
 
 from mgkinetics.errors import FitError, FitWarning
 from mgkinetics.fitting import engine
-from mgkinetics.fitting.activity import no_activity_reason_for
+from mgkinetics.fitting.activity import no_activity_warning_for
 from mgkinetics.fitting.estimates import derived_for, estimates_for
 from mgkinetics.fitting.numerics import weighted_r2
 from mgkinetics.fitting.options import DataOptions, check_options, table_options
@@ -199,12 +199,15 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
         estimates, varying, sol, layout.specs, starts, tops, concentration_constants(problem, keys)
     )
     scale = rate_scale_parameters(law, varying)
-    dead = status != "failed" and no_activity_reason_for(problem, scale, punits, sol.rss, k, ci_level)
+    others = [n for n in varying if n not in scale]
+    dead = status != "failed" and no_activity_warning_for(
+        problem, scale, punits, sol.rss, k, ci_level, others=others
+    )
     if status == "failed":
         warnings.append(FitWarning("not_converged", f"the fit did not converge: {sol.message}"))
     elif dead:
-        status, reason = "not_identifiable", dead
-        warnings.append(FitWarning("no_activity", dead))
+        status, reason = "not_identifiable", dead.message
+        warnings.append(dead)
     elif constant and k > 1:
         status, reason = (
             "not_identifiable",

@@ -20,11 +20,13 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mgkinetics.errors import warning_code
 from mgkinetics.report.numbers import format_ci, format_pm, format_value
 
 __all__ = [
     "estimate_text",
     "estimate_status",
+    "shown_warnings",
     "estimate_repr",
     "text_table",
     "fit_text",
@@ -52,21 +54,81 @@ def estimate_text(e: Any) -> str:
     return format_pm(e.value, e.stderr, _unit(e))
 
 
+#: Codes of the per-parameter warnings that a no-activity verdict makes noise (folded into it in text).
+_FOLDED = ("at_bound", "poorly_determined", "beyond_data", "correlated", "zero_width", "singular_covariance")
+
+
+def _details(w: Any) -> Mapping[str, Any]:
+    return getattr(w, "details", None) or {}
+
+
+def _named(w: Any) -> set[str]:
+    """The parameter keys a coded warning is about (``parameter`` or ``parameters``)."""
+    d = _details(w)
+    return set(d.get("parameters", ())) | ({d["parameter"]} if "parameter" in d else set())
+
+
+def _dead_sets(warnings: Sequence[str]) -> list[Any]:
+    return [w for w in warnings if warning_code(w) == "no_activity"]
+
+
+def _folded(w: Any, dead: Sequence[Any]) -> bool:
+    """Whether ``w`` is a per-parameter warning about the parameters of a data set without activity
+    (all of a single fit's, when the verdict has no parameter list: every rate 0, or a batch)."""
+    if warning_code(w) not in _FOLDED:
+        return False
+    for d in dead:
+        keys = set(_details(d).get("parameters", ())) | set(_details(d).get("undetermined", ()))
+        if not _details(d).get("label") or not keys:  # a single fit: the verdict covers every parameter
+            return True
+        if _named(w) and _named(w) <= keys:
+            return True
+    return False
+
+
+def shown_warnings(warnings: Sequence[str], status_reason: str = "") -> list[str]:
+    """The warnings a reader is shown: those about the parameters of a data set with no activity
+    are folded into its one verdict (they stay in the result, with their codes), and the verdict
+    itself is not repeated when it is the status reason."""
+    dead = _dead_sets(warnings)
+    return [
+        w
+        for w in warnings
+        if not _folded(w, dead) and not (warning_code(w) == "no_activity" and str(w) == status_reason)
+    ]
+
+
+def _no_activity_status(e: Any, warnings: Sequence[str]) -> str:
+    for d in _dead_sets(warnings):
+        det = _details(d)
+        if e.name in det.get("parameters", ()):
+            level = det.get("level", 0.95)
+            return f"not identifiable: no activity ({det['limit_text']}, one-sided {level:.0%})"
+        if e.name in det.get("undetermined", ()) or not det.get("label"):
+            return "not determined (no activity)"
+    return ""
+
+
 def estimate_status(e: Any, warnings: Sequence[str] = ()) -> str:
     """What the reader must know before using an estimate: '' when nothing.
 
-    ``fixed``; ``not bounded by the data`` when there is no SE, the SE exceeds the value, or an
-    interval side is open; ``at a bound`` when a warning says so; ``poorly determined`` when the
-    SE exceeds half the value; else the estimate's note.
+    ``fixed``; for a data set without activity (a ``no_activity`` warning), ``not identifiable: no
+    activity (v ≤ ...)`` for its rate scale and ``not determined (no activity)`` for the others;
+    ``not bounded by the data`` when there is no SE, the SE exceeds |value| (a value of 0 too), or
+    an interval side is open; ``at a bound`` when an ``at_bound`` warning (by code) names it;
+    ``poorly determined`` when the SE exceeds half the value; else the estimate's note.
     """
     import math
 
     if e.fixed:
         return "fixed"
+    dead = _no_activity_status(e, warnings)
+    if dead:
+        return dead
     se = e.stderr
-    if se is None or not math.isfinite(se) or (e.value and se > abs(e.value)):
+    if se is None or not math.isfinite(se) or se > abs(e.value):
         return "not bounded by the data"
-    if not e.fixed and (e.ci_low is None or e.ci_high is None):
+    if e.ci_low is None or e.ci_high is None:
         words = {"bound": "open at a bound", "open": "not determined"}
         sides = [
             f"{side} limit {words[status]}"
@@ -74,7 +136,7 @@ def estimate_status(e: Any, warnings: Sequence[str] = ()) -> str:
             if status in words
         ]
         return f"not bounded by the data ({'; '.join(sides) or 'open interval'})"
-    if any(w.startswith(f"{e.name} = ") and "bound" in w for w in warnings):
+    if any(warning_code(w) == "at_bound" and _details(w).get("parameter") == e.name for w in warnings):
         return "at a bound"
     if e.value and se > 0.5 * abs(e.value):
         return "poorly determined (SE > 50% of the value)"
@@ -168,7 +230,7 @@ def fit_text(f: Any) -> str:
     lines.append(f"  status: {f.status} ({f.status_reason})")
     lines.append(f"  rows: {len(f.rows.used)} used, {len(f.rows.excluded)} excluded")
     lines += [f"    line {e.line}: {e.reason}" for e in f.rows.excluded]
-    lines += [f"  warning: {w}" for w in f.warnings]
+    lines += [f"  warning: {w}" for w in shown_warnings(f.warnings, f.status_reason)]
     for e in [*f.parameters.values(), *f.derived.values()]:
         if e.note:
             lines.append(f"  note on {e.name}: {e.note}")
@@ -215,7 +277,7 @@ def fit_html(f: Any) -> str:
             + "".join(f"; line {e.line}: {e.reason}" for e in f.rows.excluded),
         ),
     ]
-    facts += [("warning", w) for w in f.warnings]
+    facts += [("warning", w) for w in shown_warnings(f.warnings, f.status_reason)]
     return f'<div class="mgk-fit">{table_html(rows, _title(f))}{_facts_html(facts)}</div>'
 
 
@@ -251,7 +313,7 @@ def global_text(g: Any) -> str:
             f"  {label}: {len(part.rows.used)} rows used, {len(part.rows.excluded)} excluded ({part.source})"
         )
         lines += [f"    line {e.line}: {e.reason}" for e in part.rows.excluded]
-    lines += [f"  warning: {w}" for w in g.warnings]
+    lines += [f"  warning: {w}" for w in shown_warnings(g.warnings, g.status_reason)]
     if g.unassigned:
         lines.append("  rows in no data set (empty group cell):")
         lines += [f"    line {e.line}: {e.reason}" for e in g.unassigned]
@@ -263,8 +325,8 @@ def global_html(g: Any) -> str:
     rows = _estimate_rows(list(g.parameters.values()), g.warnings)
     facts = [
         ("statistics", statistics_text(g.statistics)),
-        ("status", ("converged" if g.success else "did not converge") + f" ({g.message})"),
+        ("status", f"{g.status} ({g.status_reason})"),
     ]
-    facts += [("warning", w) for w in g.warnings]
+    facts += [("warning", w) for w in shown_warnings(g.warnings, g.status_reason)]
     caption = f"global fit of {len(g.parts)} data sets, shared: {', '.join(g.shared) or 'none'}"
     return f'<div class="mgk-fit">{table_html(rows, caption)}{_facts_html(facts)}</div>'

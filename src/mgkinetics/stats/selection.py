@@ -96,7 +96,7 @@ class Selection:
     def to_text(self) -> str:
         """A ranking table, the F tests and the reasons for unranked fits."""
         lines = ["model selection (AICc, Akaike weights; extra-sum-of-squares F tests for nested laws)"]
-        rows = [["law", "AICc", "dAICc", "weight", "logLik", "AIC", "BIC", "RSS", "dof"]]
+        rows = [["law", "AICc", "dAICc", "weight", "logLik", "AIC", "BIC", "RSS", "dof", "ranked"]]
         for c in self.candidates:
             st = c.fit.statistics if c.fit is not None else None
             rows.append(
@@ -110,6 +110,7 @@ class Selection:
                     _fmt(st.bic) if st else "-",
                     _fmt(st.rss) if st else "-",
                     str(st.dof) if st else "-",
+                    "yes" if c.ranked else f"no: {_why_not(c)}",
                 ]
             )
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -132,6 +133,21 @@ class Selection:
         return "\n".join(lines) + "\n"
 
 
+def _why_not(c: Candidate) -> str:
+    """The short form of why a candidate is not ranked (its status in words; the reasons follow)."""
+    if c.fit is None:
+        return "not fitted"
+    words = {
+        "failed": "did not converge",
+        "at_bound": "a parameter at a bound",
+        "not_bounded": "not bounded by the data",
+        "not_identifiable": "not identifiable",
+    }
+    if any(warning_code(w) == "no_activity" for w in c.fit.warnings):
+        return "no activity detected"
+    return words.get(c.fit.status, "singular covariance")
+
+
 def _fmt(x) -> str:
     return "-" if x is None or not math.isfinite(float(x)) else f"{float(x):.5g}"
 
@@ -145,7 +161,8 @@ def _reality(fit) -> list[str]:
         reasons.append(f"{fit.status.replace('_', ' ')}: {fit.status_reason}")
     if fit.covariance is None and fit.covariance_names and fit.status != "not_identifiable":
         reasons.append("singular covariance: the data do not determine every parameter")
-    reasons += [str(w) for w in fit.warnings if warning_code(w) == "at_bound"]
+    if not any(warning_code(w) == "no_activity" for w in fit.warnings):  # else folded into that verdict
+        reasons += [str(w) for w in fit.warnings if warning_code(w) == "at_bound"]
     return reasons
 
 
