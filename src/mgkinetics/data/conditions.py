@@ -95,6 +95,8 @@ def condition_of_column(name: str, stem: str, unit_text: str | None) -> tuple[st
     >>> condition_of_column("ionic_strength", "ionic_strength", None)
     ('ionic_strength_M', None)
     """
+    if len(name) > 1000:  # not a column name (data/model.py reports it)
+        return None
     low, unit = _stem_and_unit(stem, unit_text)
     if low in _PH_STEMS and unit.lower() in ("", "ph"):
         return "ph", "pH"
