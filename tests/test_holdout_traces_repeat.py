@@ -30,9 +30,8 @@ def test_a_repeated_read_is_an_error_naming_both_lines(tmp_path, plate):
         "rates", tmp_path / "traces.csv", "--layout", tmp_path / "layout.csv", "--out", tmp_path / "r.csv"
     )
     assert res.exit_code == 2, res.output
-    assert "line 8, column 'time_s': well A1 of plate 1 is read again at 30 s, 340 nm (first at line 7)" in (
-        res.stderr
-    )
+    want = "line 8, column 'time_s': well A1 of plate 1 is read again at 30 s, 340 nm with another signal"
+    assert f"{want} (first at line 7)" in res.stderr
     assert not (tmp_path / "r.csv").exists()
 
 
@@ -46,7 +45,9 @@ def test_the_same_time_at_another_wavelength_or_plate_is_not_a_repeat(tmp_path, 
 
 def test_many_repeats_are_listed_up_to_a_limit(tmp_path, plate):
     traces, _ = plate
-    pd.concat([traces, traces]).to_csv(tmp_path / "traces.csv", index=False)
+    pd.concat([traces, traces.assign(signal=traces.signal + 0.01)]).to_csv(
+        tmp_path / "traces.csv", index=False
+    )
     with pytest.raises(DataFormatError) as info:
         read_long_traces(tmp_path / "traces.csv")
     problems = info.value.problems
@@ -54,3 +55,11 @@ def test_many_repeats_are_listed_up_to_a_limit(tmp_path, plate):
     assert [p.message for p in problems if p.line is None] == [
         f"... and {len(traces) - 40} more reads repeated"
     ]
+
+
+def test_a_repeat_with_the_same_signal_is_the_same_read_and_one_time_is_left_to_rates(tmp_path, plate):
+    traces, _ = plate
+    pd.concat([traces, traces]).to_csv(tmp_path / "twice.csv", index=False)
+    assert len(read_long_traces(tmp_path / "twice.csv").frame) == 2 * len(traces)  # as before
+    traces.assign(time_s=0.0).to_csv(tmp_path / "zero.csv", index=False)  # test_fuzz_regressions' case
+    assert len(read_long_traces(tmp_path / "zero.csv").frame) == len(traces)

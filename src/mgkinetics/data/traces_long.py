@@ -246,13 +246,23 @@ def read_long_traces(path: str | Path) -> PlateRead:
 
 
 def _repeated_reads(data: dict, lines: np.ndarray, problems: list) -> None:
-    """One problem per read of a well at a time (and wavelength) it was already read at: two signals
-    for one point of a trace (two exports concatenated?), of which neither may be chosen silently."""
+    """One problem per read of a well at a time (and wavelength) it was already read at with another
+    signal: two values for one point of a trace (two exports concatenated?), neither of which may be
+    chosen silently. A repeat with the same signal is the same read (kept, as always); a well read
+    only at one time is no trace at all, which the rates wing reports per well."""
     keys = pd.DataFrame({k: data[k] for k in ("plate", "well", "time_s", "wavelength_nm")})
-    again = np.flatnonzero(keys.duplicated(keep="first").to_numpy())
-    if again.size == 0:
+    if not keys.duplicated().any():
         return
-    first = keys.reset_index().groupby(list(keys.columns), dropna=False, sort=False)["index"].transform("min")
+    group = keys.groupby(list(keys.columns), dropna=False, sort=False)
+    first = group.cumcount().to_numpy() > 0
+    first_row = (
+        keys.reset_index().groupby(list(keys.columns), dropna=False, sort=False)["index"].transform("min")
+    )
+    first_row = first_row.to_numpy()
+    signal = np.asarray(data["signal"], dtype=float)
+    same = (signal == signal[first_row]) | (np.isnan(signal) & np.isnan(signal[first_row]))
+    times = keys.groupby(["plate", "well"], sort=False)["time_s"].transform("nunique").to_numpy()
+    again = np.flatnonzero(first & ~same & (times > 1))
     for i in again[:_SHOWN].tolist():
         wavelength = data["wavelength_nm"][i]
         at = f"{data['time_s'][i]:g} s" + ("" if np.isnan(wavelength) else f", {wavelength:g} nm")
@@ -260,8 +270,9 @@ def _repeated_reads(data: dict, lines: np.ndarray, problems: list) -> None:
             Problem(
                 int(lines[i]),
                 "time_s",
-                f"well {data['well'][i]} of plate {data['plate'][i]} is read again at {at} (first at line "
-                f"{int(lines[int(first.iloc[i])])}); a trace holds one read per time: delete one of them",
+                f"well {data['well'][i]} of plate {data['plate'][i]} is read again at {at} with another "
+                f"signal (first at line {int(lines[first_row[i]])}); a trace holds one read per time: "
+                "delete one",
             )
         )
     if again.size > _SHOWN:
