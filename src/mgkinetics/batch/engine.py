@@ -29,6 +29,7 @@ from mgkinetics.batch.jacobians import (
 )
 from mgkinetics.batch.limits import refit_at_limits
 from mgkinetics.batch.lm import SolveResult, gram, solve
+from mgkinetics.batch.rowops import rows_all, rows_any
 
 __all__ = [
     "BatchModel",
@@ -139,7 +140,7 @@ def invert_gram(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(all="ignore"):  # overflow: a row whose variance is not finite is singular
         inv = inv / d[:, :, None] / d[:, None, :]
         diag = np.diagonal(inv, axis1=1, axis2=2)
-        ok = good & np.all(np.isfinite(inv), axis=(1, 2)) & np.all(diag >= 0, axis=1)
+        ok = good & np.all(np.isfinite(inv), axis=(1, 2)) & rows_all(diag >= 0)
     inv[~ok] = np.nan
     return inv, ~ok
 
@@ -149,7 +150,7 @@ def _at_bounds(P: np.ndarray, vary, lo, hi) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         near_lo = Pv <= lo_v + 1e-9 * np.maximum(np.abs(lo_v), 1e-290)
         near_hi = Pv >= hi_v - 1e-9 * np.abs(hi_v)
-    return np.any(near_lo | near_hi, axis=1)
+    return rows_any(near_lo | near_hi)
 
 
 def _stacked_solve(model, ins, y, w, starts, vary, lo, hi, cap) -> list[SolveResult]:
@@ -314,14 +315,14 @@ def fit_chunk(
             else:
                 J = richardson_jacobian(model, chunk.inputs, res.P, vary, chunk.w)
             A = gram(J)
-        A[~np.all(np.isfinite(res.P), axis=1)] = np.nan
+        A[~rows_all(np.isfinite(res.P))] = np.nan
         cov, singular = invert_gram(A)
     ratio_var = None
     if ratios and k:
         ratio_var = _slope_variances(model, chunk, res.P, vary, ratios)
     if k and (lim.inf_groups or lim.lines):
         _errors_at_limits(model, chunk, res.P, vary, lim, cov, singular, ratio_var, ratios)
-    dead = np.all((chunk.y == 0) | (chunk.w == 0), axis=1)  # padding has weight 0
+    dead = rows_all((chunk.y == 0) | (chunk.w == 0))  # padding has weight 0
     return ChunkFit(
         chunk.index, res.P, rss, ss_tot, res.converged, cov, singular, res.runaway, ratio_var, dead
     )

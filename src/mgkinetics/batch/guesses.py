@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mgkinetics.batch.rowops import rows_any, rows_max, rows_min
 from mgkinetics.laws import guesses
 from mgkinetics.laws.registry import RateLaw
 
@@ -29,7 +30,7 @@ def _line(x: np.ndarray, y: np.ndarray, mask: np.ndarray):
 
 
 def _span(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    return np.max(np.where(mask, x, -np.inf), axis=1) - np.min(np.where(mask, x, np.inf), axis=1)
+    return rows_max(np.where(mask, x, -np.inf)) - rows_min(np.where(mask, x, np.inf))
 
 
 def hanes_woolf(s: np.ndarray, v: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -48,7 +49,7 @@ def hanes_woolf(s: np.ndarray, v: np.ndarray, valid: np.ndarray) -> tuple[np.nda
     v = np.asarray(v, dtype=float)
     with np.errstate(all="ignore"):
         ok = valid & (s > 0) & (v > 0) & np.isfinite(s) & np.isfinite(v)
-        vmax_fb = 1.1 * np.max(np.where(valid & ~np.isnan(v), np.abs(v), -np.inf), axis=1)
+        vmax_fb = 1.1 * rows_max(np.where(valid & ~np.isnan(v), np.abs(v), -np.inf))
         vmax_fb = np.where(np.isneginf(vmax_fb), np.nan, vmax_fb)
         vmax_fb = np.where(vmax_fb <= 0, 1.0, vmax_fb)
         slope, intercept = _line(s, np.where(ok, s / v, 0.0), ok)
@@ -56,9 +57,9 @@ def hanes_woolf(s: np.ndarray, v: np.ndarray, valid: np.ndarray) -> tuple[np.nda
         vmax = np.where(good, 1.0 / slope, vmax_fb)
         km = np.where(good, intercept / slope, 1.0)
         pos = valid & (s > 0)
-        need = np.flatnonzero(~good & np.any(pos, axis=1))
-        if need.size:
-            km[need] = np.nanmedian(np.where(pos[need], s[need], np.nan), axis=1)
+        need = np.flatnonzero(~good & rows_any(pos))
+        if need.size:  # np.nanmedian of the positive S, by one sort (nanmedian's masked path is slow)
+            km[need] = _masked_median(s[need], pos[need])
     return vmax, km
 
 
@@ -72,7 +73,7 @@ def _masked_median(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def _masked_max(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    return np.max(np.where(mask & ~np.isnan(x), x, -np.inf), axis=1)
+    return rows_max(np.where(mask & ~np.isnan(x), x, -np.inf))
 
 
 def substrate_inhibition(ins, v, valid) -> dict[str, np.ndarray]:
@@ -108,13 +109,13 @@ def hill(ins, v, valid) -> dict[str, np.ndarray]:
 def inhibition(ins, v, valid) -> dict[str, np.ndarray]:
     """:func:`mgkinetics.laws.guesses.inhibition` per row (Vmax, KM at the lowest inhibitor level)."""
     s, i = ins["substrate"], ins["inhibitor"]
-    lowest = np.min(np.where(valid & ~np.isnan(i), i, np.inf), axis=1)
+    lowest = rows_min(np.where(valid & ~np.isnan(i), i, np.inf))
     low = valid & (i <= lowest[:, None])
     use = np.where((np.sum(low & (s > 0), axis=1) >= 2)[:, None], low, valid)
     vmax, km = hanes_woolf(s, v, use)
     pos = valid & (i > 0) & ~np.isnan(i)
     ki = np.ones(s.shape[0])
-    has = np.flatnonzero(pos.any(axis=1))
+    has = np.flatnonzero(rows_any(pos))
     if has.size:
         ki[has] = _masked_median(i[has], pos[has])
     return {"vmax": vmax, "km": km, "ki": ki}

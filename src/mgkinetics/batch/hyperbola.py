@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from mgkinetics.batch.jacobians import BatchModel
+from mgkinetics.batch.rowops import rows_max, rows_min
 from mgkinetics.laws import ratelaws
 
 __all__ = ["hyperbola_applies", "solve_hyperbola"]
@@ -81,8 +82,8 @@ def solve_hyperbola(inputs, y, w, K0, *, max_iter: int = 100, tol: float = 1e-7)
         return A_out, K_out, done, iters
     # beyond these KM the profile is too flat for Newton in floating point (nearly a straight line,
     # or nearly constant): such curves go to the general solver
-    smax = 1e3 * np.max(np.where(W2 > 0, s, 0.0), axis=1)
-    smin = 1e-3 * np.min(np.where((W2 > 0) & (s > 0), s, np.inf), axis=1)
+    smax = 1e3 * rows_max(np.where(W2 > 0, s, 0.0))
+    smin = 1e-3 * rows_min(np.where((W2 > 0) & (s > 0), s, np.inf))
     buf = np.empty((8, m, L))
     idx = np.arange(m)  # row of the full arrays held in each working row
     K = np.array(K0, dtype=float)

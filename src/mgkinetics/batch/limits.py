@@ -30,6 +30,7 @@ import numpy as np
 
 from mgkinetics.batch.hyperbola import solve_hyperbola
 from mgkinetics.batch.lm import SolveResult, cost_and_residuals, solve
+from mgkinetics.batch.rowops import rows_all, rows_any, rows_max
 from mgkinetics.laws import ratelaws
 
 __all__ = ["LimitFit", "refit_at_limits"]
@@ -89,7 +90,7 @@ def _solve_sub(model, ins, y, w, P0, sub_vary, fixed, lo, hi, cap) -> SolveResul
     # rows the hyperbola leaves with KM beyond 10³ × the data (the sub-model's KM runs off as
     # well: 40 of 2,000 hard substrate-inhibition curves, 39 of which the general solver then
     # also ran past the cap) are not solved again: they keep their stopped result
-    s_top = np.max(np.where(w > 0, ins[0], 0.0), axis=1)
+    s_top = rows_max(np.where(w > 0, ins[0], 0.0))
     runaway[~done & (K > 1e3 * s_top)] = True  # refitted as the line through the origin
     rest = np.flatnonzero(~done & ~(K > 1e3 * s_top))
     if rest.size:
@@ -147,11 +148,11 @@ def _refit_inf(model, chunk, res: SolveResult, vary, lo, hi, inf_columns):
         return out
     big = _beyond(res.P, cap, vary)
     gone = {j: big[:, t] & (res.P[:, j] > 0) for t, j in enumerate(vary)}
-    others_ok = ~np.any(big[:, [t for t, j in enumerate(vary) if j not in limit_cols]], axis=1)
+    others_ok = ~rows_any(big[:, [t for t, j in enumerate(vary) if j not in limit_cols]])
     pattern = np.stack([gone[j] for j in limit_cols], axis=1)
-    cand = res.runaway & others_ok & pattern.any(axis=1)
+    cand = res.runaway & others_ok & rows_any(pattern)
     for key in sorted({tuple(r) for r in pattern[cand]}):
-        rows = np.flatnonzero(cand & np.all(pattern == np.array(key), axis=1))
+        rows = np.flatnonzero(cand & rows_all(pattern == np.array(key)))
         fixed = [j for j, on in zip(limit_cols, key, strict=True) if on]
         sub_vary = [j for j in vary if j not in fixed]
         if not sub_vary:
@@ -164,7 +165,7 @@ def _refit_inf(model, chunk, res: SolveResult, vary, lo, hi, inf_columns):
         with np.errstate(all="ignore"):
             fitted = np.asarray(model.evaluate(ins, sub.P), dtype=float)
         ok = sub.converged & np.isfinite(sub.cost) & (sub.cost <= res.cost[rows] * (1 + 1e-9))
-        ok &= np.all(np.isfinite(fitted), axis=1)
+        ok &= rows_all(np.isfinite(fitted))
         P = sub.P[ok]
         P[:, fixed] = res.P[rows[ok]][:, fixed]  # the stopped value: a lower bound on the constant
         for lst, item in zip(out, (rows[ok], P, sub.cost[ok], fitted[ok], ("inf", rows[ok], fixed))):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mgkinetics.batch.rowops import rows_all
+
 __all__ = ["SMALL_STACK", "batched_solve", "freeze_at_bounds", "gram", "normal_equations", "solve_damped"]
 
 
@@ -126,7 +128,7 @@ def _solve_symmetric3(A: np.ndarray, damp: np.ndarray, g: np.ndarray) -> np.ndar
             axis=1,
         )
         x *= sc / det[:, None]
-    hard = ~(np.abs(det) > 1e-10) | ~np.all(np.isfinite(x), axis=1)
+    hard = ~(np.abs(det) > 1e-10) | ~rows_all(np.isfinite(x))
     if hard.any():
         M = A[hard]
         ii = np.arange(3)

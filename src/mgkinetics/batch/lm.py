@@ -22,6 +22,7 @@ from mgkinetics.batch.hyperbola import hyperbola_applies, solve_hyperbola
 from mgkinetics.batch.jacobians import BatchModel, jacobian_kind
 from mgkinetics.batch.linalg import batched_solve, freeze_at_bounds, gram, solve_damped
 from mgkinetics.batch.lmstep import Problem, Work, cost_and_residuals, iterate, normal_finite
+from mgkinetics.batch.rowops import rows_all, rows_any, rows_max, take_rows
 from mgkinetics.batch.trials import LAMBDA_START
 
 __all__ = ["SolveResult", "batched_solve", "cost_and_residuals", "gram", "solve"]
@@ -51,12 +52,13 @@ class _State:
 
     def store(self, wk: Work, mask: np.ndarray) -> None:
         """Write the working rows ``mask`` back (their parameters, cost, residuals, iterations)."""
-        r = wk.rows[mask]
+        idx = np.flatnonzero(mask)
+        r = wk.rows[idx]
         self.P[r], self.cost[r], self.R[r], self.iters[r] = (
-            wk.P[mask],
-            wk.cost[mask],
-            wk.R[mask],
-            wk.iters[mask],
+            take_rows(wk.P, idx),
+            wk.cost[idx],
+            take_rows(wk.R, idx),
+            wk.iters[idx],
         )
 
 
@@ -68,7 +70,7 @@ def _run(pb: Problem, st: _State, wk: Work, max_iter: int) -> None:
         if wk.rows.size == 0:
             return
         done = iterate(pb, wk)
-        gone = np.any(np.abs(wk.real[:, vary]) > wk.cap_v, axis=1)
+        gone = rows_any(np.abs(wk.real[:, vary]) > wk.cap_v)
         leave = done | gone
         if leave.any():
             st.store(wk, leave)
@@ -188,6 +190,8 @@ def solve(
         np.full(m, LAMBDA_START),
         np.zeros(m, int),
         np.zeros(m, bool),
+        np.zeros((m, len(vary))),
+        np.zeros(m, int),
         cap_w,
         cap_v,
         tiny,
@@ -196,7 +200,7 @@ def solve(
     st.converged &= ~st.runaway
     _polish(pb, st)
     P = pb.real(st.P)
-    st.converged &= np.all(np.isfinite(P[:, vary]), axis=1) & np.isfinite(st.cost)  # fixed: may be ±inf
+    st.converged &= rows_all(np.isfinite(P[:, vary])) & np.isfinite(st.cost)  # fixed: may be ±inf
     return SolveResult(P, st.cost, st.converged, st.iters, st.runaway)
 
 
@@ -208,7 +212,7 @@ def _km_to_infinity(model, inputs, y, w, P, left, cap_km) -> np.ndarray:
     1.5 × the KM cap: the optimum lies at KM → ∞. Their P is set there (best A for that KM) and they
     are returned as runaway, without a run of the general solver up to the cap."""
     s = np.asarray(inputs[0], float)
-    top = np.max(np.where(w > 0, s, 0.0), axis=1)
+    top = rows_max(np.where(w > 0, s, 0.0))
     cand = np.flatnonzero(
         left & np.isfinite(P[:, 1]) & (P[:, 0] > 0) & (P[:, 1] >= 100 * top) & np.isfinite(cap_km)
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mgkinetics.batch.rowops import rows_max
 from mgkinetics.fitting.starts import value_in as _value_in
 from mgkinetics.laws.registry import RateLaw
 
@@ -99,15 +100,15 @@ def runaway_caps(
     m = y.shape[0]
     cap = np.full((m, len(law.params)), np.inf)
     with np.errstate(all="ignore"):
-        top_y = np.max(np.where(valid, np.abs(y), 0.0), axis=1)
+        top_y = rows_max(np.where(valid, np.abs(y), 0.0))
         for j, p in enumerate(law.params):
             if p.unit in inputs:
-                top = np.max(np.where(valid, np.abs(inputs[p.unit]), 0.0), axis=1)
+                top = rows_max(np.where(valid, np.abs(inputs[p.unit]), 0.0))
             elif p.unit == "rate":
                 top = top_y
             elif p.unit == "1/time" and "enzyme" in inputs:
                 e = np.abs(inputs["enzyme"])
-                top = np.max(np.where(valid & (e > 0), np.abs(y) / np.where(e > 0, e, 1.0), 0.0), axis=1)
+                top = rows_max(np.where(valid & (e > 0), np.abs(y) / np.where(e > 0, e, 1.0), 0.0))
             else:
                 continue
             cap[:, j] = np.where(top > 0, RUNAWAY * top, np.inf)

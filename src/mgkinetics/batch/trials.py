@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from mgkinetics.batch.linalg import solve_damped
+from mgkinetics.batch.rowops import rows_all, take_rows
 
 __all__ = ["LAMBDA_DOWN", "LAMBDA_START", "damped_trials"]
 
@@ -30,11 +31,11 @@ def _trial_pass(pb, A, g, Pa, ca, lam_a, sub, cap_a, pending, n_lam):
     """Cost of the damped steps λ·10ʲ (j < ``n_lam``) for the ``pending`` rows (None: all), in one
     batched pass; arrays (n_lam, len(pending)) of the trial points, costs, residuals, steps."""
     ins, ya, wa = sub
-    pick = (lambda a: a) if pending is None else (lambda a: a[pending])
+    pick = (lambda a: a) if pending is None else (lambda a: take_rows(a, pending))
     if n_lam > 1:
         rows = np.tile(pending, n_lam)
         lam = (lam_a[pending][None, :] * 10.0 ** np.arange(n_lam)[:, None]).ravel()
-        pick = lambda a: a[rows]  # noqa: E731
+        pick = lambda a: take_rows(a, rows)  # noqa: E731
     else:
         lam = pick(lam_a)
     step = solve_damped(pick(A), pick(g), lam)
@@ -61,8 +62,8 @@ def _first_round(pb, A, g, Pa, ca, lam_a, sub, cap_a):
         ref = pb.ref(pb.varied(base)) + pb.xtol
         dx = np.abs(step)
         moved = np.abs(pb.varied(trial) - pb.varied(base))
-        small_step = np.all(moved <= pb.xtol * ref, axis=1)
-        tiny_step = np.all(dx <= 1e-10 * ref, axis=1)
+        small_step = rows_all(moved <= pb.xtol * ref)
+        tiny_step = rows_all(dx <= 1e-10 * ref)
         small_gain = (ca - tc) <= pb.ftol * ca
     stop = ~ok & (tiny_step | (lam_a * 10.0 > 1e12))
     done = np.where(ok, small_step | small_gain, stop)
@@ -91,7 +92,7 @@ def damped_trials(pb, A, g, Pa, ca, lam_a, sub, cap_a):
         lam0 = np.tile(lam_a[pending], n_lam) * np.repeat(10.0 ** np.arange(n_lam), p)
         ok = np.isfinite(tc) & (tc <= c0)
         with np.errstate(invalid="ignore"):  # no decrease from a step below rounding, or at huge λ
-            tiny_step = np.all(np.abs(step) <= 1e-10 * (pb.ref(pb.varied(base)) + pb.xtol), axis=1)
+            tiny_step = rows_all(np.abs(step) <= 1e-10 * (pb.ref(pb.varied(base)) + pb.xtol))
         stop = ~ok & (tiny_step | (lam0 * 10.0 > 1e12))
         event = (ok | stop).reshape(n_lam, p)
         first = np.argmax(event, axis=0)
@@ -103,9 +104,7 @@ def damped_trials(pb, A, g, Pa, ca, lam_a, sub, cap_a):
         changed[acc] = True
         lam_a[acc] = np.maximum(lam0[acc_t] * LAMBDA_DOWN, 1e-12)
         old = pb.varied(base[acc_t])
-        small_step = np.all(
-            np.abs(pb.varied(trial[acc_t]) - old) <= pb.xtol * (pb.ref(old) + pb.xtol), axis=1
-        )
+        small_step = rows_all(np.abs(pb.varied(trial[acc_t]) - old) <= pb.xtol * (pb.ref(old) + pb.xtol))
         small_gain = (ca[acc] - tc[acc_t]) <= pb.ftol * ca[acc]
         done[acc] = small_step | small_gain
         gave_up = hit & ~ok[t]

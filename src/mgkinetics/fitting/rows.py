@@ -34,7 +34,7 @@ def group_keys(ds, groups: list[str]) -> tuple[np.ndarray, list[Exclusion]]:
         blank |= col == ""
     ok = ~blank
     sub = [col[ok] for col in stacked]
-    codes, _ = pd.factorize(sub[0]) if len(sub) == 1 else pd.factorize(pd.MultiIndex.from_arrays(sub))
+    codes = _codes(sub[0]) if len(sub) == 1 else pd.factorize(pd.MultiIndex.from_arrays(sub))[0]
     ids = np.full(n, -1, dtype=int)
     ids[ok] = codes
     unassigned = []
@@ -42,6 +42,26 @@ def group_keys(ds, groups: list[str]) -> tuple[np.ndarray, list[Exclusion]]:
         empty = next(g for g, col in zip(groups, stacked) if col[i] == "")
         unassigned.append(Exclusion(int(ds.lines[i]), f"group column '{empty}' is empty"))
     return ids, unassigned
+
+
+def _codes(labels: np.ndarray) -> np.ndarray:
+    """``pandas.factorize`` codes of a column of str (in order of first appearance), hashing only the
+    first cell of each run of equal cells when the runs are few (the rows of a curve stand together):
+    the same codes, without converting every cell to a Python object.
+
+    Examples
+    --------
+    >>> _codes(np.array(["b", "b", "a", "a", "b", "c"])).tolist()
+    [0, 0, 1, 1, 0, 2]
+    """
+    import pandas as pd
+
+    if labels.size > 1:
+        heads = np.flatnonzero(np.concatenate([[True], labels[1:] != labels[:-1]]))
+        if heads.size < 0.5 * labels.size:
+            codes, _ = pd.factorize(labels[heads])
+            return np.repeat(np.asarray(codes, dtype=np.intp), np.diff(heads, append=labels.size))
+    return np.asarray(pd.factorize(labels)[0], dtype=np.intp)
 
 
 def row_reasons(

@@ -15,7 +15,7 @@ from typing import Any
 
 from mgkinetics.errors import DataFormatError, Problem
 from mgkinetics.report import compare_text
-from mgkinetics.report.display import estimate_status
+from mgkinetics.report.display import estimate_status, shown_warnings
 from mgkinetics.report.model import FigureSpec, Section, Table, estimate_table
 from mgkinetics.report.prose import paragraphs, words
 from mgkinetics.report.spec import Analysis
@@ -79,28 +79,41 @@ def _run_fit(a: Analysis) -> Section:
         paragraphs("fit.j2", "text", **ctx),
         (_fit_table(f"{a.name}_estimates", f"{a.law}: estimates", fits),),
         (FigureSpec(f"{a.name}_fits", words("fit.j2", "caption", **ctx), make=fig),),
-        notes=tuple(w for _, f in fits for w in f.warnings),
+        notes=tuple(w for _, f in fits for w in shown_warnings(f.warnings)),
+    )
+
+
+def _limit_columns(c: Any) -> tuple[str, ...]:
+    """``("status", "limit")`` when a variant (or the reference) has no activity: each ratio's and
+    ΔΔG‡'s status and one-sided limit, full precision; else none (the tables keep their columns)."""
+    dead = any(
+        r.status != "estimated" for table in (c.ratios, c.ddg) for rs in table.values() for r in rs.values()
+    )
+    return ("status", "limit") if dead else ()
+
+
+def _ratio_table(name: str, c: Any, limits: tuple[str, ...]) -> Table:
+    ratio_cells = compare_text.ratio_rows(c)
+    return Table(
+        f"{name}_ratios",
+        f"ratios to {c.reference}",
+        ("variant", "quantity", "ratio", "ci_low", "ci_high", "ci_level", "ci_method", "stderr_log") + limits,
+        tuple(
+            (v, q, r.value, r.ci_low, r.ci_high, r.ci_level, r.ci_method, r.stderr_log)
+            + ((r.status, r.limit) if limits else ())
+            for v, rs in c.ratios.items()
+            for q, r in rs.items()
+        ),
+        tuple(ratio_cells[0]),
+        tuple(tuple(r) for r in ratio_cells[1:]),
     )
 
 
 def comparison_tables(name: str, c: Any) -> tuple[Table, ...]:
     """Estimates of every variant, ratios, ΔΔG‡ and sharing tests of a Comparison (raw + rounded)."""
     tables = [_fit_table(f"{name}_estimates", "estimates of each variant", list(c.fits.items()), "variant")]
-    ratio_cells = compare_text.ratio_rows(c)
-    tables.append(
-        Table(
-            f"{name}_ratios",
-            f"ratios to {c.reference}",
-            ("variant", "quantity", "ratio", "ci_low", "ci_high", "ci_level", "ci_method", "stderr_log"),
-            tuple(
-                (v, q, r.value, r.ci_low, r.ci_high, r.ci_level, r.ci_method, r.stderr_log)
-                for v, rs in c.ratios.items()
-                for q, r in rs.items()
-            ),
-            tuple(ratio_cells[0]),
-            tuple(tuple(r) for r in ratio_cells[1:]),
-        )
-    )
+    limits = _limit_columns(c)
+    tables.append(_ratio_table(name, c, limits))
     if any(c.ddg.values()):
         ddg_cells = compare_text.ddg_rows(c)
         tables.append(
@@ -116,9 +129,11 @@ def comparison_tables(name: str, c: Any) -> tuple[Table, ...]:
                     "ci_high",
                     "temperature_C",
                     "ci_method",
-                ),
+                )
+                + limits,
                 tuple(
                     (v, b, d.value, d.stderr, d.ci_low, d.ci_high, d.temperature_C, d.ci_method)
+                    + ((d.status, d.limit) if limits else ())
                     for v, ds in c.ddg.items()
                     for b, d in ds.items()
                 ),
@@ -206,7 +221,8 @@ def _run_compare(a: Analysis) -> Section:
             make=partial(plot_ratios, c, v),
         )
         for v in c.ratios
-        if c.ratios[v]  # no ratio the data determine (a variant or reference without activity): no figure
+        # no ratio the data determine (a variant or reference without activity: limits only): no figure
+        if any(r.status == "estimated" for r in c.ratios[v].values())
     ]
     tables = list(comparison_tables(a.name, c))
     if c.shared_fit is not None:
@@ -221,7 +237,7 @@ def _run_compare(a: Analysis) -> Section:
                 ],
             )
         )
-    notes = [f"{v}: {w}" for v, f in c.fits.items() for w in f.warnings]
+    notes = [f"{v}: {w}" for v, f in c.fits.items() for w in shown_warnings(f.warnings)]
     return Section(
         a.name,
         a.title or a.name,
@@ -254,7 +270,7 @@ def _run_global(a: Analysis) -> Section:
                 f"{a.name}_fits", words("global.j2", "caption", **ctx), make=partial(g.plot, log_x=a.log_x)
             ),
         ),
-        notes=tuple(g.warnings),
+        notes=tuple(shown_warnings(g.warnings)),
     )
 
 

@@ -6,13 +6,14 @@ and method; the sharing tests give F, p and ΔAICc.
 
 from __future__ import annotations
 
+import html
 import json
 from typing import Any
 
 from mgkinetics.report.display import fit_html, fit_text, global_text, table_html, text_table
 from mgkinetics.report.numbers import format_ci, format_pm, format_value
 
-__all__ = ["to_text", "to_json", "to_html", "ratio_rows", "ddg_rows", "test_rows"]
+__all__ = ["to_text", "to_json", "to_html", "ratio_rows", "ddg_rows", "test_rows", "limit_notes"]
 
 
 def to_json(comparison: Any) -> str:
@@ -29,13 +30,41 @@ def _methods(methods: list[str]) -> str:
     return f" ({', '.join(methods)})" if methods else ""
 
 
+def _known(r: Any) -> bool:
+    """A ratio (ΔΔG‡) with a value and interval, not a no-activity limit or "not determined"."""
+    return getattr(r, "status", "estimated") == "estimated"
+
+
+def _limit_cells(r: Any, sign: str) -> list[str]:
+    """The value and interval cells of a no-activity ratio (``≤``) or ΔΔG‡ (``≥``)."""
+    if r.limit is None:
+        return ["not determined", "-"]
+    return [f"{sign} {r.limit:.2g}", "one-sided limit (no activity; see below)"]
+
+
+def limit_notes(c: Any) -> list[str]:
+    """``variant: what is known`` for every ratio and ΔΔG‡ of a variant (or reference) without
+    activity: a one-sided limit, or why nothing is determined."""
+    return [
+        f"{v}: {r.note}"
+        for table in (c.ratios, c.ddg)
+        for v, rs in table.items()
+        for r in rs.values()
+        if not _known(r)
+    ]
+
+
 def ratio_rows(c: Any) -> list[list[str]]:
-    """Header + one row per variant and quantity: ratio and its CI, rounded to the ratio's SE."""
-    methods = sorted({r.ci_method for rs in c.ratios.values() for r in rs.values()})
+    """Header + one row per variant and quantity: ratio and its CI, rounded to the ratio's SE (a
+    variant without activity: its one-sided limit, or "not determined")."""
+    methods = sorted({r.ci_method for rs in c.ratios.values() for r in rs.values() if _known(r)})
     level = next((r.ci_level for rs in c.ratios.values() for r in rs.values()), 0.95)
     rows = [["variant", "quantity", f"ratio to {c.reference}", f"{level:.0%} CI{_methods(methods)}"]]
     for variant, ratios in c.ratios.items():
         for name, r in ratios.items():
+            if not _known(r):
+                rows.append([variant, name, *_limit_cells(r, "≤")])
+                continue
             se = _ratio_se(r)
             rows.append(
                 [variant, name, format_value(r.value, se), format_ci(r.ci_low, r.ci_high, se, value=r.value)]
@@ -45,10 +74,13 @@ def ratio_rows(c: Any) -> list[list[str]]:
 
 def ddg_rows(c: Any) -> list[list[str]]:
     """Header + one row per variant and basis: ΔΔG‡ ± SE and its CI, kcal/mol."""
-    methods = sorted({d.ci_method for ds in c.ddg.values() for d in ds.values()})
+    methods = sorted({d.ci_method for ds in c.ddg.values() for d in ds.values() if _known(d)})
     rows = [["variant", "basis", "ΔΔG‡ ± SE (kcal/mol)", f"CI{_methods(methods)}"]]
     for variant, table in c.ddg.items():
         for name, d in table.items():
+            if not _known(d):
+                rows.append([variant, name, *_limit_cells(d, "≥")])
+                continue
             rows.append(
                 [
                     variant,
@@ -82,6 +114,7 @@ def to_text(comparison: Any) -> str:
     c = comparison
     parts = [fit_text(f) for f in c.fits.values()]
     lines = [f"ratios (variant / {c.reference}):", *text_table(ratio_rows(c))]
+    lines += [f"  {note}" for note in limit_notes(c)]
     lines.append(
         f"ddG‡ = RT·ln(k_{c.reference} / k_variant) at {c.temperature_C:g} °C ({c.temperature_source}):"
     )
@@ -105,6 +138,7 @@ def to_html(comparison: Any) -> str:
     out.append(table_html(ratio_rows(c), f"ratios (variant / {c.reference})"))
     if any(c.ddg.values()):
         out.append(table_html(ddg_rows(c), f"ΔΔG‡ at {c.temperature_C:g} °C ({c.temperature_source})"))
+    out += [f"<p>{html.escape(note)}</p>" for note in limit_notes(c)]
     if c.tests:
         out.append(table_html(test_rows(c), "shared vs separate (F test, ΔAICc)"))
     return "".join(out) + "</div>"

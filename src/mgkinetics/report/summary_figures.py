@@ -41,7 +41,8 @@ def plot_ratios(comparison: Any, variant: str | None = None) -> Any:
     """Ratios variant/reference with their CIs on a log axis; ticks are the quantities in words."""
     plt = _pyplot()
     variant = variant or next(iter(comparison.ratios))
-    ratios = comparison.ratios[variant]
+    # limits of a variant without activity are not plotted (they are in the tables and the text)
+    ratios = {n: r for n, r in comparison.ratios[variant].items() if r.status == "estimated"}
     names = list(ratios)
     law = comparison.fits[comparison.reference].law
     fig, ax = plt.subplots(figsize=(1.35 * len(names) + 2.2, 4.2))

@@ -24,64 +24,17 @@ from mgkinetics.fitting.problem import build_problems, input_columns
 from mgkinetics.fitting.results import FitResult
 from mgkinetics.fitting.single import fit_problem, weighted_problem
 from mgkinetics.report.shown import Shown
+from mgkinetics.stats.compare_dead import dead_ratios
 from mgkinetics.stats.compare_intervals import bootstrap_ratio_intervals, profile_ratio_intervals
+from mgkinetics.stats.compare_values import DeltaG, Ratio
 from mgkinetics.stats.sharing import SharingTest, pooled_statistics, sharing_starts, sharing_test
 
-__all__ = ["Ratio", "SharingTest", "Comparison", "compare", "ratio", "ddg_kcal"]
+__all__ = ["Ratio", "DeltaG", "SharingTest", "Comparison", "compare", "ratio", "ddg_kcal"]
 
 #: Gas constant in kcal/(mol·K) (CODATA 2018 R = 8.314462618 J/(mol·K) / 4184 J/kcal).
 R_KCAL = 8.314462618 / 4184.0
 #: Temperature used when the data do not state one, in °C.
 DEFAULT_TEMPERATURE_C = 25.0
-
-
-@dataclass(frozen=True)
-class Ratio:
-    """variant / reference for one quantity, with its confidence interval."""
-
-    name: str
-    value: float
-    stderr_log: float | None
-    ci_low: float | None
-    ci_high: float | None
-    ci_level: float = 0.95
-    ci_method: str = "delta-log"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return {
-            "value": self.value,
-            "ci_low": self.ci_low,
-            "ci_high": self.ci_high,
-            "stderr_log": self.stderr_log,
-            "ci_method": self.ci_method,
-        }
-
-
-@dataclass(frozen=True)
-class DeltaG:
-    """ΔΔG‡ = RT·ln(k_ref / k_variant), kcal/mol."""
-
-    name: str
-    value: float
-    stderr: float | None
-    ci_low: float | None
-    ci_high: float | None
-    temperature_C: float
-    unit: str = "kcal/mol"
-    ci_method: str = "delta-log"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return {
-            "value": self.value,
-            "stderr": self.stderr,
-            "ci_low": self.ci_low,
-            "ci_high": self.ci_high,
-            "unit": self.unit,
-            "temperature_C": self.temperature_C,
-            "ci_method": self.ci_method,
-        }
 
 
 @dataclass(frozen=True, repr=False)
@@ -351,6 +304,10 @@ def compare(
     ddgs: dict[str, dict[str, DeltaG]] = {}
     for lab in order[1:]:
         ratios[lab], ddgs[lab] = _ratios_and_ddg(fits[reference], fits[lab], temperature, ci_level)
+        dead = dead_ratios(fits[reference], fits[lab], (reference, lab), rt_kcal, temperature, ci_level)
+        if dead is not None:  # no activity in either: limits or "not determined", no interval method
+            ratios[lab], ddgs[lab] = dead
+            continue
         pair = (by_label[reference], fits[reference], by_label[lab], fits[lab])
         if ci == "profile":
             ratios[lab], ddgs[lab] = profile_ratio_intervals(

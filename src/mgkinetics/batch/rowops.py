@@ -1,0 +1,111 @@
+"""Per-row reductions and gathers over the few columns of the batched solver's (m, k) arrays.
+
+``np.all(x, axis=1)`` or ``np.max(x, axis=1)`` on an (m, 3) array runs numpy's general reduction
+machinery once per row: on 2,000 rows it costs 40–80 µs, where the same result from k - 1
+element-wise operations over whole columns costs 5 µs; on (m, 12) padded curves ``np.max`` costs
+about 100 µs, the same reduction over the first axis of the transposed (contiguous) copy 40 µs.
+A boolean row mask gathers an (m, L) array in about 30 µs, ``take`` with the mask's indices in
+7 µs. The solver does several of each per iteration. These helpers give exactly numpy's results
+(logical and/or, and the maximum and minimum, which propagate NaN as ``np.max`` and ``np.min`` do:
+these reductions do not depend on the order of the elements), only faster.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["rows_all", "rows_any", "rows_max", "rows_min", "take_rows"]
+
+_FEW = 4  # up to this many columns, whole-column operations beat a per-row reduction
+
+
+def _columns_first(x: np.ndarray) -> np.ndarray:
+    """The transposed (k, m) contiguous copy: a reduction over its first axis runs over whole rows."""
+    return np.ascontiguousarray(x.T)
+
+
+def rows_all(x: np.ndarray) -> np.ndarray:
+    """``np.all(x, axis=1)`` of a 2-D boolean array.
+
+    Examples
+    --------
+    >>> rows_all(np.array([[True, True], [True, False]])).tolist()
+    [True, False]
+    """
+    k = x.shape[1]
+    if k == 0:
+        return np.all(x, axis=1)
+    if k > _FEW:
+        return np.all(_columns_first(x), axis=0)
+    out = x[:, 0].copy()
+    for j in range(1, k):
+        out &= x[:, j]
+    return out
+
+
+def rows_any(x: np.ndarray) -> np.ndarray:
+    """``np.any(x, axis=1)`` of a 2-D boolean array.
+
+    Examples
+    --------
+    >>> rows_any(np.array([[False, True], [False, False]])).tolist()
+    [True, False]
+    """
+    k = x.shape[1]
+    if k == 0:
+        return np.any(x, axis=1)
+    if k > _FEW:
+        return np.any(_columns_first(x), axis=0)
+    out = x[:, 0].copy()
+    for j in range(1, k):
+        out |= x[:, j]
+    return out
+
+
+def rows_max(x: np.ndarray) -> np.ndarray:
+    """``np.max(x, axis=1)`` of a 2-D float array with at least one column (NaN propagates).
+
+    Examples
+    --------
+    >>> rows_max(np.array([[1.0, 3.0, 2.0], [np.nan, 0.0, 1.0]])).tolist()
+    [3.0, nan]
+    """
+    k = x.shape[1]
+    if k == 0:
+        return np.max(x, axis=1)  # numpy's error for an empty reduction
+    if k > _FEW:
+        return np.max(_columns_first(x), axis=0)
+    out = x[:, 0].copy()
+    for j in range(1, k):
+        np.maximum(out, x[:, j], out=out)
+    return out
+
+
+def rows_min(x: np.ndarray) -> np.ndarray:
+    """``np.min(x, axis=1)`` of a 2-D float array with at least one column (NaN propagates).
+
+    Examples
+    --------
+    >>> rows_min(np.array([[1.0, 3.0, 0.5, 2.0, 7.0, 4.0], [np.nan, 0.0, 1.0, 2.0, 3.0, 4.0]])).tolist()
+    [0.5, nan]
+    """
+    k = x.shape[1]
+    if k == 0:
+        return np.min(x, axis=1)  # numpy's error for an empty reduction
+    if k > _FEW:
+        return np.min(_columns_first(x), axis=0)
+    out = x[:, 0].copy()
+    for j in range(1, k):
+        np.minimum(out, x[:, j], out=out)
+    return out
+
+
+def take_rows(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``a[idx]`` for integer row indices (a copy), by ``take`` along the first axis.
+
+    Examples
+    --------
+    >>> take_rows(np.arange(6).reshape(3, 2), np.array([0, 2])).tolist()
+    [[0, 1], [4, 5]]
+    """
+    return a.take(idx, axis=0)
