@@ -271,8 +271,6 @@ def split_header(name: str) -> tuple[str, str | None]:
     (('s', 'mM'), ('T', 'K'), ('Rate 1', None), ('ATP', None))
     """
     text = str(name).strip()
-    if len(text) > 1000:  # not a column name (a whole file on one line): the patterns below cost O(n²)
-        return text, None
     m = _SUFFIX_RE.match(text)
     if m:
         unit = text[len(m.group("stem")) + 1 :]
