@@ -83,6 +83,14 @@ def fit(
     then all of them are fitted together in one global fit. With --layout, FILES are plate traces
     (an instrument export or a traces CSV): each is turned into initial rates first (as `mgkinetics
     rates` does), and every well is accounted for on stderr.
+
+    \b
+    Exit codes:
+      0  every fit converged (or has a parameter at a declared bound: see its status)
+      2  an input error (Error: ... on stderr, nothing written), or a fit that did not
+         converge, is not bounded by the data or is not identifiable (no activity detected,
+         singular covariance): the results are written, and stderr says which and why
+      3  an internal error (a bug; --debug shows the traceback)
     """
     from mgkinetics.report import text as report
 

@@ -143,3 +143,20 @@ def test_committed_report_is_this_report(written):
 
 def test_format_pm():
     assert format_pm(3.09684, 0.0106) == "3.097 ± 0.011"
+
+
+def test_read_dataset_reads_a_file_once_until_it_changes(tmp_path):
+    """The AK analyses share one reading of each dataset (mgkinetics.ak.report.read_dataset);
+    a rewritten file (other size and time) is read again."""
+    import os
+
+    from mgkinetics.ak.report import read_dataset
+
+    path = tmp_path / "d.csv"
+    path.write_text("s_mM,rate_uM_per_s\n1,2\n2,3\n", encoding="utf-8")
+    first = read_dataset(path)
+    assert read_dataset(path) is first and len(first) == 2
+    path.write_text("s_mM,rate_uM_per_s\n1,2\n2,3\n4,5\n", encoding="utf-8")
+    os.utime(path, ns=(1, 1))  # another modification time, whatever the clock's resolution
+    again = read_dataset(path)
+    assert again is not first and len(again) == 3

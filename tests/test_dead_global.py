@@ -50,6 +50,7 @@ def test_a_dead_set_in_a_global_fit_is_not_identifiable_with_its_limit(seed):
     assert g.status == "not_identifiable" and not g.success
     assert g.status_reason.startswith("set1:dead: no activity detected")
     assert "the shared km is determined by set1:wt" in g.status_reason
+    assert "its standard error pools the residual variance of every set" in g.status_reason  # unweighted
     (dead,) = [w for w in g.warnings if w.code == "no_activity"]
     assert dead.details["parameters"] == ("vmax[set1:dead]",) and dead.details["label"] == "set1:dead"
     assert dead.details["upper"] == pytest.approx(_limit(dead_rates), rel=1e-12)

@@ -49,3 +49,9 @@ def test_select_help_documents_the_exit_codes():
     res = CliRunner().invoke(cli, ["select", "--help"])
     assert res.exit_code == 0
     assert "Exit codes" in res.output and "no law's fit passed" in res.output.replace("\n", " ")
+
+
+def test_fit_help_documents_the_same_exit_codes():
+    res = CliRunner().invoke(cli, ["fit", "--help"])
+    assert res.exit_code == 0 and "Exit codes" in res.output
+    assert "not identifiable (no activity detected" in " ".join(res.output.split())

@@ -236,6 +236,27 @@ def test_png_has_the_pixels_matplotlib_draws(tmp_path):
     assert see_through.mode == "RGBA" and see_through.getextrema()[3][0] < 255
 
 
+def test_png_bytes_keeps_every_pixel_and_the_alpha_channel_only_when_needed():
+    """png_bytes (unfiltered rows, zlib) read back by Pillow, an independent PNG decoder: the
+    same pixels, RGB when all are opaque, RGBA when one is not; 300 dpi recorded."""
+    import io
+
+    from PIL import Image
+
+    from mgkinetics.report.savefig import png_bytes
+
+    rng = np.random.default_rng(7)
+    rgba = rng.integers(0, 256, size=(37, 53, 4), dtype=np.uint8)  # no runs: every byte matters
+    rgba[..., 3] = 255
+    with Image.open(io.BytesIO(png_bytes(rgba))) as im:
+        assert im.mode == "RGB" and im.size == (53, 37)
+        assert np.array_equal(np.asarray(im), rgba[..., :3])
+        assert [round(d) for d in im.info["dpi"]] == [300, 300]
+    rgba[20, 11, 3] = 17  # one see-through pixel
+    with Image.open(io.BytesIO(png_bytes(rgba))) as im:
+        assert im.mode == "RGBA" and np.array_equal(np.asarray(im), rgba)
+
+
 def test_cli_plot_options(tmp_path):
     runner = CliRunner()
     out = tmp_path / "fit.png"

@@ -92,3 +92,38 @@ def test_log_scale_twice_keeps_one_marks_artist_per_axis():
     assert not any(isinstance(line, ticks.MinorMarks) for line in top.get_lines())
     assert top.get_legend_handles_labels() == ([], [])
     plt.close(fig)
+
+
+def test_in_view_ticks_follow_the_view_and_the_room_on_the_axis():
+    """InViewLocator answers again from its last call only while nothing the base locator reads
+    has changed: a new view, a resized figure (room for fewer ticks), a changed base setting each
+    give the base locator's own ticks (the reference: a fresh LogLocator with the same axis)."""
+    from matplotlib.ticker import LogLocator
+
+    fig, ax = plt.subplots(figsize=(6, 3), dpi=100)
+    ax.plot([0.01, 2.0], [1.0, 2.0])
+    ticks.log_scale(ax.xaxis)
+    locator = ax.xaxis.get_major_locator()
+
+    def reference():
+        fresh = LogLocator(**{"base": 10.0, "numticks": locator.base.numticks})
+        fresh.set_axis(ax.xaxis)
+        lo, hi = ax.get_xlim()
+        return ticks.in_view(fresh.tick_values(lo, hi), lo, hi, log=True)
+
+    seen = []
+    for change in (
+        lambda: None,
+        lambda: ax.set_xlim(1e-6, 1e6),  # 12 decades: numticks limits them
+        lambda: fig.set_figwidth(1.5),  # less room: fewer ticks
+        lambda: ax.set_xlim(0.05, 20.0),
+        lambda: locator.base.set_params(numticks=3),
+    ):
+        change()
+        got = locator()
+        assert np.array_equal(got, reference())
+        seen.append(got.tolist())
+    assert seen[1] != seen[2]  # the resize alone changed the ticks (not a test that cannot fail)
+    got[:] = 0.0  # callers get a copy: the remembered answer is untouched
+    assert np.array_equal(locator(), reference())
+    plt.close(fig)

@@ -19,6 +19,7 @@ Which fit gives which number
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ __all__ = [
     "spec_path",
     "temperature_of",
     "dataset_paths",
+    "read_dataset",
     "truth_from_metadata",
     "fit_bibi_joint",
     "fit_apparent_mm",
@@ -79,9 +81,33 @@ def dataset_paths(data_dir: str | Path | None = None) -> dict[str, Path]:
     return {n: Path(data_dir) / f"{n}.csv" for n in DATASETS}
 
 
+def read_dataset(path: str | Path) -> Any:
+    """The validated table of ``path`` (:func:`mgkinetics.data.table.read_csv`), read once per
+    process while the file is unchanged (same size and modification time): the report's analyses
+    read each built-in dataset in several places (metadata, fits, the figures' rows), and a
+    :class:`~mgkinetics.data.model.Dataset` is immutable, so every place can share one reading.
+
+    Examples
+    --------
+    >>> p = dataset_paths()["ak_bibi_grid"]
+    >>> read_dataset(p) is read_dataset(p)
+    True
+    """
+    try:
+        stat = Path(path).stat()
+    except OSError:  # a missing file: read_csv's own error, naming it
+        return read_csv(path)
+    return _read_once(Path(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _read_once(path: Path, size: int, mtime_ns: int) -> Any:
+    return read_csv(path)
+
+
 def truth_from_metadata(path: str | Path) -> dict[str, dict[str, float]]:
     """variant -> parameter -> true value, from a simulated dataset's metadata ({} when absent)."""
-    meta = read_csv(path).metadata
+    meta = read_dataset(path).metadata
     return {
         v: {k: float(e["value"]) for k, e in p.items()} for v, p in meta.get("true_parameters", {}).items()
     }
@@ -93,7 +119,7 @@ def temperature_of(path: Path) -> float:
 
 
 def _temperature(path: Path) -> float:
-    return float(resolve_conditions(read_csv(path)).values["temperature_C"][0])
+    return float(resolve_conditions(read_dataset(path)).values["temperature_C"][0])
 
 
 def _variant_problems(data, law: str) -> list:
@@ -121,7 +147,7 @@ def fit_bibi_joint(paths: Mapping[str, Path]) -> dict[str, Any]:
     shared; done as one stacked problem because a single design alone (the MgATP series at constant
     free Mg, say) does not determine Kd, and fit_global starts from per-design fits.
     """
-    ds = concat([read_csv(paths[n]) for n in DATASETS])
+    ds = concat([read_dataset(paths[n]) for n in DATASETS])
     problems = _variant_problems(ds, "ak_random_bibi")
     kd0 = akdesign.true_kd_mgatp_mM()  # start at the table value: a fitted Kd needs a start
     return {p.group["variant"]: fit_problem(p, init={"kd_mgatp": kd0}) for p in problems}
@@ -129,13 +155,14 @@ def fit_bibi_joint(paths: Mapping[str, Path]) -> dict[str, Any]:
 
 def fit_apparent_mm(path: Path):
     """``mgatp_mm`` per variant on the MgATP series: apparent kcat and KM at 1 mM AMP."""
-    return fit(path, "mgatp_mm", group="variant", weights=WEIGHTS)
+    return fit(read_dataset(path), "mgatp_mm", group="variant", weights=WEIGHTS)
 
 
 def fit_fixed_ratio(path: Path) -> tuple[Any, Any]:
     """The 1:1 Mg:ATP series fitted naively on total ATP and with ``mgatp_mm``."""
-    naive = fit(path, "michaelis_menten_kcat", x="atp_total_mM", group="variant", weights=WEIGHTS)
-    return naive, fit(path, "mgatp_mm", group="variant", weights=WEIGHTS)
+    data = read_dataset(path)
+    naive = fit(data, "michaelis_menten_kcat", x="atp_total_mM", group="variant", weights=WEIGHTS)
+    return naive, fit(data, "mgatp_mm", group="variant", weights=WEIGHTS)
 
 
 def fit_mg_titration(atp_series: Path, titration: Path) -> dict[str, Any]:
@@ -145,8 +172,8 @@ def fit_mg_titration(atp_series: Path, titration: Path) -> dict[str, Any]:
     it determines Kd on its own too. (The constant-free-Mg series does not: its MgATP fraction is
     constant, and :func:`~mgkinetics.fitting.globalfit.fit_global` starts from each set's own fit.)
     """
-    sat = _variant_problems(atp_series, "mgatp_mm")
-    tit = _variant_problems(titration, "mgatp_mm")
+    sat = _variant_problems(read_dataset(atp_series), "mgatp_mm")
+    tit = _variant_problems(read_dataset(titration), "mgatp_mm")
     by = {p.group["variant"]: p for p in sat}
     return {
         p.group["variant"]: fit_global(

@@ -18,7 +18,6 @@ import numpy as np
 
 from mgkinetics.ak import design as akdesign
 from mgkinetics.ak import report as ak
-from mgkinetics.data.table import read_csv
 from mgkinetics.fitting.problem import build_problems
 from mgkinetics.fitting.results import RowAccount
 from mgkinetics.report.curves import per_enzyme
@@ -48,7 +47,7 @@ def _paras(macro: str, **ctx: Any) -> tuple[str, ...]:
 def design_view(fit: Any, path: Path, law: str, variant: str) -> Any:
     """``fit`` (a joint fit over several designs) seen on one design's rows of ``variant``: same
     estimates, that design's data, for figures."""
-    problems, _, _ = build_problems(path, law, group="variant", weights=ak.WEIGHTS)
+    problems, _, _ = build_problems(ak.read_dataset(path), law, group="variant", weights=ak.WEIGHTS)
     return _view(fit, problems, variant)
 
 
@@ -75,7 +74,7 @@ def overview(a: Any) -> Section:
     """What was simulated and how: conditions, enzyme, noise and the designs (from the metadata)."""
     from mgkinetics.report.speciation_plot import plot_vs_total_mg
 
-    tables = {stem: read_csv(p) for stem, p in _paths(a).items()}
+    tables = {stem: ak.read_dataset(p) for stem, p in _paths(a).items()}
     first = next(iter(tables.values())).metadata
     rows = tuple(
         (stem, t.metadata.get("title", ""), len(t), t.metadata.get("varied", ""))
@@ -111,7 +110,9 @@ def overview(a: Any) -> Section:
 def _design_figure(fits: dict[str, Any], path: Path, stem: str) -> Any:
     """The joint bi-bi fits of both variants on the rows of one design."""
     d = akdesign.DESIGNS[stem]
-    problems, _, _ = build_problems(path, "ak_random_bibi", group="variant", weights=ak.WEIGHTS)
+    problems, _, _ = build_problems(
+        ak.read_dataset(path), "ak_random_bibi", group="variant", weights=ak.WEIGHTS
+    )
     views = [_view(fits[v], problems, v) for v in VARIANTS]  # the file read once for both
     return plot_fits(
         views, list(VARIANTS), x=d.x, per_enzyme=True, log_x=True, log_y=None, title=f"SIMULATED — {d.title}"

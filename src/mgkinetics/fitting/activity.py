@@ -260,9 +260,10 @@ def dead_sets(problems, labels, keys, varying, values, units, level: float) -> l
     return out
 
 
-def dead_sets_reason(dead: Sequence[FitWarning], labels, keys, shared) -> str:
+def dead_sets_reason(dead: Sequence[FitWarning], labels, keys, shared, pooled: bool = False) -> str:
     """The status reason of a global fit with data sets without activity (``dead``): which sets,
-    their limits, and which sets determine the shared parameters."""
+    their limits, and which sets determine the shared parameters (``pooled``: their standard
+    errors pool the residual variance of every set, the dead ones too)."""
     gone = {d.details["label"] for d in dead}
     parts = [
         f"{d.details['label']}: no activity detected ({', '.join(d.details['parameters'])} not "
@@ -279,7 +280,13 @@ def dead_sets_reason(dead: Sequence[FitWarning], labels, keys, shared) -> str:
         parts.append(
             f"the shared {', '.join(held)} {'is' if len(held) == 1 else 'are'} determined by "
             f"{', '.join(alive)} (the rows of {', '.join(sorted(gone))}, with no activity, carry no "
-            "information on them)"
+            f"information on {'its value' if len(held) == 1 else 'their values'}"
+            + (
+                f"; {'its standard error pools' if len(held) == 1 else 'their standard errors pool'} the "
+                "residual variance of every set)"
+                if pooled
+                else ")"
+            )
         )
     return "; ".join(parts)
 

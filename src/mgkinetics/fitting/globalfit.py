@@ -293,7 +293,7 @@ def _with_dead_sets(problems, labels, keys, shared, varying, sol, units, ci_leve
     others = [
         w for w in warnings if getattr(w, "code", "") == "at_bound" and w.details["parameter"] not in gone
     ]
-    text = activity.dead_sets_reason(dead, labels, keys, shared)
+    text = activity.dead_sets_reason(dead, labels, keys, shared, problems[0].scheme.scale_covar)
     if status not in ("converged", "at_bound") or others:
         text += f"; besides: {status} ({reason})"
     warnings += dead

@@ -68,17 +68,42 @@ class InViewLocator(Locator):
     def __init__(self, base: Any, *, log: bool = True) -> None:
         self.base = base
         self.log = log
+        self._last: tuple[Any, np.ndarray] | None = None
 
     def set_axis(self, axis: Any) -> None:
         super().set_axis(axis)
         self.base.set_axis(axis)
+        self._last = None
 
     def __call__(self) -> Any:
         vmin, vmax = self.axis.get_view_interval()
         return self.tick_values(vmin, vmax)
 
+    def _inputs(self, vmin: float, vmax: float) -> Any:
+        """Everything ``base.tick_values`` reads: the limits, the base's own settings, and from the
+        axis what its room for ticks (``Axis.get_tick_space``) is computed from (the axes' box,
+        the resolution, the size of tick labels) and, for a limit at or below 0, the smallest
+        positive datum."""
+        axis = self.axis
+        space = None
+        if axis is not None and axis.axes is not None:
+            fig = axis.axes.get_figure(root=False)
+            space = (axis.axes.bbox.bounds, fig.dpi, axis._get_tick_label_size(axis.axis_name))
+        minpos = axis.get_minpos() if axis is not None and min(vmin, vmax) <= 0 else None
+        settings = tuple(
+            (k, (v.dtype.str, v.shape, v.tobytes()) if isinstance(v, np.ndarray) else v)
+            for k, v in sorted(vars(self.base).items())
+            if k != "axis"
+        )
+        return (float(vmin), float(vmax), space, minpos, settings)
+
     def tick_values(self, vmin: float, vmax: float) -> Any:
-        return in_view(self.base.tick_values(vmin, vmax), vmin, vmax, log=self.log)
+        """The base's ticks in ``[vmin, vmax]``; the last answer again when nothing it depends on
+        changed (an axis asks several times while a figure is laid out and drawn)."""
+        key = self._inputs(vmin, vmax)
+        if self._last is None or self._last[0] != key:
+            self._last = (key, in_view(self.base.tick_values(vmin, vmax), vmin, vmax, log=self.log))
+        return self._last[1].copy()
 
     def view_limits(self, vmin: float, vmax: float) -> Any:
         return self.base.view_limits(vmin, vmax)
