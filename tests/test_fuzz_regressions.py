@@ -295,3 +295,38 @@ def test_long_traces_with_a_repeated_header_name_are_refused_before_parsing(tmp_
     assert_no_crash(res)
     assert res.exit_code == 2 and f"{k - 1} problems" in res.stderr
     assert "line 1, column 'x': appears twice in the header" in res.stderr
+
+
+def test_a_starting_value_near_the_float_maximum_is_not_an_overflow(tmp_path):
+    """Seed 18 (edges6): a rate of 1e308 and a substrate of 1e-320 made a Hill start near 1.8e308, and
+    the solver's power-of-two scale 2**1024 raised OverflowError (an internal error, exit 3)."""
+    path = tmp_path / "mm.csv"
+    rows = [
+        (0.25, 1.08889),
+        (0.5, 1e308),
+        (1, 3.4),
+        (2, 4.9),
+        (4, 6.8),
+        (8, 8.16),
+        (1e-320, 8.71111),
+        (32, 9.6),
+    ]
+    path.write_text("s_mM,rate_uM_per_s\n" + "".join(f"{s!r},{v!r}\n" for s, v in rows), "utf-8")
+    res = run("select", path, "--laws", "substrate_inhibition,hill,michaelis_menten", "--fix", "km=500uM")
+    assert_no_crash(res)
+    assert "did not converge (Fit succeeded.)" not in res.output  # lmfit's word for a non-finite end
+    assert "residual sum of squares is not finite" in res.output
+    res = run("fit", path, "--law", "hill", "--format", "json")
+    assert_no_crash(res)
+
+
+def test_a_nan_where_enzymeml_wants_a_name_is_a_problem_not_the_text_nan(tmp_path):
+    """Seed 18 (edges6): ``"group_id": NaN`` (JSON's NaN, which Python's json reads) was written as the
+    text 'nan' in the group_id column; a name that is not finite is now a problem with its path."""
+    doc = json.loads((ENZYMEML / "synthetic_pyenzyme_style.json").read_text("utf-8"))
+    doc["measurements"][1]["group_id"] = float("nan")
+    path = tmp_path / "nan_group.json"
+    path.write_text(json.dumps(doc), "utf-8")  # json.dumps writes NaN
+    res = run("enzymeml", path)
+    assert res.exit_code == 2, res.output
+    assert "measurements[1].group_id: is NaN, not a string" in res.stderr

@@ -37,14 +37,27 @@ def _ratio_terms(f, g, h):
 def _competitive(inputs, P):
     s, i = np.asarray(inputs[0], float), np.asarray(inputs[1], float)
     v, km, ki = P[:, 0:1], P[:, 1:2], P[:, 2:3]
-    q = km * i / ki
-    inv = 1.0 / (km + q + s)
-    f = v * s * inv
-    g, h = (km + q) * inv, q * inv
-    out = _ratio_terms(f, g, h)
-    out[(1, 2)] = f * h * (1 - 2 * g)
-    out.update({(0, 0): f, (0, 1): -f * g, (0, 2): f * h})
-    return out
+    # q = KM·I/Ki, 1/(KM + q + S), f = Vmax·S/(...), g = (KM + q)/(...), h = q/(...) and the
+    # entries below, operation by operation as written in _ratio_terms, with fewer temporaries
+    q = km * i
+    q /= ki
+    g = km + q
+    inv = g + s
+    np.divide(1.0, inv, out=inv)
+    f = v * s
+    f *= inv
+    g *= inv
+    h = q
+    h *= inv
+    fg, fh = f * g, f * h
+    kk, ii, ki_ = 2 * g, 2 * h, 2 * g
+    kk -= 1
+    kk *= fg  # f·g·(2g − 1)
+    ii -= 1
+    ii *= fh  # f·h·(2h − 1)
+    np.subtract(1, ki_, out=ki_)
+    ki_ *= fh  # f·h·(1 − 2g)
+    return {(1, 1): kk, (2, 2): ii, (1, 2): ki_, (0, 0): f, (0, 1): -fg, (0, 2): fh}
 
 
 def _substrate_inhibition(inputs, P):

@@ -66,11 +66,20 @@ def _substrate_inhibition(inputs, P):
 def _competitive(inputs, P):
     s, i = np.asarray(inputs[0], dtype=float), np.asarray(inputs[1], dtype=float)
     v, km, ki = P[:, 0:1], P[:, 1:2], P[:, 2:3]
-    c = 1.0 + i / ki
-    inv = 1.0 / (km * c + s)
+    # the operations of 1/(KM·(1 + I/Ki) + S) etc. in their order, with fewer temporaries (in place)
+    c = i / ki
+    c += 1.0
+    inv = km * c + s
+    np.divide(1.0, inv, out=inv)
     dv = s * inv
-    t = v * dv * inv  # -t·c is -v·dv·inv·c exactly (a negation rounds nothing)
-    return [dv, -t * c, t * km * i / (ki * ki)]
+    t = v * dv
+    t *= inv  # -t·c is -v·dv·inv·c exactly (a negation rounds nothing)
+    dkm = t * c
+    np.negative(dkm, out=dkm)
+    dki = t * km
+    dki *= i
+    dki /= ki * ki
+    return [dv, dkm, dki]
 
 
 def _hill(inputs, P):
@@ -203,5 +212,10 @@ def richardson_jacobian(
 
 
 def weighted_jacobian(model: BatchModel, inputs, P, vary, kind, w) -> list[np.ndarray]:
-    """Columns of the weighted Jacobian w·∂f/∂P[:, j], each ``(m, L)``."""
-    return [w * col for col in model_jacobian(model, inputs, P, vary, kind)]
+    """Columns of the weighted Jacobian w·∂f/∂P[:, j], each ``(m, L)`` (new arrays)."""
+    cols = model_jacobian(model, inputs, P, vary, kind)
+    if kind == "analytic" and all(np.shape(c) == np.shape(w) for c in cols):
+        for col in cols:  # the analytic rules return new arrays: weighted in place, no temporaries
+            col *= w
+        return cols
+    return [w * col for col in cols]

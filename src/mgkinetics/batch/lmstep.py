@@ -42,7 +42,8 @@ ZIGZAG_COS = -0.5  # i.e. the cosine between them was below this
 def cost_and_residuals(model, inputs, P, y, w):
     """Weighted RSS per row and the weighted residuals."""
     with np.errstate(all="ignore"):
-        r = w * (y - np.asarray(model.evaluate(inputs, P), dtype=float))
+        r = y - np.asarray(model.evaluate(inputs, P), dtype=float)
+        r *= w  # w·(y − f), without a second temporary
         return np.sum(r * r, axis=1), r
 
 
@@ -100,9 +101,11 @@ class Problem:
         ``R``: ``real(P)`` when the caller has it."""
         R = self.real(P) if R is None else R
         with np.errstate(all="ignore"):  # non-finite entries are the normal equations' to handle
-            J = weighted_jacobian(self.model, ins, R, self.vary, self.kind, w)
-            cols = zip(J, self.vary, self.logmask, strict=True)
-            return [c * R[:, j : j + 1] if lg else c for c, j, lg in cols]
+            J = weighted_jacobian(self.model, ins, R, self.vary, self.kind, w)  # new arrays
+            for c, j, lg in zip(J, self.vary, self.logmask, strict=True):
+                if lg:
+                    c *= R[:, j : j + 1]
+            return J
 
     def ref(self, X: np.ndarray) -> np.ndarray:
         """Scale of a step: |x| for linear parameters, 1 for log-space ones (a relative change)."""

@@ -8,9 +8,9 @@ One vocabulary for columns, options and metadata:
   ``temperature_C``, ``temperature_K`` or ``temperature`` (°C). Kelvin and °F are converted to °C;
   a temperature column in another unit is an error;
 * ionic strength: a column ``ionic_strength_M``, ``ionic_strength_mM``, ``Ionic strength (mM)``,
-  ``I (M)`` (a capital ``I`` with a bracketed unit; ``i_mM`` stays an inhibitor); option or
-  metadata key ``ionic_strength_M`` or ``ionic_strength`` (M). A column named for ionic strength
-  without a concentration unit is an error (M and mM differ by 1000).
+  ``I (M)``, ``I_mM``, ``I_M`` (a capital ``I`` with a concentration unit; ``i_mM`` stays an
+  inhibitor); option or metadata key ``ionic_strength_M`` or ``ionic_strength`` (M). A column named
+  for ionic strength without a concentration unit is an error (M and mM differ by 1000).
 
 Precedence, per condition: a column, then the option, then the sidecar metadata's ``conditions``,
 then the defaults (pH 7.5, 25 °C, 0.15 M; science.md §5). Every value is checked against the
@@ -95,6 +95,8 @@ def condition_of_column(name: str, stem: str, unit_text: str | None) -> tuple[st
     >>> condition_of_column("ionic_strength", "ionic_strength", None)
     ('ionic_strength_M', None)
     """
+    if len(name) > 1000:  # not a column name (data/model.py reports it)
+        return None
     low, unit = _stem_and_unit(stem, unit_text)
     if low in _PH_STEMS and unit.lower() in ("", "ph"):
         return "ph", "pH"
@@ -108,6 +110,8 @@ def condition_of_column(name: str, stem: str, unit_text: str | None) -> tuple[st
             return "temperature_C", "°F"
         return ("temperature_C", None) if unit and low != "t" else None  # 'T_min' is a time
     bracketed = "(" in name or "[" in name
+    if stem.strip() == "I" and not bracketed:  # 'I_mM', 'I_M': ionic strength; 'I_min' is not
+        return ("ionic_strength_M", parse_unit(unit).label) if _is_concentration(unit) else None
     if low in _I_STEMS or (stem.strip() == "I" and bracketed):
         if unit == "" and low == "ionic_strength_m":
             return "ionic_strength_M", "M"
@@ -118,6 +122,13 @@ def condition_of_column(name: str, stem: str, unit_text: str | None) -> tuple[st
             pass
         return "ionic_strength_M", None
     return None
+
+
+def _is_concentration(unit: str) -> bool:
+    try:
+        return bool(unit) and parse_unit(unit).kind == "concentration"
+    except UnitError:
+        return False
 
 
 def _stem_and_unit(stem: str, unit_text: str | None) -> tuple[str, str]:

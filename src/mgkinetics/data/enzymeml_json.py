@@ -146,6 +146,9 @@ class Checker:
         if isinstance(value, (dict, list, bool)):
             self.problem(f"{path}.{key}", f"is a {type(value).__name__}, not a string")
             return None
+        if isinstance(value, float) and not math.isfinite(value):  # JSON's NaN / Infinity is no name
+            self.problem(f"{path}.{key}", f"is {json.dumps(value)}, not a string")
+            return None
         return str(value)
 
     def flag(self, obj: dict, key: str, path: str) -> bool | None:

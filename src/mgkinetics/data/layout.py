@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..errors import DataFormatError, Problem, UnitError
 from ..units import Unit, column_suffix, parse_column, parse_unit
+from .numbers import shown_text
 from .plates.generic import read_rows
 from .plates.parse import PLATE_SHAPES, normalise_well, parse_number, well_position
 
@@ -145,7 +146,7 @@ def _layout_cell(name: str, unit: Unit | None, value: object, plate_wells: int) 
             return np.nan, f"'{shown}' is not a finite number"
         return (
             np.nan if number is None else number
-        ), f"'{text}' is not a number" if text and number is None else None
+        ), f"'{shown_text(text)}' is not a number" if text and number is None else None
     return text, None
 
 

@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from mgkinetics.data.conditions import condition_of_column, resolve_conditions
-from mgkinetics.data.numbers import nonempty, to_float, to_text
+from mgkinetics.data.numbers import nonempty, shown_text, to_float, to_text
+from mgkinetics.data.unitsrow import absorb_units_row, title_row_problems
 from mgkinetics.errors import DataFormatError, Problem, UnitError
 from mgkinetics.units import Unit, parse_column, parse_unit, split_header
 
@@ -257,11 +258,19 @@ def repeated_names(names: list[str], line: int | None) -> list[Problem]:
     return out
 
 
+#: Longer header cells are not column names (units and conditions are never parsed out of them).
+LONGEST_NAME = 1000
+
+
 def _header(raw: RawTable, problems: list) -> list[int]:
     """Indices of the columns kept: nameless empty columns (Excel's trailing ones) are dropped."""
     names = [str(h).strip() for h in raw.header]
     keep, seen = [], {}
     for i, name in enumerate(names):
+        if len(name) > LONGEST_NAME:  # a whole file on one line, say: never parsed as a name
+            message = f"column {i + 1}'s name '{shown_text(name)}' is not a column name; name the columns"
+            problems.append(Problem(raw.header_line, None, message))
+            continue
         if not name:
             if nonempty(raw.cells[i]).any():
                 problems.append(
@@ -312,6 +321,7 @@ def build_dataset(raw: RawTable, *, input_units: Mapping[str, str] | None = None
         cells in unit columns, unknown ``input_units`` columns.
     """
     problems: list[Problem] = list(raw.problems)
+    raw, input_units = absorb_units_row(raw, input_units, problems)
     keep = _header(raw, problems)
     names = [str(raw.header[i]).strip() for i in keep]
     given = _given_units(names, input_units, raw.source, problems)
@@ -342,7 +352,7 @@ def build_dataset(raw: RawTable, *, input_units: Mapping[str, str] | None = None
             kinds[name] = kind
         units[name], stems[name], texts[name] = unit, stem, unit_text
     if problems:
-        problems = _repeated_header_rows(raw, keep, names, problems)
+        problems = title_row_problems(raw, _repeated_header_rows(raw, keep, names, problems))
         problems.sort(key=lambda p: -1 if p.line is None else p.line)
         raise DataFormatError(raw.source, problems)
     return Dataset(

@@ -14,6 +14,7 @@ from mgkinetics.data.factorized import FactorizedText, edge_characters
 from mgkinetics.errors import Problem
 
 __all__ = [
+    "shown_text",
     "FactorizedText",
     "arrow_run_heads",
     "edge_characters",
@@ -183,7 +184,19 @@ def _bad(text: str) -> str:
     what = "is not a number"
     if _DECIMAL_COMMA_RE.fullmatch(text):
         what += " (a decimal comma in a comma-separated file? write 0.5, not 0,5, or use ; between fields)"
-    return f"'{text}' {what}; leave the cell empty to mark a missing value"
+    return f"'{shown_text(text)}' {what}; leave the cell empty to mark a missing value"
+
+
+def shown_text(text: str, limit: int = 80) -> str:
+    """A cell as a message quotes it: whole up to ``limit`` characters, else its start and its length
+    (a 100-MB cell must not make a 100-MB message).
+
+    Examples
+    --------
+    >>> shown_text("abc"), shown_text("x" * 1000)[-24:]
+    ('abc', '... (1000 characters)')
+    """
+    return text if len(text) <= limit else f"{text[: limit - 20]}... ({len(text)} characters)"
 
 
 def _decimal_commas(labels: list[str], name: str, lines, codes, problems: list) -> list[str]:
@@ -265,7 +278,7 @@ def to_float(
             Problem(
                 int(lines[i]),
                 name,
-                f"'{shown}' is not a finite number; leave the cell empty to mark a missing value",
+                f"'{shown_text(shown)}' is not a finite number; leave the cell empty to mark a missing value",
             )
         )
         out[i] = np.nan

@@ -294,6 +294,8 @@ def _careful(path: Path, data: bytes, source: str) -> RawTable:
 
 def _is_label(name: str) -> bool:
     """Whether a header names a text column (no unit, not a condition): read as text, not inferred."""
+    if len(name) > 1000:  # not a name (model.py reports it); the unit patterns cost O(n²) on it
+        return True
     stem, unit = split_header(name)
     return unit is None and condition_of_column(name, stem, unit) is None
 

@@ -190,8 +190,8 @@ def read_long_traces(path: str | Path) -> PlateRead:
     ------
     DataFormatError
         A missing file, a file that is not a long traces table, a repeated or missing column, a
-        row with more cells than the header, a bad well or number: every problem with its line
-        and column.
+        row with more cells than the header, a bad well or number, a read repeated at the same
+        well, time and wavelength: every problem with its line and column.
     """
     source = str(path)
     try:
@@ -228,6 +228,8 @@ def read_long_traces(path: str | Path) -> PlateRead:
     data["well"] = _wells(cells["well"], data["plate"], lines, problems)
     for name in _NUMERIC:
         data[name] = _numbers(name, cells[name], lines, delimiter != ",", problems)
+    if not problems:
+        _repeated_reads(data, lines, problems)
     if problems:
         raise DataFormatError(source, sorted(problems, key=lambda p: p.line or 0))
     frame = pd.DataFrame(data, columns=list(TRACE_COLUMNS))
@@ -241,6 +243,40 @@ def read_long_traces(path: str | Path) -> PlateRead:
         source=source,
         metadata={"delimiter": delimiter, "empty_rows": tuple(empty)},
     )
+
+
+def _repeated_reads(data: dict, lines: np.ndarray, problems: list) -> None:
+    """One problem per read of a well at a time (and wavelength) it was already read at with another
+    signal: two values for one point of a trace (two exports concatenated?), neither of which may be
+    chosen silently. A repeat with the same signal is the same read (kept, as always); a well read
+    only at one time is no trace at all, which the rates wing reports per well."""
+    keys = pd.DataFrame({k: data[k] for k in ("plate", "well", "time_s", "wavelength_nm")})
+    if not keys.duplicated().any():
+        return
+    group = keys.groupby(list(keys.columns), dropna=False, sort=False)
+    first = group.cumcount().to_numpy() > 0
+    first_row = (
+        keys.reset_index().groupby(list(keys.columns), dropna=False, sort=False)["index"].transform("min")
+    )
+    first_row = first_row.to_numpy()
+    signal = np.asarray(data["signal"], dtype=float)
+    same = (signal == signal[first_row]) | (np.isnan(signal) & np.isnan(signal[first_row]))
+    times = keys.groupby(["plate", "well"], sort=False)["time_s"].transform("nunique").to_numpy()
+    again = np.flatnonzero(first & ~same & (times > 1))
+    for i in again[:_SHOWN].tolist():
+        wavelength = data["wavelength_nm"][i]
+        at = f"{data['time_s'][i]:g} s" + ("" if np.isnan(wavelength) else f", {wavelength:g} nm")
+        problems.append(
+            Problem(
+                int(lines[i]),
+                "time_s",
+                f"well {data['well'][i]} of plate {data['plate'][i]} is read again at {at} with another "
+                f"signal (first at line {int(lines[first_row[i]])}); a trace holds one read per time: "
+                "delete one",
+            )
+        )
+    if again.size > _SHOWN:
+        problems.append(Problem(None, None, f"... and {again.size - _SHOWN} more reads repeated"))
 
 
 def _refuse_header(header: list[str], line: int, source: str) -> None:

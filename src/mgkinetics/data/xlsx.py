@@ -4,7 +4,9 @@ The table is read from the named sheet, or from the first visible worksheet that
 sheets and chart sheets are read only when named); its name goes into the metadata (``sheet``).
 Rows are numbered as Excel numbers them, so a problem on "line 7" is in row 7 of the sheet. Leading
 empty rows, rows whose first cell is text starting with ``#``, and trailing empty rows and columns
-are ignored. ``.xls`` and ``.ods`` are refused with what to do.
+are ignored. A second table beside or below the first is read with it when it repeats the header
+below a blank row, else named in a warning (:mod:`mgkinetics.data.xlsx_blocks`). ``.xls`` and
+``.ods`` are refused with what to do.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from mgkinetics.data.model import RawTable
+from mgkinetics.data.xlsx_blocks import first_table
 from mgkinetics.errors import DataFormatError, Problem
 
 __all__ = ["read_xlsx_table", "refuse_other_spreadsheets"]
@@ -129,11 +132,12 @@ def read_xlsx_table(path: Path, sheet: str | None = None) -> RawTable:
                 raise DataFormatError(
                     str(path), [Problem(None, None, f"sheet '{name}' is a chart sheet: no cells")]
                 )
-            rows = [
-                (r, c) for r, c in _rows(wb[name]) if not (isinstance(c[0], str) and c[0].startswith("#"))
-            ]
+            every = _rows(wb[name])
+            comments = {r for r, c in every if isinstance(c[0], str) and c[0].startswith("#")}
+            rows = [(r, c) for r, c in every if r not in comments]
             if rows:
                 chosen = name
+                rows = first_table(rows, comments, f"{path} [sheet {name}]")
                 break
         hidden = [n for n in names if getattr(wb[n], "sheet_state", "visible") != "visible"]
     finally:

@@ -88,6 +88,15 @@ def _named(ds, law, spec, taken):
         if len(named) == 1:
             return named[0]
     by_alias = [c for c in _numeric_candidates(ds, taken) if _stem(ds, c) in spec.aliases]
+    if not by_alias:  # 'I_mM', 'I (mM)': ionic strength by the conditions' rule, an inhibitor here
+        by_alias = [
+            c
+            for c in ds.columns
+            if c not in taken
+            and ds.kinds[c] == "condition"
+            and _stem(ds, c) in spec.aliases
+            and getattr(ds.units.get(c), "kind", None) == "concentration"
+        ]
     return by_alias[0] if len(by_alias) == 1 else None
 
 

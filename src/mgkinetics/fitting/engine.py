@@ -79,6 +79,13 @@ class Solution:
     n: int
 
 
+#: Why a solve that lmfit calls a success is not one: its end point is not finite.
+_NOT_FINITE = (
+    "the solver ended where a parameter or the residual sum of squares is not finite; "
+    "is a value in the data near the float range?"
+)
+
+
 def _safe(key: str, n: int) -> str:
     return key if key.isidentifier() else re.sub(r"\W", "_", key) + f"_{n}"
 
@@ -330,7 +337,8 @@ def _solve(problems: Sequence, layout: Layout, scale_covar: bool, budget: int | 
         redchi = rss / dof if dof > 0 else math.nan
         cov = covariance(jac, redchi if scale_covar else 1.0)
     _write_back(result, external, names, stacked.factor, cov, r)
-    return Solution(values, rss, success, str(result.message), cov, result, dof, n)
+    message = str(result.message) if finite or not result.success else _NOT_FINITE
+    return Solution(values, rss, success, message, cov, result, dof, n)
 
 
 def layout_for(

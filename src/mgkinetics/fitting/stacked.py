@@ -27,7 +27,7 @@ def _power_of_two(value: float, typical: float) -> float:
     size = abs(value) if value != 0 and math.isfinite(value) else abs(typical)
     if not size > 0 or not math.isfinite(size):
         return 1.0
-    k = round(math.log2(size))
+    k = min(1023, max(-1022, round(math.log2(size))))  # 2**1024 overflows (a start near 1.8e308)
     return 2.0**k if abs(k) > _FAR else 1.0
 
 

@@ -29,162 +29,25 @@ divided by their largest term per ligand (:mod:`mgkinetics.speciation.weights`).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from mgkinetics.speciation.quadratic import mgatp_complex
 from mgkinetics.speciation.scaling import all_ordinary, row_exponents, scale_rows, unscale_rows
-from mgkinetics.speciation.weights import _complex_amount, _Cx, _normalised_weights, _product_over, _weights
+from mgkinetics.speciation.single_metal import (
+    DEEP,
+    MAXITER,
+    _binding,
+    _solve_one_metal_log,
+)
+from mgkinetics.speciation.weights import (
+    _complex_amount,
+    _Cx,
+    _normalised_weights,
+    _species_in_logs,
+    _weights,
+)
 
 __all__ = ["mgatp_complex", "solve_equilibrium"]
-
-_MAXITER = 200
-
-
-# ----------------------------------------------------------------------- the solver
-def _binding(m, cxs, lig_tot, n_metals, want_cov=False):
-    """Metal bound per metal and, if asked, Σₗ L_T·Cov(ν) (the Hessian term in ln m)."""
-    w, ones, _ = _normalised_weights(m, cxs)
-    by_lig: dict[int, list[int]] = {}
-    for i, c in enumerate(cxs):
-        by_lig.setdefault(c.ligand, []).append(i)
-    bound: list[Any] = [0.0] * n_metals
-    cov: list[list[Any]] = [[0.0] * n_metals for _ in range(n_metals)]
-    for li, ids in by_lig.items():
-        p = ones.get(li, 1.0) + sum(w[i] for i in ids)
-        lt_p = lig_tot[li] / p
-        mean: list[Any] = [0.0] * n_metals  # Σ ν w (not yet divided by P)
-        second: list[Any] = [0.0] * n_metals  # Σ ν² w; complexes hold one metal kind
-        for i in ids:
-            c = cxs[i]
-            mean[c.metal] = mean[c.metal] + c.count * w[i]
-            second[c.metal] = second[c.metal] + c.count * c.count * w[i]
-        for j in range(n_metals):
-            bound[j] = bound[j] + lt_p * mean[j]
-            if want_cov:
-                for k in range(n_metals):
-                    diag = second[j] if j == k else 0.0
-                    cov[j][k] = cov[j][k] + lt_p * (diag - _product_over(mean[j], mean[k], p))
-    return bound, cov
-
-
-def _eval_total(m, cx, lts):
-    """Metal total implied by free m, and its derivative d(total)/d ln m."""
-    if all(c.parent is None for c in cx):
-        # Fast path, 1:1 complexes only: bound = L m/(m+K), d bound/d ln m = bound K/(m+K).
-        tot = m.copy()
-        dtot = m.copy()
-        for c in cx:
-            q = m + c.kd
-            b = _product_over(lts[c.ligand], m, q)
-            tot += b
-            dtot += b * (c.kd / q)
-        return tot, dtot
-    bound, cov = _binding([m], cx, lts, 1, want_cov=True)
-    return m + bound[0], m + cov[0][0]
-
-
-def _solve_one_chunk(mtp, cx, lt):
-    """Safeguarded Newton in u = ln m for rows with M_T > 0 (module docstring)."""
-    tg = np.log(mtp)
-    lo, slope = _lower_bracket(mtp, tg, cx, lt)
-    hi = tg.copy()
-    # Start from the exact root for one lumped 1:1 ligand with the same low-m slope.
-    l_sum = sum(lt[c.ligand] for c in cx if c.count == 1)
-    k_eff = np.where(slope > 0, l_sum / np.where(slope > 0, slope, 1.0), 1.0)
-    m0 = mtp - mgatp_complex(l_sum + 0.0 * mtp, mtp, np.maximum(k_eff, 1e-300))
-    u = np.clip(np.log(np.maximum(m0, 1e-300)), lo, hi)
-    # Newton on h(u) = ln(m + bound) - ln M_T: nearly linear in u (slope in (0, 1]), so
-    # steps rarely leave the bracket; bisection in u is the fallback when they do.
-    active = np.arange(mtp.size)
-    hprev = np.full(mtp.size, np.inf)
-    for _ in range(_MAXITER):
-        ua = u[active] if active.size < u.size else u
-        m = np.exp(ua)
-        tot, dtot = _eval_total(m, cx, lt)
-        h = np.log(tot) - tg
-        step = h * tot / dtot
-        lo = np.where(h <= 0, ua, lo)
-        hi = np.where(h >= 0, ua, hi)
-        un = ua - step
-        # Stop once the Newton step just taken is < 1e-9 (quadratic convergence leaves an
-        # error ~ step² ≈ 1e-18), or when the relative mass-balance residual is at the
-        # rounding floor (further steps would only chase rounding noise).
-        done = (np.abs(step) <= 1e-9) | (np.abs(h) <= 4e-15) | (hi - lo <= 1e-14)
-        # Bisect when Newton leaves the bracket or stalls (|h| not halved: a 2-cycle).
-        bisect = ~done & (~((un >= lo) & (un <= hi)) | (np.abs(h) > 0.5 * hprev))
-        un = np.where(bisect, 0.5 * (lo + hi), un)
-        u[active] = un
-        hprev = np.abs(h)
-        if np.all(done):
-            break
-        live = ~done
-        if 2 * np.count_nonzero(live) > live.size:
-            continue  # fancy indexing costs more than iterating converged rows again
-        active = active[live]
-        cx = [_Cx(c.name, 0, c.ligand, c.count, c.kd[live], c.parent) for c in cx]
-        lt = [lv[live] for lv in lt]
-        tg, lo, hi, hprev = tg[live], lo[live], hi[live], hprev[live]
-    return np.exp(u)
-
-
-def _lower_bracket(mtp, tg, cx, lt):
-    """ln m ≥ ln M_T − ln(1 + slope): bound_l ≤ L_T Σ ν m M_T^(ν−1) / Π Kd.  Returns (lo, slope)."""
-    slope = np.zeros_like(mtp)
-    kprod: list[Any] = [None] * len(cx)
-    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        for i, c in enumerate(cx):
-            kprod[i] = c.kd * (kprod[c.parent] if c.parent is not None else 1.0)
-            term = lt[c.ligand] / kprod[i]
-            slope += term if c.count == 1 else term * c.count * mtp ** (c.count - 1)
-    lo = tg - np.log1p(slope)
-    if not np.all(np.isfinite(slope)):  # Σ terms overflowed: a looser bound from the largest log term
-        lo = np.where(np.isfinite(slope), lo, tg - _log_slope_bound(mtp, cx, lt))
-    return lo, slope
-
-
-def _log_slope_bound(mtp, cx, lt):
-    """An upper bound of ln(1 + slope) from logs: ln(n + 1) + max(0, max ln term)."""
-    log_kprod: list[Any] = [None] * len(cx)
-    logs = []
-    with np.errstate(divide="ignore"):
-        for i, c in enumerate(cx):
-            log_kprod[i] = np.log(c.kd) + (log_kprod[c.parent] if c.parent is not None else 0.0)
-            logs.append(np.log(lt[c.ligand]) - log_kprod[i] + np.log(c.count) + (c.count - 1) * np.log(mtp))
-    return np.log(len(cx) + 1.0) + np.maximum(0.0, np.max(logs, axis=0))
-
-
-_CHUNK = 1 << 15  # rows per block: keeps the working arrays in cache
-
-
-def _solve_one_metal(mt, cxs, lig_tot):
-    """Free metal for one metal; rows with M_T = 0 have m = 0 exactly."""
-    m_out = np.zeros(mt.shape[0])
-    idx = np.flatnonzero(mt > 0)
-    if idx.size == 0:
-        return m_out
-    full = idx.size == mt.size
-    mtp = mt if full else mt[idx]
-    kds = [c.kd if full else c.kd[idx] for c in cxs]
-    lts = [lv if full else lv[idx] for lv in lig_tot]
-
-    def block(sl):
-        cx = [_Cx(c.name, 0, c.ligand, c.count, kds[i][sl], c.parent) for i, c in enumerate(cxs)]
-        return _solve_one_chunk(mtp[sl], cx, [lv[sl] for lv in lts])
-
-    slices = [slice(i, i + _CHUNK) for i in range(0, idx.size, _CHUNK)]
-    if len(slices) > 2:
-        # numpy releases the GIL inside ufuncs, so blocks run in parallel threads.
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor() as pool:
-            parts = list(pool.map(block, slices))
-    else:
-        parts = [block(sl) for sl in slices]
-    m_out[idx] = np.concatenate(parts)
-    return m_out
-
 
 def _metal_residuals(m, cxs, lt, mt):
     """Scaled residuals (m + bound - M_T)/M_T per metal, plus bound and covariance."""
@@ -196,7 +59,7 @@ def _metal_residuals(m, cxs, lt, mt):
     return res, bound, cov
 
 
-def _gauss_seidel_sweep(m, mt, cxs, lt):
+def _gauss_seidel_sweep(m, mt, cxs, lt, logs=None):
     """One block sweep: each metal solved exactly with the others held fixed.
 
     With the other metals fixed, ligand l binds metal j like a ligand of the same total
@@ -221,8 +84,27 @@ def _gauss_seidel_sweep(m, mt, cxs, lt):
             )
             for i in mine
         ]
-        m[j] = _solve_one_metal(mt[j], sub, lt)
+        log_j = _solve_one_metal_log(mt[j], sub, lt)
+        m[j] = np.exp(log_j)
+        if logs is not None:
+            logs[j] = log_j
     return m
+
+
+def _log_many_metals(mt, cxs, lig_tot):
+    """ln m of competing metals by Gauss–Seidel sweeps alone, each block solved in logs, until no ln m
+    moves by more than 1e-13: for rows where a free metal or a weight m/Kd is below 2^-900, where the
+    Newton acceleration's residuals (weights as plain floats) would lose the bound metal."""
+    m = [np.zeros_like(mt[0]) for _ in mt]
+    logs = [np.full(mt[0].size, -np.inf) for _ in mt]
+    for _ in range(MAXITER):
+        before = [a.copy() for a in logs]
+        m = _gauss_seidel_sweep(m, mt, cxs, lig_tot, logs)
+        with np.errstate(invalid="ignore"):
+            moved = [np.abs(a - b) > 1e-13 for a, b in zip(logs, before, strict=True)]
+        if not np.any(moved):
+            break
+    return logs
 
 
 def _solve_many_metals(mt, cxs, lig_tot):
@@ -239,7 +121,7 @@ def _solve_many_metals(mt, cxs, lig_tot):
     rows = np.arange(mt[0].size)
     out = [np.zeros_like(mt[0]) for _ in range(nm)]
     cx, lt, mtw = cxs, lig_tot, mt
-    for _ in range(_MAXITER):
+    for _ in range(MAXITER):
         m = _gauss_seidel_sweep(m, mtw, cx, lt)
         res, bound, cov = _metal_residuals(m, cx, lt, mtw)
         worst = np.max(np.abs(np.stack(res)), axis=0)
@@ -255,7 +137,10 @@ def _solve_many_metals(mt, cxs, lig_tot):
         d = np.sqrt(np.abs(np.einsum("nii->ni", h))) + 1e-300  # Jacobi scaling
         hs = h / d[:, :, None] / d[:, None, :]
         with np.errstate(all="ignore"):
-            dx = -np.linalg.solve(hs, (g / d)[..., None])[..., 0] / d
+            try:
+                dx = -np.linalg.solve(hs, (g / d)[..., None])[..., 0] / d
+            except np.linalg.LinAlgError:  # a row's Hessian singular to rounding: least squares per row
+                dx = -(np.linalg.pinv(hs) @ (g / d)[..., None])[..., 0] / d
         dx = np.clip(np.nan_to_num(dx), -5.0, 5.0)
         trial = [np.where(pos[j], m[j] * np.exp(dx[:, j]), 0.0) for j in range(nm)]
         res_t, _, _ = _metal_residuals(trial, cx, lt, mtw)
@@ -274,9 +159,49 @@ def _solve_many_metals(mt, cxs, lig_tot):
         mtw = [a[keep] for a in mtw]
         lt = [a[keep] for a in lt]
         cx = [_Cx(c.name, c.metal, c.ligand, c.count, c.kd[keep], c.parent) for c in cx]
-    for j in range(nm):  # best effort after _MAXITER sweeps
+    for j in range(nm):  # best effort after MAXITER sweeps
         out[j][rows] = m[j]
     return out
+
+
+def _many_metals_in_logs(m, mt, cxs, lig_tot):
+    """ln m of competing metals: of the solution, re-solved in logs (:func:`_log_many_metals`) for
+    the rows where a free metal or a weight m/Kd is below 2^-900."""
+    with np.errstate(divide="ignore", under="ignore"):
+        log_m = [np.log(a) for a in m]
+        deep = np.logical_or.reduce(
+            [(a < DEEP) & (t > 0) for a, t in zip(m, mt, strict=True)]
+            + [m[c.metal] < DEEP * c.kd for c in cxs if c.parent is None]
+        )
+    rows = np.flatnonzero(deep)
+    if rows.size:
+        sub = [_Cx(c.name, c.metal, c.ligand, c.count, c.kd[rows], c.parent) for c in cxs]
+        for a, b in zip(log_m, _log_many_metals([t[rows] for t in mt], sub, [x[rows] for x in lig_tot])):
+            a[rows] = b
+    return log_m
+
+
+def _deep_rows_in_logs(log_m, w, m, free_l, cplx, cxs, lig_totals, exponents):
+    """The rows whose free metal (as solved, scaled or not) or a weight ``w`` = m/Kd is below
+    2^-900, recomputed from ln m in logs (:func:`~mgkinetics.speciation.weights._species_in_logs`):
+    the complexes keep their digits (they were 0 where m/Kd underflowed) and m is rounded once from
+    its log, in the caller's unit."""
+    tiny = [w[i] < DEEP for i, c in enumerate(cxs) if c.parent is None]
+    small = [(a < np.log(DEEP)) & np.isfinite(a) for a in log_m]
+    solved = np.logical_or.reduce([np.isfinite(a) for a in log_m])
+    deep = np.flatnonzero(np.logical_or.reduce([*small, *tiny]) & solved)
+    if deep.size == 0:
+        return m, free_l, cplx
+    rows = [_Cx(c.name, c.metal, c.ligand, c.count, c.kd[deep], c.parent) for c in cxs]
+    free_d, cplx_d = _species_in_logs([a[deep] for a in log_m], rows, [lt[deep] for lt in lig_totals])
+    shift = exponents[deep] * np.log(2.0) if exponents.size else 0.0
+    m = [a.copy() for a in m]
+    for a, log_a in zip(m, log_m, strict=True):
+        a[deep] = np.exp(log_a[deep] + shift)
+    free_l, cplx = [a.copy() for a in free_l], [a.copy() for a in cplx]
+    for a, d in zip(free_l + cplx, free_d + cplx_d, strict=True):
+        a[deep] = d
+    return m, free_l, cplx
 
 
 def solve_equilibrium(
@@ -315,12 +240,15 @@ def solve_equilibrium(
         _Cx(c["name"], c["metal"], c["ligand"], int(c.get("count", 1)), kds[i], c.get("parent"))
         for i, c in enumerate(complexes)
     ]
+    log_m = None
     if nm == 1:
-        m = [_solve_one_metal(mt[0], cxs, lt)]
+        log_m = [_solve_one_metal_log(mt[0], cxs, lt)]
+        m = [np.exp(log_m[0])]
     elif nm == 0:
         m = []
     else:
         m = _solve_many_metals(mt, cxs, lt)
+        log_m = _many_metals_in_logs(m, mt, cxs, lt)
     w, ones, norms = _normalised_weights(m, cxs)  # ratios m/Kd: the same scaled or not
     if scaled:  # back to the caller's unit before the ligands, which may be below 2^-1074 scaled
         m, lt = unscale_rows(m, exponents), flat[nm : nm + nl]
@@ -333,6 +261,8 @@ def solve_equilibrium(
         with np.errstate(divide="ignore"):
             free_l[li] = np.where(norm > 0, np.exp(np.log(lt[li]) - norm) / p[li], fraction[li])
     cplx = [_complex_amount(lt[c.ligand], fraction[c.ligand], w[i], p[c.ligand]) for i, c in enumerate(cxs)]
+    if log_m is not None:
+        m, free_l, cplx = _deep_rows_in_logs(log_m, w, m, free_l, cplx, cxs, lt, exponents)
     return (
         [a.reshape(shape) for a in m],
         [a.reshape(shape) for a in free_l],

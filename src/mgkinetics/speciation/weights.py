@@ -84,3 +84,25 @@ def _complex_amount(lig_total, fraction, w, p):
     out = fraction * w
     lost = (fraction == 0) & (lig_total > 0)
     return np.where(lost, lig_total * (w / p), out) if np.any(lost) else out
+
+
+def _species_in_logs(log_m, cxs, lig_totals):
+    """(free ligands, complexes) from ln m of every metal, the whole way in logs: for rows whose free
+    metal is near or below the smallest float (a metal ~1e300 times below its ligand), where m/Kd
+    and (L_T/P)·w would lose digits or underflow to 0 although the complex holds nearly all the metal.
+    ``cxs`` hold the Kds on the scale of ``log_m`` (weights are ratios); totals in the caller's unit."""
+    logw: list[np.ndarray] = []
+    for c in cxs:
+        step = log_m[c.metal] - np.log(c.kd)
+        logw.append(step + logw[c.parent] if c.parent is not None else step)
+    free, cplx = [], [None] * len(cxs)
+    with np.errstate(divide="ignore"):
+        for li, lt in enumerate(lig_totals):
+            ids = [i for i, c in enumerate(cxs) if c.ligand == li]
+            log_p = np.logaddexp.reduce([np.zeros_like(lt)] + [logw[i] for i in ids], axis=0)
+            log_free = np.log(lt) - log_p
+            scaled = lt * np.exp(-log_p)  # exact to rounding where P is near 1; its log where that underflows
+            free.append(np.where((scaled > 0) | (lt == 0), scaled, np.exp(log_free)))
+            for i in ids:
+                cplx[i] = np.exp(log_free + logw[i])
+    return free, cplx
