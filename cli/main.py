@@ -78,6 +78,7 @@ class LazyGroup(click.Group):
         try:
             with warnings.catch_warnings():  # few_replicates is in every output as a coded fit warning
                 warnings.filterwarnings("ignore", message=r"\[few_replicates\]")
+                warnings.showwarning = _show_warning(warnings.showwarning)
                 return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
@@ -90,6 +91,21 @@ class LazyGroup(click.Group):
             if isinstance(exc, MgKineticsError):
                 raise UserError(str(exc)) from None
             raise InternalError(exc) from None
+
+
+def _show_warning(show):
+    """``warnings.showwarning`` that prints mgkinetics' warnings as one ``warning: ...`` line on
+    stderr (no file, line or source of the library), and hands others to ``show``."""
+
+    def shown(message, category, filename, lineno, file=None, line=None):
+        from mgkinetics.errors import MgKineticsWarning
+
+        if issubclass(category, MgKineticsWarning):
+            click.echo(f"warning: {message}", err=True)
+        else:
+            show(message, category, filename, lineno, file, line)
+
+    return shown
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -108,5 +124,14 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
-if __name__ == "__main__":  # pragma: no cover
+def run() -> None:
+    """The ``mgkinetics`` command (the installed script's entry point): claims the process, then
+    runs :func:`cli`."""
+    from . import standalone
+
+    standalone.claim()
     cli()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

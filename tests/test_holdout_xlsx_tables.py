@@ -100,4 +100,7 @@ def test_the_cli_shows_the_warning_and_fits_the_first_table(tmp_path):
     res = subprocess.run(args, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     assert "cells A9:B10 hold a second table" in res.stderr
+    # one line for people, not Python's "file:line: MgKineticsWarning:" form with a source line
+    (line,) = res.stderr.splitlines()
+    assert line.startswith("warning: ") and "MgKineticsWarning" not in line
     assert "n = 6" in res.stdout
