@@ -19,8 +19,9 @@ __all__ = ["report", "owns_process"]
 
 def owns_process() -> bool:
     """Whether this process is the ``mgkinetics`` command itself (the installed script, or
-    ``python -m mgkinetics_cli.main``), which ends when the command does, rather than a program
-    that runs the command inside itself (click's test runner, a notebook).
+    ``python -m mgkinetics_cli.main``: their entry point claims it, :mod:`mgkinetics_cli.standalone`),
+    which ends when the command does, rather than a program that runs the command inside itself
+    (click's test runner, a notebook).
 
     Only then does ``report`` freeze the garbage collector's view of what exists (``gc.freeze``):
     in a short-lived process everything imported lives to the end anyway, so collections need
@@ -29,16 +30,9 @@ def owns_process() -> bool:
     the imported libraries (~0.45 s of a report). In a long-lived process, frozen objects would
     never be collected, and the command must return to its caller.
     """
-    from pathlib import Path
+    from . import standalone
 
-    from . import main
-
-    script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
-    if script is None:
-        return False
-    return (
-        script.name in ("mgkinetics", "mgkinetics.exe") or script.resolve() == Path(main.__file__).resolve()
-    )
+    return standalone.owned()
 
 
 @click.command()

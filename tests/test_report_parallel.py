@@ -96,22 +96,20 @@ def test_workers_that_cannot_start_leave_the_work_to_this_process(tmp_path, monk
 def test_only_the_command_owning_its_process_freezes_the_collector_and_ends_it(monkeypatch, tmp_path):
     """``gc.freeze`` (no collection of what lives until exit) and the early end of the process
     (no interpreter shutdown) only where the process is the command itself: the installed script
-    or ``python -m mgkinetics_cli.main``, never a program that runs the command inside itself,
-    such as this test session (where the end is recorded instead of done)."""
+    or ``python -m mgkinetics_cli.main``, whose entry point claims the process, never a program
+    that runs the command inside itself, such as this test session (where the end is recorded
+    instead of done)."""
     import gc
 
     from click.testing import CliRunner
-    from mgkinetics_cli import main
+    from mgkinetics_cli import main, standalone
     from mgkinetics_cli import report as report_cli
     from mgkinetics_cli.report import owns_process
 
     ended = []
     monkeypatch.setattr(report_cli, "_end_process", lambda: ended.append(True))
-    assert not owns_process()  # pytest's own argv[0]
-    monkeypatch.setattr(sys, "argv", [main.__file__, "report"])
-    assert owns_process()
-    monkeypatch.setattr(sys, "argv", ["-c"])
-    assert not owns_process()
+    monkeypatch.setattr(sys, "argv", ["/usr/local/bin/mgkinetics", "report"])
+    assert not owns_process()  # a program name is not a claim: only an entry point claims
     s = [0.5, 1, 2, 4, 8, 16]
     rows = "".join(f"{x},{10 * x / (2 + x) * (1 + 0.02 * (-1) ** i):.6g}\n" for i, x in enumerate(s))
     (tmp_path / "wt.csv").write_text("s_mM,rate_uM_per_s\n" + rows)
@@ -121,7 +119,8 @@ def test_only_the_command_owning_its_process_freezes_the_collector_and_ends_it(m
     run = CliRunner().invoke(main.cli, ["report", str(spec), "--out", str(tmp_path / "a"), "--no-figures"])
     assert run.exit_code == 0, run.output
     assert gc.get_freeze_count() == before and not ended  # run inside this process: nothing frozen
-    monkeypatch.setattr(sys, "argv", ["/usr/local/bin/mgkinetics", "report"])
+    monkeypatch.setattr(standalone, "_claimed", [False])
+    standalone.claim()  # what the installed script's entry point (main.run) does first
     assert owns_process()
     try:
         run = CliRunner().invoke(
