@@ -24,6 +24,20 @@ def _columns_first(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x.T)
 
 
+def _reduce_rows(x: np.ndarray, pairwise: np.ufunc, whole) -> np.ndarray:
+    """``whole(x, axis=1)``: by ``pairwise`` over the columns when they are few, else over the
+    first axis of the transposed copy (an empty row: numpy's own result or error)."""
+    k = x.shape[1]
+    if k == 0:
+        return whole(x, axis=1)
+    if k > _FEW:
+        return whole(_columns_first(x), axis=0)
+    out = x[:, 0].copy()
+    for j in range(1, k):
+        pairwise(out, x[:, j], out=out)
+    return out
+
+
 def rows_all(x: np.ndarray) -> np.ndarray:
     """``np.all(x, axis=1)`` of a 2-D boolean array.
 
@@ -32,15 +46,7 @@ def rows_all(x: np.ndarray) -> np.ndarray:
     >>> rows_all(np.array([[True, True], [True, False]])).tolist()
     [True, False]
     """
-    k = x.shape[1]
-    if k == 0:
-        return np.all(x, axis=1)
-    if k > _FEW:
-        return np.all(_columns_first(x), axis=0)
-    out = x[:, 0].copy()
-    for j in range(1, k):
-        out &= x[:, j]
-    return out
+    return _reduce_rows(x, np.logical_and, np.all)
 
 
 def rows_any(x: np.ndarray) -> np.ndarray:
@@ -51,15 +57,7 @@ def rows_any(x: np.ndarray) -> np.ndarray:
     >>> rows_any(np.array([[False, True], [False, False]])).tolist()
     [True, False]
     """
-    k = x.shape[1]
-    if k == 0:
-        return np.any(x, axis=1)
-    if k > _FEW:
-        return np.any(_columns_first(x), axis=0)
-    out = x[:, 0].copy()
-    for j in range(1, k):
-        out |= x[:, j]
-    return out
+    return _reduce_rows(x, np.logical_or, np.any)
 
 
 def rows_max(x: np.ndarray) -> np.ndarray:
@@ -70,15 +68,7 @@ def rows_max(x: np.ndarray) -> np.ndarray:
     >>> rows_max(np.array([[1.0, 3.0, 2.0], [np.nan, 0.0, 1.0]])).tolist()
     [3.0, nan]
     """
-    k = x.shape[1]
-    if k == 0:
-        return np.max(x, axis=1)  # numpy's error for an empty reduction
-    if k > _FEW:
-        return np.max(_columns_first(x), axis=0)
-    out = x[:, 0].copy()
-    for j in range(1, k):
-        np.maximum(out, x[:, j], out=out)
-    return out
+    return _reduce_rows(x, np.maximum, np.max)
 
 
 def rows_min(x: np.ndarray) -> np.ndarray:
@@ -89,15 +79,7 @@ def rows_min(x: np.ndarray) -> np.ndarray:
     >>> rows_min(np.array([[1.0, 3.0, 0.5, 2.0, 7.0, 4.0], [np.nan, 0.0, 1.0, 2.0, 3.0, 4.0]])).tolist()
     [0.5, nan]
     """
-    k = x.shape[1]
-    if k == 0:
-        return np.min(x, axis=1)  # numpy's error for an empty reduction
-    if k > _FEW:
-        return np.min(_columns_first(x), axis=0)
-    out = x[:, 0].copy()
-    for j in range(1, k):
-        np.minimum(out, x[:, j], out=out)
-    return out
+    return _reduce_rows(x, np.minimum, np.min)
 
 
 def take_rows(a: np.ndarray, idx: np.ndarray) -> np.ndarray:
