@@ -121,28 +121,13 @@ def _ddg(
 ) -> DeltaG:
     """ΔΔG‡ on ``basis``: a lower limit from the ratio's upper limit, or not determined."""
     if r.status != "upper_limit":
+        method, status, low = "none (no activity)", "not_determined", None
         note = f"ΔΔG‡ ({basis}) not determined ({why})"
-        return DeltaG(
-            basis,
-            math.nan,
-            None,
-            None,
-            None,
-            temperature_C,
-            ci_method="none (no activity)",
-            status="not_determined",
-            note=note,
-        )
-    low = -rt_kcal * math.log(r.limit)
+    else:
+        low = -rt_kcal * math.log(r.limit)
+        method, status = "one-sided lower limit (no activity)", "lower_limit"
+        note = f"ΔΔG‡ ≥ {low:.2g} kcal/mol from {what} " + _LIMIT_WORDS.format(level=level)
+    unknown = (None, None, None)  # stderr and CI: a limit has neither
     return DeltaG(
-        basis,
-        math.nan,
-        None,
-        None,
-        None,
-        temperature_C,
-        ci_method="one-sided lower limit (no activity)",
-        status="lower_limit",
-        limit=low,
-        note=f"ΔΔG‡ ≥ {low:.2g} kcal/mol from {what} " + _LIMIT_WORDS.format(level=level),
+        basis, math.nan, *unknown, temperature_C, ci_method=method, status=status, limit=low, note=note
     )
