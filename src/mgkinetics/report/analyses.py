@@ -92,20 +92,19 @@ def _limit_columns(c: Any) -> tuple[str, ...]:
     return ("status", "limit") if dead else ()
 
 
-def _ratio_table(name: str, c: Any, limits: tuple[str, ...]) -> Table:
-    ratio_cells = compare_text.ratio_rows(c)
+def _per_variant_table(
+    key: str, title: str, columns: tuple[str, ...], nested: Any, fields: tuple[str, ...], cells, limits
+) -> Table:
+    """One row per (variant, entry) of ``nested`` (``c.ratios``, ``c.ddg``): the variant, the entry's
+    key and its ``fields``, then its status and limit when ``limits`` asks for them."""
+    fields = fields + limits
     return Table(
-        f"{name}_ratios",
-        f"ratios to {c.reference}",
-        ("variant", "quantity", "ratio", "ci_low", "ci_high", "ci_level", "ci_method", "stderr_log") + limits,
-        tuple(
-            (v, q, r.value, r.ci_low, r.ci_high, r.ci_level, r.ci_method, r.stderr_log)
-            + ((r.status, r.limit) if limits else ())
-            for v, rs in c.ratios.items()
-            for q, r in rs.items()
-        ),
-        tuple(ratio_cells[0]),
-        tuple(tuple(r) for r in ratio_cells[1:]),
+        key,
+        title,
+        columns + limits,
+        tuple((v, q, *(getattr(r, f) for f in fields)) for v, rs in nested.items() for q, r in rs.items()),
+        tuple(cells[0]),
+        tuple(tuple(r) for r in cells[1:]),
     )
 
 
@@ -113,32 +112,29 @@ def comparison_tables(name: str, c: Any) -> tuple[Table, ...]:
     """Estimates of every variant, ratios, ΔΔG‡ and sharing tests of a Comparison (raw + rounded)."""
     tables = [_fit_table(f"{name}_estimates", "estimates of each variant", list(c.fits.items()), "variant")]
     limits = _limit_columns(c)
-    tables.append(_ratio_table(name, c, limits))
+    ratio_fields = ("value", "ci_low", "ci_high", "ci_level", "ci_method", "stderr_log")
+    tables.append(
+        _per_variant_table(
+            f"{name}_ratios",
+            f"ratios to {c.reference}",
+            ("variant", "quantity", "ratio") + ratio_fields[1:],
+            c.ratios,
+            ratio_fields,
+            compare_text.ratio_rows(c),
+            limits,
+        )
+    )
     if any(c.ddg.values()):
-        ddg_cells = compare_text.ddg_rows(c)
+        ddg_fields = ("value", "stderr", "ci_low", "ci_high", "temperature_C", "ci_method")
         tables.append(
-            Table(
+            _per_variant_table(
                 f"{name}_ddg",
                 f"ΔΔG‡ = RT·ln(k({c.reference})/k(variant)) at {c.temperature_C:g} °C",
-                (
-                    "variant",
-                    "basis",
-                    "ddg_kcal_per_mol",
-                    "stderr",
-                    "ci_low",
-                    "ci_high",
-                    "temperature_C",
-                    "ci_method",
-                )
-                + limits,
-                tuple(
-                    (v, b, d.value, d.stderr, d.ci_low, d.ci_high, d.temperature_C, d.ci_method)
-                    + ((d.status, d.limit) if limits else ())
-                    for v, ds in c.ddg.items()
-                    for b, d in ds.items()
-                ),
-                tuple(ddg_cells[0]),
-                tuple(tuple(r) for r in ddg_cells[1:]),
+                ("variant", "basis", "ddg_kcal_per_mol") + ddg_fields[1:],
+                c.ddg,
+                ddg_fields,
+                compare_text.ddg_rows(c),
+                limits,
             )
         )
     if c.tests:

@@ -24,6 +24,18 @@ def _finite(x: float | None) -> float | None:
     return None if x is None or not math.isfinite(x) else x
 
 
+def _json_form(x: Ratio | DeltaG, fields: tuple[str, ...]) -> dict[str, Any]:
+    """The JSON form of a ratio or ΔΔG‡: its value (null when not finite), ``fields`` in order, its
+    status and limit, and its note when it has one."""
+    return {
+        "value": _finite(x.value),
+        **{f: getattr(x, f) for f in fields},
+        "status": x.status,
+        "limit": x.limit,
+        **({"note": x.note} if x.note else {}),
+    }
+
+
 @dataclass(frozen=True)
 class Ratio:
     """variant / reference for one quantity, with its confidence interval.
@@ -45,16 +57,7 @@ class Ratio:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (full precision; a value that is not known is null)."""
-        return {
-            "value": _finite(self.value),
-            "ci_low": self.ci_low,
-            "ci_high": self.ci_high,
-            "stderr_log": self.stderr_log,
-            "ci_method": self.ci_method,
-            "status": self.status,
-            "limit": self.limit,
-            **({"note": self.note} if self.note else {}),
-        }
+        return _json_form(self, ("ci_low", "ci_high", "stderr_log", "ci_method"))
 
 
 @dataclass(frozen=True)
@@ -76,15 +79,4 @@ class DeltaG:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (full precision; a value that is not known is null)."""
-        return {
-            "value": _finite(self.value),
-            "stderr": self.stderr,
-            "ci_low": self.ci_low,
-            "ci_high": self.ci_high,
-            "unit": self.unit,
-            "temperature_C": self.temperature_C,
-            "ci_method": self.ci_method,
-            "status": self.status,
-            "limit": self.limit,
-            **({"note": self.note} if self.note else {}),
-        }
+        return _json_form(self, ("stderr", "ci_low", "ci_high", "unit", "temperature_C", "ci_method"))
