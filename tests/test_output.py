@@ -170,7 +170,7 @@ def test_atomic_directory_publishes_only_on_success(tmp_path):
         (stage / "tables").mkdir()
         (stage / "tables" / "b.csv").write_text("b")
         (stage / "report.md").write_text("second")
-    assert sorted(p.name for p in (out / "tables").iterdir()) == ["b.csv"]
+    assert sorted(p.name for p in (out / "tables").iterdir()) == [".mgkinetics-outputs", "b.csv"]
     assert (out / "notes.txt").read_text() == "the user's own file"
     assert (out / "report.md").read_text() == "second"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no staging folder left

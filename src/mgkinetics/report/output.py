@@ -31,6 +31,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_file",
     "atomic_directory",
+    "MANIFEST",
 ]
 
 PathLike = str | os.PathLike
@@ -252,20 +253,74 @@ def atomic_write_text(path: PathLike, text: str, *, encoding: str = "utf-8") -> 
     atomic_write_bytes(path, text.encode(encoding))
 
 
+#: In each folder a report publishes (``tables/``, ``figures/``): the names that run wrote, so the
+#: next run knows which files are its own (stale, replaced) and which are the user's (kept).
+MANIFEST = ".mgkinetics-outputs"
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    """A hard link of ``src`` at ``dst`` (no second copy of a large file), else a copy."""
+    try:
+        os.link(src, dst, follow_symlinks=False)
+    except OSError:
+        shutil.copy2(src, dst, follow_symlinks=False)
+
+
+def _carry_foreign(old: Path, new: Path) -> None:
+    """Record the names in ``new`` (this run's outputs) in its manifest, then carry into ``new``
+    every entry of ``old`` that neither this run nor the run that wrote ``old`` (its manifest)
+    wrote: the user's own files survive the swap of the whole folder."""
+    written = sorted(p.name for p in new.iterdir())
+    try:
+        previous = set((old / MANIFEST).read_text(encoding="utf-8").splitlines())
+    except OSError:  # no manifest (a folder the user made, or an older mgkinetics): keep all
+        previous = set()
+    (new / MANIFEST).write_text("".join(f"{name}\n" for name in written), encoding="utf-8")
+    for item in sorted(old.iterdir()):
+        if item.name in previous or item.name == MANIFEST or (new / item.name).exists():
+            continue
+        if item.is_dir() and not item.is_symlink():
+            shutil.copytree(item, new / item.name, symlinks=True, copy_function=_link_or_copy)
+        else:
+            _link_or_copy(str(item), str(new / item.name))
+
+
+def _check_kinds(staged: Path, target: Path) -> None:
+    """Refuse, before anything moves, a file output where ``target`` holds a folder of that name
+    or a folder output where it holds a file (neither is replaced: it may be the user's)."""
+    for entry in staged.iterdir():
+        dest = target / entry.name
+        if not (dest.exists() or dest.is_symlink()):
+            continue
+        if entry.is_dir() != (dest.is_dir() and not dest.is_symlink()):
+            have, want = ("a folder", "file") if dest.is_dir() else ("a file", "folder")
+            raise OutputError(
+                f"'{dest}' is {have}, but the output there is a {want}; move it or choose another "
+                "output folder (mgkinetics does not replace it)"
+            )
+
+
 def _publish(staged: Path, target: Path) -> None:
     """Move every entry of ``staged`` into ``target``: files by one rename each, folders swapped
-    whole (the old folder of the same name is removed only after the new one is in place)."""
+    whole (the old folder of the same name is removed only after the new one is in place, and
+    the entries of it that no report wrote are carried into the new one first)."""
     target.mkdir(parents=True, exist_ok=True)
+    _check_kinds(staged, target)
     for entry in sorted(staged.iterdir()):
         dest = target / entry.name
-        if entry.is_dir() and dest.is_dir() and not dest.is_symlink():
-            old = Path(tempfile.mkdtemp(dir=target, prefix=f".{entry.name}.old."))
-            os.replace(dest, old / entry.name)
-            os.replace(entry, dest)
-            shutil.rmtree(old, ignore_errors=True)
+        if entry.is_dir():
+            if dest.is_dir():
+                _carry_foreign(dest, entry)
+                old = Path(tempfile.mkdtemp(dir=target, prefix=f".{entry.name}.old."))
+                os.replace(dest, old / entry.name)
+                os.replace(entry, dest)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                (entry / MANIFEST).write_text(
+                    "".join(f"{p.name}\n" for p in sorted(entry.iterdir())), encoding="utf-8"
+                )
+                os.replace(entry, dest)
         else:
-            if dest.is_dir() and not dest.is_symlink():
-                shutil.rmtree(dest)
             os.replace(entry, dest)
 
 
@@ -276,8 +331,11 @@ def atomic_directory(path: PathLike) -> Iterator[Path]:
     Write everything into the yielded staging folder (beside ``path``, so renames stay on one
     file system). On success each top-level file replaces its namesake in ``path`` and each
     top-level folder (``tables/``, ``figures/``) replaces the old folder whole, so no stale file
-    of a previous run survives beside new ones; other files already in ``path`` are left alone.
-    On an exception nothing in ``path`` changes.
+    of a previous run survives beside new ones. Each published folder lists the names it got in
+    its ``.mgkinetics-outputs`` manifest; an entry of the old folder that no run wrote (the
+    user's own file) is carried into the new folder, never deleted. Other files already in
+    ``path`` are left alone. A file output where ``path`` holds a folder of that name (or the
+    reverse) is refused before anything moves. On an exception nothing in ``path`` changes.
 
     Examples
     --------
@@ -287,7 +345,7 @@ def atomic_directory(path: PathLike) -> Iterator[Path]:
     ...     (stage / "tables").mkdir()
     ...     _ = (stage / "tables" / "a.csv").write_text("x\\n")
     >>> sorted(p.name for p in out.rglob("*"))
-    ['a.csv', 'tables']
+    ['.mgkinetics-outputs', 'a.csv', 'tables']
     """
     target = Path(path)
     parent = target.absolute().parent
@@ -300,6 +358,8 @@ def atomic_directory(path: PathLike) -> Iterator[Path]:
         yield staged
         try:
             _publish(staged, target)
+        except OutputError:
+            raise
         except OSError as exc:
             raise OutputError(f"cannot write into '{target}': {exc.strerror or exc}") from None
     finally:
