@@ -171,12 +171,13 @@ def _series(
             inits[column] = amount
             table.column_units[column] = unit.label if unit is not None else UNSPECIFIED
     seconds = time_unit.seconds if time_unit is not None else None
+    time_s = _seconds(times, seconds, path, check)
     table.extend(
         species_id=[species_id] * n,
         species_name=[names.get(species_id, "")] * n,
         point=list(range(n)),
         time=times,
-        time_s=[t * seconds if seconds else math.nan for t in times],
+        time_s=time_s,
         time_stated=[seconds is not None] * n,
         value=values,
         data_unit=[unit.label if unit is not None else UNSPECIFIED] * n,
@@ -194,6 +195,23 @@ def _series(
         prepared=amounts["prepared"],
         is_simulated=simulated,
     )
+
+
+def _seconds(times: list[float], seconds: float | None, path: str, check: Checker) -> list[float]:
+    """The times in seconds (NaN without a time unit); a time that is finite as stated but not in
+    seconds (1e308 min) is a deviation and an empty time, never ``inf`` in the table."""
+    if not seconds:
+        return [math.nan] * len(times)
+    out = [t * seconds for t in times]
+    beyond = sum(math.isfinite(t) and not math.isfinite(s) for t, s in zip(times, out))
+    if beyond:
+        check.log.add(
+            f"{path}.time",
+            "time_out_of_range",
+            f"{beyond} time(s) beyond the range of numbers once converted to seconds",
+            "kept as empty (NaN) times",
+        )
+    return [s if math.isfinite(s) else math.nan for s in out]
 
 
 def _temperature(m: dict, path: str, check: Checker) -> tuple[float | None, str, float | None]:
