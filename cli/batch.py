@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .basic_options import choice_option, law_option
 from .options import data_kwargs, data_options, output_options, plot_option, read_table, write_output
 from .plotting import check_plot_path, write_plot
 
@@ -12,14 +13,12 @@ __all__ = ["batch"]
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--law", required=True, help="Rate law name (see `mgkinetics laws`).")
+@law_option
 @click.option("--curve", required=True, help="Column identifying the curves (one fit per value).")
 @data_options(input_unit=False)
-@click.option(
+@choice_option(
     "--engine",
-    type=click.Choice(["numpy", "dask"]),
-    default="numpy",
-    show_default=True,
+    choices=("numpy", "dask"),
     help="numpy: in this process; dask: chunks of curves on a dask cluster.",
 )
 @click.option("--scheduler", metavar="ADDR", help="dask scheduler address (a local cluster when omitted).")

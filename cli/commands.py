@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .basic_options import choice_option, comma_list, law_option
 from .options import (
     data_kwargs,
     data_options,
@@ -24,7 +25,7 @@ __all__ = ["fit", "laws"]
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--law", required=True, help="Rate law name (see `mgkinetics laws`).")
+@law_option
 @data_options()
 @click.option("--group", "groups", multiple=True, help="Fit each value of this column separately.")
 @click.option(
@@ -35,11 +36,9 @@ __all__ = ["fit", "laws"]
     help="Report a parameter in another unit (e.g. km=uM, kcat=1/min).",
 )
 @interval_options(what="parameters", min_bootstrap=10)
-@click.option(
+@choice_option(
     "--outliers",
-    type=click.Choice(["flag", "exclude"]),
-    default="flag",
-    show_default=True,
+    choices=("flag", "exclude"),
     help="Outliers (ROUT-like, Q=1%) are always listed; 'exclude' also refits without them.",
 )
 @click.option(
@@ -61,10 +60,7 @@ def fit(
     law,
     groups,
     unit_pairs,
-    ci_method,
-    n_bootstrap,
-    bootstrap_kind,
-    seed,
+    intervals,
     outliers,
     shared,
     ph,
@@ -105,7 +101,7 @@ def fit(
     sources = ", ".join(files)
     if rate_settings["layout"]:
         files = _rates_of(files, rate_settings)
-    shared_names = [p.strip() for p in shared.split(",") if p.strip()]
+    shared_names = comma_list(shared)
     if shared_names:
         _fit_shared(
             files,
@@ -117,7 +113,7 @@ def fit(
             fmt=fmt,
             out=out,
             plot=plot,
-            ci=ci_method,
+            ci=intervals["ci"],
         )
         return
     results = [
@@ -126,12 +122,9 @@ def fit(
             law,
             **data_kwargs(data),  # fresh dicts for each file, as the library may keep them
             group=list(groups) or None,
-            ci=ci_method,
-            n_bootstrap=n_bootstrap,
-            seed=seed,
-            bootstrap_kind=bootstrap_kind,
+            **intervals,
             outliers=outliers,
-            progress=_progress_bar(quiet) if ci_method == "bootstrap" else None,
+            progress=_progress_bar(quiet) if intervals["ci"] == "bootstrap" else None,
             conditions=conditions or None,
         )
         for file in files
@@ -221,7 +214,7 @@ def _fit_shared(files, law, shared, data, *, groups, conditions, fmt, out, plot=
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@choice_option("--format", "fmt", choices=("text", "json"))
 def laws(fmt):
     """List the registered rate laws with their formulas and parameters."""
     from mgkinetics.laws import registry

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .basic_options import comma_list, law_option
 from .options import (
     data_kwargs,
     data_options,
@@ -21,7 +22,7 @@ __all__ = ["compare"]
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--law", required=True, help="Rate law name (see `mgkinetics laws`).")
+@law_option
 @click.option("--by", default="variant", show_default=True, help="Column naming the variant.")
 @click.option("--reference", help="Variant the others are compared with (default: the first).")
 @click.option("--shared", default="", help="Comma-separated parameters to share in a joint fit (e.g. km).")
@@ -39,10 +40,7 @@ def compare(
     reference,
     shared,
     tested,
-    ci_method,
-    n_bootstrap,
-    bootstrap_kind,
-    seed,
+    intervals,
     fmt,
     out,
     plot,
@@ -57,8 +55,8 @@ def compare(
     from mgkinetics.stats import compare as cmp
 
     check_plot_path(plot, files)
-    split = [s.strip() for s in shared.split(",") if s.strip()]
-    test = [s.strip() for s in tested.split(",") if s.strip()] or None
+    split = comma_list(shared)
+    test = comma_list(tested) or None
     result = cmp.compare(
         [read_table(f, data) for f in files] if len(files) > 1 else read_table(files[0], data),
         law,
@@ -67,10 +65,7 @@ def compare(
         shared=split,
         test=test,
         **data_kwargs(data),
-        ci=ci_method,
-        n_bootstrap=n_bootstrap,
-        bootstrap_kind=bootstrap_kind,
-        seed=seed,
+        **intervals,
     )
     if fmt == "enzymeml":
         write_enzymeml_output(

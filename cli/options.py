@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from .basic_options import choice_option, gathered_options
+
 __all__ = [
     "parse_pairs",
     "write_output",
@@ -183,9 +185,7 @@ def output_options(*formats: str):
     def decorate(f):
         f = _guarded(f)
         f = click.option("--out", type=click.Path(dir_okay=False), help=out_help)(f)
-        return click.option(
-            "--format", "fmt", type=click.Choice(list(formats)), default=formats[0], show_default=True
-        )(f)
+        return choice_option("--format", "fmt", choices=formats)(f)
 
     return decorate
 
@@ -248,16 +248,26 @@ def write_enzymeml_output(results, out: str | None, *, name: str, extra=None) ->
     click.echo(f"wrote {doc}" + (f" and {stats}" if stats else ""), err=True)
 
 
+#: `interval_options` parameter -> the library keyword it is passed on as.
+_INTERVAL_KEYWORDS = {
+    "ci_method": "ci",
+    "n_bootstrap": "n_bootstrap",
+    "bootstrap_kind": "bootstrap_kind",
+    "seed": "seed",
+}
+
+
 def interval_options(*, what: str, min_bootstrap: int):
-    """``--ci``, ``--bootstrap``, ``--bootstrap-kind`` and ``--seed`` (parameters ci_method,
-    n_bootstrap, bootstrap_kind, seed), for the intervals of ``what``."""
+    """``--ci``, ``--bootstrap``, ``--bootstrap-kind`` and ``--seed``, for the intervals of ``what``.
+
+    The command receives them as one dict, ``intervals``, of the library's keywords (``ci``,
+    ``n_bootstrap``, ``bootstrap_kind``, ``seed``).
+    """
     options = [
-        click.option(
+        choice_option(
             "--ci",
             "ci_method",
-            type=click.Choice(["asymptotic", "profile", "bootstrap"]),
-            default="asymptotic",
-            show_default=True,
+            choices=("asymptotic", "profile", "bootstrap"),
             help=f"Intervals of {what}: asymptotic (delta method), profile likelihood or bootstrap.",
         ),
         click.option(
@@ -268,12 +278,8 @@ def interval_options(*, what: str, min_bootstrap: int):
             show_default=True,
             help="Bootstrap resamples (with --ci bootstrap).",
         ),
-        click.option(
-            "--bootstrap-kind",
-            type=click.Choice(["case", "residual"]),
-            default="case",
-            show_default=True,
-            help="Resample rows (case) or residuals.",
+        choice_option(
+            "--bootstrap-kind", choices=("case", "residual"), help="Resample rows (case) or residuals."
         ),
         click.option(
             "--seed",
@@ -282,13 +288,7 @@ def interval_options(*, what: str, min_bootstrap: int):
             help="Random seed: the same seed gives the same intervals.",
         ),
     ]
-
-    def decorate(f):
-        for option in reversed(options):
-            f = option(f)
-        return f
-
-    return decorate
+    return gathered_options(options, "intervals", _INTERVAL_KEYWORDS)
 
 
 def plot_option(what: str = "the fit"):

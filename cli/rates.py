@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-
 import click
+
+from .basic_options import choice_option, comma_list, gathered_options
 
 __all__ = ["rates", "rate_options", "compute_rates", "echo_rates_summary", "RATE_SETTINGS"]
 
@@ -65,12 +65,10 @@ def rate_options(*, layout_required: bool, method_flag: str = "--method"):
     )
     options = [
         click.option("--layout", required=layout_required, type=click.Path(dir_okay=False), help=layout_help),
-        click.option(
+        choice_option(
             method_flag,
             "method",
-            type=click.Choice(["auto", "linear", "progress"]),
-            default="auto",
-            show_default=True,
+            choices=("auto", "linear", "progress"),
             help="Initial-rate estimator. linear: OLS over an automatic early window; progress: integrated "
             "Michaelis-Menten (needs --substrate); auto: the better of the two per well.",
         ),
@@ -89,11 +87,9 @@ def rate_options(*, layout_required: bool, method_flag: str = "--method"):
             show_default=True,
             help="auto (the layout's matching blank wells) or a comma-separated list such as A1,A2.",
         ),
-        click.option(
+        choice_option(
             "--sign",
-            type=click.Choice(["auto", "increase", "decrease"]),
-            default="auto",
-            show_default=True,
+            choices=("auto", "increase", "decrease"),
             help="Signal direction that counts as a positive rate.",
         ),
         click.option(
@@ -117,17 +113,7 @@ def rate_options(*, layout_required: bool, method_flag: str = "--method"):
         click.option("--rate-unit", default="uM/s", show_default=True, help="Unit of the rate columns."),
     ]
 
-    def decorate(command):
-        @functools.wraps(command)
-        def with_settings(*args, **kwargs):
-            settings = {name: kwargs.pop(name) for name in RATE_SETTINGS}
-            return command(*args, rate_settings=settings, **kwargs)
-
-        for option in reversed(options):
-            with_settings = option(with_settings)
-        return with_settings
-
-    return decorate
+    return gathered_options(options, "rate_settings", {name: name for name in RATE_SETTINGS})
 
 
 def compute_rates(traces: str, settings: dict):
@@ -138,7 +124,7 @@ def compute_rates(traces: str, settings: dict):
     from mgkinetics.rates import initial_rates
 
     blank = settings["blank"]
-    wells = "auto" if blank.strip().lower() == "auto" else [w.strip() for w in blank.split(",") if w.strip()]
+    wells = "auto" if blank.strip().lower() == "auto" else comma_list(blank)
     read, skipped = _load_traces(traces, settings["wavelength_nm"])
     table = initial_rates(
         read,

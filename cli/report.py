@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from .basic_options import choice_option
 from .options import quiet_option
 
 __all__ = ["report", "owns_process"]
@@ -46,12 +47,10 @@ def owns_process() -> bool:
     help="Folder of report.html, report.md, tables/ (CSV, Markdown) and figures/ (with --format "
     "enzymeml: the DOC.json file).",
 )
-@click.option(
+@choice_option(
     "--format",
     "fmt",
-    type=click.Choice(["html", "enzymeml"]),
-    default="html",
-    show_default=True,
+    choices=("html", "enzymeml"),
     help="enzymeml (built-in AK report only): the headline ak_random_bibi fits as an EnzymeML v2 "
     "document --out DOC.json (+ DOC.stats.json) instead of the report folder.",
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .basic_options import comma_list
 from .options import data_kwargs, data_options, output_options, plot_option, read_table, write_output
 from .plotting import check_plot_path, write_plot
 
@@ -39,7 +40,7 @@ def select(file, law_list, fmt, out, plot, **data):
 
     from .main import UserError
 
-    laws = [name.strip() for name in law_list.split(",") if name.strip()]
+    laws = comma_list(law_list)
     if len(laws) < 2:
         raise click.BadParameter("give at least two laws, separated by commas", param_hint="--laws")
     check_plot_path(plot, [file])

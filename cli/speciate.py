@@ -10,6 +10,7 @@ import re
 
 import click
 
+from .basic_options import choice_option
 from .options import guard_outputs, parse_pairs, plot_option, write_output
 
 __all__ = ["speciate", "parse_concentration"]
@@ -231,12 +232,10 @@ def _check_options(kw: dict) -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="JSON or CSV file of user constants (see mgkinetics.speciation.constants.load_table).",
 )
-@click.option(
+@choice_option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "csv"]),
-    default="text",
-    show_default=True,
+    choices=("text", "json", "csv"),
     help="Output format (a FILE always gives CSV).",
 )
 @click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
