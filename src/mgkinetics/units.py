@@ -176,9 +176,9 @@ _LABEL_RE = re.compile(
 def parse_unit(text: str) -> Unit:
     """Parse a unit label.
 
-    Accepts ``M``, ``mM``, ``uM`` (``µM``), ``nM``, ``pM``; rates such as ``uM/s`` or
-    ``mM/min`` (also written ``uM_per_s``); ``1/s``, ``1/min``, ``s^-1``; ``1/(M*s)`` or
-    ``1/M/s`` or ``M^-1 s^-1``; ``1/mM`` ; and ``1`` for dimensionless.
+    Accepts ``M``, ``mM``, ``uM`` (``µM``), ``nM``, ``pM``; rates such as ``uM/s`` or ``mM/min``
+    (also ``uM_per_s``, ``mM·s⁻¹``, ``mM s^-1``, ``mM s-1``, ``mM.s-1``); ``1/s``, ``s^-1``, ``s⁻¹``;
+    ``1/(M*s)``, ``1/M/s`` or ``M^-1 s^-1``; ``1/mM``, ``M^-1``; and ``1`` for dimensionless.
 
     Raises
     ------
@@ -199,15 +199,16 @@ def parse_unit(text: str) -> Unit:
     t = t.replace("µ", "u").replace("μ", "u")
     if t in ("1", "", "dimensionless"):
         return DIMENSIONLESS
-    # power forms: "s^-1", "M^-1 s^-1", "M^-1*s^-1"
-    m = re.fullmatch(rf"\s*(?:{_CONC}\^-1\s*\*?\s*)?{_TIME}\^-1\s*", t)
-    if m:
-        conc = m.group(1)
-        time = _TIME_ALIASES[m.group(2)]
-        return Unit(_norm_conc(conc), -1, time, -1) if conc else Unit(None, 0, time, -1)
-    m = re.fullmatch(rf"\s*1\s*/\s*{_CONC}\s*/\s*{_TIME}\s*", t)
-    if m:
-        return Unit(_norm_conc(m.group(1)), -1, _TIME_ALIASES[m.group(2)], -1)
+    # power forms: "s^-1", "M^-1 s^-1", "M^-1*s^-1", "mM s^-1"; also written "mM.s-1", "mM s**-1"
+    t = re.sub(r"(?<=[A-Za-z])\.(?=[A-Za-z])", "*", t.replace("**", "^"))
+    t = re.sub(r"(?<=[A-Za-z])\^?\s*-\s*1(?![0-9])", "^-1", t)
+    t = re.sub(rf"^\s*1\s*/\s*{_CONC}\s*/\s*{_TIME}\s*$", r"\1^-1 \2^-1", t)  # 1/M/s
+    m = re.fullmatch(rf"\s*(?:{_CONC}(\^-1)?\s*\*?\s*)?(?:{_TIME}\^-1)?\s*", t)
+    if m and (m.group(3) or m.group(2)):  # C^-1, T^-1, C T^-1 or C^-1 T^-1
+        conc = _norm_conc(m.group(1)) if m.group(1) else None
+        power = 0 if conc is None else (-1 if m.group(2) else 1)
+        time = _TIME_ALIASES[m.group(3)] if m.group(3) else None
+        return Unit(conc, power, time, -1 if time else 0)
     m = _LABEL_RE.match(t)
     if not m:
         raise UnitError(
