@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
+from scipy import optimize, stats
 
 import mgkinetics as mgk
 from mgkinetics.report.display import estimate_status
@@ -41,16 +41,24 @@ def _limit(rates: np.ndarray) -> float:
 def test_a_dead_set_in_a_global_fit_is_not_identifiable_with_its_limit(seed):
     df = _table(seed)
     g = mgk.fit_shared(df, "michaelis_menten", shared=["km"], group="variant")
-    dead_rates = df["v_uM_per_s"].to_numpy()[S.size :]
-    # the F test of the dead set's own curve (vmax[dead] removed, km held) against v = 0
-    km, vmax = g.parameters["km"].value, g.parameters["vmax[set1:dead]"].value
+    wt_rates, dead_rates = df["v_uM_per_s"].to_numpy()[: S.size], df["v_uM_per_s"].to_numpy()[S.size :]
+    # the F test of the dead set's own curve (vmax[dead] removed, km held at the joint fit of both
+    # sets, made here with scipy) against v = 0
+    joint, _ = optimize.curve_fit(
+        lambda x, v_wt, v_dead, km: np.r_[v_wt, v_dead].repeat(S.size) * x / (km + x),
+        np.r_[S, S],
+        np.r_[wt_rates, dead_rates],
+        p0=(10, 0.01, 1),
+    )
+    vmax, km = joint[1], joint[2]
     rss = float(np.sum((dead_rates - vmax * S / (km + S)) ** 2))
     f = ((np.sum(dead_rates**2) - rss) / 1) / (rss / (S.size - 1))
     assert stats.f.sf(f, 1, S.size - 1) > 0.05
     assert g.status == "not_identifiable" and not g.success
     assert g.status_reason.startswith("set1:dead: no activity detected")
-    assert "the shared km is determined by set1:wt" in g.status_reason
-    assert "its standard error pools the residual variance of every set" in g.status_reason  # unweighted
+    assert "the shared km is determined by set1:wt alone" in g.status_reason
+    assert "come from the fit of set1:wt without set1:dead" in g.status_reason
+    assert g.excluded_sets == ("set1:dead",)
     (dead,) = [w for w in g.warnings if w.code == "no_activity"]
     assert dead.details["parameters"] == ("vmax[set1:dead]",) and dead.details["label"] == "set1:dead"
     assert dead.details["upper"] == pytest.approx(_limit(dead_rates), rel=1e-12)
@@ -102,3 +110,111 @@ def test_estimate_status_checks_the_error_before_the_bound_and_reads_codes():
     assert estimate_status(tight, [worded]) == ""
     coded = FitWarning("at_bound", worded, parameter="km", bound="lower")
     assert estimate_status(tight, [coded]) == "at a bound"
+
+
+def _three_sets(seed: int = 5) -> pd.DataFrame:
+    """Two active variants sharing KM and the dead one of :func:`_table`."""
+    rng = np.random.default_rng(seed + 100)  # not the wild type's noise: mut is no copy of it
+    df = _table(seed)
+    mut = 3 * S / (0.8 + S) * (1 + 0.03 * rng.standard_normal(S.size))
+    extra = pd.DataFrame({"S_mM": S, "v_uM_per_s": mut, "variant": ["mut"] * S.size})
+    return pd.concat([df, extra], ignore_index=True)
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_a_dead_set_does_not_inform_the_shared_parameters(seed):
+    df = _three_sets(seed)
+    g = mgk.fit_shared(df, "michaelis_menten", shared=["km"], group="variant")
+    active = mgk.fit_shared(df[df["variant"] != "dead"], "michaelis_menten", shared=["km"], group="variant")
+    assert active.status == "converged" and g.status == "not_identifiable"
+    for key, e in active.parameters.items():  # the shared km and each active set's own vmax
+        assert g.parameters[key].value == pytest.approx(e.value, rel=1e-6)
+        assert g.parameters[key].stderr == pytest.approx(e.stderr, rel=1e-6)
+        assert (g.parameters[key].ci_low, g.parameters[key].ci_high) == pytest.approx(
+            (e.ci_low, e.ci_high), rel=1e-6
+        )
+    # the joint fit of all three sets (scipy) pools the dead set's residuals: another km SE
+    rates = df["v_uM_per_s"].to_numpy()
+    groups = {v: i for i, v in enumerate(dict.fromkeys(df["variant"]))}
+    which = df["variant"].map(groups).to_numpy()
+    _, cov = optimize.curve_fit(
+        lambda x, a, b, c, km: np.array([a, b, c])[which] * x / (km + x), df["S_mM"], rates, p0=(10, 0, 3, 1)
+    )
+    assert g.parameters["km"].stderr != pytest.approx(np.sqrt(cov[3, 3]), rel=0.05)
+    assert g.excluded_sets == ("set1:dead",) and g.active_fit is not None
+    assert g.active_fit.statistics.n == 2 * S.size and g.statistics.n == 3 * S.size
+    assert g["set1:dead"].parameters["km"].value == g.parameters["km"].value  # its part shows the shared km
+    assert g["set1:wt"].status == "not_identifiable" and g["set1:wt"].status_reason == g.status_reason
+    (dead,) = [w for w in g.warnings if w.code == "no_activity"]
+    assert dead.details["upper"] == pytest.approx(
+        _limit(df["v_uM_per_s"].to_numpy()[S.size : 2 * S.size]), rel=1e-12
+    )
+    out = g.to_dict()["excluded_sets"]
+    assert out["sets"]["set1:dead"]["upper"] == dead.details["upper"]  # full precision
+    assert out["active_statistics"]["n"] == 2 * S.size
+    assert (
+        "excluded from the shared estimates (no activity): set1:dead; fit of set1:wt, set1:mut alone"
+        in str(g)
+    )
+    assert "excluded from the shared estimates (no activity): set1:dead" in g._repr_html_()
+
+
+def test_a_dead_set_with_kcat_gives_the_limit_of_v_over_e():
+    df = _three_sets()
+    df["enzyme_nM"] = 50.0
+    g = mgk.fit_shared(df, "michaelis_menten_kcat", shared=["km"], group="variant", enzyme="enzyme_nM")
+    dead = df["v_uM_per_s"].to_numpy()[S.size : 2 * S.size]
+    limit = g.to_dict()["excluded_sets"]["sets"]["set1:dead"]
+    assert limit["upper"] == pytest.approx(_limit(dead), rel=1e-12)
+    si = {u: mgk.units.parse_unit(u).factor_si for u in ("uM/s", "nM")}
+    kcat_si = g.parameters["kcat[set1:wt]"].unit.factor_si
+    per_enzyme = _limit(dead) * si["uM/s"] / (50.0 * si["nM"]) / kcat_si
+    assert limit["upper_per_enzyme"] == pytest.approx(per_enzyme, rel=1e-9)
+    assert "kcat[set1:dead]" in g.status_reason and "v/[E] ≤ " in g.status_reason
+
+
+def test_all_active_sets_keep_the_joint_fit():
+    df = _three_sets()
+    rng = np.random.default_rng(2)
+    df.loc[df["variant"] == "dead", "v_uM_per_s"] = (
+        5 * S / (0.8 + S) * (1 + 0.03 * rng.standard_normal(S.size))
+    )
+    g = mgk.fit_shared(df, "michaelis_menten", shared=["km"], group="variant")
+    assert g.status == "converged" and g.excluded_sets == () and g.active_fit is None
+    assert "excluded_sets" not in g.to_dict() and "excluded from" not in str(g)
+    assert g.statistics.n == 3 * S.size and len(g.covariance_names) == 4
+
+
+def test_a_profiled_global_fit_with_a_dead_set_profiles_the_fit_of_the_active_sets():
+    df = _three_sets()
+    g = mgk.fit_shared(df, "michaelis_menten", shared=["km"], group="variant", ci="profile")
+    active = mgk.fit_shared(
+        df[df["variant"] != "dead"], "michaelis_menten", shared=["km"], group="variant", ci="profile"
+    )
+    km, expected = g.parameters["km"], active.parameters["km"]
+    assert km.ci_method == expected.ci_method and km.ci_method.startswith("profile")
+    assert (km.ci_low, km.ci_high) == pytest.approx((expected.ci_low, expected.ci_high), rel=1e-6)
+    assert g.parameters["vmax[set1:dead]"].ci_method == "asymptotic-t"  # not identifiable: not profiled
+
+
+def test_the_cli_reports_the_excluded_set_and_the_active_estimates(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+    from mgkinetics_cli.main import cli
+
+    df = _three_sets()
+    both, active = tmp_path / "all.csv", tmp_path / "active.csv"
+    df.to_csv(both, index=False)
+    df[df["variant"] != "dead"].to_csv(active, index=False)
+    args = ["--law", "michaelis_menten", "--group", "variant", "--shared", "km", "--format", "json"]
+    out = CliRunner().invoke(cli, ["fit", str(both), *args])
+    alone = CliRunner().invoke(cli, ["fit", str(active), *args])
+    assert out.exit_code == 2 and alone.exit_code == 0  # not identifiable: the dead set's vmax
+    got = json.loads(out.stdout[: out.stdout.rindex("}") + 1])
+    expected = json.loads(alone.stdout)
+    assert got["status"] == "not_identifiable" and list(got["excluded_sets"]["sets"]) == ["all:dead"]
+    for field in ("value", "stderr", "ci_low", "ci_high"):
+        assert got["parameters"]["km"][field] == pytest.approx(expected["parameters"]["km"][field], rel=1e-6)
+    assert got["excluded_sets"]["active_statistics"]["n"] == expected["statistics"]["n"]
+    assert "all:dead excluded: no activity" in out.stderr

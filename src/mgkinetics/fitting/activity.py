@@ -260,10 +260,13 @@ def dead_sets(problems, labels, keys, varying, values, units, level: float) -> l
     return out
 
 
-def dead_sets_reason(dead: Sequence[FitWarning], labels, keys, shared, pooled: bool = False) -> str:
+def dead_sets_reason(
+    dead: Sequence[FitWarning], labels, keys, shared, pooled: bool = False, *, refitted: bool = False
+) -> str:
     """The status reason of a global fit with data sets without activity (``dead``): which sets,
-    their limits, and which sets determine the shared parameters (``pooled``: their standard
-    errors pool the residual variance of every set, the dead ones too)."""
+    their limits, and which sets determine the shared parameters (``refitted``: a refit of those
+    sets alone gave the shared estimates; else ``pooled``: their standard errors pool the residual
+    variance of every set, the dead ones too)."""
     gone = {d.details["label"] for d in dead}
     parts = [
         f"{d.details['label']}: no activity detected ({', '.join(d.details['parameters'])} not "
@@ -274,15 +277,29 @@ def dead_sets_reason(dead: Sequence[FitWarning], labels, keys, shared, pooled: b
     held = [
         name for name in shared if any(name in m for lab, m in zip(labels, keys, strict=True) if lab in alive)
     ]
+    one = len(held) == 1
     if not alive:
         parts.append("no data set shows activity: the shared parameters are not determined")
+    elif refitted:
+        excluded = ", ".join(lab for lab in labels if lab in gone)
+        parts.append(
+            (
+                f"the shared {', '.join(held)} {'is' if one else 'are'} determined by {', '.join(alive)} "
+                f"alone: {'its' if one else 'their'} value{'' if one else 's'}, standard "
+                f"error{'' if one else 's'} and interval{'' if one else 's'} come from the fit of "
+                f"{', '.join(alive)} without {excluded}"
+                if held
+                else f"the estimates of {', '.join(alive)} come from their fit without {excluded}"
+            )
+            + f" ({excluded} excluded: no activity)"
+        )
     elif held:
         parts.append(
-            f"the shared {', '.join(held)} {'is' if len(held) == 1 else 'are'} determined by "
+            f"the shared {', '.join(held)} {'is' if one else 'are'} determined by "
             f"{', '.join(alive)} (the rows of {', '.join(sorted(gone))}, with no activity, carry no "
-            f"information on {'its value' if len(held) == 1 else 'their values'}"
+            f"information on {'its value' if one else 'their values'}"
             + (
-                f"; {'its standard error pools' if len(held) == 1 else 'their standard errors pool'} the "
+                f"; {'its standard error pools' if one else 'their standard errors pool'} the "
                 "residual variance of every set)"
                 if pooled
                 else ")"

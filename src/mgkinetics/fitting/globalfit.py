@@ -23,6 +23,7 @@ import numpy as np
 from mgkinetics.errors import FitError, FitWarning
 from mgkinetics.fitting import activity, engine
 from mgkinetics.fitting.estimates import derived_for
+from mgkinetics.fitting.globalfit_active import dead_labels, excluded_json, without_dead_sets
 from mgkinetics.fitting.joint import joint_starts, keys_and_units
 from mgkinetics.fitting.options import DataOptions, check_options, table_options
 from mgkinetics.fitting.outcome import outcome_fields, solution_fields, solved_estimates, solved_statistics
@@ -76,6 +77,14 @@ class GlobalFitResult(Shown):
         Over ``covariance_names`` (keys of ``parameters`` that were fitted).
     unassigned : tuple of Exclusion
         Input rows no data set could take (an empty group cell), so that none goes unreported.
+    excluded_sets : tuple of str
+        Labels of the data sets without activity (a ``no_activity`` warning each, with its upper
+        limit) left out of the shared estimates: with some sets active, the shared parameters,
+        the active sets' own ones, their covariance, standard errors and intervals come from the
+        fit of the active sets alone (:mod:`mgkinetics.fitting.globalfit_active`), ``statistics``
+        stay those of the joint fit of every row.
+    active_fit : GlobalFitResult or None
+        That fit of the active sets alone (None when no set was excluded).
     """
 
     parts: tuple[FitResult, ...]
@@ -92,6 +101,8 @@ class GlobalFitResult(Shown):
     unassigned: tuple[Exclusion, ...] = ()
     status: str = ""
     status_reason: str = ""
+    excluded_sets: tuple[str, ...] = ()
+    active_fit: GlobalFitResult | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.status:
@@ -120,6 +131,7 @@ class GlobalFitResult(Shown):
             **outcome_json(self),
             "parts": {label: part.to_dict() for label, part in zip(self.labels, self.parts)},
             **({"unassigned_rows": [e.to_dict() for e in self.unassigned]} if self.unassigned else {}),
+            **({"excluded_sets": excluded_json(self)} if self.excluded_sets else {}),
         }
 
 
@@ -185,7 +197,9 @@ def fit_global(
     ci : {"asymptotic", "profile"}
         ``profile``: every fitted parameter (shared or local) and each set's derived quantities
         are profiled with all others re-optimised over all data sets
-        (:func:`mgkinetics.stats.global_profile.apply_global_profile`).
+        (:func:`mgkinetics.stats.global_profile.apply_global_profile`); with data sets without
+        activity, over the active sets (their fit alone gives the shared estimates), the dead
+        sets' own parameters keeping their asymptotic intervals.
 
     Returns
     -------
@@ -236,11 +250,24 @@ def fit_global(
         layout = engine.layout_for(problems, keys, begin, varying, typical)
         sol = engine.solve(problems, layout, scale_covar=scale_covar, budget=200 * (len(varying) + 1))
         result = _assemble(problems, labels, shared, keys, units, layout, sol, scale_covar, ci_level)
-    if ci == "profile":
+    if ci == "profile" and not dead_labels(result):  # else the fit of the active sets is profiled
         from mgkinetics.stats.global_profile import apply_global_profile
 
         result = apply_global_profile(result, problems=problems, ci_level=ci_level)
-    return result
+
+    def active_only(keep: list[int], names: list[str]) -> GlobalFitResult:
+        return fit_global(
+            [problems[i] for i in keep],
+            names,
+            fix=fix,
+            init=init,
+            labels=[labels[i] for i in keep],
+            ci_level=ci_level,
+            starts={labels[i]: starts[labels[i]] for i in keep if labels[i] in starts} if starts else None,
+            ci=ci,
+        )
+
+    return without_dead_sets(result, problems, keys, active_only)
 
 
 def _assemble(problems, labels, shared, keys, units, layout, sol, scale_covar, ci_level) -> GlobalFitResult:

@@ -302,6 +302,9 @@ def global_text(g: Any) -> str:
     lines.append(f"  law{'s' if len(names) > 1 else ''}: {', '.join(names)}")
     lines += text_table(_estimate_rows(list(g.parameters.values()), g.warnings))
     lines.append("  " + statistics_text(g.statistics))
+    excluded = _excluded_text(g)
+    if excluded:
+        lines.append(f"  {excluded}")
     if g.parts:
         lines.append(f"  weighting: {g.parts[0].weighting}")
         cond = conditions_text(g.parts[0].conditions)
@@ -320,11 +323,25 @@ def global_text(g: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _excluded_text(g: Any) -> str:
+    """The data sets without activity left out of a global fit's shared estimates, and the
+    statistics of the fit of the others alone ('' when none was left out)."""
+    excluded = getattr(g, "excluded_sets", ())
+    active = getattr(g, "active_fit", None)
+    if not excluded or active is None:
+        return ""
+    return (
+        f"excluded from the shared estimates (no activity): {', '.join(excluded)}; "
+        f"fit of {', '.join(active.labels)} alone: {statistics_text(active.statistics)}"
+    )
+
+
 def global_html(g: Any) -> str:
     """A global fit as HTML."""
     rows = _estimate_rows(list(g.parameters.values()), g.warnings)
     facts = [
         ("statistics", statistics_text(g.statistics)),
+        *([("excluded", _excluded_text(g))] if _excluded_text(g) else []),
         ("status", f"{g.status} ({g.status_reason})"),
     ]
     facts += [("warning", w) for w in shown_warnings(g.warnings, g.status_reason)]
