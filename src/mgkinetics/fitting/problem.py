@@ -24,6 +24,7 @@ from mgkinetics.data.table import Dataset, read_csv
 from mgkinetics.errors import DataFormatError, FitError, Problem
 from mgkinetics.fitting.columns import (
     RATE_ALIASES,
+    check_condition_columns,
     check_unit,
     did_you_mean,
     find_column,
@@ -248,6 +249,7 @@ def prepare_table(
     arrays, units, used = input_arrays(ds, law, resolved, rate_col, rate_unit)
     if law.uses_conditions:
         cond = resolve_conditions(ds, conditions)
+        check_condition_columns(ds, law, used, dict(cond.sources))
         cond_rows, cond_source = dict(cond.values), cond.source
     else:
         cond_rows, cond_source = {}, ""
