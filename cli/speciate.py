@@ -136,15 +136,14 @@ def _read_table(path: str):
 def _table(path, kw, out):
     import pandas as pd
 
-    from mgkinetics.data.conditions import CONDITIONS, resolve_conditions
+    from mgkinetics.data.conditions import CONDITIONS
     from mgkinetics.speciation.species import speciate as run
     from mgkinetics.speciation.species import speciate_from_free
 
     from .csvtext import frame_to_csv
 
     frame, totals, free, data = _read_table(path)
-    cond = resolve_conditions(data, {k: kw[k] for k in CONDITIONS})  # columns, then the options
-    kw = {**kw, **cond.values}
+    kw = {**kw, **_conditions(data, {k: kw[k] for k in CONDITIONS})}  # columns, then the options
     if free:
         if len(free) != 1:
             raise click.UsageError(f"{path}: only one *_free_* column (one metal) is allowed")
@@ -160,6 +159,50 @@ def _table(path, kw, out):
     merged = pd.concat([frame.reset_index(drop=True), extra], axis=1)
     # the input columns exactly as read, the species to 6 digits (pandas' to_csv bytes for these, 4x faster)
     _write(frame_to_csv(merged, "%.6g", exact=tuple(frame.columns)), out)
+
+
+_OPTION = {"ph": "--ph", "temperature_C": "--temperature", "ionic_strength_M": "--ionic-strength"}
+
+
+def _conditions(data, options: dict) -> dict:
+    """The table's per-row conditions (:func:`mgkinetics.data.conditions.resolve_conditions`); an
+    empty condition cell takes the option's value (said on stderr, by line and column). Every
+    empty species cell and every condition out of range is reported at once, by line and column."""
+    import numpy as np
+
+    from mgkinetics.data.conditions import CONDITIONS, resolve_conditions
+    from mgkinetics.errors import DataFormatError, Problem
+
+    problems = []
+    for col in (c for c in data.columns if _COLUMN.match(c)):
+        for i in np.flatnonzero(np.isnan(np.asarray(data.values[col], dtype=float))):
+            problems.append(
+                Problem(
+                    int(data.lines[i]),
+                    col,
+                    "the cell is empty; give the concentration in every row (0 when there is none)",
+                )
+            )
+    try:
+        conditions = resolve_conditions(data, options)
+    except DataFormatError as exc:
+        problems += exc.problems
+    if problems:
+        order = list(data.columns)
+        problems.sort(key=lambda p: (p.line or -1, order.index(p.column) if p.column in order else -1))
+        raise DataFormatError(data.source, problems)
+    values = {}
+    for name in CONDITIONS:
+        column_values = np.asarray(conditions.values[name], dtype=float)
+        empty = np.flatnonzero(np.isnan(column_values))
+        for i in empty:
+            click.echo(
+                f"note: {data.source}: line {int(data.lines[i])}, {conditions.sources[name]}: empty "
+                f"cell; {_OPTION[name]} {options[name]:g} used",
+                err=True,
+            )
+        values[name] = np.where(np.isnan(column_values), options[name], column_values)
+    return values
 
 
 def _check_options(kw: dict) -> None:
