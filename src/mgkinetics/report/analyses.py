@@ -92,51 +92,52 @@ def _limit_columns(c: Any) -> tuple[str, ...]:
     return ("status", "limit") if dead else ()
 
 
-def _per_variant_table(
-    key: str, title: str, columns: tuple[str, ...], nested: Any, fields: tuple[str, ...], cells, limits
-) -> Table:
-    """One row per (variant, entry) of ``nested`` (``c.ratios``, ``c.ddg``): the variant, the entry's
-    key and its ``fields``, then its status and limit when ``limits`` asks for them."""
-    fields = fields + limits
-    return Table(
-        key,
-        title,
-        columns + limits,
-        tuple((v, q, *(getattr(r, f) for f in fields)) for v, rs in nested.items() for q, r in rs.items()),
-        tuple(cells[0]),
-        tuple(tuple(r) for r in cells[1:]),
-    )
+#: Comparison attribute -> its per-variant table's first columns (variant, entry key, value) and
+#: the entry fields they hold (the value's first).
+_PER_VARIANT_COLUMNS = {
+    "ratios": (
+        ("variant", "quantity", "ratio"),
+        ("value", "ci_low", "ci_high", "ci_level", "ci_method", "stderr_log"),
+    ),
+    "ddg": (
+        ("variant", "basis", "ddg_kcal_per_mol"),
+        ("value", "stderr", "ci_low", "ci_high", "temperature_C", "ci_method"),
+    ),
+}
+
+
+def _per_variant_tables(name: str, c: Any) -> list[Table]:
+    """The ratios table of a Comparison and, when it has any, its ΔΔG‡ table: one row per
+    (variant, entry), the status and limit columns added when a variant has no activity."""
+    limits = _limit_columns(c)
+    kinds = [("ratios", f"ratios to {c.reference}", compare_text.ratio_rows)]
+    if any(c.ddg.values()):
+        title = f"ΔΔG‡ = RT·ln(k({c.reference})/k(variant)) at {c.temperature_C:g} °C"
+        kinds.append(("ddg", title, compare_text.ddg_rows))
+    tables = []
+    for attr, title, rounded_rows in kinds:
+        first_columns, fields = _PER_VARIANT_COLUMNS[attr]
+        fields = fields + limits
+        cells = rounded_rows(c)
+        entries = [(v, q, r) for v, rs in getattr(c, attr).items() for q, r in rs.items()]
+        rows = tuple((v, q, *(getattr(r, f) for f in fields)) for v, q, r in entries)
+        tables.append(
+            Table(
+                f"{name}_{attr}",
+                title,
+                first_columns + fields[1:],
+                rows,
+                tuple(cells[0]),
+                tuple(tuple(r) for r in cells[1:]),
+            )
+        )
+    return tables
 
 
 def comparison_tables(name: str, c: Any) -> tuple[Table, ...]:
     """Estimates of every variant, ratios, ΔΔG‡ and sharing tests of a Comparison (raw + rounded)."""
     tables = [_fit_table(f"{name}_estimates", "estimates of each variant", list(c.fits.items()), "variant")]
-    limits = _limit_columns(c)
-    ratio_fields = ("value", "ci_low", "ci_high", "ci_level", "ci_method", "stderr_log")
-    tables.append(
-        _per_variant_table(
-            f"{name}_ratios",
-            f"ratios to {c.reference}",
-            ("variant", "quantity", "ratio") + ratio_fields[1:],
-            c.ratios,
-            ratio_fields,
-            compare_text.ratio_rows(c),
-            limits,
-        )
-    )
-    if any(c.ddg.values()):
-        ddg_fields = ("value", "stderr", "ci_low", "ci_high", "temperature_C", "ci_method")
-        tables.append(
-            _per_variant_table(
-                f"{name}_ddg",
-                f"ΔΔG‡ = RT·ln(k({c.reference})/k(variant)) at {c.temperature_C:g} °C",
-                ("variant", "basis", "ddg_kcal_per_mol") + ddg_fields[1:],
-                c.ddg,
-                ddg_fields,
-                compare_text.ddg_rows(c),
-                limits,
-            )
-        )
+    tables += _per_variant_tables(name, c)
     if c.tests:
         test_cells = compare_text.test_rows(c)
         tables.append(
