@@ -31,6 +31,7 @@ from mgkinetics.fitting.problem import FitProblem, build_problems
 from mgkinetics.fitting.results import Estimate, Exclusion, FitResult, Statistics, outcome_json
 from mgkinetics.fitting.single import result_for
 from mgkinetics.fitting.status import (
+    FitFacts,
     assess,
     concentration_constants,
     saturation_constants,
@@ -280,9 +281,8 @@ def _assemble(problems, labels, shared, keys, units, layout, sol, scale_covar, c
             tops[key] = max(tops.get(key, 0.0), top)
         for key, top in concentration_constants(p, mapping).items():
             constants[key] = max(constants.get(key, 0.0), top)
-    warnings, status, reason, _ = assess(
-        estimates, varying, sol, layout.specs, layout.starts, tops, constants
-    )
+    facts = FitFacts(estimates, varying, layout.specs, layout.starts, tops, constants)
+    warnings, status, reason, _ = assess(facts, sol)
     if status == "failed":
         warnings.append(FitWarning("not_converged", f"the global fit did not converge: {sol.message}"))
     else:

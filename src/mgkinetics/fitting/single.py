@@ -27,6 +27,7 @@ from mgkinetics.fitting.results import Estimate, FitCollection, FitResult, RowAc
 from mgkinetics.fitting.slope import slope_stderrs
 from mgkinetics.fitting.starts import parameter_units, start_values, typical_size, where
 from mgkinetics.fitting.status import (
+    FitFacts,
     assess,
     concentration_constants,
     no_activity_reason,
@@ -195,9 +196,8 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
     sol = engine.solve([problem], layout, scale_covar=scale_covar)
     estimates, q = solved_estimates(sol, punits, varying, scale_covar, ci_level)
     tops = saturation_constants(problem, keys)
-    warnings, status, reason, runaway = assess(
-        estimates, varying, sol, layout.specs, starts, tops, concentration_constants(problem, keys)
-    )
+    facts = FitFacts(estimates, varying, layout.specs, starts, tops, concentration_constants(problem, keys))
+    warnings, status, reason, runaway = assess(facts, sol)
     scale = rate_scale_parameters(law, varying)
     others = [n for n in varying if n not in scale]
     dead = status != "failed" and no_activity_warning_for(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,6 +34,7 @@ __all__ = [
     "SUCCESS",
     "ZERO_WIDTH_RTOL",
     "is_zero_width",
+    "FitFacts",
     "parameter_warnings",
     "saturation_constants",
     "concentration_constants",
@@ -143,16 +145,39 @@ def is_zero_width(value, stderr):
     return bool(out) if out.ndim == 0 else out
 
 
-def parameter_warnings(
-    estimates: Mapping,
-    varying: Sequence[str],
-    cov,
-    specs: Mapping,
-    starts: Mapping[str, float],
-    tops: Mapping[str, float],
-) -> list[FitWarning]:
-    """Coded warnings about the parameters: singular or zero-width covariance, bounds, KM beyond
-    the data, relative SE > 100 %, correlations beyond ±0.999."""
+@dataclass(frozen=True)
+class FitFacts:
+    """What the warnings and the status of a solved fit (single or global) are decided from.
+
+    Attributes
+    ----------
+    estimates : Mapping[str, Estimate]
+        Every parameter's estimate, by key.
+    varying : sequence of str
+        The fitted keys, in the covariance's order.
+    specs : Mapping[str, ParamSpec]
+        Key -> the law's declaration of the parameter (name, unit role, bounds).
+    starts : Mapping[str, float]
+        Key -> the fit's starting value.
+    tops : Mapping[str, float]
+        Saturation constants (:func:`saturation_constants`): key -> highest concentration of its input.
+    constants : Mapping[str, float]
+        Ki-like constants (:func:`concentration_constants`), the same way.
+    """
+
+    estimates: Mapping
+    varying: Sequence[str]
+    specs: Mapping
+    starts: Mapping[str, float]
+    tops: Mapping[str, float]
+    constants: Mapping[str, float] = field(default_factory=dict)
+
+
+def parameter_warnings(facts: FitFacts, cov) -> list[FitWarning]:
+    """Coded warnings about the parameters of ``facts`` (``cov``: the covariance over its
+    ``varying``, None when singular): singular or zero-width covariance, bounds, KM beyond the
+    data, relative SE > 100 %, correlations beyond ±0.999."""
+    estimates, varying, specs, tops = facts.estimates, facts.varying, facts.specs, facts.tops
     out: list[FitWarning] = []
     if varying and cov is None:
         out.append(
@@ -172,7 +197,7 @@ def parameter_warnings(
                 parameters=tuple(zero),
             )
         )
-    out += _bound_warnings(estimates, varying, specs, starts)
+    out += _bound_warnings(estimates, varying, specs, facts.starts)
     for key, top in tops.items():
         est = estimates[key]
         if key in varying and specs[key].name in ("km", "k_half") and est.value > 2 * top:
@@ -324,28 +349,20 @@ def decide(
     return "converged", "converged to an interior optimum with finite standard errors", runaway
 
 
-def assess(
-    estimates: Mapping,
-    varying: Sequence[str],
-    solution,
-    specs: Mapping,
-    starts: Mapping[str, float],
-    tops: Mapping[str, float],
-    constants: Mapping[str, float],
-) -> tuple[list[FitWarning], str, str, list[str]]:
+def assess(facts: FitFacts, solution) -> tuple[list[FitWarning], str, str, list[str]]:
     """``(warnings, status, reason, runaway keys)`` of a solved fit (single or global): the
-    :func:`parameter_warnings`, then :func:`decide` on them. ``solution`` has ``covariance``,
-    ``success`` and ``message`` (:class:`mgkinetics.fitting.engine.Solution`)."""
+    :func:`parameter_warnings` of ``facts``, then :func:`decide` on them. ``solution`` has
+    ``covariance``, ``success`` and ``message`` (:class:`mgkinetics.fitting.engine.Solution`)."""
     cov = solution.covariance
-    warnings = parameter_warnings(estimates, varying, cov, specs, starts, tops)
+    warnings = parameter_warnings(facts, cov)
     status, reason, runaway = decide(
-        estimates,
-        varying,
+        facts.estimates,
+        facts.varying,
         cov,
         warnings,
-        tops,
+        facts.tops,
         success=solution.success,
         message=solution.message,
-        constants=constants,
+        constants=facts.constants,
     )
     return warnings, status, reason, runaway
