@@ -28,6 +28,7 @@ __all__ = [
     "estimate_status",
     "shown_warnings",
     "estimate_repr",
+    "estimate_html",
     "text_table",
     "fit_text",
     "fit_html",
@@ -161,6 +162,13 @@ def estimate_repr(e: Any) -> str:
     tail = "" if e.fixed else f"; {e.ci_level:.0%} CI {_ci(e)} ({e.ci_method})"
     note = f"; {e.note}" if e.note else ""
     return f"<Estimate {e.name} = {estimate_text(e)}{tail}{note}>"
+
+
+def estimate_html(e: Any) -> str:
+    """The notebook HTML of an Estimate: its :func:`estimate_repr` line, escaped."""
+    import html
+
+    return f'<span class="mgk-estimate">{html.escape(estimate_repr(e))}</span>'
 
 
 def text_table(rows: list[list[str]]) -> list[str]:

@@ -14,66 +14,53 @@ from typing import Any
 __all__ = ["Shown", "text_of", "html_of", "figure_of"]
 
 
+#: What shows each result class (by name): "module:function" for its text, its HTML and its figure,
+#: imported when called; a class not listed is shown as a FitResult.
+_TEXT = {
+    "Estimate": "mgkinetics.report.display:estimate_text",
+    "Comparison": "mgkinetics.report.compare_text:to_text",
+    "BatchResult": "mgkinetics.report.batch_text:batch_text",
+    "GlobalFitResult": "mgkinetics.report.display:global_text",
+    "FitCollection": "mgkinetics.report.display:collection_text",
+    "FitResult": "mgkinetics.report.display:fit_text",
+}
+_HTML = {
+    "Estimate": "mgkinetics.report.display:estimate_html",
+    "Comparison": "mgkinetics.report.compare_text:to_html",
+    "BatchResult": "mgkinetics.report.batch_text:batch_html",
+    "GlobalFitResult": "mgkinetics.report.display:global_html",
+    "FitCollection": "mgkinetics.report.display:collection_html",
+    "FitResult": "mgkinetics.report.display:fit_html",
+}
+_FIGURE = {
+    "Comparison": "mgkinetics.report.figures:plot_comparison",
+    "BatchResult": "mgkinetics.report.figures:plot_batch",
+    "GlobalFitResult": "mgkinetics.report.figures:plot_global",
+    "FitResult": "mgkinetics.report.figures:plot_fit",
+}
+
+
+def _shower(table: dict[str, str], obj: Any) -> Any:
+    """The function of ``table`` for the class of ``obj`` (its FitResult entry when not listed)."""
+    import importlib
+
+    module, _, name = table.get(type(obj).__name__, table["FitResult"]).partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 def text_of(obj: Any) -> str:
     """The readable text of a result (what ``print`` shows)."""
-    kind = type(obj).__name__
-    if kind == "Estimate":
-        from mgkinetics.report.display import estimate_text
-
-        return estimate_text(obj)
-    if kind == "Comparison":
-        from mgkinetics.report.compare_text import to_text
-
-        return to_text(obj)
-    if kind == "BatchResult":
-        from mgkinetics.report.batch_text import batch_text
-
-        return batch_text(obj)
-    from mgkinetics.report import display
-
-    if kind == "GlobalFitResult":
-        return display.global_text(obj)
-    if kind == "FitCollection":
-        return display.collection_text(obj)
-    return display.fit_text(obj)
+    return _shower(_TEXT, obj)(obj)
 
 
 def html_of(obj: Any) -> str:
     """The notebook HTML of a result."""
-    kind = type(obj).__name__
-    if kind == "Comparison":
-        from mgkinetics.report.compare_text import to_html
-
-        return to_html(obj)
-    if kind == "BatchResult":
-        from mgkinetics.report.batch_text import batch_html
-
-        return batch_html(obj)
-    from mgkinetics.report import display
-
-    if kind == "Estimate":
-        import html
-
-        return f'<span class="mgk-estimate">{html.escape(display.estimate_repr(obj))}</span>'
-    if kind == "GlobalFitResult":
-        return display.global_html(obj)
-    if kind == "FitCollection":
-        return display.collection_html(obj)
-    return display.fit_html(obj)
+    return _shower(_HTML, obj)(obj)
 
 
 def figure_of(obj: Any, **kwargs: Any) -> Any:
     """The figure of a result (see :mod:`mgkinetics.report.figures` for the keywords)."""
-    from mgkinetics.report import figures
-
-    kind = type(obj).__name__
-    if kind == "Comparison":
-        return figures.plot_comparison(obj, **kwargs)
-    if kind == "BatchResult":
-        return figures.plot_batch(obj, **kwargs)
-    if kind == "GlobalFitResult":
-        return figures.plot_global(obj, **kwargs)
-    return figures.plot_fit(obj, **kwargs)
+    return _shower(_FIGURE, obj)(obj, **kwargs)
 
 
 class Shown:
