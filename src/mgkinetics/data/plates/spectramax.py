@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
+from itertools import takewhile
 from pathlib import Path
 
 from ...errors import DataFormatError, Problem
@@ -154,19 +155,29 @@ def _read_time_format(
     for (number, fields), k in assignment:
         time_s, temperature = time_of(fields, header, number, cells)
         check_width(fields, wells[-1][0] + 1, number, cells)
-        for position, (i, well) in enumerate(wells):
-            wl_index = position // per_wl if side_by_side else (k or 0)
-            cells.add(
-                plate=plate,
-                well=well,
-                time_s=time_s,
-                wavelength_nm=header.wavelengths_nm[wl_index],
-                temperature_C=temperature,
-                text=field(fields, i),
-                line=number,
-                column=well,
-            )
+        places = [
+            (i, well, position // per_wl if side_by_side else (k or 0), well)
+            for position, (i, well) in enumerate(wells)
+        ]
+        _add_line(cells, plate, header, (number, fields, time_s, temperature), places)
     return reduced
+
+
+def _add_line(cells: CellCollector, plate: int, header: Header, read: tuple, places: list) -> None:
+    """Add the cells of one read line of either layout: ``read`` is (line number, fields, time_s,
+    temperature in °C), ``places`` the (field index, well, wavelength index, column label) of each."""
+    number, fields, time_s, temperature = read
+    for i, well, k, column in places:
+        cells.add(
+            plate=plate,
+            well=well,
+            time_s=time_s,
+            wavelength_nm=header.wavelengths_nm[k],
+            temperature_C=temperature,
+            text=field(fields, i),
+            line=number,
+            column=column,
+        )
 
 
 def _plate_columns(
@@ -237,21 +248,12 @@ def _read_plate_format(
         time_s, temperature = time_of(lead[1], header, lead[0], cells)
         for r, (number, fields) in enumerate(group):
             check_width(fields, grid[-1][0] + 1, number, cells)
-            for i, k, col in grid:
-                if col > n_cols:
-                    cells.problem(
-                        line0, None, f"column {col} does not exist on a {header.plate_wells}-well plate"
-                    )
-                    return reduced
-                well = f"{chr(ord('A') + r)}{col}"
-                cells.add(
-                    plate=plate,
-                    well=well,
-                    time_s=time_s,
-                    wavelength_nm=header.wavelengths_nm[k],
-                    temperature_C=temperature,
-                    text=field(fields, i),
-                    line=number,
-                    column=str(col),
-                )
+            on_grid = list(takewhile(lambda place: place[2] <= n_cols, grid))  # up to a column off the plate
+            places = [(i, f"{chr(ord('A') + r)}{col}", k, str(col)) for i, k, col in on_grid]
+            _add_line(cells, plate, header, (number, fields, time_s, temperature), places)
+            if len(on_grid) < len(grid):
+                col = grid[len(on_grid)][2]
+                message = f"column {col} does not exist on a {header.plate_wells}-well plate"
+                cells.problem(line0, None, message)
+                return reduced
     return reduced
