@@ -218,3 +218,27 @@ def test_the_cli_reports_the_excluded_set_and_the_active_estimates(tmp_path):
         assert got["parameters"]["km"][field] == pytest.approx(expected["parameters"]["km"][field], rel=1e-6)
     assert got["excluded_sets"]["active_statistics"]["n"] == expected["statistics"]["n"]
     assert "all:dead excluded: no activity" in out.stderr
+
+
+def test_a_report_of_a_global_fit_with_a_dead_set_gives_its_limit_at_full_precision(tmp_path):
+    from mgkinetics.report.build import build_report, write_report
+
+    df = _three_sets()
+    df.to_csv(tmp_path / "three.csv", index=False)
+    (tmp_path / "r.toml").write_text(
+        'title = "a dead variant"\nfigure_format = "svg"\n[[analysis]]\nname = "shared_km"\nkind = "global"\n'
+        'data = ["three.csv"]\nby = "variant"\nlaw = "michaelis_menten"\nshared = ["km"]\n',
+        encoding="utf-8",
+    )
+    report = build_report(tmp_path / "r.toml")
+    write_report(report, tmp_path / "out")
+    (section,) = report.sections
+    rows = {r["parameter"]: r for r in section.tables[0].records()}
+    dead = df["v_uM_per_s"].to_numpy()[S.size : 2 * S.size]
+    assert rows["vmax[three:dead]"]["upper_limit"] == pytest.approx(_limit(dead), rel=1e-12)
+    assert rows["km"]["upper_limit"] is None and rows["vmax[three:wt]"]["upper_limit"] is None
+    alone = mgk.fit_shared(df[df["variant"] != "dead"], "michaelis_menten", shared=["km"], group="variant")
+    assert rows["km"]["stderr"] == pytest.approx(alone.parameters["km"].stderr, rel=1e-6)
+    csv = (tmp_path / "out" / "tables" / "shared_km_estimates.csv").read_text(encoding="utf-8")
+    assert repr(rows["vmax[three:dead]"]["upper_limit"]) in csv  # full precision
+    assert any("three:dead excluded: no activity" in p for p in section.paragraphs)

@@ -26,7 +26,7 @@ from mgkinetics.fitting import activity
 from mgkinetics.fitting.status import SUCCESS
 from mgkinetics.fitting.weighting import weighting_warnings
 
-__all__ = ["dead_labels", "excluded_json", "without_dead_sets"]
+__all__ = ["dead_labels", "excluded_json", "rate_limits", "without_dead_sets"]
 
 
 def dead_labels(result) -> list[str]:
@@ -49,6 +49,21 @@ def excluded_json(result) -> dict[str, Any]:
     }
     active = result.active_fit.statistics.to_dict() if result.active_fit is not None else None
     return {"sets": sets, "active_statistics": active}
+
+
+def rate_limits(result) -> dict[str, float]:
+    """Key -> the one-sided upper limit of each excluded set's rate-scale parameter, in its unit at
+    full precision: the rate limit for ``vmax[label]``, that of v/[E] for ``kcat[label]`` (absent
+    when the set has no enzyme concentration above 0)."""
+    out = {}
+    for w in _all_dead(result):
+        for key in w.details.get("parameters", ()):
+            limit = (
+                w.details["upper"] if key.partition("[")[0] == "vmax" else w.details.get("upper_per_enzyme")
+            )
+            if limit is not None:
+                out[key] = float(limit)
+    return out
 
 
 def _all_dead(result) -> list:

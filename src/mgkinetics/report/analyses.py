@@ -247,15 +247,21 @@ def _run_compare(a: Analysis) -> Section:
 
 def _run_global(a: Analysis) -> Section:
     import mgkinetics as mgk
+    from mgkinetics.fitting.globalfit_active import rate_limits
 
     group = a.by if all(_has_column(p, a.by) for p in a.data) else None
     g = mgk.fit_shared([str(p) for p in a.data], a.law, list(a.shared), group=group, **fit_options(a))
     ctx = {"a": a, "g": g}
+    limits = rate_limits(g)  # a data set without activity: its upper limit, at full precision
     table = estimate_table(
         f"{a.name}_estimates",
         f"{a.law}: global fit",
         ("parameter",),
-        [(k, e, estimate_status(e, g.warnings)) for k, e in g.parameters.items()],
+        [
+            (k, e, estimate_status(e, g.warnings), *([limits.get(k)] if limits else []))
+            for k, e in g.parameters.items()
+        ],
+        ("upper_limit",) if limits else (),
     )
     return Section(
         a.name,
