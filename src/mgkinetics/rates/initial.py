@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -10,7 +13,7 @@ from ..units import column_suffix, convert
 from .estimate import depletion_bias_bound, line_rate, prefer_progress, progress_rates
 from .inputs import well_order
 from .lag import LAGS_SKIPPED, plate_lag
-from .plate import check_options, prepare_plate
+from .plate import check_options, plate_keywords, plate_signature, prepare_plate
 from .table import RatesTable
 
 __all__ = ["initial_rates"]
@@ -76,18 +79,11 @@ def initial_rates(
     layout,
     *,
     method: str = "auto",
-    epsilon: str = "6.22/mM/cm",
-    path_length: str = "0.5cm",
-    stoichiometry: float = 1,
-    sign: str = "auto",
-    blank: str | list[str] = "auto",
-    standard_column: str | None = None,
-    substrate_column: str | None = None,
-    wavelength_nm: float | None = None,
     rate_unit: str = "uM/s",
     coupling_lag_s: float | str = "auto",
     max_conversion: float = 0.10,
     min_points: int = 5,
+    **plate_options: Any,
 ) -> RatesTable:
     """Initial rates of every sample well of a plate, with SEs, windows and flags.
 
@@ -149,8 +145,9 @@ def initial_rates(
     >>> len(table.frame), table.frame.signal_direction.iloc[0]
     (90, 'decrease')
     """
-    unit = check_options(method, sign, stoichiometry, rate_unit, blank)
-    if substrate_column is None and method == "progress":
+    options = plate_keywords("initial_rates", plate_options, PLATE_OPTIONS)
+    unit = check_options(method, options["sign"], options["stoichiometry"], rate_unit, options["blank"])
+    if options["substrate_column"] is None and method == "progress":
         raise DataFormatError(
             "options",
             [
@@ -162,18 +159,7 @@ def initial_rates(
                 )
             ],
         )
-    plate = prepare_plate(
-        traces,
-        layout,
-        epsilon=epsilon,
-        path_length=path_length,
-        stoichiometry=stoichiometry,
-        sign=sign,
-        blank=blank,
-        standard_column=standard_column,
-        substrate_column=substrate_column,
-        wavelength_nm=wavelength_nm,
-    )
+    plate = prepare_plate(traces, layout, **options)
     results, lag = _estimate(
         plate.samples, method, plate.g, plate.rel_scale_se, max_conversion, min_points, coupling_lag_s
     )
@@ -199,6 +185,11 @@ def initial_rates(
         coupling_lag_s=lag,
     )
     return RatesTable(frame.reset_index(drop=True), excl, meta)
+
+
+#: The plate options of :func:`initial_rates` (all of :func:`~mgkinetics.rates.plate.prepare_plate`'s).
+PLATE_OPTIONS = tuple(p for p in inspect.signature(prepare_plate).parameters if p not in ("traces", "layout"))
+initial_rates.__signature__ = plate_signature(initial_rates, PLATE_OPTIONS, after="method")
 
 
 def _no_rates(excluded) -> DataFormatError:

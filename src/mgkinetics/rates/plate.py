@@ -7,7 +7,10 @@ Shared by :func:`~mgkinetics.rates.initial_rates` and
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +21,16 @@ from .corrections import blank_for, blank_slopes, fit_standard_curve
 from .inputs import check_layout, check_traces, split_wells
 from .quantities import parse_epsilon_per_mM_per_cm, parse_path_length_cm
 
-__all__ = ["METHODS", "SIGNS", "SampleWell", "PreparedPlate", "prepare_plate", "check_options"]
+__all__ = [
+    "METHODS",
+    "SIGNS",
+    "SampleWell",
+    "PreparedPlate",
+    "prepare_plate",
+    "plate_signature",
+    "plate_keywords",
+    "check_options",
+]
 
 METHODS = ("auto", "linear", "progress")
 SIGNS = ("auto", "increase", "decrease")
@@ -228,16 +240,20 @@ def prepare_plate(
     traces,
     layout,
     *,
-    epsilon="6.22/mM/cm",
-    path_length="0.5cm",
-    stoichiometry=1,
-    sign="auto",
-    blank="auto",
-    standard_column=None,
-    substrate_column=None,
-    wavelength_nm=None,
+    epsilon: str = "6.22/mM/cm",
+    path_length: str = "0.5cm",
+    stoichiometry: float = 1,
+    sign: str = "auto",
+    blank: str | list[str] = "auto",
+    standard_column: str | None = None,
+    substrate_column: str | None = None,
+    wavelength_nm: float | None = None,
 ) -> PreparedPlate:
     """Check and join a plate's traces and layout; see :func:`~mgkinetics.rates.initial_rates`.
+
+    Its keywords are the plate options, declared here once with their defaults (ε of NADH at
+    340 nm, a 0.5 cm path): :func:`plate_signature` shows them in the signatures of the public
+    functions that take them, :func:`plate_keywords` collects them in a call.
 
     Raises
     ------
@@ -278,3 +294,34 @@ def prepare_plate(
     return PreparedPlate(
         samples, excluded, direction, direction * stoichiometry * per_mM, rel, lay, slopes, meta
     )
+
+
+def _plate_parameters(names: tuple[str, ...]) -> list[inspect.Parameter]:
+    declared = inspect.signature(prepare_plate).parameters
+    return [declared[name] for name in names]
+
+
+def plate_signature(func: Callable, names: tuple[str, ...], *, after: str) -> inspect.Signature:
+    """``func``'s signature with the plate options ``names`` (as :func:`prepare_plate` declares
+    them, defaults included) in place of its ``**plate_options``, right after its parameter ``after``.
+
+    Set as ``func.__signature__``, it is what ``help(func)`` and :func:`inspect.signature` show.
+    """
+    own = [p for p in inspect.signature(func).parameters.values() if p.kind is not p.VAR_KEYWORD]
+    at = [p.name for p in own].index(after) + 1
+    return inspect.signature(func).replace(parameters=own[:at] + _plate_parameters(names) + own[at:])
+
+
+def plate_keywords(function: str, given: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """The plate options ``names`` of one call of ``function``: those ``given``, the declared
+    defaults for the others.
+
+    Raises
+    ------
+    TypeError
+        For a keyword ``function`` does not take, as Python itself does.
+    """
+    unknown = [key for key in given if key not in names]
+    if unknown:
+        raise TypeError(f"{function}() got an unexpected keyword argument '{unknown[0]}'")
+    return {p.name: given.get(p.name, p.default) for p in _plate_parameters(names)}

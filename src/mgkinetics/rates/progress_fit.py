@@ -24,7 +24,7 @@ from .estimate import MIN_PROGRESS_POINTS
 from .initial_progress import fit_initial_progress
 from .lag import plate_lag
 from .linear import ols_line
-from .plate import prepare_plate
+from .plate import plate_keywords, plate_signature, prepare_plate
 from .progress import mm_substrate, mm_substrate_jacobian
 
 __all__ = ["ProgressFitResult", "fit_progress_curves", "SHAREABLE"]
@@ -136,16 +136,11 @@ def fit_progress_curves(
     enzyme_column: str = "enzyme_nM",
     shared: tuple[str, ...] = ("km", "kcat"),
     product_inhibition: bool = False,
-    epsilon: str = "6.22/mM/cm",
-    path_length: str = "0.5cm",
-    stoichiometry: float = 1,
-    sign: str = "auto",
-    blank: str | list[str] = "auto",
-    wavelength_nm: float | None = None,
     coupling_lag_s: float | str = "auto",
     lags_skipped: float = 4.0,
     fit_lag: bool = True,
     ci_level: float = 0.95,
+    **plate_options: Any,
 ) -> ProgressFitResult:
     """Fit the integrated Michaelis–Menten globally to a plate's sample wells with lmfit.
 
@@ -186,17 +181,8 @@ def fit_progress_curves(
     bad = [s for s in shared if s not in SHAREABLE]
     if bad:
         raise FitError(f"shared {bad} not understood; share any of {', '.join(SHAREABLE)}")
-    plate = prepare_plate(
-        traces,
-        layout,
-        epsilon=epsilon,
-        path_length=path_length,
-        stoichiometry=stoichiometry,
-        sign=sign,
-        blank=blank,
-        substrate_column=substrate_column,
-        wavelength_nm=wavelength_nm,
-    )
+    options = plate_keywords("fit_progress_curves", plate_options, PLATE_OPTIONS)
+    plate = prepare_plate(traces, layout, substrate_column=substrate_column, **options)
     g = plate.g
     lag = plate_lag(plate.samples, coupling_lag_s)
     wells, s0_unit = _well_inputs(plate, enzyme_column, lag, lags_skipped)
@@ -218,6 +204,13 @@ def fit_progress_curves(
     with np.errstate(all="ignore"):
         res = lmfit.minimize(residual, params, method="leastsq", Dfun=jacobian)
     return _result(res, wells, s0_unit, ci_level)
+
+
+#: The plate options of :func:`fit_progress_curves` (its own ``substrate_column`` is required).
+PLATE_OPTIONS = ("epsilon", "path_length", "stoichiometry", "sign", "blank", "wavelength_nm")
+fit_progress_curves.__signature__ = plate_signature(
+    fit_progress_curves, PLATE_OPTIONS, after="product_inhibition"
+)
 
 
 def _jacobian_function(wells, g: float, shared):
