@@ -160,18 +160,12 @@ def read(path: Path, *, sheet: str | None = None) -> PlateRead:
             )
             continue
         for r, (number, line) in enumerate(rows):
-            for c, token in enumerate(_row_cells(line, n_cols, number, cells, repaired), start=1):
-                cells.add(
-                    plate=numbering[key],
-                    well=f"{chr(ord('A') + r)}{c}",
-                    time_s=None,
-                    wavelength_nm=wavelength,
-                    temperature_C=None,
-                    text=token,
-                    line=number,
-                    column=str(c),
-                    series=plate_no,
-                )
+            tokens = _row_cells(line, n_cols, number, cells, repaired)
+            places = [
+                (f"{chr(ord('A') + r)}{c}", wavelength, token, str(c)) for c, token in enumerate(tokens, 1)
+            ]
+            keys = {"plate": numbering[key], "time_s": None, "temperature_C": None, "series": plate_no}
+            cells.add_line(number, places, **keys)
     frame, skipped = cells.finish()
     metadata = {
         "encoding": encoding,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -340,6 +341,12 @@ class CellCollector:
             self._seen.add((series, well, wavelength_nm))
         self._skipped.append(cell)
         self._series.append(series)
+
+    def add_line(self, line: int, places: Iterable[tuple], **keys: Any) -> None:
+        """Add the cells of one text line: ``places`` holds each cell's (well, wavelength_nm, text,
+        column); ``keys`` (plate, time_s, temperature_C, series) are those of the whole line."""
+        for well, wavelength_nm, text, column in places:
+            self.add(well=well, wavelength_nm=wavelength_nm, text=text, line=line, column=column, **keys)
 
     def plates_with_cells(self) -> set[int]:
         """Plates that have at least one cell so far (reading, skipped or empty)."""

@@ -167,17 +167,10 @@ def _add_line(cells: CellCollector, plate: int, header: Header, read: tuple, pla
     """Add the cells of one read line of either layout: ``read`` is (line number, fields, time_s,
     temperature in °C), ``places`` the (field index, well, wavelength index, column label) of each."""
     number, fields, time_s, temperature = read
-    for i, well, k, column in places:
-        cells.add(
-            plate=plate,
-            well=well,
-            time_s=time_s,
-            wavelength_nm=header.wavelengths_nm[k],
-            temperature_C=temperature,
-            text=field(fields, i),
-            line=number,
-            column=column,
-        )
+    cells_of_line = [
+        (well, header.wavelengths_nm[k], field(fields, i), column) for i, well, k, column in places
+    ]
+    cells.add_line(number, cells_of_line, plate=plate, time_s=time_s, temperature_C=temperature)
 
 
 def _plate_columns(
