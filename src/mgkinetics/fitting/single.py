@@ -216,6 +216,8 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
                 "inputs, so only their plateau is determined, not how they depend on the inputs"
             ),
         )
+    elif (few := too_few_levels(problem, k)) is not None:
+        status, reason, runaway = "not_identifiable", few, []  # not even the initial slope
     redchi = sol.rss / sol.dof if sol.dof > 0 else math.nan
     slopes = slope_stderrs(problem, sol.values, varying, runaway, redchi=redchi, scale_covar=scale_covar)
     return result_for(
@@ -225,6 +227,44 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
         statistics=solved_statistics(sol, k, problem.rate, problem.weights, scale_covar),
         **solution_fields(sol, varying),
         **outcome_fields(sol, warnings, status, reason),
+    )
+
+
+def too_few_levels(problem: FitProblem, k: int) -> str | None:
+    """Why ``k`` fitted parameters are not identifiable from ``problem``'s design, or None.
+
+    With fewer distinct rows of the law's inputs than fitted parameters, the Jacobian has fewer
+    distinct rows than columns, so its rank is short whatever the rates: replicates at one
+    concentration determine the rate there, not a curve.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> one = SimpleNamespace(inputs={"substrate": np.array([2.0, 2.0, 2.0])},
+    ...                       input_units={"substrate": "mM"}, columns={"substrate": "s_mM"})
+    >>> too_few_levels(one, 2)[:60]
+    'every row has the same s_mM (2 mM): 2 fitted parameters need'
+    """
+    names = [name for name, values in problem.inputs.items() if np.ndim(values) == 1]
+    if k < 2 or not names:
+        return None
+    rows = np.column_stack([np.asarray(problem.inputs[n], dtype=float) for n in names])
+    levels = len(np.unique(rows, axis=0))
+    if levels >= k:
+        return None
+    shown = ", ".join(problem.columns.get(n, n) for n in names)
+    if levels == 1:
+        values = ", ".join(
+            f"{rows[0, j]:g} {problem.input_units.get(n, '')}".strip() for j, n in enumerate(names)
+        )
+        found = f"every row has the same {shown} ({values})"
+    else:
+        found = f"the rows hold only {levels} different values of {shown}"
+    return (
+        f"{found}: {k} fitted parameters need at least {k} different ones, so only the rate "
+        f"{'there' if levels == 1 else 'at those levels'} is determined, not the curve; measure at "
+        "more concentrations"
     )
 
 

@@ -1,0 +1,51 @@
+"""Hold-out cases (edges7, issue 12 "statistics at the edges"): fewer distinct concentrations than
+fitted parameters.
+
+Before: six replicates at one concentration (2 mM) gave status ``not_bounded`` with the reason
+"km runs beyond 10x the highest concentration ... only the initial slope is determined" and a
+vmax/km of 0.0028 1/s: the wrong reason, and a slope one level cannot give. A Hill fit to two
+levels said the same. Expected: ``not_identifiable``, the reason naming the one column and its
+level(s), no initial slope reported; two levels with replicates still fit Michaelis–Menten
+(2 levels for 2 parameters: the curve through the two means).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from holdout_common import run
+
+import mgkinetics as mgk
+
+
+def _write(tmp_path, rows):
+    path = tmp_path / "x.csv"
+    path.write_text("s_mM,rate_uM_per_s\n" + "".join(f"{s},{v}\n" for s, v in rows), encoding="utf-8")
+    return path
+
+
+def test_replicates_at_one_concentration_are_not_identifiable_not_unbounded(tmp_path):
+    path = _write(tmp_path, [(2, 5 + 0.1 * i) for i in range(6)])
+    res = run("fit", path, "--law", "michaelis_menten", "--format", "json")
+    assert res.exit_code == 2
+    fit = json.loads(res.stdout)["fits"][0]
+    assert fit["status"] == "not_identifiable" and fit["success"] is False
+    assert fit["status_reason"].startswith("every row has the same s_mM (2 mM): 2 fitted parameters")
+    assert "vmax_over_km" not in fit["derived"]
+    assert "KM → ∞" not in res.stderr and "every row has the same s_mM" in res.stderr
+
+
+def test_two_levels_are_too_few_for_hill_but_enough_for_michaelis_menten(tmp_path):
+    # the means are 5.0333 at 2 mM and 8 at 8 mM; the MM curve through them: Vmax 9.955, KM 1.956
+    rows = [(2, 5), (2, 5.2), (2, 4.9), (8, 8)]
+    hill = mgk.fit(_write(tmp_path, rows), "hill")
+    assert hill.status == "not_identifiable"
+    assert hill.status_reason.startswith("the rows hold only 2 different values of s_mM: 3 fitted")
+    mm = mgk.fit(_write(tmp_path, rows), "michaelis_menten")
+    assert mm.status == "converged"
+    m2, m8 = (5 + 5.2 + 4.9) / 3, 8.0
+    km = (m8 - m2) / (m2 / 2 - m8 / 8)  # solves m = V s/(K + s) at both levels
+    vmax = m8 * (km + 8) / 8
+    assert math.isclose(mm.parameters["km"].value, km, rel_tol=1e-6)
+    assert math.isclose(mm.parameters["vmax"].value, vmax, rel_tol=1e-6)
