@@ -140,7 +140,8 @@ def _enzymeml(spec: str | None, out: str) -> None:
         raise UserError(
             "--format enzymeml writes one JSON document and its .stats.json sidecar; give --out DOC.json"
         )
-    check_outputs([], [out, stats_path(out)])
-    line, bibi = ak.headline_fits()
+    paths = ak.dataset_paths()  # the built-in datasets (and their NAME.meta.json) are inputs
+    check_outputs([ak.spec_path(), *paths.values()], [out, stats_path(out)])
+    line, bibi = ak.headline_fits(paths)
     write_enzymeml_output([bibi[v] for v in bibi], out, name="mgkinetics AK report: ak_random_bibi")
     click.echo(line)

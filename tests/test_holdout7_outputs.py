@@ -67,3 +67,26 @@ def test_a_users_folder_named_like_an_output_file_is_refused_not_removed(tmp_pat
     assert (out / "report.md" / "draft.txt").read_text(encoding="utf-8") == "draft"
     assert not (out / "report.html").exists()  # refused before anything moved
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d", "proj"]  # no staging folder left
+
+
+def test_report_enzymeml_refuses_the_metadata_of_a_builtin_dataset(tmp_path, monkeypatch):
+    """Before: ``report --format enzymeml --out datasets/ak_bibi_grid.meta.json`` overwrote the
+    built-in dataset's metadata with the document (exit 0): that check listed no inputs. Here the
+    datasets are copies in tmp_path (the command reads whatever ``dataset_paths`` names), so a
+    regression cannot touch the shipped files."""
+    import shutil
+
+    from mgkinetics.ak import report as ak
+
+    shipped = ak.dataset_paths()
+    for p in shipped.values():
+        shutil.copy(p, tmp_path / p.name)
+        shutil.copy(p.with_suffix(".meta.json"), tmp_path / f"{p.stem}.meta.json")
+    copies = {n: tmp_path / p.name for n, p in shipped.items()}
+    monkeypatch.setattr(ak, "dataset_paths", lambda data_dir=None: copies)
+    meta = tmp_path / "ak_bibi_grid.meta.json"
+    before = meta.read_bytes()
+    res = run("report", "--format", "enzymeml", "--out", meta)
+    assert res.exit_code == 2 and "the metadata the reader takes from beside" in res.stderr
+    assert meta.read_bytes() == before
+    assert not (tmp_path / "ak_bibi_grid.meta.stats.json").exists()
