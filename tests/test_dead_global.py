@@ -42,18 +42,22 @@ def test_a_dead_set_in_a_global_fit_is_not_identifiable_with_its_limit(seed):
     df = _table(seed)
     g = mgk.fit_shared(df, "michaelis_menten", shared=["km"], group="variant")
     wt_rates, dead_rates = df["v_uM_per_s"].to_numpy()[: S.size], df["v_uM_per_s"].to_numpy()[S.size :]
-    # the F test of the dead set's own curve (vmax[dead] removed, km held at the joint fit of both
-    # sets, made here with scipy) against v = 0
-    joint, _ = optimize.curve_fit(
-        lambda x, v_wt, v_dead, km: np.r_[v_wt, v_dead].repeat(S.size) * x / (km + x),
-        np.r_[S, S],
-        np.r_[wt_rates, dead_rates],
-        p0=(10, 0.01, 1),
+    # the dead set's own curve with km held at the wild type's (the active set's fit, made here with
+    # scipy): vmax by linear least squares, at its bound 0 if negative, its SE from its own rows;
+    # then the F test of that curve (vmax removed) against v = 0
+    (_, km), _ = optimize.curve_fit(lambda s, vmax, km: vmax * s / (km + s), S, wt_rates, p0=(10, 1))
+    x = S / (km + S)
+    vmax = max(float(x @ dead_rates / (x @ x)), 0.0)
+    rss = float(np.sum((dead_rates - vmax * x) ** 2))
+    assert g.parameters["vmax[set1:dead]"].value == pytest.approx(vmax, abs=1e-9)
+    assert g.parameters["vmax[set1:dead]"].stderr == pytest.approx(
+        np.sqrt(rss / (S.size - 1) / (x @ x)), rel=1e-4
     )
-    vmax, km = joint[1], joint[2]
-    rss = float(np.sum((dead_rates - vmax * S / (km + S)) ** 2))
+    assert g["set1:dead"].statistics.rss == pytest.approx(rss, rel=1e-6)
     f = ((np.sum(dead_rates**2) - rss) / 1) / (rss / (S.size - 1))
     assert stats.f.sf(f, 1, S.size - 1) > 0.05
+    (shown,) = re.findall(rf"F\(1, {S.size - 1}\) = ([0-9.e+-]+)", str(g.warnings[0]))
+    assert float(shown) == pytest.approx(max(f, 0.0), rel=5e-3, abs=1e-9)  # 3 significant digits
     assert g.status == "not_identifiable" and not g.success
     assert g.status_reason.startswith("set1:dead: no activity detected")
     assert "the shared km is determined by set1:wt alone" in g.status_reason

@@ -256,11 +256,11 @@ def fit_global(
 
         result = apply_global_profile(result, problems=problems, ci_level=ci_level)
 
-    def active_only(keep: list[int], names: list[str]) -> GlobalFitResult:
+    def active_only(keep: list[int], names: list[str], held: Mapping[str, float]) -> GlobalFitResult:
         return fit_global(
             [problems[i] for i in keep],
             names,
-            fix=fix,
+            fix={**fix, **held},
             init=init,
             labels=[labels[i] for i in keep],
             ci_level=ci_level,

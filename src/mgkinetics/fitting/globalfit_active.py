@@ -6,11 +6,13 @@ residual variance, and so the shared parameters' standard errors and intervals. 
 sets are fitted again on their own (:func:`mgkinetics.fitting.globalfit.fit_global` with the same
 options, so the result is that of the global fit of the active sets alone), and the joint result
 takes from that refit the shared parameters, the active sets' own parameters, their covariance,
-parts and warnings. A set without activity keeps what the joint fit, in which it was tested, gave
-it (its own estimates, the F test and upper limit of its ``no_activity`` warning), is named in
-``excluded_sets``, and its part shows the shared estimates of the refit. ``statistics`` stay those
-of the joint fit of every row (the model with the parameters shared, as model comparisons need);
-the refit's are ``active_fit.statistics``.
+parts and warnings. The sets without activity are fitted on their own too, the shared parameters
+held at the refit's values: their own estimates, standard errors (from their own rows, not the
+active sets' residual variance), parts and ``no_activity`` warnings (F test and upper limit) come
+from that fit (from the joint fit if it cannot be made, or for a set it does not find dead). They
+are named in ``excluded_sets``, and their parts show the shared estimates of the refit.
+``statistics`` stay those of the joint fit of every row (the model with the parameters shared, as
+model comparisons need); the refit's are ``active_fit.statistics``.
 """
 
 from __future__ import annotations
@@ -77,8 +79,9 @@ def _named(w) -> set[str]:
 
 
 def _covariance(active, joint, dead_keys: Sequence[str]) -> tuple[np.ndarray | None, tuple[str, ...]]:
-    """The refit's covariance and the joint one of the dead sets' own fitted keys, block-diagonal
-    (the refit does not use the dead sets' rows); None when either is missing."""
+    """The refit's covariance and that of ``joint`` (the dead sets' fit) over the dead sets' own
+    fitted keys, block-diagonal (the refit does not use the dead sets' rows); None when either is
+    missing."""
     keys = [k for k in joint.covariance_names if k in dead_keys]
     names = (*active.covariance_names, *keys)
     if active.covariance is None or (keys and joint.covariance is None):
@@ -103,27 +106,39 @@ def _reason(joint, active, dead, keys) -> str:
     return text
 
 
-def _parts(joint, active, problems, keys, warnings, outcome) -> tuple:
-    """Each set's part: the refit's for an active set, the joint one for a dead set with the shared
-    estimates of the refit; every part with the merged outcome and its own weighting warnings."""
-    by_label = dict(zip(active.labels, active.parts, strict=True))
+def _parts(joint, active, dead, problems, keys, warnings, outcome) -> tuple:
+    """Each set's part: the refit's for an active set, that of ``dead`` (the dead sets' own fit, or
+    the joint one) for a dead set, with the shared estimates of the refit; every part with the
+    merged outcome and its own weighting warnings."""
+    by_label = {**dict(zip(dead.labels, dead.parts, strict=True)), **dict(zip(active.labels, active.parts))}
     parts = []
-    for p, label, mapping, part in zip(problems, joint.labels, keys, joint.parts, strict=True):
+    for p, label, mapping in zip(problems, joint.labels, keys, strict=True):
         local = (*warnings, *weighting_warnings(p.scheme, p.inputs, p.rate))
-        if label in by_label:
-            parts.append(replace(by_label[label], warnings=local, **outcome))
-            continue
+        part = by_label[label]
         held = {n: replace(active.parameters[k], name=n) for n, k in mapping.items() if k in active.shared}
-        parts.append(replace(part, parameters={**part.parameters, **held}, warnings=local, **outcome))
+        if label not in active.labels:
+            part = replace(part, parameters={**part.parameters, **held})
+        parts.append(replace(part, warnings=local, **outcome))
     return tuple(parts)
 
 
-def without_dead_sets(
-    joint, problems: Sequence, keys: Sequence[dict[str, str]], refit: Callable[[list[int], list[str]], Any]
-):
+def _dead_fit(joint, gone: list[int], active, refit):
+    """The dead sets fitted alone, the shared parameters held at the active sets' values (their own
+    estimates, standard errors and F tests then rest on their own rows), or ``joint`` when that fit
+    cannot be made."""
+    held = {n: active.parameters[n].value for n in active.shared}
+    try:
+        return refit(gone, [n for n in joint.shared if n not in held], held)
+    except FitError:
+        return joint
+
+
+def without_dead_sets(joint, problems: Sequence, keys: Sequence[dict[str, str]], refit: Callable[..., Any]):
     """``joint`` (a :class:`~mgkinetics.fitting.globalfit.GlobalFitResult`) with the shared and the
     active sets' parameters from a refit of the active sets alone, when some sets have no activity
-    and some have; unchanged otherwise.
+    and some have; unchanged otherwise. The dead sets' own parameters come from their fit with the
+    shared ones held at the refit's values (the joint fit's if that fit cannot be made), and so do
+    their ``no_activity`` warnings (the joint fit's for a set that fit does not find dead).
 
     Parameters
     ----------
@@ -132,7 +147,8 @@ def without_dead_sets(
     problems : sequence of FitProblem
     keys : sequence of dict
     refit : callable
-        ``refit(indices, shared)``: the global fit of those problems with those names shared.
+        ``refit(indices, shared, held)``: the global fit of those problems with those names
+        shared and the parameters named in ``held`` (a mapping) fixed at its values.
 
     Returns
     -------
@@ -146,27 +162,33 @@ def without_dead_sets(
     keep = [i for i, lab in enumerate(joint.labels) if lab not in gone]
     shared = [n for n in joint.shared if any(n in problems[i].law.param_names for i in keep)]
     try:
-        active = refit(keep, shared)
+        active = refit(keep, shared, {})
     except FitError as err:
         reason = f"{joint.status_reason}; the active sets could not be fitted alone ({err})"
         parts = tuple(replace(p, status_reason=reason) for p in joint.parts)
         return replace(joint, status_reason=reason, parts=parts)
+    dead = _dead_fit(joint, [i for i in range(len(problems)) if i not in keep], active, refit)
     dead_keys = [k for i in range(len(problems)) if i not in keep for k in keys[i].values()]
-    cov, names = _covariance(active, joint, [k for k in dead_keys if k not in active.parameters])
-    own = [w for w in joint.warnings if warning_code(w) == "no_activity"]
+    cov, names = _covariance(active, dead, [k for k in dead_keys if k not in active.parameters])
+    verdicts = {
+        w.details["label"]: w for w in (*_all_dead(joint), *_all_dead(dead)) if w.details["label"] in gone
+    }
+    own = [verdicts[lab] for lab in gone]
     seen = {str(w) for w in active.warnings}
     kept = [
         w
-        for w in joint.warnings
-        if w in own or (str(w) not in seen and not _named(w) & set(active.parameters))
+        for w in dead.warnings
+        if warning_code(w) != "no_activity" and str(w) not in seen and not _named(w) & set(active.parameters)
     ]
-    warnings = (*kept, *active.warnings)
+    warnings = (*own, *kept, *active.warnings)
     reason = _reason(joint, active, own, keys)
     outcome = dict(success=False, status="not_identifiable", status_reason=reason, message=active.message)
     return replace(
         joint,
-        parts=_parts(joint, active, problems, keys, warnings, outcome),
-        parameters={k: active.parameters.get(k, e) for k, e in joint.parameters.items()},
+        parts=_parts(joint, active, dead, problems, keys, warnings, outcome),
+        parameters={
+            k: active.parameters.get(k, dead.parameters.get(k, e)) for k, e in joint.parameters.items()
+        },
         covariance=cov,
         covariance_names=names,
         lmfit_result=active.lmfit_result,
