@@ -44,6 +44,14 @@ def _paras(macro: str, **ctx: Any) -> tuple[str, ...]:
     return paragraphs("ak.j2", macro, package=PKG, **ctx)
 
 
+def _section(
+    a: Any, title: str, text: str, ctx: dict[str, Any], tables: tuple, figures: tuple, **more
+) -> Section:
+    """Analysis ``a`` as a Section: ``title`` unless the spec names one, the paragraphs of the
+    template macro ``text`` rendered with ``ctx``, then its tables and figures."""
+    return Section(a.name, a.title or title, _paras(text, **ctx), tables, figures, **more)
+
+
 def design_view(fit: Any, path: Path, law: str, variant: str) -> Any:
     """``fit`` (a joint fit over several designs) seen on one design's rows of ``variant``: same
     estimates, that design's data, for figures."""
@@ -98,13 +106,8 @@ def overview(a: Any) -> Section:
         "amp": akdesign.AMP_FIXED_MM,
         "pep": akdesign.PEP_MM,
     }
-    return Section(
-        a.name,
-        a.title or "Data and conditions",
-        _paras("overview", **ctx),
-        (table,),
-        (FigureSpec("speciation_mg_titration", _say("speciation_caption", **ctx), make=fig),),
-    )
+    figure = FigureSpec("speciation_mg_titration", _say("speciation_caption", **ctx), make=fig)
+    return _section(a, "Data and conditions", "overview", ctx, (table,), (figure,))
 
 
 def _design_figure(fits: dict[str, Any], path: Path, stem: str) -> Any:
@@ -159,13 +162,8 @@ def bibi_joint(a: Any) -> Section:
         for stem in ("ak_mgatp_saturation", "ak_amp_saturation", "ak_mg_titration", "ak_bibi_grid")
     ]
     ctx = {"fits": fits, "truth": truth, "n": numbers, "rows": check.records(), "variants": VARIANTS}
-    return Section(
-        a.name,
-        a.title or "Headline: the joint bi-bi fit",
-        _paras("bibi_text", **ctx),
-        (check, joint),
-        tuple(figures),
-        headline=line,
+    return _section(
+        a, "Headline: the joint bi-bi fit", "bibi_text", ctx, (check, joint), tuple(figures), headline=line
     )
 
 
@@ -209,13 +207,8 @@ def apparent_mm(a: Any) -> Section:
         "amp": akdesign.AMP_FIXED_MM,
         "free_mg": akdesign.FREE_MG_MM,
     }
-    return Section(
-        a.name,
-        a.title or "Apparent kcat and KM(MgATP)",
-        _paras("apparent_text", **ctx),
-        (table,),
-        (FigureSpec("apparent_mm", _say("apparent_caption", **ctx), make=fig),),
-    )
+    figure = FigureSpec("apparent_mm", _say("apparent_caption", **ctx), make=fig)
+    return _section(a, "Apparent kcat and KM(MgATP)", "apparent_text", ctx, (table,), (figure,))
 
 
 def mg_titration(a: Any) -> Section:
@@ -247,13 +240,8 @@ def mg_titration(a: Any) -> Section:
         title="SIMULATED — Mg titration (global mgatp_mm fit)",
     )
     ctx = {"g": globals_, "truth": truth, "variants": VARIANTS}
-    return Section(
-        a.name,
-        a.title or "Kd(MgATP) from the Mg titration",
-        _paras("titration_text", **ctx),
-        (table,),
-        (FigureSpec("mg_titration_global", _say("titration_caption", **ctx), make=fig),),
-    )
+    figure = FigureSpec("mg_titration_global", _say("titration_caption", **ctx), make=fig)
+    return _section(a, "Kd(MgATP) from the Mg titration", "titration_text", ctx, (table,), (figure,))
 
 
 def _fixed_ratio_figure(naive: Any, mgmm: Any) -> Any:
@@ -296,14 +284,7 @@ def fixed_ratio(a: Any) -> Section:
         entries,
     )
     ctx = {"naive": naive, "mgmm": mgmm, "variants": VARIANTS, "rows": table.records()}
-    return Section(
-        a.name,
-        a.title or "The 1:1 Mg:ATP artefact",
-        _paras("fixed_text", **ctx),
-        (table,),
-        (
-            FigureSpec(
-                "fixed_ratio", _say("fixed_caption", **ctx), make=partial(_fixed_ratio_figure, naive, mgmm)
-            ),
-        ),
+    figure = FigureSpec(
+        "fixed_ratio", _say("fixed_caption", **ctx), make=partial(_fixed_ratio_figure, naive, mgmm)
     )
+    return _section(a, "The 1:1 Mg:ATP artefact", "fixed_text", ctx, (table,), (figure,))
