@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -172,18 +173,7 @@ def _title(result: Any) -> str:
     return f"{result.law.name}" + (f" — {group}" if group else "")
 
 
-def plot_fit(
-    result: Any,
-    *,
-    x: str | None = None,
-    log_x: bool = False,
-    band: str = "confidence",
-    per_enzyme: bool | None = False,
-    residuals: bool = True,
-    view: str = "fit",
-    level: float | None = None,
-    title: str | None = None,
-) -> Any:
+def plot_fit(result: Any, **options: Any) -> Any:
     """Figure of a :class:`~mgkinetics.FitResult` (a collection goes to :func:`plot_fits`).
 
     Parameters
@@ -207,30 +197,14 @@ def plot_fit(
     -------
     matplotlib.figure.Figure
     """
+    unknown = [key for key in options if key not in _PLOT_FIT_OPTIONS]
+    if unknown:
+        raise TypeError(f"plot_fit() got an unexpected keyword argument '{unknown[0]}'")
     if hasattr(result, "fits") and not hasattr(result, "ratios"):
-        return plot_fits(
-            list(result.fits),
-            x=x,
-            log_x=log_x,
-            band=band,
-            per_enzyme=per_enzyme,
-            residuals=residuals,
-            view=view,
-            level=level,
-            title=title,
-        )
-    return plot_fits(
-        [result],
-        labels=[""],
-        x=x,
-        log_x=log_x,
-        band=band,
-        per_enzyme=per_enzyme,
-        residuals=residuals,
-        view=view,
-        level=level,
-        title=_title(result) if title is None else title,
-    )
+        return plot_fits(list(result.fits), **options)
+    if options.get("title") is None:
+        options["title"] = _title(result)
+    return plot_fits([result], [""], **options)
 
 
 def plot_fits(
@@ -291,6 +265,16 @@ def plot_fits(
         "; ".join(t for t in (_band_note(band, lv), "replicates: mean ± SD") if t),
     )
     return fig
+
+
+#: The keywords of :func:`plot_fit`: those of :func:`plot_fits`, with their defaults, but ``log_y``.
+_PLOT_FIT_OPTIONS = {
+    name: p for name, p in inspect.signature(plot_fits).parameters.items() if p.kind is p.KEYWORD_ONLY
+}
+del _PLOT_FIT_OPTIONS["log_y"]
+plot_fit.__signature__ = inspect.signature(plot_fit).replace(
+    parameters=[inspect.signature(plot_fit).parameters["result"], *_PLOT_FIT_OPTIONS.values()]
+)
 
 
 def _spread(fits: Sequence[Any], norm: bool) -> float:
