@@ -216,6 +216,8 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
                 "inputs, so only their plateau is determined, not how they depend on the inputs"
             ),
         )
+    elif k == 0 and status == "converged":
+        reason = "every parameter is fixed: nothing was fitted; these are the statistics of the fixed curve"
     elif (few := too_few_levels(problem, k)) is not None:
         status, reason, runaway = "not_identifiable", few, []  # not even the initial slope
     redchi = sol.rss / sol.dof if sol.dof > 0 else math.nan

@@ -118,13 +118,24 @@ def _guess(problem, defaults: Mapping[str, float]) -> dict:
         return {}
 
 
+def _range(p, unit) -> str:
+    """``km must be >= 0 mM``: a parameter's declared range, in words."""
+    unit = "" if str(unit) in ("1", "") else f" {unit}"
+    if not np.isfinite(p.max):
+        return f"{p.name} must be >= {p.min:g}{unit}"
+    if not np.isfinite(p.min):
+        return f"{p.name} must be <= {p.max:g}{unit}"
+    return f"{p.name} must lie within {p.min:g}–{p.max:g}{unit}"
+
+
 def start_values(problem, *, fix=None, init=None) -> tuple[dict[str, float], list[str]]:
     """Starting value of every parameter (fixed ones at their value) and the names to vary.
 
     Raises
     ------
     FitError
-        When a parameter has no starting value (the message names ``--init``).
+        When a parameter has no starting value (the message names ``--init``), or a fixed value
+        lies outside the parameter's range (``km=-2``: a fit held there has no meaning).
     LawError
         When ``fix`` or ``init`` names a parameter the law does not have.
     """
@@ -144,6 +155,10 @@ def start_values(problem, *, fix=None, init=None) -> tuple[dict[str, float], lis
     for p in law.params:
         if p.name in fix:
             starts[p.name] = value_in(punits[p.name], fix[p.name], p.name)
+            if not p.min <= starts[p.name] <= p.max:
+                raise FitError(
+                    f"{p.name}={fix[p.name]}: {_range(p, punits[p.name])}; hold it at a value in that range"
+                )
             continue
         if p.name in init:
             value = value_in(punits[p.name], init[p.name], p.name)
