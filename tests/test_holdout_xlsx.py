@@ -24,7 +24,7 @@ def test_a_formula_without_a_stored_value_is_named_not_called_empty(tmp_path):
     with pytest.raises(DataFormatError) as info:
         read_table(tmp_path / "f.xlsx")
     text = str(info.value)
-    assert "line 3, column 'rate_uM_per_s': '=10*A3/(2+A3) (a formula without a stored value" in text
+    assert "line 3, column 'rate_uM_per_s': '=10*A3/(2+A3)' is a formula without a stored value" in text
     assert "line 5, column 'rate_uM_per_s': '=10*A5/(2+A5)" in text
     assert "line 8" not in text and len(info.value.problems) == 2
 

@@ -14,6 +14,7 @@ from mgkinetics.data.factorized import FactorizedText, edge_characters
 from mgkinetics.errors import Problem
 
 __all__ = [
+    "FORMULA_NOTE",
     "shown_text",
     "FactorizedText",
     "arrow_run_heads",
@@ -180,7 +181,16 @@ def to_text(cells: np.ndarray) -> tuple[np.ndarray, bool]:
     return np.asarray(labels, dtype=str)[codes], numeric
 
 
+#: Appended by the xlsx reader to a formula cell that has no stored value (the cell's text).
+FORMULA_NOTE = " (a formula without a stored value)"
+
+
 def _bad(text: str) -> str:
+    if text.endswith(FORMULA_NOTE):  # the advice whole, however long the formula
+        return (
+            f"'{shown_text(text[: -len(FORMULA_NOTE)])}' is a formula without a stored value: open and "
+            "save the workbook in a spreadsheet program (which stores each value), or write the values"
+        )
     what = "is not a number"
     if _DECIMAL_COMMA_RE.fullmatch(text):
         what += " (a decimal comma in a comma-separated file? write 0.5, not 0,5, or use ; between fields)"

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from mgkinetics.data.model import RawTable
+from mgkinetics.data.numbers import FORMULA_NOTE
 from mgkinetics.data.xlsx_blocks import first_table
 from mgkinetics.errors import DataFormatError, Problem
 
@@ -97,12 +98,11 @@ def _uncached_formulas(path: Path, sheet: str, body: list, width: int) -> list:
         wb.close()
     if not found:
         return body
-    note = " (a formula without a stored value: open and save the workbook in a spreadsheet program)"
     return [
         (
             r,
             [
-                f"{found[(r, j)]}{note}" if (r, j) in found else c[j] if j < len(c) else ""
+                f"{found[(r, j)]}{FORMULA_NOTE}" if (r, j) in found else c[j] if j < len(c) else ""
                 for j in range(width)
             ],
         )
