@@ -57,14 +57,5 @@ class Statistics:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form."""
-        return {
-            "n": self.n,
-            "dof": self.dof,
-            "rss": finite_or_none(self.rss),
-            "redchi": finite_or_none(self.redchi),
-            "r2": finite_or_none(self.r2),
-            "loglik": finite_or_none(self.loglik),
-            "aic": finite_or_none(self.aic),
-            "aicc": finite_or_none(self.aicc),
-            "bic": finite_or_none(self.bic),
-        }
+        measures = ("rss", "redchi", "r2", "loglik", "aic", "aicc", "bic")  # None when not finite
+        return {"n": self.n, "dof": self.dof, **{k: finite_or_none(getattr(self, k)) for k in measures}}

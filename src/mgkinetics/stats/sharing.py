@@ -9,6 +9,7 @@ from typing import Any
 
 from mgkinetics.errors import FitError, LawError
 from mgkinetics.fitting.globalfit import GlobalFitResult
+from mgkinetics.fitting.plain import finite_or_none
 from mgkinetics.fitting.problem import FitProblem
 from mgkinetics.fitting.results import FitResult, Statistics
 from mgkinetics.fitting.single import fit_problem
@@ -44,9 +45,8 @@ class SharingTest:
         }
 
 
-def nan_to_none(x):
-    """A finite float, or None for None, NaN and inf (JSON has no NaN)."""
-    return None if x is None or not math.isfinite(x) else float(x)
+#: A finite float, or None for None, NaN and inf (JSON has no NaN): the fits' own rule.
+nan_to_none = finite_or_none
 
 
 def pooled_statistics(a: FitResult, b: FitResult) -> Statistics:
