@@ -241,20 +241,10 @@ def plot_fits(
     ax, rax = axes[0, 0], (axes[1, 0] if residuals else None)
     counts = [len(curves.series_of(f, xname)) for f in fits]
     palette, offset = series_colors(sum(counts)), 0
+    kw = {"xname": xname, "log_x": log_x, "band": band, "per_enzyme": norm, "level": lv}  # as plot_global's
     for i, (f, label) in enumerate(zip(fits, labels)):
-        _draw_one(
-            ax,
-            rax,
-            f,
-            xname=xname,
-            colors=palette[offset : offset + counts[i]],
-            marker=fit_marker(i),
-            label=label,
-            log_x=log_x,
-            band=band,
-            per_enzyme=norm,
-            level=lv,
-        )
+        colors = palette[offset : offset + counts[i]]
+        _draw_one(ax, rax, f, colors=colors, marker=fit_marker(i), label=label, **kw)
         offset += counts[i]
     if log_y or (log_y is None and _spread(fits, norm) > 20):
         log_scale(ax.yaxis)
