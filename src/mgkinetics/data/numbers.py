@@ -283,7 +283,7 @@ def to_float(
     if not out.flags.writeable and not_finite.any():
         out = out.copy()
     for i in np.flatnonzero(not_finite):
-        shown = text_of[0][text_of[1][i]] if text_of else repr(out[i])
+        shown = text_of[0][text_of[1][i]] if text_of else f"{float(out[i]):g}"  # -inf, not np.float64(-inf)
         problems.append(
             Problem(
                 int(lines[i]),
