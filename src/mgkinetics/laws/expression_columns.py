@@ -1,5 +1,8 @@
 """Which column each name of a user expression means: exact name or unit-stripped stem, nothing else.
 
+A name that is one column's exact name and another's stem (``S`` with columns ``S`` and ``S_mM``)
+matches both: which was meant is for the user to say (``--column S=S_mM``).
+
 No guessing: a name that matches no column, or several, is a problem that lists the candidates; a
 named constant (``e``, ``pi``) that a column is also named after is a problem (which one was meant?);
 the response column is never an input.
@@ -33,12 +36,10 @@ def _stem(column: str) -> str:
 
 
 def _matches(name: str, columns: Sequence[str]) -> list[str]:
-    """Columns named ``name`` exactly, else by unit-stripped stem (exact case, then any case)."""
-    exact = [c for c in columns if c == name]
-    if exact:
-        return exact
+    """Columns named ``name`` exactly or by unit-stripped stem (both: ``S`` and ``S_mM`` for
+    ``S``, which is ambiguous), else by stem in any case."""
     stems = {c: _stem(c) for c in columns}
-    same = [c for c in columns if stems[c] == name]
+    same = [c for c in columns if c == name or stems[c] == name]
     return same or [c for c in columns if stems[c].lower() == name.lower()]
 
 
