@@ -231,16 +231,20 @@ def test_a_report_of_a_global_fit_with_a_dead_set_gives_its_limit_at_full_precis
     df.to_csv(tmp_path / "three.csv", index=False)
     (tmp_path / "r.toml").write_text(
         'title = "a dead variant"\nfigure_format = "svg"\n[[analysis]]\nname = "shared_km"\nkind = "global"\n'
-        'data = ["three.csv"]\nby = "variant"\nlaw = "michaelis_menten"\nshared = ["km"]\n',
+        'data = ["three.csv"]\nby = "variant"\nlaw = "michaelis_menten"\nshared = ["km"]\n'
+        '[[analysis]]\nname = "cmp"\nkind = "compare"\ndata = ["three.csv"]\nby = "variant"\n'
+        'reference = "wt"\nlaw = "michaelis_menten"\nshared = ["km"]\n',
         encoding="utf-8",
     )
     report = build_report(tmp_path / "r.toml")
     write_report(report, tmp_path / "out")
-    (section,) = report.sections
+    section, compared = report.sections
+    shared = {r["parameter"]: r for r in {t.name: t for t in compared.tables}["cmp_shared_fit"].records()}
     rows = {r["parameter"]: r for r in section.tables[0].records()}
     dead = df["v_uM_per_s"].to_numpy()[S.size : 2 * S.size]
     assert rows["vmax[three:dead]"]["upper_limit"] == pytest.approx(_limit(dead), rel=1e-12)
     assert rows["km"]["upper_limit"] is None and rows["vmax[three:wt]"]["upper_limit"] is None
+    assert shared["vmax[dead]"]["upper_limit"] == rows["vmax[three:dead]"]["upper_limit"]  # compare's too
     alone = mgk.fit_shared(df[df["variant"] != "dead"], "michaelis_menten", shared=["km"], group="variant")
     assert rows["km"]["stderr"] == pytest.approx(alone.parameters["km"].stderr, rel=1e-6)
     csv = (tmp_path / "out" / "tables" / "shared_km_estimates.csv").read_text(encoding="utf-8")

@@ -223,16 +223,9 @@ def _run_compare(a: Analysis) -> Section:
     ]
     tables = list(comparison_tables(a.name, c))
     if c.shared_fit is not None:
+        shared = c.shared_fit
         tables.append(
-            estimate_table(
-                f"{a.name}_shared_fit",
-                f"joint fit, shared {', '.join(c.shared_fit.shared)}",
-                ("parameter",),
-                [
-                    (k, e, estimate_status(e, c.shared_fit.warnings))
-                    for k, e in c.shared_fit.parameters.items()
-                ],
-            )
+            _global_table(f"{a.name}_shared_fit", f"joint fit, shared {', '.join(shared.shared)}", shared)
         )
     notes = [f"{v}: {w}" for v, f in c.fits.items() for w in shown_warnings(f.warnings)]
     return Section(
@@ -245,17 +238,15 @@ def _run_compare(a: Analysis) -> Section:
     )
 
 
-def _run_global(a: Analysis) -> Section:
-    import mgkinetics as mgk
+def _global_table(name: str, title: str, g: Any) -> Table:
+    """The estimates of a global fit; with data sets without activity, an ``upper_limit`` column
+    holding each one's Vmax (kcat) limit at full precision."""
     from mgkinetics.fitting.globalfit_active import rate_limits
 
-    group = a.by if all(_has_column(p, a.by) for p in a.data) else None
-    g = mgk.fit_shared([str(p) for p in a.data], a.law, list(a.shared), group=group, **fit_options(a))
-    ctx = {"a": a, "g": g}
-    limits = rate_limits(g)  # a data set without activity: its upper limit, at full precision
-    table = estimate_table(
-        f"{a.name}_estimates",
-        f"{a.law}: global fit",
+    limits = rate_limits(g)
+    return estimate_table(
+        name,
+        title,
         ("parameter",),
         [
             (k, e, estimate_status(e, g.warnings), *([limits.get(k)] if limits else []))
@@ -263,6 +254,15 @@ def _run_global(a: Analysis) -> Section:
         ],
         ("upper_limit",) if limits else (),
     )
+
+
+def _run_global(a: Analysis) -> Section:
+    import mgkinetics as mgk
+
+    group = a.by if all(_has_column(p, a.by) for p in a.data) else None
+    g = mgk.fit_shared([str(p) for p in a.data], a.law, list(a.shared), group=group, **fit_options(a))
+    ctx = {"a": a, "g": g}
+    table = _global_table(f"{a.name}_estimates", f"{a.law}: global fit", g)
     return Section(
         a.name,
         a.title or a.name,
