@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 
-from holdout_common import run
+from holdout_common import TABLE, S, run
 
 import mgkinetics as mgk
 
@@ -49,3 +49,23 @@ def test_two_levels_are_too_few_for_hill_but_enough_for_michaelis_menten(tmp_pat
     vmax = m8 * (km + 8) / 8
     assert math.isclose(mm.parameters["km"].value, km, rel_tol=1e-6)
     assert math.isclose(mm.parameters["vmax"].value, vmax, rel_tol=1e-6)
+
+
+def test_negative_rates_are_said_to_be_negative_not_no_activity(tmp_path):
+    """Before: the table's rates with their sign flipped (-0.5 ... -9.1 uM/s, a falling signal's
+    slopes) were "no activity detected ... check the assay". Expected: not_identifiable, the
+    reason counting the negative rates and giving their median (computed here), and the fix."""
+    rows = [(float(s), -float(v)) for s, v in (line.split(",") for line in TABLE.splitlines()[1:])]
+    fit = mgk.fit(_write(tmp_path, rows), "michaelis_menten")
+    assert fit.status == "not_identifiable"
+    rates = sorted(v for _, v in rows)
+    median = (rates[3] + rates[4]) / 2
+    assert fit.status_reason.startswith(f"8 of 8 rates are negative (median {median:g} uM/s)")
+    assert "give them as positive numbers" in fit.status_reason
+
+
+def test_noise_around_zero_is_still_no_activity(tmp_path):
+    rows = [(s, 0.01 * ((i % 3) - 1) - 0.001) for i, s in enumerate(S)]  # median < 0, mean ~ 0
+    fit = mgk.fit(_write(tmp_path, rows), "michaelis_menten")
+    assert fit.status == "not_identifiable"
+    assert fit.status_reason.startswith("no activity detected")

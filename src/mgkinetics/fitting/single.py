@@ -18,6 +18,7 @@ import numpy as np
 from mgkinetics.errors import FitError, FitWarning
 from mgkinetics.fitting import engine
 from mgkinetics.fitting.activity import no_activity_warning_for
+from mgkinetics.fitting.design import negative_rates, too_few_levels
 from mgkinetics.fitting.estimates import derived_for, estimates_for
 from mgkinetics.fitting.numerics import weighted_r2
 from mgkinetics.fitting.options import DataOptions, check_options, table_options
@@ -206,7 +207,7 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
     if status == "failed":
         warnings.append(FitWarning("not_converged", f"the fit did not converge: {sol.message}"))
     elif dead:
-        status, reason = "not_identifiable", dead.message
+        status, reason = "not_identifiable", negative_rates(problem) or dead.message
         warnings.append(dead)
     elif constant and k > 1:
         status, reason = (
@@ -229,44 +230,6 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
         statistics=solved_statistics(sol, k, problem.rate, problem.weights, scale_covar),
         **solution_fields(sol, varying),
         **outcome_fields(sol, warnings, status, reason),
-    )
-
-
-def too_few_levels(problem: FitProblem, k: int) -> str | None:
-    """Why ``k`` fitted parameters are not identifiable from ``problem``'s design, or None.
-
-    With fewer distinct rows of the law's inputs than fitted parameters, the Jacobian has fewer
-    distinct rows than columns, so its rank is short whatever the rates: replicates at one
-    concentration determine the rate there, not a curve.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from types import SimpleNamespace
-    >>> one = SimpleNamespace(inputs={"substrate": np.array([2.0, 2.0, 2.0])},
-    ...                       input_units={"substrate": "mM"}, columns={"substrate": "s_mM"})
-    >>> too_few_levels(one, 2)[:60]
-    'every row has the same s_mM (2 mM): 2 fitted parameters need'
-    """
-    names = [name for name, values in problem.inputs.items() if np.ndim(values) == 1]
-    if k < 2 or not names:
-        return None
-    rows = np.column_stack([np.asarray(problem.inputs[n], dtype=float) for n in names])
-    levels = len(np.unique(rows, axis=0))
-    if levels >= k:
-        return None
-    shown = ", ".join(problem.columns.get(n, n) for n in names)
-    if levels == 1:
-        values = ", ".join(
-            f"{rows[0, j]:g} {problem.input_units.get(n, '')}".strip() for j, n in enumerate(names)
-        )
-        found = f"every row has the same {shown} ({values})"
-    else:
-        found = f"the rows hold only {levels} different values of {shown}"
-    return (
-        f"{found}: {k} fitted parameters need at least {k} different ones, so only the rate "
-        f"{'there' if levels == 1 else 'at those levels'} is determined, not the curve; measure at "
-        "more concentrations"
     )
 
 
