@@ -70,7 +70,8 @@ def sharing_test(
     s1, s2 = separate, joint.statistics
     df_num = s2.dof - s1.dof
     if df_num > 0 and s1.dof > 0 and s1.rss > 0:
-        f = ((s2.rss - s1.rss) / df_num) / (s1.rss / s1.dof)
+        # sharing cannot fit better than separate fits; a negative difference is rounding (F = 0)
+        f = max(((s2.rss - s1.rss) / df_num) / (s1.rss / s1.dof), 0.0)
         p = float(stats.f.sf(f, df_num, s1.dof))
     else:
         f, p = math.nan, math.nan
