@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from mgkinetics_cli.main import cli
 
 import mgkinetics as mgk
+from mgkinetics.ak.report import dataset_paths
 
 DATA = Path(__file__).parent / "data" / "enzymeml"
 AK = Path(__file__).resolve().parents[1] / "datasets" / "ak_mgatp_saturation.csv"
@@ -149,7 +150,8 @@ def test_report_format_enzymeml(tmp_path, monkeypatch, validator):
     out = tmp_path / "ak.json"
     res = _runner().invoke(cli, ["report", "--format", "enzymeml", "--out", str(out)])
     assert res.exit_code == 0, res.stderr
-    assert calls == [None]  # the built-in datasets; nothing written but the document
+    # the built-in datasets (checked as inputs of the output first); nothing written but the document
+    assert calls == [dataset_paths()]
     assert res.stdout.strip() == "kcat: headline"
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert list(validator.iter_errors(doc)) == [] and len(doc["measurements"]) == 54
