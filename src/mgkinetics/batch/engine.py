@@ -29,7 +29,7 @@ from mgkinetics.batch.jacobians import (
 )
 from mgkinetics.batch.limits import refit_at_limits
 from mgkinetics.batch.lm import SolveResult, gram, solve
-from mgkinetics.batch.rowops import rows_all, rows_any
+from mgkinetics.batch.rowops import rows_all, rows_any, rows_sum
 
 __all__ = [
     "BatchModel",
@@ -300,10 +300,10 @@ def fit_chunk(
         fitted = np.asarray(model.evaluate(chunk.inputs, res.P), dtype=float)
         fitted[lim.rows] = lim.fitted
         wres = chunk.w * (chunk.y - fitted)
-        rss = np.sum(wres**2, axis=1)
+        rss = rows_sum(wres**2)
         w2 = chunk.w**2
-        ybar = np.sum(w2 * chunk.y, axis=1) / np.sum(w2, axis=1)
-        ss_tot = np.sum(w2 * (chunk.y - ybar[:, None]) ** 2, axis=1)
+        ybar = rows_sum(w2 * chunk.y) / rows_sum(w2)
+        ss_tot = rows_sum(w2 * (chunk.y - ybar[:, None]) ** 2)
     m, k = res.P.shape[0], len(vary)
     cov = np.full((m, k, k), np.nan)
     singular = np.zeros(m, dtype=bool)

@@ -22,7 +22,7 @@ from mgkinetics.batch.hyperbola import hyperbola_applies, solve_hyperbola
 from mgkinetics.batch.jacobians import BatchModel, jacobian_kind
 from mgkinetics.batch.linalg import batched_solve, freeze_at_bounds, gram, solve_damped
 from mgkinetics.batch.lmstep import Problem, Work, cost_and_residuals, iterate, normal_finite
-from mgkinetics.batch.rowops import rows_all, rows_any, rows_max, take_rows
+from mgkinetics.batch.rowops import rows_all, rows_any, rows_max, rows_sum, take_rows
 from mgkinetics.batch.trials import LAMBDA_START
 
 __all__ = ["SolveResult", "batched_solve", "cost_and_residuals", "gram", "solve"]
@@ -176,7 +176,7 @@ def solve(
     cap_v = np.full((m, len(vary)), np.inf) if cap is None else np.asarray(cap, float)[:, vary]
     with np.errstate(divide="ignore"):  # steps stop at 10 × cap (the cap test then ends the row)
         cap_w = np.where(logmask, np.log(cap_v) + np.log(10.0), 10.0 * cap_v)
-    tiny = 1e-30 * np.sum((w * y) ** 2, axis=1)  # a perfect fit
+    tiny = 1e-30 * rows_sum((w * y) ** 2)  # a perfect fit
     ok = np.isfinite(cost)
     wk = Work(
         np.arange(m),

@@ -18,7 +18,7 @@ import numpy as np
 from mgkinetics.batch.hessians import log_second_derivatives
 from mgkinetics.batch.jacobians import BatchModel, weighted_jacobian
 from mgkinetics.batch.linalg import freeze_at_bounds, normal_equations
-from mgkinetics.batch.rowops import rows_max, take_rows
+from mgkinetics.batch.rowops import rows_max, rows_sum, take_rows
 from mgkinetics.batch.trials import damped_trials
 
 __all__ = [
@@ -44,7 +44,7 @@ def cost_and_residuals(model, inputs, P, y, w):
     with np.errstate(all="ignore"):
         r = y - np.asarray(model.evaluate(inputs, P), dtype=float)
         r *= w  # w·(y − f), without a second temporary
-        return np.sum(r * r, axis=1), r
+        return rows_sum(r * r), r
 
 
 def normal_finite(J, r):

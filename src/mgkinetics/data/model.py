@@ -25,7 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from mgkinetics.data.arrowlabels import factorize_arrow_labels
 from mgkinetics.data.conditions import condition_of_column, resolve_conditions
+from mgkinetics.data.factorized import FactorizedText
 from mgkinetics.data.numbers import nonempty, shown_text, to_float, to_text
 from mgkinetics.data.unitsrow import absorb_units_row, title_row_problems
 from mgkinetics.errors import DataFormatError, Problem, UnitError
@@ -152,21 +154,35 @@ class Dataset:
         """
         if hasattr(frame, "columns"):
             header = [str(c) for c in frame.columns]
-            cells = [np.asarray(frame.iloc[:, i].to_numpy()) for i in range(len(header))]
+            cells = [_frame_column(frame.iloc[:, i]) for i in range(len(header))]
         else:
             header = [str(c) for c in frame]
             cells = [np.asarray(frame[c]) for c in frame]
-        n = max((c.size for c in cells if c.ndim), default=1 if cells else 0)
-        cells = [np.full(n, c[()], dtype=c.dtype) if c.ndim == 0 else c for c in cells]  # scalars broadcast
+        scalar = [isinstance(c, np.ndarray) and c.ndim == 0 for c in cells]
+        n = max((len(c) for c, one in zip(cells, scalar) if not one), default=1 if cells else 0)
+        cells = [np.full(n, c[()], dtype=c.dtype) if one else c for c, one in zip(cells, scalar)]  # broadcast
         problems = [
-            Problem(None, h, f"has {c.size} values but other columns have {n}")
+            Problem(None, h, f"has {len(c)} values but other columns have {n}")
             for h, c in zip(header, cells)
-            if c.size != n
+            if len(c) != n
         ]
         if problems:
             raise DataFormatError(source, problems)
         raw = RawTable(source, header, cells, np.arange(n) + 2, metadata=dict(metadata or {}))
         return build_dataset(raw, input_units=input_units)
+
+
+def _frame_column(series) -> np.ndarray | FactorizedText:
+    """A DataFrame column as :func:`build_dataset` takes it: a column of pandas strings as codes into
+    its stripped labels, coded from the Arrow buffers (:func:`factorize_arrow_labels`: no Python str
+    per row, the same labels and codes as the object cells give); any other column as its array."""
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.StringDtype):
+        coded = factorize_arrow_labels(series, [])
+        if coded is not None:
+            return coded
+    return np.asarray(series.to_numpy())
 
 
 def _default_kind(ds: Dataset, col: str) -> str:
