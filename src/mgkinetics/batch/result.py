@@ -25,20 +25,10 @@ from mgkinetics.report.shown import Shown
 
 __all__ = ["BatchResult", "STAT_COLUMNS", "STATUSES", "unit_slug"]
 
-STAT_COLUMNS = (
-    "n_points",
-    "dof",
-    "rss",
-    "redchi",
-    "r2",
-    "aicc",
-    "bic",
-    "status",
-    "status_reason",
-    "success",
-    "warnings",
-    "warning_codes",
-)
+#: The per-curve statistics held as attributes of the same name and written as columns of that name.
+_STAT_FIELDS = ("dof", "rss", "redchi", "r2", "aicc", "bic", "status", "status_reason", "success")
+
+STAT_COLUMNS = ("n_points", *_STAT_FIELDS, "warnings", "warning_codes")
 
 
 def unit_slug(label: str) -> str:
@@ -136,23 +126,7 @@ class BatchResult(Shown):
             object.__setattr__(self, "status", np.where(ok, "converged", "failed").astype(object))
             reasons = [w[0] if (not s and w) else "" for s, w in zip(ok, self.warnings, strict=False)]
             object.__setattr__(self, "status_reason", np.array(reasons, dtype=object))
-        for name in (
-            "curves",
-            "values",
-            "stderr",
-            "ci_low",
-            "ci_high",
-            "n",
-            "dof",
-            "rss",
-            "redchi",
-            "r2",
-            "aicc",
-            "bic",
-            "success",
-            "status",
-            "status_reason",
-        ):
+        for name in ("curves", "values", "stderr", "ci_low", "ci_high", "n", *_STAT_FIELDS):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "units", MappingProxyType(dict(self.units)))
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
@@ -197,7 +171,7 @@ class BatchResult(Shown):
             out[f"{col}_ci_low"] = self.ci_low[:, j]
             out[f"{col}_ci_high"] = self.ci_high[:, j]
         out["n_points"] = self.n
-        for s in ("dof", "rss", "redchi", "r2", "aicc", "bic", "status", "status_reason", "success"):
+        for s in _STAT_FIELDS:
             out[s] = getattr(self, s)
         out["warnings"] = np.array(["; ".join(w) for w in self.warnings], dtype=object)
         out["warning_codes"] = np.array(  # the codes of those warnings, in their order (errors.WARNING_CODES)
