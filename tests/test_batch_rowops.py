@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mgkinetics.batch.rowops import rows_all, rows_any, rows_max, rows_min, rows_sum, take_rows
+from mgkinetics.batch.rowops import rows_all, rows_any, rows_count, rows_max, rows_min, rows_sum, take_rows
 
 
 @pytest.mark.parametrize("k", range(1, 13))
@@ -56,3 +56,11 @@ def test_rows_sum_is_numpys_sum_bit_for_bit(n):
     f = np.asfortranarray(x)  # another layout: numpy's own sum (its order differs there)
     with np.errstate(invalid="ignore"):
         np.testing.assert_array_equal(rows_sum(f), np.sum(f, axis=1))
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 12, 40])
+def test_rows_count_is_numpys_count(n):
+    mask = np.random.default_rng(n).random((57, n)) < 0.6
+    got, want = rows_count(mask), np.sum(mask, axis=1)
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype == want.dtype

@@ -106,7 +106,7 @@ def invert_gram(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     m, k = A.shape[0], A.shape[1]
     inv = np.full((m, k, k), np.nan)
-    good = np.all(np.isfinite(A), axis=(1, 2))
+    good = rows_all(np.isfinite(A).reshape(m, k * k))  # np.all over axes (1, 2), faster
     # equilibrated (unit diagonal) before the singularity test and the inversion, and scaled back
     # after: the test is then invariant to the parameters' scales (rates or concentrations of 1e-30)
     with np.errstate(all="ignore"):
@@ -140,7 +140,7 @@ def invert_gram(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(all="ignore"):  # overflow: a row whose variance is not finite is singular
         inv = inv / d[:, :, None] / d[:, None, :]
         diag = np.diagonal(inv, axis1=1, axis2=2)
-        ok = good & np.all(np.isfinite(inv), axis=(1, 2)) & rows_all(diag >= 0)
+        ok = good & rows_all(np.isfinite(inv).reshape(m, k * k)) & rows_all(diag >= 0)
     inv[~ok] = np.nan
     return inv, ~ok
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mgkinetics.batch.rowops import rows_any, rows_max, rows_min
+from mgkinetics.batch.rowops import rows_any, rows_count, rows_max, rows_min, rows_sum
 from mgkinetics.laws import guesses
 from mgkinetics.laws.registry import RateLaw
 
@@ -20,12 +20,12 @@ __all__ = ["hanes_woolf", "vector_guess"]
 
 def _line(x: np.ndarray, y: np.ndarray, mask: np.ndarray):
     """Per-row least-squares slope and intercept over the masked points (NaN where undetermined)."""
-    c = np.maximum(mask.sum(axis=1), 1)
+    c = np.maximum(rows_count(mask), 1)
     xz, yz = np.where(mask, x, 0.0), np.where(mask, y, 0.0)
-    xm, ym = xz.sum(axis=1) / c, yz.sum(axis=1) / c
+    xm, ym = rows_sum(xz) / c, rows_sum(yz) / c
     dx = np.where(mask, x - xm[:, None], 0.0)
-    sxx = np.sum(dx * dx, axis=1)
-    slope = np.sum(dx * np.where(mask, y - ym[:, None], 0.0), axis=1) / np.where(sxx > 0, sxx, np.nan)
+    sxx = rows_sum(dx * dx)
+    slope = rows_sum(dx * np.where(mask, y - ym[:, None], 0.0)) / np.where(sxx > 0, sxx, np.nan)
     return slope, ym - slope * xm
 
 
@@ -53,7 +53,7 @@ def hanes_woolf(s: np.ndarray, v: np.ndarray, valid: np.ndarray) -> tuple[np.nda
         vmax_fb = np.where(np.isneginf(vmax_fb), np.nan, vmax_fb)
         vmax_fb = np.where(vmax_fb <= 0, 1.0, vmax_fb)
         slope, intercept = _line(s, np.where(ok, s / v, 0.0), ok)
-        good = (ok.sum(axis=1) >= 2) & (_span(s, ok) > 0) & (slope > 0) & (intercept > 0)
+        good = (rows_count(ok) >= 2) & (_span(s, ok) > 0) & (slope > 0) & (intercept > 0)
         vmax = np.where(good, 1.0 / slope, vmax_fb)
         km = np.where(good, intercept / slope, 1.0)
         pos = valid & (s > 0)
@@ -67,7 +67,7 @@ def _masked_median(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Per-row median of the masked entries (each row has at least one), as ``np.median`` gives it
     (the mean of the two middle values for an even count), by one sort instead of ``nanmedian``."""
     srt = np.sort(np.where(mask, x, np.inf), axis=1)
-    c = mask.sum(axis=1)
+    c = rows_count(mask)
     r = np.arange(x.shape[0])
     return (srt[r, (c - 1) // 2] + srt[r, c // 2]) / 2
 
@@ -82,7 +82,7 @@ def substrate_inhibition(ins, v, valid) -> dict[str, np.ndarray]:
     first = np.argmax(np.where(valid & ~np.isnan(v), v, -np.inf), axis=1)
     peak = s[np.arange(s.shape[0]), first]
     rising = valid & (s <= peak[:, None])
-    use = np.where((rising.sum(axis=1) >= 3)[:, None], rising, valid)
+    use = np.where((rows_count(rising) >= 3)[:, None], rising, valid)
     vmax, km = hanes_woolf(s, v, use)
     smax = _masked_max(s, valid)
     with np.errstate(all="ignore"):
@@ -100,7 +100,7 @@ def hill(ins, v, valid) -> dict[str, np.ndarray]:
         ok = valid & (s > 0) & (frac > 0.1) & (frac < 0.9)
         logit = np.log(np.where(ok, frac / (1 - frac), 1.0))
         slope, intercept = _line(np.log(np.where(ok, s, 1.0)), logit, ok)
-        use = (ok.sum(axis=1) >= 2) & (_span(s, ok) > 0) & (slope > 0.2) & (slope < 10)
+        use = (rows_count(ok) >= 2) & (_span(s, ok) > 0) & (slope > 0.2) & (slope < 10)
         n = np.where(use, slope, 1.0)
         k_half = np.where(use, np.exp(-intercept / slope), k_half)
     return {"vmax": vmax, "k_half": k_half, "n": n}
@@ -111,7 +111,7 @@ def inhibition(ins, v, valid) -> dict[str, np.ndarray]:
     s, i = ins["substrate"], ins["inhibitor"]
     lowest = rows_min(np.where(valid & ~np.isnan(i), i, np.inf))
     low = valid & (i <= lowest[:, None])
-    use = np.where((np.sum(low & (s > 0), axis=1) >= 2)[:, None], low, valid)
+    use = np.where((rows_count(low & (s > 0)) >= 2)[:, None], low, valid)
     vmax, km = hanes_woolf(s, v, use)
     pos = valid & (i > 0) & ~np.isnan(i)
     ki = np.ones(s.shape[0])
