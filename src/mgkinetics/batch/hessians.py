@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mgkinetics.batch.jacobians import param_columns
 from mgkinetics.laws import ratelaws
 
 __all__ = ["log_second_derivatives"]
@@ -36,7 +37,7 @@ def _ratio_terms(f, g, h):
 
 def _competitive(inputs, P):
     s, i = np.asarray(inputs[0], float), np.asarray(inputs[1], float)
-    v, km, ki = P[:, 0:1], P[:, 1:2], P[:, 2:3]
+    v, km, ki = param_columns(P, s)
     # q = KM·I/Ki, 1/(KM + q + S), f = Vmax·S/(...), g = (KM + q)/(...), h = q/(...) and the
     # entries below, operation by operation as written in _ratio_terms, with fewer temporaries
     q = km * i
@@ -62,7 +63,7 @@ def _competitive(inputs, P):
 
 def _substrate_inhibition(inputs, P):
     s = np.asarray(inputs[0], float)
-    v, km, ksi = P[:, 0:1], P[:, 1:2], P[:, 2:3]
+    v, km, ksi = param_columns(P, s)
     q = s * s / ksi
     inv = 1.0 / (km + s + q)
     f = v * s * inv
@@ -75,7 +76,7 @@ def _substrate_inhibition(inputs, P):
 
 def _hill(inputs, P):
     s = np.asarray(inputs[0], float)
-    v, k, n = P[:, 0:1], P[:, 1:2], P[:, 2:3]
+    v, k, n = param_columns(P, s)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         ratio = np.where(s > 0, k / np.where(s > 0, s, 1.0), np.inf)
         q = 1.0 / (1.0 + ratio**n)

@@ -29,9 +29,34 @@ class BatchModel:
     param_names: tuple[str, ...]
 
     def evaluate(self, inputs: Sequence[np.ndarray], P: np.ndarray) -> np.ndarray:
-        """Model values, shape ``(m, L)``, for the parameter matrix ``P`` of shape ``(m, K)``."""
-        kw = {name: P[:, j : j + 1] for j, name in enumerate(self.param_names)}
-        return self.func(*inputs, **kw)
+        """Model values, shape ``(m, L)``, for the parameter matrix ``P`` of shape ``(m, K)``.
+
+        The classic laws (element-wise functions) get each parameter as a whole ``(m, L)`` array
+        (:func:`param_columns`: the same values, faster); other laws ``(m, 1)`` columns."""
+        if self.func in _ANALYTIC and inputs:
+            cols = param_columns(P, inputs[0])
+        else:
+            cols = [P[:, j : j + 1] for j in range(len(self.param_names))]
+        return self.func(*inputs, **dict(zip(self.param_names, cols, strict=True)))
+
+
+def param_columns(P: np.ndarray, like) -> list[np.ndarray]:
+    """The columns of ``P`` (m, K), each as a contiguous array of the shape of ``like`` when that is
+    (m, L) with L > 1 (else as (m, 1) columns, broadcast).
+
+    An element-wise operation between two (m, L) arrays runs as one loop over all m·L elements;
+    with an (m, 1) column numpy broadcasts it row by row, about four times slower on rows of ten
+    points. Each element sees the same operations either way: the values are the same, bit for bit.
+
+    Examples
+    --------
+    >>> [c.tolist() for c in param_columns(np.array([[1.0, 2.0]]), np.zeros((1, 3)))]
+    [[[1.0, 1.0, 1.0]], [[2.0, 2.0, 2.0]]]
+    """
+    shape = np.shape(like)
+    if len(shape) == 2 and shape[0] == P.shape[0] and shape[1] > 1:
+        return list(np.repeat(P.T[:, :, None], shape[1], axis=2))
+    return [P[:, j : j + 1] for j in range(P.shape[1])]
 
 
 # --------------------------------------------------------------------------------------------
@@ -40,7 +65,7 @@ class BatchModel:
 
 def _mm(inputs, P):
     s = np.asarray(inputs[0], dtype=float)
-    a, km = P[:, 0:1], P[:, 1:2]
+    a, km = param_columns(P, s)
     denom = 1.0 / (km + s)
     da = s * denom
     return [da, -a * da * denom]
@@ -48,7 +73,7 @@ def _mm(inputs, P):
 
 def _mm_kcat(inputs, P):
     s, e = np.asarray(inputs[0], dtype=float), np.asarray(inputs[1], dtype=float)
-    a, km = P[:, 0:1], P[:, 1:2]
+    a, km = param_columns(P, s)
     denom = 1.0 / (km + s)
     da = e * s * denom
     return [da, -a * da * denom]
@@ -56,7 +81,7 @@ def _mm_kcat(inputs, P):
 
 def _substrate_inhibition(inputs, P):
     s = np.asarray(inputs[0], dtype=float)
-    v, km, ksi = P[:, 0:1], P[:, 1:2], P[:, 2:3]
+    v, km, ksi = param_columns(P, s)
     inv = 1.0 / (km + s * (1.0 + s / ksi))
     dv = s * inv
     t = v * dv * inv  # -t is -v·dv·inv exactly (a negation rounds nothing)
@@ -65,7 +90,7 @@ def _substrate_inhibition(inputs, P):
 
 def _competitive(inputs, P):
     s, i = np.asarray(inputs[0], dtype=float), np.asarray(inputs[1], dtype=float)
-    v, km, ki = P[:, 0:1], P[:, 1:2], P[:, 2:3]
+    v, km, ki = param_columns(P, s)
     # the operations of 1/(KM·(1 + I/Ki) + S) etc. in their order, with fewer temporaries (in place)
     c = i / ki
     c += 1.0
@@ -84,7 +109,7 @@ def _competitive(inputs, P):
 
 def _hill(inputs, P):
     s = np.asarray(inputs[0], dtype=float)
-    v, k, n = P[:, 0:1], P[:, 1:2], P[:, 2:3]
+    v, k, n = param_columns(P, s)
     with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
         ratio = np.where(s > 0, k / np.where(s > 0, s, 1.0), np.inf)
         q = 1.0 / (1.0 + ratio**n)  # f = v·q

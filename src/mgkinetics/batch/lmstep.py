@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mgkinetics.batch.hessians import log_second_derivatives
-from mgkinetics.batch.jacobians import BatchModel, weighted_jacobian
+from mgkinetics.batch.jacobians import BatchModel, param_columns, weighted_jacobian
 from mgkinetics.batch.linalg import freeze_at_bounds, normal_equations
 from mgkinetics.batch.rowops import rows_max, rows_sum, take_rows
 from mgkinetics.batch.trials import damped_trials
@@ -102,9 +102,11 @@ class Problem:
         R = self.real(P) if R is None else R
         with np.errstate(all="ignore"):  # non-finite entries are the normal equations' to handle
             J = weighted_jacobian(self.model, ins, R, self.vary, self.kind, w)  # new arrays
-            for c, j, lg in zip(J, self.vary, self.logmask, strict=True):
-                if lg:
-                    c *= R[:, j : j + 1]
+            if self.logmask.any():
+                full = param_columns(R, w)  # whole (m, L) arrays: the same products, faster
+                for c, j, lg in zip(J, self.vary, self.logmask, strict=True):
+                    if lg:
+                        c *= full[j]
             return J
 
     def ref(self, X: np.ndarray) -> np.ndarray:
