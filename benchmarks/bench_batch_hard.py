@@ -26,6 +26,7 @@ For each law it prints:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -220,6 +221,7 @@ def main(argv=None):
     ap.add_argument("--dask-curves", type=int, default=20000)
     ap.add_argument("--repeats", type=int, default=3, help="interleaved rounds of fit_many and the loop")
     args = ap.parse_args(argv)
+    load_before = os.getloadavg()
     print(
         f"{'law':22s} {'curves':>6s} {'fit_many s':>10s} {'loop s':>8s} {'ratio (min-max)':>17s} "
         f"{'CPU ratio (min-max)':>19s} {'worse':>5s} {'vs fit: values (n)':>19s} {'rss':>7s}  statuses"
@@ -235,6 +237,9 @@ def main(argv=None):
             f"{r['statuses']}",
             flush=True,
         )
+    load = "/".join(f"{x:.2f}" for x in load_before), "/".join(f"{x:.2f}" for x in os.getloadavg())
+    cpus = os.cpu_count()
+    print(f"machine load (1/5/15-min average, {cpus} CPUs): before {load[0]}, after {load[1]}", flush=True)
     if args.dask_curves:
         d = dask_speedup(args.dask_curves)
         if d is None:
