@@ -238,9 +238,14 @@ def _rss(memo: _Memo, result, names) -> float:
     theta = _theta(result, names)
     if not all(math.isfinite(t) for t in theta):
         return math.inf
-    r = memo.raw(theta)
+    return _finite_rss(memo.raw(theta))
+
+
+def _finite_rss(r: np.ndarray) -> float:
+    """``r·r``, or inf when a model value was not finite (a residual is the ``BIG`` sentinel) or
+    the sum overflows. Not ``rss < BIG``: rates of 1e60 have a true RSS of 1e118."""
     rss = float(r @ r)
-    return rss if rss < BIG else math.inf
+    return rss if math.isfinite(rss) and not (r == BIG).any() else math.inf
 
 
 def _run(memo: _Memo, fresh, names: list[str], budget: int):
@@ -329,7 +334,7 @@ def _solve(problems: Sequence, layout: Layout, scale_covar: bool, budget: int | 
     r = memo.raw(theta)
     rss = float(r @ r)
     dof = n - k
-    finite = all(math.isfinite(t) for t in theta) and rss < BIG
+    finite = all(math.isfinite(t) for t in theta) and math.isfinite(_finite_rss(r))
     success = bool(result.success) and finite
     cov = None
     if finite:

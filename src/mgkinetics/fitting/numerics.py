@@ -80,15 +80,21 @@ def covariance(jac: np.ndarray, scale: float = 1.0) -> np.ndarray | None:
     jac = np.asarray(jac, dtype=float)
     if jac.size == 0 or not np.isfinite(jac).all():
         return None
-    norms = np.sqrt(np.add.reduce(jac * jac, axis=0))  # np.linalg.norm(jac, axis=0), without its overhead
-    if (norms == 0).any():
+    # column norms computed on max-scaled columns: a column of 1e-200 has a norm, not 0 (its square
+    # would underflow), and one of 1e+200 does not overflow
+    top = np.abs(jac).max(axis=0)
+    if (top == 0).any():
         return None
+    scaled = jac / top
+    norms = top * np.sqrt(np.add.reduce(scaled * scaled, axis=0))
     js = jac / norms
     try:
         inv = np.linalg.inv(js.T @ js)
     except np.linalg.LinAlgError:
         return None
-    cov = inv / (norms[:, None] * norms[None, :]) * scale
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        d = math.sqrt(scale) / norms if scale >= 0 else np.full(norms.shape, math.nan)
+        cov = inv * d[:, None] * d[None, :]  # σ² (JᵀJ)⁻¹ without forming 1/norm² (over- or underflow)
     if not np.isfinite(cov).all() or (cov.diagonal() < 0).any():
         return None
     return cov

@@ -172,7 +172,8 @@ def fit_problem(
     if diagnostics and result.success:
         from mgkinetics.stats.diagnostics import diagnose
 
-        result = replace(result, diagnostics=diagnose(result, problem))
+        with np.errstate(all="ignore"):  # the robust refit of rates near 1e150 overflows inside scipy
+            result = replace(result, diagnostics=diagnose(result, problem))
     return result
 
 
