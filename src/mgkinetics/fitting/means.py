@@ -14,7 +14,15 @@ import numpy as np
 
 from mgkinetics.errors import DataFormatError, FitError, Problem
 
-__all__ = ["COUNT_NAMES", "SD_SCHEMES", "count_column", "sd_of_means", "split_sd_spec", "sd_label"]
+__all__ = [
+    "COUNT_NAMES",
+    "SD_SCHEMES",
+    "count_column",
+    "sd_of_means",
+    "split_sd_spec",
+    "sd_label",
+    "sd_weights",
+]
 
 #: The two forms of absolute-SD weights.
 SD_SCHEMES = ("sd:COLUMN", "sd:COLUMN/sqrt(N)")
@@ -90,3 +98,34 @@ def sd_of_means(ds, scheme, sd_col: str | None, count_col: str | None, sd, taken
             )
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(counts >= 1, sd / np.sqrt(counts), np.nan), reasons
+
+
+def sd_weights(sd: np.ndarray, column: str, reasons: list) -> tuple[np.ndarray, list]:
+    """``1/SD`` per row (0 where it cannot weight), and each row's reason in ``reasons`` (None: fine).
+
+    An SD that is empty, not > 0, or below 1e-8 x the median SD cannot weight: the last one's
+    squared weight would swamp every other row beyond double precision (an SD of 1e-300 among
+    0.1s made the fit fail with "try --init").
+
+    Examples
+    --------
+    >>> w, why = sd_weights(np.array([0.1, 0.2, 1e-300, 0.0]), "sd", [None] * 4)
+    >>> w.tolist(), [r is None for r in why]
+    ([10.0, 5.0, 0.0, 0.0], [True, True, False, False])
+    """
+    positive = sd[sd > 0]
+    floor = 1e-8 * float(np.median(positive)) if positive.size else 0.0
+    tiny = (sd > 0) & (sd < floor)
+    for i in np.flatnonzero(~(sd > 0) | tiny):
+        if np.isnan(sd[i]):
+            reasons[i] = f"SD column '{column}' is empty"
+        elif tiny[i]:
+            reasons[i] = (
+                f"SD column '{column}' is {sd[i]:g}, below 1e-8 x the median SD ({floor * 1e8:g}): "
+                "its weight would swamp every other row; check it"
+            )
+        else:
+            reasons[i] = f"SD column '{column}' is {sd[i]:g}; absolute weights need SD > 0"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where((sd > 0) & ~tiny, 1.0 / sd, 0.0)
+    return w, reasons

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mgkinetics.errors import FitWarning, MgKineticsWarning
-from mgkinetics.fitting.means import SD_SCHEMES, sd_label, split_sd_spec
+from mgkinetics.fitting.means import SD_SCHEMES, sd_label, sd_weights, split_sd_spec
 
 __all__ = [
     "PowerVariance",
@@ -204,16 +204,7 @@ class WeightScheme:
             safe = np.where(bad | tiny, 1.0, np.abs(rate))
             w = 1.0 / safe if self.kind == "relative" else 1.0 / np.sqrt(safe)
             return np.where(bad | tiny, 0.0, w), reasons
-        sd = np.asarray(sd, dtype=float)
-        for i in np.flatnonzero(~(sd > 0)):
-            reasons[i] = (
-                f"SD column '{self.column}' is empty"
-                if np.isnan(sd[i])
-                else f"SD column '{self.column}' is {sd[i]:g}; absolute weights need SD > 0"
-            )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            w = np.where(sd > 0, 1.0 / sd, 0.0)
-        return w, reasons
+        return sd_weights(np.asarray(sd, dtype=float), self.column, reasons)
 
     def _replicate_weights(self, rate, levels, reasons):
         if levels is None:
