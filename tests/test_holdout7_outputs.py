@@ -90,3 +90,21 @@ def test_report_enzymeml_refuses_the_metadata_of_a_builtin_dataset(tmp_path, mon
     assert res.exit_code == 2 and "the metadata the reader takes from beside" in res.stderr
     assert meta.read_bytes() == before
     assert not (tmp_path / "ak_bibi_grid.meta.stats.json").exists()
+
+
+def test_a_symlinked_tables_folder_is_refused_and_its_target_untouched(tmp_path):
+    """``DIR/tables`` a symbolic link to the user's folder: the original publish failed half-way
+    (a rename over the link, after report.html had moved in); the first refusal called the link
+    "a folder" and the output "a file" (both wrong). Now: refused before anything moves, naming
+    the link; the folder it points to is untouched."""
+    spec = _spec(tmp_path)
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "keep.txt").write_text("mine", encoding="utf-8")
+    out = tmp_path / "proj"
+    out.mkdir()
+    (out / "tables").symlink_to(real, target_is_directory=True)
+    res = run("report", spec, "--out", out, "--no-figures", "--jobs", "1")
+    assert res.exit_code == 2 and "is a symbolic link" in res.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["tables"] and (out / "tables").is_symlink()
+    assert sorted(p.name for p in real.iterdir()) == ["keep.txt"]

@@ -293,7 +293,8 @@ def _check_kinds(staged: Path, target: Path) -> None:
         if not (dest.exists() or dest.is_symlink()):
             continue
         if entry.is_dir() != (dest.is_dir() and not dest.is_symlink()):
-            have, want = ("a folder", "file") if dest.is_dir() else ("a file", "folder")
+            have = "a symbolic link" if dest.is_symlink() else "a folder" if dest.is_dir() else "a file"
+            want = "folder" if entry.is_dir() else "file"
             raise OutputError(
                 f"'{dest}' is {have}, but the output there is a {want}; move it or choose another "
                 "output folder (mgkinetics does not replace it)"
