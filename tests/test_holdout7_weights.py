@@ -41,3 +41,22 @@ def test_an_sd_far_below_the_others_is_excluded_with_its_reason(tmp_path):
         assert math.isclose(
             fit["parameters"][name]["stderr"], without["parameters"][name]["stderr"], rel_tol=1e-9
         )
+
+
+def test_curves_of_different_scales_are_checked_apart(tmp_path):
+    """The 1e-8 x median rule is per curve: a curve in M/s-sized numbers (SD 1e-10) beside one
+    in µM/s-sized numbers (SD 0.1) keeps all its rows; only the 1e-300 SD of curve b goes."""
+    rows = [("a", s, 10 * s / (2 + s) * 1e-9, 1e-10) for s in (0.5, 1, 2, 4, 8, 16)]
+    rows += [("b", s, 10 * s / (2 + s), 0.1) for s in (0.5, 1, 2, 4, 8, 16, 24)]  # one file median: 0.05
+    rows += [("b", 32, 10 * 32 / 34, 1e-300)]
+    path = tmp_path / "b.csv"
+    path.write_text(
+        "curve,s_mM,rate_uM_per_s,sd_uM_per_s\n" + "".join(f"{c},{s},{v!r},{d}\n" for c, s, v, d in rows),
+        encoding="utf-8",
+    )
+    out = tmp_path / "fits.csv"
+    args = ("--law", "michaelis_menten", "--curve", "curve", "--weights", "sd:sd_uM_per_s", "--out", out)
+    res = run("batch", path, *args)
+    assert res.exit_code == 0, res.output
+    listing = (tmp_path / "fits.excluded.csv").read_text(encoding="utf-8").splitlines()
+    assert len(listing) == 2 and listing[1].startswith("b,15,")  # header + the one row (line 15)

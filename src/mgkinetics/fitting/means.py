@@ -100,12 +100,16 @@ def sd_of_means(ds, scheme, sd_col: str | None, count_col: str | None, sd, taken
         return np.where(counts >= 1, sd / np.sqrt(counts), np.nan), reasons
 
 
-def sd_weights(sd: np.ndarray, column: str, reasons: list) -> tuple[np.ndarray, list]:
+def sd_weights(
+    sd: np.ndarray, column: str, reasons: list, groups: np.ndarray | None = None
+) -> tuple[np.ndarray, list]:
     """``1/SD`` per row (0 where it cannot weight), and each row's reason in ``reasons`` (None: fine).
 
-    An SD that is empty, not > 0, or below 1e-8 x the median SD cannot weight: the last one's
-    squared weight would swamp every other row beyond double precision (an SD of 1e-300 among
-    0.1s made the fit fail with "try --init").
+    An SD that is empty, not > 0, or below 1e-8 x the median SD of its group (``groups``: one key
+    per row, the curves fitted apart; None: one group) cannot weight: the last one's squared
+    weight would swamp every other row beyond double precision (an SD of 1e-300 among 0.1s made
+    the fit fail with "try --init"). Groups are apart so that curves of different scales are not
+    compared.
 
     Examples
     --------
@@ -113,15 +117,19 @@ def sd_weights(sd: np.ndarray, column: str, reasons: list) -> tuple[np.ndarray, 
     >>> w.tolist(), [r is None for r in why]
     ([10.0, 5.0, 0.0, 0.0], [True, True, False, False])
     """
-    positive = sd[sd > 0]
-    floor = 1e-8 * float(np.median(positive)) if positive.size else 0.0
+    keys = np.zeros(sd.size, dtype=np.int64) if groups is None else np.asarray(groups)
+    floor = np.zeros(sd.size)
+    for key in np.unique(keys):
+        rows = keys == key
+        positive = sd[rows & (sd > 0)]
+        floor[rows] = 1e-8 * float(np.median(positive)) if positive.size else 0.0
     tiny = (sd > 0) & (sd < floor)
     for i in np.flatnonzero(~(sd > 0) | tiny):
         if np.isnan(sd[i]):
             reasons[i] = f"SD column '{column}' is empty"
         elif tiny[i]:
             reasons[i] = (
-                f"SD column '{column}' is {sd[i]:g}, below 1e-8 x the median SD ({floor * 1e8:g}): "
+                f"SD column '{column}' is {sd[i]:g}, below 1e-8 x the median SD ({floor[i] * 1e8:g}): "
                 "its weight would swamp every other row; check it"
             )
         else:

@@ -264,7 +264,7 @@ def prepare_table(
     if scheme.kind.startswith("replicates"):  # replicates are rows of one group with identical inputs
         levels = replicate_levels({**arrays, "\x00group": keys.astype(float)}, y)
     sd, count_reasons = sd_of_means(ds, scheme, sd_col, count_col, sd, set(used.values()) | set(groups))
-    w, weight_reasons = scheme.weights(np.nan_to_num(y, nan=1.0), sd, levels)
+    w, weight_reasons = scheme.weights(np.nan_to_num(y, nan=1.0), sd, levels, groups=keys)
     weight_reasons = [c or r for c, r in zip(count_reasons, weight_reasons)] if sd_col else weight_reasons
     reasons = row_reasons(ds, used, sd_col, weight_reasons, cond_rows, y, arrays, law.units_optional)
     taken = set(used.values()) | set(groups) | {sd_col, count_col} - {None}

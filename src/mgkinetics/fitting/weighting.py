@@ -183,11 +183,12 @@ class WeightScheme:
         }[self.kind]
 
     def weights(
-        self, rate: np.ndarray, sd: np.ndarray | None = None, levels: np.ndarray | None = None
+        self, rate: np.ndarray, sd: np.ndarray | None = None, levels: np.ndarray | None = None, groups=None
     ) -> tuple[np.ndarray, list[str | None]]:
         """Weights per row, and for each row a reason it cannot be weighted (None if it can).
 
-        ``levels`` (from :func:`replicate_levels`) is needed by the replicate schemes.
+        ``levels`` (from :func:`replicate_levels`) is needed by the replicate schemes; ``groups``
+        (one key per row) keeps the curves fitted apart apart in the SD checks.
         """
         rate = np.asarray(rate, dtype=float)
         reasons: list[str | None] = [None] * rate.size
@@ -204,7 +205,7 @@ class WeightScheme:
             safe = np.where(bad | tiny, 1.0, np.abs(rate))
             w = 1.0 / safe if self.kind == "relative" else 1.0 / np.sqrt(safe)
             return np.where(bad | tiny, 0.0, w), reasons
-        return sd_weights(np.asarray(sd, dtype=float), self.column, reasons)
+        return sd_weights(np.asarray(sd, dtype=float), self.column, reasons, groups)
 
     def _replicate_weights(self, rate, levels, reasons):
         if levels is None:
