@@ -69,3 +69,21 @@ def test_noise_around_zero_is_still_no_activity(tmp_path):
     fit = mgk.fit(_write(tmp_path, rows), "michaelis_menten")
     assert fit.status == "not_identifiable"
     assert fit.status_reason.startswith("no activity detected")
+
+
+def test_an_inhibitor_that_is_zero_in_every_row_leaves_ki_undetermined(tmp_path):
+    """Before: a competitive fit with the inhibitor column 0 throughout was ``not_bounded``: "ki
+    runs beyond 10x the highest concentration of its input" (10x 0), its start value (1 uM) shown
+    as the estimate. Expected: not_identifiable naming the column; with ki fixed, vmax and km are
+    the Michaelis–Menten fit of the same rows."""
+    path = tmp_path / "ci.csv"
+    rates = [line.split(",")[1] for line in TABLE.splitlines()[1:]]
+    path.write_text("s_mM,i_uM,rate_uM_per_s\n" + "".join(f"{s},0,{v}\n" for s, v in zip(S, rates)))
+    fit = mgk.fit(path, "competitive")
+    assert fit.status == "not_identifiable"
+    assert fit.status_reason.startswith("every row has i_uM = 0, so ki is not determined")
+    held = mgk.fit(path, "competitive", fix={"ki": 1.0})
+    mm = mgk.fit(path, "michaelis_menten")
+    assert held.status == "converged"
+    for name in ("vmax", "km"):
+        assert math.isclose(held.parameters[name].value, mm.parameters[name].value, rel_tol=1e-6)

@@ -2,7 +2,9 @@
 
 * `too_few_levels`: fewer distinct rows of the law's inputs than fitted parameters (replicates at
   one concentration): the Jacobian's rank is short whatever the rates, so ``not_identifiable``;
-* `negative_rates`: a fit held at v = 0 because most rates are negative is not "no activity".
+* `negative_rates`: a fit held at v = 0 because most rates are negative is not "no activity";
+* `absent_input`: an input that is 0 in every row (no inhibitor) leaves the parameters in its unit
+  (Ki) undetermined: not "Ki → ∞ beyond the data".
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 if TYPE_CHECKING:
     from mgkinetics.fitting.problem import FitProblem
 
-__all__ = ["too_few_levels", "negative_rates"]
+__all__ = ["too_few_levels", "negative_rates", "absent_input", "undetermined_by_design"]
 
 
 def negative_rates(problem: FitProblem) -> str | None:
@@ -83,3 +85,35 @@ def too_few_levels(problem: FitProblem, k: int) -> str | None:
         f"{'there' if levels == 1 else 'at those levels'} is determined, not the curve; measure at "
         "more concentrations"
     )
+
+
+def absent_input(problem: FitProblem, varying) -> str | None:
+    """Why the fitted parameters in an input's unit (``ki`` for the inhibitor) are not determined
+    when that input is 0 in every row, or None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> law = SimpleNamespace(params=[SimpleNamespace(name="ki", unit="inhibitor")])
+    >>> p = SimpleNamespace(law=law, inputs={"inhibitor": np.zeros(4)}, columns={"inhibitor": "i_uM"})
+    >>> absent_input(p, ["ki"])[:45]
+    'every row has i_uM = 0, so ki is not determin'
+    """
+    for name, values in problem.inputs.items():
+        values = np.asarray(values, dtype=float)
+        if np.ndim(values) != 1 or not values.size or np.any(values != 0):
+            continue
+        tied = [p.name for p in problem.law.params if p.unit == name and p.name in varying]
+        if tied:
+            column = problem.columns.get(name, name)
+            return (
+                f"every row has {column} = 0, so {', '.join(tied)} is not determined (the data hold no "
+                f"{name}); add rows with {column} > 0, fix {tied[0]}, or fit a law without {name}"
+            )
+    return None
+
+
+def undetermined_by_design(problem: FitProblem, varying) -> str | None:
+    """The first of `too_few_levels` and `absent_input` that applies, or None."""
+    return too_few_levels(problem, len(varying)) or absent_input(problem, varying)

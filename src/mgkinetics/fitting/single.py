@@ -18,7 +18,7 @@ import numpy as np
 from mgkinetics.errors import FitError, FitWarning
 from mgkinetics.fitting import engine
 from mgkinetics.fitting.activity import no_activity_warning_for
-from mgkinetics.fitting.design import negative_rates, too_few_levels
+from mgkinetics.fitting.design import negative_rates, undetermined_by_design
 from mgkinetics.fitting.estimates import derived_for, estimates_for
 from mgkinetics.fitting.numerics import weighted_r2
 from mgkinetics.fitting.options import DataOptions, check_options, table_options
@@ -220,7 +220,7 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
         )
     elif k == 0 and status == "converged":
         reason = "every parameter is fixed: nothing was fitted; these are the statistics of the fixed curve"
-    elif (few := too_few_levels(problem, k)) is not None:
+    elif (few := undetermined_by_design(problem, varying)) is not None:
         status, reason, runaway = "not_identifiable", few, []  # not even the initial slope
     redchi = sol.rss / sol.dof if sol.dof > 0 else math.nan
     slopes = slope_stderrs(problem, sol.values, varying, runaway, redchi=redchi, scale_covar=scale_covar)
