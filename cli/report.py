@@ -24,8 +24,10 @@ def owns_process() -> bool:
     which ends when the command does, rather than a program that runs the command inside itself
     (click's test runner, a notebook).
 
-    Only then does ``report`` freeze the garbage collector's view of what exists (``gc.freeze``):
-    in a short-lived process everything imported lives to the end anyway, so collections need
+    Only then does ``report`` import its libraries with the garbage collector off (their objects
+    live to the end: the ~400 collections an import of lmfit and matplotlib triggers, ~0.2 s,
+    would free nothing) and then freeze its view of what exists (``gc.freeze``): in a
+    short-lived process everything imported lives to the end anyway, so collections need
     not walk it; and it ends the process as soon as the report is written and its line printed
     (:func:`_end_process`), without Python's shutdown, which collected and freed every object of
     the imported libraries (~0.45 s of a report). In a long-lived process, frozen objects would
@@ -78,6 +80,9 @@ def report(spec: str | None, out_dir: str, fmt: str, jobs: int, no_figures: bool
     if fmt == "enzymeml":
         _enzymeml(spec, out_dir)
         return
+    owns = owns_process()
+    if owns:  # what is imported next lives until the process ends: no collection while importing
+        gc.disable()
     import matplotlib
 
     matplotlib.use("Agg")  # files only
@@ -96,9 +101,9 @@ def report(spec: str | None, out_dir: str, fmt: str, jobs: int, no_figures: bool
     command += f" --out {out_dir}" if out_dir != "reports" else ""
     command += " --no-figures" if no_figures else ""
     warm(None if no_figures else parsed.figure_format)
-    owns = owns_process()
     if owns:  # what is imported lives until the process ends: the collector need not walk it
         gc.freeze()
+        gc.enable()
     result = build_report(
         parsed, command=command, progress=progress_enabled(quiet), jobs=jobs or None, figures=not no_figures
     )
