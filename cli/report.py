@@ -100,7 +100,7 @@ def report(spec: str | None, out_dir: str, fmt: str, jobs: int, no_figures: bool
     command = "mgkinetics report" + (f" {spec}" if spec is not None else "")
     command += f" --out {out_dir}" if out_dir != "reports" else ""
     command += " --no-figures" if no_figures else ""
-    warm(None if no_figures else parsed.figure_format)
+    warm(None if no_figures else parsed.figure_format, parsed.analyses)
     if owns:  # what is imported lives until the process ends: the collector need not walk it
         gc.freeze()
         gc.enable()

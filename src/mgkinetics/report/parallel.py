@@ -29,6 +29,8 @@ from mgkinetics.report.model import DrawnFigure, Section
 __all__ = [
     "MAX_DEFAULT_JOBS",
     "WORKER_GC_THRESHOLD",
+    "WORKER_MODULES",
+    "FIGURE_MODULES",
     "default_jobs",
     "draw_section",
     "without_figures",
@@ -121,24 +123,51 @@ def _worker_start() -> None:
     gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
-def warm(kind: str | None) -> None:
+#: What a worker imports to run analyses (beside the fit engine): their module, the fits'
+#: diagnostics, the data files' reader.
+WORKER_MODULES = ("mgkinetics.report.analyses", "mgkinetics.stats.diagnostics", "mgkinetics.data.textfile")
+#: What a worker imports to make and draw figures (beside pyplot): the figures, their bands, the
+#: Agg canvas, the files' writer.
+FIGURE_MODULES = (
+    "mgkinetics.report.figures",
+    "mgkinetics.stats.bands",
+    "matplotlib.backends.backend_agg",
+    "mgkinetics.report.savefig",
+)
+
+
+def warm(kind: str | None, analyses: Sequence[Any] = ()) -> None:
     """Import here, once, what every worker would otherwise import for itself (the fit engine,
-    jinja2 and the report's template environment, pyplot when figures of type ``kind`` are
-    drawn): forked workers inherit it. jinja2 is needed here too, for the pages written after
-    the workers end, so importing it before they start takes its import off the end of the run."""
+    jinja2 and the report's template environment, :data:`WORKER_MODULES`, the module of each
+    application's analysis kind (``module:function``) in ``analyses``, and pyplot and
+    :data:`FIGURE_MODULES` when figures of type ``kind`` are drawn): forked workers inherit it,
+    where each worker would import it again. jinja2 is needed here too, for the pages written
+    after the workers end, so importing it before they start takes its import off the end of the
+    run. A module that fails to import is left to the worker (whose analysis then fails with
+    its own message)."""
+    import importlib
+
     import lmfit  # noqa: F401
 
     from mgkinetics.report.prose import environment
 
     environment()
+    names = [*WORKER_MODULES, *(a.kind.partition(":")[0] for a in analyses if ":" in a.kind)]
     if kind is not None:
         import matplotlib.pyplot  # noqa: F401
+
+        names += FIGURE_MODULES
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the worker meets it again and reports it as its own
+            continue
 
 
 def _in_workers(analyses: Sequence[Any], kind: str, jobs: int) -> Iterator[tuple[int, Section | None]]:
     import multiprocessing
 
-    warm(kind)
+    warm(kind, analyses)
     context = multiprocessing.get_context("fork")
     tasks = [(i, a, kind) for i, a in enumerate(analyses)]
     # a worker lives for one report (its collector is set in the worker only; this process is
