@@ -321,7 +321,9 @@ def assemble(
     for d in np.unique(dof[c.fitted]) if c.fitted.any() else []:
         q[c.fitted & (dof == d)] = _quantile(scale, int(d), ci_level)
     aicc, bic = _information_criteria_many(n, k, c.rss, scale, c.fitted, log_weights)
-    low, high = c.values - q[:, None] * se, c.values + q[:, None] * se
+    # a side beyond the parameter's declared bound is cut there, as single fits do (clip_interval)
+    low = np.maximum(c.values - q[:, None] * se, [p.min for p in law.params])
+    high = np.minimum(c.values + q[:, None] * se, [p.max for p in law.params])
     bound_hits = _bound_hits(law, vary_idx, c.values, P0, c.fitted, punits)
     loose = not_bounded_flags(law, vary_idx, c.values, se, cov, plan) & c.fitted[:, None]
     status, why = _statuses(law, vary_idx, c, se, reasons, cap, bound_hits, loose)

@@ -17,7 +17,7 @@ from mgkinetics.fitting.results import Estimate
 from mgkinetics.fitting.slope import slope_numerator
 from mgkinetics.units import Unit, convert, parse_unit
 
-__all__ = ["estimates_for", "derived_for"]
+__all__ = ["clip_interval", "estimates_for", "derived_for"]
 
 
 def estimates_for(
@@ -29,15 +29,22 @@ def estimates_for(
     *,
     scale_covar: bool,
     ci_level: float,
+    bounds: Mapping[str, tuple[float, float]] | None = None,
 ) -> dict[str, Estimate]:
-    """An :class:`Estimate` per key: SE from the covariance, asymptotic interval value ± q·SE."""
+    """An :class:`Estimate` per key: SE from the covariance, asymptotic interval value ± q·SE.
+
+    ``bounds`` (key -> the parameter's declared (min, max)): an interval side beyond its bound is
+    cut there, with that side's status ``bound`` (a KM of 0 ± 0.25 mM gives [0, 0.49], not a
+    negative KM).
+    """
     method = "asymptotic-t" if scale_covar else "asymptotic-z"
     varying = list(varying)
     out = {}
     for key, value in values.items():
+        sides = ("", "")
         if key in varying and cov is not None:
             se = float(math.sqrt(cov[varying.index(key), varying.index(key)]))
-            low, high = value - q * se, value + q * se
+            low, high, sides = clip_interval(value - q * se, value + q * se, (bounds or {}).get(key))
         else:
             se = low = high = None
         out[key] = Estimate(
@@ -50,8 +57,28 @@ def estimates_for(
             fixed=key not in varying,
             ci_method=method,
             ci_level=ci_level,
+            ci_low_status=sides[0],
+            ci_high_status=sides[1],
         )
     return out
+
+
+def clip_interval(
+    low: float, high: float, bounds: tuple[float, float] | None
+) -> tuple[float, float, tuple[str, str]]:
+    """(low, high) cut at the declared ``bounds`` (min, max), and each side's status: ``bound``
+    where it was cut, ``closed`` on the other side when one was, ``""`` when neither was."""
+    if bounds is None:
+        return low, high, ("", "")
+    lo, hi = bounds
+    cut = (low < lo, high > hi)
+    if not any(cut):
+        return low, high, ("", "")
+    return (
+        max(low, lo),
+        min(high, hi),
+        ("bound" if cut[0] else "closed", "bound" if cut[1] else "closed"),
+    )
 
 
 def _ratio_factor(num: Unit, den: Unit, target: Unit) -> float:

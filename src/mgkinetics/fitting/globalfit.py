@@ -273,7 +273,7 @@ def fit_global(
 
 def _assemble(problems, labels, shared, keys, units, layout, sol, scale_covar, ci_level) -> GlobalFitResult:
     varying = list(layout.varying)
-    estimates, q = solved_estimates(sol, units, varying, scale_covar, ci_level)
+    estimates, q = solved_estimates(sol, units, varying, scale_covar, ci_level, layout.specs)
     tops: dict[str, float] = {}
     constants: dict[str, float] = {}
     for p, mapping in zip(problems, keys, strict=True):

@@ -22,7 +22,12 @@ __all__ = ["solved_estimates", "solved_statistics", "outcome_fields", "solution_
 
 
 def solved_estimates(
-    sol: Solution, units: Mapping[str, str], varying: Sequence[str], scale_covar: bool, ci_level: float
+    sol: Solution,
+    units: Mapping[str, str],
+    varying: Sequence[str],
+    scale_covar: bool,
+    ci_level: float,
+    specs: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Estimate], float]:
     """Every parameter's estimate (value, unit, SE, asymptotic interval) and the interval's quantile.
 
@@ -38,6 +43,9 @@ def solved_estimates(
         Residual variance estimated (t quantile) or known from the weights (z quantile).
     ci_level : float
         Coverage of the intervals.
+    specs : mapping, optional
+        Key -> the parameter's declaration (:class:`~mgkinetics.laws.registry.Param`): an interval
+        side beyond its min or max is cut there (:func:`~mgkinetics.fitting.estimates.clip_interval`).
 
     Returns
     -------
@@ -47,8 +55,16 @@ def solved_estimates(
         The t (or z) quantile of the intervals.
     """
     q = quantile(scale_covar, sol.dof, ci_level)
+    bounds = {key: (spec.min, spec.max) for key, spec in (specs or {}).items()}
     estimates = estimates_for(
-        sol.values, units, list(varying), sol.covariance, q, scale_covar=scale_covar, ci_level=ci_level
+        sol.values,
+        units,
+        list(varying),
+        sol.covariance,
+        q,
+        scale_covar=scale_covar,
+        ci_level=ci_level,
+        bounds=bounds,
     )
     return estimates, q
 

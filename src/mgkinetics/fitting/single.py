@@ -196,7 +196,7 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
     layout = engine.layout_for([problem], [keys], starts, varying, typical)
     scale_covar = problem.scheme.scale_covar
     sol = engine.solve([problem], layout, scale_covar=scale_covar)
-    estimates, q = solved_estimates(sol, punits, varying, scale_covar, ci_level)
+    estimates, q = solved_estimates(sol, punits, varying, scale_covar, ci_level, layout.specs)
     tops = saturation_constants(problem, keys)
     facts = FitFacts(estimates, varying, layout.specs, starts, tops, concentration_constants(problem, keys))
     warnings, status, reason, runaway = assess(facts, sol)

@@ -192,10 +192,15 @@ def _estimate_rows(estimates: Sequence[Any], warnings: Sequence[str]) -> list[li
 
 
 def statistics_text(s: Any) -> str:
-    """``n = 12, dof = 10, RSS = ..., reduced χ² = ..., R² = ..., AICc = ..., BIC = ...``."""
+    """``n = 12, dof = 10, RSS = ..., reduced χ² = ..., R² = ..., AICc = ..., BIC = ...``.
+
+    An R² within 1e-12 of 0 is shown as 0: 1 − RSS/SS_tot of a flat fit is 0 up to rounding
+    (-8.9×10⁻¹⁶ says nothing a reader can use); JSON and CSV keep the computed value.
+    """
+    r2 = 0.0 if s.r2 is not None and abs(s.r2) < 1e-12 else s.r2
     return (
         f"n = {s.n}, dof = {s.dof}, RSS = {format_value(s.rss)}, reduced χ² = {format_value(s.redchi)}, "
-        f"R² = {format_value(s.r2)}, AICc = {format_value(s.aicc)}, BIC = {format_value(s.bic)}"
+        f"R² = {format_value(r2)}, AICc = {format_value(s.aicc)}, BIC = {format_value(s.bic)}"
     )
 
 
