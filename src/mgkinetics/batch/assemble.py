@@ -22,7 +22,7 @@ from mgkinetics.batch.bounded import not_bounded_flags, top_of
 from mgkinetics.batch.result import BatchResult, _information_criteria_many
 from mgkinetics.fitting.numerics import quantile as _quantile
 from mgkinetics.fitting.results import Exclusion
-from mgkinetics.fitting.status import is_zero_width
+from mgkinetics.fitting.status import bound_message, is_zero_width
 from mgkinetics.units import convert, parse_unit
 
 __all__ = ["SlopeRatio", "assemble", "slope_ratios"]
@@ -113,14 +113,7 @@ def _bound_hits(law, vary_idx, values, P0, fitted, punits):
                 continue
             with np.errstate(invalid="ignore"):
                 at = fitted & (np.abs(values[:, j] - bound) <= 1e-6 * np.maximum(start, abs(bound)))
-            hits += [
-                (
-                    i,
-                    f"{p.name} = {values[i, j]:.6g} {unit} sits at its {side} bound "
-                    f"({bound:g}); its estimate and error are not reliable",
-                )
-                for i in np.flatnonzero(at)
-            ]
+            hits += [(i, bound_message(p.name, values[i, j], unit, side, bound)) for i in np.flatnonzero(at)]
     return hits
 
 

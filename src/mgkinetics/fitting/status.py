@@ -31,6 +31,7 @@ from mgkinetics.errors import FitWarning
 from mgkinetics.fitting.numerics import correlation
 
 __all__ = [
+    "bound_message",
     "SUCCESS",
     "ZERO_WIDTH_RTOL",
     "is_zero_width",
@@ -50,6 +51,12 @@ __all__ = [
 #: Statuses reported as ``success=True``.
 SUCCESS = ("converged", "at_bound")
 _RUNAWAY = 10.0  # a saturation constant beyond this multiple of the highest concentration may run away
+
+
+def bound_message(name: str, value: float, unit, side: str, bound: float) -> str:
+    """The ``at_bound`` warning's text, for single and batch fits alike (no unit for a pure number)."""
+    shown = f"{value:.6g}" if str(unit) == "1" else f"{value:.6g} {unit}"
+    return f"{name} = {shown} sits at its {side} bound ({bound:g}); its estimate and error are not reliable"
 
 
 def rate_scale_parameters(law, varying) -> list[str]:
@@ -116,8 +123,7 @@ def _bound_warnings(estimates, varying, specs, starts) -> list[FitWarning]:
                 out.append(
                     FitWarning(
                         "at_bound",
-                        f"{key} = {est.value:.6g} {est.unit} sits at its {side} bound ({bound:g}); its "
-                        "estimate and error are not reliable",
+                        bound_message(key, est.value, est.unit, side, bound),
                         parameter=key,
                         bound=side,
                     )
