@@ -124,9 +124,15 @@ def check_outputs(inputs: Iterable[PathLike | None], outputs: Iterable[PathLike 
         seen.append(out)
         if out.is_dir():
             raise OutputError(f"output '{out}' is a folder; give a file name")
-        if out.exists() and not os.access(out, os.W_OK):
+        if out.exists() and _read_only(out):
             raise OutputError(f"output '{out}' exists and is read-only; choose another path")
         _writable_folder(out.parent if str(out.parent) else Path("."), f"output '{out}'")
+
+
+def _read_only(path: Path) -> bool:
+    """True for a file this process may not write, or that nobody may (no write bit: made
+    read-only on purpose, e.g. ``chmod 444``; root could write it, but is refused the same)."""
+    return not os.access(path, os.W_OK) or not os.stat(path).st_mode & 0o222
 
 
 def _special(path: Path) -> bool:
