@@ -29,7 +29,7 @@ __all__ = [
     "numeric_column",
     "resolve_columns",
     "input_arrays",
-    "check_condition_columns",
+    "INPUT_OPTIONS",
 ]
 
 #: Column stems taken for the rate when none is named.
@@ -39,9 +39,8 @@ INPUT_UNIT_HINT = (
     "give its unit in the header (e.g. 'S (mM)', 'Rate (uM/min)') or with --input-unit COLUMN=UNIT"
 )
 _SPREAD_RE = re.compile(r"(^|[\s_\-(])(sd|sem|se|std|stdev|stderr|err|error)([\s_\-)]|$)", re.IGNORECASE)
-_OPTION = {"substrate": "--x", "inhibitor": "--inhibitor", "enzyme": "--enzyme"}
-#: Each condition in messages: its words, the option that gives it, a column stem that holds it.
-_CONDITION_WORDS = {"ionic_strength_M": ("ionic strength", "--ionic-strength", "ionic_strength")}
+#: The CLI option that names each input column.
+INPUT_OPTIONS = {"substrate": "--x", "inhibitor": "--inhibitor", "enzyme": "--enzyme"}
 
 
 def header_problem(ds, column: str | None, message: str) -> DataFormatError:
@@ -158,7 +157,7 @@ def resolve_input(ds, law, spec, given: str | None, taken: set[str]):
         if candidates
         else f"none found among {found_columns(ds)}"
     )
-    option = _OPTION.get(spec.name, f"--column {spec.name}=COLUMN")
+    option = INPUT_OPTIONS.get(spec.name, f"--column {spec.name}=COLUMN")
     raise header_problem(
         ds,
         None,
@@ -200,6 +199,19 @@ def resolve_rate(ds, given: str | None, exclude: set[str]) -> str:
                 unitless[0],
                 "has no unit but looks like the rate; "
                 + INPUT_UNIT_HINT.replace("COLUMN", unitless[0]).replace("UNIT", "uM/min"),
+            )
+        taken = [
+            c
+            for c in ds.columns
+            if c in exclude and ds.units.get(c) is not None and ds.units[c].kind == "rate"
+        ]
+        if taken:  # the response is never an input: say which binding took it
+            raise header_problem(
+                ds,
+                taken[0],
+                "is the only rate column but is bound to an input of the law (by name or --column), "
+                "and the response is never an input; bind that input to another column "
+                "(--column NAME=COLUMN), or name the response with --y",
             )
         raise header_problem(
             ds,
@@ -359,37 +371,3 @@ def input_arrays(ds, law, resolved, rate_col, rate_unit):
         )
         used[name] = "absent (0)"
     return arrays, units, used
-
-
-def check_condition_columns(ds, law, used: dict[str, str], sources: dict[str, str]) -> None:
-    """Refuse a column bound to an input (``used``: input -> column) of a law that also reads it as
-    a condition (``sources``: condition -> ``"column 'I_mM'"``, as
-    :class:`mgkinetics.data.conditions.Conditions` has it): a header ``I_mM`` is ionic strength,
-    and the inhibitor of a law with an inhibitor input when no other column is (:func:`resolve_input`).
-
-    Raises
-    ------
-    DataFormatError
-        One problem per such column, naming it, the input and the condition, and what to do.
-    """
-    problems = []
-    for name, column in used.items():
-        for condition, source in sources.items():
-            if source != f"column '{column}'" and not source.startswith(f"column '{column}' ("):
-                continue
-            word, option, stem = _CONDITION_WORDS.get(condition, (condition, "--" + condition, condition))
-            what = next(i for i in law.inputs if i.name == name).description or name
-            unit = ds.units[column].label if ds.units.get(column) is not None else "mM"
-            problems.append(
-                Problem(
-                    1,
-                    column,
-                    f"would be both the {what} of law '{law.name}' and the {word} of its speciation; "
-                    f"rename the column: '{name}_{unit}' if it holds the {what} (then give the {word} "
-                    f"with {option}, conditions= in Python, or a column '{stem}_{unit}'), or "
-                    f"'{stem}_{unit}' if it holds the {word} (then name the {what} column with "
-                    f"{_OPTION.get(name, f'--column {name}=COLUMN')})",
-                )
-            )
-    if problems:
-        raise DataFormatError(ds.source, problems)

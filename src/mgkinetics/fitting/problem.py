@@ -24,7 +24,6 @@ from mgkinetics.data.table import Dataset, read_csv
 from mgkinetics.errors import DataFormatError, FitError, Problem
 from mgkinetics.fitting.columns import (
     RATE_ALIASES,
-    check_condition_columns,
     check_unit,
     did_you_mean,
     find_column,
@@ -34,6 +33,7 @@ from mgkinetics.fitting.columns import (
     numeric_column,
     resolve_columns,
 )
+from mgkinetics.fitting.condition_columns import check_condition_columns
 from mgkinetics.fitting.means import count_column, sd_of_means
 from mgkinetics.fitting.results import Exclusion
 from mgkinetics.fitting.rows import group_keys, row_reasons, silent_pooling, unused_columns
