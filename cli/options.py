@@ -24,13 +24,23 @@ __all__ = [
 def parse_pairs(
     values: tuple[str, ...], option: str, *, form: str = "NAME=VALUE", example: str = "km=0.5"
 ) -> dict[str, str]:
-    """``("km=0.5", "vmax=2")`` -> ``{"km": "0.5", "vmax": "2"}``; BadParameter naming the option."""
+    """``("km=0.5", "vmax=2")`` or ``("km=0.5,vmax=2",)`` -> ``{"km": "0.5", "vmax": "2"}``.
+
+    An item is split at its commas when every piece is a pair (so ``km=0,5`` or a column named
+    ``Rate, corrected`` stays whole); a name given twice, or an item that is not a pair, is a
+    BadParameter naming the option.
+    """
     out: dict[str, str] = {}
-    for item in values:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise click.BadParameter(f"'{item}' should look like {form}, e.g. {example}", param_hint=option)
-        out[name.strip()] = value.strip()
+    for given in values:
+        pieces = given.split(",")
+        for item in pieces if len(pieces) > 1 and all("=" in piece for piece in pieces) else [given]:
+            name, sep, value = item.partition("=")
+            if not sep or not name.strip() or not value.strip():
+                hint = f"'{item}' should look like {form}, e.g. {example}"
+                raise click.BadParameter(hint, param_hint=option)
+            if name.strip() in out:
+                raise click.BadParameter(f"'{name.strip()}' is given twice; give it once", param_hint=option)
+            out[name.strip()] = value.strip()
     return out
 
 
