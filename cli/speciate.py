@@ -164,44 +164,68 @@ def _table(path, kw, out):
 _OPTION = {"ph": "--ph", "temperature_C": "--temperature", "ionic_strength_M": "--ionic-strength"}
 
 
+def _given_options() -> set[str]:
+    """The conditions whose option the user gave on the command line (not left at its default)."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return set()
+    return {n for n in _OPTION if ctx.get_parameter_source(n) is ParameterSource.COMMANDLINE}
+
+
 def _conditions(data, options: dict) -> dict:
-    """The table's per-row conditions (:func:`mgkinetics.data.conditions.resolve_conditions`); an
-    empty condition cell takes the option's value (said on stderr, by line and column). Every
-    empty species cell and every condition out of range is reported at once, by line and column."""
+    """The table's per-row conditions (:func:`mgkinetics.data.conditions.resolve_conditions`).
+
+    An empty condition cell takes the option's value when the user gave that option (said on
+    stderr, by line and column); left at its default, the option is not the user's statement of
+    that row's condition, so the cell is a problem. Every empty species or condition cell and
+    every condition out of range is reported at once, by line and column.
+    """
     import numpy as np
 
     from mgkinetics.data.conditions import CONDITIONS, resolve_conditions
     from mgkinetics.errors import DataFormatError, Problem
 
-    problems = []
-    for col in (c for c in data.columns if _COLUMN.match(c)):
-        for i in np.flatnonzero(np.isnan(np.asarray(data.values[col], dtype=float))):
-            problems.append(
-                Problem(
-                    int(data.lines[i]),
-                    col,
-                    "the cell is empty; give the concentration in every row (0 when there is none)",
-                )
-            )
+    problems = [
+        Problem(
+            int(data.lines[i]),
+            col,
+            "the cell is empty; give the concentration in every row (0 when there is none)",
+        )
+        for col in data.columns
+        if _COLUMN.match(col)
+        for i in np.flatnonzero(np.isnan(np.asarray(data.values[col], dtype=float)))
+    ]
     try:
         conditions = resolve_conditions(data, options)
     except DataFormatError as exc:
         problems += exc.problems
+        conditions = None
+    given, values = _given_options(), {}
+    for name in CONDITIONS if conditions is not None else ():
+        column_values = np.asarray(conditions.values[name], dtype=float)
+        for i in np.flatnonzero(np.isnan(column_values)):
+            where = f"line {int(data.lines[i])}, {conditions.sources[name]}"
+            if name in given:
+                click.echo(
+                    f"note: {data.source}: {where}: empty cell; {_OPTION[name]} {options[name]:g} used",
+                    err=True,
+                )
+            else:
+                column = conditions.sources[name].split("'")[1]
+                problems.append(
+                    Problem(
+                        int(data.lines[i]),
+                        column,
+                        f"the cell is empty; fill it, or give {_OPTION[name]} for empty cells",
+                    )
+                )
+        values[name] = np.where(np.isnan(column_values), options[name], column_values)
     if problems:
         order = list(data.columns)
         problems.sort(key=lambda p: (p.line or -1, order.index(p.column) if p.column in order else -1))
         raise DataFormatError(data.source, problems)
-    values = {}
-    for name in CONDITIONS:
-        column_values = np.asarray(conditions.values[name], dtype=float)
-        empty = np.flatnonzero(np.isnan(column_values))
-        for i in empty:
-            click.echo(
-                f"note: {data.source}: line {int(data.lines[i])}, {conditions.sources[name]}: empty "
-                f"cell; {_OPTION[name]} {options[name]:g} used",
-                err=True,
-            )
-        values[name] = np.where(np.isnan(column_values), options[name], column_values)
     return values
 
 

@@ -4,7 +4,9 @@ Before: an empty total gave ``Error: total of 'Mg' is not finite`` and an empty 
 ``Error: pH = nan is outside 2–12`` (no file, line or column; one problem only).
 Expected: one line per empty total naming its line and column, together with the out-of-range
 conditions of the same table, exit 2, nothing written; an empty condition cell takes the option's
-value (the rule the condition columns already had), said on stderr with its line and column.
+value when the user gave that option, said on stderr with its line and column, and is a problem
+with its line and column when the option was left at its default (lead's review: 7.5 was not the
+user's statement of that row's pH).
 """
 
 from __future__ import annotations
@@ -62,3 +64,11 @@ def test_an_empty_ph_cell_takes_the_option_and_says_so(tmp_path):
     species = dict(line.split(",")[:2] for line in single.stdout.splitlines()[1:])
     got = float(row3[header.index("mg_free_mM")])
     assert abs(got - float(species["Mg_free"])) <= 1e-5 * got
+
+
+def test_an_empty_ph_cell_without_the_option_is_a_problem_with_its_place(tmp_path):
+    path = tmp_path / "plate.csv"
+    path.write_text("atp_total_mM,mg_total_mM,pH\n1,2,7.5\n1,2,\n", encoding="utf-8")
+    res = run("speciate", path)
+    assert res.exit_code == 2 and res.stdout == ""
+    assert "line 3, column 'pH': the cell is empty; fill it, or give --ph for empty cells" in res.output
