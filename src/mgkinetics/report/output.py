@@ -272,16 +272,21 @@ def _link_or_copy(src: str, dst: str) -> None:
         shutil.copy2(src, dst, follow_symlinks=False)
 
 
+def _write_manifest(folder: Path) -> None:
+    """List the names in ``folder`` (this run's outputs) in its :data:`MANIFEST`."""
+    names = sorted(p.name for p in folder.iterdir())
+    (folder / MANIFEST).write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
+
+
 def _carry_foreign(old: Path, new: Path) -> None:
     """Record the names in ``new`` (this run's outputs) in its manifest, then carry into ``new``
     every entry of ``old`` that neither this run nor the run that wrote ``old`` (its manifest)
     wrote: the user's own files survive the swap of the whole folder."""
-    written = sorted(p.name for p in new.iterdir())
     try:
         previous = set((old / MANIFEST).read_text(encoding="utf-8").splitlines())
     except OSError:  # no manifest (a folder the user made, or an older mgkinetics): keep all
         previous = set()
-    (new / MANIFEST).write_text("".join(f"{name}\n" for name in written), encoding="utf-8")
+    _write_manifest(new)
     for item in sorted(old.iterdir()):
         if item.name in previous or item.name == MANIFEST or (new / item.name).exists():
             continue
@@ -323,9 +328,7 @@ def _publish(staged: Path, target: Path) -> None:
                 os.replace(entry, dest)
                 shutil.rmtree(old, ignore_errors=True)
             else:
-                (entry / MANIFEST).write_text(
-                    "".join(f"{p.name}\n" for p in sorted(entry.iterdir())), encoding="utf-8"
-                )
+                _write_manifest(entry)
                 os.replace(entry, dest)
         else:
             os.replace(entry, dest)
