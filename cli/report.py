@@ -83,27 +83,16 @@ def report(spec: str | None, out_dir: str, fmt: str, jobs: int, no_figures: bool
     owns = owns_process()
     if owns:  # what is imported next lives until the process ends: no collection while importing
         gc.disable()
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only
-    from mgkinetics.ak.report import spec_path
+    try:
+        parsed, command = _prepare(spec, out_dir, no_figures)
+    finally:
+        if owns:  # what is imported lives until the process ends: the collector need not walk it
+            gc.freeze()
+            gc.enable()
     from mgkinetics.report.build import build_report, write_report
-    from mgkinetics.report.output import check_output_dir
-    from mgkinetics.report.parallel import warm
-    from mgkinetics.report.spec import load_spec
 
     from .plotting import progress_enabled
 
-    parsed = load_spec(spec if spec is not None else spec_path())
-    inputs = [parsed.source, *(p for a in parsed.analyses for p in a.data)]
-    check_output_dir(inputs, out_dir)
-    command = "mgkinetics report" + (f" {spec}" if spec is not None else "")
-    command += f" --out {out_dir}" if out_dir != "reports" else ""
-    command += " --no-figures" if no_figures else ""
-    warm(None if no_figures else parsed.figure_format, parsed.analyses)
-    if owns:  # what is imported lives until the process ends: the collector need not walk it
-        gc.freeze()
-        gc.enable()
     result = build_report(
         parsed, command=command, progress=progress_enabled(quiet), jobs=jobs or None, figures=not no_figures
     )
@@ -128,6 +117,27 @@ def _end_process() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+def _prepare(spec: str | None, out_dir: str, no_figures: bool):
+    """The parsed spec and the command line to record, the output folder checked, and what the
+    report's workers need imported here once (:func:`mgkinetics.report.parallel.warm`)."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only
+    from mgkinetics.ak.report import spec_path
+    from mgkinetics.report.output import check_output_dir
+    from mgkinetics.report.parallel import warm
+    from mgkinetics.report.spec import load_spec
+
+    parsed = load_spec(spec if spec is not None else spec_path())
+    inputs = [parsed.source, *(p for a in parsed.analyses for p in a.data)]
+    check_output_dir(inputs, out_dir)
+    command = "mgkinetics report" + (f" {spec}" if spec is not None else "")
+    command += f" --out {out_dir}" if out_dir != "reports" else ""
+    command += " --no-figures" if no_figures else ""
+    warm(None if no_figures else parsed.figure_format, parsed.analyses)
+    return parsed, command
 
 
 def _enzymeml(spec: str | None, out: str) -> None:
