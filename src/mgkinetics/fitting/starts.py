@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from mgkinetics.errors import FitError
+from mgkinetics.fitting.status import unit_suffix
 from mgkinetics.units import DIMENSIONLESS, UNSPECIFIED, Unit, convert, parse_quantity
 
 __all__ = ["parameter_units", "value_in", "clip_start", "typical_size", "start_values", "where"]
@@ -120,7 +121,7 @@ def _guess(problem, defaults: Mapping[str, float]) -> dict:
 
 def _range(p, unit) -> str:
     """``km must be >= 0 mM``: a parameter's declared range, in words."""
-    unit = "" if str(unit) in ("1", "") else f" {unit}"
+    unit = unit_suffix(unit)
     if not np.isfinite(p.max):
         return f"{p.name} must be >= {p.min:g}{unit}"
     if not np.isfinite(p.min):

@@ -32,6 +32,7 @@ from mgkinetics.fitting.numerics import correlation
 
 __all__ = [
     "bound_message",
+    "unit_suffix",
     "SUCCESS",
     "ZERO_WIDTH_RTOL",
     "is_zero_width",
@@ -53,10 +54,17 @@ SUCCESS = ("converged", "at_bound")
 _RUNAWAY = 10.0  # a saturation constant beyond this multiple of the highest concentration may run away
 
 
+def unit_suffix(unit) -> str:
+    """`` mM`` after a number in a message; nothing for a pure number (unit ``1``) or none."""
+    return "" if str(unit) in ("1", "") else f" {unit}"
+
+
 def bound_message(name: str, value: float, unit, side: str, bound: float) -> str:
-    """The ``at_bound`` warning's text, for single and batch fits alike (no unit for a pure number)."""
-    shown = f"{value:.6g}" if str(unit) == "1" else f"{value:.6g} {unit}"
-    return f"{name} = {shown} sits at its {side} bound ({bound:g}); its estimate and error are not reliable"
+    """The ``at_bound`` warning's text, for single and batch fits alike."""
+    return (
+        f"{name} = {value:.6g}{unit_suffix(unit)} sits at its {side} bound ({bound:g}); its estimate "
+        "and error are not reliable"
+    )
 
 
 def rate_scale_parameters(law, varying) -> list[str]:
