@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mgkinetics.batch.gram import invert_gram
 from mgkinetics.batch.hyperbola import hyperbola_applies, solve_hyperbola
 from mgkinetics.batch.jacobians import (
     BatchModel,
@@ -80,69 +81,6 @@ class ChunkFit:
     runaway: np.ndarray
     ratio_var: np.ndarray | None = None
     dead: np.ndarray | None = None  # every rate of the curve is 0 (no activity)
-
-
-def _clearly_regular3(A: np.ndarray) -> np.ndarray:
-    """Rows of a stack of unit-diagonal positive semi-definite 3×3 matrices that pass
-    :func:`invert_gram`'s test (smallest eigenvalue > 1e-13 × largest) on their determinant alone.
-
-    Leading principal minors all positive (Sylvester) make the matrix positive definite; with a unit
-    diagonal its eigenvalues then sum to 3, so the largest is at most 3 and the product of
-    the two largest at most 2.25: det > 1e-11 gives a smallest eigenvalue above 4e-12 > 1e-13 × 3,
-    with a margin of 15 over the rounding of either computation. The other rows (about one in ten
-    on hard curves) go to the eigenvalues."""
-    a, b, c = A[:, 0, 0], A[:, 0, 1], A[:, 0, 2]
-    d, e, f = A[:, 1, 1], A[:, 1, 2], A[:, 2, 2]
-    det = a * (d * f - e * e) - b * (b * f - c * e) + c * (b * e - c * d)
-    return (a > 0) & (a * d - b * b > 0) & (det > 1e-11)
-
-
-def invert_gram(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """inv(A) for a stack of symmetric matrices (m, k, k), and which rows are singular.
-
-    Batched throughout: singularity is decided from the singular values (smallest ≤ 1e-13 × largest,
-    or non-finite; for these symmetric matrices the absolute eigenvalues, which ``eigvalsh`` gives
-    in about half the time of an SVD), and only regular rows are inverted, in one call.
-    """
-    m, k = A.shape[0], A.shape[1]
-    inv = np.full((m, k, k), np.nan)
-    good = rows_all(np.isfinite(A).reshape(m, k * k))  # np.all over axes (1, 2), faster
-    # equilibrated (unit diagonal) before the singularity test and the inversion, and scaled back
-    # after: the test is then invariant to the parameters' scales (rates or concentrations of 1e-30)
-    with np.errstate(all="ignore"):
-        d = np.sqrt(np.abs(np.diagonal(A, axis1=1, axis2=2)))
-        d = np.where((d > 0) & np.isfinite(d), d, 1.0)
-        A = A / d[:, :, None] / d[:, None, :]
-    with np.errstate(all="ignore"):
-        if k == 1:
-            good &= A[:, 0, 0] != 0
-            inv[good] = 1.0 / A[good]
-        elif k == 2:  # closed form (most batched fits are two-parameter hyperbolas)
-            a, b, e = A[:, 0, 0], A[:, 0, 1], A[:, 1, 1]
-            det = a * e - b * b
-            good &= det != 0
-            inv[:, 0, 0], inv[:, 1, 1] = e / det, a / det
-            inv[:, 0, 1] = inv[:, 1, 0] = -b / det
-        elif good.any():
-            regular = np.zeros(m, dtype=bool)
-            unsure = good.copy()
-            if k == 3:  # a determinant clear of zero decides without the eigenvalues
-                regular = good & _clearly_regular3(A)
-                unsure = good & ~regular
-            if unsure.any():
-                sv = np.abs(np.linalg.eigvalsh(A[unsure]))
-                regular[np.flatnonzero(unsure)[sv.min(axis=1) > 1e-13 * sv.max(axis=1)]] = True
-            sel = np.flatnonzero(regular)
-            good[:] = False
-            good[sel] = True
-            if sel.size:
-                inv[sel] = np.linalg.inv(A[sel])
-    with np.errstate(all="ignore"):  # overflow: a row whose variance is not finite is singular
-        inv = inv / d[:, :, None] / d[:, None, :]
-        diag = np.diagonal(inv, axis1=1, axis2=2)
-        ok = good & rows_all(np.isfinite(inv).reshape(m, k * k)) & rows_all(diag >= 0)
-    inv[~ok] = np.nan
-    return inv, ~ok
 
 
 def _at_bounds(P: np.ndarray, vary, lo, hi) -> np.ndarray:

@@ -18,6 +18,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from mgkinetics.batch.gram import invert_gram
+from mgkinetics.batch.linalg import gram
+
 __all__ = ["slope_variance", "slope_numerator", "slope_stderrs"]
 
 _REL_STEP = 1e-4
@@ -116,23 +119,9 @@ def slope_variance(
 
         d1, d2 = diff(h), diff(h / 2)
         cols.append(d2 + (d2 - d1) / 3.0)
-    J = np.stack(cols, axis=2)  # (m, L, k)
     with np.errstate(all="ignore"):
-        A = np.einsum("mli,mlj->mij", J, J)
-        d = np.sqrt(np.abs(np.diagonal(A, axis1=1, axis2=2)))
-        d = np.where((d > 0) & np.isfinite(d), d, 1.0)
-        Ae = A / d[:, :, None] / d[:, None, :]
-    out = np.full(m, np.nan)
-    ok = good & np.all(np.isfinite(Ae), axis=(1, 2))
-    if ok.any():
-        sv = np.linalg.svd(Ae[ok], compute_uv=False)
-        regular = sv[:, -1] > 1e-13 * sv[:, 0]
-        rows = np.flatnonzero(ok)[regular]
-        if rows.size:
-            t = vary.index(num)
-            inv = np.linalg.inv(Ae[rows])
-            out[rows] = inv[:, t, t] / (d[rows, t] ** 2)
-    out[~(out >= 0)] = np.nan
+        inv, singular = invert_gram(gram(cols))  # equilibrated; singular: σmin ≤ 1e-13 σmax
+    out = np.where(good & ~singular, inv[:, vary.index(num), vary.index(num)], np.nan)
     return out
 
 
