@@ -74,17 +74,23 @@ def _first_round(pb, A, g, Pa, ca, lam_a, sub, cap_a):
 def damped_trials(pb, A, g, Pa, ca, lam_a, sub, cap_a):
     """Damped steps with growing λ (×10 per rejection) until each row lowers its cost or gives up:
     the inner loop. A row takes the first λ of the sequence that lowers its cost, as if the steps
-    were tried one at a time; when few rows are pending, up to four λ are tried in one pass."""
+    were tried one at a time; when few rows are pending, up to four λ are tried in one pass (from
+    the first pass on when the working set itself is small)."""
     n = Pa.shape[0]
-    newP, newc, newr, changed, done, pending = _first_round(pb, A, g, Pa, ca, lam_a, sub, cap_a)
-    inner = 1
+    if n > _STACK_ROWS // 4:
+        newP, newc, newr, changed, done, pending = _first_round(pb, A, g, Pa, ca, lam_a, sub, cap_a)
+        inner = 1
+    else:  # the solver's tail: four λ from the start, one pass where a rejection cost two
+        newP, newc, newr = Pa.copy(), ca.copy(), np.empty(np.shape(sub[1]))  # newr: changed rows only
+        changed, done = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        pending, inner = np.arange(n), 0
     while inner < 12:
         # a few stragglers wait for the next outer iteration (their λ is kept): that costs one
         # Jacobian for all, where more inner rounds would cost Python overhead per straggler
         if pending.size == 0 or (inner >= 2 and pending.size <= 0.1 * n):
             break
         p = pending.size
-        n_lam = int(min(4, 12 - inner, max(1, _STACK_ROWS // p))) if inner else 1
+        n_lam = int(min(4, 12 - inner, max(1, _STACK_ROWS // p)))
         base, trial, tc, tr, step = _trial_pass(
             pb, A, g, Pa, ca, lam_a, sub, cap_a, None if p == n and n_lam == 1 else pending, n_lam
         )
