@@ -126,7 +126,7 @@ def solve_hyperbola(inputs, y, w, K0, *, max_iter: int = 100, tol: float = 1e-7)
                 n_live = np.count_nonzero(live)
                 if n_live == 0:
                     break
-                if n_live < 0.5 * live.size:  # drop finished rows from the passes over the data
+                if n_live < 0.75 * live.size:  # drop finished rows from the passes over the data
                     idx, K, h, H1, H2, A, dA, step, newton, alive = (
                         x[live] for x in (idx, K, h, H1, H2, A, dA, step, newton, alive)
                     )
