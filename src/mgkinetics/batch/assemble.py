@@ -238,33 +238,27 @@ def _warnings(reasons, c, status, why, bound_hits, beyond_hits) -> tuple[tuple[s
     """Per curve, its warnings as :class:`~mgkinetics.errors.FitWarning` (text with a ``code``)."""
     from mgkinetics.errors import FitWarning
 
-    made: dict[tuple[str, str], FitWarning] = {}  # one object per distinct (code, text): curves share them
-
-    def coded(code: str, text: str) -> FitWarning:
-        key = (code, text)
-        if key not in made:
-            made[key] = FitWarning(code, text)
-        return made[key]
-
     warns: dict[int, list[str]] = defaultdict(list)  # only curves with warnings get a list (keyed by
     # Python ints: tolist, faster as keys than numpy integers)
-    for i in np.flatnonzero(reasons != "").tolist():
-        warns[i].append(coded("not_fitted", reasons[i]))
-    for i in np.flatnonzero(status == "not_bounded").tolist():
-        warns[i].append(coded("not_bounded", why[i]))
-    for i in np.flatnonzero((status == "failed") & (reasons == "")).tolist():
-        warns[i].append(coded("not_converged", why[i]))
-    singular = coded(
+    for code, rows, texts in (
+        ("not_fitted", np.flatnonzero(reasons != ""), reasons),
+        ("not_bounded", np.flatnonzero(status == "not_bounded"), why),
+        ("not_converged", np.flatnonzero((status == "failed") & (reasons == "")), why),
+    ):
+        texts = texts[rows].tolist()
+        shared = {t: FitWarning(code, t) for t in dict.fromkeys(texts)}  # one object per distinct text
+        for i, t in zip(rows.tolist(), texts, strict=True):
+            warns[i].append(shared[t])
+    singular = FitWarning(
         "singular_covariance",
         "standard errors could not be estimated: the parameters are not all "
         "determined by these data (singular covariance)",
     )
     for i in np.flatnonzero(c.fitted & c.singular).tolist():
         warns[i].append(singular)
-    for i, msg in bound_hits:
-        warns[i].append(FitWarning("at_bound", msg))
-    for i, msg in beyond_hits:
-        warns[i].append(FitWarning("beyond_data", msg))
+    for code, hits in (("at_bound", bound_hits), ("beyond_data", beyond_hits)):
+        for (i, _), w in zip(hits, FitWarning.many(code, [msg for _, msg in hits]), strict=True):
+            warns[i].append(w)
     out: list[tuple[str, ...]] = [()] * status.size
     for i, w in warns.items():
         out[i] = tuple(w)
