@@ -74,17 +74,33 @@ def noise_only_status(law, varying, c, plan, status, why, warnings, units, level
         return warnings
     first = law.input_names[0]
     enzyme = plan.arrays.get("enzyme")
+    # only the fitted curves (not failed, not all-zero) that the F test cannot tell from v = 0 can
+    # be dead: NoActivity (the same per-curve values) is computed for their rows alone
+    k = len(varying)
+    maybe = activity.maybe_no_activity(plan.y, plan.w, plan.starts[curves], c.rss[curves], k, level)
+    picked = curves[maybe & c.fitted[curves] & ~c.dead[curves] & (status[curves] != "failed")]
+    if not picked.size:
+        return warnings
+    n = plan.n_used[picked]
+    starts = np.zeros(picked.size, dtype=np.intp)
+    np.cumsum(n[:-1], out=starts[1:])
+    rows = np.repeat(plan.starts[picked] - starts, n) + np.arange(int(n.sum()))
     a = activity.no_activity_of_curves(
-        plan.arrays[first], plan.y, plan.w, plan.starts[curves], c.rss[curves], len(varying), level, enzyme
+        plan.arrays[first][rows],
+        plan.y[rows],
+        plan.w[rows],
+        starts,
+        c.rss[picked],
+        k,
+        level,
+        None if enzyme is None else enzyme[rows],
     )
     input_units, rate_unit, punits = units
     per_enzyme = [k for k in scale if k != "vmax"]
     kcat_unit = punits[per_enzyme[0]] if per_enzyme and enzyme is not None else None
     out = list(warnings)
     for t in np.flatnonzero(a.dead):
-        i = curves[t]
-        if not c.fitted[i] or c.dead[i] or status[i] == "failed":
-            continue
+        i = picked[t]
         reason = activity.noise_only_reason(
             a, t, scale, first, input_units[first], rate_unit, kcat_unit, level
         )

@@ -24,6 +24,7 @@ from mgkinetics.errors import FitWarning
 __all__ = [
     "NoActivity",
     "no_activity_of_curves",
+    "maybe_no_activity",
     "noise_only_reason",
     "no_activity_reason_for",
     "no_activity_warning_for",
@@ -80,17 +81,14 @@ def no_activity_of_curves(
     n_top = np.bincount(curve, weights=at_top, minlength=starts.size)
     mean_top = np.bincount(curve, weights=np.where(at_top, rate, 0.0), minlength=starts.size) / n_top
     rms = np.sqrt(np.add.reduceat(rate**2, starts) / n)
-    rss_zero = np.add.reduceat((weights * rate) ** 2, starts)
     dof = n - n_params
     # quantiles per distinct curve size (a batch has few), p-values only where they are reported
     sizes, size_of = np.unique(n, return_inverse=True)
+    f_value, testable, below = _f_test(rate, weights, starts, rss, n_params, level, n, sizes, size_of)
     with np.errstate(all="ignore"):
         t = np.where(sizes > 1, special.stdtrit(np.maximum(sizes - 1, 1), level), np.inf)[size_of]
-        f_crit = special.fdtri(max(n_params, 1), np.maximum(sizes - n_params, 1), level)[size_of]
-        f_value = np.maximum(((rss_zero - rss) / n_params) / (rss / dof), 0.0)  # as fitting.numerics.f_test
-        testable = (dof > 0) & (rss > 0) & (n_params > 0)
         level_above_zero = _level_above_zero(rate, weights, starts, n, sizes, size_of, level)
-        dead = testable & (f_value < f_crit) & ~level_above_zero
+        dead = below & ~level_above_zero
         p_value = np.full(starts.size, np.nan)
         p_value[dead] = special.fdtrc(n_params, dof[dead], f_value[dead])
         enzyme_top = (
@@ -112,6 +110,38 @@ def no_activity_of_curves(
         enzyme_top,
         dead,
     )
+
+
+def _f_test(rate, weights, starts, rss, n_params: int, level: float, n, sizes, size_of):
+    """(F, testable, F below its ``level`` quantile) per curve: the fit against ``v = 0``, as
+    :func:`mgkinetics.fitting.numerics.f_test` (``n`` the rows of each curve, ``sizes`` the distinct
+    ``n`` and ``size_of`` which one each curve has)."""
+    from scipy import special
+
+    rss_zero = np.add.reduceat((weights * rate) ** 2, starts)
+    dof = n - n_params
+    with np.errstate(all="ignore"):
+        f_crit = special.fdtri(max(n_params, 1), np.maximum(sizes - n_params, 1), level)[size_of]
+        f_value = np.maximum(((rss_zero - rss) / n_params) / (rss / dof), 0.0)
+        testable = (dof > 0) & (rss > 0) & (n_params > 0)
+        return f_value, testable, testable & (f_value < f_crit)
+
+
+def maybe_no_activity(rate, weights, starts, rss, n_params: int, level: float) -> np.ndarray:
+    """Per curve (stored as for :func:`no_activity_of_curves`), whether its fit is no better than
+    ``v = 0`` by the F test: the only curves that :func:`no_activity_of_curves` can call ``dead``
+    (it also asks that their mean rate is not significantly above 0). A batch screens its curves
+    with this, then computes :class:`NoActivity` for these few (each curve's values are its own).
+
+    >>> maybe_no_activity(np.array([0.1, -0.1, 0.1, 5, 6, 7]), np.ones(6), np.array([0, 3]),
+    ...                   np.array([0.02, 0.5]), 1, 0.95).tolist()
+    [True, False]
+    """
+    rate, weights = np.asarray(rate, dtype=float), np.asarray(weights, dtype=float)
+    starts, rss = np.asarray(starts, dtype=np.intp), np.asarray(rss, dtype=float)
+    n = np.diff(np.r_[starts, rate.size])
+    sizes, size_of = np.unique(n, return_inverse=True)
+    return _f_test(rate, weights, starts, rss, n_params, level, n, sizes, size_of)[2]
 
 
 def _level_above_zero(rate, weights, starts, n, sizes, size_of, level: float) -> np.ndarray:
