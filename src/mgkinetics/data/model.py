@@ -154,7 +154,7 @@ class Dataset:
         """
         if hasattr(frame, "columns"):
             header = [str(c) for c in frame.columns]
-            cells = [_frame_column(frame.iloc[:, i]) for i in range(len(header))]
+            cells = [_frame_column(column) for _, column in frame.items()]  # by position, as iloc[:, i]
         else:
             header = [str(c) for c in frame]
             cells = [np.asarray(frame[c]) for c in frame]
