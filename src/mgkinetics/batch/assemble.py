@@ -20,7 +20,7 @@ import numpy as np
 from mgkinetics.batch.activity import no_activity_status, no_activity_values, noise_only_status
 from mgkinetics.batch.bounded import not_bounded_flags, top_of
 from mgkinetics.batch.result import BatchResult, _information_criteria_many
-from mgkinetics.batch.rowops import rows_all, rows_any
+from mgkinetics.batch.rowops import filled, rows_all, rows_any
 from mgkinetics.fitting.numerics import quantile as _quantile
 from mgkinetics.fitting.results import Exclusion
 from mgkinetics.fitting.status import bound_message, is_zero_width
@@ -178,18 +178,11 @@ _NOT_CONVERGED = (
 )
 
 
-def _filled(n: int, text: str) -> np.ndarray:
-    """``np.full(n, text, dtype=object)``, ten times faster (one str object, not one per element)."""
-    out = np.empty(n, dtype=object)
-    out.fill(text)
-    return out
-
-
 def _statuses(law, vary_idx, c: _Collected, se, reasons, cap, bound_hits, loose):
     """Status and reason per curve (see the module docstring for the order). Row reductions by
     :mod:`mgkinetics.batch.rowops` (numpy's per-row ``any``/``all`` machinery is slower)."""
     G = c.fitted.size
-    status, why = _filled(G, "converged"), _filled(G, "")
+    status, why = filled(G, "converged"), filled(G, "")
     for i, msg in reversed(bound_hits):
         status[i], why[i] = "at_bound", msg
     with np.errstate(invalid="ignore"):

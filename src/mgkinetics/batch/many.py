@@ -31,6 +31,7 @@ from mgkinetics.batch.guesses import hanes_woolf as hanes_woolf
 from mgkinetics.batch.result import STAT_COLUMNS as STAT_COLUMNS
 from mgkinetics.batch.result import BatchResult
 from mgkinetics.batch.result import _information_criteria_many as _information_criteria_many
+from mgkinetics.batch.rowops import filled
 from mgkinetics.batch.starts import _setup, _starts, runaway_caps
 from mgkinetics.batch.table import _block_guess, _dataset, _first_appearance, _pad, _prepare, _usable
 from mgkinetics.errors import FitError
@@ -49,7 +50,7 @@ def _messages_for_failures(law, setup, n_used, n_excl, has_pos, missing) -> np.n
     """Why each curve cannot be fitted ("" when it can), as an object array."""
     first = law.inputs[0].name
     k = len(setup.varying)
-    out = np.full(n_used.size, "", dtype=object)
+    out = filled(n_used.size, "")
     fail = (n_used == 0) | ~has_pos | (missing != "") | (n_used < k + 1)
     for i in np.flatnonzero(fail):
         if n_used[i] == 0:
@@ -196,6 +197,8 @@ def block_plan(counts: np.ndarray, todo: np.ndarray, chunk_size: int) -> list[tu
     """
     if todo.size == 0:
         return []
+    if todo.size <= chunk_size:  # one block: its curves in order, no sort by length needed
+        return [(int(counts[todo].max()), np.sort(todo))]
     order = todo[np.argsort(counts[todo], kind="stable")]
     return [(int(counts[b].max()), np.sort(b)) for b in np.array_split(order, -(-order.size // chunk_size))]
 
@@ -234,7 +237,10 @@ def _plan_curves(prep, law: RateLaw) -> CurvePlan:
     bad_rows = np.flatnonzero(~usable & ok_rows)
     n_excl = np.bincount(rank[keys[bad_rows]], minlength=G) if bad_rows.size else np.zeros(G, int)
     arrays = {name: a[rows] for name, a in prep.inputs.items()}
-    has_pos = np.bincount(pos_of_row, weights=arrays[law.inputs[0].name] > 0, minlength=G) > 0
+    has_pos = np.zeros(G, dtype=bool)  # a positive first input per curve (rows sorted by curve)
+    nz = np.flatnonzero(n_used > 0)
+    if nz.size:
+        has_pos[nz] = np.logical_or.reduceat(arrays[law.inputs[0].name] > 0, starts[nz])
     return CurvePlan(
         labels, n_used, n_excl, starts, has_pos, arrays, prep.table.y[rows], prep.table.w[rows], bad_rows
     )
@@ -245,7 +251,7 @@ def _start_blocks(law: RateLaw, prep, punits, setup, plan: CurvePlan, chunk_size
     G = plan.labels.size
     P0_all = np.full((G, len(law.params)), np.nan)
     cap_all = np.full((G, len(law.params)), np.inf)
-    missing = np.full(G, "", dtype=object)
+    missing = filled(G, "")
     blocks = []
     for L, idx in block_plan(plan.n_used, np.flatnonzero((plan.n_used > 0) & plan.has_pos), chunk_size):
         pos, valid = _pad(idx, L, plan.starts, plan.n_used)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mgkinetics.batch.rowops import rows_max
+from mgkinetics.batch.rowops import filled, rows_max
 from mgkinetics.fitting.starts import value_in as _value_in
 from mgkinetics.laws.registry import RateLaw
 
@@ -71,7 +71,7 @@ def _setup(law: RateLaw, punits, fix, init) -> _Setup:
 def _starts(law: RateLaw, setup: _Setup, guess: Mapping[str, np.ndarray], m: int):
     """Start matrix (m, K) and, per curve, the first parameter without a start (or '')."""
     P0 = np.empty((m, len(law.params)))
-    missing = np.full(m, "", dtype=object)
+    missing = filled(m, "")
     for j, p in enumerate(law.params):
         if p.name in setup.fixed:
             P0[:, j] = setup.fixed[p.name]
