@@ -45,33 +45,31 @@ def no_activity_values(law, varying, c, P0: np.ndarray) -> list[int]:
     return scale_idx
 
 
-def no_activity_status(law, varying, c, status, why, warnings, criteria, scale_idx) -> tuple:
+def no_activity_status(law, varying, c, status, why, warnings, criteria, scale_idx) -> None:
     """Status ``not_identifiable``, the single fit's reason and one ``no_activity`` warning for each
     fitted dead curve (``status``, ``why`` and the ``criteria`` arrays AICc, BIC changed in place,
-    the latter to NaN as in a single fit); returns the warnings with theirs replaced."""
+    the latter to NaN as in a single fit); their warnings (a
+    :class:`~mgkinetics.batch.curvewarnings.PendingWarnings`) are replaced by it."""
     rows = np.flatnonzero(c.dead & c.fitted)
     if not rows.size:
-        return warnings
+        return
     reason = no_activity_reason([law.param_names[j] for j in scale_idx])
     status[rows], why[rows] = "not_identifiable", reason
     for arr in criteria:
         arr[rows] = math.nan
-    warning = (FitWarning("no_activity", reason),)
-    out = list(warnings)
-    for i in rows:
-        out[i] = warning
-    return tuple(out)
+    warnings.replace(rows.tolist(), (FitWarning("no_activity", reason),))
 
 
-def noise_only_status(law, varying, c, plan, status, why, warnings, units, level: float) -> tuple:
+def noise_only_status(law, varying, c, plan, status, why, warnings, units, level: float) -> None:
     """Status ``not_identifiable`` with the single fit's no-activity reason for each fitted curve
     (not failed, not all-zero) whose fit is no better than ``v = 0`` (``status`` and ``why`` changed
-    in place); returns the warnings with a ``no_activity`` warning added to theirs. ``units``:
+    in place), and a ``no_activity`` warning added to theirs (``warnings``: a
+    :class:`~mgkinetics.batch.curvewarnings.PendingWarnings`). ``units``:
     ``(input units, rate unit, parameter units)``."""
     scale = rate_scale_parameters(law, varying)
     curves = np.flatnonzero(plan.n_used > 0)  # rows are sorted by curve: these starts cover them all
     if not scale or not curves.size:
-        return warnings
+        return
     first = law.input_names[0]
     enzyme = plan.arrays.get("enzyme")
     # only the fitted curves (not failed, not all-zero) that the F test cannot tell from v = 0 can
@@ -80,7 +78,7 @@ def noise_only_status(law, varying, c, plan, status, why, warnings, units, level
     maybe = activity.maybe_no_activity(plan.y, plan.w, plan.starts[curves], c.rss[curves], k, level)
     picked = curves[maybe & c.fitted[curves] & ~c.dead[curves] & (status[curves] != "failed")]
     if not picked.size:
-        return warnings
+        return
     n = plan.n_used[picked]
     starts = np.zeros(picked.size, dtype=np.intp)
     np.cumsum(n[:-1], out=starts[1:])
@@ -98,12 +96,10 @@ def noise_only_status(law, varying, c, plan, status, why, warnings, units, level
     input_units, rate_unit, punits = units
     per_enzyme = [k for k in scale if k != "vmax"]
     kcat_unit = punits[per_enzyme[0]] if per_enzyme and enzyme is not None else None
-    out = list(warnings)
     for t in np.flatnonzero(a.dead):
         i = picked[t]
         reason = activity.noise_only_reason(
             a, t, scale, first, input_units[first], rate_unit, kcat_unit, level
         )
         status[i], why[i] = "not_identifiable", reason
-        out[i] = (*out[i], FitWarning("no_activity", reason))
-    return tuple(out)
+        warnings.append(int(i), FitWarning("no_activity", reason))

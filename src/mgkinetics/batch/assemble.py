@@ -12,13 +12,13 @@ zero-width covariance), ``at_bound`` (a parameter sits at a bound), ``converged`
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 
 from mgkinetics.batch.activity import no_activity_status, no_activity_values, noise_only_status
 from mgkinetics.batch.bounded import not_bounded_flags, top_of
+from mgkinetics.batch.curvewarnings import PendingWarnings
 from mgkinetics.batch.result import BatchResult, _information_criteria_many
 from mgkinetics.batch.rowops import filled, rows_all, rows_any
 from mgkinetics.fitting.numerics import quantile as _quantile
@@ -118,9 +118,10 @@ def _bound_hits(law, vary_idx, values, P0, fitted, punits):
     return hits
 
 
-def _beyond_data(law, vary_idx, values, plan, fitted, punits):
-    """(curve, message) for KM or K½ beyond twice the highest concentration of its input."""
-    hits, tops = [], {}
+def _beyond_data(law, vary_idx, values, plan, fitted, punits, pending: PendingWarnings) -> None:
+    """A ``beyond_data`` warning (added to ``pending``) for KM or K½ beyond twice the highest
+    concentration of its input."""
+    tops = {}
     for j in vary_idx:
         p = law.params[j]
         if p.unit not in law.input_names or p.name not in ("km", "k_half"):
@@ -133,11 +134,9 @@ def _beyond_data(law, vary_idx, values, plan, fitted, punits):
             rows = np.flatnonzero(fitted & (values[:, j] > 2 * top))
         head, mid = f"{p.name} = ", f" {unit} is beyond twice the highest {p.unit} ("
         tail = f" {unit}): it is poorly determined; measure at higher concentrations"
-        hits += [  # Python floats (tolist) format faster than numpy scalars
-            (i, f"{head}{v:.4g}{mid}{t:.4g}{tail}")
-            for i, v, t in zip(rows.tolist(), values[rows, j].tolist(), top[rows].tolist(), strict=True)
-        ]
-    return hits
+        pending.formatted(
+            "beyond_data", rows.tolist(), values[rows, j].tolist(), top[rows].tolist(), (head, mid, tail)
+        )
 
 
 def _runaway_reason(law, vary_idx, values, cap, i, loose=None) -> str:
@@ -239,35 +238,20 @@ def _derived(law, punits, values, cov, vary_idx, q):
     return out
 
 
-def _warnings(reasons, c, status, why, bound_hits, beyond_hits) -> tuple[tuple[str, ...], ...]:
-    """Per curve, its warnings as :class:`~mgkinetics.errors.FitWarning` (text with a ``code``)."""
-    from mgkinetics.errors import FitWarning
-
-    warns: dict[int, list[str]] = defaultdict(list)  # only curves with warnings get a list (keyed by
-    # Python ints: tolist, faster as keys than numpy integers)
+def _warnings(reasons, c, status, why, bound_hits) -> PendingWarnings:
+    """Per curve, its warnings as :class:`~mgkinetics.errors.FitWarning` (text with a ``code``),
+    made when first read (:class:`~mgkinetics.batch.curvewarnings.PendingWarnings`)."""
+    pending = PendingWarnings(status.size)
     for code, rows, texts in (
         ("not_fitted", np.flatnonzero(reasons != ""), reasons),
         ("not_bounded", np.flatnonzero(status == "not_bounded"), why),
         ("not_converged", np.flatnonzero((status == "failed") & (reasons == "")), why),
     ):
-        texts = texts[rows].tolist()
-        shared = {t: FitWarning(code, t) for t in dict.fromkeys(texts)}  # one object per distinct text
-        for i, t in zip(rows.tolist(), texts, strict=True):
-            warns[i].append(shared[t])
-    singular = FitWarning(
-        "singular_covariance",
-        "standard errors could not be estimated: the parameters are not all "
-        "determined by these data (singular covariance)",
-    )
-    for i in np.flatnonzero(c.fitted & c.singular).tolist():
-        warns[i].append(singular)
-    for code, hits in (("at_bound", bound_hits), ("beyond_data", beyond_hits)):
-        for (i, _), w in zip(hits, FitWarning.many(code, [msg for _, msg in hits]), strict=True):
-            warns[i].append(w)
-    out: list[tuple[str, ...]] = [()] * status.size
-    for i, w in warns.items():
-        out[i] = tuple(w)
-    return tuple(out)
+        pending.shared(code, rows.tolist(), texts[rows].tolist())  # one object per distinct text
+    rows = np.flatnonzero(c.fitted & c.singular).tolist()
+    pending.shared("singular_covariance", rows, [_SINGULAR] * len(rows))
+    pending.each("at_bound", [i for i, _ in bound_hits], [msg for _, msg in bound_hits])
+    return pending
 
 
 def _slopes(ratios, c: _Collected, status, cap, scale: bool, redchi, q, loose):
@@ -319,12 +303,11 @@ def assemble(
     bound_hits = _bound_hits(law, vary_idx, c.values, P0, c.fitted, punits)
     loose = not_bounded_flags(law, vary_idx, c.values, se, cov, plan) & c.fitted[:, None]
     status, why = _statuses(law, vary_idx, c, se, reasons, cap, bound_hits, loose)
-    warnings = _warnings(
-        reasons, c, status, why, bound_hits, _beyond_data(law, vary_idx, c.values, plan, c.fitted, punits)
-    )
-    warnings = no_activity_status(law, setup.varying, c, status, why, warnings, (aicc, bic), scale_idx)
+    warnings = _warnings(reasons, c, status, why, bound_hits)
+    _beyond_data(law, vary_idx, c.values, plan, c.fitted, punits, warnings)
+    no_activity_status(law, setup.varying, c, status, why, warnings, (aicc, bic), scale_idx)
     units = (prep.table.units, prep.table.rate_unit, punits)
-    warnings = noise_only_status(law, setup.varying, c, plan, status, why, warnings, units, ci_level)
+    noise_only_status(law, setup.varying, c, plan, status, why, warnings, units, ci_level)
     for j in range(K):
         if law.params[j].name in setup.fixed:
             se[:, j] = low[:, j] = high[:, j] = np.nan

@@ -23,7 +23,7 @@ from mgkinetics.errors import STATUSES, FitError  # STATUSES: the vocabulary of 
 from mgkinetics.fitting.results import Exclusion
 from mgkinetics.report.shown import Shown
 
-__all__ = ["BatchResult", "STAT_COLUMNS", "STATUSES", "unit_slug"]
+__all__ = ["BatchResult", "DeferredWarnings", "STAT_COLUMNS", "STATUSES", "unit_slug"]
 
 #: The per-curve statistics held as attributes of the same name and written as columns of that name.
 _STAT_FIELDS = ("dof", "rss", "redchi", "r2", "aicc", "bic", "status", "status_reason", "success")
@@ -49,6 +49,36 @@ def unit_slug(label: str) -> str:
 
 # ----------------------------------------------------------------------------------------------
 # Result
+
+
+class DeferredWarnings:
+    """Per-curve warnings made when first read: :attr:`BatchResult.warnings` given one of these
+    holds what :meth:`build` returns from its first read on (see :mod:`mgkinetics.batch.curvewarnings`)."""
+
+    def build(self) -> tuple[tuple[str, ...], ...]:
+        raise NotImplementedError
+
+
+class _WarningsField:
+    """The ``warnings`` field: a tuple of tuples, or a :class:`DeferredWarnings` built on first read.
+
+    A data descriptor: ``__init__`` and ``dataclasses.replace`` set it through :meth:`__set__`,
+    every read (``__eq__``, ``to_frame``, ``replace``, pickling) sees the built tuple. Read on the
+    class it raises AttributeError, as a field without a default does, so the field stays required."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self._name = name  # held in the instance's __dict__ under its own name (as a plain field)
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            raise AttributeError(self._name)
+        value = obj.__dict__[self._name]
+        if isinstance(value, DeferredWarnings):
+            value = obj.__dict__[self._name] = value.build()
+        return value
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__[self._name] = value
 
 
 def _frozen(a) -> np.ndarray:
@@ -109,7 +139,7 @@ class BatchResult(Shown):
     aicc: np.ndarray
     bic: np.ndarray
     success: np.ndarray
-    warnings: tuple[tuple[str, ...], ...]
+    warnings: tuple[tuple[str, ...], ...] = _WarningsField()  # type: ignore[assignment]
     status: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
     status_reason: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
     excluded: tuple[tuple[str, Exclusion], ...] = ()
@@ -133,6 +163,10 @@ class BatchResult(Shown):
 
     def __len__(self) -> int:
         return int(self.curves.size)
+
+    def __getstate__(self) -> dict:
+        self.warnings  # noqa: B018 - built, so that a pickle or copy holds the tuple
+        return self.__dict__
 
     def value_columns(self) -> dict[str, str]:
         """Column name of each parameter and derived quantity: the name with its unit (``km_mM``,
