@@ -165,10 +165,13 @@ def _first_appearance(keys: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     appearance (as ``pandas.factorize`` numbers them), a sort otherwise."""
     if keys.size == 0:
         return 0, np.zeros(0, dtype=int), np.zeros(0, dtype=int)
-    top = np.maximum.accumulate(keys)
+    # a key seen for the first time starts a run of equal keys: the running maximum over the run
+    # heads alone (a tenth of the rows when curves stand together) rises where the rows' would
+    heads = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    top = np.maximum.accumulate(keys[heads])
     rise = np.flatnonzero(np.diff(top) > 0) + 1
     if keys[0] == 0 and np.all(top[rise] - top[rise - 1] == 1):
-        first = np.concatenate([[0], rise])
+        first = heads[np.concatenate([[0], rise])]
         return first.size, np.arange(first.size), first
     uniq, first = np.unique(keys, return_index=True)
     order = np.argsort(first, kind="stable")
