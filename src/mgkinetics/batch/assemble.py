@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mgkinetics.batch.activity import no_activity_status, no_activity_values, noise_only_status
-from mgkinetics.batch.bounded import not_bounded_flags, top_of
+from mgkinetics.batch.bounded import Tops, not_bounded_flags
 from mgkinetics.batch.curvewarnings import PendingWarnings
 from mgkinetics.batch.result import BatchResult, _information_criteria_many
 from mgkinetics.batch.rowops import filled, rows_all, rows_any
@@ -118,16 +118,13 @@ def _bound_hits(law, vary_idx, values, P0, fitted, punits):
     return hits
 
 
-def _beyond_data(law, vary_idx, values, plan, fitted, punits, pending: PendingWarnings) -> None:
+def _beyond_data(law, vary_idx, values, tops: Tops, fitted, punits, pending: PendingWarnings) -> None:
     """A ``beyond_data`` warning (added to ``pending``) for KM or K½ beyond twice the highest
-    concentration of its input."""
-    tops = {}
+    concentration of its input (``tops``: the plan's)."""
     for j in vary_idx:
         p = law.params[j]
         if p.unit not in law.input_names or p.name not in ("km", "k_half"):
             continue
-        if p.unit not in tops:
-            tops[p.unit] = top_of(plan, p.unit)
         top = tops[p.unit]
         unit = str(punits[p.name])  # formatted once, not per curve
         with np.errstate(invalid="ignore"):
@@ -294,17 +291,19 @@ def assemble(
             se[:, j] = np.sqrt(cov[:, t, t])
         r2 = np.where(c.ss_tot > 0, 1.0 - c.rss / c.ss_tot, np.nan)
     q = np.full(G, np.nan)
-    for d in np.unique(dof[c.fitted]) if c.fitted.any() else []:
-        q[c.fitted & (dof == d)] = _quantile(scale, int(d), ci_level)
+    if c.fitted.any():  # one quantile per distinct dof (a batch has few)
+        dofs, which = np.unique(dof[c.fitted], return_inverse=True)
+        q[c.fitted] = np.array([_quantile(scale, int(d), ci_level) for d in dofs])[np.asarray(which).ravel()]
     aicc, bic = _information_criteria_many(n, k, c.rss, scale, c.fitted, log_weights)
     # a side beyond the parameter's declared bound is cut there, as single fits do (clip_interval)
     low = np.maximum(c.values - q[:, None] * se, [p.min for p in law.params])
     high = np.minimum(c.values + q[:, None] * se, [p.max for p in law.params])
     bound_hits = _bound_hits(law, vary_idx, c.values, P0, c.fitted, punits)
-    loose = not_bounded_flags(law, vary_idx, c.values, se, cov, plan) & c.fitted[:, None]
+    tops = Tops(plan)  # the highest concentration of each input per curve, shared
+    loose = not_bounded_flags(law, vary_idx, c.values, se, cov, plan, tops) & c.fitted[:, None]
     status, why = _statuses(law, vary_idx, c, se, reasons, cap, bound_hits, loose)
     warnings = _warnings(reasons, c, status, why, bound_hits)
-    _beyond_data(law, vary_idx, c.values, plan, c.fitted, punits, warnings)
+    _beyond_data(law, vary_idx, c.values, tops, c.fitted, punits, warnings)
     no_activity_status(law, setup.varying, c, status, why, warnings, (aicc, bic), scale_idx)
     units = (prep.table.units, prep.table.rate_unit, punits)
     noise_only_status(law, setup.varying, c, plan, status, why, warnings, units, ci_level)

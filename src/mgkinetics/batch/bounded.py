@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["top_of", "not_bounded_flags"]
+__all__ = ["top_of", "Tops", "not_bounded_flags"]
 
 
 def top_of(plan, unit: str) -> np.ndarray:
@@ -21,9 +21,23 @@ def top_of(plan, unit: str) -> np.ndarray:
     return top
 
 
-def not_bounded_flags(law, vary_idx, values, se, cov, plan) -> np.ndarray:
+class Tops(dict):
+    """:func:`top_of` each input of ``plan``, computed when first asked for (by unit name)."""
+
+    def __init__(self, plan) -> None:
+        super().__init__()
+        self.plan = plan
+
+    def __missing__(self, unit: str) -> np.ndarray:
+        top = self[unit] = top_of(self.plan, unit)
+        return top
+
+
+def not_bounded_flags(law, vary_idx, values, se, cov, plan, tops: Tops | None = None) -> np.ndarray:
     """(G, K) flags: the saturation (KM) and Ki-like constants that are not bounded by the data, by
-    the rule fits use (:func:`mgkinetics.fitting.status.not_bounded_by_data`)."""
+    the rule fits use (:func:`mgkinetics.fitting.status.not_bounded_by_data`); ``tops``: the
+    plan's :class:`Tops`, shared with other users."""
+    tops = Tops(plan) if tops is None else tops
     from mgkinetics.fitting.status import (
         is_concentration_constant,
         is_saturation_constant,
@@ -42,7 +56,5 @@ def not_bounded_flags(law, vary_idx, values, se, cov, plan) -> np.ndarray:
             rel = se[:, j] / np.abs(values[:, j])
             others = np.delete(corr[:, t, :], t, axis=1)
             tied = np.nanmax(np.where(np.isfinite(others), others, -np.inf), axis=1, initial=-np.inf)
-        flags[:, j] = not_bounded_by_data(
-            values[:, j], top_of(plan, p.unit), rel, np.where(tied >= 0, tied, np.nan)
-        )
+        flags[:, j] = not_bounded_by_data(values[:, j], tops[p.unit], rel, np.where(tied >= 0, tied, np.nan))
     return flags

@@ -139,7 +139,7 @@ def maybe_no_activity(rate, weights, starts, rss, n_params: int, level: float) -
     """
     rate, weights = np.asarray(rate, dtype=float), np.asarray(weights, dtype=float)
     starts, rss = np.asarray(starts, dtype=np.intp), np.asarray(rss, dtype=float)
-    n = np.diff(np.r_[starts, rate.size])
+    n = np.diff(starts, append=rate.size)
     sizes, size_of = np.unique(n, return_inverse=True)
     return _f_test(rate, weights, starts, rss, n_params, level, n, sizes, size_of)[2]
 
