@@ -165,23 +165,6 @@ class FitWarning(str):
         obj.details = dict(details)
         return obj
 
-    @classmethod
-    def many(cls, code: str, messages) -> list[FitWarning]:
-        """``[FitWarning(code, m) for m in messages]``, the code checked once (a batch's hundreds).
-
-        >>> [(w.code, str(w)) for w in FitWarning.many("at_bound", ["a", "b"])]
-        [('at_bound', 'a'), ('at_bound', 'b')]
-        """
-        if code not in WARNING_CODES:
-            raise ValueError(f"unknown warning code {code!r}; codes are {', '.join(WARNING_CODES)}")
-        new, out = str.__new__, []
-        for message in messages:
-            obj = new(cls, message)
-            obj.code = code
-            obj.details = {}
-            out.append(obj)
-        return out
-
     @property
     def message(self) -> str:
         """The text."""

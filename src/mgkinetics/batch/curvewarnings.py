@@ -69,8 +69,8 @@ class PendingWarnings(DeferredWarnings):
                 for i, t in zip(rows, what, strict=True):
                     warns[i].append(made[t])
             elif kind in ("each", "formatted"):
-                for i, w in zip(rows, FitWarning.many(code, _texts(kind, what)), strict=True):
-                    warns[i].append(w)
+                for i, text in zip(rows, _texts(kind, what), strict=True):
+                    warns[i].append(FitWarning(code, text))
             elif kind == "replace":
                 for i in rows:
                     warns[i] = list(what)

@@ -63,7 +63,7 @@ class _WarningsField:
     """The ``warnings`` field: a tuple of tuples, or a :class:`DeferredWarnings` built on first read.
 
     A data descriptor: ``__init__`` and ``dataclasses.replace`` set it through :meth:`__set__`,
-    every read (``__eq__``, ``to_frame``, ``replace``, pickling) sees the built tuple. Read on the
+    every read (``__eq__``, ``to_frame``, ``replace``) sees the built tuple. Read on the
     class it raises AttributeError, as a field without a default does, so the field stays required."""
 
     def __set_name__(self, owner, name: str) -> None:
@@ -163,10 +163,6 @@ class BatchResult(Shown):
 
     def __len__(self) -> int:
         return int(self.curves.size)
-
-    def __getstate__(self) -> dict:
-        self.warnings  # noqa: B018 - built, so that a pickle or copy holds the tuple
-        return self.__dict__
 
     def value_columns(self) -> dict[str, str]:
         """Column name of each parameter and derived quantity: the name with its unit (``km_mM``,

@@ -60,21 +60,9 @@ def _codes(labels: np.ndarray) -> np.ndarray:
     if labels.size > 1:
         heads = np.flatnonzero(np.concatenate([[True], labels[1:] != labels[:-1]]))
         if heads.size < 0.5 * labels.size:
-            return np.repeat(_first_seen_codes(labels[heads]), np.diff(heads, append=labels.size))
+            codes, _ = pd.factorize(labels[heads])
+            return np.repeat(np.asarray(codes, dtype=np.intp), np.diff(heads, append=labels.size))
     return np.asarray(pd.factorize(labels)[0], dtype=np.intp)
-
-
-def _first_seen_codes(labels: np.ndarray) -> np.ndarray:
-    """``pandas.factorize(labels)[0]`` of an array of str, by one sort (no Python str per cell:
-    twice as fast on 2000 labels): distinct labels numbered in order of first appearance.
-
-    >>> _first_seen_codes(np.array(["b", "a", "b", "c", "a"])).tolist()
-    [0, 1, 0, 2, 1]
-    """
-    distinct, first, which = np.unique(labels, return_index=True, return_inverse=True)
-    rank = np.empty(distinct.size, dtype=np.intp)
-    rank[np.argsort(first, kind="stable")] = np.arange(distinct.size)
-    return rank[np.asarray(which).ravel()]
 
 
 def row_reasons(
