@@ -20,12 +20,18 @@ __all__ = ["hanes_woolf", "vector_guess"]
 
 def _line(x: np.ndarray, y: np.ndarray, mask: np.ndarray):
     """Per-row least-squares slope and intercept over the masked points (NaN where undetermined)."""
-    c = np.maximum(rows_count(mask), 1)
-    xz, yz = np.where(mask, x, 0.0), np.where(mask, y, 0.0)
+    return _masked_line(x, np.where(mask, y, 0.0), mask, rows_count(mask))
+
+
+def _masked_line(x: np.ndarray, yz: np.ndarray, mask: np.ndarray, count: np.ndarray):
+    """:func:`_line` of ``y`` given as ``yz`` (0 off the mask, as ``np.where(mask, y, 0.0)``) and the
+    mask's count per row: the same numbers, without making them again."""
+    c = np.maximum(count, 1)
+    xz = np.where(mask, x, 0.0)
     xm, ym = rows_sum(xz) / c, rows_sum(yz) / c
     dx = np.where(mask, x - xm[:, None], 0.0)
     sxx = rows_sum(dx * dx)
-    slope = rows_sum(dx * np.where(mask, y - ym[:, None], 0.0)) / np.where(sxx > 0, sxx, np.nan)
+    slope = rows_sum(dx * np.where(mask, yz - ym[:, None], 0.0)) / np.where(sxx > 0, sxx, np.nan)
     return slope, ym - slope * xm
 
 
@@ -52,8 +58,9 @@ def hanes_woolf(s: np.ndarray, v: np.ndarray, valid: np.ndarray) -> tuple[np.nda
         vmax_fb = 1.1 * rows_max(np.where(valid & ~np.isnan(v), np.abs(v), -np.inf))
         vmax_fb = np.where(np.isneginf(vmax_fb), np.nan, vmax_fb)
         vmax_fb = np.where(vmax_fb <= 0, 1.0, vmax_fb)
-        slope, intercept = _line(s, np.where(ok, s / v, 0.0), ok)
-        good = (rows_count(ok) >= 2) & (_span(s, ok) > 0) & (slope > 0) & (intercept > 0)
+        count = rows_count(ok)
+        slope, intercept = _masked_line(s, np.where(ok, s / v, 0.0), ok, count)  # s/v is 0 off ok
+        good = (count >= 2) & (_span(s, ok) > 0) & (slope > 0) & (intercept > 0)
         vmax = np.where(good, 1.0 / slope, vmax_fb)
         km = np.where(good, intercept / slope, 1.0)
         pos = valid & (s > 0)
