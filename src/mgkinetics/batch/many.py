@@ -170,23 +170,32 @@ def fit_many(
         )
     else:
         fits = [engine_fit(law, c, vary_idx, lo, hi, pairs, limits) for c in chunks]
-    curve_of = np.repeat(np.arange(plan.labels.size), plan.n_used)
-    with np.errstate(divide="ignore"):  # Σ log wᵢ per curve (R's weights w², for the criteria)
-        log_w = np.bincount(
-            curve_of,
-            weights=np.where(plan.w != 0, 2 * np.log(np.abs(plan.w)), 0.0),
-            minlength=plan.labels.size,
-        )
+    log_w = _log_weights(plan)
     result = _assemble(
         law, prep, setup, punits, plan, reasons, fits, ci_level, engine, P0_all, cap_all, log_w, ratios
     )
     if (
         prep.table.scheme.kind == "replicates"
     ):  # the weighting's own warning, per curve (fitting/weighting.py)
+        curve_of = np.repeat(np.arange(plan.labels.size), plan.n_used)
         few = few_replicates_by_group(plan.arrays, plan.y, curve_of)
         warns = tuple(w + ((few[i],) if i in few else ()) for i, w in enumerate(result.warnings))
         result = replace(result, warnings=warns)
     return result
+
+
+def _log_weights(plan) -> np.ndarray:
+    """Σ log wᵢ per curve (R's weights w², for the criteria); zeros when every weight is 1 (no
+    weighting: log 1 = 0 exactly, so the sums are the same zeros without the logs)."""
+    if (plan.w == 1).all():
+        return np.zeros(plan.labels.size)
+    curve_of = np.repeat(np.arange(plan.labels.size), plan.n_used)
+    with np.errstate(divide="ignore"):
+        return np.bincount(
+            curve_of,
+            weights=np.where(plan.w != 0, 2 * np.log(np.abs(plan.w)), 0.0),
+            minlength=plan.labels.size,
+        )
 
 
 def block_plan(counts: np.ndarray, todo: np.ndarray, chunk_size: int) -> list[tuple[int, np.ndarray]]:
