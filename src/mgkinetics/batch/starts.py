@@ -72,6 +72,7 @@ def _starts(law: RateLaw, setup: _Setup, guess: Mapping[str, np.ndarray], m: int
     """Start matrix (m, K) and, per curve, the first parameter without a start (or '')."""
     P0 = np.empty((m, len(law.params)))
     missing = filled(m, "")
+    unnamed = np.ones(m, dtype=bool)  # missing == "": no parameter without a start named yet
     for j, p in enumerate(law.params):
         if p.name in setup.fixed:
             P0[:, j] = setup.fixed[p.name]
@@ -81,7 +82,8 @@ def _starts(law: RateLaw, setup: _Setup, guess: Mapping[str, np.ndarray], m: int
         else:
             val = np.asarray(guess.get(p.name, np.full(m, np.nan)), dtype=float)
             bad = ~np.isfinite(val)
-            missing[bad & (missing == "")] = p.name
+            missing[bad & unnamed] = p.name
+            unnamed &= ~bad
             val = np.where(bad, 1.0, val)
         P0[:, j] = _clip_start(val, p.min, p.max)
     return P0, missing
