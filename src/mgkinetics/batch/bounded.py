@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mgkinetics.batch.rowops import rows_max
+
 __all__ = ["top_of", "Tops", "not_bounded_flags"]
 
 
@@ -55,6 +57,7 @@ def not_bounded_flags(law, vary_idx, values, se, cov, plan, tops: Tops | None = 
         with np.errstate(all="ignore"):
             rel = se[:, j] / np.abs(values[:, j])
             others = np.delete(corr[:, t, :], t, axis=1)
-            tied = np.nanmax(np.where(np.isfinite(others), others, -np.inf), axis=1, initial=-np.inf)
+            finite = np.where(np.isfinite(others), others, -np.inf)  # no NaN left: a plain max
+            tied = rows_max(finite) if finite.shape[1] else np.full(finite.shape[0], -np.inf)
         flags[:, j] = not_bounded_by_data(values[:, j], tops[p.unit], rel, np.where(tied >= 0, tied, np.nan))
     return flags

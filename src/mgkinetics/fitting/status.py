@@ -296,7 +296,7 @@ def not_bounded_by_data(value, top, rel_se, max_abs_corr):
     with np.errstate(invalid="ignore"):
         beyond = value > _RUNAWAY * top
         loose = ~(rel_se <= _LOOSE)  # NaN (no SE) is loose
-        tied = np.nan_to_num(corr, nan=0.0) > _TIED
+        tied = corr > _TIED  # NaN counts as not tied (NaN > x is False)
     out = beyond & (loose | tied)
     return bool(out) if out.ndim == 0 else out
 
