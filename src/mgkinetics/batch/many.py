@@ -230,28 +230,39 @@ class CurvePlan:
 def _plan_curves(prep, law: RateLaw) -> CurvePlan:
     """Curves in order of first appearance; usable rows sorted by curve; row accounting."""
     keys = prep.table.keys
-    assigned = np.flatnonzero(keys >= 0)
-    G, rank, first_rows = _first_appearance(keys[assigned])
-    labels = prep.labels[assigned[first_rows]]
     usable = _usable(prep.table.reasons)
     ok_rows = keys >= 0
-    rows = np.flatnonzero(usable & ok_rows)
-    pos_of_row = rank[keys[rows]] if rows.size else np.array([], dtype=int)
+    # every row usable and in a curve (and, below, in curve order): the arrays are copied whole
+    every = bool(ok_rows.all() and usable.all())
+    if every:
+        assigned = rows = np.arange(keys.size)
+        G, rank, first_rows = _first_appearance(keys)
+        pos_of_row = rank[keys]
+    else:
+        assigned = np.flatnonzero(ok_rows)
+        G, rank, first_rows = _first_appearance(keys[assigned])
+        rows = np.flatnonzero(usable & ok_rows)
+        pos_of_row = rank[keys[rows]] if rows.size else np.array([], dtype=int)
+    labels = prep.labels[assigned[first_rows]]
     if pos_of_row.size > 1 and np.any(pos_of_row[1:] < pos_of_row[:-1]):  # rows not grouped by curve
         srt = np.argsort(pos_of_row, kind="stable")
-        rows, pos_of_row = rows[srt], pos_of_row[srt]
+        rows, pos_of_row, every = rows[srt], pos_of_row[srt], False
+
+    def take(a: np.ndarray) -> np.ndarray:
+        return a.copy() if every else a[rows]
+
     n_used = np.bincount(pos_of_row, minlength=G)
     starts = np.zeros(G, dtype=int)
     np.cumsum(n_used[:-1], out=starts[1:])
     bad_rows = np.flatnonzero(~usable & ok_rows)
     n_excl = np.bincount(rank[keys[bad_rows]], minlength=G) if bad_rows.size else np.zeros(G, int)
-    arrays = {name: a[rows] for name, a in prep.inputs.items()}
+    arrays = {name: take(a) for name, a in prep.inputs.items()}
     has_pos = np.zeros(G, dtype=bool)  # a positive first input per curve (rows sorted by curve)
     nz = np.flatnonzero(n_used > 0)
     if nz.size:
         has_pos[nz] = np.logical_or.reduceat(arrays[law.inputs[0].name] > 0, starts[nz])
     return CurvePlan(
-        labels, n_used, n_excl, starts, has_pos, arrays, prep.table.y[rows], prep.table.w[rows], bad_rows
+        labels, n_used, n_excl, starts, has_pos, arrays, take(prep.table.y), take(prep.table.w), bad_rows
     )
 
 
