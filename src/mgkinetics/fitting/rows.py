@@ -34,10 +34,14 @@ def group_keys(ds, groups: list[str]) -> tuple[np.ndarray, list[Exclusion]]:
     for col in stacked:
         blank |= col == ""
     ok = ~blank
-    sub = [col[ok] for col in stacked]
+    whole = not blank.any()  # no empty cell: the columns as they are, no masked copies
+    sub = stacked if whole else [col[ok] for col in stacked]
     codes = _codes(sub[0]) if len(sub) == 1 else pd.factorize(pd.MultiIndex.from_arrays(sub))[0]
-    ids = np.full(n, -1, dtype=int)
-    ids[ok] = codes
+    if whole:
+        ids = np.array(codes, dtype=int)
+    else:
+        ids = np.full(n, -1, dtype=int)
+        ids[ok] = codes
     unassigned = []
     for i in np.flatnonzero(blank):
         empty = next(g for g, col in zip(groups, stacked) if col[i] == "")
