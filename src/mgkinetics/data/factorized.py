@@ -62,12 +62,22 @@ class FactorizedText:
     def __len__(self) -> int:
         return self._runs[2] if self._runs is not None else int(self._codes.size)
 
+    def first_label(self) -> str:
+        """The label of the first row (of a column with rows), without the code of every row."""
+        code = self._runs[0][0] if self._runs is not None else self._codes[0]
+        return str(self.labels[code])
+
     def text(self) -> np.ndarray:
         """The label of each row (an array of str as wide as ``labels``)."""
         if self._runs is None:
             return self.labels[self._codes]
         run_codes, heads, n = self._runs
-        return np.repeat(self.labels[run_codes], np.diff(heads, append=n))
+        labels = self.labels[run_codes]
+        if labels.dtype.kind != "U" or labels.itemsize == 0:
+            return np.repeat(labels, np.diff(heads, append=n))
+        # repeated as raw bytes (void), a third faster than as str, the same array
+        raw = np.repeat(labels.view(f"V{labels.itemsize}"), np.diff(heads, append=n))
+        return raw.view(labels.dtype)
 
     @classmethod
     def of(cls, codes: np.ndarray, written) -> FactorizedText:

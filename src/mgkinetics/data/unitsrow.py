@@ -81,7 +81,7 @@ def absorb_units_row(raw, input_units: Mapping[str, str] | None, problems: list)
 def _first(column):
     """The first cell of a column: an array, or the text reader's FactorizedText (codes into labels)."""
     if isinstance(column, FactorizedText):
-        return str(column.labels[column.codes[0]])
+        return column.first_label()
     return column[0] if len(column) else ""
 
 
