@@ -76,7 +76,8 @@ def noise_only_status(law, varying, c, plan, status, why, warnings, units, level
     # be dead: NoActivity (the same per-curve values) is computed for their rows alone
     k = len(varying)
     maybe = activity.maybe_no_activity(plan.y, plan.w, plan.starts[curves], c.rss[curves], k, level)
-    picked = curves[maybe & c.fitted[curves] & ~c.dead[curves] & (status[curves] != "failed")]
+    picked = curves[maybe & c.fitted[curves] & ~c.dead[curves]]
+    picked = picked[status[picked] != "failed"]  # the object compare on these few only
     if not picked.size:
         return
     n = plan.n_used[picked]

@@ -175,8 +175,10 @@ _NOT_CONVERGED = (
 
 
 def _statuses(law, vary_idx, c: _Collected, se, reasons, cap, bound_hits, loose):
-    """Status and reason per curve (see the module docstring for the order). Row reductions by
-    :mod:`mgkinetics.batch.rowops` (numpy's per-row ``any``/``all`` machinery is slower)."""
+    """Status and reason per curve (see the module docstring for the order), and the masks of the
+    curves that were not fitted (a reason given), are ``not_bounded`` and failed to converge (or gave
+    non-finite values): ``status == ...`` without comparing the object arrays again. Row reductions
+    by :mod:`mgkinetics.batch.rowops` (numpy's per-row ``any``/``all`` machinery is slower)."""
     G = c.fitted.size
     status, why = filled(G, "converged"), filled(G, "")
     for i, msg in reversed(bound_hits):
@@ -192,6 +194,8 @@ def _statuses(law, vary_idx, c: _Collected, se, reasons, cap, bound_hits, loose)
         big = rows_any(np.abs(c.values[:, vary_idx]) > cap[:, vary_idx]) if vary_idx else c.runaway
     away = c.runaway | big | rows_any(loose)
     rows = np.flatnonzero(c.fitted & away)
+    unbounded = np.zeros(G, dtype=bool)
+    unbounded[rows] = True
     if rows.size:  # curves whose constants run away alike (same flags) share one reason
         with np.errstate(invalid="ignore"):
             flags = np.hstack([loose[rows], np.abs(c.values[rows][:, vary_idx]) > cap[rows][:, vary_idx]])
@@ -212,7 +216,7 @@ def _statuses(law, vary_idx, c: _Collected, se, reasons, cap, bound_hits, loose)
     status[rows], why[rows] = "failed", reasons[rows]
     bad = ~rows_all(np.isfinite(c.values)) & ~(failed | given)
     status[bad], why[bad] = "failed", "the fit gave non-finite values"
-    return status, why
+    return status, why, (given, unbounded & ~given & ~bad, (failed | bad) & ~given)
 
 
 def _derived(law, punits, values, cov, vary_idx, q):
@@ -235,14 +239,16 @@ def _derived(law, punits, values, cov, vary_idx, q):
     return out
 
 
-def _warnings(reasons, c, status, why, bound_hits) -> PendingWarnings:
+def _warnings(reasons, c, status, why, bound_hits, marks) -> PendingWarnings:
     """Per curve, its warnings as :class:`~mgkinetics.errors.FitWarning` (text with a ``code``),
-    made when first read (:class:`~mgkinetics.batch.curvewarnings.PendingWarnings`)."""
+    made when first read (:class:`~mgkinetics.batch.curvewarnings.PendingWarnings`); ``marks``:
+    the masks :func:`_statuses` returns."""
     pending = PendingWarnings(status.size)
+    given, unbounded, not_converged = marks
     for code, rows, texts in (
-        ("not_fitted", np.flatnonzero(reasons != ""), reasons),
-        ("not_bounded", np.flatnonzero(status == "not_bounded"), why),
-        ("not_converged", np.flatnonzero((status == "failed") & (reasons == "")), why),
+        ("not_fitted", np.flatnonzero(given), reasons),
+        ("not_bounded", np.flatnonzero(unbounded), why),
+        ("not_converged", np.flatnonzero(not_converged), why),
     ):
         pending.shared(code, rows.tolist(), texts[rows].tolist())  # one object per distinct text
     rows = np.flatnonzero(c.fitted & c.singular).tolist()
@@ -301,8 +307,8 @@ def assemble(
     bound_hits = _bound_hits(law, vary_idx, c.values, P0, c.fitted, punits)
     tops = Tops(plan)  # the highest concentration of each input per curve, shared
     loose = not_bounded_flags(law, vary_idx, c.values, se, cov, plan, tops) & c.fitted[:, None]
-    status, why = _statuses(law, vary_idx, c, se, reasons, cap, bound_hits, loose)
-    warnings = _warnings(reasons, c, status, why, bound_hits)
+    status, why, marks = _statuses(law, vary_idx, c, se, reasons, cap, bound_hits, loose)
+    warnings = _warnings(reasons, c, status, why, bound_hits, marks)
     _beyond_data(law, vary_idx, c.values, tops, c.fitted, punits, warnings)
     no_activity_status(law, setup.varying, c, status, why, warnings, (aicc, bic), scale_idx)
     units = (prep.table.units, prep.table.rate_unit, punits)
