@@ -115,16 +115,23 @@ def test_diagnostics_in_json():
 
 def test_replicate_weighting_uses_level_sd():
     from mgkinetics.fitting.problem import build_problems
+    from mgkinetics.fitting.weighting import FewReplicatesWarning
 
     v = 10 * S3 / (2 + S3) * (1 + JITTER)
-    (prob,), _, _ = build_problems({"s_mM": S3, "rate_uM_per_s": v}, "michaelis_menten", weights="replicates")
+    with pytest.warns(FewReplicatesWarning, match="fewest 3"):  # 3 replicates per level: said so
+        (prob,), _, _ = build_problems(
+            {"s_mM": S3, "rate_uM_per_s": v}, "michaelis_menten", weights="replicates"
+        )
     assert prob.weights[0] == pytest.approx(1 / np.std(v[:3], ddof=1), rel=1e-12)
     (pooled,), _, _ = build_problems(
         {"s_mM": S3, "rate_uM_per_s": v}, "michaelis_menten", weights="replicates:pooled"
     )
     assert pooled.weights[0] == pytest.approx(1 / np.mean(v[:3]), rel=1e-12)
     # unreplicated level: excluded with a reason
-    (single,), _, _ = build_problems(
-        {"s_mM": np.r_[S3, 50.0], "rate_uM_per_s": np.r_[v, 9.6]}, "michaelis_menten", weights="replicates"
-    )
+    with pytest.warns(FewReplicatesWarning):
+        (single,), _, _ = build_problems(
+            {"s_mM": np.r_[S3, 50.0], "rate_uM_per_s": np.r_[v, 9.6]},
+            "michaelis_menten",
+            weights="replicates",
+        )
     assert single.excluded and "replicate" in single.excluded[0].reason
