@@ -45,14 +45,19 @@ class SlopeRatio:
     factor: float
 
 
-def slope_ratios(law, varying, punits) -> list[SlopeRatio]:
-    """The ratios a single fit adds when a saturation constant runs away, for fitted pairs only."""
+def slope_ratios(law, varying, punits, fixed) -> list[SlopeRatio]:
+    """The ratios a single fit adds when a saturation constant runs away, for fitted pairs only;
+    none when the law's order at low concentration is fitted or ``fixed`` at other than 1 (Hill's
+    n: :func:`mgkinetics.fitting.slope.slope_numerator`)."""
     from mgkinetics.fitting.estimates import derived_for
     from mgkinetics.fitting.results import Estimate
+    from mgkinetics.fitting.slope import slope_numerator
     from mgkinetics.fitting.status import is_saturation_constant
 
     names = list(law.param_names)
-    ones = {p: Estimate(p, 1.0, None, None, None, punits[p]) for p in names}
+    if slope_numerator(law, varying, fixed) is None:
+        return []
+    ones = {p: Estimate(p, fixed.get(p, 1.0), None, None, None, punits[p]) for p in names}
     kms = [p.name for p in law.params if is_saturation_constant(p, law.input_names) and p.name in varying]
     out = []
     for km in kms:
@@ -137,26 +142,31 @@ def _beyond_data(law, vary_idx, values, tops: Tops, fitted, punits, pending: Pen
 
 
 def _runaway_reason(law, vary_idx, values, cap, i, loose=None) -> str:
-    if loose is not None and loose[i].any() and not any(abs(values[i, j]) > cap[i, j] for j in vary_idx):
-        from mgkinetics.fitting.status import is_saturation_constant, not_bounded_reason
+    from mgkinetics.fitting.slope import determined_when_runaway
+    from mgkinetics.fitting.status import is_saturation_constant, not_bounded_reason
 
+    def determined(names: str) -> str:  # what is left when these KM-like constants run away
+        varying = [law.params[j].name for j in vary_idx]
+        return determined_when_runaway(law, names, varying, dict(zip(law.param_names, values[i])))
+
+    if loose is not None and loose[i].any() and not any(abs(values[i, j]) > cap[i, j] for j in vary_idx):
         flagged = [law.params[j] for j in vary_idx if loose[i, j]]
         if not any(is_saturation_constant(p, law.input_names) for p in flagged):
             return not_bounded_reason([p.name for p in flagged])
         names = ", ".join(p.name for p in flagged if is_saturation_constant(p, law.input_names))
         return (
             f"{names} runs beyond 10× the highest concentration and is not bounded by these data "
-            f"(KM → ∞): only {law.param_names[0]}/{names} (the initial slope) is determined; measure at "
-            "higher concentrations"
+            f"(KM → ∞): {determined(names)}; measure at higher concentrations"
         )
-    gone = [law.params[j].name for j in vary_idx if abs(values[i, j]) > cap[i, j]]
-    names = ", ".join(gone) or "a parameter"
+    gone = [law.params[j] for j in vary_idx if abs(values[i, j]) > cap[i, j]]
+    names = ", ".join(p.name for p in gone) or "a parameter"
     text = (
         f"{names} ran away beyond 10⁶ × the data's scale: the data do not bound "
         f"{'it' if len(gone) <= 1 else 'them'} (the optimum lies at infinity)"
     )
-    if "km" in gone and law.param_names[:2] in (("vmax", "km"), ("kcat", "km")):
-        text += f"; KM → ∞: only {law.param_names[0]}/km (the initial slope) is determined"
+    kms = ", ".join(p.name for p in gone if is_saturation_constant(p, law.input_names))
+    if kms:
+        text += f"; KM → ∞: {determined(kms)}"
     return text + "; measure at higher concentrations"
 
 

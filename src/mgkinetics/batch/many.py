@@ -151,7 +151,7 @@ def fit_many(
     chunks = _chunks(law, plan, blocks, np.flatnonzero(reasons == ""), P0_all, cap_all, max(chunk_size, 1))
     lo = np.array([p.min for p in law.params])
     hi = np.array([p.max for p in law.params])
-    ratios = slope_ratios(law, setup.varying, punits)  # Vmax/KM, reported where KM runs away
+    ratios = slope_ratios(law, setup.varying, punits, setup.fixed)  # Vmax/KM, reported where KM runs away
     pairs = [(r.num, r.den) for r in ratios]
     limits = inf_limit_columns(law, vary_idx)  # Ki, Ksi: refitted at +∞ where they run away
     if engine == "dask" and chunks:

@@ -143,7 +143,7 @@ def derived_for(
         for d in law.derived
     }
     declared = {(d.numerator, d.denominator) for d in law.derived}
-    numerator = slope_numerator(law)
+    numerator = slope_numerator(law, varying, {k: e.value for k, e in estimates.items()})
     for km in runaway:
         if numerator is None or (numerator, km) in declared or km not in estimates:
             continue

@@ -25,7 +25,7 @@ from mgkinetics.fitting.options import DataOptions, check_options, table_options
 from mgkinetics.fitting.outcome import outcome_fields, solution_fields, solved_estimates, solved_statistics
 from mgkinetics.fitting.problem import FitProblem, build_problems
 from mgkinetics.fitting.results import Estimate, FitCollection, FitResult, RowAccount, Statistics
-from mgkinetics.fitting.slope import slope_stderrs
+from mgkinetics.fitting.slope import determined_when_runaway, slope_stderrs
 from mgkinetics.fitting.starts import parameter_units, start_values, typical_size, where
 from mgkinetics.fitting.status import (
     FitFacts,
@@ -198,7 +198,16 @@ def _fit_problem(problem: FitProblem, fix, init, ci_level: float) -> FitResult:
     sol = engine.solve([problem], layout, scale_covar=scale_covar)
     estimates, q = solved_estimates(sol, punits, varying, scale_covar, ci_level, layout.specs)
     tops = saturation_constants(problem, keys)
-    facts = FitFacts(estimates, varying, layout.specs, starts, tops, concentration_constants(problem, keys))
+    values = {k: e.value for k, e in estimates.items()}
+    facts = FitFacts(
+        estimates,
+        varying,
+        layout.specs,
+        starts,
+        tops,
+        concentration_constants(problem, keys),
+        determined=lambda names: determined_when_runaway(law, names, varying, values),
+    )
     warnings, status, reason, runaway = assess(facts, sol)
     scale = rate_scale_parameters(law, varying)
     others = [n for n in varying if n not in scale]

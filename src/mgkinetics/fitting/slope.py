@@ -14,14 +14,20 @@ same point; what differs is the arithmetic, which here stays well conditioned.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
 from mgkinetics.batch.gram import invert_gram
 from mgkinetics.batch.linalg import gram
 
-__all__ = ["slope_variance", "slope_numerator", "slope_stderrs"]
+__all__ = [
+    "determined_when_runaway",
+    "rate_scale_param",
+    "slope_numerator",
+    "slope_stderrs",
+    "slope_variance",
+]
 
 _REL_STEP = 1e-4
 #: KM beyond this multiple of the highest concentration of its input is evaluated there: b·S ≤ 1e-6
@@ -125,10 +131,39 @@ def slope_variance(
     return out
 
 
-def slope_numerator(law) -> str | None:
-    """The parameter over KM that is the initial slope: the first of the law's rate-scale
-    parameters (unit ``rate`` or ``1/time``: Vmax, kcat); None when the law has none."""
+def rate_scale_param(law) -> str | None:
+    """The first of the law's rate-scale parameters (unit ``rate`` or ``1/time``: Vmax, kcat)."""
     return next((p.name for p in law.params if p.unit in ("rate", "1/time")), None)
+
+
+def slope_numerator(
+    law, varying: Sequence[str] = (), values: Mapping[str, float] | None = None
+) -> str | None:
+    """The parameter over KM that is the initial slope: :func:`rate_scale_param`.
+
+    None when the law has no rate-scale parameter, or when its order at low concentration
+    (``law.slope_order``, Hill's n) is in ``varying`` or not fixed at 1 in ``values``: the rate
+    then starts as numerator·Sⁿ/Kⁿ, and numerator/K is not determined when K runs away.
+    """
+    order = law.slope_order
+    if order is not None and (order in varying or values is None or values.get(order) != 1.0):
+        return None
+    return rate_scale_param(law)
+
+
+def determined_when_runaway(law, kms: str, varying: Sequence[str], values: Mapping[str, float]) -> str:
+    """What the data still determine when the saturation constant(s) ``kms`` run away (fit and
+    batch reasons): the initial slope numerator/KM, or numerator/Kⁿ and n (:func:`slope_numerator`)."""
+    num = slope_numerator(law, varying, values)
+    if num is not None:
+        return f"only {num}/{kms} (the initial slope) is determined"
+    top, order = rate_scale_param(law), law.slope_order
+    if top is None or order is None:
+        return "only the initial slope is determined"
+    return (
+        f"the rate starts as {top}·S^{order}/{kms}^{order}: only {top}/{kms}^{order} and {order} "
+        "are determined"
+    )
 
 
 def slope_stderrs(problem, values, varying, runaway, *, redchi: float, scale_covar: bool) -> dict[str, float]:
@@ -136,7 +171,7 @@ def slope_stderrs(problem, values, varying, runaway, *, redchi: float, scale_cov
     saturation constants that run away, by :func:`slope_variance` (NaN when singular)."""
     law = problem.law
     names = list(law.param_names)
-    num = slope_numerator(law)
+    num = slope_numerator(law, varying, values)
     out: dict[str, float] = {}
     if num is None or num not in varying:
         return out

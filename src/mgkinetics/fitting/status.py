@@ -22,7 +22,7 @@ bounds, and only the statuses after it say the data do not determine the answer.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -177,6 +177,10 @@ class FitFacts:
         Saturation constants (:func:`saturation_constants`): key -> highest concentration of its input.
     constants : Mapping[str, float]
         Ki-like constants (:func:`concentration_constants`), the same way.
+    determined : callable, optional
+        ``determined(", ".join(runaway keys)) -> text``: what the data still determine when those
+        saturation constants run away (:func:`mgkinetics.fitting.slope.determined_when_runaway`
+        for a single fit); None: "only the initial slope (the ratio to it) is determined".
     """
 
     estimates: Mapping
@@ -185,6 +189,7 @@ class FitFacts:
     starts: Mapping[str, float]
     tops: Mapping[str, float]
     constants: Mapping[str, float] = field(default_factory=dict)
+    determined: Callable[[str], str] | None = None
 
 
 def parameter_warnings(facts: FitFacts, cov) -> list[FitWarning]:
@@ -327,6 +332,7 @@ def decide(
     success: bool,
     message: str,
     constants: Mapping[str, float] | None = None,
+    determined: Callable[[str], str] | None = None,
 ) -> tuple[str, str, list[str]]:
     """``(status, reason, runaway keys)``; see the module docstring for the order. ``tops``: the
     saturation constants (runaway keys are theirs), ``constants``: the Ki-like ones, each with the
@@ -341,12 +347,12 @@ def decide(
         return "not_identifiable", str(by_code["zero_width"][0]), runaway
     if runaway:
         names = ", ".join(runaway)
+        what = determined(names) if determined else "only the initial slope (the ratio to it) is determined"
         return (
             "not_bounded",
             (
                 f"{names} runs beyond {_RUNAWAY:g}× the highest concentration and is not bounded by these "
-                "data (KM → ∞): only the initial slope (the ratio to it) is determined; measure at higher "
-                "concentrations"
+                f"data (KM → ∞): {what}; measure at higher concentrations"
             ),
             runaway,
         )
@@ -378,5 +384,6 @@ def assess(facts: FitFacts, solution) -> tuple[list[FitWarning], str, str, list[
         success=solution.success,
         message=solution.message,
         constants=facts.constants,
+        determined=facts.determined,
     )
     return warnings, status, reason, runaway

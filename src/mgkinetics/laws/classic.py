@@ -86,6 +86,7 @@ BUILTIN_LAWS = (
         formula="v = Vmax·Sⁿ / (K½ⁿ + Sⁿ)",
         guess=guesses.hill,
         description="Hill equation (cooperativity)",
+        slope_order="n",
     ),
     _one_inhibitor_law(
         "competitive",

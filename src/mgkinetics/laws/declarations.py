@@ -151,6 +151,11 @@ class RateLaw:
     units_optional : bool
         Whether columns may lack unit suffixes (user expressions); their values are used as they
         are and reported in the unit ``unspecified``.
+    slope_order : str, optional
+        The parameter that is the law's order in its substrate at low concentration (Hill's
+        ``n``). numerator/K is the initial slope only where it is fixed at 1: otherwise the rate
+        starts as numerator·Sⁿ/Kⁿ, so when K runs away only numerator/Kⁿ and n are determined and
+        no numerator/K is reported (:func:`mgkinetics.fitting.slope.slope_numerator`).
     """
 
     name: str
@@ -165,6 +170,7 @@ class RateLaw:
     units_optional: bool = False
     prepare: Callable | None = None
     uses_conditions: bool = False
+    slope_order: str | None = None
 
     def __post_init__(self) -> None:
         sig = inspect.signature(self.func)
@@ -187,6 +193,8 @@ class RateLaw:
         for name in self.shared_unit_inputs:
             if name not in input_names:
                 raise LawError(f"law '{self.name}': shared-unit input '{name}' is not an input")
+        if self.slope_order is not None and self.slope_order not in param_names:
+            raise LawError(f"law '{self.name}': slope_order '{self.slope_order}' is not a parameter")
 
     @property
     def input_names(self) -> tuple[str, ...]:
