@@ -88,3 +88,21 @@ def test_slope_order_must_be_a_parameter():
     assert hill.slope_order == "n"
     with pytest.raises(LawError, match="slope_order 'm' is not a parameter"):
         mgk.RateLaw(hill.name, hill.func, hill.inputs, hill.params, hill.formula, slope_order="m")
+
+
+def test_solver_stopped_in_the_valley_is_not_bounded_like_the_batch():
+    # seed 1: lmfit stops ("Tolerance seems to be too small") with Vmax ~2e6 µM/s and K½ ~5e4 mM,
+    # 3.5e4 x the highest S, in the valley v ≈ (Vmax/K½ⁿ)·Sⁿ: not a failure to find an optimum but
+    # an optimum at infinity, which fit_many on the same curve calls not_bounded too
+    rng = np.random.default_rng(1)
+    v = 20 * S_MM**1.5 / (30**1.5 + S_MM**1.5) * (1 + 0.05 * rng.standard_normal(S_MM.size))
+    single = mgk.fit({"s_mM": S_MM, "rate_uM_per_s": v}, "hill")
+    assert single.status == "not_bounded" and not single.success
+    assert single.parameters["k_half"].value > 10 * S_MM.max()
+    assert "the solver stopped in that valley" in single.status_reason
+    assert "only vmax/k_half^n and n are determined" in single.status_reason
+    frame = pd.DataFrame({"curve": "a", "s_mM": S_MM, "rate_uM_per_s": v})
+    assert list(mgk.fit_many(frame, "hill", curve="curve").status) == ["not_bounded"]
+    # n, which the data do determine, agrees between the two (1e-4: the stopping points differ)
+    batch_n = mgk.fit_many(frame, "hill", curve="curve").to_frame()["n"].iloc[0]
+    assert single.parameters["n"].value == pytest.approx(batch_n, rel=1e-4)

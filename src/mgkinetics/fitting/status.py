@@ -3,7 +3,9 @@
 One vocabulary (:data:`mgkinetics.errors.STATUSES`) for single fits, global fits and what is built
 on them, decided in this order (the first that applies wins; every one found is in the warnings):
 
-1. ``failed``: the solver did not converge;
+1. ``failed``: the solver did not converge, or gave non-finite values (a solver that stopped with
+   a saturation constant in the not-bounded valley of 3. is ``not_bounded``, its message in the
+   reason: in a valley that runs to infinity there is no optimum to converge to);
 2. ``not_identifiable`` with a zero-width covariance (a standard error of 0 to rounding, at most
    :data:`ZERO_WIDTH_RTOL` of its value: the residuals are 0 or at rounding level, as for exact or
    computed data; :func:`is_zero_width`, shared with the batch);
@@ -341,18 +343,20 @@ def decide(
     for w in warnings:
         by_code.setdefault(getattr(w, "code", ""), []).append(w)
     runaway = _runaway(estimates, varying, cov, tops)
-    if not success or not all(math.isfinite(e.value) for e in estimates.values()):
+    finite = all(math.isfinite(e.value) for e in estimates.values())
+    if not finite or (not success and not runaway):
         return "failed", f"the fit did not converge: {message}", runaway
-    if "zero_width" in by_code:
+    if success and "zero_width" in by_code:
         return "not_identifiable", str(by_code["zero_width"][0]), runaway
     if runaway:
         names = ", ".join(runaway)
         what = determined(names) if determined else "only the initial slope (the ratio to it) is determined"
+        stopped = "" if success else f" (the solver stopped in that valley: {message})"
         return (
             "not_bounded",
             (
                 f"{names} runs beyond {_RUNAWAY:g}× the highest concentration and is not bounded by these "
-                f"data (KM → ∞): {what}; measure at higher concentrations"
+                f"data (KM → ∞): {what}; measure at higher concentrations{stopped}"
             ),
             runaway,
         )
