@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,6 +25,7 @@ from mgkinetics.fitting.problem import FitProblem
 from mgkinetics.fitting.starts import parameter_units
 from mgkinetics.fitting.starts import value_in as _value_in
 from mgkinetics.laws.registry import RateLaw, get_law
+from mgkinetics.readonly import readonly
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -205,11 +205,11 @@ def bootstrap_curve(
         )
     del frame_units
     return BootstrapResult(
-        best=MappingProxyType(best),
-        ci=MappingProxyType(ci),
+        best=readonly(best),
+        ci=readonly(ci),
         samples=_frozen(samples),
         names=law.param_names,
-        units=MappingProxyType({p: punits[p].label for p in law.param_names}),
+        units=readonly({p: punits[p].label for p in law.param_names}),
         n_failed=int(np.count_nonzero(~ok)),
         kind=kind,
         level=level,

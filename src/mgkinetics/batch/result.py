@@ -14,13 +14,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
 from mgkinetics.errors import STATUSES, FitError  # STATUSES: the vocabulary of single fits
 from mgkinetics.fitting.results import Exclusion
+from mgkinetics.readonly import readonly
 from mgkinetics.report.shown import Shown
 
 __all__ = ["BatchResult", "DeferredWarnings", "STAT_COLUMNS", "STATUSES", "unit_slug"]
@@ -158,8 +158,8 @@ class BatchResult(Shown):
             object.__setattr__(self, "status_reason", np.array(reasons, dtype=object))
         for name in ("curves", "values", "stderr", "ci_low", "ci_high", "n", *_STAT_FIELDS):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
-        object.__setattr__(self, "units", MappingProxyType(dict(self.units)))
-        object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
+        object.__setattr__(self, "units", readonly(self.units))
+        object.__setattr__(self, "metadata", readonly(self.metadata))
 
     def __len__(self) -> int:
         return int(self.curves.size)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
+
+from mgkinetics.readonly import readonly
 
 __all__ = [
     "EnzymeMLWarning",
@@ -83,7 +84,7 @@ class EnzymeMLSpecies:
     identifiers: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "identifiers", MappingProxyType(dict(self.identifiers)))
+        object.__setattr__(self, "identifiers", readonly(self.identifiers))
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ class EnzymeMLData:
 
     def __post_init__(self) -> None:
         for name in ("units", "metadata"):
-            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+            object.__setattr__(self, name, readonly(getattr(self, name)))
 
     def warning_counts(self) -> dict[str, int]:
         """Number of places each kind of deviation was found at, by code."""

@@ -20,7 +20,6 @@ import fnmatch
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -31,6 +30,7 @@ from mgkinetics.data.factorized import FactorizedText
 from mgkinetics.data.numbers import nonempty, shown_text, to_float, to_text
 from mgkinetics.data.unitsrow import absorb_units_row, title_row_problems
 from mgkinetics.errors import DataFormatError, Problem, UnitError
+from mgkinetics.readonly import readonly
 from mgkinetics.units import Unit, parse_column, parse_unit, split_header
 
 __all__ = ["Dataset", "RawTable", "build_dataset", "repeated_names"]
@@ -84,12 +84,12 @@ class Dataset:
         stems = {c: self.stems.get(c) or split_header(c)[0] for c in self.columns}
         kinds = {c: self.kinds.get(c) or _default_kind(self, c) for c in self.columns}
         texts = {c: self.unit_texts.get(c, self.units.get(c) and self.units[c].label) for c in self.columns}
-        object.__setattr__(self, "stems", MappingProxyType(stems))
-        object.__setattr__(self, "kinds", MappingProxyType(kinds))
-        object.__setattr__(self, "unit_texts", MappingProxyType(texts))
-        object.__setattr__(self, "units", MappingProxyType(dict(self.units)))
-        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
-        object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
+        object.__setattr__(self, "stems", readonly(stems))
+        object.__setattr__(self, "kinds", readonly(kinds))
+        object.__setattr__(self, "unit_texts", readonly(texts))
+        object.__setattr__(self, "units", readonly(self.units))
+        object.__setattr__(self, "values", readonly(self.values))
+        object.__setattr__(self, "metadata", readonly(self.metadata))
         object.__setattr__(self, "files", tuple(self.files) or (self.source,))
         if self.file_index is not None:
             self.file_index.setflags(write=False)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,7 +27,14 @@ from mgkinetics.fitting.joint import joint_starts, keys_and_units
 from mgkinetics.fitting.options import DataOptions, check_options, table_options
 from mgkinetics.fitting.outcome import outcome_fields, solution_fields, solved_estimates, solved_statistics
 from mgkinetics.fitting.problem import FitProblem, build_problems
-from mgkinetics.fitting.results import Estimate, Exclusion, FitResult, Statistics, outcome_json
+from mgkinetics.fitting.results import (
+    Estimate,
+    Exclusion,
+    FitResult,
+    Statistics,
+    outcome_json,
+    picklable_state,
+)
 from mgkinetics.fitting.single import result_for
 from mgkinetics.fitting.status import (
     FitFacts,
@@ -37,6 +43,7 @@ from mgkinetics.fitting.status import (
     saturation_constants,
 )
 from mgkinetics.fitting.variance_model import joint_weighting_warnings, needs_variance_model, power_weighted
+from mgkinetics.readonly import readonly
 from mgkinetics.report.shown import Shown
 
 if TYPE_CHECKING:
@@ -108,11 +115,19 @@ class GlobalFitResult(Shown):
     def __post_init__(self) -> None:
         if not self.status:
             object.__setattr__(self, "status", "converged" if self.success else "failed")
-        object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
+        object.__setattr__(self, "parameters", readonly(self.parameters))
         if self.covariance is not None:
             cov = np.array(self.covariance, dtype=float)
             cov.setflags(write=False)
             object.__setattr__(self, "covariance", cov)
+
+    def __getstate__(self) -> dict:
+        return picklable_state(self.__dict__)
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)  # frozen: the instance's dict directly
+        if self.covariance is not None:  # unpickled arrays come back writable
+            self.covariance.setflags(write=False)
 
     def __getitem__(self, label: str) -> FitResult:
         return self.parts[self.labels.index(label)]

@@ -1,14 +1,13 @@
-"""Plain values for JSON: finite floats or None, builtins for numpy scalars, read-only mappings."""
+"""Plain values for JSON: finite floats or None, builtins for numpy scalars."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from types import MappingProxyType
 
 import numpy as np
 
-__all__ = ["finite_or_none", "plain", "readonly"]
+__all__ = ["finite_or_none", "plain"]
 
 
 def finite_or_none(x) -> float | None:
@@ -31,7 +30,3 @@ def plain(obj):
     if isinstance(obj, (float, np.floating)):
         return finite_or_none(obj)
     return obj
-
-
-def readonly(mapping) -> Mapping:
-    return MappingProxyType(dict(mapping))

@@ -6,6 +6,7 @@ lmfit result stays reachable as ``lmfit_result`` as an escape hatch, but nothing
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -13,9 +14,10 @@ from typing import Any
 import numpy as np
 
 from mgkinetics.fitting.estimate import Estimate
-from mgkinetics.fitting.plain import plain, readonly
+from mgkinetics.fitting.plain import plain
 from mgkinetics.fitting.statistics import Statistics
 from mgkinetics.fitting.weighting import weighting_model
+from mgkinetics.readonly import readonly
 from mgkinetics.report.shown import Shown
 from mgkinetics.units import Unit
 
@@ -58,6 +60,19 @@ class RowAccount:
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: count of used rows and the list of exclusions."""
         return {"used": len(self.used), "excluded": [e.to_dict() for e in self.excluded]}
+
+
+def picklable_state(state: dict) -> dict:
+    """``__dict__`` of a result for pickling: its ``lmfit_result`` (lmfit's MinimizerResult) without
+    ``call_kws['Dfun']``, a bound method of the minimiser whose residual is a closure, which
+    cannot be pickled; everything else, lmfit's parameters included, is kept."""
+    lm = state.get("lmfit_result")
+    kws = getattr(lm, "call_kws", None)
+    if isinstance(kws, dict) and "Dfun" in kws:
+        lm = copy.copy(lm)
+        lm.call_kws = {k: v for k, v in kws.items() if k != "Dfun"}
+        state = {**state, "lmfit_result": lm}
+    return state
 
 
 @dataclass(frozen=True, repr=False)
@@ -167,6 +182,15 @@ class FitResult(Shown):
             cov = np.array(self.covariance, dtype=float)
             cov.setflags(write=False)
             object.__setattr__(self, "covariance", cov)
+
+    def __getstate__(self) -> dict:
+        return picklable_state(self.__dict__)
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)  # frozen: no __setattr__, the instance's dict directly
+        for arr in (*self.data.values(), self.covariance):  # unpickled arrays come back writable
+            if arr is not None:
+                arr.setflags(write=False)
 
     @property
     def values(self) -> dict[str, float]:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from mgkinetics.readonly import readonly
 
 from ..errors import DataFormatError, FitError, Problem
 from ..units import convert, parse_column, parse_unit
@@ -63,8 +64,8 @@ class ProgressFitResult:
     lmfit_result: Any = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
-        object.__setattr__(self, "statistics", MappingProxyType(dict(self.statistics)))
+        object.__setattr__(self, "parameters", readonly(self.parameters))
+        object.__setattr__(self, "statistics", readonly(self.statistics))
 
     @property
     def status(self) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
+
+from mgkinetics.readonly import readonly
 
 __all__ = ["RatesTable"]
 
@@ -35,7 +36,7 @@ class RatesTable:
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
+        object.__setattr__(self, "metadata", readonly(self.metadata))
 
     @property
     def rate_column(self) -> str:

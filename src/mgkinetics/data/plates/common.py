@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
+
+from mgkinetics.readonly import readonly
 
 __all__ = ["TRACE_COLUMNS", "SkippedCell", "PlateRead"]
 
@@ -79,5 +80,5 @@ class PlateRead:
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
+        object.__setattr__(self, "metadata", readonly(self.metadata))
         object.__setattr__(self, "skipped", tuple(self.skipped))
