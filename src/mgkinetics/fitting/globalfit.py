@@ -31,9 +31,9 @@ from mgkinetics.fitting.results import (
     Estimate,
     Exclusion,
     FitResult,
+    PicklableResult,
     Statistics,
     outcome_json,
-    picklable_state,
 )
 from mgkinetics.fitting.single import result_for
 from mgkinetics.fitting.status import (
@@ -60,7 +60,7 @@ def label_of(problem: FitProblem, index: int) -> str:
 
 
 @dataclass(frozen=True, repr=False)
-class GlobalFitResult(Shown):
+class GlobalFitResult(PicklableResult, Shown):
     """A joint fit of several data sets.
 
     Attributes
@@ -120,14 +120,6 @@ class GlobalFitResult(Shown):
             cov = np.array(self.covariance, dtype=float)
             cov.setflags(write=False)
             object.__setattr__(self, "covariance", cov)
-
-    def __getstate__(self) -> dict:
-        return picklable_state(self.__dict__)
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)  # frozen: the instance's dict directly
-        if self.covariance is not None:  # unpickled arrays come back writable
-            self.covariance.setflags(write=False)
 
     def __getitem__(self, label: str) -> FitResult:
         return self.parts[self.labels.index(label)]

@@ -62,21 +62,32 @@ class RowAccount:
         return {"used": len(self.used), "excluded": [e.to_dict() for e in self.excluded]}
 
 
-def picklable_state(state: dict) -> dict:
-    """``__dict__`` of a result for pickling: its ``lmfit_result`` (lmfit's MinimizerResult) without
-    ``call_kws['Dfun']``, a bound method of the minimiser whose residual is a closure, which
-    cannot be pickled; everything else, lmfit's parameters included, is kept."""
-    lm = state.get("lmfit_result")
-    kws = getattr(lm, "call_kws", None)
-    if isinstance(kws, dict) and "Dfun" in kws:
-        lm = copy.copy(lm)
-        lm.call_kws = {k: v for k, v in kws.items() if k != "Dfun"}
-        state = {**state, "lmfit_result": lm}
-    return state
+class PicklableResult:
+    """Pickling for the frozen result dataclasses: ``lmfit_result`` (lmfit's MinimizerResult) goes
+    without ``call_kws['Dfun']``, a bound method of the minimiser whose residual is a closure and
+    cannot be pickled (everything else, lmfit's parameters included, is kept); arrays, which come
+    back writable, are frozen again."""
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__
+        lm = state.get("lmfit_result")
+        kws = getattr(lm, "call_kws", None)
+        if isinstance(kws, dict) and "Dfun" in kws:
+            lm = copy.copy(lm)
+            lm.call_kws = {k: v for k, v in kws.items() if k != "Dfun"}
+            state = {**state, "lmfit_result": lm}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)  # frozen: no __setattr__, the instance's dict directly
+        for value in state.values():
+            for arr in value.values() if isinstance(value, Mapping) else (value,):
+                if isinstance(arr, np.ndarray):
+                    arr.setflags(write=False)
 
 
 @dataclass(frozen=True, repr=False)
-class FitResult(Shown):
+class FitResult(PicklableResult, Shown):
     """The result of fitting one rate law to one group of rows.
 
     Attributes
@@ -182,15 +193,6 @@ class FitResult(Shown):
             cov = np.array(self.covariance, dtype=float)
             cov.setflags(write=False)
             object.__setattr__(self, "covariance", cov)
-
-    def __getstate__(self) -> dict:
-        return picklable_state(self.__dict__)
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)  # frozen: no __setattr__, the instance's dict directly
-        for arr in (*self.data.values(), self.covariance):  # unpickled arrays come back writable
-            if arr is not None:
-                arr.setflags(write=False)
 
     @property
     def values(self) -> dict[str, float]:
