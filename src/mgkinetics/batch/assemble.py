@@ -7,7 +7,8 @@ vocabulary of single fits (:data:`~mgkinetics.batch.result.STATUSES`) and the pe
 Statuses, first match wins: ``failed`` (the curve could not be fitted, or the fit did not
 converge), ``not_bounded`` (a parameter ran away beyond 10⁶ × the data's scale: the optimum lies at
 infinity, e.g. KM → ∞ where only Vmax/KM is determined), ``not_identifiable`` (singular or
-zero-width covariance), ``at_bound`` (a parameter sits at a bound), ``converged``.
+zero-width covariance, or two parameters correlated beyond ±0.9999 as in single fits),
+``at_bound`` (a parameter sits at a bound), ``converged``.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ import numpy as np
 
 from mgkinetics.batch.activity import no_activity_status, no_activity_values, noise_only_status
 from mgkinetics.batch.bounded import Tops, not_bounded_flags
+from mgkinetics.batch.correlated import CorrelatedPairs, correlated_pairs
 from mgkinetics.batch.curvewarnings import PendingWarnings
 from mgkinetics.batch.result import BatchResult, _information_criteria_many
 from mgkinetics.batch.rowops import filled, rows_all, rows_any
 from mgkinetics.fitting.numerics import quantile as _quantile
 from mgkinetics.fitting.results import Exclusion
-from mgkinetics.fitting.status import bound_message, is_zero_width
+from mgkinetics.fitting.status import CONVERGED_REASON, bound_message, is_zero_width
 from mgkinetics.units import convert, parse_unit
 
 __all__ = ["SlopeRatio", "assemble", "slope_ratios"]
@@ -184,15 +186,16 @@ _NOT_CONVERGED = (
 )
 
 
-def _statuses(law, vary_idx, c: _Collected, se, reasons, cap, bound_hits, loose):
+def _statuses(law, vary_idx, c: _Collected, se, reasons, cap, bound_hits, loose, tied):
     """Status and reason per curve (see the module docstring for the order), and the masks of the
     curves that were not fitted (a reason given), are ``not_bounded`` and failed to converge (or gave
     non-finite values): ``status == ...`` without comparing the object arrays again. Row reductions
     by :mod:`mgkinetics.batch.rowops` (numpy's per-row ``any``/``all`` machinery is slower)."""
     G = c.fitted.size
-    status, why = filled(G, "converged"), filled(G, "")
+    status, why = filled(G, "converged"), filled(G, CONVERGED_REASON)
     for i, msg in reversed(bound_hits):
         status[i], why[i] = "at_bound", msg
+    status[tied[0]], why[tied[0]] = "not_identifiable", tied[1]  # two parameters tied (> 0.9999)
     with np.errstate(invalid="ignore"):
         zero_se = (
             rows_any(is_zero_width(c.values[:, vary_idx], se[:, vary_idx])) if vary_idx else np.zeros(G, bool)
@@ -249,7 +252,7 @@ def _derived(law, punits, values, cov, vary_idx, q):
     return out
 
 
-def _warnings(reasons, c, status, why, bound_hits, marks) -> PendingWarnings:
+def _warnings(reasons, c, status, why, bound_hits, marks, pairs: CorrelatedPairs) -> PendingWarnings:
     """Per curve, its warnings as :class:`~mgkinetics.errors.FitWarning` (text with a ``code``),
     made when first read (:class:`~mgkinetics.batch.curvewarnings.PendingWarnings`); ``marks``:
     the masks :func:`_statuses` returns."""
@@ -264,6 +267,7 @@ def _warnings(reasons, c, status, why, bound_hits, marks) -> PendingWarnings:
     rows = np.flatnonzero(c.fitted & c.singular).tolist()
     pending.shared("singular_covariance", rows, [_SINGULAR] * len(rows))
     pending.each("at_bound", [i for i, _ in bound_hits], [msg for _, msg in bound_hits])
+    pairs.add_warnings(pending)
     return pending
 
 
@@ -317,8 +321,10 @@ def assemble(
     bound_hits = _bound_hits(law, vary_idx, c.values, P0, c.fitted, punits)
     tops = Tops(plan)  # the highest concentration of each input per curve, shared
     loose = not_bounded_flags(law, vary_idx, c.values, se, cov, plan, tops) & c.fitted[:, None]
-    status, why, marks = _statuses(law, vary_idx, c, se, reasons, cap, bound_hits, loose)
-    warnings = _warnings(reasons, c, status, why, bound_hits, marks)
+    pairs = correlated_pairs(list(setup.varying), cov, c.fitted & ~c.singular)
+    tied = pairs.not_identifiable(G)
+    status, why, marks = _statuses(law, vary_idx, c, se, reasons, cap, bound_hits, loose, tied)
+    warnings = _warnings(reasons, c, status, why, bound_hits, marks, pairs)
     _beyond_data(law, vary_idx, c.values, tops, c.fitted, punits, warnings)
     no_activity_status(law, setup.varying, c, status, why, warnings, (aicc, bic), scale_idx)
     units = (prep.table.units, prep.table.rate_unit, punits)

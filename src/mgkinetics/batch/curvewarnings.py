@@ -23,8 +23,9 @@ class PendingWarnings(DeferredWarnings):
     """What each of ``n`` curves is warned of, in the order the warnings are added.
 
     :meth:`shared` (one object per distinct text), :meth:`each` (one object per curve),
-    :meth:`formatted` (texts to format from numbers), then :meth:`replace` (a curve's warnings
-    replaced whole) and :meth:`append`, in the order they were called; :meth:`build` makes them.
+    :meth:`formatted` (texts to format from numbers), :meth:`later` (texts a function makes),
+    then :meth:`replace` (a curve's warnings replaced whole) and :meth:`append`, in the order they
+    were called; :meth:`build` makes them.
 
     Examples
     --------
@@ -47,6 +48,10 @@ class PendingWarnings(DeferredWarnings):
         """Curve ``rows[k]`` gets its own ``FitWarning(code, texts[k])``."""
         self._steps.append(("each", code, rows, texts))
 
+    def later(self, code: str, rows: list[int], make) -> None:
+        """Curve ``rows[k]`` gets ``make()[k]``: the texts are made only when the warnings are read."""
+        self._steps.append(("later", code, rows, make))
+
     def formatted(self, code: str, rows: list[int], xs: list[float], ys: list[float], parts) -> None:
         """Curve ``rows[k]`` gets ``f"{a}{xs[k]:.4g}{b}{ys[k]:.4g}{c}"`` for ``parts = (a, b, c)``
         (Python floats: they format faster than numpy scalars)."""
@@ -68,7 +73,7 @@ class PendingWarnings(DeferredWarnings):
                 made = {t: FitWarning(code, t) for t in dict.fromkeys(what)}
                 for i, t in zip(rows, what, strict=True):
                     warns[i].append(made[t])
-            elif kind in ("each", "formatted"):
+            elif kind in ("each", "formatted", "later"):
                 for i, text in zip(rows, _texts(kind, what), strict=True):
                     warns[i].append(FitWarning(code, text))
             elif kind == "replace":
@@ -85,5 +90,7 @@ class PendingWarnings(DeferredWarnings):
 def _texts(kind: str, what) -> list[str]:
     if kind == "each":
         return what
+    if kind == "later":
+        return what()
     xs, ys, (a, b, c) = what
     return [f"{a}{x:.4g}{b}{y:.4g}{c}" for x, y in zip(xs, ys, strict=True)]

@@ -30,9 +30,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mgkinetics.errors import FitWarning
+from mgkinetics.fitting.correlations import CORRELATED, NOT_IDENTIFIABLE_CORRELATION, correlation_warnings
 from mgkinetics.fitting.numerics import correlation
 
 __all__ = [
+    "CONVERGED_REASON",
     "bound_message",
     "unit_suffix",
     "SUCCESS",
@@ -241,30 +243,12 @@ def parameter_warnings(facts: FitFacts, cov) -> list[FitWarning]:
                     parameter=key,
                 )
             )
-    out += _correlation_warnings(varying, cov, 0.999)
+    out += correlation_warnings(varying, cov, CORRELATED)
     return out
 
 
-def _correlation_warnings(varying, cov, limit: float) -> list[FitWarning]:
-    if cov is None or len(varying) < 2:
-        return []
-    corr = correlation(cov)
-    out = []
-    for i in range(len(varying)):
-        for j in range(i + 1, len(varying)):
-            if np.isfinite(corr[i, j]) and abs(corr[i, j]) > limit:
-                out.append(
-                    FitWarning(
-                        "correlated",
-                        f"{varying[i]} and {varying[j]} are correlated {corr[i, j]:+.4f}: these data "
-                        "determine only a combination of them",
-                        parameters=(varying[i], varying[j]),
-                        correlation=float(corr[i, j]),
-                    )
-                )
-    return out
-
-
+#: The reason of a ``converged`` fit (fits and batches).
+CONVERGED_REASON = "converged to an interior optimum with finite standard errors"
 #: Relative standard error beyond which a saturation constant beyond the data is not determined.
 _LOOSE = 0.5
 #: |correlation| beyond which a saturation constant beyond the data is tied to its numerator.
@@ -365,12 +349,12 @@ def decide(
         return "not_bounded", not_bounded_reason(loose), runaway
     if "singular_covariance" in by_code:
         return "not_identifiable", str(by_code["singular_covariance"][0]), runaway
-    strong = _correlation_warnings(list(varying), cov, 0.9999)
+    strong = correlation_warnings(list(varying), cov, NOT_IDENTIFIABLE_CORRELATION)
     if strong:
         return "not_identifiable", str(strong[0]), runaway
     if "at_bound" in by_code:
         return "at_bound", "; ".join(str(w) for w in by_code["at_bound"]), runaway
-    return "converged", "converged to an interior optimum with finite standard errors", runaway
+    return "converged", CONVERGED_REASON, runaway
 
 
 def assess(facts: FitFacts, solution) -> tuple[list[FitWarning], str, str, list[str]]:
