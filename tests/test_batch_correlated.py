@@ -1,7 +1,8 @@
 """fit_many gives a curve whose parameters are tied (|correlation| > 0.9999) the status of a single
-fit, not_identifiable with the same reason, and the same ``correlated`` warnings (> 0.999).
+fit, not_identifiable with the same reason, and the same ``correlated`` warnings (> 0.999) and
+``poorly_determined`` warnings (relative SE > 100 %).
 
-Before, the batch had no correlation rule: such curves came back ``converged``. Expected values:
+Before, the batch had neither rule: such curves came back ``converged``. Expected values:
 ``mgk.fit`` on the same curve (the single-fit path, checked against R's nls elsewhere). The curve is
 a hard substrate-inhibition curve (11 points, KM ~7x the highest S: beyond the data, not yet
 ``not_bounded``) from the benchmark generator (benchmarks/hard_curves.py, seed of curve c74),
@@ -41,6 +42,9 @@ def test_tied_parameters_not_identifiable_like_a_single_fit():
     assert table.loc["tied", "status_reason"] == single.status_reason
     assert _codes(res.warnings[0], "correlated") == _codes(single.warnings, "correlated")
     assert len(_codes(single.warnings, "correlated")) == 3
+    # relative SEs of 600 % on all three: the same poorly_determined warnings, texts included
+    assert _codes(res.warnings[0], "poorly_determined") == _codes(single.warnings, "poorly_determined")
+    assert len(_codes(single.warnings, "poorly_determined")) == 3
     easy = mgk.fit({"s_mM": S_MM, "rate_uM_per_s": EASY}, "substrate_inhibition")
     assert table.loc["easy", "status"] == easy.status
     assert table.loc["easy", "status_reason"] == easy.status_reason

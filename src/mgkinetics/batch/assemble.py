@@ -19,8 +19,9 @@ import numpy as np
 
 from mgkinetics.batch.activity import no_activity_status, no_activity_values, noise_only_status
 from mgkinetics.batch.bounded import Tops, not_bounded_flags
-from mgkinetics.batch.correlated import CorrelatedPairs, correlated_pairs
+from mgkinetics.batch.correlated import correlated_pairs
 from mgkinetics.batch.curvewarnings import PendingWarnings
+from mgkinetics.batch.paramwarnings import parameter_warnings
 from mgkinetics.batch.result import BatchResult, _information_criteria_many
 from mgkinetics.batch.rowops import filled, rows_all, rows_any
 from mgkinetics.fitting.numerics import quantile as _quantile
@@ -123,24 +124,6 @@ def _bound_hits(law, vary_idx, values, P0, fitted, punits):
                 at = fitted & (np.abs(values[:, j] - bound) <= 1e-6 * np.maximum(start, abs(bound)))
             hits += [(i, bound_message(p.name, values[i, j], unit, side, bound)) for i in np.flatnonzero(at)]
     return hits
-
-
-def _beyond_data(law, vary_idx, values, tops: Tops, fitted, punits, pending: PendingWarnings) -> None:
-    """A ``beyond_data`` warning (added to ``pending``) for KM or K½ beyond twice the highest
-    concentration of its input (``tops``: the plan's)."""
-    for j in vary_idx:
-        p = law.params[j]
-        if p.unit not in law.input_names or p.name not in ("km", "k_half"):
-            continue
-        top = tops[p.unit]
-        unit = str(punits[p.name])  # formatted once, not per curve
-        with np.errstate(invalid="ignore"):
-            rows = np.flatnonzero(fitted & (values[:, j] > 2 * top))
-        head, mid = f"{p.name} = ", f" {unit} is beyond twice the highest {p.unit} ("
-        tail = f" {unit}): it is poorly determined; measure at higher concentrations"
-        pending.formatted(
-            "beyond_data", rows.tolist(), values[rows, j].tolist(), top[rows].tolist(), (head, mid, tail)
-        )
 
 
 def _runaway_reason(law, vary_idx, values, cap, i, loose=None) -> str:
@@ -252,7 +235,7 @@ def _derived(law, punits, values, cov, vary_idx, q):
     return out
 
 
-def _warnings(reasons, c, status, why, bound_hits, marks, pairs: CorrelatedPairs) -> PendingWarnings:
+def _warnings(reasons, c, status, why, bound_hits, marks) -> PendingWarnings:
     """Per curve, its warnings as :class:`~mgkinetics.errors.FitWarning` (text with a ``code``),
     made when first read (:class:`~mgkinetics.batch.curvewarnings.PendingWarnings`); ``marks``:
     the masks :func:`_statuses` returns."""
@@ -267,7 +250,6 @@ def _warnings(reasons, c, status, why, bound_hits, marks, pairs: CorrelatedPairs
     rows = np.flatnonzero(c.fitted & c.singular).tolist()
     pending.shared("singular_covariance", rows, [_SINGULAR] * len(rows))
     pending.each("at_bound", [i for i, _ in bound_hits], [msg for _, msg in bound_hits])
-    pairs.add_warnings(pending)
     return pending
 
 
@@ -322,10 +304,11 @@ def assemble(
     tops = Tops(plan)  # the highest concentration of each input per curve, shared
     loose = not_bounded_flags(law, vary_idx, c.values, se, cov, plan, tops) & c.fitted[:, None]
     pairs = correlated_pairs(list(setup.varying), cov, c.fitted & ~c.singular)
-    tied = pairs.not_identifiable(G)
-    status, why, marks = _statuses(law, vary_idx, c, se, reasons, cap, bound_hits, loose, tied)
-    warnings = _warnings(reasons, c, status, why, bound_hits, marks, pairs)
-    _beyond_data(law, vary_idx, c.values, tops, c.fitted, punits, warnings)
+    status, why, marks = _statuses(
+        law, vary_idx, c, se, reasons, cap, bound_hits, loose, pairs.not_identifiable(G)
+    )
+    warnings = _warnings(reasons, c, status, why, bound_hits, marks)
+    parameter_warnings(law, vary_idx, c, se, tops, punits, pairs, warnings)
     no_activity_status(law, setup.varying, c, status, why, warnings, (aicc, bic), scale_idx)
     units = (prep.table.units, prep.table.rate_unit, punits)
     noise_only_status(law, setup.varying, c, plan, status, why, warnings, units, ci_level)

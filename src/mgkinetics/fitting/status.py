@@ -35,6 +35,7 @@ from mgkinetics.fitting.numerics import correlation
 
 __all__ = [
     "CONVERGED_REASON",
+    "poorly_determined_text",
     "bound_message",
     "unit_suffix",
     "SUCCESS",
@@ -196,6 +197,14 @@ class FitFacts:
     determined: Callable[[str], str] | None = None
 
 
+def poorly_determined_text(key: str, rel_se: float) -> str:
+    """The ``poorly_determined`` warning (relative SE > 100 %), fits and batches."""
+    return (
+        f"{key} is not determined by these data (relative standard error {100 * rel_se:.0f} %); "
+        "fix it or add data that constrain it"
+    )
+
+
 def parameter_warnings(facts: FitFacts, cov) -> list[FitWarning]:
     """Coded warnings about the parameters of ``facts`` (``cov``: the covariance over its
     ``varying``, None when singular): singular or zero-width covariance, bounds, KM beyond the
@@ -237,10 +246,7 @@ def parameter_warnings(facts: FitFacts, cov) -> list[FitWarning]:
         if e.stderr is not None and e.value != 0 and e.stderr / abs(e.value) > 1.0:
             out.append(
                 FitWarning(
-                    "poorly_determined",
-                    f"{key} is not determined by these data (relative standard error "
-                    f"{100 * e.stderr / abs(e.value):.0f} %); fix it or add data that constrain it",
-                    parameter=key,
+                    "poorly_determined", poorly_determined_text(key, e.stderr / abs(e.value)), parameter=key
                 )
             )
     out += correlation_warnings(varying, cov, CORRELATED)
