@@ -19,7 +19,7 @@ import numpy as np
 
 from mgkinetics.batch.activity import no_activity_status, no_activity_values, noise_only_status
 from mgkinetics.batch.bounded import Tops, not_bounded_flags
-from mgkinetics.batch.correlated import correlated_pairs
+from mgkinetics.batch.correlated import correlated_pairs, correlation_stack
 from mgkinetics.batch.curvewarnings import PendingWarnings
 from mgkinetics.batch.paramwarnings import parameter_warnings
 from mgkinetics.batch.result import BatchResult, _information_criteria_many
@@ -301,9 +301,9 @@ def assemble(
     low = np.maximum(c.values - q[:, None] * se, [p.min for p in law.params])
     high = np.minimum(c.values + q[:, None] * se, [p.max for p in law.params])
     bound_hits = _bound_hits(law, vary_idx, c.values, P0, c.fitted, punits)
-    tops = Tops(plan)  # the highest concentration of each input per curve, shared
-    loose = not_bounded_flags(law, vary_idx, c.values, se, cov, plan, tops) & c.fitted[:, None]
-    pairs = correlated_pairs(list(setup.varying), cov, c.fitted & ~c.singular)
+    tops, corr = Tops(plan), correlation_stack(cov)  # highest concentrations, correlations: shared
+    loose = not_bounded_flags(law, vary_idx, c.values, se, corr, plan, tops) & c.fitted[:, None]
+    pairs = correlated_pairs(list(setup.varying), corr, c.fitted & ~c.singular)
     status, why, marks = _statuses(
         law, vary_idx, c, se, reasons, cap, bound_hits, loose, pairs.not_identifiable(G)
     )

@@ -35,10 +35,11 @@ class Tops(dict):
         return top
 
 
-def not_bounded_flags(law, vary_idx, values, se, cov, plan, tops: Tops | None = None) -> np.ndarray:
+def not_bounded_flags(law, vary_idx, values, se, corr, plan, tops: Tops | None = None) -> np.ndarray:
     """(G, K) flags: the saturation (KM) and Ki-like constants that are not bounded by the data, by
-    the rule fits use (:func:`mgkinetics.fitting.status.not_bounded_by_data`); ``tops``: the
-    plan's :class:`Tops`, shared with other users."""
+    the rule fits use (:func:`mgkinetics.fitting.status.not_bounded_by_data`); ``corr``: the
+    curves' correlation matrices (:func:`mgkinetics.batch.correlated.correlation_stack`);
+    ``tops``: the plan's :class:`Tops`, shared with other users."""
     tops = Tops(plan) if tops is None else tops
     from mgkinetics.fitting.status import (
         is_concentration_constant,
@@ -47,9 +48,7 @@ def not_bounded_flags(law, vary_idx, values, se, cov, plan, tops: Tops | None = 
     )
 
     flags = np.zeros(values.shape, dtype=bool)
-    with np.errstate(all="ignore"):
-        sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
-        corr = np.abs(cov / sd[:, :, None] / sd[:, None, :])
+    corr = np.abs(corr)
     for t, j in enumerate(vary_idx):
         p = law.params[j]
         if not (is_saturation_constant(p, law.input_names) or is_concentration_constant(p, law.input_names)):

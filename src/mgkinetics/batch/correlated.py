@@ -11,7 +11,7 @@ import numpy as np
 
 from mgkinetics.fitting.correlations import CORRELATED, NOT_IDENTIFIABLE_CORRELATION, correlated_text
 
-__all__ = ["CorrelatedPairs", "correlated_pairs"]
+__all__ = ["CorrelatedPairs", "correlated_pairs", "correlation_stack"]
 
 
 @dataclass(frozen=True)
@@ -44,17 +44,25 @@ def _texts(a: str, b: str, values: np.ndarray) -> list[str]:
     return [correlated_text(a, b, r) for r in values.tolist()]
 
 
-def correlated_pairs(names: list[str], cov: np.ndarray, usable: np.ndarray) -> CorrelatedPairs:
-    """The pairs of ``names`` (the fitted parameters, ``cov``'s order, (m, k, k)) correlated beyond
-    :data:`CORRELATED` on the ``usable`` curves (fitted, covariance not singular)."""
-    k = len(names)
+def correlation_stack(cov: np.ndarray) -> np.ndarray:
+    """Correlation matrices (m, k, k) of a stack of covariances (NaN or ±inf where a variance is 0
+    or not finite: they compare False below): the batch's one formula, for these pairs and for
+    :func:`mgkinetics.batch.bounded.not_bounded_flags`."""
     with np.errstate(all="ignore"):
         sd = np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
+        return cov / sd[:, :, None] / sd[:, None, :]
+
+
+def correlated_pairs(names: list[str], corr: np.ndarray, usable: np.ndarray) -> CorrelatedPairs:
+    """The pairs of ``names`` (the fitted parameters, in the order of ``corr``, (m, k, k):
+    :func:`correlation_stack`) correlated beyond :data:`CORRELATED` on the ``usable`` curves
+    (fitted, covariance not singular)."""
+    k = len(names)
     pairs, rows, values = [], [], []
     for a in range(k):
         for b in range(a + 1, k):
-            with np.errstate(all="ignore"):
-                r = cov[:, a, b] / (sd[:, a] * sd[:, b])
+            r = corr[:, a, b]
+            with np.errstate(invalid="ignore"):
                 hit = np.flatnonzero(usable & (np.abs(r) > CORRELATED))  # NaN compares False
             pairs.append((names[a], names[b]))
             rows.append(hit)
