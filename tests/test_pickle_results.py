@@ -52,6 +52,8 @@ def test_batch_round_trip():
     back = pickle.loads(pickle.dumps(res))
     pd.testing.assert_frame_equal(back.to_frame(), res.to_frame())
     assert back.units == res.units and isinstance(back.units, ReadOnlyMapping)
+    assert back.warnings == res.warnings
+    assert not back.values.flags.writeable and not back.stderr.flags.writeable  # frozen again
 
 
 def test_global_fit_round_trip():

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from mgkinetics.errors import STATUSES, FitError  # STATUSES: the vocabulary of single fits
-from mgkinetics.fitting.results import Exclusion
+from mgkinetics.fitting.results import Exclusion, PicklableResult
 from mgkinetics.readonly import readonly
 from mgkinetics.report.shown import Shown
 
@@ -63,7 +63,7 @@ class _WarningsField:
     """The ``warnings`` field: a tuple of tuples, or a :class:`DeferredWarnings` built on first read.
 
     A data descriptor: ``__init__`` and ``dataclasses.replace`` set it through :meth:`__set__`,
-    every read (``__eq__``, ``to_frame``, ``replace``) sees the built tuple. Read on the
+    every read (``__eq__``, ``to_frame``, ``replace``, pickling) sees the built tuple. Read on the
     class it raises AttributeError, as a field without a default does, so the field stays required."""
 
     def __set_name__(self, owner, name: str) -> None:
@@ -88,7 +88,7 @@ def _frozen(a) -> np.ndarray:
 
 
 @dataclass(frozen=True, repr=False)
-class BatchResult(Shown):
+class BatchResult(PicklableResult, Shown):
     """Fits of one law to many curves, as column arrays (one row per curve, in file order).
 
     Attributes
@@ -163,6 +163,10 @@ class BatchResult(Shown):
 
     def __len__(self) -> int:
         return int(self.curves.size)
+
+    def __getstate__(self) -> dict:
+        self.warnings  # noqa: B018 - built, so that a pickle holds the tuples, not the recipe
+        return super().__getstate__()
 
     def value_columns(self) -> dict[str, str]:
         """Column name of each parameter and derived quantity: the name with its unit (``km_mM``,
