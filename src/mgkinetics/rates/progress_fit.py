@@ -17,9 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mgkinetics.readonly import readonly
-
 from ..errors import DataFormatError, FitError, Problem
+from ..readonly import readonly
 from ..units import convert, parse_column, parse_unit
 from .estimate import MIN_PROGRESS_POINTS
 from .initial_progress import fit_initial_progress
