@@ -137,6 +137,20 @@ def _double_limit(model, chunk, res, rows, fixed, cost_cap):
     return rows[ok], P, cost[ok], fitted[ok]
 
 
+def _both_ran(model, chunk, res, vary, lo, hi, big, pattern, limit_cols, out) -> None:
+    """Rows of a law that is Michaelis–Menten at Ki = ∞ whose Ki-like constant and KM both ran
+    past their caps (a solver that took both there in one step; V may have followed): the double
+    limit, the line through the origin (:func:`_double_limit`), appended to ``out``."""
+    fixed = [limit_cols[0]] if len(limit_cols) == 1 else None
+    if fixed is None or not _mm_sub_model(model, fixed, [j for j in vary if j not in fixed], lo, hi):
+        return
+    rows = np.flatnonzero(res.runaway & pattern[:, 0] & big[:, list(vary).index(1)] & (res.P[:, 1] > 0))
+    if rows.size:
+        part = _double_limit(model, chunk, res, rows, fixed, res.cost[rows])
+        for lst, item in zip(out, (*part, ("line", part[0], fixed)), strict=True):
+            lst.append(item)
+
+
 def _refit_inf(model, chunk, res: SolveResult, vary, lo, hi, inf_columns):
     """Rows whose only runaway parameters are Ki-like constants at +large: refit with them at +∞.
     Returns lists of rows, P, cost, fitted values and (kind, rows, fixed columns) groups."""
@@ -151,6 +165,7 @@ def _refit_inf(model, chunk, res: SolveResult, vary, lo, hi, inf_columns):
     others_ok = ~rows_any(big[:, [t for t, j in enumerate(vary) if j not in limit_cols]])
     pattern = np.stack([gone[j] for j in limit_cols], axis=1)
     cand = res.runaway & others_ok & rows_any(pattern)
+    _both_ran(model, chunk, res, vary, lo, hi, big, pattern, limit_cols, out)
     for key in sorted({tuple(r) for r in pattern[cand]}):
         rows = np.flatnonzero(cand & rows_all(pattern == np.array(key)))
         fixed = [j for j, on in zip(limit_cols, key, strict=True) if on]

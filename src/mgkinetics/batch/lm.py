@@ -22,6 +22,7 @@ from mgkinetics.batch.hyperbola import hyperbola_applies, solve_hyperbola
 from mgkinetics.batch.jacobians import BatchModel, jacobian_kind
 from mgkinetics.batch.linalg import batched_solve, freeze_at_bounds, gram, solve_damped
 from mgkinetics.batch.lmstep import Problem, Work, cost_and_residuals, iterate, normal_finite
+from mgkinetics.batch.profiled import profiled_applies, solve_profiled
 from mgkinetics.batch.rowops import rows_all, rows_any, rows_max, rows_sum, take_rows
 from mgkinetics.batch.trials import LAMBDA_START
 
@@ -153,6 +154,11 @@ def solve(
         return _hyperbola_then_general(
             model, inputs, y, w, P0, vary, lo, hi, cap=cap, max_iter=max_iter, xtol=xtol, ftol=ftol
         )
+    fast = m and not _general and cap is not None
+    if fast and profiled_applies(model.func, model.param_names, vary, lo, hi):
+        return _profiled_then_general(
+            model, inputs, y, w, P0, vary, lo, hi, cap=cap, max_iter=max_iter, xtol=xtol, ftol=ftol
+        )
     P = np.array(P0, dtype=float, copy=True)
     lo_v, hi_v = np.asarray(lo, float)[vary], np.asarray(hi, float)[vary]
     P[:, vary] = np.clip(P[:, vary], lo_v, hi_v)
@@ -252,10 +258,27 @@ def _hyperbola_then_general(model, inputs, y, w, P0, vary, lo, hi, *, cap, **opt
     runaway = np.zeros(m, dtype=bool)
     if cap is not None:
         runaway = _km_to_infinity(model, inputs, y, w, P, ~done, np.asarray(cap, float)[:, 1])
+    return _general_for_rest(model, inputs, y, w, P0, vary, lo, hi, P, done, iters, runaway, cap, options)
+
+
+def _profiled_then_general(model, inputs, y, w, P0, vary, lo, hi, *, cap, **options) -> SolveResult:
+    """:func:`~mgkinetics.batch.profiled.solve_profiled` for every curve (its range: 10⁻¹² × the
+    cap, the cap); the general solver for those it leaves."""
+    from mgkinetics.batch.starts import RUNAWAY
+
+    cap_t = np.asarray(cap, float)[:, 1:]
+    lo_t = np.where(np.isfinite(cap_t), cap_t / RUNAWAY**2, 0.0)
+    P, done, runaway, iters = solve_profiled(model, inputs, y, w, P0, lo_t, cap_t)
+    return _general_for_rest(model, inputs, y, w, P0, vary, lo, hi, P, done, iters, runaway, cap, options)
+
+
+def _general_for_rest(model, inputs, y, w, P0, vary, lo, hi, P, done, iters, runaway, cap, options):
+    """The result of a fast path (``P``, ``done``, ``runaway``, ``iters``), with the general solver
+    from ``P0`` for the curves it neither settled nor saw run away."""
     rest = np.flatnonzero(~done & ~runaway)
     if rest.size == 0:
         cost, _ = cost_and_residuals(model, inputs, P, y, w)
-        return SolveResult(P, cost, np.isfinite(cost), iters, runaway)
+        return SolveResult(P, cost, done & np.isfinite(cost), iters, runaway)
     sub = solve(
         model,
         [np.asarray(x)[rest] for x in inputs],
