@@ -184,3 +184,19 @@ def test_km_and_ki_both_past_their_caps_is_the_line_through_the_origin():
         assert many.rss[i] == pytest.approx(single.statistics.rss, rel=1e-9)
         j = many.names.index("vmax_over_km")
         assert many.values[i, j] == pytest.approx(slope * 1e-3, rel=1e-9)  # (µM/s)/mM -> 1/s
+
+
+def test_profiled_path_only_with_the_bounds_it_holds():
+    """The path has no bounds of its own: a constant bounded away from 0 or ∞ (a law declared with
+    other limits) goes to the general solver, which projects steps onto the bounds."""
+    names, vary = NAMES, [0, 1, 2]
+    free = (np.array([0.0, 0.0, 0.0]), np.full(3, np.inf))
+    assert profiled.profiled_applies(ratelaws.competitive, names, vary, *free)
+    assert not profiled.profiled_applies(
+        ratelaws.competitive, names, vary, [0.0, 0.0, 0.0], [np.inf, 5.0, np.inf]
+    )
+    assert not profiled.profiled_applies(
+        ratelaws.competitive, names, vary, [0.0, 0.1, 0.0], np.full(3, np.inf)
+    )
+    assert not profiled.profiled_applies(ratelaws.competitive, names, [0, 1], *free)
+    assert not profiled.profiled_applies(ratelaws.michaelis_menten, ("vmax", "km"), [0, 1], *free)

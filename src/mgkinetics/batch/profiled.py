@@ -37,14 +37,15 @@ _J, _K = [0, 0, 1], [0, 1, 1]  # the Hessian's entries (1,1), (1,2), (2,2)
 
 def profiled_applies(func, param_names, vary, lo, hi) -> bool:
     """The law has a ratio form (:mod:`mgkinetics.batch.ratioforms`), every parameter is fitted,
-    V may range over (0, ∞) and the two constants are positive (fitted as log θ)."""
+    and the bounds are those of the path (V ≤ 0 … ∞, the constants 0 … ∞, fitted as log θ): the
+    path has no bounds of its own to hold."""
     lo, hi = np.asarray(lo, float), np.asarray(hi, float)
     return (
         ratio_form(func, param_names) is not None
         and list(vary) == [0, 1, 2]
         and bool(lo[0] <= 0)
-        and bool(np.isposinf(hi[0]))
-        and bool(np.all(lo[1:] >= 0))
+        and bool(np.all(lo[1:] == 0))
+        and bool(np.all(np.isposinf(hi)))
     )
 
 
