@@ -8,8 +8,8 @@
   the general solver agree on which curves converge and which run away, with the same optimum where
   both converge (parameters to 1e-6 relative, which is the general solver's own tolerance on the
   flat valleys of these curves; RSS to 1e-9) and no higher a cost where a curve runs away;
-* fit_many on those curves equals mgk.fit (statuses on every curve, parameters to 1e-6 where the
-  data determine them).
+* fit_many equals mgk.fit on hard competitive and substrate-inhibition curves (statuses on every
+  curve, parameters to 1e-6 where the data determine them).
 """
 
 from __future__ import annotations
@@ -149,20 +149,25 @@ def test_profiled_path_runs_away_in_few_passes(monkeypatch):
     assert iters[runaway].max() < iters1[runaway].max()
 
 
-@pytest.mark.parametrize("seed", [5])
-def test_fit_many_with_the_profiled_path_equals_fit(seed):
-    frame = hard_curves.make_hard("competitive", 150, seed=seed)
-    many = mgk.fit_many(frame, "competitive", curve="curve", inhibitor="i_mM")
+@pytest.mark.parametrize(
+    ("name", "kw", "n"), [("competitive", {"inhibitor": "i_mM"}, 80), ("substrate_inhibition", {}, 30)]
+)
+def test_fit_many_with_the_profiled_path_equals_fit(name, kw, n):
+    """Statuses on every curve, and parameters to 1e-6 where the data determine them (relative SE
+    below 100 %), equal mgk.fit's on hard curves of a seed the solver was not tuned on."""
+    frame = hard_curves.make_hard(name, n, seed=5)
+    many = mgk.fit_many(frame, name, curve="curve", **kw)
+    names = get_law(name).param_names
     compared = 0
     for i, label in enumerate(many.curves):
         one = frame[frame.curve == label].drop(columns="curve")
-        ref = mgk.fit(one, "competitive", inhibitor="i_mM")
+        ref = mgk.fit(one, name, **kw)
         assert many.status[i] == ref.status, label
-        est = [ref.parameters[p] for p in NAMES]
+        est = [ref.parameters[p] for p in names]
         if ref.success and all(e.stderr < abs(e.value) for e in est):
             compared += 1
             np.testing.assert_allclose(many.values[i, :3], [e.value for e in est], rtol=1e-6)
-    assert compared >= 60
+    assert compared >= n // 4
 
 
 def test_km_and_ki_both_past_their_caps_is_the_line_through_the_origin():

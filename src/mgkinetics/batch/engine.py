@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mgkinetics.batch.gram import invert_gram
-from mgkinetics.batch.hyperbola import hyperbola_applies, solve_hyperbola
+from mgkinetics.batch.hyperbola import solve_hyperbola
 from mgkinetics.batch.jacobians import (
     BatchModel,
     jacobian_kind,
@@ -28,7 +28,7 @@ from mgkinetics.batch.jacobians import (
     richardson_jacobian,
     weighted_jacobian,
 )
-from mgkinetics.batch.limits import refit_at_limits
+from mgkinetics.batch.limits import km_line, refit_at_limits
 from mgkinetics.batch.lm import SolveResult, gram, solve
 from mgkinetics.batch.rowops import rows_all, rows_any, rows_sum
 
@@ -231,8 +231,7 @@ def fit_chunk(
     vary = list(vary)
     res = solve(model, chunk.inputs, chunk.y, chunk.w, chunk.P0, vary, lo, hi, cap=chunk.cap)
     res = _restart(model, chunk, res, vary, lo, hi)
-    linear = (0, 1) if hyperbola_applies(model, vary, lo, hi) else None
-    lim = refit_at_limits(model, chunk, res, vary, lo, hi, inf_columns, linear)
+    lim = refit_at_limits(model, chunk, res, vary, lo, hi, inf_columns, km_line(model, vary, lo, hi))
     res = lim.res
     with np.errstate(all="ignore"):
         fitted = np.asarray(model.evaluate(chunk.inputs, res.P), dtype=float)

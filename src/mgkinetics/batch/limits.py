@@ -28,12 +28,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from mgkinetics.batch.hyperbola import solve_hyperbola
+from mgkinetics.batch.hyperbola import hyperbola_applies, solve_hyperbola
 from mgkinetics.batch.lm import SolveResult, cost_and_residuals, solve
 from mgkinetics.batch.rowops import rows_all, rows_any, rows_max
 from mgkinetics.laws import ratelaws
 
-__all__ = ["LimitFit", "refit_at_limits"]
+__all__ = ["LimitFit", "km_line", "refit_at_limits"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,18 @@ _MM_AT_INFINITY = (
     ratelaws.uncompetitive,
     ratelaws.noncompetitive,
 )
+
+
+def km_line(model, vary, lo, hi) -> tuple[int, int] | None:
+    """(Vmax, KM) columns of a law whose KM → ∞ limit, at fixed values of its other parameters, is
+    the line through the origin v = (Vmax/KM)·S (the hyperbola, substrate inhibition), when both
+    are fitted with free bounds; None otherwise."""
+    if hyperbola_applies(model, vary, lo, hi):
+        return (0, 1)
+    lo, hi = np.asarray(lo, float), np.asarray(hi, float)
+    free = bool(np.all(lo[:2] <= 0) and np.all(np.isposinf(hi[:2])))
+    si = model.func is ratelaws.substrate_inhibition and model.param_names == ("vmax", "km", "ksi")
+    return (0, 1) if si and free and {0, 1} <= set(vary) else None
 
 
 def _mm_sub_model(model, fixed, sub_vary, lo, hi) -> bool:
@@ -193,11 +205,14 @@ def _refit_inf(model, chunk, res: SolveResult, vary, lo, hi, inf_columns):
     return out
 
 
-def _refit_linear(model, chunk, res: SolveResult, vary, num: int, den: int):
-    """Hyperbola rows whose KM ran past its cap: the line through the origin, slope = Vmax/KM."""
+def _refit_linear(model, chunk, res: SolveResult, vary, num: int, den: int, taken=()):
+    """Rows whose KM ran past its cap (other than ``taken``, refitted already): the line through
+    the origin, slope = Vmax/KM."""
     cap = np.asarray(chunk.cap, float)
     with np.errstate(invalid="ignore"):
-        rows = np.flatnonzero(res.runaway & (res.P[:, den] > cap[:, den]))
+        beyond = res.runaway & (res.P[:, den] > cap[:, den])
+    beyond[np.asarray(taken, dtype=int)] = False
+    rows = np.flatnonzero(beyond)
     if rows.size == 0:
         return [], [], [], [], []
     ins = [np.asarray(x)[rows] for x in chunk.inputs]
@@ -231,7 +246,8 @@ def refit_at_limits(
         return LimitFit(res, np.array([], dtype=int), np.empty((0, L)))
     parts = _refit_inf(model, chunk, res, vary, lo, hi, inf_columns)
     if linear is not None:
-        extra = _refit_linear(model, chunk, res, vary, *linear)
+        taken = np.concatenate(parts[0]) if parts[0] else np.array([], dtype=int)
+        extra = _refit_linear(model, chunk, res, vary, *linear, taken)
         parts = tuple(a + b for a, b in zip(parts, extra, strict=True))
     rows_l, P_l, cost_l, fit_l, groups = parts
     if not rows_l or sum(r.size for r in rows_l) == 0:

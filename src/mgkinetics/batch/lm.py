@@ -263,11 +263,13 @@ def _hyperbola_then_general(model, inputs, y, w, P0, vary, lo, hi, *, cap, **opt
 
 def _profiled_then_general(model, inputs, y, w, P0, vary, lo, hi, *, cap, **options) -> SolveResult:
     """:func:`~mgkinetics.batch.profiled.solve_profiled` for every curve (its range: 10⁻¹² × the
-    cap, the cap); the general solver for those it leaves."""
+    data's scale, below which a constant leaves the path, to the cap, 10⁶ × that scale, beyond
+    which it has run away; the valley KM → ∞, Ksi → 0 of substrate inhibition reaches the cap
+    first); the general solver for the curves it leaves."""
     from mgkinetics.batch.starts import RUNAWAY
 
     cap_t = np.asarray(cap, float)[:, 1:]
-    lo_t = np.where(np.isfinite(cap_t), cap_t / RUNAWAY**2, 0.0)
+    lo_t = np.where(np.isfinite(cap_t), cap_t / RUNAWAY**3, 0.0)
     P, done, runaway, iters = solve_profiled(model, inputs, y, w, P0, lo_t, cap_t)
     return _general_for_rest(model, inputs, y, w, P0, vary, lo, hi, P, done, iters, runaway, cap, options)
 

@@ -1,4 +1,4 @@
-"""Fast path for v = V·S/D laws with two constants (competitive inhibition): variable projection.
+"""Fast path for v = V·S/D laws with two constants (competitive, substrate inhibition): variable projection.
 
 V enters linearly, so for each pair of constants θ the best V is a weighted regression through the
 origin, V = a/b with a = Σ w²y·g and b = Σ w²g² (g = v/V), and what is left is the profiled

@@ -1,20 +1,18 @@
 """Laws v = V·S/D with two constants, in the form :mod:`mgkinetics.batch.profiled` solves them.
 
 With θ = log of the two constants, every log derivative of g = S/D up to the second is g times a
-polynomial in two fractions of D, α and β. For competitive inhibition, D = K·(1 + I/Ki) + S,
-α = K·(1 + I/Ki)/D and β = (K·I/Ki)/D:
+polynomial in two fractions of D, α and β:
 
-  g_K = −g·α, g_Ki = g·β, g_KK = g·(2α² − α), g_KKi = g·(β − 2αβ), g_KiKi = g·(2β² − β)
+* competitive inhibition, D = K·(1 + I/Ki) + S: α = K·(1 + I/Ki)/D, β = (K·I/Ki)/D;
+  g_K = −g·α, g_Ki = g·β, g_KK = g·(2α² − α), g_KKi = g·(β − 2αβ), g_KiKi = g·(2β² − β);
+* substrate inhibition, D = K + S + S²/Ksi: α = K/D, β = (S²/Ksi)/D;
+  g_K = −g·α, g_Ksi = g·β, g_KK = g·(2α² − α), g_KKsi = −2g·αβ, g_KsiKsi = g·(2β² − β)
 
 (the entries of :mod:`mgkinetics.batch.hessians` at V = 1). So the sums a profiled Newton step
 needs, Σ w²y·g_· and Σ w²g·g_· and Σ w²·g_j·g_k, are fixed linear combinations of twelve sums,
 Σ w²y·g·μ and Σ w²g²·μ over the monomials μ ∈ (1, α, β, α², αβ, β²): each pass over the data
 computes g, α, β, their products and twelve reductions, not five derivative arrays.
 tests/test_batch_profiled.py checks the combinations against the Hessian rules.
-
-Substrate inhibition has the same structure (α = K/D, β = (S²/Ksi)/D) but is not declared here: its
-curves also run away along KM → ∞ with Ksi → 0, a valley the profiled path leaves at a point of
-slightly higher cost than the general solver's limit refit (the line through the origin).
 """
 
 from __future__ import annotations
@@ -59,6 +57,19 @@ def _competitive(inputs, km, ki, out):
     g *= s
 
 
+def _substrate_inhibition(inputs, km, ksi, out):
+    (s,) = inputs
+    g, a, b = out
+    np.multiply(s, s, out=b)
+    b /= ksi  # S²/Ksi
+    np.add(km, s, out=g)
+    g += b
+    np.divide(1.0, g, out=g)  # 1/D
+    np.multiply(km, g, out=a)
+    b *= g
+    g *= s
+
+
 def _form(first, second) -> tuple[np.ndarray, np.ndarray]:
     """``derivs`` and ``cross`` from g_j/g = first[j] · (α, β) and g_jk/g = second[j, k] · (α, β,
     α², αβ, β²)."""
@@ -80,6 +91,10 @@ _FORMS = {
     (ratelaws.competitive, ("vmax", "km", "ki")): RatioForm(
         _competitive,
         *_form(_FIRST, {(0, 0): (-1, 0, 2, 0, 0), (0, 1): (0, 1, 0, -2, 0), (1, 1): (0, -1, 0, 0, 2)}),
+    ),
+    (ratelaws.substrate_inhibition, ("vmax", "km", "ksi")): RatioForm(
+        _substrate_inhibition,
+        *_form(_FIRST, {(0, 0): (-1, 0, 2, 0, 0), (0, 1): (0, 0, 0, -2, 0), (1, 1): (0, -1, 0, 0, 2)}),
     ),
 }
 
