@@ -7,8 +7,10 @@ batched: a row whose damped normal matrix is singular is solved by the pseudo-in
 batched call, never in a per-row loop.
 
 The Michaelis–Menten laws (both parameters fitted, bounds at 0 and ∞) first go through
-:func:`mgkinetics.batch.hyperbola.solve_hyperbola`; only curves it cannot settle at an interior
-optimum go on to the general solver.
+:func:`mgkinetics.batch.hyperbola.solve_hyperbola`, and competitive and substrate inhibition
+(every parameter fitted, free bounds) through :func:`mgkinetics.batch.profiled.solve_profiled`:
+both profile Vmax out; only curves they neither settle at an interior optimum nor see run away go
+on to the general solver, from their original start.
 """
 
 from __future__ import annotations
