@@ -7,12 +7,14 @@ values in the limit (substrate inhibition on Michaelis–Menten data: Vmax 9.62 
 
 * a Ki-like constant (Ki, Ksi: ``inf_columns``) → ∞ is the law with that constant at +∞ (no
   inhibition: the Michaelis–Menten sub-model), fitted for the other parameters;
-* KM → ∞ of the hyperbola v = Vmax·x/(KM + x) is the line v = (Vmax/KM)·x, whose slope is a
-  weighted regression through the origin; Vmax is reported as slope × the stopped KM.
+* KM → ∞ of the hyperbola v = Vmax·x/(KM + x), and of substrate inhibition at its stopped Ksi,
+  is the line v = (Vmax/KM)·x, whose slope is a weighted regression through the origin; Vmax is
+  reported as slope × the stopped KM (:func:`km_line` says which laws);
 
 * a Ki-like constant → ∞ whose Michaelis–Menten sub-model's KM runs away as well (substrate
-  inhibition on data still rising linearly at the highest S) is the line through the origin of
-  the sub-model: the slope as above, KM set beyond its cap (1.5 × cap) and Vmax = slope × KM.
+  inhibition on data still rising linearly at the highest S), or that passed its cap together with
+  KM, is the line through the origin of the sub-model: the slope as above, KM set beyond its cap
+  (1.5 × cap) and Vmax = slope × KM.
 
 The runaway constant keeps its stopped value (a lower bound on it); the curve's fitted values, and
 so its RSS, are those of the limit. A refit replaces the stopped result only where it converged to
