@@ -150,7 +150,12 @@ def test_profiled_path_runs_away_in_few_passes(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("name", "kw", "n"), [("competitive", {"inhibitor": "i_mM"}, 80), ("substrate_inhibition", {}, 30)]
+    ("name", "kw", "n"),
+    [
+        ("competitive", {"inhibitor": "i_mM"}, 80),
+        ("competitive", {"inhibitor": "i_mM", "weights": "relative"}, 40),  # w² in the profile's sums
+        ("substrate_inhibition", {}, 30),
+    ],
 )
 def test_fit_many_with_the_profiled_path_equals_fit(name, kw, n):
     """Statuses on every curve, and parameters to 1e-6 where the data determine them (relative SE
