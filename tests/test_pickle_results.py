@@ -2,7 +2,8 @@
 
 Before, every result held ``types.MappingProxyType`` mappings, which cannot be pickled, and a single
 fit's ``lmfit_result`` held the minimiser's bound Jacobian method. Expected values: the original
-objects' own, compared field by field after a pickle round trip.
+objects' own, compared field by field after a pickle round trip. BatchResult's ``==`` compares
+arrays element-wise (NaN equal to NaN).
 """
 
 from __future__ import annotations
@@ -54,6 +55,13 @@ def test_batch_round_trip():
     assert back.units == res.units and isinstance(back.units, ReadOnlyMapping)
     assert back.warnings == res.warnings
     assert not back.values.flags.writeable and not back.stderr.flags.writeable  # frozen again
+    # == compares field by field, arrays element-wise with NaN equal to NaN (before: ValueError,
+    # the truth value of an array); a refit of the same data is equal, other data are not
+    assert back == res and not (back != res)
+    assert mgk.fit_many(frame, "michaelis_menten", curve="curve") == res
+    changed = frame.assign(rate_uM_per_s=frame["rate_uM_per_s"] * 1.01)
+    assert mgk.fit_many(changed, "michaelis_menten", curve="curve") != res
+    assert res != "a string"
 
 
 def test_global_fit_round_trip():

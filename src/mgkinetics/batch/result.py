@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,15 @@ class _WarningsField:
 
     def __set__(self, obj, value) -> None:
         obj.__dict__[self._name] = value
+
+
+def _same(a, b) -> bool:
+    """Equality of two field values; arrays by shape and elements (NaN equal to NaN)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        floats = a.dtype.kind == b.dtype.kind == "f"
+        return a.shape == b.shape and bool(np.array_equal(a, b, equal_nan=floats))
+    return bool(a == b)
 
 
 def _frozen(a) -> np.ndarray:
@@ -163,6 +172,13 @@ class BatchResult(PicklableResult, Shown):
 
     def __len__(self) -> int:
         return int(self.curves.size)
+
+    def __eq__(self, other: object) -> bool:
+        """Field by field; arrays element-wise, NaN equal to NaN (a value that is not available
+        in both)."""
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(_same(getattr(self, f.name), getattr(other, f.name)) for f in fields(self))
 
     def __getstate__(self) -> dict:
         self.warnings  # noqa: B018 - built, so that a pickle holds the tuples, not the recipe
