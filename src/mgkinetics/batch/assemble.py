@@ -127,32 +127,46 @@ def _bound_hits(law, vary_idx, values, P0, fitted, punits):
 
 
 def _runaway_reason(law, vary_idx, values, cap, i, loose=None) -> str:
+    """A single fit's not_bounded text for curve ``i``: the saturation constants (KM, K½) beyond 10×
+    their input's highest value and what is determined instead, else the Ki-like constants; for a
+    curve that ran past its caps the constants beyond 10× are named, as a single fit names them
+    (a Hill curve's Vmax runs past its cap with K½)."""
+    from mgkinetics.batch.starts import RUNAWAY
     from mgkinetics.fitting.slope import determined_when_runaway
-    from mgkinetics.fitting.status import is_saturation_constant, not_bounded_reason
+    from mgkinetics.fitting.status import (
+        is_concentration_constant,
+        is_saturation_constant,
+        not_bounded_reason,
+        saturation_not_bounded_reason,
+    )
 
     def determined(names: str) -> str:  # what is left when these KM-like constants run away
         varying = [law.params[j].name for j in vary_idx]
         return determined_when_runaway(law, names, varying, dict(zip(law.param_names, values[i])))
 
-    if loose is not None and loose[i].any() and not any(abs(values[i, j]) > cap[i, j] for j in vary_idx):
-        flagged = [law.params[j] for j in vary_idx if loose[i, j]]
-        if not any(is_saturation_constant(p, law.input_names) for p in flagged):
-            return not_bounded_reason([p.name for p in flagged])
-        names = ", ".join(p.name for p in flagged if is_saturation_constant(p, law.input_names))
-        return (
-            f"{names} runs beyond 10× the highest concentration and is not bounded by these data "
-            f"(KM → ∞): {determined(names)}; measure at higher concentrations"
-        )
+    ran = any(abs(values[i, j]) > cap[i, j] for j in vary_idx)
+    if ran:  # every constant beyond 10× its input's highest value (the cap is 10⁶ × that)
+        flagged = [law.params[j] for j in vary_idx if abs(values[i, j]) > 10.0 * cap[i, j] / RUNAWAY]
+    else:
+        flagged = [law.params[j] for j in vary_idx if loose is not None and loose[i, j]]
+    kms = ", ".join(p.name for p in flagged if is_saturation_constant(p, law.input_names))
+    if kms:
+        return saturation_not_bounded_reason(kms, determined(kms))
+    kis = [  # Ki-like constants (a curve that did not run away: whatever the rule flagged)
+        p.name
+        for p in flagged
+        if not is_saturation_constant(p, law.input_names)
+        and (not ran or is_concentration_constant(p, law.input_names))
+    ]
+    if kis:
+        return not_bounded_reason(kis)
     gone = [law.params[j] for j in vary_idx if abs(values[i, j]) > cap[i, j]]
     names = ", ".join(p.name for p in gone) or "a parameter"
-    text = (
+    return (
         f"{names} ran away beyond 10⁶ × the data's scale: the data do not bound "
-        f"{'it' if len(gone) <= 1 else 'them'} (the optimum lies at infinity)"
+        f"{'it' if len(gone) <= 1 else 'them'} (the optimum lies at infinity); measure at higher "
+        "concentrations"
     )
-    kms = ", ".join(p.name for p in gone if is_saturation_constant(p, law.input_names))
-    if kms:
-        text += f"; KM → ∞: {determined(kms)}"
-    return text + "; measure at higher concentrations"
 
 
 _SINGULAR = (

@@ -106,6 +106,15 @@ def concentration_constants(problem, mapping: Mapping[str, str]) -> dict[str, fl
     }
 
 
+def saturation_not_bounded_reason(names: str, determined: str) -> str:
+    """Why saturation constants (KM, K½) that :func:`not_bounded_by_data` flags are not bounded,
+    and what is ``determined`` instead (fit and batch)."""
+    return (
+        f"{names} runs beyond {_RUNAWAY:g}× the highest concentration and is not bounded by these "
+        f"data (KM → ∞): {determined}; measure at higher concentrations"
+    )
+
+
 def not_bounded_reason(names: Sequence[str]) -> str:
     """Why Ki-like constants that :func:`not_bounded_by_data` flags are not bounded (fit and batch)."""
     joined = ", ".join(names)
@@ -342,14 +351,7 @@ def decide(
         names = ", ".join(runaway)
         what = determined(names) if determined else "only the initial slope (the ratio to it) is determined"
         stopped = "" if success else f" (the solver stopped in that valley: {message})"
-        return (
-            "not_bounded",
-            (
-                f"{names} runs beyond {_RUNAWAY:g}× the highest concentration and is not bounded by these "
-                f"data (KM → ∞): {what}; measure at higher concentrations{stopped}"
-            ),
-            runaway,
-        )
+        return "not_bounded", saturation_not_bounded_reason(names, what) + stopped, runaway
     loose = _runaway(estimates, varying, cov, constants or {})
     if loose:
         return "not_bounded", not_bounded_reason(loose), runaway
