@@ -1,7 +1,7 @@
 """The profiled (variable projection) fast path of the batched solver, :mod:`mgkinetics.batch.profiled`.
 
-* the ratio form's sums are the log-coordinate derivatives of :mod:`mgkinetics.batch.hessians`
-  (checked entry by entry on random points, to 1e-12 relative);
+* the ratio forms' sums (competitive, substrate inhibition) are the log-coordinate derivatives of
+  :mod:`mgkinetics.batch.hessians` (checked entry by entry on random points, to 1e-12 relative);
 * the profile's gradient and Hessian are those of h(u) = (Σ w²y·g)²/Σ w²g² by central differences
   (to 1e-6 relative);
 * on the benchmark's hard competitive curves (benchmarks/hard_curves.py, seeded) the fast path and
@@ -27,7 +27,7 @@ from mgkinetics.batch import lm, profiled
 from mgkinetics.batch.hessians import log_second_derivatives
 from mgkinetics.batch.jacobians import BatchModel
 from mgkinetics.batch.lmstep import cost_and_residuals
-from mgkinetics.batch.ratioforms import MONOMIALS, profile_sums, ratio_form
+from mgkinetics.batch.ratioforms import profile_sums, ratio_form
 from mgkinetics.batch.starts import runaway_caps
 from mgkinetics.laws import ratelaws
 from mgkinetics.laws.registry import get_law
@@ -57,13 +57,21 @@ def _buffer(W2):
     return buf
 
 
-def test_monomial_sums_are_the_hessian_rules_derivatives():
+FORMS = [
+    pytest.param(ratelaws.competitive, NAMES, 2, id="competitive"),
+    pytest.param(ratelaws.substrate_inhibition, ("vmax", "km", "ksi"), 1, id="substrate_inhibition"),
+]
+
+
+@pytest.mark.parametrize(("func", "names", "n_inputs"), FORMS)
+def test_monomial_sums_are_the_hessian_rules_derivatives(func, names, n_inputs):
     ins, y, w, U = _random_problem()
+    ins = ins[:n_inputs]
     W2 = w * w
-    form = ratio_form(ratelaws.competitive, NAMES)
+    form = ratio_form(func, names)
     dy, dg, cross = profile_sums(form, ins, W2, W2 * y, U, _buffer(W2))
     P = np.column_stack([np.ones(U.shape[1]), np.exp(U.T)])
-    H = log_second_derivatives(ratelaws.competitive, NAMES, ins, P, [0, 1, 2])
+    H = log_second_derivatives(func, names, ins, P, [0, 1, 2])
     g = H[0][0]
     entries = [g, H[0][1], H[0][2], H[1][1], H[1][2], H[2][2]]  # g, g_1, g_2, g_11, g_12, g_22
     for k, d in enumerate(entries):
@@ -71,13 +79,14 @@ def test_monomial_sums_are_the_hessian_rules_derivatives():
         np.testing.assert_allclose(dg[k], np.sum(W2 * g * d, axis=1), rtol=1e-12, err_msg=f"w²g·{k}")
     for t, (a, b) in enumerate(((1, 1), (1, 2), (2, 2))):
         np.testing.assert_allclose(cross[t], np.sum(W2 * entries[a] * entries[b], axis=1), rtol=1e-12)
-    assert len(MONOMIALS) == 6
 
 
-def test_profile_gradient_and_hessian_by_central_differences():
+@pytest.mark.parametrize(("func", "names", "n_inputs"), FORMS)
+def test_profile_gradient_and_hessian_by_central_differences(func, names, n_inputs):
     ins, y, w, U = _random_problem(m=20)
+    ins = ins[:n_inputs]
     W2 = w * w
-    form = ratio_form(ratelaws.competitive, NAMES)
+    form = ratio_form(func, names)
     buf = _buffer(W2)
 
     def h_at(Uq):
@@ -86,7 +95,7 @@ def test_profile_gradient_and_hessian_by_central_differences():
     h, grad, hess, V, dV = profiled._profile(form, ins, W2, W2 * y, U, buf)
     # V is the weighted regression through the origin at these constants, and h = Σ w²y² − RSS
     P = np.column_stack([V, np.exp(U.T)])
-    rss, _ = cost_and_residuals(BatchModel(ratelaws.competitive, NAMES), ins, P, y, w)
+    rss, _ = cost_and_residuals(BatchModel(func, names), ins, P, y, w)
     np.testing.assert_allclose(np.sum(W2 * y * y, axis=1) - rss, h, rtol=1e-10)
     step = 1e-5
     for j in range(2):

@@ -134,6 +134,7 @@ def _runaway_reason(law, vary_idx, values, cap, i, loose=None) -> str:
     from mgkinetics.batch.starts import RUNAWAY
     from mgkinetics.fitting.slope import determined_when_runaway
     from mgkinetics.fitting.status import (
+        BEYOND_DATA,
         is_concentration_constant,
         is_saturation_constant,
         not_bounded_reason,
@@ -146,7 +147,7 @@ def _runaway_reason(law, vary_idx, values, cap, i, loose=None) -> str:
 
     ran = any(abs(values[i, j]) > cap[i, j] for j in vary_idx)
     if ran:  # every constant beyond 10× its input's highest value (the cap is 10⁶ × that)
-        flagged = [law.params[j] for j in vary_idx if abs(values[i, j]) > 10.0 * cap[i, j] / RUNAWAY]
+        flagged = [law.params[j] for j in vary_idx if abs(values[i, j]) > BEYOND_DATA * cap[i, j] / RUNAWAY]
     else:
         flagged = [law.params[j] for j in vary_idx if loose is not None and loose[i, j]]
     kms = ", ".join(p.name for p in flagged if is_saturation_constant(p, law.input_names))

@@ -24,9 +24,7 @@ import numpy as np
 
 from mgkinetics.laws import ratelaws
 
-__all__ = ["MONOMIALS", "RatioForm", "profile_sums", "ratio_form"]
-
-MONOMIALS = ("1", "a", "b", "aa", "ab", "bb")  # α, β and their products, in the sums' order
+__all__ = ["RatioForm", "profile_sums", "ratio_form"]
 
 
 @dataclass(frozen=True)

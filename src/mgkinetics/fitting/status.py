@@ -34,6 +34,7 @@ from mgkinetics.fitting.correlations import CORRELATED, NOT_IDENTIFIABLE_CORRELA
 from mgkinetics.fitting.numerics import correlation
 
 __all__ = [
+    "BEYOND_DATA",
     "CONVERGED_REASON",
     "poorly_determined_text",
     "bound_message",
@@ -56,7 +57,8 @@ __all__ = [
 
 #: Statuses reported as ``success=True``.
 SUCCESS = ("converged", "at_bound")
-_RUNAWAY = 10.0  # a saturation constant beyond this multiple of the highest concentration may run away
+#: A constant beyond this multiple of the highest concentration of its input may be not bounded.
+BEYOND_DATA = 10.0
 
 
 def unit_suffix(unit) -> str:
@@ -110,7 +112,7 @@ def saturation_not_bounded_reason(names: str, determined: str) -> str:
     """Why saturation constants (KM, K½) that :func:`not_bounded_by_data` flags are not bounded,
     and what is ``determined`` instead (fit and batch)."""
     return (
-        f"{names} runs beyond {_RUNAWAY:g}× the highest concentration and is not bounded by these "
+        f"{names} runs beyond {BEYOND_DATA:g}× the highest concentration and is not bounded by these "
         f"data (KM → ∞): {determined}; measure at higher concentrations"
     )
 
@@ -119,7 +121,7 @@ def not_bounded_reason(names: Sequence[str]) -> str:
     """Why Ki-like constants that :func:`not_bounded_by_data` flags are not bounded (fit and batch)."""
     joined = ", ".join(names)
     return (
-        f"{joined} runs beyond {_RUNAWAY:g}× the highest concentration of its input and is not bounded by "
+        f"{joined} runs beyond {BEYOND_DATA:g}× the highest concentration of its input and is not bounded by "
         f"these data ({joined} → ∞: the effect it describes is not seen within them); measure over a "
         "wider range of concentrations"
     )
@@ -300,7 +302,7 @@ def not_bounded_by_data(value, top, rel_se, max_abs_corr):
     value, top = np.asarray(value, dtype=float), np.asarray(top, dtype=float)
     rel_se, corr = np.asarray(rel_se, dtype=float), np.asarray(max_abs_corr, dtype=float)
     with np.errstate(invalid="ignore"):
-        beyond = value > _RUNAWAY * top
+        beyond = value > BEYOND_DATA * top
         loose = ~(rel_se <= _LOOSE)  # NaN (no SE) is loose
         tied = corr > _TIED  # NaN counts as not tied (NaN > x is False)
     out = beyond & (loose | tied)
